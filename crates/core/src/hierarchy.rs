@@ -1,0 +1,80 @@
+//! Account hierarchies: parent, ultimate parent, subsidiaries. The one rule decided here is that
+//! an account can never become its own ancestor.
+
+use crate::ids::AccountId;
+
+/// Why a proposed parent is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HierarchyError {
+    /// The account was proposed as its own parent.
+    #[error("an account cannot be its own parent")]
+    SelfParent,
+    /// The proposed parent is already below the account, so the change would close a loop.
+    #[error("account {parent} is a subsidiary of account {account} (path: {path}); making it the parent would create a cycle")]
+    Cycle {
+        /// The account being changed.
+        account: AccountId,
+        /// The proposed parent.
+        parent: AccountId,
+        /// The chain from the proposed parent up to the account, for the error message.
+        path: String,
+    },
+}
+
+/// Decides whether `account` may take `new_parent` as its parent.
+///
+/// `parent_chain` is the proposed parent's ancestry, nearest first, as stored now (the parent of
+/// `new_parent`, then its parent, and so on up to a root). The change is refused when `account`
+/// appears in that chain, or is the proposed parent itself.
+pub fn check_new_parent(
+    account: AccountId,
+    new_parent: AccountId,
+    parent_chain: &[AccountId],
+) -> Result<(), HierarchyError> {
+    if account == new_parent {
+        return Err(HierarchyError::SelfParent);
+    }
+    if let Some(pos) = parent_chain.iter().position(|&a| a == account) {
+        let path = std::iter::once(new_parent)
+            .chain(parent_chain[..=pos].iter().copied())
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(" -> ");
+        return Err(HierarchyError::Cycle {
+            account,
+            parent: new_parent,
+            path,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_cannot_be_its_own_parent() {
+        assert_eq!(
+            check_new_parent(AccountId(1), AccountId(1), &[]),
+            Err(HierarchyError::SelfParent)
+        );
+    }
+
+    #[test]
+    fn a_descendant_cannot_become_the_parent() {
+        // 3's parent is 2, 2's parent is 1: making 3 the parent of 1 closes a loop.
+        let err = check_new_parent(AccountId(1), AccountId(3), &[AccountId(2), AccountId(1)]);
+        assert!(
+            matches!(err, Err(HierarchyError::Cycle { ref path, .. }) if path == "3 -> 2 -> 1")
+        );
+    }
+
+    #[test]
+    fn an_unrelated_account_can_become_the_parent() {
+        assert_eq!(
+            check_new_parent(AccountId(1), AccountId(5), &[AccountId(4)]),
+            Ok(())
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! The records of the CRM and the inputs that create and change them. Each input's `validate`
+//! is the one place its field rules live; the store calls it before writing.
+
+mod account;
+mod activity;
+mod campaign;
+mod contact;
+mod enums;
+mod opportunity;
+mod user;
+
+pub use account::*;
+pub use activity::*;
+pub use campaign::*;
+pub use contact::*;
+pub use enums::*;
+pub use opportunity::*;
+pub use user::*;
+
+/// Longest name or title accepted, in characters.
+pub const MAX_NAME: usize = 200;
+/// Longest free text (descriptions, subjects) accepted, in characters.
+pub const MAX_TEXT: usize = 10_000;

@@ -1,0 +1,40 @@
+//! What can go wrong in the store, said so a person can act on it.
+
+use abcrm_core::ValidationErrors;
+
+/// A store operation's failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The input broke a field rule; every broken field is listed.
+    #[error("invalid input: {0}")]
+    Invalid(ValidationErrors),
+    /// The record does not exist.
+    #[error("{entity} {id} does not exist")]
+    NotFound {
+        /// The kind of record: `account`, `contact`, ...
+        entity: &'static str,
+        /// Its id.
+        id: i64,
+    },
+    /// The change conflicts with stored data (a duplicate email, a cycle in the hierarchy, an
+    /// account that still has contacts). `field` names the input field at fault when there is one.
+    #[error("{message}")]
+    Conflict {
+        /// The input field at fault, when there is one.
+        field: Option<String>,
+        /// What conflicts and what to do about it.
+        message: String,
+    },
+    /// The database failed or could not be reached.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<ValidationErrors> for StoreError {
+    fn from(e: ValidationErrors) -> Self {
+        StoreError::Invalid(e)
+    }
+}

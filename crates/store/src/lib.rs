@@ -1,0 +1,198 @@
+//! abcrm-store: where the CRM's records live.
+//!
+//! [`Store`] is the one storage contract. Two implementations keep it: SQLite (the embedded
+//! default) and PostgreSQL (production). Both run the same domain rules, written once in this
+//! crate, against their own versioned migrations that produce the same schema.
+
+mod error;
+mod types;
+
+pub use error::StoreError;
+pub use types::*;
+
+use abcrm_core::model::*;
+use abcrm_core::normalize::Email;
+use abcrm_core::*;
+use async_trait::async_trait;
+
+/// Results of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The storage contract. Every method that changes data runs in one transaction and writes an
+/// audit row naming the actor, the record before and after.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which database this store talks to.
+    fn backend(&self) -> Backend;
+
+    // --- accounts ---
+    /// Creates an account; its parent must exist.
+    async fn create_account(&self, actor: &Actor, new: NewAccount) -> Result<Account>;
+    /// One account by id.
+    async fn get_account(&self, id: AccountId) -> Result<Account>;
+    /// Applies a partial update; refuses a parent that would make the account its own ancestor.
+    async fn update_account(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        patch: AccountPatch,
+    ) -> Result<Account>;
+    /// Deletes an account. With [`OnDependents::Refuse`] an account that still has contacts,
+    /// opportunities, activities, subsidiaries or assets is kept and the error says what remains;
+    /// with [`OnDependents::MoveTo`] they are moved to the other account first.
+    async fn delete_account(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        on_dependents: OnDependents,
+    ) -> Result<()>;
+    /// Accounts in id order, after the cursor.
+    async fn list_accounts(&self, query: &AccountQuery, page: PageRequest)
+        -> Result<Page<Account>>;
+    /// The account's ancestors (root first) and its whole subtree of subsidiaries.
+    async fn account_hierarchy(&self, id: AccountId) -> Result<Hierarchy>;
+    /// Everything a rep wants on one screen: see [`Account360`].
+    async fn account_360(&self, id: AccountId) -> Result<Account360>;
+
+    // --- contacts ---
+    /// Creates a contact under an existing account; the email must not belong to another contact.
+    async fn create_contact(&self, actor: &Actor, new: NewContact) -> Result<Contact>;
+    /// Creates many contacts in one transaction (bulk loads); all or none.
+    async fn create_contacts(&self, actor: &Actor, new: Vec<NewContact>) -> Result<Vec<ContactId>>;
+    /// One contact by id.
+    async fn get_contact(&self, id: ContactId) -> Result<Contact>;
+    /// The contact with this normalized email, if any.
+    async fn find_contact_by_email(&self, email: &Email) -> Result<Option<Contact>>;
+    /// Applies a partial update; moving to another account moves the contact's activities and
+    /// campaign memberships with it.
+    async fn update_contact(
+        &self,
+        actor: &Actor,
+        id: ContactId,
+        patch: ContactPatch,
+    ) -> Result<Contact>;
+    /// Deletes a contact, its opportunity roles and campaign memberships; its activities stay on
+    /// the account with no contact.
+    async fn delete_contact(&self, actor: &Actor, id: ContactId) -> Result<()>;
+    /// Contacts in id order, after the cursor.
+    async fn list_contacts(&self, query: &ContactQuery, page: PageRequest)
+        -> Result<Page<Contact>>;
+
+    // --- opportunities ---
+    /// Creates an opportunity with its contact roles; every referenced record must exist.
+    async fn create_opportunity(&self, actor: &Actor, new: NewOpportunity) -> Result<Opportunity>;
+    /// One opportunity with its contact roles.
+    async fn get_opportunity(&self, id: OpportunityId) -> Result<Opportunity>;
+    /// Applies a partial update (contact roles, when given, replace the list).
+    async fn update_opportunity(
+        &self,
+        actor: &Actor,
+        id: OpportunityId,
+        patch: OpportunityPatch,
+    ) -> Result<Opportunity>;
+    /// Deletes an opportunity and its contact roles.
+    async fn delete_opportunity(&self, actor: &Actor, id: OpportunityId) -> Result<()>;
+    /// Opportunities in id order, after the cursor.
+    async fn list_opportunities(
+        &self,
+        query: &OpportunityQuery,
+        page: PageRequest,
+    ) -> Result<Page<Opportunity>>;
+
+    // --- campaigns ---
+    /// Creates a campaign; names are unique.
+    async fn create_campaign(&self, actor: &Actor, new: NewCampaign) -> Result<Campaign>;
+    /// One campaign by id.
+    async fn get_campaign(&self, id: CampaignId) -> Result<Campaign>;
+    /// Applies a partial update.
+    async fn update_campaign(
+        &self,
+        actor: &Actor,
+        id: CampaignId,
+        patch: CampaignPatch,
+    ) -> Result<Campaign>;
+    /// Deletes a campaign and its memberships; activities keep their history without the campaign.
+    async fn delete_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()>;
+    /// Campaigns in id order, after the cursor.
+    async fn list_campaigns(&self, page: PageRequest) -> Result<Page<Campaign>>;
+    /// Adds a contact to a campaign, or updates the status of its membership.
+    async fn add_campaign_member(
+        &self,
+        actor: &Actor,
+        campaign: CampaignId,
+        member: NewCampaignMember,
+    ) -> Result<CampaignMember>;
+    /// Members of a campaign in contact id order, after the cursor.
+    async fn list_campaign_members(
+        &self,
+        campaign: CampaignId,
+        page: PageRequest,
+    ) -> Result<Page<CampaignMember>>;
+
+    // --- activities ---
+    /// Records an activity; with a contact, the account is the contact's.
+    async fn create_activity(&self, actor: &Actor, new: NewActivity) -> Result<Activity>;
+    /// Records many activities in one transaction (bulk loads); all or none.
+    async fn create_activities(
+        &self,
+        actor: &Actor,
+        new: Vec<NewActivity>,
+    ) -> Result<Vec<ActivityId>>;
+    /// One activity by id.
+    async fn get_activity(&self, id: ActivityId) -> Result<Activity>;
+    /// Applies a partial update.
+    async fn update_activity(
+        &self,
+        actor: &Actor,
+        id: ActivityId,
+        patch: ActivityPatch,
+    ) -> Result<Activity>;
+    /// Deletes an activity.
+    async fn delete_activity(&self, actor: &Actor, id: ActivityId) -> Result<()>;
+    /// Activities, newest first when filtered by account or contact, else in id order.
+    async fn list_activities(
+        &self,
+        query: &ActivityQuery,
+        page: PageRequest,
+    ) -> Result<Page<Activity>>;
+
+    // --- assets and stages ---
+    /// Records a product an account owns.
+    async fn create_asset(&self, actor: &Actor, new: NewAsset) -> Result<Asset>;
+    /// The products an account owns, soonest renewal first.
+    async fn list_assets(&self, account: AccountId) -> Result<Vec<Asset>>;
+    /// Moves an account to a stage and writes the change to account_stage_history.
+    async fn set_account_stage(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        stage: AccountStage,
+        reason: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Account>;
+    /// An account's stage history, oldest first.
+    async fn stage_history(&self, account: AccountId) -> Result<Vec<StageChange>>;
+
+    // --- users, tokens, audit ---
+    /// Creates a user; emails are unique.
+    async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User>;
+    /// The user with this email, if any.
+    async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>>;
+    /// Creates an API token for a user and returns its record and the secret, shown only now.
+    async fn create_api_token(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        name: &str,
+    ) -> Result<(ApiToken, String)>;
+    /// The actor a bearer secret stands for, or `None` when it is unknown or revoked. Records
+    /// the token's last use.
+    async fn authenticate_token(&self, secret: &str) -> Result<Option<Actor>>;
+    /// Revokes a token; it authenticates nothing afterwards.
+    async fn revoke_api_token(&self, actor: &Actor, id: TokenId) -> Result<()>;
+    /// Audit entries, newest first, optionally for one record.
+    async fn list_audit(&self, query: &AuditQuery, page: PageRequest) -> Result<Page<AuditEntry>>;
+
+    /// Row counts per table, for the CLI's summary and for tests.
+    async fn counts(&self) -> Result<Counts>;
+}

@@ -1,0 +1,161 @@
+//! The shapes the store takes and returns besides the domain records themselves.
+
+use abcrm_core::model::*;
+use abcrm_core::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Backend {
+    /// The embedded default.
+    Sqlite,
+    /// The production backend.
+    Postgres,
+}
+
+/// What to do with an account's contacts, opportunities, activities, assets and subsidiaries
+/// when it is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDependents {
+    /// Keep the account and say what still depends on it.
+    Refuse,
+    /// Move everything to this other account, then delete.
+    MoveTo(AccountId),
+}
+
+/// A page request: records after the cursor, at most `limit` of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// The sort key of the last record of the previous page (the store's own opaque value).
+    pub after: Option<i64>,
+    /// Largest page size; the store clamps it to [1, 1000].
+    pub limit: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            after: None,
+            limit: 50,
+        }
+    }
+}
+
+/// One page of records and where the next one starts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page<T> {
+    /// The records of this page.
+    pub items: Vec<T>,
+    /// The cursor of the next page; `None` on the last page.
+    pub next_after: Option<i64>,
+}
+
+/// Filters for listing accounts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountQuery {
+    /// Case-insensitive substring of the name.
+    pub name_contains: Option<String>,
+    /// Accounts owning exactly this (normalized) domain.
+    pub domain: Option<String>,
+    /// Direct subsidiaries of this account.
+    pub parent_id: Option<AccountId>,
+    pub relationship: Option<Relationship>,
+    pub stage: Option<AccountStage>,
+}
+
+/// Filters for listing contacts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactQuery {
+    pub account_id: Option<AccountId>,
+    /// Case-insensitive substring of first name, last name or email.
+    pub search: Option<String>,
+    pub buying_role: Option<BuyingRole>,
+    pub seniority: Option<Seniority>,
+    pub status: Option<ContactStatus>,
+}
+
+/// Filters for listing opportunities.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpportunityQuery {
+    pub account_id: Option<AccountId>,
+    pub stage: Option<OpportunityStage>,
+    /// Only open (`true`) or only closed (`false`) opportunities.
+    pub open: Option<bool>,
+}
+
+/// Filters for listing activities.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivityQuery {
+    pub account_id: Option<AccountId>,
+    pub contact_id: Option<ContactId>,
+    pub kind: Option<ActivityKind>,
+}
+
+/// Filters for listing the audit log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// `account`, `contact`, ...
+    pub entity: Option<String>,
+    pub entity_id: Option<i64>,
+}
+
+/// An account's place in its hierarchy.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Hierarchy {
+    /// From the ultimate parent down to the direct parent; empty for a root account.
+    pub ancestors: Vec<AccountRef>,
+    /// The account itself with its subsidiaries, recursively.
+    pub tree: HierarchyNode,
+}
+
+impl Hierarchy {
+    /// The top of the hierarchy: the ultimate parent, or the account itself.
+    pub fn ultimate_parent(&self) -> &AccountRef {
+        self.ancestors.first().unwrap_or(&self.tree.account)
+    }
+}
+
+/// An account's id and name, for trees and links.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AccountRef {
+    pub id: AccountId,
+    pub name: String,
+}
+
+/// An account in a hierarchy tree, with its direct subsidiaries.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct HierarchyNode {
+    pub account: AccountRef,
+    #[schema(no_recursion)]
+    pub subsidiaries: Vec<HierarchyNode>,
+}
+
+/// The account 360: the account, where it sits, who we know there and what is happening.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Account360 {
+    pub account: Account,
+    pub hierarchy: Hierarchy,
+    /// Contacts grouped by buying role (`economic_buyer`, `champion`, ...); contacts with no
+    /// role are under `unassigned`.
+    pub buying_center: BTreeMap<String, Vec<Contact>>,
+    pub open_opportunities: Vec<Opportunity>,
+    /// The 20 most recent activities across all the account's contacts.
+    pub recent_activities: Vec<Activity>,
+    pub assets: Vec<Asset>,
+}
+
+/// Row counts of the main tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Counts {
+    pub accounts: i64,
+    pub contacts: i64,
+    pub opportunities: i64,
+    pub campaigns: i64,
+    pub campaign_members: i64,
+    pub activities: i64,
+    pub assets: i64,
+    pub users: i64,
+    pub audit_log: i64,
+}
