@@ -56,6 +56,8 @@ pub struct NewAccount {
     pub stage: Option<AccountStage>,
     pub owner_id: Option<UserId>,
     pub target_tier: Option<i32>,
+    /// When the account came to be known; defaults to now. Set by imports that carry history.
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 impl NewAccount {

@@ -67,6 +67,8 @@ pub struct NewContact {
     pub status: Option<ContactStatus>,
     pub owner_id: Option<UserId>,
     pub source: Option<String>,
+    /// When the person came to be known; defaults to now. Set by imports that carry history.
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 impl NewContact {
@@ -85,6 +87,7 @@ impl NewContact {
             status: None,
             owner_id: None,
             source: None,
+            created_at: None,
         }
     }
 
