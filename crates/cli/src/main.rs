@@ -1,1 +1,57 @@
-fn main() {}
+//! The `abcrm` binary: the server, the CLI and the demo, over SQLite or PostgreSQL.
+
+mod cli;
+mod commands;
+mod demo;
+mod output;
+
+use clap::{parser::ValueSource, CommandFactory, FromArgMatches};
+use cli::{Cli, Command, TokenCommand};
+use commands::records::Kind;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("ABCRM_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("warn,abcrm=info,abcrm_server=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let matches = Cli::command().get_matches();
+    let database_named = matches!(
+        matches.value_source("database"),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    );
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    match run(cli, database_named).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
+    let url = cli.database.as_str();
+    match &cli.command {
+        Command::Serve(args) => commands::serve::run(url, database_named, args).await,
+        Command::Demo(args) => commands::demo::run(url, args.seed).await,
+        Command::Token(TokenCommand::Create { user, name, role }) => {
+            commands::token::run_create(url, user, name, role).await
+        }
+        Command::Token(TokenCommand::Revoke { id }) => commands::token::run_revoke(url, *id).await,
+        Command::Accounts(cmd) => commands::records::run(url, Kind::Accounts, cmd).await,
+        Command::Contacts(cmd) => commands::records::run(url, Kind::Contacts, cmd).await,
+        Command::Opportunities(cmd) => commands::records::run(url, Kind::Opportunities, cmd).await,
+        Command::Campaigns(cmd) => commands::records::run(url, Kind::Campaigns, cmd).await,
+        Command::Activities(cmd) => commands::records::run(url, Kind::Activities, cmd).await,
+        Command::Audit(args) => commands::records::audit(url, args).await,
+        Command::Stats => commands::records::stats(url).await,
+    }
+}

@@ -1,0 +1,148 @@
+//! The command line: every command, flag and environment variable, with its default.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+
+/// abcrm: the account-based CRM with no leads object.
+#[derive(Debug, Parser)]
+#[command(name = "abcrm", version, about, long_about = None)]
+pub struct Cli {
+    /// Where the data lives: `sqlite://PATH` (the embedded default) or `postgres://...`.
+    #[arg(long, global = true, env = "ABCRM_DATABASE_URL", default_value = abcrm_store::DEFAULT_DATABASE_URL)]
+    pub database: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API.
+    Serve(ServeArgs),
+    /// Load the demo dataset (500+ accounts, 5,000+ contacts, 18 months of history).
+    Demo(DemoArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// List or show accounts.
+    #[command(subcommand, alias = "account")]
+    Accounts(RecordCommand),
+    /// List or show contacts.
+    #[command(subcommand, alias = "contact")]
+    Contacts(RecordCommand),
+    /// List or show opportunities.
+    #[command(subcommand, alias = "opportunity", alias = "opps")]
+    Opportunities(RecordCommand),
+    /// List or show campaigns.
+    #[command(subcommand, alias = "campaign")]
+    Campaigns(RecordCommand),
+    /// List or show activities.
+    #[command(subcommand, alias = "activity")]
+    Activities(RecordCommand),
+    /// Show the audit log, newest first.
+    Audit(AuditArgs),
+    /// Count the records in the database.
+    Stats,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ABCRM_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Start on a fresh demo database: `./abcrm-demo.db`, rebuilt, unless --database names one
+    /// (which must then be empty). Prints an API token to try it with.
+    #[arg(long)]
+    pub demo: bool,
+    /// Seed of the demo dataset (with --demo).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seed of the generator: the same seed on the same day gives the same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token (and its user, if new) and print the secret once.
+    Create {
+        /// The user the token acts as; created if it does not exist.
+        #[arg(long, default_value = "admin@abcrm.local")]
+        user: String,
+        /// A label to tell tokens apart.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// The role of a user created now (ignored for an existing user).
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        /// The token's id, as printed by `token create`.
+        id: i64,
+    },
+}
+
+/// How to print records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// JSON for programs.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// List records, oldest first.
+    List(ListArgs),
+    /// Show one record (for an account: its 360 view).
+    Show {
+        /// The record's id.
+        id: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only records of this account.
+    #[arg(long)]
+    pub account: Option<i64>,
+    /// Only records of this contact (activities).
+    #[arg(long)]
+    pub contact: Option<i64>,
+    /// Text to look for: in account names, or contact names and emails.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Only open opportunities.
+    #[arg(long)]
+    pub open: bool,
+    /// How many records.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Start after this cursor (printed at the end of the previous page).
+    #[arg(long)]
+    pub after: Option<i64>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only entries for this kind of record (account, contact, ...).
+    #[arg(long)]
+    pub entity: Option<String>,
+    /// Only entries for this record id.
+    #[arg(long)]
+    pub id: Option<i64>,
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}

@@ -1,0 +1,66 @@
+//! `abcrm demo`: loads the deterministic demo dataset into an empty database.
+
+use crate::demo;
+use abcrm_store::Store;
+use anyhow::{bail, Context};
+use chrono::{TimeZone, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Generates the demo for today (at midnight UTC, so a day's runs agree) and loads it.
+pub async fn load_demo(
+    store: &dyn Store,
+    url: &str,
+    seed: u64,
+) -> anyhow::Result<demo::LoadReport> {
+    let existing = store.counts().await?;
+    if existing.accounts > 0 {
+        bail!(
+            "the database at {} already has {} accounts; the demo loads into an empty database. \
+             Point --database at a new file (e.g. sqlite://demo.db), or use `abcrm serve --demo`, which starts on a fresh one",
+            super::redact(url),
+            existing.accounts
+        );
+    }
+    let today = Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .context("midnight exists")?;
+    let data = demo::generate(
+        seed,
+        Utc.from_utc_datetime(&today),
+        demo::DemoSize::default(),
+    );
+    let progress = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "{spinner} loading demo {bar:40} {pos}/{len} records ({eta} left)",
+        )
+        .context("progress template")?,
+    );
+    let report = demo::load(store, &data, &progress)
+        .await
+        .context("loading the demo dataset")?;
+    progress.finish_and_clear();
+    let c = &report.counts;
+    eprintln!(
+        "Loaded the demo in {:.1}s: {} accounts, {} contacts, {} opportunities, {} campaigns ({} members), {} activities, {} assets.",
+        report.elapsed.as_secs_f64(),
+        c.accounts,
+        c.contacts,
+        c.opportunities,
+        c.campaigns,
+        c.campaign_members,
+        c.activities,
+        c.assets
+    );
+    Ok(report)
+}
+
+/// `abcrm demo`.
+pub async fn run(url: &str, seed: u64) -> anyhow::Result<()> {
+    let store = abcrm_store::open(url)
+        .await
+        .with_context(|| format!("opening {}", super::redact(url)))?;
+    load_demo(store.as_ref(), url, seed).await?;
+    eprintln!("Next: `abcrm --database {url} token create` for an API token, then `abcrm --database {url} serve`.");
+    Ok(())
+}

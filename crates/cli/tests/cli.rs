@@ -1,0 +1,204 @@
+//! Drives the real `abcrm` binary against real SQLite files and real PostgreSQL schemas.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn abcrm(database: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_abcrm"))
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .env_remove("ABCRM_DATABASE_URL")
+        .output()
+        .expect("the abcrm binary runs")
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "abcrm failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// A SQLite URL in a fresh temporary directory, kept alive by the returned guard.
+fn sqlite_url() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("abcrm.db").display());
+    (dir, url)
+}
+
+/// Every backend's URL: a SQLite file, and a fresh PostgreSQL schema when PostgreSQL is there.
+async fn backends() -> Vec<(String, Box<dyn std::any::Any>)> {
+    let (dir, url) = sqlite_url();
+    let mut out: Vec<(String, Box<dyn std::any::Any>)> = vec![(url, Box::new(dir))];
+    if let Some(pg) = abcrm_store::testing::postgres().await {
+        out.push((pg.url(), Box::new(pg)));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_loads_a_realistic_dataset_once_on_each_backend() {
+    for (url, _guard) in backends().await {
+        ok(abcrm(&url, &["demo"]));
+        let stats: serde_json::Value = serde_json::from_str(&ok(abcrm(&url, &["stats"]))).unwrap();
+        let n = |k: &str| stats[k].as_i64().unwrap();
+        assert!(n("accounts") >= 500, "{url}: {stats}");
+        assert!(n("contacts") >= 5_000, "{url}: {stats}");
+        assert!(
+            n("opportunities") >= 100 && n("campaigns") >= 10 && n("activities") >= 10_000,
+            "{url}: {stats}"
+        );
+
+        let again = abcrm(&url, &["demo"]);
+        assert!(!again.status.success());
+        assert!(
+            String::from_utf8_lossy(&again.stderr).contains("already has"),
+            "{url}: a second demo load is refused with the reason"
+        );
+
+        let accounts: serde_json::Value = serde_json::from_str(&ok(abcrm(
+            &url,
+            &["accounts", "list", "--limit", "3", "--format", "json"],
+        )))
+        .unwrap();
+        assert_eq!(accounts.as_array().unwrap().len(), 3, "{url}");
+        let view = ok(abcrm(&url, &["accounts", "show", "1"]));
+        assert!(view.contains("Buying center"), "{url}: {view}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_is_the_same_for_the_same_seed() {
+    let (_a, first) = sqlite_url();
+    let (_b, second) = sqlite_url();
+    ok(abcrm(&first, &["demo", "--seed", "7"]));
+    ok(abcrm(&second, &["demo", "--seed", "7"]));
+    let list = |url: &str| {
+        ok(abcrm(
+            url,
+            &["contacts", "list", "--limit", "200", "--format", "json"],
+        ))
+    };
+    let strip = |s: String| -> Vec<serde_json::Value> {
+        let mut v: Vec<serde_json::Value> = serde_json::from_str(&s).unwrap();
+        for c in &mut v {
+            let o = c.as_object_mut().unwrap();
+            o.remove("created_at");
+            o.remove("updated_at");
+        }
+        v
+    };
+    assert_eq!(strip(list(&first)), strip(list(&second)));
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `abcrm serve` and waits until it says it is listening; returns what it printed.
+fn serve(dir: &std::path::Path, args: &[&str]) -> (Server, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_abcrm"))
+        .current_dir(dir)
+        .arg("serve")
+        .args(args)
+        .env_remove("ABCRM_DATABASE_URL")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("abcrm serve starts");
+    let stderr = child.stderr.take().unwrap();
+    let server = Server(child);
+    let mut lines = Vec::new();
+    let started = Instant::now();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        let done = line.contains("Try:") || line.contains("Create an API token");
+        lines.push(line);
+        if done {
+            return (server, lines);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "serve did not start: {lines:?}"
+        );
+    }
+    panic!("serve exited early: {lines:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_from_the_cli_opens_the_api_and_no_token_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("abcrm.db").display());
+    let secret = ok(abcrm(
+        &url,
+        &[
+            "token",
+            "create",
+            "--user",
+            "ops@example.com",
+            "--name",
+            "test",
+        ],
+    ))
+    .trim()
+    .to_string();
+    assert!(secret.starts_with("abcrm_"), "{secret}");
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let (_server, _) = serve(dir.path(), &["--database", &url, "--bind", &bind]);
+    let client = reqwest::Client::new();
+    let api = format!("http://{bind}/api/v1/accounts");
+    let with = client.get(&api).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(with.status(), 200);
+    let without = client.get(&api).send().await.unwrap();
+    assert_eq!(without.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_demo_starts_on_a_fresh_demo_database_with_a_working_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let bind = format!("127.0.0.1:{}", free_port());
+    let (server, lines) = serve(dir.path(), &["--demo", "--bind", &bind]);
+    let token = lines
+        .iter()
+        .find_map(|l| l.split("Demo API token (admin): ").nth(1))
+        .unwrap_or_else(|| panic!("no token printed: {lines:?}"))
+        .trim()
+        .to_string();
+    let body: serde_json::Value = reqwest::Client::new()
+        .get(format!("http://{bind}/api/v1/accounts?limit=5"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(5), "{body}");
+    drop(server);
+    // A second start rebuilds the demo rather than loading it twice.
+    let (_server, lines) = serve(dir.path(), &["--demo", "--bind", &bind]);
+    assert!(
+        lines.iter().any(|l| l.contains("Loaded the demo")),
+        "{lines:?}"
+    );
+}
