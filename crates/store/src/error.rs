@@ -25,6 +25,9 @@ pub enum StoreError {
         /// What conflicts and what to do about it.
         message: String,
     },
+    /// The configuration names no usable database.
+    #[error("{0}")]
+    Config(String),
     /// The database failed or could not be reached.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -5,10 +5,41 @@
 //! crate, against their own versioned migrations that produce the same schema.
 
 mod error;
+mod postgres;
+mod sqlite;
+pub mod testing;
+mod token;
 mod types;
 
 pub use error::StoreError;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
 pub use types::*;
+
+use std::sync::Arc;
+
+/// Where `abcrm` keeps its data when nothing else is configured: `./abcrm.db`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://abcrm.db";
+
+/// Opens the store a URL names and brings its schema up to date: `postgres://` or
+/// `postgresql://` for PostgreSQL; `sqlite:`/`sqlite://PATH` or a plain file path for SQLite
+/// (created if missing).
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    let url = url.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.contains("://") {
+        Err(StoreError::Config(format!(
+            "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+        )))
+    } else {
+        Ok(Arc::new(
+            SqliteStore::open(&format!("sqlite://{url}")).await?,
+        ))
+    }
+}
 
 use abcrm_core::model::*;
 use abcrm_core::normalize::Email;

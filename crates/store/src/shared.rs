@@ -1,0 +1,1666 @@
+// The store's behaviour, written once. This file is not a module of its own: `sqlite.rs` and
+// `postgres.rs` each `include!` it inside a module that defines `Db` (the sqlx database) and
+// `ThisStore` (the struct holding a `sqlx::Pool<Db>`), so the same SQL and the same domain rules
+// are compiled once per backend. SQL here must run on both (`$n` parameters, `RETURNING`,
+// `WITH RECURSIVE` and `ON CONFLICT` do).
+
+use crate::{
+    Account360, AccountQuery, AccountRef, ActivityQuery, AuditQuery, Backend, ContactQuery, Counts,
+    Hierarchy, HierarchyNode, OnDependents, OpportunityQuery, Page, PageRequest, Result, Store,
+    StoreError,
+};
+use abcrm_core::hierarchy::check_new_parent;
+use abcrm_core::model::*;
+use abcrm_core::normalize::Email;
+use abcrm_core::*;
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::Serialize;
+use sqlx::types::Json;
+use sqlx::{QueryBuilder, Row as _};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::str::FromStr;
+
+type Tx<'a> = sqlx::Transaction<'a, Db>;
+type DbRow = <Db as sqlx::Database>::Row;
+
+/// Timestamps are kept to the microsecond, the precision PostgreSQL stores, so a record read
+/// back equals the one written on both backends.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Turns a database error into a store error; a unique violation that slipped past the checks
+/// (two writers racing) becomes a conflict, never an internal error.
+fn db(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
+            field: None,
+            message: format!("a record with the same unique value already exists ({})", d.message()),
+        },
+        _ => StoreError::Database(e),
+    }
+}
+
+fn parse<T: FromStr>(s: &str) -> Result<T, sqlx::Error>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    T::from_str(s).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn parse_opt<T: FromStr>(s: Option<String>) -> Result<Option<T>, sqlx::Error>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    s.map(|s| parse(&s)).transpose()
+}
+
+fn json_of<T: Serialize>(v: &T) -> Json<serde_json::Value> {
+    Json(serde_json::to_value(v).unwrap_or(serde_json::Value::Null))
+}
+
+fn clamp(page: PageRequest) -> i64 {
+    i64::from(page.limit.clamp(1, 1000))
+}
+
+/// Cuts the extra row fetched to learn whether another page follows.
+fn paginate<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> i64) -> Page<T> {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_after = if more { rows.last().map(key) } else { None };
+    Page { items: rows, next_after }
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> StoreError {
+    StoreError::Invalid(ValidationErrors::one(field, reason))
+}
+
+fn conflict(field: &str, message: impl Into<String>) -> StoreError {
+    StoreError::Conflict { field: Some(field.to_string()), message: message.into() }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row mapping
+
+const ACCOUNT_COLUMNS: &str = "id, name, duns, parent_id, industry, employees, annual_revenue, country, state, city, relationship, stage, owner_id, target_tier, created_at, updated_at";
+
+fn account_row(r: &DbRow) -> Result<Account, sqlx::Error> {
+    Ok(Account {
+        id: AccountId(r.try_get("id")?),
+        name: r.try_get("name")?,
+        domains: Vec::new(),
+        duns: r.try_get("duns")?,
+        parent_id: r.try_get::<Option<i64>, _>("parent_id")?.map(AccountId),
+        industry: r.try_get("industry")?,
+        employees: r.try_get("employees")?,
+        annual_revenue: r.try_get("annual_revenue")?,
+        country: r.try_get("country")?,
+        state: r.try_get("state")?,
+        city: r.try_get("city")?,
+        relationship: parse(r.try_get::<&str, _>("relationship")?)?,
+        stage: parse(r.try_get::<&str, _>("stage")?)?,
+        owner_id: r.try_get::<Option<i64>, _>("owner_id")?.map(UserId),
+        target_tier: r.try_get("target_tier")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+const CONTACT_COLUMNS: &str = "id, account_id, first_name, last_name, email, phone, title, seniority, department, buying_role, status, owner_id, source, created_at, updated_at";
+
+fn contact_row(r: &DbRow) -> Result<Contact, sqlx::Error> {
+    Ok(Contact {
+        id: ContactId(r.try_get("id")?),
+        account_id: AccountId(r.try_get("account_id")?),
+        first_name: r.try_get("first_name")?,
+        last_name: r.try_get("last_name")?,
+        email: parse_opt(r.try_get("email")?)?,
+        phone: r.try_get("phone")?,
+        title: r.try_get("title")?,
+        seniority: parse_opt(r.try_get("seniority")?)?,
+        department: parse_opt(r.try_get("department")?)?,
+        buying_role: parse_opt(r.try_get("buying_role")?)?,
+        status: parse(r.try_get::<&str, _>("status")?)?,
+        owner_id: r.try_get::<Option<i64>, _>("owner_id")?.map(UserId),
+        source: r.try_get("source")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+const OPPORTUNITY_COLUMNS: &str = "id, account_id, name, stage, amount, close_date, source_campaign_id, owner_id, created_at, updated_at";
+
+fn opportunity_row(r: &DbRow) -> Result<Opportunity, sqlx::Error> {
+    Ok(Opportunity {
+        id: OpportunityId(r.try_get("id")?),
+        account_id: AccountId(r.try_get("account_id")?),
+        name: r.try_get("name")?,
+        stage: parse(r.try_get::<&str, _>("stage")?)?,
+        amount: r.try_get("amount")?,
+        close_date: r.try_get("close_date")?,
+        source_campaign_id: r.try_get::<Option<i64>, _>("source_campaign_id")?.map(CampaignId),
+        owner_id: r.try_get::<Option<i64>, _>("owner_id")?.map(UserId),
+        contact_roles: Vec::new(),
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+const CAMPAIGN_COLUMNS: &str = "id, name, kind, starts_on, ends_on, budget, created_at, updated_at";
+
+fn campaign_row(r: &DbRow) -> Result<Campaign, sqlx::Error> {
+    Ok(Campaign {
+        id: CampaignId(r.try_get("id")?),
+        name: r.try_get("name")?,
+        kind: parse(r.try_get::<&str, _>("kind")?)?,
+        starts_on: r.try_get("starts_on")?,
+        ends_on: r.try_get("ends_on")?,
+        budget: r.try_get("budget")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn member_row(r: &DbRow) -> Result<CampaignMember, sqlx::Error> {
+    Ok(CampaignMember {
+        campaign_id: CampaignId(r.try_get("campaign_id")?),
+        contact_id: ContactId(r.try_get("contact_id")?),
+        account_id: AccountId(r.try_get("account_id")?),
+        status: parse(r.try_get::<&str, _>("status")?)?,
+        joined_at: r.try_get("joined_at")?,
+    })
+}
+
+const ACTIVITY_COLUMNS: &str = "id, account_id, contact_id, kind, subject, occurred_at, campaign_id, opportunity_id, created_at";
+
+fn activity_row(r: &DbRow) -> Result<Activity, sqlx::Error> {
+    Ok(Activity {
+        id: ActivityId(r.try_get("id")?),
+        account_id: AccountId(r.try_get("account_id")?),
+        contact_id: r.try_get::<Option<i64>, _>("contact_id")?.map(ContactId),
+        kind: parse(r.try_get::<&str, _>("kind")?)?,
+        subject: r.try_get("subject")?,
+        occurred_at: r.try_get("occurred_at")?,
+        campaign_id: r.try_get::<Option<i64>, _>("campaign_id")?.map(CampaignId),
+        opportunity_id: r.try_get::<Option<i64>, _>("opportunity_id")?.map(OpportunityId),
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn asset_row(r: &DbRow) -> Result<Asset, sqlx::Error> {
+    Ok(Asset {
+        id: AssetId(r.try_get("id")?),
+        account_id: AccountId(r.try_get("account_id")?),
+        product: r.try_get("product")?,
+        quantity: r.try_get("quantity")?,
+        annual_value: r.try_get("annual_value")?,
+        purchased_on: r.try_get("purchased_on")?,
+        renews_on: r.try_get("renews_on")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn user_row(r: &DbRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: UserId(r.try_get("id")?),
+        email: parse(r.try_get::<&str, _>("email")?)?,
+        name: r.try_get("name")?,
+        role: parse(r.try_get::<&str, _>("role")?)?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn audit_row(r: &DbRow) -> Result<AuditEntry, sqlx::Error> {
+    Ok(AuditEntry {
+        id: AuditId(r.try_get("id")?),
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        user_id: r.try_get::<Option<i64>, _>("user_id")?.map(UserId),
+        entity: r.try_get("entity")?,
+        entity_id: r.try_get("entity_id")?,
+        action: r.try_get("action")?,
+        before: r.try_get::<Option<Json<serde_json::Value>>, _>("before")?.map(|j| j.0),
+        after: r.try_get::<Option<Json<serde_json::Value>>, _>("after")?.map(|j| j.0),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks that run inside a transaction
+
+/// Writes one audit row: who did what to which record, with the record before and after.
+async fn audit<B: Serialize, A: Serialize>(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    entity: &str,
+    id: i64,
+    action: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO audit_log (at, actor, user_id, entity, entity_id, action, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(now())
+        .bind(&actor.label)
+        .bind(actor.user_id.map(|u| u.0))
+        .bind(entity)
+        .bind(id)
+        .bind(action)
+        .bind(before.map(json_of))
+        .bind(after.map(json_of))
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+async fn domains_of(conn: &mut <Db as sqlx::Database>::Connection, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut q = QueryBuilder::<Db>::new("SELECT account_id, domain FROM account_domains WHERE account_id IN (");
+    let mut sep = q.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    q.push(") ORDER BY account_id, position");
+    for r in q.build().fetch_all(&mut *conn).await.map_err(db)? {
+        out.entry(r.try_get("account_id")?).or_default().push(r.try_get("domain")?);
+    }
+    Ok(out)
+}
+
+async fn with_domains(conn: &mut <Db as sqlx::Database>::Connection, mut accounts: Vec<Account>) -> Result<Vec<Account>> {
+    let ids: Vec<i64> = accounts.iter().map(|a| a.id.0).collect();
+    let mut domains = domains_of(conn, &ids).await?;
+    for a in &mut accounts {
+        a.domains = domains.remove(&a.id.0).unwrap_or_default();
+    }
+    Ok(accounts)
+}
+
+async fn load_account(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId) -> Result<Account> {
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound { entity: "account", id: id.0 })?;
+    let account = account_row(&row)?;
+    Ok(with_domains(conn, vec![account]).await?.remove(0))
+}
+
+/// The name of an account that must exist for a reference in `field` to be valid.
+async fn referenced_account(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId, field: &str) -> Result<String> {
+    sqlx::query("SELECT name FROM accounts WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .map(|r| r.try_get::<String, _>("name"))
+        .transpose()?
+        .ok_or_else(|| invalid(field, format!("account {id} does not exist; create the account first or pick another")))
+}
+
+async fn exists(conn: &mut <Db as sqlx::Database>::Connection, table: &str, id: i64) -> Result<bool> {
+    Ok(sqlx::query(&format!("SELECT 1 AS one FROM {table} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .is_some())
+}
+
+async fn require(conn: &mut <Db as sqlx::Database>::Connection, table: &str, what: &str, field: &str, id: i64) -> Result<()> {
+    if exists(conn, table, id).await? {
+        Ok(())
+    } else {
+        Err(invalid(field, format!("{what} {id} does not exist")))
+    }
+}
+
+/// Ancestors of `id`, nearest first (its parent, the parent's parent, ...).
+async fn ancestors(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId) -> Result<Vec<AccountRef>> {
+    let rows = sqlx::query(
+        "WITH RECURSIVE up(id, parent_id, depth) AS (
+             SELECT id, parent_id, 0 FROM accounts WHERE id = $1
+             UNION ALL
+             SELECT a.id, a.parent_id, up.depth + 1 FROM accounts a JOIN up ON a.id = up.parent_id WHERE up.depth < 64
+         )
+         SELECT up.id, a.name FROM up JOIN accounts a ON a.id = up.id WHERE up.depth > 0 ORDER BY up.depth",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    rows.iter()
+        .map(|r| Ok(AccountRef { id: AccountId(r.try_get("id")?), name: r.try_get("name")? }))
+        .collect()
+}
+
+/// Every account below `id`, with its parent, breadth first.
+async fn descendants(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId) -> Result<Vec<(AccountRef, AccountId)>> {
+    let rows = sqlx::query(
+        "WITH RECURSIVE down(id, parent_id, depth) AS (
+             SELECT id, parent_id, 0 FROM accounts WHERE parent_id = $1
+             UNION ALL
+             SELECT a.id, a.parent_id, down.depth + 1 FROM accounts a JOIN down ON a.parent_id = down.id WHERE down.depth < 64
+         )
+         SELECT down.id, down.parent_id, a.name FROM down JOIN accounts a ON a.id = down.id ORDER BY down.depth, down.id",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                AccountRef { id: AccountId(r.try_get("id")?), name: r.try_get("name")? },
+                AccountId(r.try_get("parent_id")?),
+            ))
+        })
+        .collect()
+}
+
+/// Checks that `parent` exists and that making it the parent of `account` closes no loop.
+async fn check_parent(conn: &mut <Db as sqlx::Database>::Connection, account: Option<AccountId>, parent: AccountId) -> Result<()> {
+    referenced_account(conn, parent, "parent_id").await?;
+    if let Some(account) = account {
+        let chain: Vec<AccountId> = ancestors(conn, parent).await?.into_iter().map(|a| a.id).collect();
+        check_new_parent(account, parent, &chain).map_err(|e| conflict("parent_id", e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Refuses domains that already belong to another account.
+async fn check_domains_free(conn: &mut <Db as sqlx::Database>::Connection, domains: &[String], account: Option<AccountId>) -> Result<()> {
+    for (i, d) in domains.iter().enumerate() {
+        let owner = sqlx::query("SELECT a.id, a.name FROM account_domains d JOIN accounts a ON a.id = d.account_id WHERE d.domain = $1")
+            .bind(d)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+        if let Some(r) = owner {
+            let owner_id: i64 = r.try_get("id")?;
+            if Some(AccountId(owner_id)) != account {
+                let name: String = r.try_get("name")?;
+                return Err(conflict(
+                    &format!("domains[{i}]"),
+                    format!("the domain {d} already belongs to account {owner_id} ({name}); a domain identifies one account"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn write_domains(tx: &mut Tx<'_>, account: AccountId, domains: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM account_domains WHERE account_id = $1").bind(account.0).execute(&mut **tx).await.map_err(db)?;
+    for (i, d) in domains.iter().enumerate() {
+        sqlx::query("INSERT INTO account_domains (domain, account_id, position) VALUES ($1, $2, $3)")
+            .bind(d)
+            .bind(account.0)
+            .bind(i as i32)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Refuses a DUNS number another account already has.
+async fn check_duns_free(conn: &mut <Db as sqlx::Database>::Connection, duns: &Option<String>, account: Option<AccountId>) -> Result<()> {
+    let Some(duns) = duns else { return Ok(()) };
+    let owner = sqlx::query("SELECT id, name FROM accounts WHERE duns = $1").bind(duns).fetch_optional(&mut *conn).await.map_err(db)?;
+    if let Some(r) = owner {
+        let id: i64 = r.try_get("id")?;
+        if Some(AccountId(id)) != account {
+            let name: String = r.try_get("name")?;
+            return Err(conflict("duns", format!("DUNS {duns} already belongs to account {id} ({name})")));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses an email that belongs to another contact, naming who has it.
+async fn check_email_free(conn: &mut <Db as sqlx::Database>::Connection, email: &Option<Email>, contact: Option<ContactId>) -> Result<()> {
+    let Some(email) = email else { return Ok(()) };
+    let owner = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE email = $1"))
+        .bind(email.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    if let Some(r) = owner {
+        let other = contact_row(&r)?;
+        if Some(other.id) != contact {
+            return Err(conflict(
+                "email",
+                format!(
+                    "{email} already belongs to contact {} ({}) at account {}; update that contact or merge the two",
+                    other.id,
+                    other.display_name(),
+                    other.account_id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn load_contact(conn: &mut <Db as sqlx::Database>::Connection, id: ContactId) -> Result<Contact> {
+    let row = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound { entity: "contact", id: id.0 })?;
+    Ok(contact_row(&row)?)
+}
+
+/// Inserts a validated contact whose account and email have been checked.
+async fn insert_contact(tx: &mut Tx<'_>, actor: &Actor, c: NewContact) -> Result<Contact> {
+    let at = now();
+    let created = c.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
+    let row = sqlx::query(&format!(
+        "INSERT INTO contacts (account_id, first_name, last_name, email, phone, title, seniority, department, buying_role, status, owner_id, source, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING {CONTACT_COLUMNS}"
+    ))
+    .bind(c.account_id.0)
+    .bind(&c.first_name)
+    .bind(&c.last_name)
+    .bind(c.email.as_ref().map(Email::as_str))
+    .bind(&c.phone)
+    .bind(&c.title)
+    .bind(c.seniority.map(Seniority::as_str))
+    .bind(c.department.map(Department::as_str))
+    .bind(c.buying_role.map(BuyingRole::as_str))
+    .bind(c.status.unwrap_or(ContactStatus::Active).as_str())
+    .bind(c.owner_id.map(|u| u.0))
+    .bind(&c.source)
+    .bind(created)
+    .bind(created.max(at))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db)?;
+    let contact = contact_row(&row)?;
+    audit::<(), _>(tx, actor, "contact", contact.id.0, "create", None, Some(&contact)).await?;
+    Ok(contact)
+}
+
+async fn create_contact_in(tx: &mut Tx<'_>, actor: &Actor, new: NewContact) -> Result<Contact> {
+    let new = new.validate()?;
+    referenced_account(tx, new.account_id, "account_id").await?;
+    if let Some(owner) = new.owner_id {
+        require(tx, "users", "user", "owner_id", owner.0).await?;
+    }
+    check_email_free(tx, &new.email, None).await?;
+    insert_contact(tx, actor, new).await
+}
+
+async fn roles_of(conn: &mut <Db as sqlx::Database>::Connection, ids: &[i64]) -> Result<HashMap<i64, Vec<ContactRole>>> {
+    let mut out: HashMap<i64, Vec<ContactRole>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut q = QueryBuilder::<Db>::new("SELECT opportunity_id, contact_id, role, is_primary FROM opportunity_contact_roles WHERE opportunity_id IN (");
+    let mut sep = q.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    q.push(") ORDER BY opportunity_id, is_primary DESC, contact_id");
+    for r in q.build().fetch_all(&mut *conn).await.map_err(db)? {
+        out.entry(r.try_get("opportunity_id")?).or_default().push(ContactRole {
+            contact_id: ContactId(r.try_get("contact_id")?),
+            role: parse(r.try_get::<&str, _>("role")?)?,
+            is_primary: r.try_get("is_primary")?,
+        });
+    }
+    Ok(out)
+}
+
+async fn with_roles(conn: &mut <Db as sqlx::Database>::Connection, mut opps: Vec<Opportunity>) -> Result<Vec<Opportunity>> {
+    let ids: Vec<i64> = opps.iter().map(|o| o.id.0).collect();
+    let mut roles = roles_of(conn, &ids).await?;
+    for o in &mut opps {
+        o.contact_roles = roles.remove(&o.id.0).unwrap_or_default();
+    }
+    Ok(opps)
+}
+
+async fn load_opportunity(conn: &mut <Db as sqlx::Database>::Connection, id: OpportunityId) -> Result<Opportunity> {
+    let row = sqlx::query(&format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound { entity: "opportunity", id: id.0 })?;
+    let opp = opportunity_row(&row)?;
+    Ok(with_roles(conn, vec![opp]).await?.remove(0))
+}
+
+/// Checks the references of an opportunity: its account, campaign, owner and role contacts.
+async fn check_opportunity_refs(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    account: AccountId,
+    campaign: Option<CampaignId>,
+    owner: Option<UserId>,
+    roles: &[ContactRole],
+) -> Result<()> {
+    referenced_account(conn, account, "account_id").await?;
+    if let Some(c) = campaign {
+        require(conn, "campaigns", "campaign", "source_campaign_id", c.0).await?;
+    }
+    if let Some(u) = owner {
+        require(conn, "users", "user", "owner_id", u.0).await?;
+    }
+    for (i, r) in roles.iter().enumerate() {
+        require(conn, "contacts", "contact", &format!("contact_roles[{i}].contact_id"), r.contact_id.0).await?;
+    }
+    Ok(())
+}
+
+async fn write_roles(tx: &mut Tx<'_>, opportunity: OpportunityId, roles: &[ContactRole]) -> Result<()> {
+    sqlx::query("DELETE FROM opportunity_contact_roles WHERE opportunity_id = $1").bind(opportunity.0).execute(&mut **tx).await.map_err(db)?;
+    for r in roles {
+        sqlx::query(
+            "INSERT INTO opportunity_contact_roles (opportunity_id, contact_id, account_id, role, is_primary)
+             SELECT $1, id, account_id, $2, $3 FROM contacts WHERE id = $4",
+        )
+        .bind(opportunity.0)
+        .bind(r.role.as_str())
+        .bind(r.is_primary)
+        .bind(r.contact_id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+async fn load_campaign(conn: &mut <Db as sqlx::Database>::Connection, id: CampaignId) -> Result<Campaign> {
+    let row = sqlx::query(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound { entity: "campaign", id: id.0 })?;
+    Ok(campaign_row(&row)?)
+}
+
+async fn check_campaign_name_free(conn: &mut <Db as sqlx::Database>::Connection, name: &str, campaign: Option<CampaignId>) -> Result<()> {
+    let other = sqlx::query("SELECT id FROM campaigns WHERE lower(name) = lower($1)").bind(name).fetch_optional(&mut *conn).await.map_err(db)?;
+    if let Some(r) = other {
+        let id: i64 = r.try_get("id")?;
+        if Some(CampaignId(id)) != campaign {
+            return Err(conflict("name", format!("a campaign named {name:?} already exists (campaign {id}); campaign names are unique")));
+        }
+    }
+    Ok(())
+}
+
+async fn load_activity(conn: &mut <Db as sqlx::Database>::Connection, id: ActivityId) -> Result<Activity> {
+    let row = sqlx::query(&format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound { entity: "activity", id: id.0 })?;
+    Ok(activity_row(&row)?)
+}
+
+/// Resolves an activity's account from its contact, checking that what was given agrees.
+async fn activity_account(conn: &mut <Db as sqlx::Database>::Connection, new: &NewActivity) -> Result<AccountId> {
+    let account = match new.contact_id {
+        Some(contact) => {
+            let row = sqlx::query("SELECT account_id FROM contacts WHERE id = $1")
+                .bind(contact.0)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db)?
+                .ok_or_else(|| invalid("contact_id", format!("contact {contact} does not exist")))?;
+            let of_contact = AccountId(row.try_get("account_id")?);
+            if new.account_id.is_some_and(|a| a != of_contact) {
+                return Err(invalid(
+                    "account_id",
+                    format!("contact {contact} belongs to account {of_contact}, not {}; leave account_id out to use the contact's", new.account_id.map(|a| a.0).unwrap_or_default()),
+                ));
+            }
+            of_contact
+        }
+        None => {
+            let a = new.account_id.ok_or_else(|| invalid("contact_id", "an activity needs a contact_id or an account_id"))?;
+            referenced_account(conn, a, "account_id").await?;
+            a
+        }
+    };
+    if let Some(c) = new.campaign_id {
+        require(conn, "campaigns", "campaign", "campaign_id", c.0).await?;
+    }
+    if let Some(o) = new.opportunity_id {
+        require(conn, "opportunities", "opportunity", "opportunity_id", o.0).await?;
+    }
+    Ok(account)
+}
+
+async fn insert_activity(tx: &mut Tx<'_>, actor: &Actor, new: NewActivity) -> Result<Activity> {
+    let new = new.validate()?;
+    let account = activity_account(tx, &new).await?;
+    let at = now();
+    let row = sqlx::query(&format!(
+        "INSERT INTO activities (account_id, contact_id, kind, subject, occurred_at, campaign_id, opportunity_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {ACTIVITY_COLUMNS}"
+    ))
+    .bind(account.0)
+    .bind(new.contact_id.map(|c| c.0))
+    .bind(new.kind.as_str())
+    .bind(&new.subject)
+    .bind(new.occurred_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at))
+    .bind(new.campaign_id.map(|c| c.0))
+    .bind(new.opportunity_id.map(|o| o.0))
+    .bind(at)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db)?;
+    let activity = activity_row(&row)?;
+    audit::<(), _>(tx, actor, "activity", activity.id.0, "create", None, Some(&activity)).await?;
+    Ok(activity)
+}
+
+/// Counts what still hangs off an account, for a refusal message; empty when nothing does.
+async fn dependents(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (table, column, label) in [
+        ("contacts", "account_id", "contacts"),
+        ("opportunities", "account_id", "opportunities"),
+        ("activities", "account_id", "activities"),
+        ("assets", "account_id", "assets"),
+        ("accounts", "parent_id", "subsidiaries"),
+    ] {
+        let n: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = $1"))
+            .bind(id.0)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db)?
+            .try_get("n")?;
+        if n > 0 {
+            out.push(format!("{n} {label}"));
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The contract
+
+#[async_trait]
+impl Store for ThisStore {
+    fn backend(&self) -> Backend {
+        BACKEND
+    }
+
+    async fn create_account(&self, actor: &Actor, new: NewAccount) -> Result<Account> {
+        let new = new.validate()?;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if let Some(p) = new.parent_id {
+            check_parent(&mut tx, None, p).await?;
+        }
+        if let Some(o) = new.owner_id {
+            require(&mut tx, "users", "user", "owner_id", o.0).await?;
+        }
+        check_domains_free(&mut tx, &new.domains, None).await?;
+        check_duns_free(&mut tx, &new.duns, None).await?;
+        let at = now();
+        let created = new.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
+        let stage = new.stage.unwrap_or(AccountStage::Target);
+        let id: i64 = sqlx::query(
+            "INSERT INTO accounts (name, duns, parent_id, industry, employees, annual_revenue, country, state, city, relationship, stage, owner_id, target_tier, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+        )
+        .bind(&new.name)
+        .bind(&new.duns)
+        .bind(new.parent_id.map(|p| p.0))
+        .bind(&new.industry)
+        .bind(new.employees)
+        .bind(new.annual_revenue)
+        .bind(&new.country)
+        .bind(&new.state)
+        .bind(&new.city)
+        .bind(new.relationship.unwrap_or(Relationship::Prospect).as_str())
+        .bind(stage.as_str())
+        .bind(new.owner_id.map(|o| o.0))
+        .bind(new.target_tier)
+        .bind(created)
+        .bind(created.max(at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get("id")?;
+        let id = AccountId(id);
+        write_domains(&mut tx, id, &new.domains).await?;
+        // The funnel starts here: the first stage is history too.
+        sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, NULL, $2, $3, $4)")
+            .bind(id.0)
+            .bind(stage.as_str())
+            .bind("created")
+            .bind(created)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let account = load_account(&mut tx, id).await?;
+        audit::<(), _>(&mut tx, actor, "account", id.0, "create", None, Some(&account)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(account)
+    }
+
+    async fn get_account(&self, id: AccountId) -> Result<Account> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_account(&mut conn, id).await
+    }
+
+    async fn update_account(&self, actor: &Actor, id: AccountId, patch: AccountPatch) -> Result<Account> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let before = load_account(&mut tx, id).await?;
+        let next = patch.apply(&before)?;
+        if next.parent_id != before.parent_id {
+            if let Some(p) = next.parent_id {
+                check_parent(&mut tx, Some(id), p).await?;
+            }
+        }
+        if next.owner_id != before.owner_id {
+            if let Some(o) = next.owner_id {
+                require(&mut tx, "users", "user", "owner_id", o.0).await?;
+            }
+        }
+        check_domains_free(&mut tx, &next.domains, Some(id)).await?;
+        check_duns_free(&mut tx, &next.duns, Some(id)).await?;
+        sqlx::query(
+            "UPDATE accounts SET name = $1, duns = $2, parent_id = $3, industry = $4, employees = $5, annual_revenue = $6, country = $7, state = $8, city = $9,
+             relationship = $10, stage = $11, owner_id = $12, target_tier = $13, updated_at = $14 WHERE id = $15",
+        )
+        .bind(&next.name)
+        .bind(&next.duns)
+        .bind(next.parent_id.map(|p| p.0))
+        .bind(&next.industry)
+        .bind(next.employees)
+        .bind(next.annual_revenue)
+        .bind(&next.country)
+        .bind(&next.state)
+        .bind(&next.city)
+        .bind(next.relationship.as_str())
+        .bind(next.stage.as_str())
+        .bind(next.owner_id.map(|o| o.0))
+        .bind(next.target_tier)
+        .bind(now())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if next.domains != before.domains {
+            write_domains(&mut tx, id, &next.domains).await?;
+        }
+        if next.stage != before.stage {
+            sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id.0)
+                .bind(before.stage.as_str())
+                .bind(next.stage.as_str())
+                .bind(format!("set by {}", actor.label))
+                .bind(now())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        let after = load_account(&mut tx, id).await?;
+        audit(&mut tx, actor, "account", id.0, "update", Some(&before), Some(&after)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(after)
+    }
+
+    async fn delete_account(&self, actor: &Actor, id: AccountId, on_dependents: OnDependents) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let before = load_account(&mut tx, id).await?;
+        match on_dependents {
+            OnDependents::Refuse => {
+                let remaining = dependents(&mut tx, id).await?;
+                if !remaining.is_empty() {
+                    return Err(StoreError::Conflict {
+                        field: None,
+                        message: format!(
+                            "account {id} ({}) still has {}; move them to another account first, or delete with move_to=<account id> to move them in one step",
+                            before.name,
+                            remaining.join(", ")
+                        ),
+                    });
+                }
+            }
+            OnDependents::MoveTo(target) => {
+                if target == id {
+                    return Err(invalid("move_to", "cannot move an account's records to the account being deleted"));
+                }
+                referenced_account(&mut tx, target, "move_to").await?;
+                if descendants(&mut tx, id).await?.iter().any(|(d, _)| d.id == target) {
+                    return Err(invalid("move_to", format!("account {target} is a subsidiary of account {id}; move to an account outside its hierarchy")));
+                }
+                let moved = dependents(&mut tx, id).await?;
+                for (table, column) in [
+                    ("contacts", "account_id"),
+                    ("opportunities", "account_id"),
+                    ("opportunity_contact_roles", "account_id"),
+                    ("activities", "account_id"),
+                    ("campaign_members", "account_id"),
+                    ("assets", "account_id"),
+                    ("intake_records", "account_id"),
+                    ("accounts", "parent_id"),
+                ] {
+                    sqlx::query(&format!("UPDATE {table} SET {column} = $1 WHERE {column} = $2"))
+                        .bind(target.0)
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                }
+                // The domains name the same company: they follow its people.
+                let next_position: i32 = sqlx::query("SELECT COUNT(*) AS n FROM account_domains WHERE account_id = $1")
+                    .bind(target.0)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db)?
+                    .try_get::<i64, _>("n")? as i32;
+                sqlx::query("UPDATE account_domains SET account_id = $1, position = position + $2 WHERE account_id = $3")
+                    .bind(target.0)
+                    .bind(next_position)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                let note = serde_json::json!({ "moved_to": target, "moved": moved });
+                audit::<_, _>(&mut tx, actor, "account", id.0, "move", Some(&before), Some(&note)).await?;
+            }
+        }
+        for sql in [
+            "DELETE FROM account_domains WHERE account_id = $1",
+            "DELETE FROM account_stage_history WHERE account_id = $1",
+            "UPDATE intake_records SET account_id = NULL WHERE account_id = $1",
+            "DELETE FROM accounts WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db)?;
+        }
+        audit::<_, ()>(&mut tx, actor, "account", id.0, "delete", Some(&before), None).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_accounts(&self, query: &AccountQuery, page: PageRequest) -> Result<Page<Account>> {
+        let limit = clamp(page);
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE 1 = 1"));
+        if let Some(after) = page.after {
+            q.push(" AND id > ").push_bind(after);
+        }
+        if let Some(text) = &query.name_contains {
+            q.push(" AND lower(name) LIKE ").push_bind(format!("%{}%", text.to_lowercase()));
+        }
+        if let Some(domain) = &query.domain {
+            let domain = abcrm_core::normalize::normalize_domain(domain).unwrap_or_else(|_| domain.to_lowercase());
+            q.push(" AND id IN (SELECT account_id FROM account_domains WHERE domain = ").push_bind(domain).push(")");
+        }
+        if let Some(parent) = query.parent_id {
+            q.push(" AND parent_id = ").push_bind(parent.0);
+        }
+        if let Some(r) = query.relationship {
+            q.push(" AND relationship = ").push_bind(r.as_str());
+        }
+        if let Some(s) = query.stage {
+            q.push(" AND stage = ").push_bind(s.as_str());
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(limit + 1);
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+        let accounts = rows.iter().map(account_row).collect::<Result<Vec<_>, _>>()?;
+        let accounts = with_domains(&mut conn, accounts).await?;
+        Ok(paginate(accounts, limit, |a| a.id.0))
+    }
+
+    async fn account_hierarchy(&self, id: AccountId) -> Result<Hierarchy> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let account = load_account(&mut conn, id).await?;
+        let mut up = ancestors(&mut conn, id).await?;
+        up.reverse();
+        let below = descendants(&mut conn, id).await?;
+        let mut children: HashMap<AccountId, Vec<AccountRef>> = HashMap::new();
+        for (node, parent) in below {
+            children.entry(parent).or_default().push(node);
+        }
+        fn build(node: AccountRef, children: &mut HashMap<AccountId, Vec<AccountRef>>) -> HierarchyNode {
+            let kids = children.remove(&node.id).unwrap_or_default();
+            HierarchyNode { subsidiaries: kids.into_iter().map(|k| build(k, children)).collect(), account: node }
+        }
+        let tree = build(AccountRef { id, name: account.name }, &mut children);
+        Ok(Hierarchy { ancestors: up, tree })
+    }
+
+    async fn account_360(&self, id: AccountId) -> Result<Account360> {
+        let hierarchy = self.account_hierarchy(id).await?;
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let account = load_account(&mut conn, id).await?;
+        let contacts = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE account_id = $1 ORDER BY id"))
+            .bind(id.0)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        let mut buying_center: BTreeMap<String, Vec<Contact>> = BTreeMap::new();
+        for r in &contacts {
+            let c = contact_row(r)?;
+            let role = c.buying_role.map(|b| b.as_str().to_string()).unwrap_or_else(|| "unassigned".to_string());
+            buying_center.entry(role).or_default().push(c);
+        }
+        let open: Vec<&str> = OpportunityStage::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities WHERE account_id = "));
+        q.push_bind(id.0).push(" AND stage IN (");
+        let mut sep = q.separated(", ");
+        for s in open {
+            sep.push_bind(s);
+        }
+        q.push(") ORDER BY close_date, id");
+        let opps = q.build().fetch_all(&mut *conn).await.map_err(db)?.iter().map(opportunity_row).collect::<Result<Vec<_>, _>>()?;
+        let open_opportunities = with_roles(&mut conn, opps).await?;
+        let recent_activities = sqlx::query(&format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE account_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT 20"))
+            .bind(id.0)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(activity_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        drop(conn);
+        let assets = self.list_assets(id).await?;
+        Ok(Account360 { account, hierarchy, buying_center, open_opportunities, recent_activities, assets })
+    }
+
+    async fn create_contact(&self, actor: &Actor, new: NewContact) -> Result<Contact> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let contact = create_contact_in(&mut tx, actor, new).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(contact)
+    }
+
+    async fn create_contacts(&self, actor: &Actor, new: Vec<NewContact>) -> Result<Vec<ContactId>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut ids = Vec::with_capacity(new.len());
+        let mut known_accounts: HashSet<AccountId> = HashSet::new();
+        for (i, c) in new.into_iter().enumerate() {
+            let c = c.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?;
+            if known_accounts.insert(c.account_id) {
+                referenced_account(&mut tx, c.account_id, &format!("[{i}].account_id")).await?;
+            }
+            check_email_free(&mut tx, &c.email, None).await.map_err(|e| prefix_conflict(e, i))?;
+            ids.push(insert_contact(&mut tx, actor, c).await?.id);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(ids)
+    }
+
+    async fn get_contact(&self, id: ContactId) -> Result<Contact> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_contact(&mut conn, id).await
+    }
+
+    async fn find_contact_by_email(&self, email: &Email) -> Result<Option<Contact>> {
+        let row = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE email = $1"))
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.as_ref().map(contact_row).transpose()?)
+    }
+
+    async fn update_contact(&self, actor: &Actor, id: ContactId, patch: ContactPatch) -> Result<Contact> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let before = load_contact(&mut tx, id).await?;
+        let next = patch.apply(&before)?;
+        if next.account_id != before.account_id {
+            referenced_account(&mut tx, next.account_id, "account_id").await?;
+        }
+        if next.owner_id != before.owner_id {
+            if let Some(o) = next.owner_id {
+                require(&mut tx, "users", "user", "owner_id", o.0).await?;
+            }
+        }
+        check_email_free(&mut tx, &next.email, Some(id)).await?;
+        sqlx::query(
+            "UPDATE contacts SET account_id = $1, first_name = $2, last_name = $3, email = $4, phone = $5, title = $6, seniority = $7, department = $8,
+             buying_role = $9, status = $10, owner_id = $11, source = $12, updated_at = $13 WHERE id = $14",
+        )
+        .bind(next.account_id.0)
+        .bind(&next.first_name)
+        .bind(&next.last_name)
+        .bind(next.email.as_ref().map(Email::as_str))
+        .bind(&next.phone)
+        .bind(&next.title)
+        .bind(next.seniority.map(Seniority::as_str))
+        .bind(next.department.map(Department::as_str))
+        .bind(next.buying_role.map(BuyingRole::as_str))
+        .bind(next.status.as_str())
+        .bind(next.owner_id.map(|o| o.0))
+        .bind(&next.source)
+        .bind(now())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if next.account_id != before.account_id {
+            // A person who changes company takes their history along: every row that carries
+            // the account for sharding follows the contact.
+            for table in ["activities", "campaign_members", "opportunity_contact_roles"] {
+                sqlx::query(&format!("UPDATE {table} SET account_id = $1 WHERE contact_id = $2"))
+                    .bind(next.account_id.0)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+        }
+        let after = load_contact(&mut tx, id).await?;
+        audit(&mut tx, actor, "contact", id.0, "update", Some(&before), Some(&after)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(after)
+    }
+
+    async fn delete_contact(&self, actor: &Actor, id: ContactId) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let before = load_contact(&mut tx, id).await?;
+        for sql in [
+            "DELETE FROM opportunity_contact_roles WHERE contact_id = $1",
+            "DELETE FROM campaign_members WHERE contact_id = $1",
+            "UPDATE activities SET contact_id = NULL WHERE contact_id = $1",
+            "UPDATE intake_records SET contact_id = NULL WHERE contact_id = $1",
+            "DELETE FROM contacts WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db)?;
+        }
+        audit::<_, ()>(&mut tx, actor, "contact", id.0, "delete", Some(&before), None).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_contacts(&self, query: &ContactQuery, page: PageRequest) -> Result<Page<Contact>> {
+        let limit = clamp(page);
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE 1 = 1"));
+        if let Some(after) = page.after {
+            q.push(" AND id > ").push_bind(after);
+        }
+        if let Some(a) = query.account_id {
+            q.push(" AND account_id = ").push_bind(a.0);
+        }
+        if let Some(text) = &query.search {
+            let pattern = format!("%{}%", text.trim().to_lowercase());
+            q.push(" AND (lower(first_name) LIKE ").push_bind(pattern.clone());
+            q.push(" OR lower(last_name) LIKE ").push_bind(pattern.clone());
+            q.push(" OR email LIKE ").push_bind(pattern).push(")");
+        }
+        if let Some(r) = query.buying_role {
+            q.push(" AND buying_role = ").push_bind(r.as_str());
+        }
+        if let Some(s) = query.seniority {
+            q.push(" AND seniority = ").push_bind(s.as_str());
+        }
+        if let Some(s) = query.status {
+            q.push(" AND status = ").push_bind(s.as_str());
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(limit + 1);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        let contacts = rows.iter().map(contact_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(paginate(contacts, limit, |c| c.id.0))
+    }
+
+    async fn create_opportunity(&self, actor: &Actor, new: NewOpportunity) -> Result<Opportunity> {
+        let new = new.validate()?;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        check_opportunity_refs(&mut tx, new.account_id, new.source_campaign_id, new.owner_id, &new.contact_roles).await?;
+        let at = now();
+        let created = new.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
+        let id: i64 = sqlx::query(
+            "INSERT INTO opportunities (account_id, name, stage, amount, close_date, source_campaign_id, owner_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(new.account_id.0)
+        .bind(&new.name)
+        .bind(new.stage.unwrap_or(OpportunityStage::Prospecting).as_str())
+        .bind(new.amount)
+        .bind(new.close_date)
+        .bind(new.source_campaign_id.map(|c| c.0))
+        .bind(new.owner_id.map(|o| o.0))
+        .bind(created)
+        .bind(created.max(at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get("id")?;
+        let id = OpportunityId(id);
+        write_roles(&mut tx, id, &new.contact_roles).await?;
+        let opp = load_opportunity(&mut tx, id).await?;
+        audit::<(), _>(&mut tx, actor, "opportunity", id.0, "create", None, Some(&opp)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(opp)
+    }
+
+    async fn get_opportunity(&self, id: OpportunityId) -> Result<Opportunity> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_opportunity(&mut conn, id).await
+    }
+
+    async fn update_opportunity(&self, actor: &Actor, id: OpportunityId, patch: OpportunityPatch) -> Result<Opportunity> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let before = load_opportunity(&mut tx, id).await?;
+        let roles_changed = !patch.contact_roles.is_keep();
+        let next = patch.apply(&before)?;
+        check_opportunity_refs(&mut tx, next.account_id, next.source_campaign_id, next.owner_id, &next.contact_roles).await?;
+        sqlx::query(
+            "UPDATE opportunities SET account_id = $1, name = $2, stage = $3, amount = $4, close_date = $5, source_campaign_id = $6, owner_id = $7, updated_at = $8 WHERE id = $9",
+        )
+        .bind(next.account_id.0)
+        .bind(&next.name)
+        .bind(next.stage.as_str())
+        .bind(next.amount)
+        .bind(next.close_date)
+        .bind(next.source_campaign_id.map(|c| c.0))
+        .bind(next.owner_id.map(|o| o.0))
+        .bind(now())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if roles_changed {
+            write_roles(&mut tx, id, &next.contact_roles).await?;
+        }
+        let after = load_opportunity(&mut tx, id).await?;
+        audit(&mut tx, actor, "opportunity", id.0, "update", Some(&before), Some(&after)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(after)
+    }
+
+    async fn delete_opportunity(&self, actor: &Actor, id: OpportunityId) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let before = load_opportunity(&mut tx, id).await?;
+        for sql in [
+            "DELETE FROM opportunity_contact_roles WHERE opportunity_id = $1",
+            "UPDATE activities SET opportunity_id = NULL WHERE opportunity_id = $1",
+            "DELETE FROM opportunities WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db)?;
+        }
+        audit::<_, ()>(&mut tx, actor, "opportunity", id.0, "delete", Some(&before), None).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_opportunities(&self, query: &OpportunityQuery, page: PageRequest) -> Result<Page<Opportunity>> {
+        let limit = clamp(page);
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities WHERE 1 = 1"));
+        if let Some(after) = page.after {
+            q.push(" AND id > ").push_bind(after);
+        }
+        if let Some(a) = query.account_id {
+            q.push(" AND account_id = ").push_bind(a.0);
+        }
+        if let Some(s) = query.stage {
+            q.push(" AND stage = ").push_bind(s.as_str());
+        }
+        if let Some(open) = query.open {
+            q.push(if open { " AND stage NOT IN ('closed_won', 'closed_lost')" } else { " AND stage IN ('closed_won', 'closed_lost')" });
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(limit + 1);
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+        let opps = rows.iter().map(opportunity_row).collect::<Result<Vec<_>, _>>()?;
+        let opps = with_roles(&mut conn, opps).await?;
+        Ok(paginate(opps, limit, |o| o.id.0))
+    }
+
+    async fn create_campaign(&self, actor: &Actor, new: NewCampaign) -> Result<Campaign> {
+        let new = new.validate()?;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        check_campaign_name_free(&mut tx, &new.name, None).await?;
+        let at = now();
+        let row = sqlx::query(&format!(
+            "INSERT INTO campaigns (name, kind, starts_on, ends_on, budget, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {CAMPAIGN_COLUMNS}"
+        ))
+        .bind(&new.name)
+        .bind(new.kind.unwrap_or(CampaignKind::Other).as_str())
+        .bind(new.starts_on)
+        .bind(new.ends_on)
+        .bind(new.budget)
+        .bind(at)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        let campaign = campaign_row(&row)?;
+        audit::<(), _>(&mut tx, actor, "campaign", campaign.id.0, "create", None, Some(&campaign)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(campaign)
+    }
+
+    async fn get_campaign(&self, id: CampaignId) -> Result<Campaign> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_campaign(&mut conn, id).await
+    }
+
+    async fn update_campaign(&self, actor: &Actor, id: CampaignId, patch: CampaignPatch) -> Result<Campaign> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let before = load_campaign(&mut tx, id).await?;
+        let next = patch.apply(&before)?;
+        check_campaign_name_free(&mut tx, &next.name, Some(id)).await?;
+        sqlx::query("UPDATE campaigns SET name = $1, kind = $2, starts_on = $3, ends_on = $4, budget = $5, updated_at = $6 WHERE id = $7")
+            .bind(&next.name)
+            .bind(next.kind.as_str())
+            .bind(next.starts_on)
+            .bind(next.ends_on)
+            .bind(next.budget)
+            .bind(now())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let after = load_campaign(&mut tx, id).await?;
+        audit(&mut tx, actor, "campaign", id.0, "update", Some(&before), Some(&after)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(after)
+    }
+
+    async fn delete_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let before = load_campaign(&mut tx, id).await?;
+        for sql in [
+            "DELETE FROM campaign_members WHERE campaign_id = $1",
+            "UPDATE activities SET campaign_id = NULL WHERE campaign_id = $1",
+            "UPDATE opportunities SET source_campaign_id = NULL WHERE source_campaign_id = $1",
+            "DELETE FROM campaigns WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db)?;
+        }
+        audit::<_, ()>(&mut tx, actor, "campaign", id.0, "delete", Some(&before), None).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_campaigns(&self, page: PageRequest) -> Result<Page<Campaign>> {
+        let limit = clamp(page);
+        let rows = sqlx::query(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id > $1 ORDER BY id LIMIT $2"))
+            .bind(page.after.unwrap_or(i64::MIN))
+            .bind(limit + 1)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let campaigns = rows.iter().map(campaign_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(paginate(campaigns, limit, |c| c.id.0))
+    }
+
+    async fn add_campaign_member(&self, actor: &Actor, campaign: CampaignId, member: NewCampaignMember) -> Result<CampaignMember> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        load_campaign(&mut tx, campaign).await?;
+        let contact = sqlx::query("SELECT account_id FROM contacts WHERE id = $1")
+            .bind(member.contact_id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| invalid("contact_id", format!("contact {} does not exist", member.contact_id)))?;
+        let account: i64 = contact.try_get("account_id")?;
+        let row = sqlx::query(
+            "INSERT INTO campaign_members (campaign_id, contact_id, account_id, status, joined_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (campaign_id, contact_id) DO UPDATE SET status = excluded.status
+             RETURNING campaign_id, contact_id, account_id, status, joined_at",
+        )
+        .bind(campaign.0)
+        .bind(member.contact_id.0)
+        .bind(account)
+        .bind(member.status.unwrap_or(MemberStatus::Sent).as_str())
+        .bind(member.joined_at.map(|t| t.trunc_subsecs(6)).unwrap_or_else(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        let m = member_row(&row)?;
+        audit::<(), _>(&mut tx, actor, "campaign_member", campaign.0, "add_member", None, Some(&m)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(m)
+    }
+
+    async fn list_campaign_members(&self, campaign: CampaignId, page: PageRequest) -> Result<Page<CampaignMember>> {
+        let limit = clamp(page);
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_campaign(&mut conn, campaign).await?;
+        let rows = sqlx::query("SELECT campaign_id, contact_id, account_id, status, joined_at FROM campaign_members WHERE campaign_id = $1 AND contact_id > $2 ORDER BY contact_id LIMIT $3")
+            .bind(campaign.0)
+            .bind(page.after.unwrap_or(i64::MIN))
+            .bind(limit + 1)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        let members = rows.iter().map(member_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(paginate(members, limit, |m| m.contact_id.0))
+    }
+
+    async fn create_activity(&self, actor: &Actor, new: NewActivity) -> Result<Activity> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let activity = insert_activity(&mut tx, actor, new).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(activity)
+    }
+
+    async fn create_activities(&self, actor: &Actor, new: Vec<NewActivity>) -> Result<Vec<ActivityId>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut ids = Vec::with_capacity(new.len());
+        for (i, a) in new.into_iter().enumerate() {
+            let activity = insert_activity(&mut tx, actor, a).await.map_err(|e| match e {
+                StoreError::Invalid(v) => StoreError::Invalid(prefix_fields(v, i)),
+                other => other,
+            })?;
+            ids.push(activity.id);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(ids)
+    }
+
+    async fn get_activity(&self, id: ActivityId) -> Result<Activity> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_activity(&mut conn, id).await
+    }
+
+    async fn update_activity(&self, actor: &Actor, id: ActivityId, patch: ActivityPatch) -> Result<Activity> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let before = load_activity(&mut tx, id).await?;
+        let next = patch.apply(&before)?;
+        if let Some(c) = next.campaign_id {
+            require(&mut tx, "campaigns", "campaign", "campaign_id", c.0).await?;
+        }
+        if let Some(o) = next.opportunity_id {
+            require(&mut tx, "opportunities", "opportunity", "opportunity_id", o.0).await?;
+        }
+        sqlx::query("UPDATE activities SET kind = $1, subject = $2, occurred_at = $3, campaign_id = $4, opportunity_id = $5 WHERE id = $6")
+            .bind(next.kind.as_str())
+            .bind(&next.subject)
+            .bind(next.occurred_at.trunc_subsecs(6))
+            .bind(next.campaign_id.map(|c| c.0))
+            .bind(next.opportunity_id.map(|o| o.0))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let after = load_activity(&mut tx, id).await?;
+        audit(&mut tx, actor, "activity", id.0, "update", Some(&before), Some(&after)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(after)
+    }
+
+    async fn delete_activity(&self, actor: &Actor, id: ActivityId) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let before = load_activity(&mut tx, id).await?;
+        sqlx::query("DELETE FROM activities WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(db)?;
+        audit::<_, ()>(&mut tx, actor, "activity", id.0, "delete", Some(&before), None).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_activities(&self, query: &ActivityQuery, page: PageRequest) -> Result<Page<Activity>> {
+        let limit = clamp(page);
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE 1 = 1"));
+        if let Some(after) = page.after {
+            q.push(" AND id < ").push_bind(after);
+        }
+        if let Some(a) = query.account_id {
+            q.push(" AND account_id = ").push_bind(a.0);
+        }
+        if let Some(c) = query.contact_id {
+            q.push(" AND contact_id = ").push_bind(c.0);
+        }
+        if let Some(k) = query.kind {
+            q.push(" AND kind = ").push_bind(k.as_str());
+        }
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(limit + 1);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        let activities = rows.iter().map(activity_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(paginate(activities, limit, |a| a.id.0))
+    }
+
+    async fn create_asset(&self, actor: &Actor, new: NewAsset) -> Result<Asset> {
+        let new = new.validate()?;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        referenced_account(&mut tx, new.account_id, "account_id").await?;
+        let row = sqlx::query(
+            "INSERT INTO assets (account_id, product, quantity, annual_value, purchased_on, renews_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             RETURNING id, account_id, product, quantity, annual_value, purchased_on, renews_on, created_at",
+        )
+        .bind(new.account_id.0)
+        .bind(&new.product)
+        .bind(new.quantity)
+        .bind(new.annual_value)
+        .bind(new.purchased_on)
+        .bind(new.renews_on)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        let asset = asset_row(&row)?;
+        audit::<(), _>(&mut tx, actor, "asset", asset.id.0, "create", None, Some(&asset)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(asset)
+    }
+
+    async fn list_assets(&self, account: AccountId) -> Result<Vec<Asset>> {
+        let rows = sqlx::query(
+            "SELECT id, account_id, product, quantity, annual_value, purchased_on, renews_on, created_at FROM assets WHERE account_id = $1
+             ORDER BY CASE WHEN renews_on IS NULL THEN 1 ELSE 0 END, renews_on, id",
+        )
+        .bind(account.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.iter().map(asset_row).collect::<Result<Vec<_>, _>>()?)
+    }
+
+    async fn set_account_stage(&self, actor: &Actor, account: AccountId, stage: AccountStage, reason: &str, at: DateTime<Utc>) -> Result<Account> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let before = load_account(&mut tx, account).await?;
+        if before.stage == stage {
+            return Ok(before);
+        }
+        sqlx::query("UPDATE accounts SET stage = $1, updated_at = $2 WHERE id = $3")
+            .bind(stage.as_str())
+            .bind(now())
+            .bind(account.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(account.0)
+            .bind(before.stage.as_str())
+            .bind(stage.as_str())
+            .bind(reason)
+            .bind(at.trunc_subsecs(6))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let after = load_account(&mut tx, account).await?;
+        audit(&mut tx, actor, "account", account.0, "stage", Some(&before), Some(&after)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(after)
+    }
+
+    async fn stage_history(&self, account: AccountId) -> Result<Vec<StageChange>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_account(&mut conn, account).await?;
+        let rows = sqlx::query("SELECT account_id, from_stage, to_stage, reason, changed_at FROM account_stage_history WHERE account_id = $1 ORDER BY changed_at, id")
+            .bind(account.0)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(StageChange {
+                    account_id: AccountId(r.try_get("account_id")?),
+                    from_stage: parse_opt(r.try_get("from_stage")?)?,
+                    to_stage: parse(r.try_get::<&str, _>("to_stage")?)?,
+                    reason: r.try_get("reason")?,
+                    changed_at: r.try_get("changed_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if sqlx::query("SELECT id FROM users WHERE email = $1").bind(new.email.as_str()).fetch_optional(&mut *tx).await.map_err(db)?.is_some() {
+            return Err(conflict("email", format!("a user with the email {} already exists", new.email)));
+        }
+        let name = new.name.trim();
+        if name.is_empty() {
+            return Err(invalid("name", "is required and must not be blank"));
+        }
+        let row = sqlx::query("INSERT INTO users (email, name, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id, email, name, role, created_at")
+            .bind(new.email.as_str())
+            .bind(name)
+            .bind(new.role.as_str())
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        let user = user_row(&row)?;
+        audit::<(), _>(&mut tx, actor, "user", user.id.0, "create", None, Some(&user)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(user)
+    }
+
+    async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT id, email, name, role, created_at FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.as_ref().map(user_row).transpose()?)
+    }
+
+    async fn create_api_token(&self, actor: &Actor, user: UserId, name: &str) -> Result<(ApiToken, String)> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(invalid("name", "a token needs a name, to tell it apart from others"));
+        }
+        let secret = crate::token::generate();
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        require(&mut tx, "users", "user", "user_id", user.0).await?;
+        let row = sqlx::query(
+            "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)
+             RETURNING id, user_id, name, prefix, created_at, last_used_at, revoked_at",
+        )
+        .bind(user.0)
+        .bind(name)
+        .bind(crate::token::prefix(&secret))
+        .bind(crate::token::hash(&secret))
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        let token = ApiToken {
+            id: TokenId(row.try_get("id")?),
+            user_id: UserId(row.try_get("user_id")?),
+            name: row.try_get("name")?,
+            prefix: row.try_get("prefix")?,
+            created_at: row.try_get("created_at")?,
+            last_used_at: row.try_get("last_used_at")?,
+            revoked_at: row.try_get("revoked_at")?,
+        };
+        audit::<(), _>(&mut tx, actor, "api_token", token.id.0, "create", None, Some(&token)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok((token, secret))
+    }
+
+    async fn authenticate_token(&self, secret: &str) -> Result<Option<Actor>> {
+        let row = sqlx::query(
+            "SELECT t.id, t.name, u.id AS user_id, u.email, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(crate::token::hash(secret.trim()))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        let Some(row) = row else { return Ok(None) };
+        let token_id: i64 = row.try_get("id")?;
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now()).bind(token_id).execute(&self.pool).await.map_err(db)?;
+        let name: String = row.try_get("name")?;
+        let email: String = row.try_get("email")?;
+        Ok(Some(Actor {
+            user_id: Some(UserId(row.try_get("user_id")?)),
+            label: format!("{email} via token {name:?}"),
+            role: parse(row.try_get::<&str, _>("role")?)?,
+        }))
+    }
+
+    async fn revoke_api_token(&self, actor: &Actor, id: TokenId) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if done == 0 && !exists(&mut tx, "api_tokens", id.0).await? {
+            return Err(StoreError::NotFound { entity: "api token", id: id.0 });
+        }
+        audit::<(), ()>(&mut tx, actor, "api_token", id.0, "revoke", None, None).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_audit(&self, query: &AuditQuery, page: PageRequest) -> Result<Page<AuditEntry>> {
+        let limit = clamp(page);
+        let mut q = QueryBuilder::<Db>::new("SELECT id, at, actor, user_id, entity, entity_id, action, before, after FROM audit_log WHERE 1 = 1");
+        if let Some(after) = page.after {
+            q.push(" AND id < ").push_bind(after);
+        }
+        if let Some(e) = &query.entity {
+            q.push(" AND entity = ").push_bind(e.clone());
+        }
+        if let Some(id) = query.entity_id {
+            q.push(" AND entity_id = ").push_bind(id);
+        }
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(limit + 1);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        let entries = rows.iter().map(audit_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(paginate(entries, limit, |e| e.id.0))
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM contacts) AS contacts,
+                    (SELECT COUNT(*) FROM opportunities) AS opportunities, (SELECT COUNT(*) FROM campaigns) AS campaigns,
+                    (SELECT COUNT(*) FROM campaign_members) AS campaign_members, (SELECT COUNT(*) FROM activities) AS activities,
+                    (SELECT COUNT(*) FROM assets) AS assets, (SELECT COUNT(*) FROM users) AS users,
+                    (SELECT COUNT(*) FROM audit_log) AS audit_log",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(Counts {
+            accounts: r.try_get("accounts")?,
+            contacts: r.try_get("contacts")?,
+            opportunities: r.try_get("opportunities")?,
+            campaigns: r.try_get("campaigns")?,
+            campaign_members: r.try_get("campaign_members")?,
+            activities: r.try_get("activities")?,
+            assets: r.try_get("assets")?,
+            users: r.try_get("users")?,
+            audit_log: r.try_get("audit_log")?,
+        })
+    }
+}
+
+/// Names a bulk row's fields by its position: `[3].email`.
+fn prefix_fields(e: ValidationErrors, i: usize) -> ValidationErrors {
+    ValidationErrors(e.0.into_iter().map(|v| ValidationError::new(format!("[{i}].{}", v.field), v.reason)).collect())
+}
+
+fn prefix_conflict(e: StoreError, i: usize) -> StoreError {
+    match e {
+        StoreError::Conflict { field, message } => StoreError::Conflict { field: field.map(|f| format!("[{i}].{f}")), message },
+        other => other,
+    }
+}
+
