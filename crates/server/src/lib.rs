@@ -1,1 +1,114 @@
+//! abcrm-server: the HTTP API.
+//!
+//! Routes live under `/api/v1` and need a bearer token; `/api/openapi.json` (generated from the
+//! code) and `/healthz` are public. Every error, including a malformed body, an unknown route or
+//! a missing token, is an RFC 9457 problem document.
 
+mod auth;
+mod extract;
+mod pagination;
+mod problem;
+mod routes;
+
+pub use problem::{FieldError, Problem};
+
+use abcrm_store::Store;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The data.
+    pub store: Arc<dyn Store>,
+}
+
+/// Largest request body accepted.
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "abcrm API", description = "The account-based CRM with no leads object. Every person is a contact under an account.", version = "1"),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(Problem, FieldError))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token from `abcrm token create`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The whole application: the API under `/api/v1`, the OpenAPI document and the health check.
+pub fn app(store: Arc<dyn Store>) -> Router {
+    let state = AppState { store };
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::accounts::router())
+        .merge(routes::contacts::router())
+        .merge(routes::opportunities::router())
+        .merge(routes::campaigns::router())
+        .merge(routes::activities::router())
+        .merge(routes::audit::router())
+        .split_for_parts();
+    let mut openapi = openapi;
+    // The routes are mounted under /api/v1; the document says so in its paths.
+    openapi.paths.paths = openapi
+        .paths
+        .paths
+        .into_iter()
+        .map(|(p, item)| (format!("/api/v1{p}"), item))
+        .collect();
+    let openapi = Arc::new(openapi);
+    let api = api
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
+        .method_not_allowed_fallback(|| async { problem::ApiError::method_not_allowed() });
+    Router::new()
+        .nest("/api/v1", api)
+        .route(
+            "/api/openapi.json",
+            get(move || async move { axum::Json(openapi.as_ref().clone()) }),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async {
+            problem::ApiError::not_found(
+                "no such route; the API lives under /api/v1 and is described at /api/openapi.json",
+            )
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves [`app`] on `listener` until ctrl-c, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(store))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

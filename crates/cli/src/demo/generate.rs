@@ -20,8 +20,8 @@ pub struct DemoSize {
 
 impl Default for DemoSize {
     fn default() -> Self {
-        // About 560 accounts and 5,600 contacts with the default distributions.
-        DemoSize { root_accounts: 330 }
+        // About 540 accounts and 6,700 contacts with the default distributions.
+        DemoSize { root_accounts: 230 }
     }
 }
 

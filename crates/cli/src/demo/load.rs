@@ -13,8 +13,6 @@ use std::time::{Duration, Instant};
 pub struct LoadReport {
     pub counts: Counts,
     pub elapsed: Duration,
-    /// The id of each demo user, in the dataset's order.
-    pub users: Vec<UserId>,
 }
 
 /// Rows per bulk transaction.
@@ -158,6 +156,5 @@ pub async fn load(
     Ok(LoadReport {
         counts: store.counts().await?,
         elapsed: started.elapsed(),
-        users,
     })
 }

@@ -1,0 +1,125 @@
+//! Reading CSV files of outside origin row by row: a malformed row is reported with its line
+//! number and skipped; it never stops the file.
+
+use serde::de::DeserializeOwned;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+/// A row that could not be read, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    /// 1-based line number in the file (the header is line 1).
+    pub line: u64,
+    pub reason: String,
+}
+
+/// The good rows of a file, with their line numbers, and the rejected ones.
+#[derive(Debug)]
+pub struct Rows<T> {
+    pub rows: Vec<(u64, T)>,
+    pub rejected: Vec<RejectedRow>,
+}
+
+/// Opens `path` and reads every row as a `T`. Fails only when the file cannot be opened or its
+/// header lacks one of `required` columns; bad rows are collected in `rejected`.
+pub fn read<T: DeserializeOwned>(path: &Path, required: &[&str]) -> anyhow::Result<Rows<T>> {
+    let file = File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    read_from(BufReader::new(file), &path.display().to_string(), required)
+}
+
+/// Like [`read`], from any reader; `name` is used in messages.
+pub fn read_from<T: DeserializeOwned>(input: impl Read, name: &str, required: &[&str]) -> anyhow::Result<Rows<T>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(strip_bom(input));
+    let headers = reader.headers().map_err(|e| anyhow::anyhow!("{name}: cannot read the header line: {e}"))?.clone();
+    let missing: Vec<&str> = required.iter().copied().filter(|r| !headers.iter().any(|h| h.eq_ignore_ascii_case(r))).collect();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "{name}: the header lacks the column(s) {}; found: {}",
+            missing.join(", "),
+            headers.iter().collect::<Vec<_>>().join(",")
+        );
+    }
+    let lowered = csv::StringRecord::from(headers.iter().map(|h| h.to_ascii_lowercase()).collect::<Vec<_>>());
+    let mut rows = Vec::new();
+    let mut rejected = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map(|p| p.line()).unwrap_or(line);
+                if record.iter().all(str::is_empty) {
+                    continue;
+                }
+                if record.len() != headers.len() {
+                    rejected.push(RejectedRow { line, reason: format!("has {} fields; the header has {}", record.len(), headers.len()) });
+                    continue;
+                }
+                match record.deserialize::<T>(Some(&lowered)) {
+                    Ok(row) => rows.push((line, row)),
+                    Err(e) => rejected.push(RejectedRow { line, reason: e.to_string() }),
+                }
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                rejected.push(RejectedRow { line, reason: e.to_string() });
+                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(Rows { rows, rejected })
+}
+
+/// Skips a UTF-8 byte order mark, as Excel writes one.
+fn strip_bom(input: impl Read) -> impl Read {
+    let mut input = BufReader::new(input);
+    let mut first = [0u8; 3];
+    let mut head = Vec::new();
+    if let Ok(n) = read_up_to(&mut input, &mut first) {
+        if !(n == 3 && first == [0xEF, 0xBB, 0xBF]) {
+            head.extend_from_slice(&first[..n]);
+        }
+    }
+    std::io::Cursor::new(head).chain(input)
+}
+
+fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match input.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Row {
+        id: String,
+        name: String,
+    }
+
+    #[test]
+    fn bad_rows_are_reported_by_line_and_the_rest_is_read() {
+        let input = "\u{feff}ID,Name\r\n1,Acme\r\n2\r\n\"3\",\"Globex, Inc\"\r\n";
+        let rows: Rows<Row> = read_from(input.as_bytes(), "t.csv", &["id", "name"]).unwrap();
+        assert_eq!(rows.rows.iter().map(|(l, r)| (*l, r.name.as_str())).collect::<Vec<_>>(), vec![(2, "Acme"), (4, "Globex, Inc")]);
+        assert_eq!(rows.rejected.len(), 1);
+        assert_eq!(rows.rejected[0].line, 3);
+    }
+
+    #[test]
+    fn a_missing_required_column_is_named() {
+        let err = read_from::<Row>("id,title\n1,x\n".as_bytes(), "t.csv", &["id", "name"]).unwrap_err();
+        assert!(err.to_string().contains("lacks the column(s) name"), "{err}");
+    }
+}

@@ -1,0 +1,189 @@
+//! `/api/v1/accounts`: accounts, their hierarchy, the 360 view, assets and stage history.
+
+use super::created;
+use crate::extract::{Id, Json, Query};
+use crate::pagination::{self, List};
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+use abcrm_core::model::*;
+use abcrm_core::AccountId;
+use abcrm_store::{Account360, AccountQuery, Hierarchy, OnDependents};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Extension;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The account routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_accounts, create_account))
+        .routes(routes!(get_account, update_account, delete_account))
+        .routes(routes!(account_hierarchy))
+        .routes(routes!(account_360))
+        .routes(routes!(list_assets, create_asset))
+        .routes(routes!(stage_history))
+}
+
+/// Filters and paging for the account list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AccountListParams {
+    /// Case-insensitive part of the name.
+    pub name_contains: Option<String>,
+    /// Accounts owning this domain.
+    pub domain: Option<String>,
+    /// Direct subsidiaries of this account.
+    pub parent_id: Option<i64>,
+    pub relationship: Option<Relationship>,
+    pub stage: Option<AccountStage>,
+    /// Page size, 1 to 1000 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/accounts", tag = "accounts", params(AccountListParams),
+    responses((status = 200, body = List<Account>), (status = 400, body = Problem), (status = 401, body = Problem)))]
+async fn list_accounts(
+    State(s): State<AppState>,
+    Query(p): Query<AccountListParams>,
+) -> Result<axum::Json<List<Account>>, ApiError> {
+    let page = pagination::request(p.limit, p.cursor.as_deref())?;
+    let q = AccountQuery {
+        name_contains: p.name_contains,
+        domain: p.domain,
+        parent_id: p.parent_id.map(AccountId),
+        relationship: p.relationship,
+        stage: p.stage,
+    };
+    Ok(axum::Json(s.store.list_accounts(&q, page).await?.into()))
+}
+
+#[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = NewAccount,
+    responses((status = 201, body = Account), (status = 400, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_account(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(new): Json<NewAccount>,
+) -> Result<Response, ApiError> {
+    let a = s.store.create_account(&actor, new).await?;
+    Ok(created(format!("/api/v1/accounts/{}", a.id), a))
+}
+
+#[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, body = Account), (status = 404, body = Problem)))]
+async fn get_account(
+    State(s): State<AppState>,
+    Id(id): Id,
+) -> Result<axum::Json<Account>, ApiError> {
+    Ok(axum::Json(s.store.get_account(AccountId(id)).await?))
+}
+
+#[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), request_body = AccountPatch,
+    responses((status = 200, body = Account), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn update_account(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+    Json(patch): Json<AccountPatch>,
+) -> Result<axum::Json<Account>, ApiError> {
+    Ok(axum::Json(
+        s.store.update_account(&actor, AccountId(id), patch).await?,
+    ))
+}
+
+/// Where to move an account's records when deleting it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteParams {
+    /// Move contacts, opportunities, activities, assets and subsidiaries to this account, then
+    /// delete. Without it, an account that still has any is kept (409).
+    pub move_to: Option<i64>,
+}
+
+#[utoipa::path(delete, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path), DeleteParams),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn delete_account(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+    Query(p): Query<DeleteParams>,
+) -> Result<StatusCode, ApiError> {
+    let mode = p
+        .move_to
+        .map(|m| OnDependents::MoveTo(AccountId(m)))
+        .unwrap_or(OnDependents::Refuse);
+    s.store.delete_account(&actor, AccountId(id), mode).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/accounts/{id}/hierarchy", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, body = Hierarchy), (status = 404, body = Problem)))]
+async fn account_hierarchy(
+    State(s): State<AppState>,
+    Id(id): Id,
+) -> Result<axum::Json<Hierarchy>, ApiError> {
+    Ok(axum::Json(s.store.account_hierarchy(AccountId(id)).await?))
+}
+
+#[utoipa::path(get, path = "/accounts/{id}/360", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, description = "The account, its hierarchy, its buying center by role, open opportunities, recent activities and products owned", body = Account360), (status = 404, body = Problem)))]
+async fn account_360(
+    State(s): State<AppState>,
+    Id(id): Id,
+) -> Result<axum::Json<Account360>, ApiError> {
+    Ok(axum::Json(s.store.account_360(AccountId(id)).await?))
+}
+
+#[utoipa::path(get, path = "/accounts/{id}/assets", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Asset>), (status = 404, body = Problem)))]
+async fn list_assets(
+    State(s): State<AppState>,
+    Id(id): Id,
+) -> Result<axum::Json<Vec<Asset>>, ApiError> {
+    s.store.get_account(AccountId(id)).await?;
+    Ok(axum::Json(s.store.list_assets(AccountId(id)).await?))
+}
+
+/// A product the account owns; the account comes from the path.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssetBody {
+    pub product: String,
+    pub quantity: Option<i64>,
+    pub annual_value: Option<f64>,
+    pub purchased_on: Option<chrono::NaiveDate>,
+    pub renews_on: Option<chrono::NaiveDate>,
+}
+
+#[utoipa::path(post, path = "/accounts/{id}/assets", tag = "accounts", params(("id" = i64, Path)), request_body = NewAssetBody,
+    responses((status = 201, body = Asset), (status = 422, body = Problem)))]
+async fn create_asset(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+    Json(b): Json<NewAssetBody>,
+) -> Result<Response, ApiError> {
+    let new = NewAsset {
+        account_id: AccountId(id),
+        product: b.product,
+        quantity: b.quantity.unwrap_or(1),
+        annual_value: b.annual_value,
+        purchased_on: b.purchased_on,
+        renews_on: b.renews_on,
+    };
+    let asset = s.store.create_asset(&actor, new).await?;
+    Ok(created(format!("/api/v1/accounts/{id}/assets"), asset))
+}
+
+#[utoipa::path(get, path = "/accounts/{id}/stage-history", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<StageChange>), (status = 404, body = Problem)))]
+async fn stage_history(
+    State(s): State<AppState>,
+    Id(id): Id,
+) -> Result<axum::Json<Vec<StageChange>>, ApiError> {
+    Ok(axum::Json(s.store.stage_history(AccountId(id)).await?))
+}

@@ -1,0 +1,99 @@
+//! `/api/v1/contacts`: the people of every account.
+
+use super::created;
+use crate::extract::{Id, Json, Query};
+use crate::pagination::{self, List};
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+use abcrm_core::model::*;
+use abcrm_core::{AccountId, ContactId};
+use abcrm_store::ContactQuery;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Extension;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The contact routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_contacts, create_contact))
+        .routes(routes!(get_contact, update_contact, delete_contact))
+}
+
+/// Filters and paging for the contact list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ContactListParams {
+    pub account_id: Option<i64>,
+    /// Case-insensitive part of the first name, last name or email.
+    pub search: Option<String>,
+    pub buying_role: Option<BuyingRole>,
+    pub seniority: Option<Seniority>,
+    pub status: Option<ContactStatus>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/contacts", tag = "contacts", params(ContactListParams),
+    responses((status = 200, body = List<Contact>), (status = 400, body = Problem)))]
+async fn list_contacts(
+    State(s): State<AppState>,
+    Query(p): Query<ContactListParams>,
+) -> Result<axum::Json<List<Contact>>, ApiError> {
+    let page = pagination::request(p.limit, p.cursor.as_deref())?;
+    let q = ContactQuery {
+        account_id: p.account_id.map(AccountId),
+        search: p.search,
+        buying_role: p.buying_role,
+        seniority: p.seniority,
+        status: p.status,
+    };
+    Ok(axum::Json(s.store.list_contacts(&q, page).await?.into()))
+}
+
+#[utoipa::path(post, path = "/contacts", tag = "contacts", request_body = NewContact,
+    responses((status = 201, body = Contact), (status = 409, description = "The email belongs to another contact", body = Problem), (status = 422, description = "Invalid field, or no such account", body = Problem)))]
+async fn create_contact(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(new): Json<NewContact>,
+) -> Result<Response, ApiError> {
+    let c = s.store.create_contact(&actor, new).await?;
+    Ok(created(format!("/api/v1/contacts/{}", c.id), c))
+}
+
+#[utoipa::path(get, path = "/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
+    responses((status = 200, body = Contact), (status = 404, body = Problem)))]
+async fn get_contact(
+    State(s): State<AppState>,
+    Id(id): Id,
+) -> Result<axum::Json<Contact>, ApiError> {
+    Ok(axum::Json(s.store.get_contact(ContactId(id)).await?))
+}
+
+#[utoipa::path(patch, path = "/contacts/{id}", tag = "contacts", params(("id" = i64, Path)), request_body = ContactPatch,
+    responses((status = 200, body = Contact), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn update_contact(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+    Json(patch): Json<ContactPatch>,
+) -> Result<axum::Json<Contact>, ApiError> {
+    Ok(axum::Json(
+        s.store.update_contact(&actor, ContactId(id), patch).await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn delete_contact(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    s.store.delete_contact(&actor, ContactId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
