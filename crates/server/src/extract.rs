@@ -61,25 +61,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
             serde_json::error::Category::Data => {
                 let message = strip_position(&inner.to_string());
-                // serde names unknown and missing fields in backticks, at the parent's path.
-                let field = quoted_field(&message)
-                    .filter(|_| {
-                        message.starts_with("unknown field") || message.starts_with("missing field")
-                    })
-                    .map(|f| {
-                        if path == "." || path.is_empty() {
-                            f
-                        } else {
-                            format!("{path}.{f}")
-                        }
-                    })
-                    .unwrap_or_else(|| {
-                        if path == "." {
-                            "body".to_string()
-                        } else {
-                            path
-                        }
-                    });
+                // serde_path_to_error's path already ends at an unknown field, but stops at the
+                // parent of a missing one, which serde names in backticks.
+                let field =
+                    match quoted_field(&message).filter(|_| message.starts_with("missing field")) {
+                        Some(f) if path == "." || path.is_empty() => f,
+                        Some(f) => format!("{path}.{f}"),
+                        None if path == "." || path.is_empty() => "body".to_string(),
+                        None => path,
+                    };
                 ApiError::invalid_field(field, message)
             }
         }

@@ -1,0 +1,493 @@
+//! The HTTP API, driven over real HTTP against real SQLite and PostgreSQL stores.
+
+use abcrm_core::model::{Actor, NewUser, Role};
+use abcrm_core::normalize::Email;
+use abcrm_store::testing::{backends, TestStore};
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::{json, Value};
+
+struct Api {
+    base: String,
+    token: String,
+    client: Client,
+    name: &'static str,
+    _store: TestStore,
+}
+
+async fn start(t: TestStore, role: Role) -> Api {
+    let actor = Actor::system("test");
+    let user = t
+        .store
+        .create_user(
+            &actor,
+            NewUser {
+                email: Email::parse("tester@example.com").unwrap(),
+                name: "Tester".into(),
+                role,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, token) = t
+        .store
+        .create_api_token(&actor, user.id, "test")
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(abcrm_server::serve(listener, t.store.clone()));
+    Api {
+        base,
+        token,
+        client: Client::new(),
+        name: t.name,
+        _store: t,
+    }
+}
+
+async fn each_backend(role: Role) -> Vec<Api> {
+    let mut out = Vec::new();
+    for t in backends().await {
+        out.push(start(t, role).await);
+    }
+    out
+}
+
+impl Api {
+    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.unwrap()
+    }
+
+    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let res = self.send(method, path, body).await;
+        assert!(
+            res.status().is_success(),
+            "{}: {path} answered {}: {}",
+            self.name,
+            res.status(),
+            res.text().await.unwrap()
+        );
+        if res.status() == StatusCode::NO_CONTENT {
+            Value::Null
+        } else {
+            res.json().await.unwrap()
+        }
+    }
+
+    /// Checks a problem document's status, media type and the field it names.
+    async fn problem(&self, res: Response, status: u16, field: Option<&str>) -> Value {
+        assert_eq!(res.status().as_u16(), status, "{}", self.name);
+        let ct = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        assert_eq!(ct, "application/problem+json", "{}", self.name);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["status"], status, "{}: {body}", self.name);
+        assert!(
+            body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(),
+            "{}: {body}",
+            self.name
+        );
+        if let Some(f) = field {
+            assert_eq!(body["errors"][0]["field"], f, "{}: {body}", self.name);
+        }
+        body
+    }
+
+    async fn account(&self, name: &str) -> i64 {
+        self.ok(
+            Method::POST,
+            "/api/v1/accounts",
+            Some(json!({ "name": name })),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn crud_round_trips_for_every_resource() {
+    for api in each_backend(Role::Admin).await {
+        let acc = api.ok(Method::POST, "/api/v1/accounts", Some(json!({"name": "Initech Inc", "domains": ["https://www.initech.com"], "state": "CA"}))).await;
+        let id = acc["id"].as_i64().unwrap();
+        assert_eq!(acc["domains"], json!(["initech.com"]), "{}", api.name);
+        let patched = api
+            .ok(
+                Method::PATCH,
+                &format!("/api/v1/accounts/{id}"),
+                Some(json!({"industry": "Software", "state": null})),
+            )
+            .await;
+        assert_eq!(
+            (patched["industry"].as_str(), patched["state"].is_null()),
+            (Some("Software"), true),
+            "{}",
+            api.name
+        );
+
+        let c = api.ok(Method::POST, "/api/v1/contacts", Some(json!({"account_id": id, "first_name": "Peter", "email": " Peter@Initech.com "}))).await;
+        assert_eq!(c["email"], "peter@initech.com", "{}", api.name);
+        let cid = c["id"].as_i64().unwrap();
+        let camp = api
+            .ok(
+                Method::POST,
+                "/api/v1/campaigns",
+                Some(json!({"name": "Q3 Summit", "kind": "event"})),
+            )
+            .await;
+        let camp_id = camp["id"].as_i64().unwrap();
+        api.ok(
+            Method::POST,
+            &format!("/api/v1/campaigns/{camp_id}/members"),
+            Some(json!({"contact_id": cid, "status": "attended"})),
+        )
+        .await;
+        let members = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/campaigns/{camp_id}/members"),
+                None,
+            )
+            .await;
+        assert_eq!(members["items"][0]["account_id"], id, "{}", api.name);
+        let opp = api.ok(Method::POST, "/api/v1/opportunities", Some(json!({"account_id": id, "name": "TPS", "amount": 5000, "contact_roles": [{"contact_id": cid, "role": "champion", "is_primary": true}]}))).await;
+        assert_eq!(opp["contact_roles"][0]["role"], "champion", "{}", api.name);
+        let oid = opp["id"].as_i64().unwrap();
+        let act = api
+            .ok(
+                Method::POST,
+                "/api/v1/activities",
+                Some(json!({"contact_id": cid, "kind": "meeting", "subject": "Kick-off"})),
+            )
+            .await;
+        assert_eq!(act["account_id"], id, "{}", api.name);
+        let aid = act["id"].as_i64().unwrap();
+
+        for path in [
+            format!("/api/v1/activities/{aid}"),
+            format!("/api/v1/opportunities/{oid}"),
+            format!("/api/v1/campaigns/{camp_id}"),
+            format!("/api/v1/contacts/{cid}"),
+            format!("/api/v1/accounts/{id}"),
+        ] {
+            api.ok(Method::GET, &path, None).await;
+            api.ok(Method::DELETE, &path, None).await;
+            let gone = api.send(Method::GET, &path, None).await;
+            api.problem(gone, 404, None).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_answered_with_a_problem_naming_the_field() {
+    for api in each_backend(Role::Admin).await {
+        let id = api.account("Acme").await;
+        let raw = api
+            .client
+            .post(format!("{}/api/v1/accounts", api.base))
+            .bearer_auth(&api.token)
+            .header("content-type", "application/json")
+            .body("{\"name\": ")
+            .send()
+            .await
+            .unwrap();
+        api.problem(raw, 400, None).await;
+        let unknown = api
+            .send(
+                Method::POST,
+                "/api/v1/accounts",
+                Some(json!({"name": "X", "colour": "red"})),
+            )
+            .await;
+        api.problem(unknown, 422, Some("colour")).await;
+        let email = api
+            .send(
+                Method::POST,
+                "/api/v1/contacts",
+                Some(json!({"account_id": id, "email": "not-an-email"})),
+            )
+            .await;
+        api.problem(email, 422, Some("email")).await;
+        let orphan = api
+            .send(
+                Method::POST,
+                "/api/v1/contacts",
+                Some(json!({"first_name": "Lone"})),
+            )
+            .await;
+        api.problem(orphan, 422, Some("account_id")).await;
+        let ghost = api
+            .send(
+                Method::POST,
+                "/api/v1/contacts",
+                Some(json!({"account_id": 99999, "first_name": "Lone"})),
+            )
+            .await;
+        api.problem(ghost, 422, Some("account_id")).await;
+        let role = api
+            .send(
+                Method::POST,
+                "/api/v1/contacts",
+                Some(json!({"account_id": id, "first_name": "A", "buying_role": "boss"})),
+            )
+            .await;
+        api.problem(role, 422, Some("buying_role")).await;
+        let no_type = api
+            .client
+            .post(format!("{}/api/v1/accounts", api.base))
+            .bearer_auth(&api.token)
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        api.problem(no_type, 415, None).await;
+        let cursor = api
+            .send(Method::GET, "/api/v1/accounts?cursor=garbage", None)
+            .await;
+        api.problem(cursor, 400, Some("cursor")).await;
+        let bad_id = api.send(Method::GET, "/api/v1/accounts/abc", None).await;
+        api.problem(bad_id, 400, Some("id")).await;
+        let nowhere = api.send(Method::GET, "/api/v1/leads", None).await;
+        api.problem(nowhere, 404, None).await;
+    }
+}
+
+#[tokio::test]
+async fn domain_rules_come_back_as_conflicts() {
+    for api in each_backend(Role::Admin).await {
+        let top = api.account("Top").await;
+        let low = api
+            .ok(
+                Method::POST,
+                "/api/v1/accounts",
+                Some(json!({"name": "Low", "parent_id": top})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let cycle = api
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/accounts/{top}"),
+                Some(json!({"parent_id": low})),
+            )
+            .await;
+        let body = api.problem(cycle, 409, Some("parent_id")).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("cycle"),
+            "{}: {body}",
+            api.name
+        );
+
+        api.ok(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(json!({"account_id": low, "email": "a@low.com"})),
+        )
+        .await;
+        let dup = api
+            .send(
+                Method::POST,
+                "/api/v1/contacts",
+                Some(json!({"account_id": top, "email": "A@LOW.com"})),
+            )
+            .await;
+        api.problem(dup, 409, Some("email")).await;
+
+        let refused = api
+            .send(Method::DELETE, &format!("/api/v1/accounts/{low}"), None)
+            .await;
+        let body = api.problem(refused, 409, None).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("1 contacts"),
+            "{}: {body}",
+            api.name
+        );
+        let other = api.account("Other").await;
+        api.ok(
+            Method::DELETE,
+            &format!("/api/v1/accounts/{low}?move_to={other}"),
+            None,
+        )
+        .await;
+        let moved = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/contacts?account_id={other}"),
+                None,
+            )
+            .await;
+        assert_eq!(moved["items"].as_array().unwrap().len(), 1, "{}", api.name);
+    }
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_token_are_unauthorized() {
+    for api in each_backend(Role::Admin).await {
+        let none = api
+            .client
+            .get(format!("{}/api/v1/accounts", api.base))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            none.headers().get("www-authenticate").is_some(),
+            "{}",
+            api.name
+        );
+        api.problem(none, 401, None).await;
+        let wrong = api
+            .client
+            .get(format!("{}/api/v1/accounts", api.base))
+            .bearer_auth("abcrm_nope")
+            .send()
+            .await
+            .unwrap();
+        api.problem(wrong, 401, None).await;
+        let spec = api
+            .client
+            .get(format!("{}/api/openapi.json", api.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            spec.status(),
+            200,
+            "{}: the OpenAPI document is public",
+            api.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_token_reads_but_cannot_write() {
+    for api in each_backend(Role::ReadOnly).await {
+        api.ok(Method::GET, "/api/v1/accounts", None).await;
+        let write = api
+            .send(Method::POST, "/api/v1/accounts", Some(json!({"name": "X"})))
+            .await;
+        api.problem(write, 403, None).await;
+    }
+}
+
+#[tokio::test]
+async fn cursor_pagination_walks_every_record_once() {
+    for api in each_backend(Role::Admin).await {
+        let mut made = Vec::new();
+        for i in 0..7 {
+            made.push(api.account(&format!("Account {i}")).await);
+        }
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/accounts?limit=3".to_string();
+        loop {
+            let page = api.ok(Method::GET, &path, None).await;
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a["id"].as_i64().unwrap()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(c) => path = format!("/api/v1/accounts?limit=3&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, made, "{}", api.name);
+    }
+}
+
+#[tokio::test]
+async fn the_account_360_shows_the_buying_center_by_role() {
+    for api in each_backend(Role::Admin).await {
+        let id = api.account("Globex").await;
+        api.ok(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(json!({"account_id": id, "first_name": "Hank", "buying_role": "economic_buyer"})),
+        )
+        .await;
+        api.ok(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(json!({"account_id": id, "first_name": "Frank"})),
+        )
+        .await;
+        api.ok(
+            Method::POST,
+            "/api/v1/opportunities",
+            Some(json!({"account_id": id, "name": "Open", "stage": "proposal"})),
+        )
+        .await;
+        api.ok(
+            Method::POST,
+            "/api/v1/opportunities",
+            Some(json!({"account_id": id, "name": "Won", "stage": "closed_won"})),
+        )
+        .await;
+        let v = api
+            .ok(Method::GET, &format!("/api/v1/accounts/{id}/360"), None)
+            .await;
+        assert_eq!(
+            v["buying_center"]["economic_buyer"][0]["first_name"], "Hank",
+            "{}: {v}",
+            api.name
+        );
+        assert_eq!(
+            v["buying_center"]["unassigned"][0]["first_name"], "Frank",
+            "{}",
+            api.name
+        );
+        let open: Vec<&str> = v["open_opportunities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(open, ["Open"], "{}", api.name);
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_api() {
+    let api = start(abcrm_store::testing::sqlite().await, Role::Admin).await;
+    let spec: Value = api
+        .client
+        .get(format!("{}/api/openapi.json", api.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        spec["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        spec["openapi"]
+    );
+    for path in [
+        "/api/v1/accounts",
+        "/api/v1/accounts/{id}",
+        "/api/v1/accounts/{id}/360",
+        "/api/v1/contacts",
+        "/api/v1/opportunities",
+        "/api/v1/campaigns",
+        "/api/v1/activities",
+        "/api/v1/audit",
+    ] {
+        assert!(spec["paths"][path].is_object(), "missing {path}");
+    }
+    assert!(spec["components"]["schemas"]["Problem"].is_object());
+    assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+}
