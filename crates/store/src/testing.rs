@@ -7,7 +7,7 @@
 
 use crate::{PgStore, SqliteStore, Store};
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, PgConnection};
+use sqlx::{Connection, PgConnection};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -149,7 +149,11 @@ pub async fn postgres() -> Option<TestStore> {
     let options = PgConnectOptions::from_str(&server)
         .expect("a valid PostgreSQL URL")
         .options([("search_path", schema.as_str())]);
-    let url = options.to_url_lossy().to_string();
+    // `to_url_lossy` drops the search path, so it goes back on by hand.
+    let url = format!(
+        "{server}{}options[search_path]={schema}",
+        if server.contains('?') { '&' } else { '?' }
+    );
     let store = PgStore::connect(options)
         .await
         .expect("open a PostgreSQL store in the test schema");

@@ -818,3 +818,18 @@ async fn records_read_back_equal_what_was_written() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_test_store_url_reopens_the_same_database() {
+    for t in backends().await {
+        let a = account(&t, "Only Here", None).await;
+        let again = abcrm_store::open(&t.url()).await.unwrap();
+        assert_eq!(
+            again.get_account(a.id).await.unwrap().name,
+            "Only Here",
+            "{}",
+            t.name
+        );
+        assert_eq!(again.counts().await.unwrap().accounts, 1, "{}", t.name);
+    }
+}
