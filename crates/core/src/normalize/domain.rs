@@ -84,3 +84,21 @@ mod tests {
         }
     }
 }
+
+/// The registrable domain of a host (public-suffix aware): `mail.eu.acme.co.uk` -> `acme.co.uk`.
+/// A host that is itself a public suffix, or unknown to the list, is returned as it is.
+pub fn registrable_domain(host: &str) -> String {
+    psl::domain_str(host).unwrap_or(host).to_string()
+}
+
+#[cfg(test)]
+mod registrable_tests {
+    use super::*;
+
+    #[test]
+    fn subdomains_reduce_to_the_registrable_domain() {
+        assert_eq!(registrable_domain("mail.eu.acme.co.uk"), "acme.co.uk");
+        assert_eq!(registrable_domain("acme.com"), "acme.com");
+        assert_eq!(registrable_domain("sales.acme.com.au"), "acme.com.au");
+    }
+}

@@ -6,4 +6,13 @@ pub mod email;
 pub use email::{Email, EmailError};
 pub mod domain;
 
-pub use domain::{normalize_domain, DomainError};
+pub use domain::{normalize_domain, registrable_domain, DomainError};
+
+pub mod company;
+pub mod freemail;
+pub mod person;
+pub mod text;
+pub mod title;
+
+pub use company::company_key;
+pub use freemail::{personal_domain, PersonalDomain};

@@ -1,0 +1,107 @@
+//! Company names: a comparison key with legal forms, "the", punctuation, accents and case
+//! removed, so `The Acme Company, Inc.` and `ACME Co` meet.
+
+use super::text::fold;
+
+/// Legal forms and corporate words of many countries, folded (see [`fold`]) and split into
+/// words. Longer forms come first so `co ltd` is removed whole.
+const LEGAL_FORMS: &[&str] = &[
+    "kabushiki kaisha", "sp z o o", "s de rl de cv", "s a de c v", "sa de cv", "pty ltd", "pvt ltd", "private limited",
+    "co ltd", "sdn bhd", "l l c", "l l p", "s a s", "s a r l", "s p a", "s r l", "b v", "n v", "k k", "a s", "s a", "g m b h",
+    "incorporated", "corporation", "company", "limited", "holdings", "holding", "group", "gmbh", "mbh", "ag", "kg", "se",
+    "inc", "corp", "co", "llc", "llp", "lp", "ltd", "plc", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "oyj", "ab",
+    "as", "aps", "asa", "pty", "kk", "bhd", "pvt", "ltda", "sl", "sau", "gmbh co kg", "cv", "pte", "pte ltd", "ulc", "lda",
+];
+
+/// Words that carry no identity in a company name when they stand alone at an end.
+const ARTICLES: &[&str] = &["the", "der", "die", "das", "le", "la", "les", "el", "los"];
+
+/// The comparison key of a company name: folded, with leading articles and trailing legal
+/// forms removed (repeatedly: `Acme Holdings Co., Ltd.` -> `acme`). Never empty for a non-empty
+/// name: a name that is all legal form keeps its folded self.
+pub fn company_key(name: &str) -> String {
+    let folded = fold(name);
+    let mut words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.is_empty() {
+        return String::new();
+    }
+    let original = words.clone();
+    while words.len() > 1 && ARTICLES.contains(&words[0]) {
+        words.remove(0);
+    }
+    if words.len() > 1 && ARTICLES.contains(&words[words.len() - 1]) {
+        words.pop();
+    }
+    loop {
+        let mut cut = false;
+        for form in LEGAL_FORMS {
+            let parts: Vec<&str> = form.split(' ').collect();
+            if words.len() > parts.len() && words[words.len() - parts.len()..] == parts[..] {
+                words.truncate(words.len() - parts.len());
+                cut = true;
+                break;
+            }
+        }
+        // "and co" at the end: "Smith and Co" -> "smith".
+        if words.len() >= 2 && words[words.len() - 1] == "and" {
+            words.pop();
+            cut = true;
+        }
+        if !cut {
+            break;
+        }
+    }
+    if words.is_empty() {
+        words = original;
+    }
+    words.join(" ")
+}
+
+/// The words of a company key, for blocking and token similarity.
+pub fn company_tokens(key: &str) -> Vec<&str> {
+    key.split(' ').filter(|w| !w.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn legal_forms_of_many_countries_are_removed() {
+        for (raw, key) in [
+            ("Acme Inc.", "acme"),
+            ("ACME, Incorporated", "acme"),
+            ("The Acme Company", "acme"),
+            ("Acme Holdings Co., Ltd.", "acme"),
+            ("Müller GmbH", "muller"),
+            ("Société Générale S.A.", "societe generale"),
+            ("Acme Pty Ltd", "acme"),
+            ("Nokia Oyj", "nokia"),
+            ("Ericsson AB", "ericsson"),
+            ("Philips N.V.", "philips"),
+            ("Tata Consultancy Services Pvt. Ltd.", "tata consultancy services"),
+            ("Sony K.K.", "sony"),
+            ("Ferrari S.p.A.", "ferrari"),
+            ("Johnson & Johnson", "johnson and johnson"),
+            ("Smith & Co", "smith"),
+            ("Acme L.L.C.", "acme"),
+        ] {
+            assert_eq!(company_key(raw), key, "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_name_that_is_only_a_legal_form_is_kept() {
+        assert_eq!(company_key("The Company"), "company");
+        assert_eq!(company_key("AG"), "ag");
+    }
+
+    proptest! {
+        #[test]
+        fn keys_are_stable(s in "\\PC{0,40}") {
+            let k = company_key(&s);
+            prop_assert_eq!(company_key(&k), k.clone());
+        }
+    }
+}
