@@ -13,7 +13,10 @@ pub struct ParsedTitle {
 /// Reads seniority and department from a job title.
 pub fn parse_title(title: &str) -> ParsedTitle {
     let t = format!(" {} ", expand(&fold(title)));
-    ParsedTitle { seniority: seniority(&t), department: department(&t) }
+    ParsedTitle {
+        seniority: seniority(&t),
+        department: department(&t),
+    }
 }
 
 /// Spells out the abbreviations titles use, so the rules below see words.
@@ -50,21 +53,124 @@ fn has(t: &str, phrase: &str) -> bool {
 
 fn seniority(t: &str) -> Option<Seniority> {
     // Assistants and advisors to an executive are not the executive.
-    let assisting = ["assistant to", "executive assistant", "assistant", "advisor to", "office of the", "chief of staff"].iter().any(|p| has(t, p));
-    let c_level = ["ceo", "cfo", "cto", "cio", "coo", "cmo", "cro", "cso", "ciso", "cpo", "cdo", "chief", "president", "founder", "cofounder", "co founder", "owner", "managing director", "general manager", "partner", "principal", "chairman", "chairwoman", "chair", "geschaftsfuhrer", "directeur general", "presidente"];
+    let assisting = [
+        "assistant to",
+        "executive assistant",
+        "assistant",
+        "advisor to",
+        "office of the",
+        "chief of staff",
+    ]
+    .iter()
+    .any(|p| has(t, p));
+    let c_level = [
+        "ceo",
+        "cfo",
+        "cto",
+        "cio",
+        "coo",
+        "cmo",
+        "cro",
+        "cso",
+        "ciso",
+        "cpo",
+        "cdo",
+        "chief",
+        "president",
+        "founder",
+        "cofounder",
+        "co founder",
+        "owner",
+        "managing director",
+        "general manager",
+        "partner",
+        "principal",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "geschaftsfuhrer",
+        "directeur general",
+        "presidente",
+    ];
     if !assisting && c_level.iter().any(|p| has(t, p)) && !has(t, "vice president") {
         return Some(Seniority::CLevel);
     }
     if has(t, "vice president") || has(t, "head of") || has(t, "head") {
-        return Some(if assisting { Seniority::IndividualContributor } else { Seniority::Vp });
+        return Some(if assisting {
+            Seniority::IndividualContributor
+        } else {
+            Seniority::Vp
+        });
     }
-    if ["director", "directeur", "directora", "director of", "direktor"].iter().any(|p| has(t, p)) {
+    if [
+        "director",
+        "directeur",
+        "directora",
+        "director of",
+        "direktor",
+    ]
+    .iter()
+    .any(|p| has(t, p))
+    {
         return Some(Seniority::Director);
     }
-    if ["manager", "lead", "team lead", "supervisor", "leiter", "leiterin", "responsable", "gerente", "superintendent", "foreman", "coordinator manager"].iter().any(|p| has(t, p)) {
+    if [
+        "manager",
+        "lead",
+        "team lead",
+        "supervisor",
+        "leiter",
+        "leiterin",
+        "responsable",
+        "gerente",
+        "superintendent",
+        "foreman",
+        "coordinator manager",
+    ]
+    .iter()
+    .any(|p| has(t, p))
+    {
         return Some(Seniority::Manager);
     }
-    let ic = ["engineer", "developer", "analyst", "specialist", "associate", "consultant", "architect", "administrator", "representative", "rep", "executive", "coordinator", "accountant", "designer", "scientist", "technician", "assistant", "intern", "officer", "advisor", "agent", "clerk", "buyer", "planner", "strategist", "writer", "controller", "programmer", "recruiter", "generalist", "sdr", "bdr", "ae", "staff", "member", "ingenieur", "entwickler"];
+    let ic = [
+        "engineer",
+        "developer",
+        "analyst",
+        "specialist",
+        "associate",
+        "consultant",
+        "architect",
+        "administrator",
+        "representative",
+        "rep",
+        "executive",
+        "coordinator",
+        "accountant",
+        "designer",
+        "scientist",
+        "technician",
+        "assistant",
+        "intern",
+        "officer",
+        "advisor",
+        "agent",
+        "clerk",
+        "buyer",
+        "planner",
+        "strategist",
+        "writer",
+        "controller",
+        "programmer",
+        "recruiter",
+        "generalist",
+        "sdr",
+        "bdr",
+        "ae",
+        "staff",
+        "member",
+        "ingenieur",
+        "entwickler",
+    ];
     if assisting || ic.iter().any(|p| has(t, p)) {
         return Some(Seniority::IndividualContributor);
     }
@@ -73,20 +179,175 @@ fn seniority(t: &str) -> Option<Seniority> {
 
 fn department(t: &str) -> Option<Department> {
     let rules: &[(Department, &[&str])] = &[
-        (Department::Sales, &["sales", "account executive", "business development", "revenue", "ae", "sdr", "bdr", "account manager", "vertrieb", "ventes", "ventas", "cro"]),
-        (Department::Marketing, &["marketing", "demand gen", "demand generation", "brand", "content", "communications", "pr", "growth", "seo", "cmo", "events"]),
-        (Department::Finance, &["finance", "financial", "cfo", "accounting", "accountant", "controller", "treasury", "tax", "audit", "fp a", "payroll", "finanzen"]),
-        (Department::HumanResources, &["human resources", "people", "talent", "recruiting", "recruiter", "chro", "hr business partner", "personal"]),
-        (Department::Legal, &["legal", "counsel", "attorney", "lawyer", "compliance", "privacy", "clo", "paralegal"]),
-        (Department::Procurement, &["procurement", "purchasing", "buyer", "sourcing", "supply chain", "vendor management", "einkauf"]),
-        (Department::Support, &["support", "customer success", "customer service", "help desk", "service desk"]),
-        (Department::Product, &["product", "cpo", "ux", "user experience"]),
-        (Department::It, &["information technology", "cio", "ciso", "systems administrator", "infrastructure", "network", "security", "helpdesk", "sysadmin", "devops", "database administrator"]),
-        (Department::Engineering, &["engineering", "engineer", "developer", "software", "cto", "architect", "r d", "research", "data", "scientist", "programmer", "qa", "quality assurance"]),
-        (Department::Operations, &["operations", "coo", "logistics", "facilities", "supply", "plant", "production", "manufacturing"]),
-        (Department::Executive, &["ceo", "president", "founder", "cofounder", "owner", "managing director", "general manager", "chairman", "board", "chief executive"]),
+        (
+            Department::Sales,
+            &[
+                "sales",
+                "account executive",
+                "business development",
+                "revenue",
+                "ae",
+                "sdr",
+                "bdr",
+                "account manager",
+                "vertrieb",
+                "ventes",
+                "ventas",
+                "cro",
+            ],
+        ),
+        (
+            Department::Marketing,
+            &[
+                "marketing",
+                "demand gen",
+                "demand generation",
+                "brand",
+                "content",
+                "communications",
+                "pr",
+                "growth",
+                "seo",
+                "cmo",
+                "events",
+            ],
+        ),
+        (
+            Department::Finance,
+            &[
+                "finance",
+                "financial",
+                "cfo",
+                "accounting",
+                "accountant",
+                "controller",
+                "treasury",
+                "tax",
+                "audit",
+                "fp a",
+                "payroll",
+                "finanzen",
+            ],
+        ),
+        (
+            Department::HumanResources,
+            &[
+                "human resources",
+                "people",
+                "talent",
+                "recruiting",
+                "recruiter",
+                "chro",
+                "hr business partner",
+                "personal",
+            ],
+        ),
+        (
+            Department::Legal,
+            &[
+                "legal",
+                "counsel",
+                "attorney",
+                "lawyer",
+                "compliance",
+                "privacy",
+                "clo",
+                "paralegal",
+            ],
+        ),
+        (
+            Department::Procurement,
+            &[
+                "procurement",
+                "purchasing",
+                "buyer",
+                "sourcing",
+                "supply chain",
+                "vendor management",
+                "einkauf",
+            ],
+        ),
+        (
+            Department::Support,
+            &[
+                "support",
+                "customer success",
+                "customer service",
+                "help desk",
+                "service desk",
+            ],
+        ),
+        (
+            Department::Product,
+            &["product", "cpo", "ux", "user experience"],
+        ),
+        (
+            Department::It,
+            &[
+                "information technology",
+                "cio",
+                "ciso",
+                "systems administrator",
+                "infrastructure",
+                "network",
+                "security",
+                "helpdesk",
+                "sysadmin",
+                "devops",
+                "database administrator",
+            ],
+        ),
+        (
+            Department::Engineering,
+            &[
+                "engineering",
+                "engineer",
+                "developer",
+                "software",
+                "cto",
+                "architect",
+                "r d",
+                "research",
+                "data",
+                "scientist",
+                "programmer",
+                "qa",
+                "quality assurance",
+            ],
+        ),
+        (
+            Department::Operations,
+            &[
+                "operations",
+                "coo",
+                "logistics",
+                "facilities",
+                "supply",
+                "plant",
+                "production",
+                "manufacturing",
+            ],
+        ),
+        (
+            Department::Executive,
+            &[
+                "ceo",
+                "president",
+                "founder",
+                "cofounder",
+                "owner",
+                "managing director",
+                "general manager",
+                "chairman",
+                "board",
+                "chief executive",
+            ],
+        ),
     ];
-    rules.iter().find(|(_, words)| words.iter().any(|w| has(t, w))).map(|(d, _)| *d)
+    rules
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| has(t, w)))
+        .map(|(d, _)| *d)
 }
 
 #[cfg(test)]
@@ -113,9 +374,18 @@ mod tests {
         assert_eq!(s("Sr. Director, Product"), Some(Seniority::Director));
         assert_eq!(s("Marketing Mgr"), Some(Seniority::Manager));
         assert_eq!(s("Team Lead, Platform"), Some(Seniority::Manager));
-        assert_eq!(s("Senior Software Engineer"), Some(Seniority::IndividualContributor));
-        assert_eq!(s("Assistant to the CEO"), Some(Seniority::IndividualContributor));
-        assert_eq!(s("Executive Assistant to the President"), Some(Seniority::IndividualContributor));
+        assert_eq!(
+            s("Senior Software Engineer"),
+            Some(Seniority::IndividualContributor)
+        );
+        assert_eq!(
+            s("Assistant to the CEO"),
+            Some(Seniority::IndividualContributor)
+        );
+        assert_eq!(
+            s("Executive Assistant to the President"),
+            Some(Seniority::IndividualContributor)
+        );
         assert_eq!(s(""), None);
     }
 

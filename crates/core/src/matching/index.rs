@@ -1,0 +1,180 @@
+//! The in-memory match index: exact maps for emails, domains, DUNS and company keys, and a
+//! blocking index (tokens and their one-deletion variants) so fuzzy matching looks at a few
+//! candidates, never at every account. Inserts are incremental: an account added during a batch
+//! is matchable by the next record.
+
+use super::record::{AccountEntry, ContactEntry};
+use crate::ids::{AccountId, ContactId};
+use crate::model::normalize_duns_str;
+use crate::normalize::company::{company_key, company_tokens};
+use crate::normalize::person::person_key;
+use crate::normalize::{normalize_domain, registrable_domain, text::fold, Email};
+use std::collections::HashMap;
+
+/// A blocking bucket larger than this is a common word ("systems", "global") and is not used
+/// to find candidates: it would make fuzzy matching scan much of the index.
+const MAX_BUCKET: usize = 400;
+
+/// An account, normalized once for matching.
+#[derive(Debug, Clone)]
+pub(crate) struct IndexedAccount {
+    pub entry: AccountEntry,
+    pub key: String,
+    pub country: String,
+    pub state: String,
+    pub city: String,
+}
+
+/// A contact, normalized once for matching.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IndexedContact {
+    pub id: ContactId,
+    pub account: AccountId,
+}
+
+/// Everything the matcher looks records up in.
+#[derive(Debug, Default)]
+pub struct MatchIndex {
+    pub(crate) accounts: Vec<IndexedAccount>,
+    pub(crate) by_id: HashMap<AccountId, usize>,
+    pub(crate) by_domain: HashMap<String, usize>,
+    pub(crate) by_duns: HashMap<String, usize>,
+    pub(crate) by_key: HashMap<String, Vec<usize>>,
+    pub(crate) blocks: HashMap<String, Vec<usize>>,
+    pub(crate) contact_by_email: HashMap<String, IndexedContact>,
+    pub(crate) contact_by_mailbox: HashMap<String, IndexedContact>,
+    pub(crate) contact_by_name: HashMap<(String, AccountId), IndexedContact>,
+}
+
+/// The blocking keys of a company key: each token of three or more characters, and each of its
+/// one-deletion variants, so a one-letter typo still lands in a shared block.
+pub(crate) fn block_keys(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in company_tokens(key) {
+        let chars: Vec<char> = t.chars().collect();
+        if chars.len() < 3 {
+            continue;
+        }
+        out.push(t.to_string());
+        if chars.len() >= 5 {
+            for i in 0..chars.len() {
+                let v: String = chars
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, c)| *c)
+                    .collect();
+                out.push(format!("~{v}"));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Location text folded for comparison (`CA`, `ca`, ` Ca ` agree).
+pub(crate) fn place(v: &Option<String>) -> String {
+    v.as_deref().map(fold).unwrap_or_default()
+}
+
+impl MatchIndex {
+    /// An empty index.
+    pub fn new() -> MatchIndex {
+        MatchIndex::default()
+    }
+
+    /// How many accounts the index holds.
+    pub fn accounts_len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// Adds an account (or replaces one with the same id).
+    pub fn insert_account(&mut self, entry: AccountEntry) {
+        if self.by_id.contains_key(&entry.id) {
+            return;
+        }
+        let i = self.accounts.len();
+        let key = company_key(&entry.name);
+        for d in &entry.domains {
+            if let Ok(d) = normalize_domain(d) {
+                self.by_domain.entry(d).or_insert(i);
+            }
+        }
+        if let Some(duns) = entry.duns.as_deref().and_then(normalize_duns_str) {
+            self.by_duns.entry(duns).or_insert(i);
+        }
+        if !key.is_empty() {
+            self.by_key.entry(key.clone()).or_default().push(i);
+            for b in block_keys(&key) {
+                self.blocks.entry(b).or_default().push(i);
+            }
+        }
+        self.by_id.insert(entry.id, i);
+        self.accounts.push(IndexedAccount {
+            country: place(&entry.country),
+            state: place(&entry.state),
+            city: place(&entry.city),
+            key,
+            entry,
+        });
+    }
+
+    /// Adds a contact.
+    pub fn insert_contact(&mut self, entry: &ContactEntry) {
+        let c = IndexedContact {
+            id: entry.id,
+            account: entry.account_id,
+        };
+        if let Some(email) = entry.email.as_deref().and_then(|e| Email::parse(e).ok()) {
+            self.contact_by_email
+                .entry(email.as_str().to_string())
+                .or_insert(c);
+            self.contact_by_mailbox
+                .entry(email.without_plus_tag())
+                .or_insert(c);
+        }
+        if let Some(k) = person_key(entry.first_name.as_deref(), entry.last_name.as_deref()) {
+            self.contact_by_name
+                .entry((k, entry.account_id))
+                .or_insert(c);
+        }
+    }
+
+    /// The account at a position.
+    pub(crate) fn account(&self, i: usize) -> &IndexedAccount {
+        &self.accounts[i]
+    }
+
+    /// The account owning a host or its registrable domain, most specific first: `eu.acme.com`
+    /// finds the account that owns it before the one that owns `acme.com`.
+    pub(crate) fn account_for_host(&self, host: &str) -> Option<usize> {
+        let mut h = host;
+        loop {
+            if let Some(&i) = self.by_domain.get(h) {
+                return Some(i);
+            }
+            match h.split_once('.') {
+                Some((_, rest)) if rest.contains('.') => h = rest,
+                _ => break,
+            }
+        }
+        self.by_domain.get(&registrable_domain(host)).copied()
+    }
+
+    /// Candidate accounts for a company key, from the blocks it shares with them (common-word
+    /// blocks skipped), each once.
+    pub(crate) fn candidates(&self, key: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        for b in block_keys(key) {
+            if let Some(bucket) = self.blocks.get(&b) {
+                if bucket.len() <= MAX_BUCKET {
+                    out.extend_from_slice(bucket);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}

@@ -1,0 +1,16 @@
+//! Matching: a raw person record (form fill, list row, business card) to an existing contact
+//! and an account, by the tiers of DESIGN.md, first hit wins. Every result carries its rule, a
+//! confidence in [0, 1], the candidates considered and an explanation a person can read.
+
+mod dedupe;
+mod engine;
+mod index;
+mod record;
+pub mod synth;
+
+pub use dedupe::BatchDedupe;
+pub use engine::{
+    match_person, AccountMatch, Candidate, ContactMatch, MatchConfig, MatchResult, MatchStatus,
+};
+pub use index::MatchIndex;
+pub use record::{AccountEntry, ContactEntry, PersonRecord};
