@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 /// abcrm: the account-based CRM with no leads object.
 #[derive(Debug, Parser)]
@@ -43,6 +44,51 @@ pub enum Command {
     Audit(AuditArgs),
     /// Count the records in the database.
     Stats,
+    /// Match people to accounts and to each other, CSV in and out (no database).
+    Match(MatchArgs),
+    /// Write messy test files with known truth: accounts.csv, people.csv, truth.csv.
+    Synth(SynthArgs),
+    /// Score a matches.csv against a truth.csv: precision, recall and F1.
+    MatchScore {
+        /// The matches.csv `abcrm match` wrote.
+        #[arg(long)]
+        matches: PathBuf,
+        /// The truth.csv `abcrm synth` wrote.
+        #[arg(long)]
+        truth: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    /// id,name,domain,duns,country,state,city,parent_id (domain may list several, `;`-separated).
+    #[arg(long)]
+    pub accounts: PathBuf,
+    /// id,first_name,last_name,email,company,title,country,state,city,phone
+    #[arg(long)]
+    pub people: PathBuf,
+    /// Where to write person_id,account_id,duplicate_of,rule,confidence,status.
+    #[arg(long, default_value = "matches.csv")]
+    pub out: PathBuf,
+    /// Fuzzy company scores at or above this are matches.
+    #[arg(long, default_value_t = 0.90)]
+    pub auto_accept: f64,
+    /// Fuzzy company scores at or above this (and below --auto-accept) go to review.
+    #[arg(long, default_value_t = 0.78)]
+    pub review_floor: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Folder to write the files into.
+    #[arg(long, default_value = "synth")]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 10_000)]
+    pub accounts: usize,
+    #[arg(long, default_value_t = 50_000)]
+    pub people: usize,
 }
 
 #[derive(Debug, Args)]

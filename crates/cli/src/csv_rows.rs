@@ -24,15 +24,30 @@ pub struct Rows<T> {
 /// Opens `path` and reads every row as a `T`. Fails only when the file cannot be opened or its
 /// header lacks one of `required` columns; bad rows are collected in `rejected`.
 pub fn read<T: DeserializeOwned>(path: &Path, required: &[&str]) -> anyhow::Result<Rows<T>> {
-    let file = File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    let file =
+        File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     read_from(BufReader::new(file), &path.display().to_string(), required)
 }
 
 /// Like [`read`], from any reader; `name` is used in messages.
-pub fn read_from<T: DeserializeOwned>(input: impl Read, name: &str, required: &[&str]) -> anyhow::Result<Rows<T>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(strip_bom(input));
-    let headers = reader.headers().map_err(|e| anyhow::anyhow!("{name}: cannot read the header line: {e}"))?.clone();
-    let missing: Vec<&str> = required.iter().copied().filter(|r| !headers.iter().any(|h| h.eq_ignore_ascii_case(r))).collect();
+pub fn read_from<T: DeserializeOwned>(
+    input: impl Read,
+    name: &str,
+    required: &[&str],
+) -> anyhow::Result<Rows<T>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(strip_bom(input));
+    let headers = reader
+        .headers()
+        .map_err(|e| anyhow::anyhow!("{name}: cannot read the header line: {e}"))?
+        .clone();
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|r| !headers.iter().any(|h| h.eq_ignore_ascii_case(r)))
+        .collect();
     if !missing.is_empty() {
         anyhow::bail!(
             "{name}: the header lacks the column(s) {}; found: {}",
@@ -40,7 +55,12 @@ pub fn read_from<T: DeserializeOwned>(input: impl Read, name: &str, required: &[
             headers.iter().collect::<Vec<_>>().join(",")
         );
     }
-    let lowered = csv::StringRecord::from(headers.iter().map(|h| h.to_ascii_lowercase()).collect::<Vec<_>>());
+    let lowered = csv::StringRecord::from(
+        headers
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect::<Vec<_>>(),
+    );
     let mut rows = Vec::new();
     let mut rejected = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -54,18 +74,34 @@ pub fn read_from<T: DeserializeOwned>(input: impl Read, name: &str, required: &[
                     continue;
                 }
                 if record.len() != headers.len() {
-                    rejected.push(RejectedRow { line, reason: format!("has {} fields; the header has {}", record.len(), headers.len()) });
+                    rejected.push(RejectedRow {
+                        line,
+                        reason: format!(
+                            "has {} fields; the header has {}",
+                            record.len(),
+                            headers.len()
+                        ),
+                    });
                     continue;
                 }
                 match record.deserialize::<T>(Some(&lowered)) {
                     Ok(row) => rows.push((line, row)),
-                    Err(e) => rejected.push(RejectedRow { line, reason: e.to_string() }),
+                    Err(e) => rejected.push(RejectedRow {
+                        line,
+                        reason: e.to_string(),
+                    }),
                 }
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(line);
-                rejected.push(RejectedRow { line, reason: e.to_string() });
-                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
+                rejected.push(RejectedRow {
+                    line,
+                    reason: e.to_string(),
+                });
+                if !matches!(
+                    e.kind(),
+                    csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
+                ) {
                     break;
                 }
             }
@@ -112,14 +148,24 @@ mod tests {
     fn bad_rows_are_reported_by_line_and_the_rest_is_read() {
         let input = "\u{feff}ID,Name\r\n1,Acme\r\n2\r\n\"3\",\"Globex, Inc\"\r\n";
         let rows: Rows<Row> = read_from(input.as_bytes(), "t.csv", &["id", "name"]).unwrap();
-        assert_eq!(rows.rows.iter().map(|(l, r)| (*l, r.name.as_str())).collect::<Vec<_>>(), vec![(2, "Acme"), (4, "Globex, Inc")]);
+        assert_eq!(
+            rows.rows
+                .iter()
+                .map(|(l, r)| (*l, r.name.as_str()))
+                .collect::<Vec<_>>(),
+            vec![(2, "Acme"), (4, "Globex, Inc")]
+        );
         assert_eq!(rows.rejected.len(), 1);
         assert_eq!(rows.rejected[0].line, 3);
     }
 
     #[test]
     fn a_missing_required_column_is_named() {
-        let err = read_from::<Row>("id,title\n1,x\n".as_bytes(), "t.csv", &["id", "name"]).unwrap_err();
-        assert!(err.to_string().contains("lacks the column(s) name"), "{err}");
+        let err =
+            read_from::<Row>("id,title\n1,x\n".as_bytes(), "t.csv", &["id", "name"]).unwrap_err();
+        assert!(
+            err.to_string().contains("lacks the column(s) name"),
+            "{err}"
+        );
     }
 }

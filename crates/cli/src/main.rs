@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod csv_rows;
 mod demo;
 mod output;
 
@@ -53,5 +54,19 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
         Command::Activities(cmd) => commands::records::run(url, Kind::Activities, cmd).await,
         Command::Audit(args) => commands::records::audit(url, args).await,
         Command::Stats => commands::records::stats(url).await,
+        Command::Match(args) => commands::matching::run_match(commands::matching::MatchArgs {
+            accounts: &args.accounts,
+            people: &args.people,
+            out: &args.out,
+            config: abcrm_core::matching::MatchConfig {
+                auto_accept: args.auto_accept,
+                review_floor: args.review_floor,
+                ..Default::default()
+            },
+        }),
+        Command::Synth(args) => {
+            commands::matching::run_synth(&args.out, args.seed, args.accounts, args.people)
+        }
+        Command::MatchScore { matches, truth } => commands::matching::run_score(matches, truth),
     }
 }

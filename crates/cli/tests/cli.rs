@@ -202,3 +202,69 @@ async fn serve_demo_starts_on_a_fresh_demo_database_with_a_working_token() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn match_places_people_reports_bad_rows_by_line_and_writes_every_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = dir.path().join("accounts.csv");
+    let people = dir.path().join("people.csv");
+    let out = dir.path().join("matches.csv");
+    std::fs::write(&accounts, "id,name,domain,duns,country,state,city,parent_id\nA1,Acme Corporation,acme.com;acme.io,,US,CA,San Jose,\nA2,Acme Deutschland GmbH,acme.de,,DE,,,A1\nA3,Globex Inc,globex.com,,US,NY,,\n").unwrap();
+    std::fs::write(
+        &people,
+        "id,first_name,last_name,email,company,title,country,state,city,phone\n\
+         p1,Ada,Lovelace,ada@ACME.com,,CTO,,,,\n\
+         p2,Hans,Meier,hans@mail.acme.de,,,,,,\n\
+         p3,Bob,Smith,bob.smith@gmail.com,\"ACME corp.\",,US,CA,,\n\
+         p4,broken,row\n\
+         p5,Robert,Smith,rsmith@gmail.com,Acme Corporation,,US,CA,,\n\
+         p6,Peter,Gibbons,peter@initech.com,Initech,,,,,\n\
+         p7,Ada,Lovelace,Ada@acme.com,,,,,,\n",
+    )
+    .unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_abcrm"))
+        .args(["match", "--accounts"])
+        .arg(&accounts)
+        .arg("--people")
+        .arg(&people)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("line 5"),
+        "the malformed row is named by its line: {stderr}"
+    );
+    let rows: Vec<Vec<String>> = csv::Reader::from_path(&out)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let by_id = |id: &str| {
+        rows.iter()
+            .find(|r| r[0] == id)
+            .unwrap_or_else(|| panic!("{id} missing from {rows:?}"))
+            .clone()
+    };
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    assert_eq!(by_id("p1")[1..4], ["A1", "", "email_domain"]);
+    assert_eq!(
+        by_id("p2")[1],
+        "A2",
+        "a subsidiary's domain matches the subsidiary"
+    );
+    assert_eq!(
+        by_id("p3")[1],
+        "A1",
+        "a free-mail person is placed by company name"
+    );
+    assert_eq!(by_id("p5")[2], "p3", "Robert is the Bob of p3");
+    assert_eq!(by_id("p6")[5], "new_account");
+    assert_eq!(
+        by_id("p7")[2],
+        "p1",
+        "the same email in another case is a duplicate"
+    );
+}
