@@ -38,7 +38,7 @@ pub fn read_from<T: DeserializeOwned>(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(strip_bom(input));
+        .from_reader(CrlfToLf::new(strip_bom(input)));
     let headers = reader
         .headers()
         .map_err(|e| anyhow::anyhow!("{name}: cannot read the header line: {e}"))?
@@ -121,6 +121,56 @@ fn strip_bom(input: impl Read) -> impl Read {
         }
     }
     std::io::Cursor::new(head).chain(input)
+}
+
+/// Turns CRLF line ends (Excel's) into LF, so the csv reader counts lines as a person does.
+struct CrlfToLf<R> {
+    inner: R,
+    pending_cr: bool,
+}
+
+impl<R: Read> CrlfToLf<R> {
+    fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            pending_cr: false,
+        }
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if out.len() < 2 {
+            return self.inner.read(out);
+        }
+        let mut buf = vec![0u8; out.len() - 1];
+        loop {
+            let n = self.inner.read(&mut buf)?;
+            if n == 0 {
+                if self.pending_cr {
+                    self.pending_cr = false;
+                    out[0] = b'\r';
+                    return Ok(1);
+                }
+                return Ok(0);
+            }
+            let mut w = 0;
+            for &b in &buf[..n] {
+                if self.pending_cr && b != b'\n' {
+                    out[w] = b'\r';
+                    w += 1;
+                }
+                self.pending_cr = b == b'\r';
+                if !self.pending_cr {
+                    out[w] = b;
+                    w += 1;
+                }
+            }
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
 }
 
 fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
