@@ -666,6 +666,14 @@ async fn insert_activity(tx: &mut Tx<'_>, actor: &Actor, new: NewActivity) -> Re
     Ok(activity)
 }
 
+/// Runs each statement with the record id as `$1`: the clean-up steps of a delete.
+async fn exec_each(tx: &mut Tx<'_>, statements: &[&str], id: i64) -> Result<()> {
+    for sql in statements {
+        sqlx::query(sql).bind(id).execute(&mut **tx).await.map_err(db)?;
+    }
+    Ok(())
+}
+
 /// Counts what still hangs off an account, for a refusal message; empty when nothing does.
 async fn dependents(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId) -> Result<Vec<String>> {
     let mut out = Vec::new();
@@ -876,14 +884,12 @@ impl Store for ThisStore {
                 audit::<_, _>(&mut tx, actor, "account", id.0, "move", Some(&before), Some(&note)).await?;
             }
         }
-        for sql in [
+        exec_each(&mut tx, &[
             "DELETE FROM account_domains WHERE account_id = $1",
             "DELETE FROM account_stage_history WHERE account_id = $1",
             "UPDATE intake_records SET account_id = NULL WHERE account_id = $1",
             "DELETE FROM accounts WHERE id = $1",
-        ] {
-            sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db)?;
-        }
+        ], id.0).await?;
         audit::<_, ()>(&mut tx, actor, "account", id.0, "delete", Some(&before), None).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
@@ -1067,15 +1073,13 @@ impl Store for ThisStore {
     async fn delete_contact(&self, actor: &Actor, id: ContactId) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let before = load_contact(&mut tx, id).await?;
-        for sql in [
+        exec_each(&mut tx, &[
             "DELETE FROM opportunity_contact_roles WHERE contact_id = $1",
             "DELETE FROM campaign_members WHERE contact_id = $1",
             "UPDATE activities SET contact_id = NULL WHERE contact_id = $1",
             "UPDATE intake_records SET contact_id = NULL WHERE contact_id = $1",
             "DELETE FROM contacts WHERE id = $1",
-        ] {
-            sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db)?;
-        }
+        ], id.0).await?;
         audit::<_, ()>(&mut tx, actor, "contact", id.0, "delete", Some(&before), None).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
@@ -1180,13 +1184,11 @@ impl Store for ThisStore {
     async fn delete_opportunity(&self, actor: &Actor, id: OpportunityId) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let before = load_opportunity(&mut tx, id).await?;
-        for sql in [
+        exec_each(&mut tx, &[
             "DELETE FROM opportunity_contact_roles WHERE opportunity_id = $1",
             "UPDATE activities SET opportunity_id = NULL WHERE opportunity_id = $1",
             "DELETE FROM opportunities WHERE id = $1",
-        ] {
-            sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db)?;
-        }
+        ], id.0).await?;
         audit::<_, ()>(&mut tx, actor, "opportunity", id.0, "delete", Some(&before), None).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
@@ -1269,14 +1271,12 @@ impl Store for ThisStore {
     async fn delete_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let before = load_campaign(&mut tx, id).await?;
-        for sql in [
+        exec_each(&mut tx, &[
             "DELETE FROM campaign_members WHERE campaign_id = $1",
             "UPDATE activities SET campaign_id = NULL WHERE campaign_id = $1",
             "UPDATE opportunities SET source_campaign_id = NULL WHERE source_campaign_id = $1",
             "DELETE FROM campaigns WHERE id = $1",
-        ] {
-            sqlx::query(sql).bind(id.0).execute(&mut *tx).await.map_err(db)?;
-        }
+        ], id.0).await?;
         audit::<_, ()>(&mut tx, actor, "campaign", id.0, "delete", Some(&before), None).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
