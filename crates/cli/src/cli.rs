@@ -48,6 +48,15 @@ pub enum Command {
     Match(MatchArgs),
     /// Write messy test files with known truth: accounts.csv, people.csv, truth.csv.
     Synth(SynthArgs),
+    /// Time matching in memory: index build, throughput and single-match latency percentiles.
+    BenchMatch {
+        #[arg(long, default_value_t = 1_000_000)]
+        accounts: usize,
+        #[arg(long, default_value_t = 100_000)]
+        people: usize,
+        #[arg(long, default_value_t = 11)]
+        seed: u64,
+    },
     /// Score a matches.csv against a truth.csv: precision, recall and F1.
     MatchScore {
         /// The matches.csv `abcrm match` wrote.

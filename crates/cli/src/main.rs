@@ -67,6 +67,11 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
         Command::Synth(args) => {
             commands::matching::run_synth(&args.out, args.seed, args.accounts, args.people)
         }
+        Command::BenchMatch {
+            accounts,
+            people,
+            seed,
+        } => commands::matching::run_bench(*seed, *accounts, *people),
         Command::MatchScore { matches, truth } => commands::matching::run_score(matches, truth),
     }
 }

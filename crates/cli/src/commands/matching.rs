@@ -379,3 +379,42 @@ pub fn run_score(matches: &Path, truth: &Path) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// `abcrm bench-match`: builds an index of `accounts` generated accounts and times every single
+/// match of `people` generated people, printing throughput and latency percentiles.
+pub fn run_bench(seed: u64, accounts: usize, people: usize) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let data = synth::generate(seed, accounts, people);
+    let generated = started.elapsed();
+    let started = Instant::now();
+    let mut index = MatchIndex::new();
+    for a in &data.accounts {
+        index.insert_account(a.clone());
+    }
+    let built = started.elapsed();
+    let config = MatchConfig::default();
+    let mut latencies: Vec<f64> = Vec::with_capacity(data.people.len());
+    let started = Instant::now();
+    for p in &data.people {
+        let t = Instant::now();
+        std::hint::black_box(match_person(&index, &p.record, &config));
+        latencies.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    let total = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    let pct = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "{} accounts indexed in {:.2}s (generated in {:.2}s); {} matches in {:.2}s = {:.0} people/s on one core; latency p50 {:.1} us, p99 {:.1} us, p99.9 {:.1} us, max {:.1} us",
+        index.accounts_len(),
+        built.as_secs_f64(),
+        generated.as_secs_f64(),
+        latencies.len(),
+        total,
+        latencies.len() as f64 / total,
+        pct(0.5),
+        pct(0.99),
+        pct(0.999),
+        latencies.last().copied().unwrap_or(0.0)
+    );
+    Ok(())
+}
