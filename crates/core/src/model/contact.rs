@@ -2,6 +2,7 @@
 
 use super::{BuyingRole, ContactStatus, Department, Seniority, MAX_NAME};
 use crate::ids::{AccountId, ContactId, UserId};
+use crate::normalize::title::parse_title;
 use crate::normalize::Email;
 use crate::patch::Patch;
 use crate::validation::{check_len, clean, ValidationErrors};
@@ -95,11 +96,16 @@ impl NewContact {
     /// name or an email.
     pub fn validate(self) -> Result<NewContact, ValidationErrors> {
         let mut errors = ValidationErrors::default();
+        let title = clean(self.title);
+        // Seniority and department follow from the title unless given.
+        let parsed = title.as_deref().map(parse_title);
         let out = NewContact {
             first_name: clean(self.first_name),
             last_name: clean(self.last_name),
             phone: clean(self.phone),
-            title: clean(self.title),
+            seniority: self.seniority.or(parsed.and_then(|p| p.seniority)),
+            department: self.department.or(parsed.and_then(|p| p.department)),
+            title,
             source: clean(self.source),
             ..self
         };
@@ -165,9 +171,22 @@ impl ContactPatch {
         next.last_name = clean(self.last_name.apply(next.last_name));
         next.email = self.email.apply(next.email);
         next.phone = clean(self.phone.apply(next.phone));
+        let title_changed = !self.title.is_keep();
         next.title = clean(self.title.apply(next.title));
-        next.seniority = self.seniority.apply(next.seniority);
-        next.department = self.department.apply(next.department);
+        // A new title re-derives seniority and department, unless the patch sets them itself.
+        let parsed = next
+            .title
+            .as_deref()
+            .map(parse_title)
+            .filter(|_| title_changed);
+        next.seniority = match self.seniority {
+            Patch::Keep => parsed.map(|p| p.seniority).unwrap_or(next.seniority),
+            other => other.apply(next.seniority),
+        };
+        next.department = match self.department {
+            Patch::Keep => parsed.map(|p| p.department).unwrap_or(next.department),
+            other => other.apply(next.department),
+        };
         next.buying_role = self.buying_role.apply(next.buying_role);
         match self.status {
             Patch::Set(s) => next.status = s,
@@ -228,6 +247,20 @@ mod tests {
     fn a_contact_with_neither_name_nor_email_is_refused() {
         let err = NewContact::at(AccountId(1)).validate().unwrap_err();
         assert_eq!(err.0[0].field, "email");
+    }
+
+    #[test]
+    fn seniority_and_department_follow_the_title_unless_given() {
+        let mut c = NewContact::at(AccountId(1));
+        c.first_name = Some("Peter".into());
+        c.title = Some("Director of Engineering".into());
+        let derived = c.clone().validate().unwrap();
+        assert_eq!(
+            (derived.seniority, derived.department),
+            (Some(Seniority::Director), Some(Department::Engineering))
+        );
+        c.seniority = Some(Seniority::Vp);
+        assert_eq!(c.validate().unwrap().seniority, Some(Seniority::Vp));
     }
 
     #[test]
