@@ -7,6 +7,7 @@
 
 pub mod hierarchy;
 pub mod ids;
+pub mod intake;
 pub mod matching;
 pub mod model;
 pub mod normalize;

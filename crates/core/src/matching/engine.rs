@@ -73,7 +73,7 @@ pub struct AccountMatch {
 }
 
 /// An account considered, with its score and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Candidate {
     pub account_id: AccountId,
     pub name: String,
@@ -193,7 +193,7 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
     let mut candidates = Vec::new();
     if !key.is_empty() {
         // Tier 4: the exact company key; several accounts share it -> location decides.
-        if let Some(exact) = index.by_key.get(&key) {
+        if let Some(exact) = index.by_key.get(&key).filter(|b| !b.is_empty()) {
             let mut scored: Vec<Candidate> = exact
                 .iter()
                 .map(|&i| candidate(index, i, 1.0, p, "same normalized name"))

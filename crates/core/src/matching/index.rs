@@ -9,7 +9,7 @@ use crate::model::normalize_duns_str;
 use crate::normalize::company::{company_key, company_tokens};
 use crate::normalize::person::person_key;
 use crate::normalize::{normalize_domain, registrable_domain, text::fold, Email};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A blocking bucket larger than this is a common word ("systems", "global") and is not used
 /// to find candidates: it would make fuzzy matching scan much of the index.
@@ -86,7 +86,7 @@ impl MatchIndex {
 
     /// How many accounts the index holds.
     pub fn accounts_len(&self) -> usize {
-        self.accounts.len()
+        self.by_id.len()
     }
 
     /// Adds an account (or replaces one with the same id).
@@ -139,6 +139,77 @@ impl MatchIndex {
                 .entry((k, entry.account_id))
                 .or_insert(c);
         }
+    }
+
+    /// Forgets accounts (deleted or about to be re-inserted with new fields). Their slots stay
+    /// behind, unreachable; the index is rebuilt from the store now and then anyway.
+    pub fn remove_accounts(&mut self, ids: &HashSet<AccountId>) {
+        if ids.is_empty() {
+            return;
+        }
+        let slots: HashSet<usize> = ids.iter().filter_map(|id| self.by_id.remove(id)).collect();
+        if slots.is_empty() {
+            return;
+        }
+        self.by_domain.retain(|_, i| !slots.contains(i));
+        self.by_duns.retain(|_, i| !slots.contains(i));
+        for bucket in self.by_key.values_mut().chain(self.blocks.values_mut()) {
+            bucket.retain(|i| !slots.contains(i));
+        }
+        self.by_key.retain(|_, bucket| !bucket.is_empty());
+    }
+
+    /// Gives an account a new id (a provisional id made real once the account is stored).
+    pub fn rename_account(&mut self, from: AccountId, to: AccountId) {
+        if let Some(i) = self.by_id.remove(&from) {
+            self.accounts[i].entry.id = to;
+            self.by_id.insert(to, i);
+        }
+    }
+
+    /// Forgets contacts. A pass over every contact: meant for the few contacts changed by
+    /// others between batches, not for every write.
+    pub fn remove_contacts(&mut self, ids: &HashSet<ContactId>) {
+        if ids.is_empty() {
+            return;
+        }
+        self.contact_by_email.retain(|_, c| !ids.contains(&c.id));
+        self.contact_by_mailbox.retain(|_, c| !ids.contains(&c.id));
+        self.contact_by_name.retain(|_, c| !ids.contains(&c.id));
+    }
+
+    /// Replaces a contact inserted as `old` (say, with provisional ids) by `new`, touching only
+    /// the keys `old` was filed under.
+    pub fn replace_contact(&mut self, old: &ContactEntry, new: &ContactEntry) {
+        let is_old = |c: &IndexedContact| c.id == old.id;
+        if let Some(email) = old.email.as_deref().and_then(|e| Email::parse(e).ok()) {
+            if self.contact_by_email.get(email.as_str()).is_some_and(is_old) {
+                self.contact_by_email.remove(email.as_str());
+            }
+            let mailbox = email.without_plus_tag();
+            if self.contact_by_mailbox.get(&mailbox).is_some_and(is_old) {
+                self.contact_by_mailbox.remove(&mailbox);
+            }
+        }
+        if let Some(k) = person_key(old.first_name.as_deref(), old.last_name.as_deref()) {
+            let key = (k, old.account_id);
+            if self.contact_by_name.get(&key).is_some_and(is_old) {
+                self.contact_by_name.remove(&key);
+            }
+        }
+        self.insert_contact(new);
+    }
+
+    /// The existing contact with this email, if the index knows one.
+    pub fn contact_with_email(&self, email: &Email) -> Option<(ContactId, AccountId)> {
+        self.contact_by_email
+            .get(email.as_str())
+            .map(|c| (c.id, c.account))
+    }
+
+    /// The account with this id, as the index knows it.
+    pub fn account_entry(&self, id: AccountId) -> Option<&AccountEntry> {
+        self.by_id.get(&id).map(|&i| &self.accounts[i].entry)
     }
 
     /// The account at a position.

@@ -242,3 +242,17 @@ mod tests {
         assert!(err.to_string().contains("economic_buyer, champion"));
     }
 }
+
+vocabulary!(
+    /// What intake did with a raw person record.
+    IntakeOutcome, "intake outcome" {
+        /// Merged into an existing contact.
+        Matched => "matched",
+        /// A new contact (under a matched or a new account).
+        Created => "created",
+        /// Waiting for a person to choose the account.
+        NeedsReview => "needs_review",
+        /// Nothing to keep: no name and no email, or rejected in review.
+        Rejected => "rejected",
+    }
+);

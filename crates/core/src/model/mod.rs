@@ -6,6 +6,7 @@ mod activity;
 mod campaign;
 mod contact;
 mod enums;
+mod intake;
 mod opportunity;
 mod user;
 
@@ -14,6 +15,7 @@ pub use activity::*;
 pub use campaign::*;
 pub use contact::*;
 pub use enums::*;
+pub use intake::*;
 pub use opportunity::*;
 pub use user::*;
 

@@ -1,0 +1,9 @@
+//! Intake: raw person records from outside, parsed and planned into contacts under accounts.
+
+mod plan;
+pub mod vcard;
+
+pub use plan::{
+    is_provisional, name_from_domain, ContactFill, IntakeItem, IntakePlan, PlannedAccount,
+    PlannedContact, PlannedRecord, Planner,
+};

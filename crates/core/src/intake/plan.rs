@@ -1,0 +1,524 @@
+//! Planning an intake batch: each raw record is matched against the index and turned into what
+//! the store must write — accounts to create, contacts to create or complete, and the intake
+//! record that remembers the decision. Records are planned in order and each one's effect goes
+//! into the index at once, so a later record in the same batch finds the contact or account an
+//! earlier one made. Records not stored yet carry provisional (negative) ids until the store
+//! gives them real ones ([`IntakePlan::settle`]).
+
+use crate::ids::{AccountId, ContactId};
+use crate::matching::{
+    match_person, AccountEntry, Candidate, ContactEntry, MatchConfig, MatchIndex, MatchStatus,
+    PersonRecord,
+};
+use crate::model::{IntakeOutcome, NewAccount, NewContact};
+use crate::normalize::company::{company_key, is_placeholder};
+use crate::normalize::{registrable_domain, Email};
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+
+/// One raw record and its key within its source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntakeItem {
+    pub source_key: String,
+    pub record: PersonRecord,
+}
+
+/// An account to create, under a provisional id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedAccount {
+    pub id: AccountId,
+    pub account: NewAccount,
+}
+
+/// A contact to create, under a provisional id; its account id may be provisional too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedContact {
+    pub id: ContactId,
+    pub contact: NewContact,
+}
+
+/// Values a record offers an existing contact, written only where the contact has none: a
+/// form fill never overwrites what a rep typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactFill {
+    pub contact_id: ContactId,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub title: Option<String>,
+}
+
+/// The intake record to keep for one raw record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedRecord {
+    pub source_key: String,
+    pub payload: PersonRecord,
+    pub observations: Value,
+    pub outcome: IntakeOutcome,
+    pub rule: String,
+    pub confidence: f64,
+    pub candidates: Vec<Candidate>,
+    pub explanation: String,
+    pub account_id: Option<AccountId>,
+    pub contact_id: Option<ContactId>,
+}
+
+/// Everything a batch writes, in the order the store writes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntakePlan {
+    pub accounts: Vec<PlannedAccount>,
+    pub contacts: Vec<PlannedContact>,
+    pub fills: Vec<ContactFill>,
+    pub records: Vec<PlannedRecord>,
+}
+
+/// True for an id handed out by the planner and not yet stored.
+pub fn is_provisional(id: i64) -> bool {
+    id < 0
+}
+
+impl IntakePlan {
+    /// How many records of each outcome the plan keeps.
+    pub fn count(&self, outcome: IntakeOutcome) -> usize {
+        self.records.iter().filter(|r| r.outcome == outcome).count()
+    }
+
+    /// Gives the index the real ids the store assigned (`accounts[i]` for `self.accounts[i]`,
+    /// `contacts[i]` for `self.contacts[i]`).
+    pub fn settle(&self, index: &mut MatchIndex, accounts: &[AccountId], contacts: &[ContactId]) {
+        let real: HashMap<AccountId, AccountId> = self
+            .accounts
+            .iter()
+            .zip(accounts)
+            .map(|(p, &id)| (p.id, id))
+            .collect();
+        for (p, &id) in self.accounts.iter().zip(accounts) {
+            index.rename_account(p.id, id);
+        }
+        for (p, &id) in self.contacts.iter().zip(contacts) {
+            let old = entry_of(p.id, &p.contact);
+            let mut new = entry_of(id, &p.contact);
+            new.account_id = real.get(&new.account_id).copied().unwrap_or(new.account_id);
+            index.replace_contact(&old, &new);
+        }
+    }
+
+    /// Takes the plan's provisional records back out of the index (the store refused the batch).
+    pub fn forget(&self, index: &mut MatchIndex) {
+        let accounts: HashSet<AccountId> = self.accounts.iter().map(|p| p.id).collect();
+        index.remove_accounts(&accounts);
+        let contacts: HashSet<ContactId> = self.contacts.iter().map(|p| p.id).collect();
+        index.remove_contacts(&contacts);
+    }
+}
+
+fn entry_of(id: ContactId, c: &NewContact) -> ContactEntry {
+    ContactEntry {
+        id,
+        account_id: c.account_id,
+        email: c.email.as_ref().map(|e| e.as_str().to_string()),
+        first_name: c.first_name.clone(),
+        last_name: c.last_name.clone(),
+    }
+}
+
+/// Plans a batch record by record, against (and into) a match index.
+pub struct Planner<'a> {
+    index: &'a mut MatchIndex,
+    config: MatchConfig,
+    source: String,
+    next_account: i64,
+    next_contact: i64,
+    plan: IntakePlan,
+    /// Where a provisional contact sits in `plan.contacts`, and an existing contact's fill in
+    /// `plan.fills`, so repeats within the batch complete one record.
+    planned_contact: HashMap<ContactId, usize>,
+    planned_fill: HashMap<ContactId, usize>,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner for records from `source` (kept as the new contacts' source).
+    pub fn new(index: &'a mut MatchIndex, config: MatchConfig, source: &str) -> Planner<'a> {
+        Planner {
+            index,
+            config,
+            source: source.to_string(),
+            next_account: 0,
+            next_contact: 0,
+            plan: IntakePlan::default(),
+            planned_contact: HashMap::new(),
+            planned_fill: HashMap::new(),
+        }
+    }
+
+    /// The plan so far.
+    pub fn finish(self) -> IntakePlan {
+        self.plan
+    }
+
+    /// Plans one record.
+    pub fn add(&mut self, item: IntakeItem) {
+        let record = clean(item.record);
+        let mut observations = observations_of(&record);
+        let email = match record.email.as_deref().map(Email::parse) {
+            Some(Ok(e)) => Some(e),
+            Some(Err(e)) => {
+                observations.insert("invalid_email".into(), Value::String(e.to_string()));
+                None
+            }
+            None => None,
+        };
+        let mut matchable = record.clone();
+        matchable.email = email.as_ref().map(|e| e.as_str().to_string());
+        let mut planned = PlannedRecord {
+            source_key: item.source_key,
+            payload: record.clone(),
+            observations: Value::Object(observations),
+            outcome: IntakeOutcome::Rejected,
+            rule: "no_identity".into(),
+            confidence: 0.0,
+            candidates: Vec::new(),
+            explanation: "no name and no valid email: nothing to make a contact from".into(),
+            account_id: None,
+            contact_id: None,
+        };
+        if email.is_none() && record.first_name.is_none() && record.last_name.is_none() {
+            self.plan.records.push(planned);
+            return;
+        }
+
+        let result = match_person(self.index, &matchable, &self.config);
+        planned.rule = result.rule.to_string();
+        planned.confidence = result.confidence;
+        planned.explanation = result.explanation.clone();
+        planned.candidates = result.candidates.clone();
+        match result.status {
+            MatchStatus::Matched => {
+                let account = result.account.as_ref().map(|a| a.account_id);
+                planned.account_id = account;
+                if let Some(c) = &result.contact {
+                    self.fill(c.contact_id, &record);
+                    planned.outcome = IntakeOutcome::Matched;
+                    planned.contact_id = Some(c.contact_id);
+                } else if let Some(account) = account {
+                    self.create_contact(&mut planned, account, &record, email);
+                }
+            }
+            MatchStatus::NewAccount => {
+                let domain = result.new_account_domain.clone().unwrap_or_default();
+                let account = self.create_account(&record, &domain);
+                planned.account_id = Some(account);
+                self.create_contact(&mut planned, account, &record, email);
+            }
+            MatchStatus::Review => {
+                planned.outcome = IntakeOutcome::NeedsReview;
+            }
+        }
+        self.plan.records.push(planned);
+    }
+
+    fn create_account(&mut self, record: &PersonRecord, domain: &str) -> AccountId {
+        self.next_account -= 1;
+        let id = AccountId(self.next_account);
+        let name = record
+            .company
+            .clone()
+            .filter(|c| !is_placeholder(&company_key(c)) && !company_key(c).is_empty())
+            .unwrap_or_else(|| name_from_domain(domain));
+        let account = NewAccount {
+            name: name.clone(),
+            domains: vec![domain.to_string()],
+            ..NewAccount::default()
+        };
+        self.index.insert_account(AccountEntry {
+            id,
+            name,
+            domains: vec![domain.to_string()],
+            duns: None,
+            country: None,
+            state: None,
+            city: None,
+            parent_id: None,
+        });
+        self.plan.accounts.push(PlannedAccount { id, account });
+        id
+    }
+
+    fn create_contact(
+        &mut self,
+        planned: &mut PlannedRecord,
+        account: AccountId,
+        record: &PersonRecord,
+        email: Option<Email>,
+    ) {
+        let contact = NewContact {
+            first_name: record.first_name.clone(),
+            last_name: record.last_name.clone(),
+            email,
+            phone: record.phone.clone(),
+            title: record.title.clone(),
+            source: Some(self.source.clone()),
+            ..NewContact::at(account)
+        };
+        match contact.validate() {
+            Ok(contact) => {
+                self.next_contact -= 1;
+                let id = ContactId(self.next_contact);
+                self.index.insert_contact(&entry_of(id, &contact));
+                self.planned_contact.insert(id, self.plan.contacts.len());
+                self.plan.contacts.push(PlannedContact { id, contact });
+                planned.outcome = IntakeOutcome::Created;
+                planned.contact_id = Some(id);
+            }
+            Err(errors) => {
+                planned.outcome = IntakeOutcome::Rejected;
+                planned.rule = "invalid".into();
+                planned.explanation = format!("the record cannot be a contact: {errors}");
+            }
+        }
+    }
+
+    /// Completes the blanks of a contact: one planned in this batch, or an existing one.
+    fn fill(&mut self, id: ContactId, record: &PersonRecord) {
+        if let Some(&i) = self.planned_contact.get(&id) {
+            let c = &mut self.plan.contacts[i].contact;
+            fill_blank(&mut c.first_name, &record.first_name);
+            fill_blank(&mut c.last_name, &record.last_name);
+            fill_blank(&mut c.phone, &record.phone);
+            if c.title.is_none() && record.title.is_some() {
+                c.title = record.title.clone();
+                // Re-derive seniority and department from the new title.
+                c.seniority = None;
+                c.department = None;
+                if let Ok(valid) = c.clone().validate() {
+                    *c = valid;
+                }
+            }
+            return;
+        }
+        let i = *self.planned_fill.entry(id).or_insert_with(|| {
+            self.plan.fills.push(ContactFill {
+                contact_id: id,
+                first_name: None,
+                last_name: None,
+                phone: None,
+                title: None,
+            });
+            self.plan.fills.len() - 1
+        });
+        let f = &mut self.plan.fills[i];
+        fill_blank(&mut f.first_name, &record.first_name);
+        fill_blank(&mut f.last_name, &record.last_name);
+        fill_blank(&mut f.phone, &record.phone);
+        fill_blank(&mut f.title, &record.title);
+    }
+}
+
+fn fill_blank(slot: &mut Option<String>, value: &Option<String>) {
+    if slot.is_none() {
+        slot.clone_from(value);
+    }
+}
+
+/// Trims every field; blank fields become absent.
+fn clean(r: PersonRecord) -> PersonRecord {
+    let c = |v: Option<String>| {
+        v.map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    PersonRecord {
+        first_name: c(r.first_name),
+        last_name: c(r.last_name),
+        email: c(r.email),
+        company: c(r.company),
+        title: c(r.title),
+        country: c(r.country),
+        state: c(r.state),
+        city: c(r.city),
+        phone: c(r.phone),
+        duns: c(r.duns),
+        website: c(r.website),
+    }
+}
+
+/// The company facts a person typed: kept on the intake record, never copied to the account.
+fn observations_of(r: &PersonRecord) -> Map<String, Value> {
+    let mut m = Map::new();
+    for (k, v) in [
+        ("company", &r.company),
+        ("website", &r.website),
+        ("duns", &r.duns),
+        ("country", &r.country),
+        ("state", &r.state),
+        ("city", &r.city),
+    ] {
+        if let Some(v) = v {
+            m.insert(k.into(), Value::String(v.clone()));
+        }
+    }
+    m
+}
+
+/// A readable account name for a domain nobody named: `acme-robotics.co.uk` -> "Acme Robotics".
+pub fn name_from_domain(domain: &str) -> String {
+    let registrable = registrable_domain(domain);
+    let label = registrable.split('.').next().unwrap_or(domain);
+    let words: Vec<String> = label
+        .split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut cs = w.chars();
+            match cs.next() {
+                Some(f) => f.to_uppercase().chain(cs).collect(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    if words.is_empty() {
+        domain.to_string()
+    } else {
+        words.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> MatchIndex {
+        let mut index = MatchIndex::new();
+        index.insert_account(AccountEntry {
+            id: AccountId(1),
+            name: "Acme Corporation".into(),
+            domains: vec!["acme.com".into()],
+            duns: None,
+            country: Some("US".into()),
+            state: Some("CA".into()),
+            city: None,
+            parent_id: None,
+        });
+        index.insert_contact(&ContactEntry {
+            id: ContactId(10),
+            account_id: AccountId(1),
+            email: Some("jane@acme.com".into()),
+            first_name: Some("Jane".into()),
+            last_name: None,
+        });
+        index
+    }
+
+    fn item(key: &str, first: &str, email: &str, company: &str) -> IntakeItem {
+        let s = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        IntakeItem {
+            source_key: key.into(),
+            record: PersonRecord {
+                first_name: s(first),
+                last_name: s("Doe"),
+                email: s(email),
+                company: s(company),
+                title: s("VP of Marketing"),
+                ..PersonRecord::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_batch_creates_contacts_accounts_and_review_entries() {
+        let mut index = index();
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "import:t.csv");
+        planner.add(item("1", "Jane", " JANE@acme.com ", "Acme"));
+        planner.add(item("2", "Ann", "ann@acme.com", "ACME Corp."));
+        planner.add(item("3", "Tom", "tom@newco.io", "NewCo GmbH"));
+        planner.add(item("4", "Tim", "tim@newco.io", ""));
+        planner.add(item("5", "Kim", "kim@gmail.com", "Unknown Widgets"));
+        planner.add(item("6", "", "not an email", ""));
+        planner.add(item("7", "Ann", "ANN@acme.com", ""));
+        let plan = planner.finish();
+
+        let outcomes: Vec<_> = plan.records.iter().map(|r| r.outcome).collect();
+        use IntakeOutcome::*;
+        assert_eq!(
+            outcomes,
+            [Matched, Created, Created, Created, NeedsReview, NeedsReview, Matched]
+        );
+        assert_eq!(plan.records[0].contact_id, Some(ContactId(10)));
+        // Jane's record offers its values; the store writes them only where she has none.
+        assert_eq!(plan.fills.len(), 1);
+        assert_eq!(plan.fills[0].contact_id, ContactId(10));
+        assert_eq!(plan.fills[0].title.as_deref(), Some("VP of Marketing"));
+        // One new account for newco.io, named from the company typed, shared by Tom and Tim.
+        assert_eq!(plan.accounts.len(), 1);
+        assert_eq!(plan.accounts[0].account.name, "NewCo GmbH");
+        assert_eq!(plan.records[2].account_id, plan.records[3].account_id);
+        assert_eq!(plan.records[2].rule, "new_account_domain");
+        assert_eq!(plan.records[3].rule, "email_domain");
+        // Record 6 has a last name but a broken email and no company: nobody can tell where
+        // the person works, so a person decides; the broken address is noted.
+        assert_eq!(
+            plan.records[5].observations["invalid_email"].as_str().map(|s| !s.is_empty()),
+            Some(true)
+        );
+        // Ann's repeat finds the contact the batch planned for her.
+        assert_eq!(plan.records[6].contact_id, plan.records[1].contact_id);
+        assert!(is_provisional(plan.records[1].contact_id.unwrap().0));
+        // Observations keep what the person typed about the company.
+        assert_eq!(plan.records[1].observations["company"], "ACME Corp.");
+        assert_eq!(plan.contacts.len(), 3, "Ann, Tom, Tim");
+        assert_eq!(plan.contacts[0].contact.source.as_deref(), Some("import:t.csv"));
+    }
+
+    #[test]
+    fn a_record_with_no_name_and_no_email_is_rejected_not_dropped() {
+        let mut index = index();
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "api");
+        planner.add(IntakeItem {
+            source_key: "k".into(),
+            record: PersonRecord {
+                company: Some("Acme".into()),
+                email: Some("@@".into()),
+                ..PersonRecord::default()
+            },
+        });
+        let plan = planner.finish();
+        assert_eq!(plan.records.len(), 1);
+        assert_eq!(plan.records[0].outcome, IntakeOutcome::Rejected);
+        assert_eq!(plan.records[0].rule, "no_identity");
+        assert!(plan.contacts.is_empty());
+    }
+
+    #[test]
+    fn settling_gives_the_index_real_ids() {
+        let mut index = index();
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "api");
+        planner.add(item("1", "Tom", "tom@newco.io", "NewCo"));
+        let plan = planner.finish();
+        plan.settle(&mut index, &[AccountId(77)], &[ContactId(700)]);
+        let mut again = Planner::new(&mut index, MatchConfig::default(), "api");
+        again.add(item("2", "Tom", "tom@newco.io", "NewCo"));
+        again.add(item("3", "Tia", "tia@newco.io", "NewCo"));
+        let plan = again.finish();
+        assert_eq!(plan.records[0].contact_id, Some(ContactId(700)));
+        assert_eq!(plan.records[1].account_id, Some(AccountId(77)));
+        assert!(plan.accounts.is_empty());
+    }
+
+    #[test]
+    fn forgetting_a_refused_plan_leaves_the_index_as_it_was() {
+        let mut index = index();
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "api");
+        planner.add(item("1", "Tom", "tom@newco.io", "NewCo"));
+        let plan = planner.finish();
+        plan.forget(&mut index);
+        let mut again = Planner::new(&mut index, MatchConfig::default(), "api");
+        again.add(item("1", "Tom", "tom@newco.io", "NewCo"));
+        let plan = again.finish();
+        assert_eq!(plan.accounts.len(), 1, "newco.io is unknown again");
+        assert_eq!(plan.records[0].outcome, IntakeOutcome::Created);
+    }
+
+    #[test]
+    fn accounts_made_from_a_bare_domain_get_a_readable_name() {
+        assert_eq!(name_from_domain("acme-robotics.co.uk"), "Acme Robotics");
+        assert_eq!(name_from_domain("mail.zeta.io"), "Zeta");
+    }
+}

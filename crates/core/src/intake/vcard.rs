@@ -1,0 +1,1 @@
+//! vCard (in progress)
