@@ -5,6 +5,7 @@
 //! crate, against their own versioned migrations that produce the same schema.
 
 mod error;
+pub mod intake;
 mod postgres;
 mod sqlite;
 pub mod testing;
@@ -223,6 +224,59 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_api_token(&self, actor: &Actor, id: TokenId) -> Result<()>;
     /// Audit entries, newest first, optionally for one record.
     async fn list_audit(&self, query: &AuditQuery, page: PageRequest) -> Result<Page<AuditEntry>>;
+
+    // --- intake, review, merges ---
+    /// What the match index is built from: every account (with domains) and contact.
+    async fn match_snapshot(&self) -> Result<MatchSnapshot>;
+    /// The matcher's view of these accounts and contacts, as they are now (deleted ones absent).
+    async fn match_entries(
+        &self,
+        accounts: &[AccountId],
+        contacts: &[ContactId],
+    ) -> Result<(Vec<matching::AccountEntry>, Vec<matching::ContactEntry>)>;
+    /// Audited changes to accounts and contacts after an audit id, oldest first, at most `limit`.
+    async fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<Change>>;
+    /// Which of these keys from `source` were taken already.
+    async fn known_intake_keys(
+        &self,
+        source: &str,
+        keys: &[String],
+    ) -> Result<std::collections::HashSet<String>>;
+    /// Writes a planned intake batch in one transaction: new accounts, new contacts, blanks
+    /// filled on existing contacts, and an intake record per raw record. A conflict (an email
+    /// or domain taken since the plan was made, a key already taken) refuses the whole batch.
+    async fn apply_intake(
+        &self,
+        actor: &Actor,
+        source: &str,
+        plan: &abcrm_core::intake::IntakePlan,
+    ) -> Result<IntakeApplied>;
+    /// One intake record.
+    async fn get_intake(&self, id: i64) -> Result<IntakeRecord>;
+    /// Intake records in id order (the review queue is `outcome = needs_review`).
+    async fn list_intake(&self, query: &IntakeQuery, page: PageRequest)
+        -> Result<Page<IntakeRecord>>;
+    /// Settles a record waiting in review: places the person at an account (a new contact, or
+    /// the existing one with the same email), at a new account, or rejects the record.
+    async fn resolve_review(
+        &self,
+        actor: &Actor,
+        id: i64,
+        resolution: Resolution,
+    ) -> Result<IntakeRecord>;
+    /// Merges `merged` into `survivor`: fields by the survivorship rule unless chosen; the
+    /// merged contact's activities, campaign memberships, opportunity roles and intake records
+    /// move to the survivor; the merged contact is deleted. Recorded for undo.
+    async fn merge_contacts(
+        &self,
+        actor: &Actor,
+        survivor: ContactId,
+        merged: ContactId,
+        choices: &MergeChoices,
+    ) -> Result<ContactMerge>;
+    /// Undoes a merge: the merged contact comes back with its id and its rows, and the survivor's
+    /// fields go back unless edited since.
+    async fn undo_merge(&self, actor: &Actor, merge: i64) -> Result<ContactMerge>;
 
     /// Row counts per table, for the CLI's summary and for tests.
     async fn counts(&self) -> Result<Counts>;

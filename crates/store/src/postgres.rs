@@ -39,4 +39,5 @@ mod imp {
     type Db = sqlx::Postgres;
     const BACKEND: super::Backend = super::Backend::Postgres;
     include!("shared.rs");
+    include!("intake_sql.rs");
 }

@@ -237,8 +237,8 @@ async fn audit<B: Serialize, A: Serialize>(
     action: &str,
     before: Option<&B>,
     after: Option<&A>,
-) -> Result<()> {
-    sqlx::query("INSERT INTO audit_log (at, actor, user_id, entity, entity_id, action, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+) -> Result<i64> {
+    let row = sqlx::query("INSERT INTO audit_log (at, actor, user_id, entity, entity_id, action, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
         .bind(now())
         .bind(&actor.label)
         .bind(actor.user_id.map(|u| u.0))
@@ -247,10 +247,10 @@ async fn audit<B: Serialize, A: Serialize>(
         .bind(action)
         .bind(before.map(json_of))
         .bind(after.map(json_of))
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(db)?;
-    Ok(())
+    Ok(row.try_get("id")?)
 }
 
 async fn domains_of(conn: &mut <Db as sqlx::Database>::Connection, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
@@ -697,6 +697,59 @@ async fn dependents(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId
     Ok(out)
 }
 
+/// Creates an account inside a transaction; returns it and the id of its audit row.
+async fn create_account_in(tx: &mut Tx<'_>, actor: &Actor, new: NewAccount) -> Result<(Account, i64)> {
+    let new = new.validate()?;
+    if let Some(p) = new.parent_id {
+        check_parent(&mut *tx, None, p).await?;
+    }
+    if let Some(o) = new.owner_id {
+        require(&mut *tx, "users", "user", "owner_id", o.0).await?;
+    }
+    check_domains_free(&mut *tx, &new.domains, None).await?;
+    check_duns_free(&mut *tx, &new.duns, None).await?;
+    let at = now();
+    let created = new.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
+    let stage = new.stage.unwrap_or(AccountStage::Target);
+    let id: i64 = sqlx::query(
+        "INSERT INTO accounts (name, duns, parent_id, industry, employees, annual_revenue, country, state, city, relationship, stage, owner_id, target_tier, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+    )
+    .bind(&new.name)
+    .bind(&new.duns)
+    .bind(new.parent_id.map(|p| p.0))
+    .bind(&new.industry)
+    .bind(new.employees)
+    .bind(new.annual_revenue)
+    .bind(&new.country)
+    .bind(&new.state)
+    .bind(&new.city)
+    .bind(new.relationship.unwrap_or(Relationship::Prospect).as_str())
+    .bind(stage.as_str())
+    .bind(new.owner_id.map(|o| o.0))
+    .bind(new.target_tier)
+    .bind(created)
+    .bind(created.max(at))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db)?
+    .try_get("id")?;
+    let id = AccountId(id);
+    write_domains(&mut *tx, id, &new.domains).await?;
+    // The funnel starts here: the first stage is history too.
+    sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, NULL, $2, $3, $4)")
+        .bind(id.0)
+        .bind(stage.as_str())
+        .bind("created")
+        .bind(created)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    let account = load_account(&mut *tx, id).await?;
+    let audit_id = audit::<(), _>(&mut *tx, actor, "account", id.0, "create", None, Some(&account)).await?;
+    Ok((account, audit_id))
+}
+
 // ---------------------------------------------------------------------------------------------
 // The contract
 
@@ -707,55 +760,8 @@ impl Store for ThisStore {
     }
 
     async fn create_account(&self, actor: &Actor, new: NewAccount) -> Result<Account> {
-        let new = new.validate()?;
         let mut tx = self.pool.begin().await.map_err(db)?;
-        if let Some(p) = new.parent_id {
-            check_parent(&mut tx, None, p).await?;
-        }
-        if let Some(o) = new.owner_id {
-            require(&mut tx, "users", "user", "owner_id", o.0).await?;
-        }
-        check_domains_free(&mut tx, &new.domains, None).await?;
-        check_duns_free(&mut tx, &new.duns, None).await?;
-        let at = now();
-        let created = new.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
-        let stage = new.stage.unwrap_or(AccountStage::Target);
-        let id: i64 = sqlx::query(
-            "INSERT INTO accounts (name, duns, parent_id, industry, employees, annual_revenue, country, state, city, relationship, stage, owner_id, target_tier, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-        )
-        .bind(&new.name)
-        .bind(&new.duns)
-        .bind(new.parent_id.map(|p| p.0))
-        .bind(&new.industry)
-        .bind(new.employees)
-        .bind(new.annual_revenue)
-        .bind(&new.country)
-        .bind(&new.state)
-        .bind(&new.city)
-        .bind(new.relationship.unwrap_or(Relationship::Prospect).as_str())
-        .bind(stage.as_str())
-        .bind(new.owner_id.map(|o| o.0))
-        .bind(new.target_tier)
-        .bind(created)
-        .bind(created.max(at))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?
-        .try_get("id")?;
-        let id = AccountId(id);
-        write_domains(&mut tx, id, &new.domains).await?;
-        // The funnel starts here: the first stage is history too.
-        sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, NULL, $2, $3, $4)")
-            .bind(id.0)
-            .bind(stage.as_str())
-            .bind("created")
-            .bind(created)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let account = load_account(&mut tx, id).await?;
-        audit::<(), _>(&mut tx, actor, "account", id.0, "create", None, Some(&account)).await?;
+        let (account, _) = create_account_in(&mut tx, actor, new).await?;
         tx.commit().await.map_err(db)?;
         Ok(account)
     }
@@ -1627,13 +1633,55 @@ impl Store for ThisStore {
         Ok(paginate(entries, limit, |e| e.id.0))
     }
 
+    async fn match_snapshot(&self) -> Result<crate::MatchSnapshot> {
+        intake_snapshot(&self.pool).await
+    }
+
+    async fn match_entries(&self, accounts: &[AccountId], contacts: &[ContactId]) -> Result<(Vec<abcrm_core::matching::AccountEntry>, Vec<abcrm_core::matching::ContactEntry>)> {
+        intake_entries(&self.pool, accounts, contacts).await
+    }
+
+    async fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<crate::Change>> {
+        intake_changes(&self.pool, after, limit).await
+    }
+
+    async fn known_intake_keys(&self, source: &str, keys: &[String]) -> Result<HashSet<String>> {
+        intake_known_keys(&self.pool, source, keys).await
+    }
+
+    async fn apply_intake(&self, actor: &Actor, source: &str, plan: &abcrm_core::intake::IntakePlan) -> Result<crate::IntakeApplied> {
+        intake_apply(&self.pool, actor, source, plan).await
+    }
+
+    async fn get_intake(&self, id: i64) -> Result<IntakeRecord> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_intake(&mut conn, id).await
+    }
+
+    async fn list_intake(&self, query: &crate::IntakeQuery, page: PageRequest) -> Result<Page<IntakeRecord>> {
+        intake_list(&self.pool, query, page).await
+    }
+
+    async fn resolve_review(&self, actor: &Actor, id: i64, resolution: Resolution) -> Result<IntakeRecord> {
+        intake_resolve(&self.pool, actor, id, resolution).await
+    }
+
+    async fn merge_contacts(&self, actor: &Actor, survivor: ContactId, merged: ContactId, choices: &MergeChoices) -> Result<ContactMerge> {
+        contact_merge(&self.pool, actor, survivor, merged, choices).await
+    }
+
+    async fn undo_merge(&self, actor: &Actor, merge: i64) -> Result<ContactMerge> {
+        contact_unmerge(&self.pool, actor, merge).await
+    }
+
     async fn counts(&self) -> Result<Counts> {
         let r = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM contacts) AS contacts,
                     (SELECT COUNT(*) FROM opportunities) AS opportunities, (SELECT COUNT(*) FROM campaigns) AS campaigns,
                     (SELECT COUNT(*) FROM campaign_members) AS campaign_members, (SELECT COUNT(*) FROM activities) AS activities,
                     (SELECT COUNT(*) FROM assets) AS assets, (SELECT COUNT(*) FROM users) AS users,
-                    (SELECT COUNT(*) FROM audit_log) AS audit_log",
+                    (SELECT COUNT(*) FROM audit_log) AS audit_log, (SELECT COUNT(*) FROM intake_records) AS intake_records,
+                    (SELECT COUNT(*) FROM intake_records WHERE outcome = 'needs_review') AS needs_review",
         )
         .fetch_one(&self.pool)
         .await
@@ -1648,6 +1696,8 @@ impl Store for ThisStore {
             assets: r.try_get("assets")?,
             users: r.try_get("users")?,
             audit_log: r.try_get("audit_log")?,
+            intake_records: r.try_get("intake_records")?,
+            needs_review: r.try_get("needs_review")?,
         })
     }
 }

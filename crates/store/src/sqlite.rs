@@ -43,4 +43,5 @@ mod imp {
     type Db = sqlx::Sqlite;
     const BACKEND: super::Backend = super::Backend::Sqlite;
     include!("shared.rs");
+    include!("intake_sql.rs");
 }

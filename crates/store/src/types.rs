@@ -158,4 +158,44 @@ pub struct Counts {
     pub assets: i64,
     pub users: i64,
     pub audit_log: i64,
+    pub intake_records: i64,
+    /// Intake records waiting in the review queue.
+    pub needs_review: i64,
+}
+
+/// The accounts and contacts the matcher needs, read at one moment, with the audit log's last
+/// id at that moment: changes after it are replayed with [`crate::Store::changes_since`].
+#[derive(Debug, Clone, Default)]
+pub struct MatchSnapshot {
+    pub accounts: Vec<abcrm_core::matching::AccountEntry>,
+    pub contacts: Vec<abcrm_core::matching::ContactEntry>,
+    pub through_audit_id: i64,
+}
+
+/// One audited change to an account or a contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub audit_id: i64,
+    pub entity: String,
+    pub entity_id: i64,
+}
+
+/// What [`crate::Store::apply_intake`] wrote: the real ids, in the plan's order, and the ids of
+/// the audit rows it wrote (so the writer's own match index need not replay them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntakeApplied {
+    pub accounts: Vec<AccountId>,
+    pub contacts: Vec<ContactId>,
+    pub records: Vec<i64>,
+    pub audit_ids: Vec<i64>,
+    /// Existing contacts whose blank fields the batch filled.
+    pub filled: usize,
+}
+
+/// Which intake records to list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntakeQuery {
+    pub outcome: Option<IntakeOutcome>,
+    pub source: Option<String>,
+    pub account_id: Option<AccountId>,
 }

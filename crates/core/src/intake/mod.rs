@@ -4,6 +4,6 @@ mod plan;
 pub mod vcard;
 
 pub use plan::{
-    is_provisional, name_from_domain, ContactFill, IntakeItem, IntakePlan, PlannedAccount,
+    contact_from_record, is_provisional, name_from_domain, ContactFill, IntakeItem, IntakePlan, PlannedAccount,
     PlannedContact, PlannedRecord, Planner,
 };

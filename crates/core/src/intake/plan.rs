@@ -252,13 +252,8 @@ impl<'a> Planner<'a> {
         email: Option<Email>,
     ) {
         let contact = NewContact {
-            first_name: record.first_name.clone(),
-            last_name: record.last_name.clone(),
             email,
-            phone: record.phone.clone(),
-            title: record.title.clone(),
-            source: Some(self.source.clone()),
-            ..NewContact::at(account)
+            ..contact_from_record(record, account, &self.source)
         };
         match contact.validate() {
             Ok(contact) => {
@@ -311,6 +306,20 @@ impl<'a> Planner<'a> {
         fill_blank(&mut f.last_name, &record.last_name);
         fill_blank(&mut f.phone, &record.phone);
         fill_blank(&mut f.title, &record.title);
+    }
+}
+
+/// The contact a raw record makes at `account` (unvalidated; an unreadable email is left out).
+pub fn contact_from_record(record: &PersonRecord, account: AccountId, source: &str) -> NewContact {
+    let record = clean(record.clone());
+    NewContact {
+        first_name: record.first_name,
+        last_name: record.last_name,
+        email: record.email.as_deref().and_then(|e| Email::parse(e).ok()),
+        phone: record.phone,
+        title: record.title,
+        source: Some(source.to_string()),
+        ..NewContact::at(account)
     }
 }
 

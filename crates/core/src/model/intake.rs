@@ -129,6 +129,33 @@ pub fn survive(survivor: &Contact, merged: &Contact, choices: &MergeChoices) -> 
     out
 }
 
+/// The survivor after undoing a merge: each field that still holds the value the merge gave it
+/// goes back to its value before the merge; a field someone changed since keeps that change.
+pub fn unmerge(current: &Contact, before: &Contact, after: &Contact) -> Contact {
+    fn back<T: Clone + PartialEq>(now: &T, before: &T, after: &T) -> T {
+        if now == after {
+            before.clone()
+        } else {
+            now.clone()
+        }
+    }
+    let mut out = current.clone();
+    out.first_name = back(&current.first_name, &before.first_name, &after.first_name);
+    out.last_name = back(&current.last_name, &before.last_name, &after.last_name);
+    out.email = back(&current.email, &before.email, &after.email);
+    out.phone = back(&current.phone, &before.phone, &after.phone);
+    if current.title == after.title {
+        out.title = before.title.clone();
+        out.seniority = before.seniority;
+        out.department = before.department;
+    }
+    out.buying_role = back(&current.buying_role, &before.buying_role, &after.buying_role);
+    out.owner_id = back(&current.owner_id, &before.owner_id, &after.owner_id);
+    out.source = back(&current.source, &before.source, &after.source);
+    out.created_at = before.created_at;
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +200,21 @@ mod tests {
         assert_eq!(out.email.unwrap().as_str(), "bob@acme.com");
         assert_eq!(out.title.as_deref(), Some("VP Sales"));
         assert_eq!(out.created_at, old.created_at);
+    }
+
+    #[test]
+    fn undoing_restores_merged_fields_but_keeps_later_edits() {
+        let mut before = contact(1, 1);
+        before.first_name = Some("Robert".into());
+        let mut merged = contact(2, 20);
+        merged.first_name = Some("Bob".into());
+        merged.phone = Some("555".into());
+        let after = survive(&before, &merged, &MergeChoices::default());
+        let mut current = after.clone();
+        current.phone = Some("556".into());
+        let undone = unmerge(&current, &before, &after);
+        assert_eq!(undone.first_name.as_deref(), Some("Robert"));
+        assert_eq!(undone.phone.as_deref(), Some("556"), "a later edit stays");
     }
 
     #[test]

@@ -1,0 +1,232 @@
+//! The intake service: raw person records in, contacts under accounts out.
+//!
+//! It keeps the match index in memory (DESIGN.md: built from the store at start, never a scan
+//! of all accounts per record) and keeps it current by replaying the audit log: every change to
+//! an account or a contact writes an audit row, so the rows after the index's position name
+//! exactly what to reload. Its own writes are applied to the index directly and skipped on
+//! replay. One batch is planned and written at a time; a batch the database refuses as a
+//! conflict (someone took an email or a domain since the index last looked) is planned once more
+//! against a freshly built index.
+
+use crate::{IntakeApplied, Result, Store, StoreError};
+use abcrm_core::intake::{IntakeItem, IntakePlan, Planner};
+use abcrm_core::matching::{MatchConfig, MatchIndex, PersonRecord};
+use abcrm_core::model::{Actor, IntakeOutcome};
+use abcrm_core::{AccountId, ContactId};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// Changes replayed per round; more foreign changes than this and rebuilding is cheaper.
+const REPLAY_LIMIT: u32 = 20_000;
+
+/// What one batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct IntakeReport {
+    /// Records taken now.
+    pub taken: usize,
+    /// Records skipped because their source already gave the same key (a re-import).
+    pub already_taken: usize,
+    pub matched: usize,
+    pub created: usize,
+    pub needs_review: usize,
+    pub rejected: usize,
+    pub new_accounts: usize,
+    /// Existing contacts whose blank fields were filled.
+    pub filled: usize,
+    /// The new intake records' ids, in the order of the records taken.
+    pub record_ids: Vec<i64>,
+}
+
+impl IntakeReport {
+    /// Adds another batch's counts (not its ids).
+    pub fn add(&mut self, other: &IntakeReport) {
+        self.taken += other.taken;
+        self.already_taken += other.already_taken;
+        self.matched += other.matched;
+        self.created += other.created;
+        self.needs_review += other.needs_review;
+        self.rejected += other.rejected;
+        self.new_accounts += other.new_accounts;
+        self.filled += other.filled;
+    }
+}
+
+/// The key of a record that came without one: a hash of its content, so the same row imported
+/// twice is recognized.
+pub fn content_key(record: &PersonRecord) -> String {
+    let json = serde_json::to_vec(record).unwrap_or_default();
+    format!("sha256:{}", hex::encode(&Sha256::digest(&json)[..16]))
+}
+
+struct State {
+    index: Option<MatchIndex>,
+    /// The audit position the index reflects.
+    through: i64,
+    /// Audit rows after `through` that this service wrote itself.
+    own: HashSet<i64>,
+}
+
+/// Matches and stores raw person records; share one per process.
+pub struct Intake {
+    store: Arc<dyn Store>,
+    config: MatchConfig,
+    state: Mutex<State>,
+}
+
+impl Intake {
+    /// A service over a store; the index is built on first use.
+    pub fn new(store: Arc<dyn Store>, config: MatchConfig) -> Intake {
+        Intake {
+            store,
+            config,
+            state: Mutex::new(State {
+                index: None,
+                through: 0,
+                own: HashSet::new(),
+            }),
+        }
+    }
+
+    /// Builds the index now (the server does this at start, so the first form fill is fast).
+    pub async fn warm(&self) -> Result<usize> {
+        let mut st = self.state.lock().await;
+        self.catch_up(&mut st).await?;
+        Ok(st.index.as_ref().map_or(0, MatchIndex::accounts_len))
+    }
+
+    /// Takes a batch of records from `source`: each is matched and stored with its outcome, in
+    /// one transaction. Records whose key the source gave before are skipped, so a re-import
+    /// creates nothing twice.
+    pub async fn submit(
+        &self,
+        actor: &Actor,
+        source: &str,
+        items: Vec<IntakeItem>,
+    ) -> Result<IntakeReport> {
+        let source = source.trim();
+        if source.is_empty() {
+            return Err(StoreError::Invalid(abcrm_core::ValidationErrors::one(
+                "source",
+                "name where the records come from (for example `web-form` or `import:people.csv`)",
+            )));
+        }
+        let keys: Vec<String> = items.iter().map(|i| i.source_key.clone()).collect();
+        let mut st = self.state.lock().await;
+        let mut retried = false;
+        loop {
+            let mut report = IntakeReport::default();
+            let known = self.store.known_intake_keys(source, &keys).await?;
+            let mut seen = HashSet::new();
+            let fresh: Vec<&IntakeItem> = items
+                .iter()
+                .filter(|i| !known.contains(&i.source_key) && seen.insert(i.source_key.as_str()))
+                .collect();
+            report.already_taken = keys.len() - fresh.len();
+            if fresh.is_empty() {
+                return Ok(report);
+            }
+            self.catch_up(&mut st).await?;
+            let index = st.index.as_mut().expect("caught up");
+            let mut planner = Planner::new(index, self.config, source);
+            for item in fresh {
+                planner.add(item.clone());
+            }
+            let plan = planner.finish();
+            match self.store.apply_intake(actor, source, &plan).await {
+                Ok(applied) => {
+                    plan.settle(index, &applied.accounts, &applied.contacts);
+                    let through = st.through;
+                    st.own
+                        .extend(applied.audit_ids.iter().filter(|&&id| id > through));
+                    count(&mut report, &plan, &applied);
+                    return Ok(report);
+                }
+                Err(StoreError::Conflict { .. }) if !retried => {
+                    // Someone else took an email, a domain or a key since the index last
+                    // looked: look again, from scratch, and plan once more.
+                    tracing::info!(source, "intake batch conflicted; rebuilding the match index");
+                    st.index = None;
+                    retried = true;
+                }
+                Err(e) => {
+                    plan.forget(index);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Brings the index up to the store's latest audited change.
+    async fn catch_up(&self, st: &mut State) -> Result<()> {
+        if st.index.is_none() {
+            return self.rebuild(st).await;
+        }
+        loop {
+            let changes = self.store.changes_since(st.through, REPLAY_LIMIT).await?;
+            let Some(last) = changes.last().map(|c| c.audit_id) else {
+                return Ok(());
+            };
+            let foreign: Vec<_> = changes
+                .iter()
+                .filter(|c| !st.own.remove(&c.audit_id))
+                .collect();
+            if changes.len() as u32 == REPLAY_LIMIT && foreign.len() * 2 > changes.len() {
+                return self.rebuild(st).await;
+            }
+            let accounts: HashSet<AccountId> = foreign
+                .iter()
+                .filter(|c| c.entity == "account")
+                .map(|c| AccountId(c.entity_id))
+                .collect();
+            let contacts: HashSet<ContactId> = foreign
+                .iter()
+                .filter(|c| c.entity == "contact")
+                .map(|c| ContactId(c.entity_id))
+                .collect();
+            let a: Vec<AccountId> = accounts.iter().copied().collect();
+            let c: Vec<ContactId> = contacts.iter().copied().collect();
+            let (account_entries, contact_entries) = self.store.match_entries(&a, &c).await?;
+            let index = st.index.as_mut().expect("built");
+            index.remove_accounts(&accounts);
+            index.remove_contacts(&contacts);
+            for e in account_entries {
+                index.insert_account(e);
+            }
+            for e in &contact_entries {
+                index.insert_contact(e);
+            }
+            st.through = last;
+            st.own.retain(|&id| id > last);
+        }
+    }
+
+    async fn rebuild(&self, st: &mut State) -> Result<()> {
+        let snapshot = self.store.match_snapshot().await?;
+        let mut index = MatchIndex::new();
+        for a in snapshot.accounts {
+            index.insert_account(a);
+        }
+        for c in &snapshot.contacts {
+            index.insert_contact(c);
+        }
+        st.index = Some(index);
+        st.through = snapshot.through_audit_id;
+        st.own.clear();
+        // Changes committed while the snapshot was read are replayed; replaying is idempotent.
+        Box::pin(self.catch_up(st)).await
+    }
+}
+
+fn count(report: &mut IntakeReport, plan: &IntakePlan, applied: &IntakeApplied) {
+    report.taken += plan.records.len();
+    report.matched += plan.count(IntakeOutcome::Matched);
+    report.created += plan.count(IntakeOutcome::Created);
+    report.needs_review += plan.count(IntakeOutcome::NeedsReview);
+    report.rejected += plan.count(IntakeOutcome::Rejected);
+    report.new_accounts += applied.accounts.len();
+    report.filled += applied.filled;
+    report.record_ids.extend(&applied.records);
+}

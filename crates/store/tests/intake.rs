@@ -1,0 +1,430 @@
+//! Intake, the review queue and contact merges, on SQLite and on PostgreSQL alike.
+
+use abcrm_core::intake::IntakeItem;
+use abcrm_core::matching::{MatchConfig, PersonRecord};
+use abcrm_core::model::*;
+use abcrm_core::normalize::Email;
+use abcrm_store::intake::{content_key, Intake};
+use abcrm_store::testing::{backends, TestStore};
+use abcrm_store::*;
+
+fn actor() -> Actor {
+    Actor::system("test")
+}
+
+fn person(first: &str, last: &str, email: &str, company: &str) -> PersonRecord {
+    let s = |v: &str| (!v.is_empty()).then(|| v.to_string());
+    PersonRecord {
+        first_name: s(first),
+        last_name: s(last),
+        email: s(email),
+        company: s(company),
+        ..PersonRecord::default()
+    }
+}
+
+fn items(records: &[PersonRecord]) -> Vec<IntakeItem> {
+    records
+        .iter()
+        .map(|r| IntakeItem {
+            source_key: content_key(r),
+            record: r.clone(),
+        })
+        .collect()
+}
+
+async fn acme(t: &TestStore) -> Account {
+    t.store
+        .create_account(
+            &actor(),
+            NewAccount {
+                name: "Acme Corporation".into(),
+                domains: vec!["acme.com".into()],
+                city: Some("Austin".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+}
+
+async fn contact_by_email(t: &TestStore, e: &str) -> Option<Contact> {
+    t.store
+        .find_contact_by_email(&Email::parse(e).unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn intake_places_people_under_accounts_and_a_reimport_changes_nothing() {
+    for t in backends().await {
+        let acme = acme(&t).await;
+        let mut jane = NewContact::at(acme.id);
+        jane.email = Some(Email::parse("jane@acme.com").unwrap());
+        jane.first_name = Some("Jane".into());
+        t.store.create_contact(&actor(), jane).await.unwrap();
+
+        let intake = Intake::new(t.store.clone(), MatchConfig::default());
+        let mut jane_again = person("Jane", "Roe", "Jane@ACME.com", "ACME Inc");
+        jane_again.title = Some("VP Marketing".into());
+        jane_again.city = Some("Dallas".into());
+        let batch = vec![
+            jane_again,
+            person("Ann", "Lee", "ann@acme.com", "Acme"),
+            person("Tom", "Hill", "tom@newco.io", "NewCo GmbH"),
+            person("Tim", "Hill", "tim@newco.io", ""),
+            person("Kim", "Ng", "kim@gmail.com", "Unknown Widgets"),
+            person("", "", "", "Acme"),
+        ];
+        let report = intake
+            .submit(&actor(), "import:people.csv", items(&batch))
+            .await
+            .unwrap();
+        assert_eq!(report.taken, 6, "{}", t.name);
+        assert_eq!(
+            (report.matched, report.created, report.needs_review, report.rejected),
+            (1, 3, 1, 1),
+            "{}: {report:?}",
+            t.name
+        );
+        assert_eq!(report.new_accounts, 1);
+        assert_eq!(report.filled, 1);
+        assert_eq!(report.record_ids.len(), 6);
+
+        // Jane's blanks were filled; her first name stayed; the account kept its own city.
+        let jane = contact_by_email(&t, "jane@acme.com").await.unwrap();
+        assert_eq!(jane.first_name.as_deref(), Some("Jane"));
+        assert_eq!(jane.last_name.as_deref(), Some("Roe"));
+        assert_eq!(jane.title.as_deref(), Some("VP Marketing"));
+        assert_eq!(jane.seniority, Some(Seniority::Vp));
+        let acme_now = t.store.get_account(acme.id).await.unwrap();
+        assert_eq!(acme_now.city.as_deref(), Some("Austin"));
+        assert_eq!(acme_now.name, "Acme Corporation");
+        let first = t.store.get_intake(report.record_ids[0]).await.unwrap();
+        assert_eq!(first.outcome, IntakeOutcome::Matched);
+        assert_eq!(first.rule.as_deref(), Some("contact_email"));
+        assert_eq!(first.observations["city"], "Dallas", "typed facts kept");
+        assert_eq!(first.observations["company"], "ACME Inc");
+        assert_eq!(first.contact_id, Some(jane.id));
+
+        // Ann is a new contact at Acme; Tom and Tim share one new account made from newco.io.
+        let ann = contact_by_email(&t, "ann@acme.com").await.unwrap();
+        assert_eq!(ann.account_id, acme.id);
+        assert_eq!(ann.source.as_deref(), Some("import:people.csv"));
+        let tom = contact_by_email(&t, "tom@newco.io").await.unwrap();
+        let tim = contact_by_email(&t, "tim@newco.io").await.unwrap();
+        assert_eq!(tom.account_id, tim.account_id);
+        let newco = t.store.get_account(tom.account_id).await.unwrap();
+        assert_eq!(newco.name, "NewCo GmbH");
+        assert_eq!(newco.domains, ["newco.io"]);
+
+        // Kim waits in review; the nameless row is kept as rejected.
+        let review = t
+            .store
+            .list_intake(
+                &IntakeQuery {
+                    outcome: Some(IntakeOutcome::NeedsReview),
+                    ..Default::default()
+                },
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(review.items.len(), 1);
+        assert_eq!(review.items[0].payload.email.as_deref(), Some("kim@gmail.com"));
+        assert!(contact_by_email(&t, "kim@gmail.com").await.is_none());
+
+        let before = t.store.counts().await.unwrap();
+        assert_eq!(before.intake_records, 6);
+        assert_eq!(before.needs_review, 1);
+        // The same file again: every record is known by its key; nothing is written.
+        let again = Intake::new(t.store.clone(), MatchConfig::default());
+        let report = again
+            .submit(&actor(), "import:people.csv", items(&batch))
+            .await
+            .unwrap();
+        assert_eq!((report.taken, report.already_taken), (0, 6), "{}", t.name);
+        let after = t.store.counts().await.unwrap();
+        assert_eq!(before, after, "{}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn the_index_follows_changes_made_elsewhere() {
+    for t in backends().await {
+        let intake = Intake::new(t.store.clone(), MatchConfig::default());
+        assert_eq!(intake.warm().await.unwrap(), 0);
+        // Made through the store, not the intake service: the next batch must see them.
+        let zeta = t
+            .store
+            .create_account(
+                &actor(),
+                NewAccount {
+                    name: "Zeta Labs".into(),
+                    domains: vec!["zeta.io".into()],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let mut old = NewContact::at(zeta.id);
+        old.email = Some(Email::parse("old@zeta.io").unwrap());
+        let old = t.store.create_contact(&actor(), old).await.unwrap();
+        t.store.delete_contact(&actor(), old.id).await.unwrap();
+
+        let report = intake
+            .submit(
+                &actor(),
+                "web-form",
+                items(&[
+                    person("Zed", "Z", "zed@zeta.io", ""),
+                    person("Old", "Timer", "old@zeta.io", ""),
+                ]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(report.new_accounts, 0, "{}: zeta.io is known", t.name);
+        assert_eq!(report.created, 2, "{}: the deleted contact is not matched", t.name);
+        let zed = contact_by_email(&t, "zed@zeta.io").await.unwrap();
+        assert_eq!(zed.account_id, zeta.id);
+        let r = t.store.get_intake(report.record_ids[0]).await.unwrap();
+        assert_eq!(r.rule.as_deref(), Some("email_domain"));
+    }
+}
+
+#[tokio::test]
+async fn a_review_is_resolved_by_choosing_an_account_or_creating_one() {
+    for t in backends().await {
+        let acme = acme(&t).await;
+        let intake = Intake::new(t.store.clone(), MatchConfig::default());
+        let report = intake
+            .submit(
+                &actor(),
+                "cards",
+                items(&[
+                    person("Kim", "Ng", "kim@gmail.com", "Acme Widgets"),
+                    person("Lu", "Wu", "lu@yahoo.com", "Brand New Co"),
+                    person("Spam", "Bot", "spam@hotmail.com", "zzz"),
+                ]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(report.needs_review, 3, "{}: {report:?}", t.name);
+        let [kim, lu, spam] = report.record_ids[..] else {
+            panic!("three records")
+        };
+
+        let r = t
+            .store
+            .resolve_review(&actor(), kim, Resolution::Account(acme.id))
+            .await
+            .unwrap();
+        assert_eq!(r.outcome, IntakeOutcome::Created);
+        assert_eq!(r.account_id, Some(acme.id));
+        assert!(r.resolution.as_deref().unwrap().contains("placed at account"));
+        let c = t.store.get_contact(r.contact_id.unwrap()).await.unwrap();
+        assert_eq!(c.email.unwrap().as_str(), "kim@gmail.com");
+        assert_eq!(c.account_id, acme.id);
+
+        let err = t
+            .store
+            .resolve_review(&actor(), kim, Resolution::Account(acme.id))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{}: {err:?}", t.name);
+
+        let r = t
+            .store
+            .resolve_review(
+                &actor(),
+                lu,
+                Resolution::NewAccount(NewAccount {
+                    name: "Brand New Co".into(),
+                    ..Default::default()
+                }),
+            )
+            .await
+            .unwrap();
+        let account = t.store.get_account(r.account_id.unwrap()).await.unwrap();
+        assert_eq!(account.name, "Brand New Co");
+
+        let err = t
+            .store
+            .resolve_review(&actor(), spam, Resolution::Reject("  ".into()))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)));
+        let r = t
+            .store
+            .resolve_review(&actor(), spam, Resolution::Reject("spam".into()))
+            .await
+            .unwrap();
+        assert_eq!(r.outcome, IntakeOutcome::Rejected);
+        assert_eq!(r.contact_id, None);
+        assert_eq!(t.store.counts().await.unwrap().needs_review, 0);
+
+        // A later batch knows the contacts review made.
+        let report = intake
+            .submit(&actor(), "cards", items(&[person("Kim", "Ng", "KIM@gmail.com", "")]))
+            .await
+            .unwrap();
+        assert_eq!(report.matched, 1, "{}: {report:?}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn a_merge_moves_everything_to_the_survivor_and_undo_puts_it_back() {
+    for t in backends().await {
+        let acme = acme(&t).await;
+        let mut a = NewContact::at(acme.id);
+        a.first_name = Some("Robert".into());
+        a.email = Some(Email::parse("robert@acme.com").unwrap());
+        let a = t.store.create_contact(&actor(), a).await.unwrap();
+        let mut b = NewContact::at(acme.id);
+        b.first_name = Some("Bob".into());
+        b.email = Some(Email::parse("bob@acme.com").unwrap());
+        b.phone = Some("+1 512 555 0100".into());
+        let b = t.store.create_contact(&actor(), b).await.unwrap();
+
+        let activity = t
+            .store
+            .create_activity(
+                &actor(),
+                NewActivity {
+                    account_id: None,
+                    contact_id: Some(b.id),
+                    kind: ActivityKind::Email,
+                    subject: Some("hi".into()),
+                    occurred_at: None,
+                    campaign_id: None,
+                    opportunity_id: None,
+                },
+            )
+            .await
+            .unwrap();
+        let webinar = t
+            .store
+            .create_campaign(
+                &actor(),
+                NewCampaign {
+                    name: "Webinar".into(),
+                    kind: None,
+                    starts_on: None,
+                    ends_on: None,
+                    budget: None,
+                },
+            )
+            .await
+            .unwrap();
+        for (c, status) in [(a.id, MemberStatus::Sent), (b.id, MemberStatus::Attended)] {
+            t.store
+                .add_campaign_member(
+                    &actor(),
+                    webinar.id,
+                    NewCampaignMember {
+                        contact_id: c,
+                        status: Some(status),
+                        joined_at: None,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let opp = t
+            .store
+            .create_opportunity(
+                &actor(),
+                NewOpportunity {
+                    account_id: acme.id,
+                    name: "Renewal".into(),
+                    stage: None,
+                    amount: None,
+                    close_date: None,
+                    source_campaign_id: None,
+                    owner_id: None,
+                    contact_roles: vec![ContactRole {
+                        contact_id: b.id,
+                        role: BuyingRole::Champion,
+                        is_primary: true,
+                    }],
+                    created_at: None,
+                },
+            )
+            .await
+            .unwrap();
+
+        let merge = t
+            .store
+            .merge_contacts(
+                &actor(),
+                a.id,
+                b.id,
+                &MergeChoices {
+                    email: Some(Side::Survivor),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        // Bob was updated last: his first name wins; Robert keeps his chosen email; the phone
+        // only Bob had survives.
+        assert_eq!(merge.survivor.first_name.as_deref(), Some("Bob"), "{}", t.name);
+        assert_eq!(merge.survivor.email.as_ref().unwrap().as_str(), "robert@acme.com");
+        assert_eq!(merge.survivor.phone.as_deref(), Some("+1 512 555 0100"));
+        assert!(t.store.get_contact(b.id).await.is_err());
+        let moved = t.store.get_activity(activity.id).await.unwrap();
+        assert_eq!(moved.contact_id, Some(a.id));
+        let roles = t.store.get_opportunity(opp.id).await.unwrap().contact_roles;
+        assert_eq!(roles.len(), 1);
+        assert_eq!(roles[0].contact_id, a.id);
+        let members = t
+            .store
+            .list_campaign_members(webinar.id, PageRequest::default())
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(members.len(), 1, "{}: one membership per person", t.name);
+        let audit = t
+            .store
+            .list_audit(
+                &AuditQuery {
+                    entity: Some("contact".into()),
+                    entity_id: Some(b.id.0),
+                },
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(audit.items[0].action, "merge");
+
+        let undone = t.store.undo_merge(&actor(), merge.id).await.unwrap();
+        assert!(undone.undone_at.is_some());
+        assert_eq!(undone.survivor.first_name.as_deref(), Some("Robert"));
+        assert_eq!(undone.survivor.phone, None);
+        let back = t.store.get_contact(b.id).await.unwrap();
+        assert_eq!(back.email.unwrap().as_str(), "bob@acme.com");
+        assert_eq!(back.phone.as_deref(), Some("+1 512 555 0100"));
+        let moved = t.store.get_activity(activity.id).await.unwrap();
+        assert_eq!(moved.contact_id, Some(b.id));
+        let roles = t.store.get_opportunity(opp.id).await.unwrap().contact_roles;
+        assert_eq!(roles[0].contact_id, b.id);
+        let members = t
+            .store
+            .list_campaign_members(webinar.id, PageRequest::default())
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(members.len(), 2, "{}", t.name);
+        let bob_member = members.iter().find(|m| m.contact_id == b.id).unwrap();
+        assert_eq!(bob_member.status, MemberStatus::Attended);
+
+        let err = t.store.undo_merge(&actor(), merge.id).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }));
+        let err = t
+            .store
+            .merge_contacts(&actor(), a.id, a.id, &MergeChoices::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)));
+    }
+}
