@@ -12,6 +12,8 @@ mod routes;
 
 pub use problem::{FieldError, Problem};
 
+use abcrm_core::matching::MatchConfig;
+use abcrm_store::intake::Intake;
 use abcrm_store::Store;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -27,6 +29,16 @@ use utoipa_axum::router::OpenApiRouter;
 pub struct AppState {
     /// The data.
     pub store: Arc<dyn Store>,
+    /// The one intake service (and match index) of this process.
+    pub intake: Arc<Intake>,
+}
+
+impl AppState {
+    /// The state over a store, with a fresh intake service.
+    pub fn new(store: Arc<dyn Store>) -> AppState {
+        let intake = Arc::new(Intake::new(store.clone(), MatchConfig::default()));
+        AppState { store, intake }
+    }
 }
 
 /// Largest request body accepted.
@@ -60,10 +72,15 @@ impl Modify for BearerAuth {
 
 /// The whole application: the API under `/api/v1`, the OpenAPI document and the health check.
 pub fn app(store: Arc<dyn Store>) -> Router {
-    let state = AppState { store };
+    app_with(AppState::new(store))
+}
+
+/// The application over a prepared state.
+pub fn app_with(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::accounts::router())
         .merge(routes::contacts::router())
+        .merge(routes::intake::router())
         .merge(routes::opportunities::router())
         .merge(routes::campaigns::router())
         .merge(routes::activities::router())
@@ -106,7 +123,16 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(store))
+    let state = AppState::new(store);
+    // Build the match index now, not on the first form fill; a failure is retried then.
+    let intake = state.intake.clone();
+    tokio::spawn(async move {
+        match intake.warm().await {
+            Ok(n) => tracing::info!(accounts = n, "match index ready"),
+            Err(e) => tracing::warn!(error = %e, "could not build the match index yet"),
+        }
+    });
+    axum::serve(listener, app_with(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -491,3 +491,102 @@ async fn the_openapi_document_describes_the_api() {
     assert!(spec["components"]["schemas"]["Problem"].is_object());
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[tokio::test]
+async fn intake_review_and_merge_over_http() {
+    for api in each_backend(Role::Sales).await {
+        let acme = api
+            .ok(
+                Method::POST,
+                "/api/v1/accounts",
+                Some(json!({"name": "Acme Corp", "domains": ["acme.com"]})),
+            )
+            .await;
+        let body = json!({"source": "web-form", "records": [
+            {"key": "f-1", "first_name": "Ann", "last_name": "Lee", "email": "ann@acme.com", "company": "ACME"},
+            {"key": "f-2", "first_name": "Kim", "email": "kim@gmail.com", "company": "Mystery Co"},
+            {"key": "f-3", "first_name": "Ann", "last_name": "Lee", "email": "Ann@Acme.com", "title": "CFO"}
+        ]});
+        let out = api.ok(Method::POST, "/api/v1/intake", Some(body.clone())).await;
+        assert_eq!(out["report"]["taken"], 3, "{}: {out}", api.name);
+        let records = out["records"].as_array().unwrap();
+        assert_eq!(records[0]["outcome"], "created");
+        assert_eq!(records[0]["rule"], "email_domain");
+        assert_eq!(records[0]["account_id"], acme["id"]);
+        assert_eq!(records[1]["outcome"], "needs_review");
+        assert_eq!(records[2]["outcome"], "matched");
+        assert_eq!(records[2]["contact_id"], records[0]["contact_id"]);
+        // Sending the same keys again answers the same records and writes nothing.
+        let again = api.ok(Method::POST, "/api/v1/intake", Some(body)).await;
+        assert_eq!(again["report"]["already_taken"], 3);
+        assert_eq!(again["records"][0]["id"], records[0]["id"]);
+
+        let queue = api.ok(Method::GET, "/api/v1/review", None).await;
+        assert_eq!(queue["items"].as_array().unwrap().len(), 1);
+        let id = queue["items"][0]["id"].as_i64().unwrap();
+        let res = api
+            .send(
+                Method::POST,
+                &format!("/api/v1/review/{id}/resolve"),
+                Some(json!({"account_id": acme["id"], "reject": "x"})),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let done = api
+            .ok(
+                Method::POST,
+                &format!("/api/v1/review/{id}/resolve"),
+                Some(json!({"new_account": {"name": "Mystery Co"}})),
+            )
+            .await;
+        assert_eq!(done["outcome"], "created", "{}: {done}", api.name);
+        let queue = api.ok(Method::GET, "/api/v1/review", None).await;
+        assert!(queue["items"].as_array().unwrap().is_empty());
+
+        let ann = records[0]["contact_id"].as_i64().unwrap();
+        let dup = api
+            .ok(
+                Method::POST,
+                "/api/v1/contacts",
+                Some(json!({"account_id": acme["id"], "first_name": "Annie", "email": "annie@acme.com", "phone": "555"})),
+            )
+            .await;
+        let merge = api
+            .ok(
+                Method::POST,
+                &format!("/api/v1/contacts/{ann}/merge"),
+                Some(json!({"merged_id": dup["id"], "choices": {"first_name": "survivor"}})),
+            )
+            .await;
+        assert_eq!(merge["survivor"]["first_name"], "Ann");
+        assert_eq!(merge["survivor"]["phone"], "555");
+        let res = api
+            .send(Method::GET, &format!("/api/v1/contacts/{}", dup["id"]), None)
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let undone = api
+            .ok(
+                Method::POST,
+                &format!("/api/v1/merges/{}/undo", merge["id"]),
+                None,
+            )
+            .await;
+        assert!(undone["undone_at"].is_string());
+        api.ok(Method::GET, &format!("/api/v1/contacts/{}", dup["id"]), None)
+            .await;
+        let doc: Value = reqwest::get(format!("{}/api/openapi.json", api.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for p in [
+            "/api/v1/intake",
+            "/api/v1/review",
+            "/api/v1/review/{id}/resolve",
+            "/api/v1/merges/{id}/undo",
+        ] {
+            assert!(doc["paths"][p].is_object(), "{p} documented");
+        }
+    }
+}

@@ -384,6 +384,9 @@ async fn intake_list(pool: &sqlx::Pool<Db>, query: &IntakeQuery, page: PageReque
     if let Some(s) = &query.source {
         q.push(" AND source = ").push_bind(s.clone());
     }
+    if let Some(k) = &query.source_key {
+        q.push(" AND source_key = ").push_bind(k.clone());
+    }
     if let Some(a) = query.account_id {
         q.push(" AND account_id = ").push_bind(a.0);
     }

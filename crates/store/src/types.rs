@@ -197,5 +197,7 @@ pub struct IntakeApplied {
 pub struct IntakeQuery {
     pub outcome: Option<IntakeOutcome>,
     pub source: Option<String>,
+    /// With `source`: the record taken under this key.
+    pub source_key: Option<String>,
     pub account_id: Option<AccountId>,
 }

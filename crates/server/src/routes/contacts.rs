@@ -21,6 +21,47 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_contacts, create_contact))
         .routes(routes!(get_contact, update_contact, delete_contact))
+        .routes(routes!(merge_contacts))
+        .routes(routes!(undo_merge))
+}
+
+/// Which contact to merge into the one named in the path, and the fields to take from either.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The duplicate: merged into the survivor and deleted.
+    pub merged_id: i64,
+    /// Fields whose value you choose; the others take the most recently updated non-empty
+    /// value.
+    #[serde(default)]
+    pub choices: MergeChoices,
+}
+
+#[utoipa::path(post, path = "/contacts/{id}/merge", tag = "contacts", params(("id" = i64, Path, description = "The surviving contact")), request_body = MergeRequest,
+    responses((status = 200, description = "The merge, with the surviving contact; undo it with POST /merges/{id}/undo", body = ContactMerge),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn merge_contacts(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+    Json(req): Json<MergeRequest>,
+) -> Result<axum::Json<ContactMerge>, ApiError> {
+    Ok(axum::Json(
+        s.store
+            .merge_contacts(&actor, ContactId(id), ContactId(req.merged_id), &req.choices)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/merges/{id}/undo", tag = "contacts", params(("id" = i64, Path)),
+    responses((status = 200, description = "The merged contact is back with its activities, memberships and roles", body = ContactMerge),
+              (status = 404, body = Problem), (status = 409, description = "Undone already, or the merged contact's email or account changed since", body = Problem)))]
+async fn undo_merge(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+) -> Result<axum::Json<ContactMerge>, ApiError> {
+    Ok(axum::Json(s.store.undo_merge(&actor, id).await?))
 }
 
 /// Filters and paging for the contact list.

@@ -1,0 +1,228 @@
+//! `/api/v1/intake` and `/api/v1/review`: raw person records in, and the queue of those a
+//! person must place.
+
+use crate::extract::{Id, Json, Query};
+use crate::pagination::{self, List};
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+use abcrm_core::intake::IntakeItem;
+use abcrm_core::matching::PersonRecord;
+use abcrm_core::model::*;
+use abcrm_core::AccountId;
+use abcrm_store::intake::{content_key, IntakeReport};
+use abcrm_store::{IntakeQuery, PageRequest};
+use axum::extract::State;
+use axum::Extension;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// Most records one request may carry; larger files go through `abcrm import`.
+const MAX_BATCH: usize = 1000;
+
+/// The intake and review routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_intake, submit_intake))
+        .routes(routes!(get_intake))
+        .routes(routes!(list_review))
+        .routes(routes!(resolve_review))
+}
+
+/// One raw person record as a form, a list or a card gives it. Every field is optional.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncomingRecord {
+    /// The record's id in its source (a form submission id, a row id). Sending the same key
+    /// from the same source again returns the first result and writes nothing. Without a key,
+    /// the record's content is its key.
+    pub key: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub company: Option<String>,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    pub duns: Option<String>,
+    pub country: Option<String>,
+    pub state: Option<String>,
+    pub city: Option<String>,
+}
+
+/// One record or a batch of up to 1,000, from one source.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeRequest {
+    /// Where the records come from: `web-form`, `event:summit-2026`, ... Defaults to `api`.
+    pub source: Option<String>,
+    pub records: Vec<IncomingRecord>,
+}
+
+/// What intake did: the counts, and each record's result in the order sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntakeResponse {
+    pub report: IntakeReport,
+    pub records: Vec<IntakeRecord>,
+}
+
+#[utoipa::path(post, path = "/intake", tag = "intake", request_body = IntakeRequest,
+    responses((status = 200, description = "Every record matched and kept with its outcome", body = IntakeResponse),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn submit_intake(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<IntakeRequest>,
+) -> Result<axum::Json<IntakeResponse>, ApiError> {
+    if req.records.is_empty() {
+        return Err(ApiError::invalid_field(
+            "records",
+            "send at least one record",
+        ));
+    }
+    if req.records.len() > MAX_BATCH {
+        return Err(ApiError::invalid_field(
+            "records",
+            format!(
+                "{} records in one request; send at most {MAX_BATCH}, or use `abcrm import` for files",
+                req.records.len()
+            ),
+        ));
+    }
+    let source = req.source.unwrap_or_else(|| "api".into());
+    let items: Vec<IntakeItem> = req
+        .records
+        .into_iter()
+        .map(|r| {
+            let record = PersonRecord {
+                first_name: r.first_name,
+                last_name: r.last_name,
+                email: r.email,
+                company: r.company,
+                title: r.title,
+                country: r.country,
+                state: r.state,
+                city: r.city,
+                phone: r.phone,
+                duns: r.duns,
+                website: r.website,
+            };
+            IntakeItem {
+                source_key: r
+                    .key
+                    .map(|k| k.trim().to_string())
+                    .filter(|k| !k.is_empty())
+                    .unwrap_or_else(|| content_key(&record)),
+                record,
+            }
+        })
+        .collect();
+    let keys: Vec<String> = items.iter().map(|i| i.source_key.clone()).collect();
+    let report = s.intake.submit(&actor, &source, items).await?;
+    // Each record's result, whether taken now or by an earlier request with the same key.
+    let mut records = Vec::with_capacity(keys.len());
+    for key in keys {
+        let q = IntakeQuery {
+            source: Some(source.trim().to_string()),
+            source_key: Some(key),
+            ..IntakeQuery::default()
+        };
+        let page = s.store.list_intake(&q, PageRequest { after: None, limit: 1 }).await?;
+        records.extend(page.items);
+    }
+    Ok(axum::Json(IntakeResponse { report, records }))
+}
+
+/// Filters and paging for intake records.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeListParams {
+    pub outcome: Option<IntakeOutcome>,
+    pub source: Option<String>,
+    pub account_id: Option<i64>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/intake", tag = "intake", params(IntakeListParams),
+    responses((status = 200, body = List<IntakeRecord>), (status = 400, body = Problem)))]
+async fn list_intake(
+    State(s): State<AppState>,
+    Query(p): Query<IntakeListParams>,
+) -> Result<axum::Json<List<IntakeRecord>>, ApiError> {
+    let page = pagination::request(p.limit, p.cursor.as_deref())?;
+    let q = IntakeQuery {
+        outcome: p.outcome,
+        source: p.source,
+        source_key: None,
+        account_id: p.account_id.map(AccountId),
+    };
+    Ok(axum::Json(s.store.list_intake(&q, page).await?.into()))
+}
+
+#[utoipa::path(get, path = "/intake/{id}", tag = "intake", params(("id" = i64, Path)),
+    responses((status = 200, body = IntakeRecord), (status = 404, body = Problem)))]
+async fn get_intake(
+    State(s): State<AppState>,
+    Id(id): Id,
+) -> Result<axum::Json<IntakeRecord>, ApiError> {
+    Ok(axum::Json(s.store.get_intake(id).await?))
+}
+
+/// Paging for the review queue.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewParams {
+    pub source: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/review", tag = "intake", params(ReviewParams),
+    responses((status = 200, description = "Records waiting for a person, oldest first, each with its ranked candidates", body = List<IntakeRecord>)))]
+async fn list_review(
+    State(s): State<AppState>,
+    Query(p): Query<ReviewParams>,
+) -> Result<axum::Json<List<IntakeRecord>>, ApiError> {
+    let page = pagination::request(p.limit, p.cursor.as_deref())?;
+    let q = IntakeQuery {
+        outcome: Some(IntakeOutcome::NeedsReview),
+        source: p.source,
+        ..IntakeQuery::default()
+    };
+    Ok(axum::Json(s.store.list_intake(&q, page).await?.into()))
+}
+
+/// How to settle a record in review: exactly one of the three.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRequest {
+    /// The account the person works at (usually one of the record's candidates).
+    pub account_id: Option<i64>,
+    /// Create this account and place the person there.
+    pub new_account: Option<NewAccount>,
+    /// Reject the record, saying why.
+    pub reject: Option<String>,
+}
+
+#[utoipa::path(post, path = "/review/{id}/resolve", tag = "intake", params(("id" = i64, Path)), request_body = ResolveRequest,
+    responses((status = 200, body = IntakeRecord), (status = 404, body = Problem), (status = 409, description = "Not waiting for review", body = Problem), (status = 422, body = Problem)))]
+async fn resolve_review(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+    Json(req): Json<ResolveRequest>,
+) -> Result<axum::Json<IntakeRecord>, ApiError> {
+    let resolution = match (req.account_id, req.new_account, req.reject) {
+        (Some(a), None, None) => Resolution::Account(AccountId(a)),
+        (None, Some(n), None) => Resolution::NewAccount(n),
+        (None, None, Some(r)) => Resolution::Reject(r),
+        _ => {
+            return Err(ApiError::invalid_field(
+                "account_id",
+                "give exactly one of account_id, new_account or reject",
+            ))
+        }
+    };
+    Ok(axum::Json(s.store.resolve_review(&actor, id, resolution).await?))
+}
