@@ -44,6 +44,9 @@ pub enum Command {
     Audit(AuditArgs),
     /// Count the records in the database.
     Stats,
+    /// Import people from a CSV or vCard file: each becomes a contact under its account, or
+    /// waits in review. Run it again to resume; nothing is imported twice.
+    Import(ImportArgs),
     /// Match people to accounts and to each other, CSV in and out (no database).
     Match(MatchArgs),
     /// Write messy test files with known truth: accounts.csv, people.csv, truth.csv.
@@ -66,6 +69,20 @@ pub enum Command {
         #[arg(long)]
         truth: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A .csv (headers such as first_name, last_name, email, company, title, phone, city,
+    /// state, country, website, id; Salesforce and HubSpot spellings work) or a .vcf file.
+    pub file: PathBuf,
+    /// Where the records come from, kept on each intake record; re-imports skip keys this
+    /// source gave before. Defaults to `import:FILE_NAME` (`vcard:FILE_NAME` for .vcf).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Records per committed batch.
+    #[arg(long, default_value_t = 5000)]
+    pub batch: usize,
 }
 
 #[derive(Debug, Args)]

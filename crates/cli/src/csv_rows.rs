@@ -35,10 +35,7 @@ pub fn read_from<T: DeserializeOwned>(
     name: &str,
     required: &[&str],
 ) -> anyhow::Result<Rows<T>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(CrlfToLf::new(strip_bom(input)));
+    let mut reader = reader(input);
     let headers = reader
         .headers()
         .map_err(|e| anyhow::anyhow!("{name}: cannot read the header line: {e}"))?
@@ -108,6 +105,15 @@ pub fn read_from<T: DeserializeOwned>(
         }
     }
     Ok(Rows { rows, rejected })
+}
+
+/// A CSV reader for files of outside origin: a byte order mark skipped, CRLF read as LF,
+/// fields trimmed, rows of any length returned (the caller says what a short row means).
+pub fn reader<R: Read>(input: R) -> csv::Reader<impl Read> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(CrlfToLf::new(strip_bom(input)))
 }
 
 /// Skips a UTF-8 byte order mark, as Excel writes one.

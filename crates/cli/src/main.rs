@@ -54,6 +54,18 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
         Command::Activities(cmd) => commands::records::run(url, Kind::Activities, cmd).await,
         Command::Audit(args) => commands::records::audit(url, args).await,
         Command::Stats => commands::records::stats(url).await,
+        Command::Import(args) => {
+            commands::import::run(
+                url,
+                commands::import::ImportArgs {
+                    file: &args.file,
+                    source: args.source.as_deref(),
+                    batch: args.batch,
+                    config: abcrm_core::matching::MatchConfig::default(),
+                },
+            )
+            .await
+        }
         Command::Match(args) => commands::matching::run_match(commands::matching::MatchArgs {
             accounts: &args.accounts,
             people: &args.people,

@@ -268,3 +268,64 @@ fn match_places_people_reports_bad_rows_by_line_and_writes_every_good_one() {
         "the same email in another case is a duplicate"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_places_people_from_csv_and_vcard_and_a_second_run_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("leads.csv");
+    // A Salesforce-style export: BOM, CRLF, quoted commas, a short row, a nameless row, the
+    // same person twice (email case differs), free-mail, and a column abcrm does not know.
+    std::fs::write(
+        &csv,
+        "\u{feff}Lead ID,First Name,Last Name,Email,Company,Title,City,State/Province,Lead Source\r\n\
+         00Q1,Ada,Lovelace,ada@analytical.co.uk,\"Analytical Engines, Ltd.\",CTO,London,,Web\r\n\
+         00Q2,Charles,Babbage,charles@analytical.co.uk,Analytical Engines,VP Engineering,London,,Web\r\n\
+         00Q3,ADA,LOVELACE,ADA@Analytical.co.uk,Analytical Engines Ltd,,,,Event\r\n\
+         00Q4,Grace,Hopper,grace@gmail.com,Navy Labs,Rear Admiral,Arlington,VA,Web\r\n\
+         00Q5,,,,Nobody Inc,,,,Web\r\n\
+         00Q6,Short,Row\r\n",
+    )
+    .unwrap();
+    let vcf = dir.path().join("cards.vcf");
+    std::fs::write(
+        &vcf,
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Hamilton;Margaret;;;\r\nFN:Margaret Hamilton\r\nORG:Apollo Systems\r\nTITLE:Director of Software\r\nEMAIL;TYPE=work:margaret@apollo-systems.com\r\nEND:VCARD\r\n",
+    )
+    .unwrap();
+    for (url, _guard) in backends().await {
+        let out = abcrm(&url, &["import", csv.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{url}: {stderr}");
+        assert!(stderr.contains("columns not imported: Lead Source"), "{stderr}");
+        assert!(stderr.contains("line 7"), "the short row is named: {stderr}");
+        assert!(stderr.contains("Imported 5 records"), "{stderr}");
+        assert!(
+            stderr.contains("2 new contacts, 1 merged into existing contacts"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("1 rejected"), "{stderr}");
+        assert!(stderr.contains("1 new accounts"), "{stderr}");
+        assert!(stderr.contains("1 waiting in review"), "{stderr}");
+        ok(abcrm(&url, &["import", vcf.to_str().unwrap()]));
+
+        let stats: serde_json::Value =
+            serde_json::from_str(&ok(abcrm(&url, &["stats"]))).unwrap();
+        assert_eq!(stats["accounts"], 2, "{url}: {stats}");
+        assert_eq!(stats["contacts"], 3, "{url}: {stats}");
+        assert_eq!(stats["intake_records"], 6, "{url}: {stats}");
+        assert_eq!(stats["needs_review"], 1, "{url}: {stats}");
+
+        let again = abcrm(&url, &["import", csv.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&again.stderr).to_string();
+        assert!(again.status.success(), "{stderr}");
+        assert!(stderr.contains("Imported 0 records"), "{stderr}");
+        assert!(stderr.contains("5 already imported before"), "{stderr}");
+        let after: serde_json::Value =
+            serde_json::from_str(&ok(abcrm(&url, &["stats"]))).unwrap();
+        assert_eq!(stats, after, "{url}: a re-import writes nothing");
+
+        let missing = abcrm(&url, &["import", "/nonexistent/people.csv"]);
+        assert!(!missing.status.success());
+        assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/people.csv"));
+    }
+}

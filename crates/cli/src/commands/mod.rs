@@ -1,6 +1,7 @@
 //! One module per command; each opens the store it needs and prints what it did.
 
 pub mod demo;
+pub mod import;
 pub mod matching;
 pub mod records;
 pub mod serve;

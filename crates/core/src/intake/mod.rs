@@ -1,5 +1,6 @@
 //! Intake: raw person records from outside, parsed and planned into contacts under accounts.
 
+pub mod columns;
 mod plan;
 pub mod vcard;
 

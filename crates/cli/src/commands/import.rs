@@ -1,0 +1,220 @@
+//! `abcrm import FILE`: people from a CSV or vCard file into the store, each matched to a
+//! contact and an account by the intake engine, in batches that commit as they go. A killed
+//! import is run again and picks up where it stopped: every row has a key (its id column, or a
+//! hash of its content) and keys already taken from the same source are skipped.
+
+use crate::csv_rows;
+use abcrm_core::intake::columns::{person_column, set_column, PersonColumn};
+use abcrm_core::intake::vcard::parse_vcards;
+use abcrm_core::intake::IntakeItem;
+use abcrm_core::matching::{MatchConfig, PersonRecord};
+use abcrm_core::model::Actor;
+use abcrm_store::intake::{content_key, Intake, IntakeReport};
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+use std::time::Instant;
+
+/// Options of `abcrm import`.
+pub struct ImportArgs<'a> {
+    pub file: &'a Path,
+    pub source: Option<&'a str>,
+    pub batch: usize,
+    pub config: MatchConfig,
+}
+
+/// What an import did, for the summary and for tests.
+#[derive(Debug, Default)]
+pub struct ImportSummary {
+    pub report: IntakeReport,
+    /// Rows or cards that could not be read at all, with their line.
+    pub unreadable: Vec<(u64, String)>,
+    pub seconds: f64,
+}
+
+impl ImportSummary {
+    fn add(&mut self, batch: abcrm_store::Result<IntakeReport>) -> anyhow::Result<()> {
+        let report = batch.context(
+            "writing a batch; the batches before it are saved, so run the same import again to resume",
+        )?;
+        self.report.add(&report);
+        Ok(())
+    }
+}
+
+/// `abcrm import`.
+pub async fn run(url: &str, args: ImportArgs<'_>) -> anyhow::Result<()> {
+    let store = abcrm_store::open(url)
+        .await
+        .with_context(|| format!("opening {}", super::redact(url)))?;
+    let summary = import(store, &args).await?;
+    print_summary(args.file, &summary);
+    Ok(())
+}
+
+/// Imports a file into a store.
+pub async fn import(
+    store: std::sync::Arc<dyn abcrm_store::Store>,
+    args: &ImportArgs<'_>,
+) -> anyhow::Result<ImportSummary> {
+    let started = Instant::now();
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| args.file.display().to_string());
+    let is_vcard = matches!(
+        args.file.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        Some("vcf" | "vcard")
+    );
+    let source = args
+        .source
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{}:{name}", if is_vcard { "vcard" } else { "import" }));
+    let intake = Intake::new(store, args.config);
+    let actor = Actor::system(&format!("import {name}"));
+    let size = std::fs::metadata(args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?
+        .len();
+    let progress = ProgressBar::new(size).with_style(
+        ProgressStyle::with_template(
+            "{spinner} importing {bar:40} {bytes}/{total_bytes} ({per_sec}, {eta} left) {msg}",
+        )
+        .context("progress template")?,
+    );
+    progress.set_message("building the match index");
+    intake.warm().await.context("building the match index")?;
+    progress.set_message("");
+
+    let mut summary = ImportSummary::default();
+    let batch_size = args.batch.max(1);
+    let mut batch: Vec<IntakeItem> = Vec::with_capacity(batch_size);
+    let submit = |batch: Vec<IntakeItem>| intake.submit(&actor, &source, batch);
+    if is_vcard {
+        let text = std::fs::read(args.file)
+            .with_context(|| format!("cannot read {}", args.file.display()))?;
+        let (people, errors) = parse_vcards(&String::from_utf8_lossy(&text));
+        summary
+            .unreadable
+            .extend(errors.into_iter().map(|e| (e.line as u64, e.message)));
+        for p in people {
+            batch.push(IntakeItem {
+                source_key: content_key(&p.record),
+                record: p.record,
+            });
+            if batch.len() == batch_size {
+                summary.add(submit(std::mem::take(&mut batch)).await)?;
+            }
+        }
+        progress.set_position(size);
+    } else {
+        let file = File::open(args.file)
+            .with_context(|| format!("cannot open {}", args.file.display()))?;
+        let mut reader = csv_rows::reader(BufReader::new(file));
+        let headers = reader
+            .headers()
+            .with_context(|| format!("{}: cannot read the header line", args.file.display()))?
+            .clone();
+        let columns: Vec<Option<PersonColumn>> = headers.iter().map(person_column).collect();
+        check_columns(args.file, &headers, &columns)?;
+        let mut row = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut row) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let line = row.position().map(|p| p.line()).unwrap_or(0);
+                    if row.iter().all(|f| f.trim().is_empty()) {
+                        continue;
+                    }
+                    if row.len() != headers.len() {
+                        // Fields that do not line up with the header cannot be trusted.
+                        summary.unreadable.push((
+                            line,
+                            format!("has {} fields; the header has {}; skipped", row.len(), headers.len()),
+                        ));
+                        continue;
+                    }
+                    let mut record = PersonRecord::default();
+                    let mut key = None;
+                    for (v, col) in row.iter().zip(&columns) {
+                        if let Some(col) = col {
+                            set_column(&mut record, &mut key, *col, v);
+                        }
+                    }
+                    batch.push(IntakeItem {
+                        source_key: key.unwrap_or_else(|| content_key(&record)),
+                        record,
+                    });
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    summary.unreadable.push((line, e.to_string()));
+                    if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
+                        break;
+                    }
+                }
+            }
+            if batch.len() == batch_size {
+                summary.add(submit(std::mem::take(&mut batch)).await)?;
+                progress.set_position(reader.position().byte());
+            }
+        }
+    }
+    if !batch.is_empty() {
+        summary.add(submit(batch).await)?;
+    }
+    progress.finish_and_clear();
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// A file with no column a person can be recognized by is refused before anything is written.
+fn check_columns(file: &Path, headers: &csv::StringRecord, columns: &[Option<PersonColumn>]) -> anyhow::Result<()> {
+    use PersonColumn::*;
+    let has = |c: PersonColumn| columns.contains(&Some(c));
+    if !(has(Email) || has(FirstName) || has(LastName) || has(FullName)) {
+        anyhow::bail!(
+            "{}: no column names a person (email, first_name, last_name or name); found: {}",
+            file.display(),
+            headers.iter().collect::<Vec<_>>().join(",")
+        );
+    }
+    let ignored: Vec<&str> = headers
+        .iter()
+        .zip(columns)
+        .filter(|(_, c)| c.is_none())
+        .map(|(h, _)| h)
+        .collect();
+    if !ignored.is_empty() {
+        eprintln!("{}: columns not imported: {}", file.display(), ignored.join(", "));
+    }
+    Ok(())
+}
+
+fn print_summary(file: &Path, s: &ImportSummary) {
+    for (line, reason) in s.unreadable.iter().take(20) {
+        eprintln!("{}: line {line}: {reason}", file.display());
+    }
+    if s.unreadable.len() > 20 {
+        eprintln!("{}: ... and {} more unreadable rows", file.display(), s.unreadable.len() - 20);
+    }
+    let r = &s.report;
+    let rate = if s.seconds > 0.0 { r.taken as f64 / s.seconds } else { 0.0 };
+    eprintln!(
+        "Imported {} records from {} in {:.1}s ({:.0} records/s):\n  {} new contacts, {} merged into existing contacts ({} completed), {} new accounts\n  {} waiting in review (GET /api/v1/review), {} rejected (no name and no email)\n  {} already imported before (skipped), {} rows unreadable",
+        r.taken,
+        file.display(),
+        s.seconds,
+        rate,
+        r.created,
+        r.matched,
+        r.filled,
+        r.new_accounts,
+        r.needs_review,
+        r.rejected,
+        r.already_taken,
+        s.unreadable.len()
+    );
+}
