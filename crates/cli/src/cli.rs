@@ -60,6 +60,19 @@ pub enum Command {
         #[arg(long, default_value_t = 11)]
         seed: u64,
     },
+    /// Time `abcrm import` end to end: generated messy people into a store holding their
+    /// accounts; prints throughput and where intake put people against the truth.
+    BenchImport {
+        #[arg(long, default_value_t = 100_000)]
+        accounts: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        people: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Records per committed batch.
+        #[arg(long, default_value_t = 20000)]
+        batch: usize,
+    },
     /// Score a matches.csv against a truth.csv: precision, recall and F1.
     MatchScore {
         /// The matches.csv `abcrm match` wrote.
@@ -81,7 +94,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub source: Option<String>,
     /// Records per committed batch.
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = 20000)]
     pub batch: usize,
 }
 

@@ -84,6 +84,23 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
             people,
             seed,
         } => commands::matching::run_bench(*seed, *accounts, *people),
+        Command::BenchImport {
+            accounts,
+            people,
+            seed,
+            batch,
+        } => {
+            commands::bench_import::run(
+                url,
+                commands::bench_import::BenchImportArgs {
+                    accounts: *accounts,
+                    people: *people,
+                    seed: *seed,
+                    batch: *batch,
+                },
+            )
+            .await
+        }
         Command::MatchScore { matches, truth } => commands::matching::run_score(matches, truth),
     }
 }

@@ -296,8 +296,14 @@ async fn import_places_people_from_csv_and_vcard_and_a_second_run_adds_nothing()
         let out = abcrm(&url, &["import", csv.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(out.status.success(), "{url}: {stderr}");
-        assert!(stderr.contains("columns not imported: Lead Source"), "{stderr}");
-        assert!(stderr.contains("line 7"), "the short row is named: {stderr}");
+        assert!(
+            stderr.contains("columns not imported: Lead Source"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("line 7"),
+            "the short row is named: {stderr}"
+        );
         assert!(stderr.contains("Imported 5 records"), "{stderr}");
         assert!(
             stderr.contains("2 new contacts, 1 merged into existing contacts"),
@@ -308,8 +314,7 @@ async fn import_places_people_from_csv_and_vcard_and_a_second_run_adds_nothing()
         assert!(stderr.contains("1 waiting in review"), "{stderr}");
         ok(abcrm(&url, &["import", vcf.to_str().unwrap()]));
 
-        let stats: serde_json::Value =
-            serde_json::from_str(&ok(abcrm(&url, &["stats"]))).unwrap();
+        let stats: serde_json::Value = serde_json::from_str(&ok(abcrm(&url, &["stats"]))).unwrap();
         assert_eq!(stats["accounts"], 2, "{url}: {stats}");
         assert_eq!(stats["contacts"], 3, "{url}: {stats}");
         assert_eq!(stats["intake_records"], 6, "{url}: {stats}");
@@ -320,8 +325,7 @@ async fn import_places_people_from_csv_and_vcard_and_a_second_run_adds_nothing()
         assert!(again.status.success(), "{stderr}");
         assert!(stderr.contains("Imported 0 records"), "{stderr}");
         assert!(stderr.contains("5 already imported before"), "{stderr}");
-        let after: serde_json::Value =
-            serde_json::from_str(&ok(abcrm(&url, &["stats"]))).unwrap();
+        let after: serde_json::Value = serde_json::from_str(&ok(abcrm(&url, &["stats"]))).unwrap();
         assert_eq!(stats, after, "{url}: a re-import writes nothing");
 
         let missing = abcrm(&url, &["import", "/nonexistent/people.csv"]);

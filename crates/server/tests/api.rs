@@ -507,7 +507,9 @@ async fn intake_review_and_merge_over_http() {
             {"key": "f-2", "first_name": "Kim", "email": "kim@gmail.com", "company": "Mystery Co"},
             {"key": "f-3", "first_name": "Ann", "last_name": "Lee", "email": "Ann@Acme.com", "title": "CFO"}
         ]});
-        let out = api.ok(Method::POST, "/api/v1/intake", Some(body.clone())).await;
+        let out = api
+            .ok(Method::POST, "/api/v1/intake", Some(body.clone()))
+            .await;
         assert_eq!(out["report"]["taken"], 3, "{}: {out}", api.name);
         let records = out["records"].as_array().unwrap();
         assert_eq!(records[0]["outcome"], "created");
@@ -561,7 +563,11 @@ async fn intake_review_and_merge_over_http() {
         assert_eq!(merge["survivor"]["first_name"], "Ann");
         assert_eq!(merge["survivor"]["phone"], "555");
         let res = api
-            .send(Method::GET, &format!("/api/v1/contacts/{}", dup["id"]), None)
+            .send(
+                Method::GET,
+                &format!("/api/v1/contacts/{}", dup["id"]),
+                None,
+            )
             .await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
         let undone = api
@@ -572,8 +578,12 @@ async fn intake_review_and_merge_over_http() {
             )
             .await;
         assert!(undone["undone_at"].is_string());
-        api.ok(Method::GET, &format!("/api/v1/contacts/{}", dup["id"]), None)
-            .await;
+        api.ok(
+            Method::GET,
+            &format!("/api/v1/contacts/{}", dup["id"]),
+            None,
+        )
+        .await;
         let doc: Value = reqwest::get(format!("{}/api/openapi.json", api.base))
             .await
             .unwrap()

@@ -128,15 +128,25 @@ impl Intake {
             if fresh.is_empty() {
                 return Ok(report);
             }
+            let started = std::time::Instant::now();
             self.catch_up(&mut st).await?;
+            let caught_up = started.elapsed();
             let index = st.index.as_mut().expect("caught up");
             let mut planner = Planner::new(index, self.config, source);
             for item in fresh {
                 planner.add(item.clone());
             }
             let plan = planner.finish();
+            let planned = started.elapsed();
             match self.store.apply_intake(actor, source, &plan).await {
                 Ok(applied) => {
+                    tracing::debug!(
+                        records = plan.records.len(),
+                        catch_up_ms = caught_up.as_millis() as u64,
+                        plan_ms = (planned - caught_up).as_millis() as u64,
+                        write_ms = (started.elapsed() - planned).as_millis() as u64,
+                        "intake batch"
+                    );
                     plan.settle(index, &applied.accounts, &applied.contacts);
                     let through = st.through;
                     st.own
@@ -147,7 +157,10 @@ impl Intake {
                 Err(StoreError::Conflict { .. }) if !retried => {
                     // Someone else took an email, a domain or a key since the index last
                     // looked: look again, from scratch, and plan once more.
-                    tracing::info!(source, "intake batch conflicted; rebuilding the match index");
+                    tracing::info!(
+                        source,
+                        "intake batch conflicted; rebuilding the match index"
+                    );
                     st.index = None;
                     retried = true;
                 }
@@ -173,7 +186,7 @@ impl Intake {
                 .iter()
                 .filter(|c| !st.own.remove(&c.audit_id))
                 .collect();
-            if changes.len() as u32 == REPLAY_LIMIT && foreign.len() * 2 > changes.len() {
+            if changes.len() as u32 >= REPLAY_LIMIT && foreign.len() * 2 > changes.len() {
                 return self.rebuild(st).await;
             }
             let accounts: HashSet<AccountId> = foreign

@@ -60,6 +60,9 @@ pub trait Store: Send + Sync + 'static {
     // --- accounts ---
     /// Creates an account; its parent must exist.
     async fn create_account(&self, actor: &Actor, new: NewAccount) -> Result<Account>;
+    /// Creates many accounts in one transaction (bulk loads); all or none. A parent must exist
+    /// before the call.
+    async fn create_accounts(&self, actor: &Actor, new: Vec<NewAccount>) -> Result<Vec<AccountId>>;
     /// One account by id.
     async fn get_account(&self, id: AccountId) -> Result<Account>;
     /// Applies a partial update; refuses a parent that would make the account its own ancestor.
@@ -234,7 +237,9 @@ pub trait Store: Send + Sync + 'static {
         accounts: &[AccountId],
         contacts: &[ContactId],
     ) -> Result<(Vec<matching::AccountEntry>, Vec<matching::ContactEntry>)>;
-    /// Audited changes to accounts and contacts after an audit id, oldest first, at most `limit`.
+    /// Audited changes to accounts and contacts after an audit id, oldest first, from at most
+    /// `limit` audit rows. When the last row read is about something else, a marker with an empty
+    /// entity carries its id, so the reader moves past it.
     async fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<Change>>;
     /// Which of these keys from `source` were taken already.
     async fn known_intake_keys(
@@ -254,8 +259,11 @@ pub trait Store: Send + Sync + 'static {
     /// One intake record.
     async fn get_intake(&self, id: i64) -> Result<IntakeRecord>;
     /// Intake records in id order (the review queue is `outcome = needs_review`).
-    async fn list_intake(&self, query: &IntakeQuery, page: PageRequest)
-        -> Result<Page<IntakeRecord>>;
+    async fn list_intake(
+        &self,
+        query: &IntakeQuery,
+        page: PageRequest,
+    ) -> Result<Page<IntakeRecord>>;
     /// Settles a record waiting in review: places the person at an account (a new contact, or
     /// the existing one with the same email), at a new account, or rejects the record.
     async fn resolve_review(

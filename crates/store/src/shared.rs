@@ -60,6 +60,17 @@ fn json_of<T: Serialize>(v: &T) -> Json<serde_json::Value> {
     Json(serde_json::to_value(v).unwrap_or(serde_json::Value::Null))
 }
 
+/// A record as the audit log keeps it: fields that are null are left out (reading a missing
+/// field gives null all the same), which keeps the log, one row per change, about a third
+/// smaller.
+fn audit_json<T: Serialize>(v: &T) -> Json<serde_json::Value> {
+    let mut value = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+    if let serde_json::Value::Object(fields) = &mut value {
+        fields.retain(|_, v| !v.is_null());
+    }
+    Json(value)
+}
+
 fn clamp(page: PageRequest) -> i64 {
     i64::from(page.limit.clamp(1, 1000))
 }
@@ -245,8 +256,8 @@ async fn audit<B: Serialize, A: Serialize>(
         .bind(entity)
         .bind(id)
         .bind(action)
-        .bind(before.map(json_of))
-        .bind(after.map(json_of))
+        .bind(before.map(audit_json))
+        .bind(after.map(audit_json))
         .fetch_one(&mut **tx)
         .await
         .map_err(db)?;
@@ -764,6 +775,20 @@ impl Store for ThisStore {
         let (account, _) = create_account_in(&mut tx, actor, new).await?;
         tx.commit().await.map_err(db)?;
         Ok(account)
+    }
+
+    async fn create_accounts(&self, actor: &Actor, new: Vec<NewAccount>) -> Result<Vec<AccountId>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut ids = Vec::with_capacity(new.len());
+        for (i, a) in new.into_iter().enumerate() {
+            let (account, _) = create_account_in(&mut tx, actor, a).await.map_err(|e| match e {
+                StoreError::Invalid(v) => StoreError::Invalid(prefix_fields(v, i)),
+                other => prefix_conflict(other, i),
+            })?;
+            ids.push(account.id);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(ids)
     }
 
     async fn get_account(&self, id: AccountId) -> Result<Account> {

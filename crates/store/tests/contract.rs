@@ -519,6 +519,47 @@ async fn a_bulk_insert_with_one_bad_row_writes_nothing() {
         let err = t.store.create_contacts(&actor(), rows).await.unwrap_err();
         assert_eq!(field_of(&err), ["[2].email"], "{}", t.name);
         assert_eq!(t.store.counts().await.unwrap().contacts, 0, "{}", t.name);
+
+        let accounts = vec![
+            NewAccount {
+                name: "One".into(),
+                domains: vec!["one.com".into()],
+                ..Default::default()
+            },
+            NewAccount {
+                name: "Two".into(),
+                domains: vec!["ONE.com".into()],
+                ..Default::default()
+            },
+        ];
+        let err = t
+            .store
+            .create_accounts(&actor(), accounts)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&err), ["[1].domains[0]"], "{}", t.name);
+        assert_eq!(
+            t.store.counts().await.unwrap().accounts,
+            1,
+            "{}: only Acme",
+            t.name
+        );
+        let ids = t
+            .store
+            .create_accounts(
+                &actor(),
+                vec![NewAccount {
+                    name: "Sub".into(),
+                    parent_id: Some(a.id),
+                    ..Default::default()
+                }],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            t.store.get_account(ids[0]).await.unwrap().parent_id,
+            Some(a.id)
+        );
     }
 }
 

@@ -82,7 +82,12 @@ async fn intake_places_people_under_accounts_and_a_reimport_changes_nothing() {
             .unwrap();
         assert_eq!(report.taken, 6, "{}", t.name);
         assert_eq!(
-            (report.matched, report.created, report.needs_review, report.rejected),
+            (
+                report.matched,
+                report.created,
+                report.needs_review,
+                report.rejected
+            ),
             (1, 3, 1, 1),
             "{}: {report:?}",
             t.name
@@ -131,7 +136,10 @@ async fn intake_places_people_under_accounts_and_a_reimport_changes_nothing() {
             .await
             .unwrap();
         assert_eq!(review.items.len(), 1);
-        assert_eq!(review.items[0].payload.email.as_deref(), Some("kim@gmail.com"));
+        assert_eq!(
+            review.items[0].payload.email.as_deref(),
+            Some("kim@gmail.com")
+        );
         assert!(contact_by_email(&t, "kim@gmail.com").await.is_none());
 
         let before = t.store.counts().await.unwrap();
@@ -184,7 +192,11 @@ async fn the_index_follows_changes_made_elsewhere() {
             .await
             .unwrap();
         assert_eq!(report.new_accounts, 0, "{}: zeta.io is known", t.name);
-        assert_eq!(report.created, 2, "{}: the deleted contact is not matched", t.name);
+        assert_eq!(
+            report.created, 2,
+            "{}: the deleted contact is not matched",
+            t.name
+        );
         let zed = contact_by_email(&t, "zed@zeta.io").await.unwrap();
         assert_eq!(zed.account_id, zeta.id);
         let r = t.store.get_intake(report.record_ids[0]).await.unwrap();
@@ -221,7 +233,11 @@ async fn a_review_is_resolved_by_choosing_an_account_or_creating_one() {
             .unwrap();
         assert_eq!(r.outcome, IntakeOutcome::Created);
         assert_eq!(r.account_id, Some(acme.id));
-        assert!(r.resolution.as_deref().unwrap().contains("placed at account"));
+        assert!(r
+            .resolution
+            .as_deref()
+            .unwrap()
+            .contains("placed at account"));
         let c = t.store.get_contact(r.contact_id.unwrap()).await.unwrap();
         assert_eq!(c.email.unwrap().as_str(), "kim@gmail.com");
         assert_eq!(c.account_id, acme.id);
@@ -231,17 +247,21 @@ async fn a_review_is_resolved_by_choosing_an_account_or_creating_one() {
             .resolve_review(&actor(), kim, Resolution::Account(acme.id))
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::Conflict { .. }), "{}: {err:?}", t.name);
+        assert!(
+            matches!(err, StoreError::Conflict { .. }),
+            "{}: {err:?}",
+            t.name
+        );
 
         let r = t
             .store
             .resolve_review(
                 &actor(),
                 lu,
-                Resolution::NewAccount(NewAccount {
+                Resolution::NewAccount(Box::new(NewAccount {
                     name: "Brand New Co".into(),
                     ..Default::default()
-                }),
+                })),
             )
             .await
             .unwrap();
@@ -265,7 +285,11 @@ async fn a_review_is_resolved_by_choosing_an_account_or_creating_one() {
 
         // A later batch knows the contacts review made.
         let report = intake
-            .submit(&actor(), "cards", items(&[person("Kim", "Ng", "KIM@gmail.com", "")]))
+            .submit(
+                &actor(),
+                "cards",
+                items(&[person("Kim", "Ng", "KIM@gmail.com", "")]),
+            )
             .await
             .unwrap();
         assert_eq!(report.matched, 1, "{}: {report:?}", t.name);
@@ -368,8 +392,16 @@ async fn a_merge_moves_everything_to_the_survivor_and_undo_puts_it_back() {
             .unwrap();
         // Bob was updated last: his first name wins; Robert keeps his chosen email; the phone
         // only Bob had survives.
-        assert_eq!(merge.survivor.first_name.as_deref(), Some("Bob"), "{}", t.name);
-        assert_eq!(merge.survivor.email.as_ref().unwrap().as_str(), "robert@acme.com");
+        assert_eq!(
+            merge.survivor.first_name.as_deref(),
+            Some("Bob"),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            merge.survivor.email.as_ref().unwrap().as_str(),
+            "robert@acme.com"
+        );
         assert_eq!(merge.survivor.phone.as_deref(), Some("+1 512 555 0100"));
         assert!(t.store.get_contact(b.id).await.is_err());
         let moved = t.store.get_activity(activity.id).await.unwrap();

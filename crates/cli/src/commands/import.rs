@@ -66,7 +66,11 @@ pub async fn import(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| args.file.display().to_string());
     let is_vcard = matches!(
-        args.file.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        args.file
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("vcf" | "vcard")
     );
     let source = args
@@ -74,7 +78,7 @@ pub async fn import(
         .map(str::to_string)
         .unwrap_or_else(|| format!("{}:{name}", if is_vcard { "vcard" } else { "import" }));
     let intake = Intake::new(store, args.config);
-    let actor = Actor::system(&format!("import {name}"));
+    let actor = Actor::system(format!("import {name}"));
     let size = std::fs::metadata(args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?
         .len();
@@ -90,7 +94,6 @@ pub async fn import(
 
     let mut summary = ImportSummary::default();
     let batch_size = args.batch.max(1);
-    let mut batch: Vec<IntakeItem> = Vec::with_capacity(batch_size);
     let submit = |batch: Vec<IntakeItem>| intake.submit(&actor, &source, batch);
     if is_vcard {
         let text = std::fs::read(args.file)
@@ -99,14 +102,15 @@ pub async fn import(
         summary
             .unreadable
             .extend(errors.into_iter().map(|e| (e.line as u64, e.message)));
-        for p in people {
-            batch.push(IntakeItem {
+        let items: Vec<IntakeItem> = people
+            .into_iter()
+            .map(|p| IntakeItem {
                 source_key: content_key(&p.record),
                 record: p.record,
-            });
-            if batch.len() == batch_size {
-                summary.add(submit(std::mem::take(&mut batch)).await)?;
-            }
+            })
+            .collect();
+        for batch in items.chunks(batch_size) {
+            summary.add(submit(batch.to_vec()).await)?;
         }
         progress.set_position(size);
     } else {
@@ -119,59 +123,110 @@ pub async fn import(
             .clone();
         let columns: Vec<Option<PersonColumn>> = headers.iter().map(person_column).collect();
         check_columns(args.file, &headers, &columns)?;
-        let mut row = csv::StringRecord::new();
-        loop {
-            match reader.read_record(&mut row) {
-                Ok(false) => break,
-                Ok(true) => {
-                    let line = row.position().map(|p| p.line()).unwrap_or(0);
-                    if row.iter().all(|f| f.trim().is_empty()) {
-                        continue;
-                    }
-                    if row.len() != headers.len() {
-                        // Fields that do not line up with the header cannot be trusted.
-                        summary.unreadable.push((
-                            line,
-                            format!("has {} fields; the header has {}; skipped", row.len(), headers.len()),
-                        ));
-                        continue;
-                    }
-                    let mut record = PersonRecord::default();
-                    let mut key = None;
-                    for (v, col) in row.iter().zip(&columns) {
-                        if let Some(col) = col {
-                            set_column(&mut record, &mut key, *col, v);
-                        }
-                    }
-                    batch.push(IntakeItem {
-                        source_key: key.unwrap_or_else(|| content_key(&record)),
-                        record,
-                    });
-                }
-                Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
-                    summary.unreadable.push((line, e.to_string()));
-                    if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
-                        break;
-                    }
-                }
+        // Rows are read and parsed on a thread of their own, a couple of batches ahead, while
+        // this one matches and writes.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(2);
+        let width = headers.len();
+        let reading =
+            std::thread::spawn(move || read_chunks(reader, width, &columns, batch_size, tx));
+        while let Some(chunk) = rx.recv().await {
+            summary.unreadable.extend(chunk.unreadable);
+            if !chunk.items.is_empty() {
+                summary.add(submit(chunk.items).await)?;
             }
-            if batch.len() == batch_size {
-                summary.add(submit(std::mem::take(&mut batch)).await)?;
-                progress.set_position(reader.position().byte());
-            }
+            progress.set_position(chunk.position);
         }
-    }
-    if !batch.is_empty() {
-        summary.add(submit(batch).await)?;
+        reading
+            .join()
+            .map_err(|_| anyhow::anyhow!("the thread reading {} stopped", args.file.display()))?;
     }
     progress.finish_and_clear();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
 
+/// Rows read from a CSV file, up to a batch of them.
+struct Chunk {
+    items: Vec<IntakeItem>,
+    unreadable: Vec<(u64, String)>,
+    /// Bytes of the file read so far.
+    position: u64,
+}
+
+/// Reads a CSV file's rows into person records, sending a chunk per `batch_size` records.
+fn read_chunks(
+    mut reader: csv::Reader<impl std::io::Read>,
+    width: usize,
+    columns: &[Option<PersonColumn>],
+    batch_size: usize,
+    tx: tokio::sync::mpsc::Sender<Chunk>,
+) {
+    let fresh = || Chunk {
+        items: Vec::with_capacity(batch_size),
+        unreadable: Vec::new(),
+        position: 0,
+    };
+    let mut chunk = fresh();
+    let mut row = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = row.position().map(|p| p.line()).unwrap_or(0);
+                if row.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                if row.len() != width {
+                    // Fields that do not line up with the header cannot be trusted.
+                    chunk.unreadable.push((
+                        line,
+                        format!("has {} fields; the header has {width}; skipped", row.len()),
+                    ));
+                    continue;
+                }
+                let mut record = PersonRecord::default();
+                let mut key = None;
+                for (v, col) in row.iter().zip(columns) {
+                    if let Some(col) = col {
+                        set_column(&mut record, &mut key, *col, v);
+                    }
+                }
+                chunk.items.push(IntakeItem {
+                    source_key: key.unwrap_or_else(|| content_key(&record)),
+                    record,
+                });
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                chunk.unreadable.push((line, e.to_string()));
+                if !matches!(
+                    e.kind(),
+                    csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
+                ) {
+                    break;
+                }
+            }
+        }
+        if chunk.items.len() == batch_size {
+            chunk.position = reader.position().byte();
+            if tx
+                .blocking_send(std::mem::replace(&mut chunk, fresh()))
+                .is_err()
+            {
+                return; // the importer stopped on an error
+            }
+        }
+    }
+    chunk.position = reader.position().byte();
+    let _ = tx.blocking_send(chunk);
+}
+
 /// A file with no column a person can be recognized by is refused before anything is written.
-fn check_columns(file: &Path, headers: &csv::StringRecord, columns: &[Option<PersonColumn>]) -> anyhow::Result<()> {
+fn check_columns(
+    file: &Path,
+    headers: &csv::StringRecord,
+    columns: &[Option<PersonColumn>],
+) -> anyhow::Result<()> {
     use PersonColumn::*;
     let has = |c: PersonColumn| columns.contains(&Some(c));
     if !(has(Email) || has(FirstName) || has(LastName) || has(FullName)) {
@@ -188,7 +243,11 @@ fn check_columns(file: &Path, headers: &csv::StringRecord, columns: &[Option<Per
         .map(|(h, _)| h)
         .collect();
     if !ignored.is_empty() {
-        eprintln!("{}: columns not imported: {}", file.display(), ignored.join(", "));
+        eprintln!(
+            "{}: columns not imported: {}",
+            file.display(),
+            ignored.join(", ")
+        );
     }
     Ok(())
 }
@@ -198,10 +257,18 @@ fn print_summary(file: &Path, s: &ImportSummary) {
         eprintln!("{}: line {line}: {reason}", file.display());
     }
     if s.unreadable.len() > 20 {
-        eprintln!("{}: ... and {} more unreadable rows", file.display(), s.unreadable.len() - 20);
+        eprintln!(
+            "{}: ... and {} more unreadable rows",
+            file.display(),
+            s.unreadable.len() - 20
+        );
     }
     let r = &s.report;
-    let rate = if s.seconds > 0.0 { r.taken as f64 / s.seconds } else { 0.0 };
+    let rate = if s.seconds > 0.0 {
+        r.taken as f64 / s.seconds
+    } else {
+        0.0
+    };
     eprintln!(
         "Imported {} records from {} in {:.1}s ({:.0} records/s):\n  {} new contacts, {} merged into existing contacts ({} completed), {} new accounts\n  {} waiting in review (GET /api/v1/review), {} rejected (no name and no email)\n  {} already imported before (skipped), {} rows unreadable",
         r.taken,

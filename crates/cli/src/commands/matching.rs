@@ -257,6 +257,18 @@ pub fn run_match(args: MatchArgs<'_>) -> anyhow::Result<()> {
 pub fn run_synth(dir: &Path, seed: u64, accounts: usize, people: usize) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let data = synth::generate(seed, accounts, people);
+    run_synth_files(dir, &data)?;
+    eprintln!(
+        "Wrote {} accounts and {} people (with truth.csv) to {}.",
+        data.accounts.len(),
+        data.people.len(),
+        dir.display()
+    );
+    Ok(())
+}
+
+/// Writes accounts.csv, people.csv and truth.csv of generated data into `dir`.
+pub fn run_synth_files(dir: &Path, data: &synth::SynthData) -> anyhow::Result<()> {
     let path = |name: &str| -> PathBuf { dir.join(name) };
     let mut a = csv::Writer::from_path(path("accounts.csv"))?;
     a.write_record([
@@ -321,12 +333,6 @@ pub fn run_synth(dir: &Path, seed: u64, accounts: usize, people: usize) -> anyho
     }
     p.flush()?;
     t.flush()?;
-    eprintln!(
-        "Wrote {} accounts and {} people (with truth.csv) to {}.",
-        data.accounts.len(),
-        data.people.len(),
-        dir.display()
-    );
     Ok(())
 }
 

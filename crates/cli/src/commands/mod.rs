@@ -1,5 +1,6 @@
 //! One module per command; each opens the store it needs and prints what it did.
 
+pub mod bench_import;
 pub mod demo;
 pub mod import;
 pub mod matching;

@@ -331,10 +331,7 @@ fn fill_blank(slot: &mut Option<String>, value: &Option<String>) {
 
 /// Trims every field; blank fields become absent.
 fn clean(r: PersonRecord) -> PersonRecord {
-    let c = |v: Option<String>| {
-        v.map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
+    let c = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     PersonRecord {
         first_name: c(r.first_name),
         last_name: c(r.last_name),
@@ -448,7 +445,15 @@ mod tests {
         use IntakeOutcome::*;
         assert_eq!(
             outcomes,
-            [Matched, Created, Created, Created, NeedsReview, NeedsReview, Matched]
+            [
+                Matched,
+                Created,
+                Created,
+                Created,
+                NeedsReview,
+                NeedsReview,
+                Matched
+            ]
         );
         assert_eq!(plan.records[0].contact_id, Some(ContactId(10)));
         // Jane's record offers its values; the store writes them only where she has none.
@@ -464,7 +469,9 @@ mod tests {
         // Record 6 has a last name but a broken email and no company: nobody can tell where
         // the person works, so a person decides; the broken address is noted.
         assert_eq!(
-            plan.records[5].observations["invalid_email"].as_str().map(|s| !s.is_empty()),
+            plan.records[5].observations["invalid_email"]
+                .as_str()
+                .map(|s| !s.is_empty()),
             Some(true)
         );
         // Ann's repeat finds the contact the batch planned for her.
@@ -473,7 +480,10 @@ mod tests {
         // Observations keep what the person typed about the company.
         assert_eq!(plan.records[1].observations["company"], "ACME Corp.");
         assert_eq!(plan.contacts.len(), 3, "Ann, Tom, Tim");
-        assert_eq!(plan.contacts[0].contact.source.as_deref(), Some("import:t.csv"));
+        assert_eq!(
+            plan.contacts[0].contact.source.as_deref(),
+            Some("import:t.csv")
+        );
     }
 
     #[test]

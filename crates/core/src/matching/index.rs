@@ -183,7 +183,11 @@ impl MatchIndex {
     pub fn replace_contact(&mut self, old: &ContactEntry, new: &ContactEntry) {
         let is_old = |c: &IndexedContact| c.id == old.id;
         if let Some(email) = old.email.as_deref().and_then(|e| Email::parse(e).ok()) {
-            if self.contact_by_email.get(email.as_str()).is_some_and(is_old) {
+            if self
+                .contact_by_email
+                .get(email.as_str())
+                .is_some_and(is_old)
+            {
                 self.contact_by_email.remove(email.as_str());
             }
             let mailbox = email.without_plus_tag();

@@ -3,19 +3,31 @@
 use crate::ids::{AccountId, ContactId};
 use serde::{Deserialize, Serialize};
 
-/// A person as they arrived: every field optional and untrusted.
+/// A person as they arrived: every field optional and untrusted. Absent fields are left out of
+/// its JSON (intake keeps one per raw record, millions of them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duns: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 

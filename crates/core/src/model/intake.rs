@@ -46,7 +46,7 @@ pub enum Resolution {
     /// The person works at this account (usually one of the candidates).
     Account(AccountId),
     /// The person's company has no account yet: create it.
-    NewAccount(NewAccount),
+    NewAccount(Box<NewAccount>),
     /// Not a person to keep (spam, test entry); the reason is recorded.
     Reject(String),
 }
@@ -107,10 +107,30 @@ pub fn survive(survivor: &Contact, merged: &Contact, choices: &MergeChoices) -> 
         }
     }
     let mut out = survivor.clone();
-    out.first_name = pick(choices.first_name, &survivor.first_name, &merged.first_name, merged_is_newer);
-    out.last_name = pick(choices.last_name, &survivor.last_name, &merged.last_name, merged_is_newer);
-    out.email = pick(choices.email, &survivor.email, &merged.email, merged_is_newer);
-    out.phone = pick(choices.phone, &survivor.phone, &merged.phone, merged_is_newer);
+    out.first_name = pick(
+        choices.first_name,
+        &survivor.first_name,
+        &merged.first_name,
+        merged_is_newer,
+    );
+    out.last_name = pick(
+        choices.last_name,
+        &survivor.last_name,
+        &merged.last_name,
+        merged_is_newer,
+    );
+    out.email = pick(
+        choices.email,
+        &survivor.email,
+        &merged.email,
+        merged_is_newer,
+    );
+    out.phone = pick(
+        choices.phone,
+        &survivor.phone,
+        &merged.phone,
+        merged_is_newer,
+    );
     let title_side = match choices.title {
         Some(side) => side,
         None if merged_is_newer && merged.title.is_some() => Side::Merged,
@@ -118,13 +138,32 @@ pub fn survive(survivor: &Contact, merged: &Contact, choices: &MergeChoices) -> 
         None => Side::Survivor,
     };
     // The title carries its parsed seniority and department along.
-    let from = if title_side == Side::Merged { merged } else { survivor };
+    let from = if title_side == Side::Merged {
+        merged
+    } else {
+        survivor
+    };
     out.title = from.title.clone();
     out.seniority = from.seniority;
     out.department = from.department;
-    out.buying_role = pick(choices.buying_role, &survivor.buying_role, &merged.buying_role, merged_is_newer);
-    out.owner_id = pick(choices.owner_id, &survivor.owner_id, &merged.owner_id, merged_is_newer);
-    out.source = pick(choices.source, &survivor.source, &merged.source, merged_is_newer);
+    out.buying_role = pick(
+        choices.buying_role,
+        &survivor.buying_role,
+        &merged.buying_role,
+        merged_is_newer,
+    );
+    out.owner_id = pick(
+        choices.owner_id,
+        &survivor.owner_id,
+        &merged.owner_id,
+        merged_is_newer,
+    );
+    out.source = pick(
+        choices.source,
+        &survivor.source,
+        &merged.source,
+        merged_is_newer,
+    );
     out.created_at = survivor.created_at.min(merged.created_at);
     out
 }
@@ -149,7 +188,11 @@ pub fn unmerge(current: &Contact, before: &Contact, after: &Contact) -> Contact 
         out.seniority = before.seniority;
         out.department = before.department;
     }
-    out.buying_role = back(&current.buying_role, &before.buying_role, &after.buying_role);
+    out.buying_role = back(
+        &current.buying_role,
+        &before.buying_role,
+        &after.buying_role,
+    );
     out.owner_id = back(&current.owner_id, &before.owner_id, &after.owner_id);
     out.source = back(&current.source, &before.source, &after.source);
     out.created_at = before.created_at;
@@ -196,7 +239,11 @@ mod tests {
         let out = survive(&old, &new, &MergeChoices::default());
         assert_eq!(out.id, ContactId(1));
         assert_eq!(out.first_name.as_deref(), Some("Bob"));
-        assert_eq!(out.phone.as_deref(), Some("+1 555 0100"), "empty never wins");
+        assert_eq!(
+            out.phone.as_deref(),
+            Some("+1 555 0100"),
+            "empty never wins"
+        );
         assert_eq!(out.email.unwrap().as_str(), "bob@acme.com");
         assert_eq!(out.title.as_deref(), Some("VP Sales"));
         assert_eq!(out.created_at, old.created_at);

@@ -47,8 +47,10 @@ fn expand(folded: &str) -> String {
     words.join(" ")
 }
 
+/// True when `phrase` occurs in `t` as whole words (`t` is padded with spaces).
 fn has(t: &str, phrase: &str) -> bool {
-    t.contains(&format!(" {phrase} "))
+    t.match_indices(phrase)
+        .any(|(i, _)| t[..i].ends_with(' ') && t[i + phrase.len()..].starts_with(' '))
 }
 
 fn seniority(t: &str) -> Option<Seniority> {

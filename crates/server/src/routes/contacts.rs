@@ -48,7 +48,12 @@ async fn merge_contacts(
 ) -> Result<axum::Json<ContactMerge>, ApiError> {
     Ok(axum::Json(
         s.store
-            .merge_contacts(&actor, ContactId(id), ContactId(req.merged_id), &req.choices)
+            .merge_contacts(
+                &actor,
+                ContactId(id),
+                ContactId(req.merged_id),
+                &req.choices,
+            )
             .await?,
     ))
 }

@@ -127,7 +127,16 @@ async fn submit_intake(
             source_key: Some(key),
             ..IntakeQuery::default()
         };
-        let page = s.store.list_intake(&q, PageRequest { after: None, limit: 1 }).await?;
+        let page = s
+            .store
+            .list_intake(
+                &q,
+                PageRequest {
+                    after: None,
+                    limit: 1,
+                },
+            )
+            .await?;
         records.extend(page.items);
     }
     Ok(axum::Json(IntakeResponse { report, records }))
@@ -215,7 +224,7 @@ async fn resolve_review(
 ) -> Result<axum::Json<IntakeRecord>, ApiError> {
     let resolution = match (req.account_id, req.new_account, req.reject) {
         (Some(a), None, None) => Resolution::Account(AccountId(a)),
-        (None, Some(n), None) => Resolution::NewAccount(n),
+        (None, Some(n), None) => Resolution::NewAccount(Box::new(n)),
         (None, None, Some(r)) => Resolution::Reject(r),
         _ => {
             return Err(ApiError::invalid_field(
@@ -224,5 +233,7 @@ async fn resolve_review(
             ))
         }
     };
-    Ok(axum::Json(s.store.resolve_review(&actor, id, resolution).await?))
+    Ok(axum::Json(
+        s.store.resolve_review(&actor, id, resolution).await?,
+    ))
 }
