@@ -92,11 +92,14 @@ pub fn company_key(name: &str) -> String {
     while words.len() > 1 && ARTICLES.contains(&words[0]) {
         words.remove(0);
     }
-    if words.len() > 1 && ARTICLES.contains(&words[words.len() - 1]) {
-        words.pop();
-    }
+    // Trailing articles, legal forms and "and" are cut until none is left, so the key of a key
+    // is itself ("4 la & & &" -> "4 la" would otherwise lose "la" only the second time).
     loop {
         let mut cut = false;
+        if words.len() > 1 && ARTICLES.contains(&words[words.len() - 1]) {
+            words.pop();
+            cut = true;
+        }
         for form in LEGAL_FORMS {
             let parts: Vec<&str> = form.split(' ').collect();
             if words.len() > parts.len() && words[words.len() - parts.len()..] == parts[..] {
@@ -106,7 +109,7 @@ pub fn company_key(name: &str) -> String {
             }
         }
         // "and co" at the end: "Smith and Co" -> "smith".
-        if words.len() >= 2 && words[words.len() - 1] == "and" {
+        if !cut && words.len() >= 2 && words[words.len() - 1] == "and" {
             words.pop();
             cut = true;
         }
@@ -201,6 +204,13 @@ mod tests {
     fn a_name_that_is_only_a_legal_form_is_kept() {
         assert_eq!(company_key("The Company"), "company");
         assert_eq!(company_key("AG"), "ag");
+    }
+
+    #[test]
+    fn an_article_bared_by_cutting_is_cut_too() {
+        // Found by the `normalize` fuzz target: the key of the key lost "la".
+        assert_eq!(company_key("4(la&&&"), "4");
+        assert_eq!(company_key("Acme la Ltd"), "acme");
     }
 
     proptest! {
