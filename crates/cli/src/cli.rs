@@ -96,6 +96,12 @@ pub struct ImportArgs {
     /// Records per committed batch.
     #[arg(long, default_value_t = 20000)]
     pub batch: usize,
+    /// Fuzzy company scores at or above this are matches.
+    #[arg(long, default_value_t = 0.90)]
+    pub auto_accept: f64,
+    /// Fuzzy company scores at or above this (and below --auto-accept) go to review.
+    #[arg(long, default_value_t = 0.78)]
+    pub review_floor: f64,
 }
 
 #[derive(Debug, Args)]

@@ -61,7 +61,7 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
                     file: &args.file,
                     source: args.source.as_deref(),
                     batch: args.batch,
-                    config: abcrm_core::matching::MatchConfig::default(),
+                    config: match_config(args.auto_accept, args.review_floor)?,
                 },
             )
             .await
@@ -70,11 +70,7 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
             accounts: &args.accounts,
             people: &args.people,
             out: &args.out,
-            config: abcrm_core::matching::MatchConfig {
-                auto_accept: args.auto_accept,
-                review_floor: args.review_floor,
-                ..Default::default()
-            },
+            config: match_config(args.auto_accept, args.review_floor)?,
         }),
         Command::Synth(args) => {
             commands::matching::run_synth(&args.out, args.seed, args.accounts, args.people)
@@ -103,4 +99,24 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
         }
         Command::MatchScore { matches, truth } => commands::matching::run_score(matches, truth),
     }
+}
+
+/// Matching thresholds from the command line, checked.
+fn match_config(
+    auto_accept: f64,
+    review_floor: f64,
+) -> anyhow::Result<abcrm_core::matching::MatchConfig> {
+    if !(0.0..=1.0).contains(&auto_accept) || !(0.0..=1.0).contains(&review_floor) {
+        anyhow::bail!("--auto-accept and --review-floor are scores between 0 and 1 (got {auto_accept} and {review_floor})");
+    }
+    if review_floor > auto_accept {
+        anyhow::bail!(
+            "--review-floor ({review_floor}) must not be above --auto-accept ({auto_accept})"
+        );
+    }
+    Ok(abcrm_core::matching::MatchConfig {
+        auto_accept,
+        review_floor,
+        ..Default::default()
+    })
 }
