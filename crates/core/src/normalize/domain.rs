@@ -27,7 +27,12 @@ pub fn normalize_domain(raw: &str) -> Result<String, DomainError> {
         s.truncate(colon);
     }
     let s = s.trim_end_matches('.');
-    let s = s.strip_prefix("www.").unwrap_or(s);
+    // `www.` goes only when a domain remains: `www.gz` is a host of its own, and stripping it
+    // would make `www.www.gz` normalize differently the second time (found by fuzzing).
+    let s = match s.strip_prefix("www.") {
+        Some(rest) if rest.contains('.') => rest,
+        _ => s,
+    };
     if s.is_empty() {
         return Err(DomainError::Empty);
     }
@@ -53,6 +58,16 @@ pub fn normalize_domain(raw: &str) -> Result<String, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn www_is_stripped_only_when_a_domain_remains() {
+        assert_eq!(normalize_domain("www.www.gz").as_deref(), Ok("www.gz"));
+        assert_eq!(normalize_domain("www.gz").as_deref(), Ok("www.gz"));
+        assert_eq!(
+            normalize_domain("https://WWW.Example.com/x").as_deref(),
+            Ok("example.com")
+        );
+    }
     use proptest::prelude::*;
 
     #[test]
