@@ -286,6 +286,22 @@ pub trait Store: Send + Sync + 'static {
     /// fields go back unless edited since.
     async fn undo_merge(&self, actor: &Actor, merge: i64) -> Result<ContactMerge>;
 
+    // --- segments ---
+    /// Contacts a checked filter selects, in id order; relative dates count from `today`.
+    async fn segment_contacts(
+        &self,
+        filter: &filter::Checked,
+        today: chrono::NaiveDate,
+        page: PageRequest,
+    ) -> Result<Page<Contact>>;
+    /// Accounts a checked filter selects, in id order; relative dates count from `today`.
+    async fn segment_accounts(
+        &self,
+        filter: &filter::Checked,
+        today: chrono::NaiveDate,
+        page: PageRequest,
+    ) -> Result<Page<Account>>;
+
     /// Row counts per table, for the CLI's summary and for tests.
     async fn counts(&self) -> Result<Counts>;
 }

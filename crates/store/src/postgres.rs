@@ -40,4 +40,5 @@ mod imp {
     const BACKEND: super::Backend = super::Backend::Postgres;
     include!("shared.rs");
     include!("intake_sql.rs");
+    include!("filter_sql.rs");
 }

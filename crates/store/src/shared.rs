@@ -1699,6 +1699,14 @@ impl Store for ThisStore {
         contact_unmerge(&self.pool, actor, merge).await
     }
 
+    async fn segment_contacts(&self, filter: &abcrm_core::filter::Checked, today: chrono::NaiveDate, page: PageRequest) -> Result<Page<Contact>> {
+        segment_contacts_in(&self.pool, filter, today, page).await
+    }
+
+    async fn segment_accounts(&self, filter: &abcrm_core::filter::Checked, today: chrono::NaiveDate, page: PageRequest) -> Result<Page<Account>> {
+        segment_accounts_in(&self.pool, filter, today, page).await
+    }
+
     async fn counts(&self) -> Result<Counts> {
         let r = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM contacts) AS contacts,

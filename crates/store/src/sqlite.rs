@@ -52,4 +52,5 @@ mod imp {
     const BACKEND: super::Backend = super::Backend::Sqlite;
     include!("shared.rs");
     include!("intake_sql.rs");
+    include!("filter_sql.rs");
 }

@@ -1,0 +1,232 @@
+// Segment filters compiled to SQL, once for both backends (this file is `include!`d after
+// `shared.rs`). Every value is a bound parameter; only column names from core's field catalog
+// are spliced in. Comparisons are two-valued: a missing value makes a comparison false, never
+// unknown, so `not account.state = "CA"` keeps the accounts with no state.
+
+use abcrm_core::filter::{Checked, CompareOp, Field, FieldType, Operand, Related, Scope, Target, SENIORITY_ORDER};
+use chrono::{Months, NaiveDate};
+
+/// Table aliases of the row being selected: `c` (contact, for contact segments) and `a` (its
+/// account, or the account itself).
+fn column_of(field: &Field) -> String {
+    let c = field.column;
+    match field.scope {
+        Scope::Contact => format!("c.{c}"),
+        Scope::Account => format!("a.{c}"),
+        Scope::Parent => format!("(SELECT p.{c} FROM accounts p WHERE p.id = a.parent_id)"),
+        Scope::UltimateParent => format!(
+            "(SELECT u.{c} FROM accounts u WHERE u.id = (WITH RECURSIVE up (id, parent_id) AS \
+             (SELECT id, parent_id FROM accounts WHERE id = a.id UNION ALL \
+              SELECT x.id, x.parent_id FROM accounts x JOIN up ON x.id = up.parent_id) \
+             SELECT id FROM up WHERE parent_id IS NULL))"
+        ),
+        Scope::Related(_) => format!("r.{c}"),
+    }
+}
+
+/// A relative date resolved against the day the filter runs; out of the calendar's range it
+/// saturates.
+fn resolve_relative(today: NaiveDate, n: i64, unit: char) -> NaiveDate {
+    let add_months = |m: i64| {
+        let m32 = u32::try_from(m.unsigned_abs()).ok()?;
+        if m >= 0 {
+            today.checked_add_months(Months::new(m32))
+        } else {
+            today.checked_sub_months(Months::new(m32))
+        }
+    };
+    let d = match unit {
+        'd' => chrono::TimeDelta::try_days(n).and_then(|t| today.checked_add_signed(t)),
+        'w' => chrono::TimeDelta::try_weeks(n).and_then(|t| today.checked_add_signed(t)),
+        'm' => add_months(n),
+        _ => add_months(n.saturating_mul(12)),
+    };
+    d.unwrap_or(if n < 0 { NaiveDate::MIN } else { NaiveDate::MAX })
+}
+
+fn push_operand(q: &mut QueryBuilder<'_, Db>, field: &Field, v: &Operand, today: NaiveDate) {
+    match (field.ty, v) {
+        (FieldType::Text, Operand::Text(s)) => {
+            q.push("LOWER(").push_bind(s.clone()).push(")");
+        }
+        (_, Operand::Text(s)) => {
+            q.push_bind(s.clone());
+        }
+        (_, Operand::Integer(i)) => {
+            q.push_bind(*i);
+        }
+        (_, Operand::Number(n)) => {
+            q.push_bind(*n);
+        }
+        (FieldType::Timestamp, Operand::Date(d)) => {
+            q.push_bind(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+        }
+        (FieldType::Timestamp, Operand::Relative(n, u)) => {
+            q.push_bind(resolve_relative(today, *n, *u).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+        }
+        (_, Operand::Date(d)) => {
+            q.push_bind(*d);
+        }
+        (_, Operand::Relative(n, u)) => {
+            q.push_bind(resolve_relative(today, *n, *u));
+        }
+    }
+}
+
+/// The column as compared: text case-insensitively.
+fn push_column(q: &mut QueryBuilder<'_, Db>, field: &Field) {
+    if field.ty == FieldType::Text {
+        q.push("LOWER(").push(column_of(field)).push(")");
+    } else {
+        q.push(column_of(field));
+    }
+}
+
+/// Appends the SQL condition of a checked filter.
+fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today: NaiveDate) {
+    match f {
+        Checked::And(x, y) | Checked::Or(x, y) => {
+            q.push("(");
+            push_filter(q, x, target, today);
+            q.push(if matches!(f, Checked::And(..)) { " AND " } else { " OR " });
+            push_filter(q, y, target, today);
+            q.push(")");
+        }
+        Checked::Not(x) => {
+            q.push("NOT ");
+            push_filter(q, x, target, today);
+        }
+        Checked::Compare { field, op, value } => {
+            if let (FieldType::Enum { ranked: true, .. }, Operand::Text(v), true) = (field.ty, value, op.is_ordering()) {
+                // Ranked vocabularies compare by rank: the set of values on the asked side.
+                let rank = SENIORITY_ORDER.iter().position(|s| s == v).unwrap_or(0);
+                let chosen: Vec<Operand> = SENIORITY_ORDER
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| match op {
+                        CompareOp::Lt => *i < rank,
+                        CompareOp::Le => *i <= rank,
+                        CompareOp::Gt => *i > rank,
+                        _ => *i >= rank,
+                    })
+                    .map(|(_, s)| Operand::Text(s.to_string()))
+                    .collect();
+                return push_in(q, field, &chosen, false, today);
+            }
+            q.push("COALESCE(");
+            match op {
+                CompareOp::Contains | CompareOp::StartsWith => {
+                    let Operand::Text(s) = value else { return };
+                    let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    let pattern = if *op == CompareOp::Contains { format!("%{escaped}%") } else { format!("{escaped}%") };
+                    push_column(q, field);
+                    q.push(" LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+                }
+                CompareOp::Ne => {
+                    q.push("(");
+                    q.push(column_of(field)).push(" IS NULL OR ");
+                    push_column(q, field);
+                    q.push(" <> ");
+                    push_operand(q, field, value, today);
+                    q.push(")");
+                }
+                _ => {
+                    push_column(q, field);
+                    q.push(format!(" {} ", op.as_str()));
+                    push_operand(q, field, value, today);
+                }
+            }
+            q.push(", FALSE)");
+        }
+        Checked::In { field, values, negated } => push_in(q, field, values, *negated, today),
+        Checked::IsEmpty { field, negated } => {
+            let col = column_of(field);
+            let empty = if field.ty == FieldType::Text {
+                format!("({col} IS NULL OR {col} = '')")
+            } else {
+                format!("({col} IS NULL)")
+            };
+            if *negated {
+                q.push("NOT ");
+            }
+            q.push(empty);
+        }
+        Checked::Has { related, filter } => {
+            let (table, link) = match (related, target) {
+                (Related::Opportunity, _) => ("opportunities", "r.account_id = a.id"),
+                (Related::Activity, Target::Contacts) => ("activities", "r.contact_id = c.id"),
+                (Related::Activity, Target::Accounts) => ("activities", "r.account_id = a.id"),
+                (Related::Contact, _) => ("contacts", "r.account_id = a.id"),
+            };
+            q.push(format!("EXISTS (SELECT 1 FROM {table} r WHERE {link}"));
+            if let Some(f) = filter {
+                q.push(" AND ");
+                push_filter(q, f, target, today);
+            }
+            q.push(")");
+        }
+        Checked::InCampaign(name) => {
+            let link = match target {
+                Target::Contacts => "m.contact_id = c.id",
+                Target::Accounts => "m.account_id = a.id",
+            };
+            q.push(format!("EXISTS (SELECT 1 FROM campaign_members m JOIN campaigns g ON g.id = m.campaign_id WHERE {link} AND LOWER(g.name) = LOWER("))
+                .push_bind(name.clone())
+                .push("))");
+        }
+    }
+}
+
+fn push_in(q: &mut QueryBuilder<'_, Db>, field: &Field, values: &[Operand], negated: bool, today: NaiveDate) {
+    if values.is_empty() {
+        q.push(if negated { "TRUE" } else { "FALSE" });
+        return;
+    }
+    q.push("COALESCE(");
+    if negated {
+        q.push("(").push(column_of(field)).push(" IS NULL OR ");
+    }
+    push_column(q, field);
+    q.push(if negated { " NOT IN (" } else { " IN (" });
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        push_operand(q, field, v, today);
+    }
+    q.push(")");
+    if negated {
+        q.push(")");
+    }
+    q.push(", FALSE)");
+}
+
+async fn segment_contacts_in(pool: &sqlx::Pool<Db>, filter: &Checked, today: NaiveDate, page: PageRequest) -> Result<Page<Contact>> {
+    let limit = clamp(page);
+    let columns: Vec<String> = CONTACT_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+    let mut q = QueryBuilder::<Db>::new(format!("SELECT {} FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE ", columns.join(", ")));
+    push_filter(&mut q, filter, Target::Contacts, today);
+    if let Some(after) = page.after {
+        q.push(" AND c.id > ").push_bind(after);
+    }
+    q.push(" ORDER BY c.id LIMIT ").push_bind(limit + 1);
+    let rows = q.build().fetch_all(pool).await.map_err(db)?;
+    let items = rows.iter().map(contact_row).collect::<Result<Vec<_>, _>>()?;
+    Ok(paginate(items, limit, |c| c.id.0))
+}
+
+async fn segment_accounts_in(pool: &sqlx::Pool<Db>, filter: &Checked, today: NaiveDate, page: PageRequest) -> Result<Page<Account>> {
+    let limit = clamp(page);
+    let columns: Vec<String> = ACCOUNT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
+    let mut q = QueryBuilder::<Db>::new(format!("SELECT {} FROM accounts a WHERE ", columns.join(", ")));
+    push_filter(&mut q, filter, Target::Accounts, today);
+    if let Some(after) = page.after {
+        q.push(" AND a.id > ").push_bind(after);
+    }
+    q.push(" ORDER BY a.id LIMIT ").push_bind(limit + 1);
+    let rows = q.build().fetch_all(pool).await.map_err(db)?;
+    let items = rows.iter().map(account_row).collect::<Result<Vec<_>, _>>()?;
+    let mut conn = pool.acquire().await.map_err(db)?;
+    let items = with_domains(&mut conn, items).await?;
+    Ok(paginate(items, limit, |a| a.id.0))
+}
