@@ -3,7 +3,9 @@
 // are spliced in. Comparisons are two-valued: a missing value makes a comparison false, never
 // unknown, so `not account.state = "CA"` keeps the accounts with no state.
 
-use abcrm_core::filter::{Checked, CompareOp, Field, FieldType, Operand, Related, Scope, Target, SENIORITY_ORDER};
+use abcrm_core::filter::{
+    Checked, CompareOp, Field, FieldType, Operand, Related, Scope, Target, SENIORITY_ORDER,
+};
 use chrono::{Months, NaiveDate};
 
 /// Table aliases of the row being selected: `c` (contact, for contact segments) and `a` (its
@@ -41,7 +43,11 @@ fn resolve_relative(today: NaiveDate, n: i64, unit: char) -> NaiveDate {
         'm' => add_months(n),
         _ => add_months(n.saturating_mul(12)),
     };
-    d.unwrap_or(if n < 0 { NaiveDate::MIN } else { NaiveDate::MAX })
+    d.unwrap_or(if n < 0 {
+        NaiveDate::MIN
+    } else {
+        NaiveDate::MAX
+    })
 }
 
 fn push_operand(q: &mut QueryBuilder<'_, Db>, field: &Field, v: &Operand, today: NaiveDate) {
@@ -62,7 +68,12 @@ fn push_operand(q: &mut QueryBuilder<'_, Db>, field: &Field, v: &Operand, today:
             q.push_bind(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
         }
         (FieldType::Timestamp, Operand::Relative(n, u)) => {
-            q.push_bind(resolve_relative(today, *n, *u).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+            q.push_bind(
+                resolve_relative(today, *n, *u)
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap_or_default()
+                    .and_utc(),
+            );
         }
         (_, Operand::Date(d)) => {
             q.push_bind(*d);
@@ -88,7 +99,11 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today:
         Checked::And(x, y) | Checked::Or(x, y) => {
             q.push("(");
             push_filter(q, x, target, today);
-            q.push(if matches!(f, Checked::And(..)) { " AND " } else { " OR " });
+            q.push(if matches!(f, Checked::And(..)) {
+                " AND "
+            } else {
+                " OR "
+            });
             push_filter(q, y, target, today);
             q.push(")");
         }
@@ -97,7 +112,9 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today:
             push_filter(q, x, target, today);
         }
         Checked::Compare { field, op, value } => {
-            if let (FieldType::Enum { ranked: true, .. }, Operand::Text(v), true) = (field.ty, value, op.is_ordering()) {
+            if let (FieldType::Enum { ranked: true, .. }, Operand::Text(v), true) =
+                (field.ty, value, op.is_ordering())
+            {
                 // Ranked vocabularies compare by rank: the set of values on the asked side.
                 let rank = SENIORITY_ORDER.iter().position(|s| s == v).unwrap_or(0);
                 let chosen: Vec<Operand> = SENIORITY_ORDER
@@ -117,8 +134,16 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today:
             match op {
                 CompareOp::Contains | CompareOp::StartsWith => {
                     let Operand::Text(s) = value else { return };
-                    let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                    let pattern = if *op == CompareOp::Contains { format!("%{escaped}%") } else { format!("{escaped}%") };
+                    let escaped = s
+                        .to_lowercase()
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_");
+                    let pattern = if *op == CompareOp::Contains {
+                        format!("%{escaped}%")
+                    } else {
+                        format!("{escaped}%")
+                    };
                     push_column(q, field);
                     q.push(" LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
                 }
@@ -138,7 +163,11 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today:
             }
             q.push(", FALSE)");
         }
-        Checked::In { field, values, negated } => push_in(q, field, values, *negated, today),
+        Checked::In {
+            field,
+            values,
+            negated,
+        } => push_in(q, field, values, *negated, today),
         Checked::IsEmpty { field, negated } => {
             let col = column_of(field);
             let empty = if field.ty == FieldType::Text {
@@ -177,7 +206,13 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today:
     }
 }
 
-fn push_in(q: &mut QueryBuilder<'_, Db>, field: &Field, values: &[Operand], negated: bool, today: NaiveDate) {
+fn push_in(
+    q: &mut QueryBuilder<'_, Db>,
+    field: &Field,
+    values: &[Operand],
+    negated: bool,
+    today: NaiveDate,
+) {
     if values.is_empty() {
         q.push(if negated { "TRUE" } else { "FALSE" });
         return;
@@ -201,31 +236,59 @@ fn push_in(q: &mut QueryBuilder<'_, Db>, field: &Field, values: &[Operand], nega
     q.push(", FALSE)");
 }
 
-async fn segment_contacts_in(pool: &sqlx::Pool<Db>, filter: &Checked, today: NaiveDate, page: PageRequest) -> Result<Page<Contact>> {
+async fn segment_contacts_in(
+    pool: &sqlx::Pool<Db>,
+    filter: &Checked,
+    today: NaiveDate,
+    page: PageRequest,
+) -> Result<Page<Contact>> {
     let limit = clamp(page);
-    let columns: Vec<String> = CONTACT_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
-    let mut q = QueryBuilder::<Db>::new(format!("SELECT {} FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE ", columns.join(", ")));
+    let columns: Vec<String> = CONTACT_COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{c}"))
+        .collect();
+    let mut q = QueryBuilder::<Db>::new(format!(
+        "SELECT {} FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE ",
+        columns.join(", ")
+    ));
     push_filter(&mut q, filter, Target::Contacts, today);
     if let Some(after) = page.after {
         q.push(" AND c.id > ").push_bind(after);
     }
     q.push(" ORDER BY c.id LIMIT ").push_bind(limit + 1);
     let rows = q.build().fetch_all(pool).await.map_err(db)?;
-    let items = rows.iter().map(contact_row).collect::<Result<Vec<_>, _>>()?;
+    let items = rows
+        .iter()
+        .map(contact_row)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(paginate(items, limit, |c| c.id.0))
 }
 
-async fn segment_accounts_in(pool: &sqlx::Pool<Db>, filter: &Checked, today: NaiveDate, page: PageRequest) -> Result<Page<Account>> {
+async fn segment_accounts_in(
+    pool: &sqlx::Pool<Db>,
+    filter: &Checked,
+    today: NaiveDate,
+    page: PageRequest,
+) -> Result<Page<Account>> {
     let limit = clamp(page);
-    let columns: Vec<String> = ACCOUNT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
-    let mut q = QueryBuilder::<Db>::new(format!("SELECT {} FROM accounts a WHERE ", columns.join(", ")));
+    let columns: Vec<String> = ACCOUNT_COLUMNS
+        .split(", ")
+        .map(|c| format!("a.{c}"))
+        .collect();
+    let mut q = QueryBuilder::<Db>::new(format!(
+        "SELECT {} FROM accounts a WHERE ",
+        columns.join(", ")
+    ));
     push_filter(&mut q, filter, Target::Accounts, today);
     if let Some(after) = page.after {
         q.push(" AND a.id > ").push_bind(after);
     }
     q.push(" ORDER BY a.id LIMIT ").push_bind(limit + 1);
     let rows = q.build().fetch_all(pool).await.map_err(db)?;
-    let items = rows.iter().map(account_row).collect::<Result<Vec<_>, _>>()?;
+    let items = rows
+        .iter()
+        .map(account_row)
+        .collect::<Result<Vec<_>, _>>()?;
     let mut conn = pool.acquire().await.map_err(db)?;
     let items = with_domains(&mut conn, items).await?;
     Ok(paginate(items, limit, |a| a.id.0))
