@@ -6,6 +6,7 @@
 
 mod error;
 pub mod intake;
+pub mod segments;
 mod postgres;
 mod sqlite;
 pub mod testing;
@@ -301,6 +302,33 @@ pub trait Store: Send + Sync + 'static {
         today: chrono::NaiveDate,
         page: PageRequest,
     ) -> Result<Page<Account>>;
+
+    /// How many rows a checked filter selects; relative dates count from `today`.
+    async fn segment_count(
+        &self,
+        filter: &filter::Checked,
+        target: filter::Target,
+        today: chrono::NaiveDate,
+    ) -> Result<u64>;
+    /// Saves a segment; names are unique (case-insensitively) and the expression must check.
+    async fn create_segment(&self, actor: &Actor, new: NewSegment) -> Result<Segment>;
+    /// One segment by id.
+    async fn get_segment(&self, id: SegmentId) -> Result<Segment>;
+    /// The segment with this name (case-insensitive), if any.
+    async fn find_segment(&self, name: &str) -> Result<Option<Segment>>;
+    /// Saved segments in id order, after the cursor.
+    async fn list_segments(&self, page: PageRequest) -> Result<Page<Segment>>;
+    /// Applies a partial update; the expression is checked again for the (new) target.
+    async fn update_segment(
+        &self,
+        actor: &Actor,
+        id: SegmentId,
+        patch: SegmentPatch,
+    ) -> Result<Segment>;
+    /// Deletes a saved segment.
+    async fn delete_segment(&self, actor: &Actor, id: SegmentId) -> Result<()>;
+    /// Accounts by id in the order asked; ids that do not exist are skipped (exports).
+    async fn get_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>>;
 
     /// Row counts per table, for the CLI's summary and for tests.
     async fn counts(&self) -> Result<Counts>;

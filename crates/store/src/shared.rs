@@ -1707,6 +1707,39 @@ impl Store for ThisStore {
         segment_accounts_in(&self.pool, filter, today, page).await
     }
 
+    async fn segment_count(&self, filter: &abcrm_core::filter::Checked, target: abcrm_core::filter::Target, today: chrono::NaiveDate) -> Result<u64> {
+        segment_count_in(&self.pool, filter, target, today).await
+    }
+
+    async fn create_segment(&self, actor: &Actor, new: NewSegment) -> Result<Segment> {
+        segment_create(&self.pool, actor, new).await
+    }
+
+    async fn get_segment(&self, id: SegmentId) -> Result<Segment> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_segment(&mut conn, id).await
+    }
+
+    async fn find_segment(&self, name: &str) -> Result<Option<Segment>> {
+        segment_find(&self.pool, name).await
+    }
+
+    async fn list_segments(&self, page: PageRequest) -> Result<Page<Segment>> {
+        segment_list(&self.pool, page).await
+    }
+
+    async fn update_segment(&self, actor: &Actor, id: SegmentId, patch: SegmentPatch) -> Result<Segment> {
+        segment_update(&self.pool, actor, id, patch).await
+    }
+
+    async fn delete_segment(&self, actor: &Actor, id: SegmentId) -> Result<()> {
+        segment_delete(&self.pool, actor, id).await
+    }
+
+    async fn get_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
+        accounts_by_ids(&self.pool, ids).await
+    }
+
     async fn counts(&self) -> Result<Counts> {
         let r = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM contacts) AS contacts,

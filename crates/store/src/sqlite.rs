@@ -53,4 +53,5 @@ mod imp {
     include!("shared.rs");
     include!("intake_sql.rs");
     include!("filter_sql.rs");
+    include!("segments_sql.rs");
 }

@@ -254,3 +254,119 @@ async fn filters_select_the_same_rows_on_both_backends() {
         let _ = w.acme;
     }
 }
+
+#[tokio::test]
+async fn saved_segments_run_count_and_export() {
+    use abcrm_core::export::ColumnStyle;
+    use abcrm_store::segments::Export;
+    for t in backends().await {
+        let w = world(&t).await;
+        let n = t.name;
+        let s = &t.store;
+        let saved = s
+            .create_segment(
+                &actor(),
+                NewSegment {
+                    name: "Directors and up".into(),
+                    target: None,
+                    expression: r#"contact.seniority >= "director""#.into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(saved.target, SegmentTarget::Contact, "{n}");
+        let again = s
+            .create_segment(
+                &actor(),
+                NewSegment {
+                    name: "directors AND UP".into(),
+                    target: None,
+                    expression: "contact.title is empty".into(),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(again, StoreError::Conflict { .. }),
+            "{n}: {again}"
+        );
+        let bad = s
+            .create_segment(
+                &actor(),
+                NewSegment {
+                    name: "Bad".into(),
+                    target: None,
+                    expression: r#"contact.senority = "vp""#.into(),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(bad.to_string().contains("contact.seniority"), "{n}: {bad}");
+
+        let found = s.find_segment(" directors and up ").await.unwrap().unwrap();
+        assert_eq!(found.id, saved.id, "{n}");
+        let today = chrono::Utc::now().date_naive();
+        let checked = found.checked().unwrap();
+        assert_eq!(
+            s.segment_count(&checked, Target::Contacts, today)
+                .await
+                .unwrap(),
+            2,
+            "{n}"
+        );
+
+        let mut export = Export::new(s.clone(), checked, found.target, today);
+        assert_eq!(export.header(ColumnStyle::Salesforce)[1], "FirstName");
+        let mut rows = Vec::new();
+        while let Some(page) = export.next_rows().await.unwrap() {
+            rows.extend(page);
+        }
+        assert_eq!(rows.len(), 2, "{n}");
+        assert_eq!(rows[0][0], w.ann.to_string(), "{n}");
+        assert_eq!(rows[0][12], "Acme", "{n}: the account's name rides along");
+        assert_eq!(rows[1][0], w.cyd.to_string(), "{n}");
+
+        let updated = s
+            .update_segment(
+                &actor(),
+                saved.id,
+                SegmentPatch {
+                    target: abcrm_core::patch::Patch::Set(SegmentTarget::Account),
+                    expression: abcrm_core::patch::Patch::Set(
+                        r#"not has contact where seniority >= "director""#.into(),
+                    ),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            s.segment_count(&updated.checked().unwrap(), Target::Accounts, today)
+                .await
+                .unwrap(),
+            1,
+            "{n}"
+        );
+        assert_eq!(
+            s.get_accounts(&[w.zeta, AccountId(999_999), w.acme])
+                .await
+                .unwrap()
+                .iter()
+                .map(|a| a.id)
+                .collect::<Vec<_>>(),
+            [w.zeta, w.acme],
+            "{n}"
+        );
+        assert_eq!(
+            s.list_segments(PageRequest::default())
+                .await
+                .unwrap()
+                .items
+                .len(),
+            1,
+            "{n}"
+        );
+        s.delete_segment(&actor(), saved.id).await.unwrap();
+        assert!(s.find_segment("Directors and up").await.unwrap().is_none());
+    }
+}

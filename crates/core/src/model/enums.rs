@@ -256,3 +256,23 @@ vocabulary!(
         Rejected => "rejected",
     }
 );
+
+vocabulary!(
+    /// What a saved segment selects.
+    SegmentTarget, "segment target" {
+        /// People (each with their account's fields in reach).
+        Contact => "contact",
+        /// Companies.
+        Account => "account",
+    }
+);
+
+impl SegmentTarget {
+    /// The filter language's view of the target.
+    pub fn filter_target(self) -> crate::filter::Target {
+        match self {
+            SegmentTarget::Contact => crate::filter::Target::Contacts,
+            SegmentTarget::Account => crate::filter::Target::Accounts,
+        }
+    }
+}

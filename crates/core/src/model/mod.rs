@@ -8,6 +8,7 @@ mod contact;
 mod enums;
 mod intake;
 mod opportunity;
+mod segment;
 mod user;
 
 pub use account::*;
@@ -17,6 +18,7 @@ pub use contact::*;
 pub use enums::*;
 pub use intake::*;
 pub use opportunity::*;
+pub use segment::*;
 pub use user::*;
 
 /// Longest name or title accepted, in characters.
