@@ -122,6 +122,7 @@ pub const SENIORITY_ORDER: &[&str] = &[
 
 fn contact_fields() -> Vec<(&'static str, FieldType)> {
     vec![
+        ("id", FieldType::Integer),
         ("first_name", FieldType::Text),
         ("last_name", FieldType::Text),
         ("email", FieldType::Text),
@@ -146,6 +147,7 @@ fn contact_fields() -> Vec<(&'static str, FieldType)> {
 
 fn account_fields() -> Vec<(&'static str, FieldType)> {
     vec![
+        ("id", FieldType::Integer),
         ("name", FieldType::Text),
         ("duns", FieldType::Text),
         ("industry", FieldType::Text),

@@ -39,6 +39,9 @@ pub struct AccountListParams {
     pub parent_id: Option<i64>,
     pub relationship: Option<Relationship>,
     pub stage: Option<AccountStage>,
+    /// A segment filter over accounts, e.g. `account.relationship = "customer" and not has
+    /// contact where seniority >= "director"`; used alone.
+    pub filter: Option<String>,
     /// Page size, 1 to 1000 (default 50).
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
@@ -52,6 +55,25 @@ async fn list_accounts(
     Query(p): Query<AccountListParams>,
 ) -> Result<axum::Json<List<Account>>, ApiError> {
     let page = pagination::request(p.limit, p.cursor.as_deref())?;
+    if let Some(text) = &p.filter {
+        let others = p.name_contains.is_some()
+            || p.domain.is_some()
+            || p.parent_id.is_some()
+            || p.relationship.is_some()
+            || p.stage.is_some();
+        if others {
+            return Err(ApiError::bad_request(
+                "filter is used alone: write the other conditions into it (account.stage = \"engaged\", account.name contains \"acme\")",
+                Some("filter"),
+            ));
+        }
+        let filter = super::segments::checked_filter(text, SegmentTarget::Account)?;
+        let found = s
+            .store
+            .segment_accounts(&filter, super::segments::today(), page)
+            .await?;
+        return Ok(axum::Json(found.into()));
+    }
     let q = AccountQuery {
         name_contains: p.name_contains,
         domain: p.domain,

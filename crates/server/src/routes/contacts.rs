@@ -79,6 +79,9 @@ pub struct ContactListParams {
     pub buying_role: Option<BuyingRole>,
     pub seniority: Option<Seniority>,
     pub status: Option<ContactStatus>,
+    /// A segment filter over contacts and their accounts, e.g.
+    /// `contact.seniority in ("manager", "director") and account.state = "CA"`; used alone.
+    pub filter: Option<String>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -90,6 +93,25 @@ async fn list_contacts(
     Query(p): Query<ContactListParams>,
 ) -> Result<axum::Json<List<Contact>>, ApiError> {
     let page = pagination::request(p.limit, p.cursor.as_deref())?;
+    if let Some(text) = &p.filter {
+        let others = p.account_id.is_some()
+            || p.search.is_some()
+            || p.buying_role.is_some()
+            || p.seniority.is_some()
+            || p.status.is_some();
+        if others {
+            return Err(ApiError::bad_request(
+                "filter is used alone: write the other conditions into it (contact.status = \"nurture\", account.id = 7)",
+                Some("filter"),
+            ));
+        }
+        let filter = super::segments::checked_filter(text, SegmentTarget::Contact)?;
+        let found = s
+            .store
+            .segment_contacts(&filter, super::segments::today(), page)
+            .await?;
+        return Ok(axum::Json(found.into()));
+    }
     let q = ContactQuery {
         account_id: p.account_id.map(AccountId),
         search: p.search,

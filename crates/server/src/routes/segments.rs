@@ -1,0 +1,257 @@
+//! `/api/v1/segments`: saved filters over contacts or accounts; run, count and export them.
+
+use super::created;
+use crate::extract::{Id, Json, Query};
+use crate::pagination::{self, List};
+use crate::problem::{ApiError, Problem};
+use crate::AppState;
+use abcrm_core::export::ColumnStyle;
+use abcrm_core::filter::Checked;
+use abcrm_core::model::*;
+use abcrm_core::SegmentId;
+use abcrm_store::segments::Export;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The segment routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_segments, create_segment))
+        .routes(routes!(get_segment, update_segment, delete_segment))
+        .routes(routes!(run_segment))
+        .routes(routes!(count_segment))
+        .routes(routes!(export_segment))
+}
+
+/// Checks a `filter` query parameter for a target: a 400 naming the position on failure.
+pub fn checked_filter(text: &str, target: SegmentTarget) -> Result<Checked, ApiError> {
+    compile(text, target).map_err(|e| {
+        let mut errors = abcrm_core::ValidationErrors::default();
+        push_filter_error(&mut errors, "filter", text, &e);
+        ApiError::bad_request(format!("filter {}", errors.0[0].reason), Some("filter"))
+    })
+}
+
+/// Today, the day relative dates (`-90d`) count from.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn checked(segment: &Segment) -> Result<Checked, ApiError> {
+    segment.checked().map_err(|e| {
+        ApiError::invalid_field(
+            "expression",
+            format!(
+                "segment {} no longer checks ({e}); fix its expression with PATCH /api/v1/segments/{}",
+                segment.id, segment.id
+            ),
+        )
+    })
+}
+
+/// Paging for segment lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/segments", tag = "segments", params(PageParams),
+    responses((status = 200, body = List<Segment>), (status = 400, body = Problem)))]
+async fn list_segments(
+    State(s): State<AppState>,
+    Query(p): Query<PageParams>,
+) -> Result<axum::Json<List<Segment>>, ApiError> {
+    let page = pagination::request(p.limit, p.cursor.as_deref())?;
+    Ok(axum::Json(s.store.list_segments(page).await?.into()))
+}
+
+#[utoipa::path(post, path = "/segments", tag = "segments", request_body = NewSegment,
+    responses((status = 201, body = Segment), (status = 409, description = "The name is taken", body = Problem),
+              (status = 422, description = "The expression does not parse or check; the error names the position", body = Problem)))]
+async fn create_segment(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(new): Json<NewSegment>,
+) -> Result<Response, ApiError> {
+    let seg = s.store.create_segment(&actor, new).await?;
+    Ok(created(format!("/api/v1/segments/{}", seg.id), seg))
+}
+
+#[utoipa::path(get, path = "/segments/{id}", tag = "segments", params(("id" = i64, Path)),
+    responses((status = 200, body = Segment), (status = 404, body = Problem)))]
+async fn get_segment(
+    State(s): State<AppState>,
+    Id(id): Id,
+) -> Result<axum::Json<Segment>, ApiError> {
+    Ok(axum::Json(s.store.get_segment(SegmentId(id)).await?))
+}
+
+#[utoipa::path(patch, path = "/segments/{id}", tag = "segments", params(("id" = i64, Path)), request_body = SegmentPatch,
+    responses((status = 200, body = Segment), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn update_segment(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+    Json(patch): Json<SegmentPatch>,
+) -> Result<axum::Json<Segment>, ApiError> {
+    Ok(axum::Json(
+        s.store.update_segment(&actor, SegmentId(id), patch).await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/segments/{id}", tag = "segments", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn delete_segment(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    s.store.delete_segment(&actor, SegmentId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A page of what a segment selects: contacts or accounts, as its target says.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentPage {
+    pub target: SegmentTarget,
+    /// Contacts or accounts.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<serde_json::Value>,
+    pub next_cursor: Option<String>,
+}
+
+fn page_of<T: Serialize>(target: SegmentTarget, p: abcrm_store::Page<T>) -> SegmentPage {
+    SegmentPage {
+        target,
+        items: p
+            .items
+            .iter()
+            .filter_map(|x| serde_json::to_value(x).ok())
+            .collect(),
+        next_cursor: p.next_after.map(pagination::encode),
+    }
+}
+
+#[utoipa::path(get, path = "/segments/{id}/run", tag = "segments", params(("id" = i64, Path), PageParams),
+    responses((status = 200, body = SegmentPage), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn run_segment(
+    State(s): State<AppState>,
+    Id(id): Id,
+    Query(p): Query<PageParams>,
+) -> Result<axum::Json<SegmentPage>, ApiError> {
+    let page = pagination::request(p.limit, p.cursor.as_deref())?;
+    let seg = s.store.get_segment(SegmentId(id)).await?;
+    let filter = checked(&seg)?;
+    Ok(axum::Json(match seg.target {
+        SegmentTarget::Contact => page_of(
+            seg.target,
+            s.store.segment_contacts(&filter, today(), page).await?,
+        ),
+        SegmentTarget::Account => page_of(
+            seg.target,
+            s.store.segment_accounts(&filter, today(), page).await?,
+        ),
+    }))
+}
+
+/// How many records a segment selects.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentCount {
+    pub target: SegmentTarget,
+    pub count: u64,
+}
+
+#[utoipa::path(get, path = "/segments/{id}/count", tag = "segments", params(("id" = i64, Path)),
+    responses((status = 200, body = SegmentCount), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn count_segment(
+    State(s): State<AppState>,
+    Id(id): Id,
+) -> Result<axum::Json<SegmentCount>, ApiError> {
+    let seg = s.store.get_segment(SegmentId(id)).await?;
+    let filter = checked(&seg)?;
+    let count = s
+        .store
+        .segment_count(&filter, seg.target.filter_target(), today())
+        .await?;
+    Ok(axum::Json(SegmentCount {
+        target: seg.target,
+        count,
+    }))
+}
+
+/// Whose column names the CSV uses.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    /// `abcrm` (default), `salesforce` or `hubspot`.
+    pub columns: Option<ColumnStyle>,
+}
+
+#[utoipa::path(get, path = "/segments/{id}/export", tag = "segments", params(("id" = i64, Path), ExportParams),
+    responses((status = 200, description = "Every selected record as CSV, streamed", content_type = "text/csv", body = String),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn export_segment(
+    State(s): State<AppState>,
+    Id(id): Id,
+    Query(p): Query<ExportParams>,
+) -> Result<Response, ApiError> {
+    let seg = s.store.get_segment(SegmentId(id)).await?;
+    let filter = checked(&seg)?;
+    let style = p.columns.unwrap_or_default();
+    let mut export = Export::new(s.store.clone(), filter, seg.target, today());
+    let header = export.header(style);
+    // Pages are fetched as the client reads, so a large segment streams in bounded memory.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let mut chunk = csv_bytes(std::iter::once(
+            header.iter().map(|h| h.to_string()).collect(),
+        ));
+        loop {
+            if tx.send(chunk).await.is_err() {
+                return;
+            }
+            chunk = match export.next_rows().await {
+                Ok(Some(rows)) => csv_bytes(rows.into_iter()),
+                Ok(None) => return,
+                Err(e) => Err(std::io::Error::other(e.to_string())),
+            };
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let name = seg
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+fn csv_bytes(rows: impl Iterator<Item = Vec<String>>) -> Result<Bytes, std::io::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        w.write_record(&row)?;
+    }
+    w.into_inner()
+        .map(Bytes::from)
+        .map_err(|e| std::io::Error::other(e.to_string()))
+}
