@@ -96,7 +96,10 @@ pub fn contact_record(c: &Contact, account: Option<&Account>) -> Vec<String> {
         c.id.to_string(),
         text(&c.first_name),
         text(&c.last_name),
-        c.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default(),
+        c.email
+            .as_ref()
+            .map(|e| e.as_str().to_string())
+            .unwrap_or_default(),
         text(&c.phone),
         text(&c.title),
         text(&c.seniority),
@@ -106,7 +109,9 @@ pub fn contact_record(c: &Contact, account: Option<&Account>) -> Vec<String> {
         text(&c.source),
         c.account_id.to_string(),
         account.map(|a| a.name.clone()).unwrap_or_default(),
-        account.and_then(|a| a.domains.first().cloned()).unwrap_or_default(),
+        account
+            .and_then(|a| a.domains.first().cloned())
+            .unwrap_or_default(),
         account.map(|a| text(&a.state)).unwrap_or_default(),
         c.created_at.to_rfc3339(),
     ]
@@ -165,14 +170,24 @@ mod tests {
 
     #[test]
     fn every_style_names_every_column_once() {
-        for style in [ColumnStyle::Abcrm, ColumnStyle::Salesforce, ColumnStyle::Hubspot] {
+        for style in [
+            ColumnStyle::Abcrm,
+            ColumnStyle::Salesforce,
+            ColumnStyle::Hubspot,
+        ] {
             for header in [contact_header(style), account_header(style)] {
                 let mut seen = std::collections::HashSet::new();
-                assert!(header.iter().all(|h| seen.insert(*h)), "{style:?}: {header:?}");
+                assert!(
+                    header.iter().all(|h| seen.insert(*h)),
+                    "{style:?}: {header:?}"
+                );
             }
         }
         assert_eq!(contact_header(ColumnStyle::Salesforce)[1], "FirstName");
-        assert_eq!(account_header(ColumnStyle::Hubspot)[2], "Company Domain Name");
+        assert_eq!(
+            account_header(ColumnStyle::Hubspot)[2],
+            "Company Domain Name"
+        );
     }
 
     #[test]
@@ -210,6 +225,9 @@ mod tests {
     #[test]
     fn styles_parse_from_their_names() {
         assert_eq!("HubSpot".parse::<ColumnStyle>(), Ok(ColumnStyle::Hubspot));
-        assert!("excel".parse::<ColumnStyle>().unwrap_err().contains("salesforce"));
+        assert!("excel"
+            .parse::<ColumnStyle>()
+            .unwrap_err()
+            .contains("salesforce"));
     }
 }

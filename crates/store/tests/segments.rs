@@ -286,10 +286,7 @@ async fn saved_segments_run_count_and_export() {
             )
             .await
             .unwrap_err();
-        assert!(
-            matches!(again, StoreError::Conflict { .. }),
-            "{n}: {again}"
-        );
+        assert!(matches!(again, StoreError::Conflict { .. }), "{n}: {again}");
         let bad = s
             .create_segment(
                 &actor(),

@@ -148,7 +148,11 @@ mod tests {
         let e = new(r#"account.stat = "CA""#, None).validate().unwrap_err();
         assert_eq!(e.0.len(), 1);
         assert_eq!(e.0[0].field, "expression");
-        assert!(e.0[0].reason.starts_with("at character 1:"), "{}", e.0[0].reason);
+        assert!(
+            e.0[0].reason.starts_with("at character 1:"),
+            "{}",
+            e.0[0].reason
+        );
         assert!(e.0[0].reason.contains("account.state"), "{}", e.0[0].reason);
     }
 
