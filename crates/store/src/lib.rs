@@ -6,8 +6,8 @@
 
 mod error;
 pub mod intake;
-pub mod segments;
 mod postgres;
+pub mod segments;
 mod sqlite;
 pub mod testing;
 mod token;
