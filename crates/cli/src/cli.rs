@@ -44,6 +44,10 @@ pub enum Command {
     Audit(AuditArgs),
     /// Count the records in the database.
     Stats,
+    /// Run, count, export, save and list segments: filters over contacts and their accounts,
+    /// such as `contact.seniority in ("manager", "director") and account.state = "CA"`.
+    #[command(subcommand, alias = "segments")]
+    Segment(SegmentCommand),
     /// Import people from a CSV or vCard file: each becomes a contact under its account, or
     /// waits in review. Run it again to resume; nothing is imported twice.
     Import(ImportArgs),
@@ -236,4 +240,67 @@ pub struct AuditArgs {
     pub limit: u32,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// Who a segment selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetArg {
+    Contact,
+    Account,
+}
+
+/// How segment rows are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RowsFormat {
+    /// Aligned columns (the first --limit rows).
+    Table,
+    /// Every row as CSV, with --columns' names.
+    Csv,
+    /// Every row as a JSON array of records.
+    Json,
+}
+
+/// Whose column names a CSV uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColumnsArg {
+    Abcrm,
+    Salesforce,
+    Hubspot,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SegmentCommand {
+    /// Run a filter expression, or a saved segment by name, and print what it selects.
+    Run {
+        /// A filter expression, or the name of a saved segment.
+        segment: String,
+        /// Select accounts instead of contacts (an expression only; a saved segment knows).
+        #[arg(long, value_enum, default_value_t = TargetArg::Contact)]
+        target: TargetArg,
+        #[arg(long, value_enum, default_value_t = RowsFormat::Table)]
+        format: RowsFormat,
+        /// Column names of the CSV.
+        #[arg(long, value_enum, default_value_t = ColumnsArg::Abcrm)]
+        columns: ColumnsArg,
+        /// Rows in a table (CSV and JSON print every row).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Count what a filter expression or saved segment selects.
+    Count {
+        segment: String,
+        #[arg(long, value_enum, default_value_t = TargetArg::Contact)]
+        target: TargetArg,
+    },
+    /// Save a segment under a name (checked first).
+    Save {
+        name: String,
+        expression: String,
+        #[arg(long, value_enum, default_value_t = TargetArg::Contact)]
+        target: TargetArg,
+    },
+    /// List saved segments.
+    List,
+    /// Delete a saved segment by name.
+    Delete { name: String },
 }

@@ -31,6 +31,15 @@ async fn main() -> std::process::ExitCode {
     };
     match run(cli, database_named).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // `abcrm segment run ... | head` closes the pipe early: that is the reader's choice.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
@@ -54,6 +63,7 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
         Command::Activities(cmd) => commands::records::run(url, Kind::Activities, cmd).await,
         Command::Audit(args) => commands::records::audit(url, args).await,
         Command::Stats => commands::records::stats(url).await,
+        Command::Segment(cmd) => commands::segment::run(url, cmd).await,
         Command::Import(args) => {
             commands::import::run(
                 url,

@@ -42,8 +42,54 @@ async fn backends() -> Vec<(String, Box<dyn std::any::Any>)> {
     out
 }
 
+/// Questions asked of the demo on every backend; the answers must agree.
+const DEMO_QUESTIONS: &[&[&str]] = &[
+    &["segment", "run", SEED_SEGMENT, "--format", "csv"],
+    &[
+        "segment",
+        "run",
+        r#"has activity where kind = "webinar" and occurred_at > -90d or in campaign "Q3 Summit""#,
+        "--format",
+        "csv",
+        "--columns",
+        "salesforce",
+    ],
+    &[
+        "segment",
+        "run",
+        r#"account.ultimate_parent.relationship = "customer" and contact.buying_role is empty"#,
+        "--format",
+        "csv",
+    ],
+    &[
+        "segment",
+        "run",
+        r#"not has contact where seniority >= "director" and account.employees >= 100"#,
+        "--target",
+        "account",
+        "--format",
+        "csv",
+    ],
+    &[
+        "segment",
+        "run",
+        r#"has opportunity where stage not in ("closed_won", "closed_lost") and amount > 50000"#,
+        "--target",
+        "account",
+        "--format",
+        "csv",
+        "--columns",
+        "hubspot",
+    ],
+];
+
+/// The design's seed segment: managers or directors at California software companies that are
+/// not customers.
+const SEED_SEGMENT: &str = r#"contact.seniority in ("manager", "director") and account.state = "CA" and account.industry = "Software" and account.relationship != "customer""#;
+
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_loads_a_realistic_dataset_once_on_each_backend() {
+    let mut answers: Vec<(String, Vec<String>)> = Vec::new();
     for (url, _guard) in backends().await {
         ok(abcrm(&url, &["demo"]));
         let stats: serde_json::Value = serde_json::from_str(&ok(abcrm(&url, &["stats"]))).unwrap();
@@ -70,6 +116,31 @@ async fn demo_loads_a_realistic_dataset_once_on_each_backend() {
         assert_eq!(accounts.as_array().unwrap().len(), 3, "{url}");
         let view = ok(abcrm(&url, &["accounts", "show", "1"]));
         assert!(view.contains("Buying center"), "{url}: {view}");
+
+        let seed = ok(abcrm(&url, &["segment", "count", SEED_SEGMENT]));
+        assert!(
+            seed.trim().parse::<u64>().unwrap() >= 20,
+            "{url}: the seed segment has {seed}"
+        );
+        answers.push((
+            url.clone(),
+            DEMO_QUESTIONS.iter().map(|q| ok(abcrm(&url, q))).collect(),
+        ));
+    }
+    for (url, got) in &answers[1..] {
+        for (i, (a, b)) in answers[0].1.iter().zip(got).enumerate() {
+            assert!(
+                a.lines().count() > 1,
+                "{:?} selects nothing on the demo",
+                DEMO_QUESTIONS[i]
+            );
+            assert!(
+                a == b,
+                "{:?}: {} and {url} disagree:\n{a}\n---\n{b}",
+                DEMO_QUESTIONS[i],
+                answers[0].0
+            );
+        }
     }
 }
 

@@ -41,6 +41,11 @@ impl Export {
         }
     }
 
+    /// What the export selects.
+    pub fn target(&self) -> SegmentTarget {
+        self.target
+    }
+
     /// The header row.
     pub fn header(&self, style: ColumnStyle) -> Vec<&'static str> {
         match self.target {
