@@ -14,6 +14,7 @@ pub mod matching;
 pub mod model;
 pub mod normalize;
 pub mod patch;
+pub mod reports;
 pub mod validation;
 
 pub use ids::*;

@@ -1,0 +1,51 @@
+//! The revenue reports, as pure functions over rows the store reads: sales cycles started,
+//! the account funnel, pipeline, buying-center coverage, campaign influence at the account
+//! level, and the nurture database. Each takes plain inputs and the time it runs at, so the
+//! same rows give the same report on every backend.
+
+mod coverage;
+mod cycles;
+mod funnel;
+mod influence;
+mod nurture;
+mod period;
+mod pipeline;
+
+pub use coverage::*;
+pub use cycles::*;
+pub use funnel::*;
+pub use influence::*;
+pub use nurture::*;
+pub use period::*;
+pub use pipeline::*;
+
+/// The median of some values; `None` when there are none.
+pub fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    })
+}
+
+/// `part / whole`, or `None` when there is no whole.
+pub fn ratio(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(median(&mut []), None);
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), Some(2.5));
+    }
+}
