@@ -48,6 +48,9 @@ pub enum Command {
     /// such as `contact.seniority in ("manager", "director") and account.state = "CA"`.
     #[command(subcommand, alias = "segments")]
     Segment(SegmentCommand),
+    /// Revenue reports: sales cycles started, account funnel, pipeline, buying-center coverage,
+    /// campaign influence and the nurture database; as a table or JSON.
+    Report(ReportArgs),
     /// Import people from a CSV or vCard file: each becomes a contact under its account, or
     /// waits in review. Run it again to resume; nothing is imported twice.
     Import(ImportArgs),
@@ -303,4 +306,91 @@ pub enum SegmentCommand {
     List,
     /// Delete a saved segment by name.
     Delete { name: String },
+}
+
+/// Which report, and for which accounts.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub report: ReportKind,
+    /// Only the accounts of a saved segment (by name), or of a filter expression.
+    #[arg(long, global = true)]
+    pub segment: Option<String>,
+    /// With --segment as an expression: it selects accounts, not contacts.
+    #[arg(long, global = true, value_enum, default_value_t = TargetArg::Contact)]
+    pub target: TargetArg,
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PeriodArg {
+    Week,
+    Month,
+    Quarter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ByArg {
+    Total,
+    Campaign,
+    Owner,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportKind {
+    /// Sales cycles started: opportunities created per period (the headline figure).
+    SalesCycles {
+        #[arg(long, value_enum, default_value_t = PeriodArg::Month)]
+        period: PeriodArg,
+        #[arg(long, value_enum, default_value_t = ByArg::Total)]
+        by: ByArg,
+        /// First day, YYYY-MM-DD (default: the start of the month eleven months ago).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// The day after the last (default: tomorrow).
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+    },
+    /// The account funnel: accounts per stage, conversion, median days, per cohort.
+    Funnel {
+        /// Only accounts that entered the funnel on or after this day.
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        /// Print the waterfall of every monthly cohort too.
+        #[arg(long)]
+        cohorts: bool,
+    },
+    /// Open opportunity amount by stage and expected close period.
+    Pipeline {
+        #[arg(long, value_enum, default_value_t = PeriodArg::Month)]
+        period: PeriodArg,
+    },
+    /// Buying-center coverage per account, and accounts missing an economic buyer.
+    Coverage {
+        /// An activity within this many days makes a contact engaged.
+        #[arg(long, default_value_t = 90)]
+        engaged_days: u32,
+        /// List only accounts with no economic buyer.
+        #[arg(long)]
+        missing_economic_buyer: bool,
+        /// Accounts listed.
+        #[arg(long, default_value_t = 25)]
+        limit: usize,
+    },
+    /// Campaign influence on opportunities, at the account level.
+    Influence {
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// Touches this many days before an opportunity was created count.
+        #[arg(long, default_value_t = 90)]
+        window_days: u32,
+        /// Count only touches at the opportunity's own account, not its whole hierarchy.
+        #[arg(long)]
+        no_hierarchy: bool,
+    },
+    /// Contacts in nurture by age, and how many converted after 6, 12, 18+ months.
+    Nurture,
 }

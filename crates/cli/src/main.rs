@@ -64,6 +64,7 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
         Command::Audit(args) => commands::records::audit(url, args).await,
         Command::Stats => commands::records::stats(url).await,
         Command::Segment(cmd) => commands::segment::run(url, cmd).await,
+        Command::Report(args) => commands::report::run(url, args).await,
         Command::Import(args) => {
             commands::import::run(
                 url,

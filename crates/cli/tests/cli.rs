@@ -81,6 +81,34 @@ const DEMO_QUESTIONS: &[&[&str]] = &[
         "--columns",
         "hubspot",
     ],
+    &[
+        "report",
+        "sales-cycles",
+        "--by",
+        "campaign",
+        "--format",
+        "json",
+    ],
+    &[
+        "report",
+        "sales-cycles",
+        "--period",
+        "week",
+        "--segment",
+        SEED_SEGMENT,
+    ],
+    &["report", "funnel", "--cohorts"],
+    &["report", "pipeline", "--format", "json"],
+    &["report", "coverage", "--limit", "1000", "--format", "json"],
+    &["report", "influence", "--format", "json"],
+    &[
+        "report",
+        "influence",
+        "--no-hierarchy",
+        "--window-days",
+        "30",
+    ],
+    &["report", "nurture"],
 ];
 
 /// The design's seed segment: managers or directors at California software companies that are

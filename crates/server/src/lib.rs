@@ -86,6 +86,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(routes::activities::router())
         .merge(routes::audit::router())
         .merge(routes::segments::router())
+        .merge(routes::reports::router())
         .split_for_parts();
     let mut openapi = openapi;
     // The routes are mounted under /api/v1; the document says so in its paths.

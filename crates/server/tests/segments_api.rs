@@ -146,3 +146,93 @@ async fn saved_segments_run_count_and_export_as_csv() {
         api.problem(gone, 404, None).await;
     }
 }
+
+#[tokio::test]
+async fn reports_answer_over_http_and_take_a_segment() {
+    for api in each_backend(Role::Admin).await {
+        let (acme, zeta, ann) = seed(&api).await;
+        for (account, amount, stage) in [(acme, 1000, "proposal"), (zeta, 500, "closed_won")] {
+            api.ok(Method::POST, "/api/v1/opportunities", Some(json!({"account_id": account, "name": "Deal", "amount": amount, "stage": stage}))).await;
+        }
+        api.ok(
+            Method::POST,
+            "/api/v1/activities",
+            Some(json!({"contact_id": ann, "kind": "meeting"})),
+        )
+        .await;
+
+        let cycles = api
+            .ok(
+                Method::GET,
+                "/api/v1/reports/sales-cycles?period=week",
+                None,
+            )
+            .await;
+        assert_eq!(
+            (
+                cycles["total_started"].as_u64(),
+                cycles["total_amount"].as_f64()
+            ),
+            (Some(2), Some(1500.0)),
+            "{}: {cycles}",
+            api.name
+        );
+        let ca = api
+            .ok(
+                Method::GET,
+                "/api/v1/reports/sales-cycles?target=account&filter=account.state%20%3D%20%22CA%22",
+                None,
+            )
+            .await;
+        assert_eq!(ca["total_amount"], 1000.0, "{}: {ca}", api.name);
+
+        let pipeline = api.ok(Method::GET, "/api/v1/reports/pipeline", None).await;
+        assert_eq!(pipeline["amount"], 1000.0, "{}", api.name);
+        let coverage = api
+            .ok(Method::GET, "/api/v1/reports/coverage?limit=1", None)
+            .await;
+        assert_eq!(coverage["accounts"], 2, "{}", api.name);
+        assert_eq!(
+            coverage["rows"][0]["engaged"], 1,
+            "{}: {coverage}",
+            api.name
+        );
+        let next = coverage["next_cursor"].as_str().unwrap();
+        let page2 = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/reports/coverage?limit=1&cursor={next}"),
+                None,
+            )
+            .await;
+        assert_eq!(page2["rows"][0]["account_id"], zeta, "{}", api.name);
+        for path in [
+            "/api/v1/reports/funnel",
+            "/api/v1/reports/campaign-influence?window_days=30",
+            "/api/v1/reports/nurture",
+        ] {
+            api.ok(Method::GET, path, None).await;
+        }
+
+        let unknown = api
+            .send(Method::GET, "/api/v1/reports/pipeline?segment=nope", None)
+            .await;
+        api.problem(unknown, 400, Some("segment")).await;
+        let backwards = api
+            .send(
+                Method::GET,
+                "/api/v1/reports/sales-cycles?from=2026-02-01&to=2026-01-01",
+                None,
+            )
+            .await;
+        api.problem(backwards, 400, Some("from")).await;
+        let period = api
+            .send(
+                Method::GET,
+                "/api/v1/reports/sales-cycles?period=fortnight",
+                None,
+            )
+            .await;
+        api.problem(period, 400, None).await;
+    }
+}

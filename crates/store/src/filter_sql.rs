@@ -95,6 +95,19 @@ fn push_column(q: &mut QueryBuilder<'_, Db>, field: &Field) {
 
 /// Appends the SQL condition of a checked filter.
 fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today: NaiveDate) {
+    push_condition(q, f, target, today, false);
+}
+
+/// Appends one condition. Where a NULL and a FALSE select the same rows (anywhere not under a
+/// NOT) comparisons are left bare, so the database can use its indexes; under a NOT
+/// (`two_valued`) each is wrapped so a missing value counts as false, not unknown.
+fn push_condition(
+    q: &mut QueryBuilder<'_, Db>,
+    f: &Checked,
+    target: Target,
+    today: NaiveDate,
+    two_valued: bool,
+) {
     match f {
         Checked::And(x, y) | Checked::Or(x, y) => {
             q.push("(");
@@ -109,7 +122,7 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today:
         }
         Checked::Not(x) => {
             q.push("NOT ");
-            push_filter(q, x, target, today);
+            push_condition(q, x, target, today, true);
         }
         Checked::Compare { field, op, value } => {
             if let (FieldType::Enum { ranked: true, .. }, Operand::Text(v), true) =
@@ -128,9 +141,11 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today:
                     })
                     .map(|(_, s)| Operand::Text(s.to_string()))
                     .collect();
-                return push_in(q, field, &chosen, false, today);
+                return push_in(q, field, &chosen, false, today, two_valued);
             }
-            q.push("COALESCE(");
+            if two_valued {
+                q.push("COALESCE(");
+            }
             match op {
                 CompareOp::Contains | CompareOp::StartsWith => {
                     let Operand::Text(s) = value else { return };
@@ -161,13 +176,15 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today:
                     push_operand(q, field, value, today);
                 }
             }
-            q.push(", FALSE)");
+            if two_valued {
+                q.push(", FALSE)");
+            }
         }
         Checked::In {
             field,
             values,
             negated,
-        } => push_in(q, field, values, *negated, today),
+        } => push_in(q, field, values, *negated, today, two_valued),
         Checked::IsEmpty { field, negated } => {
             let col = column_of(field);
             let empty = if field.ty == FieldType::Text {
@@ -190,7 +207,8 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today:
             q.push(format!("EXISTS (SELECT 1 FROM {table} r WHERE {link}"));
             if let Some(f) = filter {
                 q.push(" AND ");
-                push_filter(q, f, target, today);
+                // EXISTS is true or false: its inside starts afresh.
+                push_condition(q, f, target, today, false);
             }
             q.push(")");
         }
@@ -212,12 +230,15 @@ fn push_in(
     values: &[Operand],
     negated: bool,
     today: NaiveDate,
+    two_valued: bool,
 ) {
     if values.is_empty() {
         q.push(if negated { "TRUE" } else { "FALSE" });
         return;
     }
-    q.push("COALESCE(");
+    if two_valued {
+        q.push("COALESCE(");
+    }
     if negated {
         q.push("(").push(column_of(field)).push(" IS NULL OR ");
     }
@@ -233,7 +254,9 @@ fn push_in(
     if negated {
         q.push(")");
     }
-    q.push(", FALSE)");
+    if two_valued {
+        q.push(", FALSE)");
+    }
 }
 
 async fn segment_contacts_in(

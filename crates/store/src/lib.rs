@@ -158,6 +158,15 @@ pub trait Store: Send + Sync + 'static {
         campaign: CampaignId,
         member: NewCampaignMember,
     ) -> Result<CampaignMember>;
+    /// Adds many contacts to a campaign in one transaction (bulk loads), or updates the status of
+    /// memberships they have; all or none. A contact named twice is added once, with the first
+    /// date and the last status. Returns how many memberships were written.
+    async fn add_campaign_members(
+        &self,
+        actor: &Actor,
+        campaign: CampaignId,
+        members: Vec<NewCampaignMember>,
+    ) -> Result<usize>;
     /// Members of a campaign in contact id order, after the cursor.
     async fn list_campaign_members(
         &self,
@@ -329,6 +338,53 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_segment(&self, actor: &Actor, id: SegmentId) -> Result<()>;
     /// Accounts by id in the order asked; ids that do not exist are skipped (exports).
     async fn get_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>>;
+
+    // --- reports ---
+    /// Sales cycles started: opportunities created in `[from, to)` per period, by `by`.
+    async fn report_sales_cycles(
+        &self,
+        scope: &reports::ReportScope,
+        period: reports::Period,
+        by: reports::CyclesBy,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<reports::CyclesReport>;
+    /// The account funnel from the stage history, for accounts that entered it since a day.
+    async fn report_funnel(
+        &self,
+        scope: &reports::ReportScope,
+        since: Option<chrono::NaiveDate>,
+    ) -> Result<reports::FunnelReport>;
+    /// Open opportunity amount by stage and expected close period.
+    async fn report_pipeline(
+        &self,
+        scope: &reports::ReportScope,
+        period: reports::Period,
+        today: chrono::NaiveDate,
+    ) -> Result<reports::PipelineReport>;
+    /// Buying-center coverage per account; engaged means an activity in `engaged_days`.
+    async fn report_coverage(
+        &self,
+        scope: &reports::ReportScope,
+        engaged_days: u32,
+        rows: reports::CoverageRows,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<reports::CoverageReport>;
+    /// Campaign influence on opportunities created in `[from, to)`, at the account level.
+    async fn report_influence(
+        &self,
+        scope: &reports::ReportScope,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        window_days: u32,
+        hierarchy: bool,
+    ) -> Result<reports::InfluenceReport>;
+    /// Contacts in nurture by age, and conversions by time to convert.
+    async fn report_nurture(
+        &self,
+        scope: &reports::ReportScope,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<reports::NurtureReport>;
 
     /// Row counts per table, for the CLI's summary and for tests.
     async fn counts(&self) -> Result<Counts>;

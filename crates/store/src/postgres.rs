@@ -42,4 +42,9 @@ mod imp {
     include!("intake_sql.rs");
     include!("filter_sql.rs");
     include!("segments_sql.rs");
+    include!("reports_sql.rs");
+    /// Days from `earlier` to `later`, fractional: the one date function the reports need.
+    fn days_between(later: &str, earlier: &str) -> String {
+        format!("(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)")
+    }
 }

@@ -1022,14 +1022,15 @@ impl Store for ThisStore {
     async fn create_contacts(&self, actor: &Actor, new: Vec<NewContact>) -> Result<Vec<ContactId>> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let mut ids = Vec::with_capacity(new.len());
-        let mut known_accounts: HashSet<AccountId> = HashSet::new();
-        for (i, c) in new.into_iter().enumerate() {
-            let c = c.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?;
-            if known_accounts.insert(c.account_id) {
-                referenced_account(&mut tx, c.account_id, &format!("[{i}].account_id")).await?;
+        let mut emails: HashMap<String, usize> = HashMap::new();
+        let mut rows = new.into_iter();
+        loop {
+            let chunk: Vec<NewContact> = rows.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
             }
-            check_email_free(&mut tx, &c.email, None).await.map_err(|e| prefix_conflict(e, i))?;
-            ids.push(insert_contact(&mut tx, actor, c).await?.id);
+            let first = ids.len();
+            ids.extend(insert_contacts(&mut tx, actor, first, chunk, &mut emails).await?);
         }
         tx.commit().await.map_err(db)?;
         Ok(ids)
@@ -1354,6 +1355,29 @@ impl Store for ThisStore {
         Ok(m)
     }
 
+    async fn add_campaign_members(&self, actor: &Actor, campaign: CampaignId, members: Vec<NewCampaignMember>) -> Result<usize> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        load_campaign(&mut tx, campaign).await?;
+        // One row per contact, as if they were added one by one: the first addition's date and
+        // the last one's status.
+        let mut slot: HashMap<ContactId, usize> = HashMap::with_capacity(members.len());
+        let mut rows: Vec<(usize, NewCampaignMember)> = Vec::with_capacity(members.len());
+        for (i, m) in members.into_iter().enumerate() {
+            match slot.get(&m.contact_id) {
+                Some(&k) => rows[k].1.status = m.status,
+                None => {
+                    slot.insert(m.contact_id, rows.len());
+                    rows.push((i, m));
+                }
+            }
+        }
+        for chunk in rows.chunks(CHUNK) {
+            upsert_members(&mut tx, actor, campaign, chunk).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(rows.len())
+    }
+
     async fn list_campaign_members(&self, campaign: CampaignId, page: PageRequest) -> Result<Page<CampaignMember>> {
         let limit = clamp(page);
         let mut conn = self.pool.acquire().await.map_err(db)?;
@@ -1379,12 +1403,14 @@ impl Store for ThisStore {
     async fn create_activities(&self, actor: &Actor, new: Vec<NewActivity>) -> Result<Vec<ActivityId>> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let mut ids = Vec::with_capacity(new.len());
-        for (i, a) in new.into_iter().enumerate() {
-            let activity = insert_activity(&mut tx, actor, a).await.map_err(|e| match e {
-                StoreError::Invalid(v) => StoreError::Invalid(prefix_fields(v, i)),
-                other => other,
-            })?;
-            ids.push(activity.id);
+        let mut rows = new.into_iter();
+        loop {
+            let chunk: Vec<NewActivity> = rows.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let first = ids.len();
+            ids.extend(insert_activities(&mut tx, actor, first, chunk).await?);
         }
         tx.commit().await.map_err(db)?;
         Ok(ids)
@@ -1740,6 +1766,30 @@ impl Store for ThisStore {
         accounts_by_ids(&self.pool, ids).await
     }
 
+    async fn report_sales_cycles(&self, scope: &abcrm_core::reports::ReportScope, period: abcrm_core::reports::Period, by: abcrm_core::reports::CyclesBy, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<abcrm_core::reports::CyclesReport> {
+        report_cycles_in(&self.pool, scope, period, by, from, to).await
+    }
+
+    async fn report_funnel(&self, scope: &abcrm_core::reports::ReportScope, since: Option<chrono::NaiveDate>) -> Result<abcrm_core::reports::FunnelReport> {
+        report_funnel_in(&self.pool, scope, since).await
+    }
+
+    async fn report_pipeline(&self, scope: &abcrm_core::reports::ReportScope, period: abcrm_core::reports::Period, today: chrono::NaiveDate) -> Result<abcrm_core::reports::PipelineReport> {
+        report_pipeline_in(&self.pool, scope, period, today).await
+    }
+
+    async fn report_coverage(&self, scope: &abcrm_core::reports::ReportScope, engaged_days: u32, rows: abcrm_core::reports::CoverageRows, now: DateTime<Utc>) -> Result<abcrm_core::reports::CoverageReport> {
+        report_coverage_in(&self.pool, scope, engaged_days, rows, now).await
+    }
+
+    async fn report_influence(&self, scope: &abcrm_core::reports::ReportScope, from: chrono::NaiveDate, to: chrono::NaiveDate, window_days: u32, hierarchy: bool) -> Result<abcrm_core::reports::InfluenceReport> {
+        report_influence_in(&self.pool, scope, from, to, window_days, hierarchy).await
+    }
+
+    async fn report_nurture(&self, scope: &abcrm_core::reports::ReportScope, now: DateTime<Utc>) -> Result<abcrm_core::reports::NurtureReport> {
+        report_nurture_in(&self.pool, scope, now).await
+    }
+
     async fn counts(&self) -> Result<Counts> {
         let r = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM contacts) AS contacts,
@@ -1780,3 +1830,249 @@ fn prefix_conflict(e: StoreError, i: usize) -> StoreError {
     }
 }
 
+/// Which of `ids` are ids of rows in `table`: one query for a chunk's references.
+async fn ids_present(conn: &mut <Db as sqlx::Database>::Connection, table: &str, ids: impl Iterator<Item = i64>) -> Result<HashSet<i64>> {
+    let wanted: std::collections::BTreeSet<i64> = ids.collect();
+    if wanted.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut q = QueryBuilder::<Db>::new(format!("SELECT id FROM {table} WHERE id IN ("));
+    let mut sep = q.separated(", ");
+    for id in &wanted {
+        sep.push_bind(*id);
+    }
+    q.push(")");
+    let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+    rows.iter().map(|r| Ok(r.try_get::<i64, _>("id")?)).collect()
+}
+
+/// The account of each of these contacts that exists, by contact id: one query.
+async fn accounts_of_contacts(conn: &mut <Db as sqlx::Database>::Connection, contacts: impl Iterator<Item = i64>) -> Result<HashMap<i64, i64>> {
+    let wanted: std::collections::BTreeSet<i64> = contacts.collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = QueryBuilder::<Db>::new("SELECT id, account_id FROM contacts WHERE id IN (");
+    let mut sep = q.separated(", ");
+    for id in &wanted {
+        sep.push_bind(*id);
+    }
+    q.push(")");
+    let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+    rows.iter().map(|r| Ok((r.try_get::<i64, _>("id")?, r.try_get::<i64, _>("account_id")?))).collect()
+}
+
+/// The contacts that hold any of these emails, by email: one query.
+async fn contacts_by_email(conn: &mut <Db as sqlx::Database>::Connection, emails: &[&str]) -> Result<HashMap<String, Contact>> {
+    if emails.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = QueryBuilder::<Db>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE email IN ("));
+    let mut sep = q.separated(", ");
+    for e in emails {
+        sep.push_bind(*e);
+    }
+    q.push(")");
+    let mut out = HashMap::new();
+    for r in q.build().fetch_all(&mut *conn).await.map_err(db)? {
+        let c = contact_row(&r)?;
+        if let Some(e) = &c.email {
+            out.insert(e.as_str().to_string(), c);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks and writes one chunk of a bulk contact load, whose rows are rows `first..` of the
+/// batch: a query each for the accounts, owners and emails it names, one multi-row INSERT and
+/// its audit rows. `emails` holds the emails of the batch's earlier rows, with their row.
+async fn insert_contacts(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: Vec<NewContact>, emails: &mut HashMap<String, usize>) -> Result<Vec<ContactId>> {
+    let valid = chunk
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| c.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, first + i))))
+        .collect::<Result<Vec<_>>>()?;
+    let accounts = ids_present(tx, "accounts", valid.iter().map(|c| c.account_id.0)).await?;
+    let owners = ids_present(tx, "users", valid.iter().filter_map(|c| c.owner_id.map(|u| u.0))).await?;
+    let wanted: Vec<&str> = valid.iter().filter_map(|c| c.email.as_ref().map(Email::as_str)).collect();
+    let taken = contacts_by_email(tx, &wanted).await?;
+    for (i, c) in valid.iter().enumerate() {
+        let row = first + i;
+        if !accounts.contains(&c.account_id.0) {
+            return Err(invalid(&format!("[{row}].account_id"), format!("account {} does not exist; create the account first or pick another", c.account_id)));
+        }
+        if let Some(owner) = c.owner_id.filter(|o| !owners.contains(&o.0)) {
+            return Err(invalid(&format!("[{row}].owner_id"), format!("user {owner} does not exist")));
+        }
+        let Some(email) = &c.email else { continue };
+        if let Some(earlier) = emails.insert(email.as_str().to_string(), row) {
+            return Err(conflict(&format!("[{row}].email"), format!("{email} is also the email of row [{earlier}] of this batch; an email belongs to one contact")));
+        }
+        if let Some(other) = taken.get(email.as_str()) {
+            return Err(conflict(
+                &format!("[{row}].email"),
+                format!("{email} already belongs to contact {} ({}) at account {}; update that contact or merge the two", other.id, other.display_name(), other.account_id),
+            ));
+        }
+    }
+    let at = now();
+    let created = |c: &NewContact| c.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
+    let mut q = QueryBuilder::<Db>::new("INSERT INTO contacts (account_id, first_name, last_name, email, phone, title, seniority, department, buying_role, status, owner_id, source, created_at, updated_at) ");
+    q.push_values(&valid, |mut b, c| {
+        b.push_bind(c.account_id.0)
+            .push_bind(&c.first_name)
+            .push_bind(&c.last_name)
+            .push_bind(c.email.as_ref().map(Email::as_str))
+            .push_bind(&c.phone)
+            .push_bind(&c.title)
+            .push_bind(c.seniority.map(Seniority::as_str))
+            .push_bind(c.department.map(Department::as_str))
+            .push_bind(c.buying_role.map(BuyingRole::as_str))
+            .push_bind(c.status.unwrap_or(ContactStatus::Active).as_str())
+            .push_bind(c.owner_id.map(|u| u.0))
+            .push_bind(&c.source)
+            .push_bind(created(c))
+            .push_bind(created(c).max(at));
+    });
+    q.push(" RETURNING id");
+    let rows = q.build().fetch_all(&mut **tx).await.map_err(db)?;
+    let ids = ids_in_values_order(&rows)?;
+    drop(q);
+    let mut audits = Vec::with_capacity(ids.len());
+    for (&id, c) in ids.iter().zip(valid) {
+        let created = created(&c);
+        let contact = Contact {
+            id: ContactId(id),
+            account_id: c.account_id,
+            first_name: c.first_name,
+            last_name: c.last_name,
+            email: c.email,
+            phone: c.phone,
+            title: c.title,
+            seniority: c.seniority,
+            department: c.department,
+            buying_role: c.buying_role,
+            status: c.status.unwrap_or(ContactStatus::Active),
+            owner_id: c.owner_id,
+            source: c.source,
+            created_at: created,
+            updated_at: created.max(at),
+        };
+        audits.push(AuditRow { entity: "contact", id, action: "create", before: None, after: Some(audit_json(&contact)) });
+    }
+    audit_many(tx, actor, &audits).await?;
+    Ok(ids.into_iter().map(ContactId).collect())
+}
+
+/// Checks and writes one chunk of a bulk activity load, whose rows are rows `first..` of the
+/// batch: each activity takes its contact's account (resolved in one query), its references
+/// must exist, and the chunk goes in as one multi-row INSERT with its audit rows.
+async fn insert_activities(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: Vec<NewActivity>) -> Result<Vec<ActivityId>> {
+    let valid = chunk
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| a.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, first + i))))
+        .collect::<Result<Vec<_>>>()?;
+    let of_contact = accounts_of_contacts(tx, valid.iter().filter_map(|a| a.contact_id.map(|c| c.0))).await?;
+    let accounts = ids_present(tx, "accounts", valid.iter().filter(|a| a.contact_id.is_none()).filter_map(|a| a.account_id.map(|x| x.0))).await?;
+    let campaigns = ids_present(tx, "campaigns", valid.iter().filter_map(|a| a.campaign_id.map(|c| c.0))).await?;
+    let opportunities = ids_present(tx, "opportunities", valid.iter().filter_map(|a| a.opportunity_id.map(|o| o.0))).await?;
+    let mut resolved = Vec::with_capacity(valid.len());
+    for (i, a) in valid.iter().enumerate() {
+        let field = |f: &str| format!("[{}].{f}", first + i);
+        let account = match a.contact_id {
+            Some(contact) => {
+                let of = of_contact.get(&contact.0).copied().map(AccountId).ok_or_else(|| invalid(&field("contact_id"), format!("contact {contact} does not exist")))?;
+                if let Some(given) = a.account_id.filter(|&given| given != of) {
+                    return Err(invalid(
+                        &field("account_id"),
+                        format!("contact {contact} belongs to account {of}, not {}; leave account_id out to use the contact's", given.0),
+                    ));
+                }
+                of
+            }
+            None => {
+                let given = a.account_id.ok_or_else(|| invalid(&field("contact_id"), "an activity needs a contact_id or an account_id"))?;
+                if !accounts.contains(&given.0) {
+                    return Err(invalid(&field("account_id"), format!("account {given} does not exist; create the account first or pick another")));
+                }
+                given
+            }
+        };
+        if let Some(c) = a.campaign_id.filter(|c| !campaigns.contains(&c.0)) {
+            return Err(invalid(&field("campaign_id"), format!("campaign {} does not exist", c.0)));
+        }
+        if let Some(o) = a.opportunity_id.filter(|o| !opportunities.contains(&o.0)) {
+            return Err(invalid(&field("opportunity_id"), format!("opportunity {} does not exist", o.0)));
+        }
+        resolved.push(account);
+    }
+    let at = now();
+    let occurred = |a: &NewActivity| a.occurred_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
+    let mut q = QueryBuilder::<Db>::new("INSERT INTO activities (account_id, contact_id, kind, subject, occurred_at, campaign_id, opportunity_id, created_at) ");
+    q.push_values(valid.iter().zip(&resolved), |mut b, (a, account)| {
+        b.push_bind(account.0)
+            .push_bind(a.contact_id.map(|c| c.0))
+            .push_bind(a.kind.as_str())
+            .push_bind(&a.subject)
+            .push_bind(occurred(a))
+            .push_bind(a.campaign_id.map(|c| c.0))
+            .push_bind(a.opportunity_id.map(|o| o.0))
+            .push_bind(at);
+    });
+    q.push(" RETURNING id");
+    let rows = q.build().fetch_all(&mut **tx).await.map_err(db)?;
+    let ids = ids_in_values_order(&rows)?;
+    drop(q);
+    let mut audits = Vec::with_capacity(ids.len());
+    for ((&id, a), account) in ids.iter().zip(valid).zip(resolved) {
+        let activity = Activity {
+            id: ActivityId(id),
+            account_id: account,
+            contact_id: a.contact_id,
+            kind: a.kind,
+            occurred_at: occurred(&a),
+            subject: a.subject,
+            campaign_id: a.campaign_id,
+            opportunity_id: a.opportunity_id,
+            created_at: at,
+        };
+        audits.push(AuditRow { entity: "activity", id, action: "create", before: None, after: Some(audit_json(&activity)) });
+    }
+    audit_many(tx, actor, &audits).await?;
+    Ok(ids.into_iter().map(ActivityId).collect())
+}
+
+/// Writes one chunk of a bulk campaign membership (one row per contact, each with its row in
+/// the batch): the contacts' accounts in one query, one multi-row upsert and its audit rows.
+async fn upsert_members(tx: &mut Tx<'_>, actor: &Actor, campaign: CampaignId, chunk: &[(usize, NewCampaignMember)]) -> Result<()> {
+    let of_contact = accounts_of_contacts(tx, chunk.iter().map(|(_, m)| m.contact_id.0)).await?;
+    let mut accounts = Vec::with_capacity(chunk.len());
+    for (i, m) in chunk {
+        let account = of_contact.get(&m.contact_id.0).ok_or_else(|| invalid(&format!("[{i}].contact_id"), format!("contact {} does not exist", m.contact_id)))?;
+        accounts.push(*account);
+    }
+    let at = now();
+    let mut q = QueryBuilder::<Db>::new("INSERT INTO campaign_members (campaign_id, contact_id, account_id, status, joined_at) ");
+    q.push_values(chunk.iter().zip(&accounts), |mut b, ((_, m), account)| {
+        b.push_bind(campaign.0)
+            .push_bind(m.contact_id.0)
+            .push_bind(*account)
+            .push_bind(m.status.unwrap_or(MemberStatus::Sent).as_str())
+            .push_bind(m.joined_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at));
+    });
+    q.push(" ON CONFLICT (campaign_id, contact_id) DO UPDATE SET status = excluded.status RETURNING campaign_id, contact_id, account_id, status, joined_at");
+    let rows = q.build().fetch_all(&mut **tx).await.map_err(db)?;
+    let mut written: HashMap<ContactId, CampaignMember> = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        let m = member_row(r)?;
+        written.insert(m.contact_id, m);
+    }
+    let audits: Vec<AuditRow> = chunk
+        .iter()
+        .filter_map(|(_, m)| written.get(&m.contact_id))
+        .map(|m| AuditRow { entity: "campaign_member", id: campaign.0, action: "add_member", before: None, after: Some(audit_json(m)) })
+        .collect();
+    audit_many(tx, actor, &audits).await?;
+    Ok(())
+}

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod import;
 pub mod matching;
 pub mod records;
+pub mod report;
 pub mod segment;
 pub mod serve;
 pub mod token;

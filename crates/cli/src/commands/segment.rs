@@ -96,7 +96,7 @@ pub async fn run(url: &str, cmd: &SegmentCommand) -> anyhow::Result<()> {
     }
 }
 
-fn target_of(t: TargetArg) -> SegmentTarget {
+pub fn target_of(t: TargetArg) -> SegmentTarget {
     match t {
         TargetArg::Contact => SegmentTarget::Contact,
         TargetArg::Account => SegmentTarget::Account,
@@ -112,7 +112,7 @@ fn style(c: ColumnsArg) -> ColumnStyle {
 }
 
 /// A saved segment by name, else the text as an expression for `target`.
-async fn resolve(
+pub async fn resolve(
     store: &dyn Store,
     text: &str,
     target: TargetArg,

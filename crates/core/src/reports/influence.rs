@@ -98,7 +98,10 @@ pub fn influence(
     let window = Duration::days(i64::from(window_days));
     let mut campaigns: BTreeMap<i64, CampaignInfluence> = BTreeMap::new();
     let (mut influenced, mut influenced_amount) = (0u64, 0.0);
-    for o in opps {
+    // In id order, so sums of fractions come out the same whatever order the rows came in.
+    let mut ordered: Vec<&InfluencedOpportunity> = opps.iter().collect();
+    ordered.sort_by_key(|o| o.id);
+    for o in ordered {
         let Some(ts) = by_key.get(&o.key) else {
             continue;
         };
@@ -135,7 +138,15 @@ pub fn influence(
             l.last_touch.amount += amount;
         }
     }
-    let mut campaigns: Vec<CampaignInfluence> = campaigns.into_values().collect();
+    let mut campaigns: Vec<CampaignInfluence> = campaigns
+        .into_values()
+        .map(|mut c| {
+            // Even-split credit is fractional: to 1/10,000 of an opportunity and to the cent.
+            c.even_split.opportunities = (c.even_split.opportunities * 1e4).round() / 1e4;
+            c.even_split.amount = (c.even_split.amount * 100.0).round() / 100.0;
+            c
+        })
+        .collect();
     campaigns.sort_by(|a, b| {
         b.influenced_amount
             .total_cmp(&a.influenced_amount)

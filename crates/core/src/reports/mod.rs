@@ -38,6 +38,36 @@ pub fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
+/// The range reports cover unless told: from the start of the month eleven months before
+/// `today` to the end of `today` (exclusive bounds: `[from, to)`).
+pub fn default_range(today: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    let from = Period::Month.start(
+        today
+            .checked_sub_months(chrono::Months::new(11))
+            .unwrap_or(today),
+    );
+    (from, today.succ_opt().unwrap_or(today))
+}
+
+/// Which accounts a report looks at: every account, or those a segment selects (for a
+/// contact segment, the accounts of the contacts it selects).
+#[derive(Debug, Clone)]
+pub struct ReportScope {
+    pub segment: Option<(crate::filter::Checked, crate::model::SegmentTarget)>,
+    /// The day the segment's relative dates count from.
+    pub today: chrono::NaiveDate,
+}
+
+impl ReportScope {
+    /// Every account.
+    pub fn all(today: chrono::NaiveDate) -> ReportScope {
+        ReportScope {
+            segment: None,
+            today,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod contacts;
 pub mod intake;
 pub mod opportunities;
+pub mod reports;
 pub mod segments;
 
 use axum::http::{header, HeaderValue, StatusCode};
