@@ -80,6 +80,12 @@ pub enum Command {
         #[arg(long, default_value_t = 20000)]
         batch: usize,
     },
+    /// Time the seed segment (against hand-written SQL for the same rows) and every report on
+    /// the store, in process; prints medians.
+    BenchSegments {
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+    },
     /// Score a matches.csv against a truth.csv: precision, recall and F1.
     MatchScore {
         /// The matches.csv `abcrm match` wrote.
@@ -162,6 +168,11 @@ pub struct DemoArgs {
     /// Seed of the generator: the same seed on the same day gives the same data.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// About how many accounts to make (default: about 540); contacts, opportunities,
+    /// campaign members and activities scale with them, e.g. `--accounts 100000` makes about
+    /// 1.2 million contacts and 5 million activities.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000_000))]
+    pub accounts: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -51,7 +51,7 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
     let url = cli.database.as_str();
     match &cli.command {
         Command::Serve(args) => commands::serve::run(url, database_named, args).await,
-        Command::Demo(args) => commands::demo::run(url, args.seed).await,
+        Command::Demo(args) => commands::demo::run(url, args).await,
         Command::Token(TokenCommand::Create { user, name, role }) => {
             commands::token::run_create(url, user, name, role).await
         }
@@ -108,6 +108,7 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::BenchSegments { runs } => commands::bench_segments::run(url, (*runs).max(1)).await,
         Command::MatchScore { matches, truth } => commands::matching::run_score(matches, truth),
     }
 }

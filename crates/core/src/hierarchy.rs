@@ -21,6 +21,20 @@ pub enum HierarchyError {
     },
 }
 
+/// The root of `account`'s hierarchy (its ultimate parent, or itself), following `parent_of`
+/// upward. A loop in the links (which the store never writes) ends the walk where it closes.
+pub fn root_of(account: i64, parent_of: impl Fn(i64) -> Option<i64>) -> i64 {
+    let mut at = account;
+    let mut seen = std::collections::HashSet::new();
+    while let Some(p) = parent_of(at) {
+        if !seen.insert(at) {
+            break;
+        }
+        at = p;
+    }
+    at
+}
+
 /// Decides whether `account` may take `new_parent` as its parent.
 ///
 /// `parent_chain` is the proposed parent's ancestry, nearest first, as stored now (the parent of
@@ -76,5 +90,15 @@ mod tests {
             check_new_parent(AccountId(1), AccountId(5), &[AccountId(4)]),
             Ok(())
         );
+    }
+
+    #[test]
+    fn roots_follow_parents_up_and_stop_on_a_loop() {
+        let parents = std::collections::HashMap::from([(3, 2), (2, 1), (7, 8), (8, 7)]);
+        let up = |a: i64| parents.get(&a).copied();
+        assert_eq!(root_of(3, up), 1);
+        assert_eq!(root_of(1, up), 1);
+        let r = root_of(7, up);
+        assert!(r == 7 || r == 8);
     }
 }

@@ -579,6 +579,7 @@ async fn contact_merge(pool: &sqlx::Pool<Db>, actor: &Actor, survivor: ContactId
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+    refresh_last_activity(&mut tx, &[s.id.0]).await?;
 
     let (mut members_moved, mut members_dropped) = (Vec::new(), Vec::new());
     let rows = sqlx::query("SELECT campaign_id, account_id, status, joined_at, EXISTS (SELECT 1 FROM campaign_members o WHERE o.campaign_id = campaign_members.campaign_id AND o.contact_id = $2) AS both_in FROM campaign_members WHERE contact_id = $1")
@@ -755,6 +756,7 @@ async fn contact_unmerge(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64) -> Resul
             .await
             .map_err(db)?;
     }
+    refresh_last_activity(&mut tx, &[m.id.0, s.id.0]).await?;
     for r in &snap.members_moved {
         sqlx::query("UPDATE campaign_members SET contact_id = $1, account_id = $2 WHERE campaign_id = $3 AND contact_id = $4")
             .bind(m.id.0)

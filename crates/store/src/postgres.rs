@@ -43,6 +43,26 @@ mod imp {
     include!("filter_sql.rs");
     include!("segments_sql.rs");
     include!("reports_sql.rs");
+    /// The UTC calendar day of a timestamp, as a date.
+    fn day_of(ts: &str) -> String {
+        format!("CAST(({ts} AT TIME ZONE 'UTC') AS DATE)")
+    }
+    /// Days since 1970-01-01 of a timestamp, fractional.
+    fn epoch_days(ts: &str) -> String {
+        format!("CAST(EXTRACT(EPOCH FROM {ts}) / 86400.0 AS DOUBLE PRECISION)")
+    }
+    /// Appends `ts` minus a bound number of days, comparable with stored timestamps.
+    fn push_minus_days(q: &mut sqlx::QueryBuilder<'_, Db>, ts: &str, days: i32) {
+        q.push(format!("({ts} - make_interval(days => "))
+            .push_bind(days)
+            .push("))");
+    }
+    /// Appends a table `(a, b)` of the integer pairs in a bound JSON array `[[a, b], ...]`.
+    fn push_json_pairs(q: &mut sqlx::QueryBuilder<'_, Db>, json: String) {
+        q.push("(SELECT CAST(e->>0 AS BIGINT) AS a, CAST(e->>1 AS BIGINT) AS b FROM jsonb_array_elements(CAST(")
+            .push_bind(json)
+            .push(" AS JSONB)) e)");
+    }
     /// Days from `earlier` to `later`, fractional: the one date function the reports need.
     fn days_between(later: &str, earlier: &str) -> String {
         format!("(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)")

@@ -21,6 +21,11 @@ fn push_scope(q: &mut QueryBuilder<'_, Db>, column: &str, scope: &ReportScope) {
     q.push(")");
 }
 
+/// A day number from `epoch_days` as a time, to the whole second (so both backends agree).
+fn from_epoch_days(d: f64) -> DateTime<Utc> {
+    DateTime::from_timestamp((d * 86_400.0).round() as i64, 0).unwrap_or_default()
+}
+
 fn midnight(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
@@ -31,16 +36,22 @@ async fn report_cycles_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: re
         reports::CyclesBy::Campaign => "(SELECT g.name FROM campaigns g WHERE g.id = o.source_campaign_id)",
         reports::CyclesBy::Owner => "(SELECT u.name FROM users u WHERE u.id = o.owner_id)",
     };
-    let mut q = QueryBuilder::<Db>::new(format!("SELECT o.created_at, o.amount, {group} AS grp FROM opportunities o WHERE o.created_at >= "));
+    // Counted per day where the rows are; periods are made of days in core.
+    let day = day_of("o.created_at");
+    let mut q = QueryBuilder::<Db>::new(format!(
+        "SELECT day, grp, COUNT(*) AS n, SUM(amount) AS amount FROM (SELECT {day} AS day, o.amount, {group} AS grp FROM opportunities o WHERE o.created_at >= "
+    ));
     q.push_bind(midnight(from)).push(" AND o.created_at < ").push_bind(midnight(to));
     push_scope(&mut q, "o.account_id", scope);
+    q.push(") t GROUP BY day, grp");
     let rows = q.build().fetch_all(pool).await.map_err(db)?;
     let starts = rows
         .iter()
         .map(|r| {
             Ok(reports::CycleStart {
-                created_at: r.try_get("created_at")?,
-                amount: r.try_get("amount")?,
+                day: r.try_get("day")?,
+                opportunities: r.try_get::<i64, _>("n")?.max(0) as u64,
+                amount: r.try_get::<Option<f64>, _>("amount")?.unwrap_or(0.0),
                 group: r.try_get("grp")?,
             })
         })
@@ -49,20 +60,38 @@ async fn report_cycles_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: re
 }
 
 async fn report_funnel_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, since: Option<NaiveDate>) -> Result<reports::FunnelReport> {
-    let mut q = QueryBuilder::<Db>::new("SELECT h.account_id, h.to_stage, h.changed_at FROM account_stage_history h WHERE TRUE");
+    // One row per account: when it first reached each waterfall stage or a later one (a former
+    // customer was a customer), and where it is now.
+    let entered: Vec<String> = (0..reports::FUNNEL.len()).map(|i| format!("MIN(CASE WHEN h.r >= {i} THEN h.d END) AS e{i}")).collect();
+    let mut q = QueryBuilder::<Db>::new(format!(
+        "SELECT h.account_id, a.stage, MIN(h.d) AS first_d, {} FROM (SELECT account_id, {} AS d, \
+         CASE to_stage WHEN 'target' THEN 0 WHEN 'engaged' THEN 1 WHEN 'qualified' THEN 2 WHEN 'opportunity' THEN 3 ELSE 4 END AS r \
+         FROM account_stage_history) h JOIN accounts a ON a.id = h.account_id WHERE TRUE",
+        entered.join(", "),
+        epoch_days("changed_at")
+    ));
     push_scope(&mut q, "h.account_id", scope);
-    let rows = q.build().fetch_all(pool).await.map_err(db)?;
-    let events = rows
+    q.push(" GROUP BY h.account_id, a.stage");
+    let at = |d: Option<f64>| d.map(from_epoch_days);
+    let paths = q
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(db)?
         .iter()
         .map(|r| {
-            Ok(reports::StageEvent {
-                account: r.try_get("account_id")?,
-                stage: parse(&r.try_get::<String, _>("to_stage")?)?,
-                at: r.try_get("changed_at")?,
+            let mut entered = [None; 5];
+            for (i, slot) in entered.iter_mut().enumerate() {
+                *slot = at(r.try_get(format!("e{i}").as_str())?);
+            }
+            Ok(reports::Path {
+                entered,
+                now: parse(&r.try_get::<String, _>("stage")?)?,
+                first: at(r.try_get("first_d")?).unwrap_or_default(),
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(reports::funnel(&events, since))
+    Ok(reports::funnel_of_paths(&paths, since))
 }
 
 async fn report_pipeline_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: reports::Period, today: NaiveDate) -> Result<reports::PipelineReport> {
@@ -83,10 +112,55 @@ async fn report_pipeline_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: 
 }
 
 async fn report_coverage_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_days: u32, rows: reports::CoverageRows, now: DateTime<Utc>) -> Result<reports::CoverageReport> {
+    let since = now - chrono::Duration::days(i64::from(engaged_days));
+    // People who left are not part of a buying center any more.
+    const KNOWN: &str = "c.status <> 'left_company'";
+
+    // Totals over every account in scope, aggregated where the rows are (one row comes back).
+    let flags: Vec<String> = BuyingRole::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("MAX(CASE WHEN c.buying_role = '{}' THEN 1 ELSE 0 END) AS r{i}", r.as_str()))
+        .chain(Seniority::ALL.iter().enumerate().map(|(i, s)| format!("MAX(CASE WHEN c.seniority = '{}' THEN 1 ELSE 0 END) AS s{i}", s.as_str())))
+        .collect();
+    let sums: Vec<String> = (0..BuyingRole::ALL.len()).map(|i| format!("SUM(r{i}) AS r{i}")).chain((0..Seniority::ALL.len()).map(|i| format!("SUM(s{i}) AS s{i}"))).collect();
+    let mut q = QueryBuilder::<Db>::new(format!(
+        "SELECT COUNT(*) AS with_contacts, SUM(pen) AS pen, {} FROM (SELECT c.account_id, \
+         CAST(SUM(CASE WHEN c.last_activity_at >= ",
+        sums.join(", ")
+    ));
+    q.push_bind(since);
+    q.push(format!(" THEN 1 ELSE 0 END) AS DOUBLE PRECISION) / COUNT(*) AS pen, {} FROM contacts c WHERE {KNOWN}", flags.join(", ")));
+    push_scope(&mut q, "c.account_id", scope);
+    q.push(" GROUP BY c.account_id) t");
+    let r = q.build().fetch_one(pool).await.map_err(db)?;
+    let count = |k: &str| -> Result<u64, sqlx::Error> { Ok(r.try_get::<Option<i64>, _>(k)?.unwrap_or(0).max(0) as u64) };
+    let mut totals = reports::CoverageTotals {
+        accounts_with_contacts: count("with_contacts")?,
+        penetration_sum: r.try_get::<Option<f64>, _>("pen")?.unwrap_or(0.0),
+        ..Default::default()
+    };
+    for (i, slot) in totals.by_role.iter_mut().enumerate() {
+        *slot = count(&format!("r{i}"))?;
+    }
+    for (i, slot) in totals.by_seniority.iter_mut().enumerate() {
+        *slot = count(&format!("s{i}"))?;
+    }
+    let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM accounts a WHERE TRUE");
+    push_scope(&mut q, "a.id", scope);
+    totals.accounts = q.build().fetch_one(pool).await.map_err(db)?.try_get::<i64, _>("n")?.max(0) as u64;
+
+    // One page of accounts, with their contacts by role and seniority.
     let mut q = QueryBuilder::<Db>::new("SELECT a.id, a.name FROM accounts a WHERE TRUE");
     push_scope(&mut q, "a.id", scope);
-    q.push(" ORDER BY a.id");
-    let accounts = q
+    if let Some(after) = rows.after {
+        q.push(" AND a.id > ").push_bind(after);
+    }
+    if rows.missing_economic_buyer {
+        q.push(format!(" AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.account_id = a.id AND c.buying_role = 'economic_buyer' AND {KNOWN})"));
+    }
+    q.push(" ORDER BY a.id LIMIT ").push_bind(rows.limit as i64 + 1);
+    let page = q
         .build()
         .fetch_all(pool)
         .await
@@ -94,42 +168,57 @@ async fn report_coverage_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_
         .iter()
         .map(|r| Ok((r.try_get::<i64, _>("id")?, r.try_get::<String, _>("name")?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    // People who left are not part of a buying center any more.
-    let mut q = QueryBuilder::<Db>::new(
-        "SELECT c.account_id, c.buying_role, c.seniority, COUNT(*) AS n, \
-         SUM(CASE WHEN EXISTS (SELECT 1 FROM activities x WHERE x.contact_id = c.id AND x.occurred_at >= ",
-    );
-    q.push_bind(now - chrono::Duration::days(i64::from(engaged_days)));
-    q.push(") THEN 1 ELSE 0 END) AS engaged FROM contacts c WHERE c.status <> 'left_company'");
-    push_scope(&mut q, "c.account_id", scope);
-    q.push(" GROUP BY c.account_id, c.buying_role, c.seniority");
-    let cells = q
-        .build()
-        .fetch_all(pool)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(|r| {
-            Ok(reports::CoverageCell {
+    let mut cells = Vec::new();
+    for chunk in page.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("SELECT c.account_id, c.buying_role, c.seniority, COUNT(*) AS n, SUM(CASE WHEN c.last_activity_at >= ");
+        q.push_bind(since);
+        q.push(format!(" THEN 1 ELSE 0 END) AS engaged FROM contacts c WHERE {KNOWN} AND c.account_id IN ("));
+        let mut list = q.separated(", ");
+        for (id, _) in chunk {
+            list.push_bind(*id);
+        }
+        q.push(") GROUP BY c.account_id, c.buying_role, c.seniority");
+        for r in q.build().fetch_all(pool).await.map_err(db)? {
+            cells.push(reports::CoverageCell {
                 account: r.try_get("account_id")?,
                 role: parse_opt(r.try_get("buying_role")?)?,
                 seniority: parse_opt(r.try_get("seniority")?)?,
                 contacts: r.try_get::<i64, _>("n")?.max(0) as u64,
                 engaged: r.try_get::<Option<i64>, _>("engaged")?.unwrap_or(0).max(0) as u64,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(reports::coverage(&accounts, &cells, engaged_days, rows))
+            });
+        }
+    }
+    Ok(reports::coverage(&totals, &page, &cells, engaged_days, rows.limit))
 }
 
 async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: NaiveDate, to: NaiveDate, window_days: u32, hierarchy: bool) -> Result<reports::InfluenceReport> {
-    let mut q = QueryBuilder::<Db>::new("SELECT o.id, o.account_id, o.created_at, o.amount FROM opportunities o WHERE o.created_at >= ");
-    q.push_bind(midnight(from)).push(" AND o.created_at < ").push_bind(midnight(to));
+    let (from, to) = (midnight(from), midnight(to));
+    let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n, SUM(o.amount) AS amount FROM opportunities o WHERE o.created_at >= ");
+    q.push_bind(from).push(" AND o.created_at < ").push_bind(to);
     push_scope(&mut q, "o.account_id", scope);
-    let opp_rows = q.build().fetch_all(pool).await.map_err(db)?;
+    let r = q.build().fetch_one(pool).await.map_err(db)?;
+    let opportunities = r.try_get::<i64, _>("n")?.max(0) as u64;
+    let amount = r.try_get::<Option<f64>, _>("amount")?.unwrap_or(0.0);
 
-    // The key a touch and an opportunity meet on: the account, or the root of its hierarchy.
-    let roots: HashMap<i64, i64> = if hierarchy {
+    // Each opportunity in range is paired with every account of its hierarchy (or just its
+    // own): the families are worked out here, from the parent links, and sent as one bound JSON
+    // list, so neither planner has to guess how large a recursive hierarchy is. Each pair then
+    // reads the campaign touches of its account in the window before the opportunity from the
+    // touch indexes; one row per opportunity and campaign comes back.
+    let mut q = QueryBuilder::<Db>::new("SELECT o.id, o.account_id FROM opportunities o WHERE o.created_at >= ");
+    q.push_bind(from).push(" AND o.created_at < ").push_bind(to);
+    push_scope(&mut q, "o.account_id", scope);
+    let opps = q
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| Ok((r.try_get::<i64, _>("id")?, r.try_get::<i64, _>("account_id")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    // Account -> root, and root -> every account under it.
+    let (mut root, mut family): (HashMap<i64, i64>, HashMap<i64, Vec<i64>>) = (HashMap::new(), HashMap::new());
+    if hierarchy {
         let parents: HashMap<i64, Option<i64>> = sqlx::query("SELECT id, parent_id FROM accounts")
             .fetch_all(pool)
             .await
@@ -137,48 +226,58 @@ async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: N
             .iter()
             .map(|r| Ok((r.try_get("id")?, r.try_get("parent_id")?)))
             .collect::<Result<_, sqlx::Error>>()?;
-        parents
-            .keys()
-            .map(|&id| {
-                let (mut at, mut hops) = (id, 0);
-                while let (Some(Some(p)), true) = (parents.get(&at), hops < 64) {
-                    at = *p;
-                    hops += 1;
-                }
-                (id, at)
-            })
-            .collect()
-    } else {
-        HashMap::new()
+        for &id in parents.keys() {
+            let r = abcrm_core::hierarchy::root_of(id, |a| parents.get(&a).copied().flatten());
+            root.insert(id, r);
+            family.entry(r).or_default().push(id);
+        }
+    }
+    let mut pairs = String::from("[");
+    for (opp, account) in &opps {
+        let members = root.get(account).and_then(|r| family.get(r)).map(Vec::as_slice).unwrap_or(std::slice::from_ref(account));
+        for a in members {
+            if pairs.len() > 1 {
+                pairs.push(',');
+            }
+            pairs.push_str(&format!("[{opp},{a}]"));
+        }
+    }
+    pairs.push(']');
+    let window = i32::try_from(window_days).unwrap_or(i32::MAX);
+    let touches_from = |table: &str, alias: &str, at: &str, extra: &str| {
+        let mut q = QueryBuilder::<Db>::new("SELECT o.id, o.amount, ");
+        // Times come back as day numbers: a float decodes much faster than a timestamp's text.
+        q.push(format!(
+            "{alias}.campaign_id, {} AS first_at, {} AS last_at FROM ",
+            epoch_days(&format!("MIN({alias}.{at})")),
+            epoch_days(&format!("MAX({alias}.{at})"))
+        ));
+        push_json_pairs(&mut q, pairs.clone());
+        q.push(format!(
+            " fam CROSS JOIN opportunities o CROSS JOIN {table} {alias} WHERE o.id = fam.a AND {alias}.account_id = fam.b{extra} \
+             AND {alias}.{at} < o.created_at AND {alias}.{at} >= "
+        ));
+        push_minus_days(&mut q, "o.created_at", window);
+        q.push(format!(" GROUP BY o.id, o.amount, {alias}.campaign_id"));
+        q
     };
-    let key = |account: i64| roots.get(&account).copied().unwrap_or(account);
-
-    let opps = opp_rows
+    // Activities and memberships are read side by side, on two connections.
+    let mut by_activity = touches_from("activities", "x", "occurred_at", " AND x.campaign_id IS NOT NULL");
+    let mut by_membership = touches_from("campaign_members", "m", "joined_at", "");
+    let (a, b) = tokio::try_join!(by_activity.build().fetch_all(pool), by_membership.build().fetch_all(pool)).map_err(db)?;
+    let touches = a
         .iter()
+        .chain(&b)
         .map(|r| {
-            Ok(reports::InfluencedOpportunity {
-                id: r.try_get("id")?,
-                key: key(r.try_get("account_id")?),
-                created_at: r.try_get("created_at")?,
+            Ok(reports::OpportunityTouch {
+                opportunity: r.try_get("id")?,
                 amount: r.try_get("amount")?,
+                campaign: r.try_get("campaign_id")?,
+                first_at: from_epoch_days(r.try_get("first_at")?),
+                last_at: from_epoch_days(r.try_get("last_at")?),
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let keys: HashSet<i64> = opps.iter().map(|o| o.key).collect();
-    let lo = midnight(from) - chrono::Duration::days(i64::from(window_days));
-    let mut touches = Vec::new();
-    for sql in [
-        "SELECT m.account_id, m.campaign_id, m.joined_at AS at FROM campaign_members m WHERE m.joined_at >= $1 AND m.joined_at < $2",
-        "SELECT x.account_id, x.campaign_id, x.occurred_at AS at FROM activities x WHERE x.occurred_at >= $1 AND x.occurred_at < $2 AND x.campaign_id IS NOT NULL",
-    ] {
-        let rows = sqlx::query(sql).bind(lo).bind(midnight(to)).fetch_all(pool).await.map_err(db)?;
-        for r in &rows {
-            let k = key(r.try_get("account_id")?);
-            if keys.contains(&k) {
-                touches.push(reports::Touch { key: k, campaign: r.try_get("campaign_id")?, at: r.try_get("at")? });
-            }
-        }
-    }
     let names: HashMap<i64, String> = sqlx::query("SELECT id, name FROM campaigns")
         .fetch_all(pool)
         .await
@@ -186,7 +285,7 @@ async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: N
         .iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
         .collect::<Result<_, sqlx::Error>>()?;
-    Ok(reports::influence(&opps, &touches, &names, window_days, hierarchy))
+    Ok(reports::influence(opportunities, amount, &touches, &names, window_days, hierarchy))
 }
 
 async fn report_nurture_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, now: DateTime<Utc>) -> Result<reports::NurtureReport> {

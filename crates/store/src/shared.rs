@@ -673,8 +673,31 @@ async fn insert_activity(tx: &mut Tx<'_>, actor: &Actor, new: NewActivity) -> Re
     .await
     .map_err(db)?;
     let activity = activity_row(&row)?;
+    if let Some(c) = activity.contact_id {
+        refresh_last_activity(tx, &[c.0]).await?;
+    }
     audit::<(), _>(tx, actor, "activity", activity.id.0, "create", None, Some(&activity)).await?;
     Ok(activity)
+}
+
+/// Sets `contacts.last_activity_at` (what "engaged" reads) to each contact's newest activity;
+/// called after every write that adds, moves, re-dates or removes activities of these contacts.
+async fn refresh_last_activity(tx: &mut Tx<'_>, contacts: &[i64]) -> Result<()> {
+    let mut ids: Vec<i64> = contacts.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(1000) {
+        let mut q = QueryBuilder::<Db>::new(
+            "UPDATE contacts SET last_activity_at = (SELECT MAX(x.occurred_at) FROM activities x WHERE x.contact_id = contacts.id) WHERE id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        q.build().execute(&mut **tx).await.map_err(db)?;
+    }
+    Ok(())
 }
 
 /// Runs each statement with the record id as `$1`: the clean-up steps of a delete.
@@ -1442,6 +1465,9 @@ impl Store for ThisStore {
             .await
             .map_err(db)?;
         let after = load_activity(&mut tx, id).await?;
+        if let Some(c) = after.contact_id.filter(|_| after.occurred_at != before.occurred_at) {
+            refresh_last_activity(&mut tx, &[c.0]).await?;
+        }
         audit(&mut tx, actor, "activity", id.0, "update", Some(&before), Some(&after)).await?;
         tx.commit().await.map_err(db)?;
         Ok(after)
@@ -1451,6 +1477,9 @@ impl Store for ThisStore {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let before = load_activity(&mut tx, id).await?;
         sqlx::query("DELETE FROM activities WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(db)?;
+        if let Some(c) = before.contact_id {
+            refresh_last_activity(&mut tx, &[c.0]).await?;
+        }
         audit::<_, ()>(&mut tx, actor, "activity", id.0, "delete", Some(&before), None).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
@@ -2024,6 +2053,8 @@ async fn insert_activities(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: 
     let rows = q.build().fetch_all(&mut **tx).await.map_err(db)?;
     let ids = ids_in_values_order(&rows)?;
     drop(q);
+    let touched: Vec<i64> = valid.iter().filter_map(|a| a.contact_id.map(|c| c.0)).collect();
+    refresh_last_activity(tx, &touched).await?;
     let mut audits = Vec::with_capacity(ids.len());
     for ((&id, a), account) in ids.iter().zip(valid).zip(resolved) {
         let activity = Activity {

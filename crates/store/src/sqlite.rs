@@ -26,8 +26,9 @@ impl SqliteStore {
             // 64 MiB of page cache per connection (the default is 2 MiB): a bulk import's
             // transaction touches more index pages than that and would spill mid-transaction.
             .pragma("cache_size", "-65536")
-            // Reads of a large database through memory maps, not a system call per page.
-            .pragma("mmap_size", "1073741824")
+            // Reads of a large database through memory maps, not a system call per page (SQLite
+            // caps this at its compiled maximum; address space, not memory).
+            .pragma("mmap_size", "17179869184")
             // Checkpoint every ~40 MiB of log rather than every 4 MiB: an index page that each
             // batch of an import touches is copied into the database once per checkpoint.
             .pragma("wal_autocheckpoint", "10000")
@@ -55,6 +56,28 @@ mod imp {
     include!("filter_sql.rs");
     include!("segments_sql.rs");
     include!("reports_sql.rs");
+    /// The UTC calendar day of a timestamp, as a date.
+    fn day_of(ts: &str) -> String {
+        format!("date({ts})")
+    }
+    /// Days since 1970-01-01 of a timestamp, fractional.
+    fn epoch_days(ts: &str) -> String {
+        format!("(julianday({ts}) - 2440587.5)")
+    }
+    /// Appends `ts` minus a bound number of days, comparable with stored timestamps.
+    fn push_minus_days(q: &mut sqlx::QueryBuilder<'_, Db>, ts: &str, days: i32) {
+        q.push(format!(
+            "strftime('%Y-%m-%dT%H:%M:%S+00:00', {ts}, printf('-%d days', "
+        ))
+        .push_bind(days)
+        .push("))");
+    }
+    /// Appends a table `(a, b)` of the integer pairs in a bound JSON array `[[a, b], ...]`.
+    fn push_json_pairs(q: &mut sqlx::QueryBuilder<'_, Db>, json: String) {
+        q.push("(SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS a, CAST(json_extract(value, '$[1]') AS INTEGER) AS b FROM json_each(")
+            .push_bind(json)
+            .push("))");
+    }
     /// Days from `earlier` to `later`, fractional: the one date function the reports need.
     fn days_between(later: &str, earlier: &str) -> String {
         format!("(julianday({later}) - julianday({earlier}))")

@@ -161,7 +161,10 @@ async fn an_email_of_an_existing_contact_is_refused_naming_that_contact() {
 async fn bulk_contacts_need_existing_accounts_and_valid_fields() {
     for t in backends().await {
         let a = account(&t, "Acme").await;
-        let rows = vec![person(a, "a@acme.com"), person(AccountId(999), "b@acme.com")];
+        let rows = vec![
+            person(a, "a@acme.com"),
+            person(AccountId(999), "b@acme.com"),
+        ];
         let err = t.store.create_contacts(&actor(), rows).await.unwrap_err();
         assert_eq!(field_of(&err), ["[1].account_id"], "{}", t.name);
 
@@ -191,12 +194,7 @@ async fn bulk_activities_take_the_account_of_their_contact() {
         for i in [0, 1, 1_001, MANY - 1] {
             let got = t.store.get_activity(ids[i]).await.unwrap();
             assert_eq!(got.contact_id, Some(people[i % 2]), "{}", t.name);
-            assert_eq!(
-                got.account_id,
-                if i % 2 == 0 { a } else { b },
-                "{}",
-                t.name
-            );
+            assert_eq!(got.account_id, if i % 2 == 0 { a } else { b }, "{}", t.name);
         }
         let audited = t
             .store
@@ -218,7 +216,11 @@ async fn bulk_activities_take_the_account_of_their_contact() {
 
         let mut wrong = vec![activity(people[0]), activity(people[0])];
         wrong[1].account_id = Some(b);
-        let err = t.store.create_activities(&actor(), wrong).await.unwrap_err();
+        let err = t
+            .store
+            .create_activities(&actor(), wrong)
+            .await
+            .unwrap_err();
         assert_eq!(field_of(&err), ["[1].account_id"], "{}", t.name);
         let missing = vec![activity(people[0]), activity(ContactId(999_999))];
         let err = t

@@ -33,9 +33,21 @@ async fn world(t: &TestStore) -> [AccountId; 3] {
         parent_id: parent,
         ..Default::default()
     };
-    let root = s.create_account(&actor(), account("Root", None)).await.unwrap().id;
-    let sub = s.create_account(&actor(), account("Sub", Some(root))).await.unwrap().id;
-    let other = s.create_account(&actor(), account("Other", None)).await.unwrap().id;
+    let root = s
+        .create_account(&actor(), account("Root", None))
+        .await
+        .unwrap()
+        .id;
+    let sub = s
+        .create_account(&actor(), account("Sub", Some(root)))
+        .await
+        .unwrap()
+        .id;
+    let other = s
+        .create_account(&actor(), account("Other", None))
+        .await
+        .unwrap()
+        .id;
     let campaign = |name: &str| NewCampaign {
         name: name.into(),
         kind: Some(CampaignKind::Webinar),
@@ -43,8 +55,16 @@ async fn world(t: &TestStore) -> [AccountId; 3] {
         ends_on: None,
         budget: None,
     };
-    let c1 = s.create_campaign(&actor(), campaign("C1")).await.unwrap().id;
-    let c2 = s.create_campaign(&actor(), campaign("C2")).await.unwrap().id;
+    let c1 = s
+        .create_campaign(&actor(), campaign("C1"))
+        .await
+        .unwrap()
+        .id;
+    let c2 = s
+        .create_campaign(&actor(), campaign("C2"))
+        .await
+        .unwrap()
+        .id;
     let contact = |a, mail: &str, role, seniority, status, age: i64| {
         let mut c = NewContact::at(a);
         c.email = Some(Email::parse(mail).unwrap());
@@ -55,17 +75,47 @@ async fn world(t: &TestStore) -> [AccountId; 3] {
         c
     };
     let ann = s
-        .create_contact(&actor(), contact(sub, "ann@sub.com", Some(BuyingRole::EconomicBuyer), Some(Seniority::Director), ContactStatus::Nurture, 400))
+        .create_contact(
+            &actor(),
+            contact(
+                sub,
+                "ann@sub.com",
+                Some(BuyingRole::EconomicBuyer),
+                Some(Seniority::Director),
+                ContactStatus::Nurture,
+                400,
+            ),
+        )
         .await
         .unwrap()
         .id;
     let bob = s
-        .create_contact(&actor(), contact(sub, "bob@sub.com", Some(BuyingRole::Champion), Some(Seniority::Manager), ContactStatus::Active, 100))
+        .create_contact(
+            &actor(),
+            contact(
+                sub,
+                "bob@sub.com",
+                Some(BuyingRole::Champion),
+                Some(Seniority::Manager),
+                ContactStatus::Active,
+                100,
+            ),
+        )
         .await
         .unwrap()
         .id;
     let cyd = s
-        .create_contact(&actor(), contact(other, "cyd@other.com", None, None, ContactStatus::Nurture, 10))
+        .create_contact(
+            &actor(),
+            contact(
+                other,
+                "cyd@other.com",
+                None,
+                None,
+                ContactStatus::Nurture,
+                10,
+            ),
+        )
         .await
         .unwrap()
         .id;
@@ -78,8 +128,12 @@ async fn world(t: &TestStore) -> [AccountId; 3] {
         campaign_id: campaign,
         opportunity_id: None,
     };
-    s.create_activity(&actor(), activity(ann, ActivityKind::Webinar, 5, Some(c1))).await.unwrap();
-    s.create_activity(&actor(), activity(bob, ActivityKind::Call, 200, None)).await.unwrap();
+    s.create_activity(&actor(), activity(ann, ActivityKind::Webinar, 5, Some(c1)))
+        .await
+        .unwrap();
+    s.create_activity(&actor(), activity(bob, ActivityKind::Call, 200, None))
+        .await
+        .unwrap();
     s.add_campaign_member(
         &actor(),
         c2,
@@ -102,11 +156,42 @@ async fn world(t: &TestStore) -> [AccountId; 3] {
         contact_roles: vec![],
         created_at: Some(days(age)),
     };
-    s.create_opportunity(&actor(), opp(root, 1000.0, OpportunityStage::Prospecting, 3, Some(c2))).await.unwrap();
-    s.create_opportunity(&actor(), opp(other, 500.0, OpportunityStage::Proposal, 30, None)).await.unwrap();
-    s.create_opportunity(&actor(), opp(sub, 200.0, OpportunityStage::ClosedWon, 20, None)).await.unwrap();
-    s.set_account_stage(&actor(), root, AccountStage::Engaged, "test", now + Duration::days(1)).await.unwrap();
-    s.set_account_stage(&actor(), root, AccountStage::Qualified, "test", now + Duration::days(11)).await.unwrap();
+    s.create_opportunity(
+        &actor(),
+        opp(root, 1000.0, OpportunityStage::Prospecting, 3, Some(c2)),
+    )
+    .await
+    .unwrap();
+    s.create_opportunity(
+        &actor(),
+        opp(other, 500.0, OpportunityStage::Proposal, 30, None),
+    )
+    .await
+    .unwrap();
+    s.create_opportunity(
+        &actor(),
+        opp(sub, 200.0, OpportunityStage::ClosedWon, 20, None),
+    )
+    .await
+    .unwrap();
+    s.set_account_stage(
+        &actor(),
+        root,
+        AccountStage::Engaged,
+        "test",
+        now + Duration::days(1),
+    )
+    .await
+    .unwrap();
+    s.set_account_stage(
+        &actor(),
+        root,
+        AccountStage::Qualified,
+        "test",
+        now + Duration::days(11),
+    )
+    .await
+    .unwrap();
     [root, sub, other]
 }
 
@@ -122,55 +207,199 @@ async fn reports_give_the_known_answers_on_both_backends() {
         let all = ReportScope::all(today);
         let (from, to) = (today - Duration::days(60), today + Duration::days(1));
 
-        let cycles = s.report_sales_cycles(&all, Period::Month, CyclesBy::Total, from, to).await.unwrap();
-        assert_eq!((cycles.total_started, cycles.total_amount), (3, 1700.0), "{n}");
-        assert!(cycles.rows.len() >= 2, "{n}: every month in range is listed");
-        let by_campaign = s.report_sales_cycles(&all, Period::Quarter, CyclesBy::Campaign, from, to).await.unwrap();
-        let c2: u64 = by_campaign.rows.iter().filter(|r| r.group.as_deref() == Some("C2")).map(|r| r.started).sum();
-        assert_eq!(c2, 1, "{n}");
-        let by_owner = s.report_sales_cycles(&all, Period::Week, CyclesBy::Owner, from, to).await.unwrap();
-        assert!(by_owner.rows.iter().all(|r| r.group.as_deref() == Some("Rita Rep")), "{n}");
-
-        let pipeline = s.report_pipeline(&all, Period::Month, today).await.unwrap();
-        assert_eq!((pipeline.opportunities, pipeline.amount), (2, 1500.0), "{n}");
-
-        let coverage = s
-            .report_coverage(&all, 90, CoverageRows { limit: 10, ..Default::default() }, now)
+        let cycles = s
+            .report_sales_cycles(&all, Period::Month, CyclesBy::Total, from, to)
             .await
             .unwrap();
-        assert_eq!((coverage.accounts, coverage.accounts_with_contacts, coverage.accounts_missing_economic_buyer), (3, 2, 2), "{n}");
-        let sub_row = coverage.rows.iter().find(|r| r.account_id == sub.0).unwrap();
-        assert_eq!((sub_row.contacts, sub_row.engaged, sub_row.has_economic_buyer), (2, 1, true), "{n}");
+        assert_eq!(
+            (cycles.total_started, cycles.total_amount),
+            (3, 1700.0),
+            "{n}"
+        );
+        assert!(
+            cycles.rows.len() >= 2,
+            "{n}: every month in range is listed"
+        );
+        let by_campaign = s
+            .report_sales_cycles(&all, Period::Quarter, CyclesBy::Campaign, from, to)
+            .await
+            .unwrap();
+        let c2: u64 = by_campaign
+            .rows
+            .iter()
+            .filter(|r| r.group.as_deref() == Some("C2"))
+            .map(|r| r.started)
+            .sum();
+        assert_eq!(c2, 1, "{n}");
+        let by_owner = s
+            .report_sales_cycles(&all, Period::Week, CyclesBy::Owner, from, to)
+            .await
+            .unwrap();
+        assert!(
+            by_owner
+                .rows
+                .iter()
+                .all(|r| r.group.as_deref() == Some("Rita Rep")),
+            "{n}"
+        );
+
+        let pipeline = s.report_pipeline(&all, Period::Month, today).await.unwrap();
+        assert_eq!(
+            (pipeline.opportunities, pipeline.amount),
+            (2, 1500.0),
+            "{n}"
+        );
+
+        let coverage = s
+            .report_coverage(
+                &all,
+                90,
+                CoverageRows {
+                    limit: 10,
+                    ..Default::default()
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                coverage.accounts,
+                coverage.accounts_with_contacts,
+                coverage.accounts_missing_economic_buyer
+            ),
+            (3, 2, 2),
+            "{n}"
+        );
+        let sub_row = coverage
+            .rows
+            .iter()
+            .find(|r| r.account_id == sub.0)
+            .unwrap();
+        assert_eq!(
+            (
+                sub_row.contacts,
+                sub_row.engaged,
+                sub_row.has_economic_buyer
+            ),
+            (2, 1, true),
+            "{n}"
+        );
 
         let influence = s.report_influence(&all, from, to, 90, true).await.unwrap();
-        assert_eq!((influence.opportunities, influence.influenced), (3, 2), "{n}");
-        let credited: Vec<(&str, f64)> = influence.campaigns.iter().map(|c| (c.campaign.as_str(), c.influenced_amount)).collect();
-        assert_eq!(credited, [("C1", 1000.0), ("C2", 500.0)], "{n}: a subsidiary's webinar influences the parent's deal");
+        assert_eq!(
+            (influence.opportunities, influence.influenced),
+            (3, 2),
+            "{n}"
+        );
+        let credited: Vec<(&str, f64)> = influence
+            .campaigns
+            .iter()
+            .map(|c| (c.campaign.as_str(), c.influenced_amount))
+            .collect();
+        assert_eq!(
+            credited,
+            [("C1", 1000.0), ("C2", 500.0)],
+            "{n}: a subsidiary's webinar influences the parent's deal"
+        );
         let flat = s.report_influence(&all, from, to, 90, false).await.unwrap();
-        assert_eq!(flat.influenced, 1, "{n}: without the hierarchy only Other's deal is influenced");
+        assert_eq!(
+            flat.influenced, 1,
+            "{n}: without the hierarchy only Other's deal is influenced"
+        );
 
         let nurture = s.report_nurture(&all, now).await.unwrap();
-        let bands: Vec<(u64, u64)> = nurture.bands.iter().map(|b| (b.in_nurture, b.converted)).collect();
+        let bands: Vec<(u64, u64)> = nurture
+            .bands
+            .iter()
+            .map(|b| (b.in_nurture, b.converted))
+            .collect();
         assert_eq!(bands, [(1, 1), (0, 0), (1, 1), (0, 0)], "{n}");
         assert_eq!(nurture.contacts, 3, "{n}");
 
         let funnel = s.report_funnel(&all, None).await.unwrap();
         let reached: Vec<u64> = funnel.stages.iter().map(|s| s.reached).collect();
         assert_eq!(reached, [3, 1, 1, 0, 0], "{n}");
-        assert_eq!(funnel.stages[2].median_days_from_previous, Some(10.0), "{n}");
+        assert_eq!(
+            funnel.stages[2].median_days_from_previous,
+            Some(10.0),
+            "{n}"
+        );
 
         // A segment narrows every report to its accounts.
-        let segment = check(&parse(r#"account.name = "Other""#).unwrap(), Target::Accounts).unwrap();
-        let scoped = ReportScope { segment: Some((segment, SegmentTarget::Account)), today };
-        let p = s.report_pipeline(&scoped, Period::Month, today).await.unwrap();
+        let segment = check(
+            &parse(r#"account.name = "Other""#).unwrap(),
+            Target::Accounts,
+        )
+        .unwrap();
+        let scoped = ReportScope {
+            segment: Some((segment, SegmentTarget::Account)),
+            today,
+        };
+        let p = s
+            .report_pipeline(&scoped, Period::Month, today)
+            .await
+            .unwrap();
         assert_eq!((p.opportunities, p.amount), (1, 500.0), "{n}");
-        let by_contacts = check(&parse(r#"contact.buying_role = "economic_buyer""#).unwrap(), Target::Contacts).unwrap();
-        let scoped = ReportScope { segment: Some((by_contacts, SegmentTarget::Contact)), today };
-        let c = s.report_sales_cycles(&scoped, Period::Month, CyclesBy::Total, from, to).await.unwrap();
+        let by_contacts = check(
+            &parse(r#"contact.buying_role = "economic_buyer""#).unwrap(),
+            Target::Contacts,
+        )
+        .unwrap();
+        let scoped = ReportScope {
+            segment: Some((by_contacts, SegmentTarget::Contact)),
+            today,
+        };
+        let c = s
+            .report_sales_cycles(&scoped, Period::Month, CyclesBy::Total, from, to)
+            .await
+            .unwrap();
         assert_eq!(c.total_amount, 200.0, "{n}: only Sub has an economic buyer");
         let _ = (root, other);
 
-        jsons.push(serde_json::to_value((&pipeline, &coverage.by_role, &influence.campaigns, &nurture.bands, &funnel.stages)).unwrap());
+        // Engagement follows the activities: without Ann's webinar, Sub has nobody engaged.
+        let ann_activities = s
+            .list_activities(
+                &abcrm_store::ActivityQuery {
+                    account_id: Some(sub),
+                    ..Default::default()
+                },
+                abcrm_store::PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        for a in ann_activities
+            .items
+            .iter()
+            .filter(|a| a.kind == ActivityKind::Webinar)
+        {
+            s.delete_activity(&actor(), a.id).await.unwrap();
+        }
+        let after = s
+            .report_coverage(
+                &all,
+                90,
+                CoverageRows {
+                    limit: 10,
+                    ..Default::default()
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let sub_after = after.rows.iter().find(|r| r.account_id == sub.0).unwrap();
+        assert_eq!(sub_after.engaged, 0, "{n}");
+
+        jsons.push(
+            serde_json::to_value((
+                &pipeline,
+                &coverage.by_role,
+                &influence.campaigns,
+                &nurture.bands,
+                &funnel.stages,
+            ))
+            .unwrap(),
+        );
     }
     for j in &jsons[1..] {
         assert_eq!(&jsons[0], j, "the backends disagree");

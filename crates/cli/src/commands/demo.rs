@@ -1,16 +1,27 @@
 //! `abcrm demo`: loads the deterministic demo dataset into an empty database.
 
+use crate::cli::DemoArgs;
 use crate::demo;
 use abcrm_store::Store;
 use anyhow::{bail, Context};
 use chrono::{TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Generates the demo for today (at midnight UTC, so a day's runs agree) and loads it.
+/// Generates the default demo for today and loads it.
 pub async fn load_demo(
     store: &dyn Store,
     url: &str,
     seed: u64,
+) -> anyhow::Result<demo::LoadReport> {
+    load_sized(store, url, seed, demo::DemoSize::default()).await
+}
+
+/// Generates a demo of `size` for today (at midnight UTC, so a day's runs agree) and loads it.
+pub async fn load_sized(
+    store: &dyn Store,
+    url: &str,
+    seed: u64,
+    size: demo::DemoSize,
 ) -> anyhow::Result<demo::LoadReport> {
     let existing = store.counts().await?;
     if existing.accounts > 0 {
@@ -25,18 +36,14 @@ pub async fn load_demo(
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .context("midnight exists")?;
-    let data = demo::generate(
-        seed,
-        Utc.from_utc_datetime(&today),
-        demo::DemoSize::default(),
-    );
+    let slices = demo::generate(seed, Utc.from_utc_datetime(&today), size);
     let progress = ProgressBar::new(0).with_style(
         ProgressStyle::with_template(
             "{spinner} loading demo {bar:40} {pos}/{len} records ({eta} left)",
         )
         .context("progress template")?,
     );
-    let report = demo::load(store, &data, &progress)
+    let report = demo::load(store, slices, &progress)
         .await
         .context("loading the demo dataset")?;
     progress.finish_and_clear();
@@ -56,11 +63,15 @@ pub async fn load_demo(
 }
 
 /// `abcrm demo`.
-pub async fn run(url: &str, seed: u64) -> anyhow::Result<()> {
+pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
     let store = abcrm_store::open(url)
         .await
         .with_context(|| format!("opening {}", super::redact(url)))?;
-    load_demo(store.as_ref(), url, seed).await?;
+    let size = args
+        .accounts
+        .map(demo::DemoSize::for_accounts)
+        .unwrap_or_default();
+    load_sized(store.as_ref(), url, args.seed, size).await?;
     eprintln!("Next: `abcrm --database {url} token create` for an API token, then `abcrm --database {url} serve`.");
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One module per command; each opens the store it needs and prints what it did.
 
 pub mod bench_import;
+pub mod bench_segments;
 pub mod demo;
 pub mod import;
 pub mod matching;

@@ -16,12 +16,34 @@ use std::collections::HashSet;
 pub struct DemoSize {
     /// Top-level companies; subsidiaries and regions come on top.
     pub root_accounts: usize,
+    /// Top-level companies per slice: a large demo is made and loaded a slice at a time.
+    pub roots_per_slice: usize,
 }
 
 impl Default for DemoSize {
     fn default() -> Self {
         // About 540 accounts and 6,700 contacts with the default distributions.
-        DemoSize { root_accounts: 230 }
+        DemoSize {
+            root_accounts: 230,
+            roots_per_slice: 500,
+        }
+    }
+}
+
+/// Accounts per top-level company, on average, in hundredths: the company itself, 0.99
+/// subsidiaries and 0.30 regional offices (see `Generator::company`).
+const ACCOUNTS_PER_ROOT_PERCENT: usize = 228;
+
+impl DemoSize {
+    /// A demo of about `accounts` accounts; everything else scales with them (per account about
+    /// 12 contacts, 50 activities, 8 campaign memberships and 0.65 opportunities).
+    pub fn for_accounts(accounts: usize) -> DemoSize {
+        DemoSize {
+            root_accounts: ((accounts * 100 + ACCOUNTS_PER_ROOT_PERCENT / 2)
+                / ACCOUNTS_PER_ROOT_PERCENT)
+                .max(1),
+            ..DemoSize::default()
+        }
     }
 }
 
@@ -90,30 +112,95 @@ pub struct DemoActivity {
     pub campaign: Option<usize>,
 }
 
-/// Generates the dataset. `now` anchors the 18 months of history.
-pub fn generate(seed: u64, now: DateTime<Utc>, size: DemoSize) -> DemoData {
+/// Generates the dataset a slice of companies at a time. `now` anchors the 18 months of
+/// history. The first slice carries the users and campaigns; in each slice, accounts and
+/// contacts are indexed from the slice's start, while owners and campaigns index the users and
+/// campaigns of the first. However it is sliced, the demo is the same.
+pub fn generate(seed: u64, now: DateTime<Utc>, size: DemoSize) -> DemoSlices {
     let mut g = Generator {
         rng: ChaCha8Rng::seed_from_u64(seed),
         now,
         data: DemoData::default(),
         names: HashSet::new(),
+        slugs: HashSet::new(),
+        duns: HashSet::new(),
         emails: HashSet::new(),
     };
     g.users();
     g.campaigns();
-    for _ in 0..size.root_accounts {
-        g.company();
+    DemoSlices {
+        g,
+        size,
+        made: 0,
+        first: true,
     }
-    g.data
+}
+
+/// The slices of a demo, in order; see [`generate`].
+pub struct DemoSlices {
+    g: Generator,
+    size: DemoSize,
+    /// Top-level companies made so far.
+    made: usize,
+    first: bool,
+}
+
+impl DemoSlices {
+    /// Top-level companies still to come.
+    pub fn remaining_roots(&self) -> usize {
+        self.size.root_accounts - self.made
+    }
+}
+
+impl Iterator for DemoSlices {
+    type Item = DemoData;
+
+    fn next(&mut self) -> Option<DemoData> {
+        let n = self.remaining_roots().min(self.size.roots_per_slice.max(1));
+        if n == 0 && !self.first {
+            return None;
+        }
+        for _ in 0..n {
+            self.g.company();
+        }
+        self.made += n;
+        let data = &mut self.g.data;
+        let first = std::mem::replace(&mut self.first, false);
+        Some(DemoData {
+            users: if first {
+                data.users.clone()
+            } else {
+                Vec::new()
+            },
+            campaigns: if first {
+                data.campaigns.clone()
+            } else {
+                Vec::new()
+            },
+            accounts: std::mem::take(&mut data.accounts),
+            contacts: std::mem::take(&mut data.contacts),
+            members: std::mem::take(&mut data.members),
+            opportunities: std::mem::take(&mut data.opportunities),
+            activities: std::mem::take(&mut data.activities),
+        })
+    }
 }
 
 struct Generator {
     rng: ChaCha8Rng,
     now: DateTime<Utc>,
+    /// Users and campaigns, and the slice being made.
     data: DemoData,
+    /// Company names and their domain slugs, taken.
     names: HashSet<String>,
+    slugs: HashSet<String>,
+    duns: HashSet<u64>,
+    /// Emails taken at the current company (its domains are its own).
     emails: HashSet<String>,
 }
+
+/// Draws of two or three name parts before a company takes a numbered name.
+const NAME_DRAWS: usize = 32;
 
 const REPS: &[(&str, &str, Role)] = &[
     ("Avery Brooks", "avery.brooks", Role::Sales),
@@ -165,30 +252,60 @@ impl Generator {
         items[0].0
     }
 
+    /// Two name parts, or three with the first two run together.
+    fn company_base(&mut self) -> String {
+        let a = *NAME_PARTS_A.choose(&mut self.rng).expect("non-empty");
+        let b = *NAME_PARTS_B.choose(&mut self.rng).expect("non-empty");
+        if self.rng.gen_bool(0.15) {
+            let c = *NAME_PARTS_A.choose(&mut self.rng).expect("non-empty");
+            format!("{a}{} {b}", c.to_lowercase())
+        } else {
+            format!("{a} {b}")
+        }
+    }
+
+    /// A company name no other company has, nor its domain: drawn from the name parts, and
+    /// once those run short (tens of thousands of companies) numbered: "Atlas Labs III".
     fn unique_company_base(&mut self) -> String {
-        loop {
-            let a = *NAME_PARTS_A.choose(&mut self.rng).expect("non-empty");
-            let b = *NAME_PARTS_B.choose(&mut self.rng).expect("non-empty");
-            let base = if self.rng.gen_bool(0.15) {
-                let c = *NAME_PARTS_A.choose(&mut self.rng).expect("non-empty");
-                format!("{a}{} {b}", c.to_lowercase())
-            } else {
-                format!("{a} {b}")
-            };
-            if self.names.insert(base.clone()) {
+        for _ in 0..NAME_DRAWS {
+            let base = self.company_base();
+            if self.claim_name(&base) {
                 return base;
+            }
+        }
+        let base = self.company_base();
+        (2..)
+            .map(|n| format!("{base} {}", roman(n)))
+            .find(|name| self.claim_name(name))
+            .expect("numbered names never run out")
+    }
+
+    /// Takes a company name if neither it nor its domain slug is taken.
+    fn claim_name(&mut self, name: &str) -> bool {
+        let slug = slug_of(name);
+        if self.names.contains(name) || self.slugs.contains(&slug) {
+            return false;
+        }
+        self.names.insert(name.to_string());
+        self.slugs.insert(slug);
+        true
+    }
+
+    /// A DUNS number no other company has.
+    fn unique_duns(&mut self) -> String {
+        loop {
+            let n = self.rng.gen_range(10_000_000..999_999_999u64);
+            if self.duns.insert(n) {
+                return format!("{n:09}");
             }
         }
     }
 
     /// One top-level company, maybe with subsidiaries and regions, and everything at them.
     fn company(&mut self) {
+        self.emails.clear();
         let base = self.unique_company_base();
-        let slug: String = base
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
+        let slug = slug_of(&base);
         let suffix = *LEGAL_SUFFIXES.choose(&mut self.rng).expect("non-empty");
         let name = if suffix.is_empty() {
             base.clone()
@@ -205,10 +322,7 @@ impl Generator {
         let employees = (10f64.powf(self.rng.gen_range(1.6..4.9))) as i64;
         let is_enterprise = employees > 5_000;
         let revenue_per_employee = self.rng.gen_range(120_000..400_000);
-        let duns = self
-            .rng
-            .gen_bool(0.6)
-            .then(|| format!("{:09}", self.rng.gen_range(10_000_000..999_999_999u64)));
+        let duns = self.rng.gen_bool(0.6).then(|| self.unique_duns());
         let tier = if is_enterprise {
             Some(1)
         } else {
@@ -760,6 +874,41 @@ impl Generator {
     }
 }
 
+/// A company name as its domain has it: "Atlas Labs II" is atlaslabsii.
+fn slug_of(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect()
+}
+
+/// `n` in Roman numerals.
+fn roman(mut n: usize) -> String {
+    const NUMERALS: &[(usize, &str)] = &[
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ];
+    let mut out = String::new();
+    for &(value, numeral) in NUMERALS {
+        while n >= value {
+            out.push_str(numeral);
+            n -= value;
+        }
+    }
+    out
+}
+
 fn kind_label(kind: ActivityKind) -> &'static str {
     match kind {
         ActivityKind::Email => "Email",
@@ -778,6 +927,15 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         "2026-11-25T00:00:00Z".parse().unwrap()
+    }
+
+    /// The whole demo as one slice.
+    fn generate(seed: u64, now: DateTime<Utc>, size: DemoSize) -> DemoData {
+        let whole = DemoSize {
+            roots_per_slice: size.root_accounts,
+            ..size
+        };
+        super::generate(seed, now, whole).next().unwrap()
     }
 
     #[test]
@@ -849,5 +1007,74 @@ mod tests {
             })
             .count();
         assert!(n >= 20, "only {n} contacts in the seed segment");
+    }
+
+    #[test]
+    fn slicing_does_not_change_the_demo() {
+        let whole = generate(5, now(), DemoSize::default());
+        let slices: Vec<DemoData> = super::generate(
+            5,
+            now(),
+            DemoSize {
+                roots_per_slice: 37,
+                ..DemoSize::default()
+            },
+        )
+        .collect();
+        assert_eq!(slices.len(), 7, "230 companies in slices of 37");
+        assert_eq!(slices[0].campaigns.len(), whole.campaigns.len());
+        assert!(slices[1..].iter().all(|s| s.users.is_empty()));
+        let names = |d: &DemoData| -> Vec<String> {
+            d.accounts.iter().map(|a| a.new.name.clone()).collect()
+        };
+        assert_eq!(
+            slices.iter().flat_map(names).collect::<Vec<_>>(),
+            names(&whole)
+        );
+        let emails = |d: &DemoData| -> Vec<Option<Email>> {
+            d.contacts.iter().map(|c| c.new.email.clone()).collect()
+        };
+        assert_eq!(
+            slices.iter().flat_map(emails).collect::<Vec<_>>(),
+            emails(&whole)
+        );
+        let activities: usize = slices.iter().map(|s| s.activities.len()).sum();
+        assert_eq!(activities, whole.activities.len());
+    }
+
+    #[test]
+    fn company_names_and_domains_stay_unique_past_the_word_lists() {
+        let mut slices = super::generate(2, now(), DemoSize::for_accounts(1));
+        let names: Vec<String> = (0..100_000)
+            .map(|_| slices.g.unique_company_base())
+            .collect();
+        let unique: HashSet<&String> = names.iter().collect();
+        let slugs: HashSet<String> = names.iter().map(|n| slug_of(n)).collect();
+        assert_eq!(unique.len(), names.len());
+        assert_eq!(slugs.len(), names.len());
+        assert!(names.iter().any(|n| n.ends_with(" II")), "numbered names");
+    }
+
+    #[test]
+    fn a_larger_demo_scales_with_the_accounts_asked_for() {
+        let size = DemoSize {
+            roots_per_slice: 300,
+            ..DemoSize::for_accounts(4_000)
+        };
+        let (mut accounts, mut contacts) = (0, 0);
+        let (mut domains, mut duns, mut emails) = (HashSet::new(), HashSet::new(), HashSet::new());
+        for slice in super::generate(9, now(), size) {
+            accounts += slice.accounts.len();
+            contacts += slice.contacts.len();
+            for a in &slice.accounts {
+                assert!(a.new.domains.iter().all(|d| domains.insert(d.clone())));
+                assert!(a.new.duns.iter().all(|d| duns.insert(d.clone())));
+            }
+            for c in &slice.contacts {
+                assert!(c.new.email.iter().all(|e| emails.insert(e.clone())));
+            }
+        }
+        assert!((3_600..=4_400).contains(&accounts), "{accounts} accounts");
+        assert!(contacts > 10 * accounts, "{contacts} contacts");
     }
 }

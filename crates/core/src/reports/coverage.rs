@@ -67,96 +67,103 @@ pub struct CoverageRows {
     pub limit: usize,
 }
 
-/// Builds the report from the cells of every account in scope (`accounts`: id and name, in
-/// id order; accounts without cells have no contacts).
+/// Counts over every account in scope, as the store aggregates them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoverageTotals {
+    pub accounts: u64,
+    pub accounts_with_contacts: u64,
+    /// Accounts with at least one contact in each role, in [`BuyingRole::ALL`] order.
+    pub by_role: [u64; 6],
+    /// Accounts with at least one contact at each level, in [`Seniority::ALL`] order.
+    pub by_seniority: [u64; 5],
+    /// The sum over accounts with contacts of engaged over known.
+    pub penetration_sum: f64,
+}
+
+/// One account's row from its cells.
+fn account_row(id: i64, name: &str, cells: &[&CoverageCell]) -> AccountCoverage {
+    let contacts = cells.iter().map(|c| c.contacts).sum();
+    let engaged = cells.iter().map(|c| c.engaged).sum();
+    let roles: Vec<BuyingRole> = BuyingRole::ALL
+        .iter()
+        .copied()
+        .filter(|r| cells.iter().any(|c| c.role == Some(*r) && c.contacts > 0))
+        .collect();
+    AccountCoverage {
+        account_id: id,
+        account_name: name.to_string(),
+        contacts,
+        engaged,
+        penetration: ratio(engaged, contacts),
+        missing_roles: BuyingRole::ALL
+            .iter()
+            .copied()
+            .filter(|r| !roles.contains(r))
+            .collect(),
+        has_economic_buyer: roles.contains(&BuyingRole::EconomicBuyer),
+        roles,
+        seniorities: Seniority::ALL
+            .iter()
+            .copied()
+            .filter(|s| {
+                cells
+                    .iter()
+                    .any(|c| c.seniority == Some(*s) && c.contacts > 0)
+            })
+            .collect(),
+    }
+}
+
+/// Builds the report from the totals and one page of accounts (id and name, in id order, up to
+/// `limit + 1` of them: one more than shown says there is a next page) with their cells.
 pub fn coverage(
-    accounts: &[(i64, String)],
+    totals: &CoverageTotals,
+    page: &[(i64, String)],
     cells: &[CoverageCell],
     engaged_days: u32,
-    rows: CoverageRows,
+    limit: usize,
 ) -> CoverageReport {
     let mut by_account: BTreeMap<i64, Vec<&CoverageCell>> = BTreeMap::new();
     for c in cells {
         by_account.entry(c.account).or_default().push(c);
     }
-    let mut all = Vec::with_capacity(accounts.len());
-    for (id, name) in accounts {
-        let cs = by_account.get(id).map(Vec::as_slice).unwrap_or(&[]);
-        let contacts = cs.iter().map(|c| c.contacts).sum();
-        let engaged = cs.iter().map(|c| c.engaged).sum();
-        let roles: Vec<BuyingRole> = BuyingRole::ALL
-            .iter()
-            .copied()
-            .filter(|r| cs.iter().any(|c| c.role == Some(*r) && c.contacts > 0))
-            .collect();
-        let seniorities: Vec<Seniority> = Seniority::ALL
-            .iter()
-            .copied()
-            .filter(|s| cs.iter().any(|c| c.seniority == Some(*s) && c.contacts > 0))
-            .collect();
-        all.push(AccountCoverage {
-            account_id: *id,
-            account_name: name.clone(),
-            contacts,
-            engaged,
-            penetration: ratio(engaged, contacts),
-            missing_roles: BuyingRole::ALL
-                .iter()
-                .copied()
-                .filter(|r| !roles.contains(r))
-                .collect(),
-            has_economic_buyer: roles.contains(&BuyingRole::EconomicBuyer),
-            roles,
-            seniorities,
-        });
-    }
-    let n = all.len() as u64;
-    let with_contacts = all.iter().filter(|a| a.contacts > 0).count() as u64;
-    let penetrations: Vec<f64> = all.iter().filter_map(|a| a.penetration).collect();
-    let covered = |value: String, count: usize| Covered {
-        value,
-        accounts: count as u64,
-        share: ratio(count as u64, n),
-    };
-    let by_role = BuyingRole::ALL
+    let mut rows: Vec<AccountCoverage> = page
         .iter()
-        .map(|r| {
-            covered(
-                r.to_string(),
-                all.iter().filter(|a| a.roles.contains(r)).count(),
+        .map(|(id, name)| {
+            account_row(
+                *id,
+                name,
+                by_account.get(id).map(Vec::as_slice).unwrap_or(&[]),
             )
         })
         .collect();
-    let by_seniority = Seniority::ALL
-        .iter()
-        .map(|s| {
-            covered(
-                s.to_string(),
-                all.iter().filter(|a| a.seniorities.contains(s)).count(),
-            )
-        })
-        .collect();
-    let missing = all.iter().filter(|a| !a.has_economic_buyer).count() as u64;
-    let mut listed: Vec<AccountCoverage> = all
-        .into_iter()
-        .filter(|a| rows.after.is_none_or(|after| a.account_id > after))
-        .filter(|a| !rows.missing_economic_buyer || !a.has_economic_buyer)
-        .take(rows.limit + 1)
-        .collect();
-    let next_after = (listed.len() > rows.limit).then(|| {
-        listed.truncate(rows.limit);
-        listed.last().map_or(0, |a| a.account_id)
+    let next_after = (rows.len() > limit).then(|| {
+        rows.truncate(limit);
+        rows.last().map_or(0, |a| a.account_id)
     });
+    let covered = |value: String, count: u64| Covered {
+        value,
+        accounts: count,
+        share: ratio(count, totals.accounts),
+    };
     CoverageReport {
         engaged_days,
-        accounts: n,
-        accounts_with_contacts: with_contacts,
-        accounts_missing_economic_buyer: missing,
-        average_penetration: (!penetrations.is_empty())
-            .then(|| penetrations.iter().sum::<f64>() / penetrations.len() as f64),
-        by_role,
-        by_seniority,
-        rows: listed,
+        accounts: totals.accounts,
+        accounts_with_contacts: totals.accounts_with_contacts,
+        accounts_missing_economic_buyer: totals.accounts.saturating_sub(totals.by_role[0]),
+        average_penetration: (totals.accounts_with_contacts > 0)
+            .then(|| totals.penetration_sum / totals.accounts_with_contacts as f64),
+        by_role: BuyingRole::ALL
+            .iter()
+            .zip(totals.by_role)
+            .map(|(r, n)| covered(r.to_string(), n))
+            .collect(),
+        by_seniority: Seniority::ALL
+            .iter()
+            .zip(totals.by_seniority)
+            .map(|(s, n)| covered(s.to_string(), n))
+            .collect(),
+        rows,
         next_after,
     }
 }
@@ -183,7 +190,7 @@ mod tests {
 
     #[test]
     fn coverage_per_account_and_overall() {
-        let accounts = [
+        let page = [
             (1, "Acme".to_string()),
             (2, "Zeta".into()),
             (3, "Empty".into()),
@@ -206,15 +213,14 @@ mod tests {
             cell(1, None, Some(Seniority::Manager), 1, 1),
             cell(2, None, None, 4, 1),
         ];
-        let r = coverage(
-            &accounts,
-            &cells,
-            90,
-            CoverageRows {
-                limit: 10,
-                ..Default::default()
-            },
-        );
+        let totals = CoverageTotals {
+            accounts: 3,
+            accounts_with_contacts: 2,
+            by_role: [1, 1, 0, 0, 0, 0],
+            by_seniority: [1, 0, 0, 1, 0],
+            penetration_sum: 0.75,
+        };
+        let r = coverage(&totals, &page, &cells, 90, 10);
         assert_eq!(
             (
                 r.accounts,
@@ -234,21 +240,13 @@ mod tests {
         );
         assert_eq!(acme.seniorities, [Seniority::CLevel, Seniority::Manager]);
         assert!(acme.has_economic_buyer && !r.rows[1].has_economic_buyer);
+        assert_eq!(r.rows[2].penetration, None);
         assert_eq!(r.average_penetration, Some(0.375));
-        assert_eq!(r.by_role[0].accounts, 1);
+        assert_eq!(r.by_role[0].share, Some(1.0 / 3.0));
+        assert_eq!(r.next_after, None);
 
-        let missing = coverage(
-            &accounts,
-            &cells,
-            90,
-            CoverageRows {
-                missing_economic_buyer: true,
-                after: None,
-                limit: 1,
-            },
-        );
-        assert_eq!(missing.rows.len(), 1);
-        assert_eq!(missing.rows[0].account_id, 2);
-        assert_eq!(missing.next_after, Some(2));
+        let paged = coverage(&totals, &page[..2], &cells, 90, 1);
+        assert_eq!(paged.rows.len(), 1);
+        assert_eq!(paged.next_after, Some(1));
     }
 }

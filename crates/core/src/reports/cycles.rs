@@ -2,7 +2,7 @@
 //! account-based funnel (a lead count says how many forms were filled, not how many deals began).
 
 use super::Period;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -34,12 +34,13 @@ impl std::str::FromStr for CyclesBy {
     }
 }
 
-/// One opportunity as the report sees it; `group` is the label of its campaign or owner
-/// (`None` for "no campaign" / "no owner").
+/// Opportunities created on one day (in one group): `group` is the label of their campaign or
+/// owner (`None` for "no campaign" / "no owner").
 #[derive(Debug, Clone, PartialEq)]
 pub struct CycleStart {
-    pub created_at: DateTime<Utc>,
-    pub amount: Option<f64>,
+    pub day: NaiveDate,
+    pub opportunities: u64,
+    pub amount: f64,
     pub group: Option<String>,
 }
 
@@ -85,7 +86,7 @@ pub fn sales_cycles(
     }
     let (mut total, mut amount) = (0, 0.0);
     for s in starts {
-        let day = s.created_at.date_naive();
+        let day = s.day;
         if day < from || day >= to {
             continue;
         }
@@ -94,10 +95,10 @@ pub fn sales_cycles(
             _ => Some(s.group.clone().unwrap_or_else(|| "(none)".into())),
         };
         let cell = cells.entry((period.start(day), group)).or_default();
-        cell.0 += 1;
-        cell.1 += s.amount.unwrap_or(0.0);
-        total += 1;
-        amount += s.amount.unwrap_or(0.0);
+        cell.0 += s.opportunities;
+        cell.1 += s.amount;
+        total += s.opportunities;
+        amount += s.amount;
     }
     CyclesReport {
         period,
@@ -122,12 +123,12 @@ pub fn sales_cycles(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     fn start(y: i32, m: u32, d: u32, amount: f64, group: Option<&str>) -> CycleStart {
         CycleStart {
-            created_at: Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap(),
-            amount: Some(amount),
+            day: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+            opportunities: 1,
+            amount,
             group: group.map(Into::into),
         }
     }

@@ -69,14 +69,16 @@ pub struct FunnelReport {
 }
 
 /// One account's path: when it first reached each waterfall stage (a skipped stage is reached
-/// when a later one is), and where it is now.
-struct Path {
-    entered: [Option<DateTime<Utc>>; 5],
-    now: AccountStage,
-    first: DateTime<Utc>,
+/// when a later one is), where it is now, and when it entered the funnel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    pub entered: [Option<DateTime<Utc>>; 5],
+    pub now: AccountStage,
+    pub first: DateTime<Utc>,
 }
 
-fn paths(events: &[StageEvent]) -> Vec<Path> {
+/// The paths of the accounts of some stage events.
+pub fn paths(events: &[StageEvent]) -> Vec<Path> {
     let mut by_account: BTreeMap<i64, Vec<&StageEvent>> = BTreeMap::new();
     for e in events {
         by_account.entry(e.account).or_default().push(e);
@@ -129,7 +131,11 @@ fn waterfall(paths: &[&Path]) -> Vec<FunnelStage> {
 
 /// Builds the funnel from every account's stage events (in any order).
 pub fn funnel(events: &[StageEvent], since: Option<NaiveDate>) -> FunnelReport {
-    let all = paths(events);
+    funnel_of_paths(&paths(events), since)
+}
+
+/// Builds the funnel from every account's path.
+pub fn funnel_of_paths(all: &[Path], since: Option<NaiveDate>) -> FunnelReport {
     let chosen: Vec<&Path> = all
         .iter()
         .filter(|p| since.is_none_or(|s| p.first.date_naive() >= s))

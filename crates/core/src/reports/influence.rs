@@ -3,27 +3,20 @@
 //! opportunity is influenced by every campaign that touched any contact of its account (or of
 //! its whole hierarchy) within a window before the opportunity was created.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
-/// An opportunity; `key` is its account, or the root of its account's hierarchy.
+/// The touches of one campaign on one opportunity's account (or hierarchy) within the window
+/// before the opportunity was created: the earliest and the latest.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InfluencedOpportunity {
-    pub id: i64,
-    pub key: i64,
-    pub created_at: DateTime<Utc>,
+pub struct OpportunityTouch {
+    pub opportunity: i64,
     pub amount: Option<f64>,
-}
-
-/// A campaign touching a contact (membership or campaign activity), keyed like the
-/// opportunities.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Touch {
-    pub key: i64,
     pub campaign: i64,
-    pub at: DateTime<Utc>,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
 }
 
 /// Credit under one attribution model.
@@ -79,46 +72,38 @@ pub struct InfluenceReport {
     pub campaigns: Vec<CampaignInfluence>,
 }
 
-/// Attributes each opportunity to the campaigns that touched its key within `window_days`
-/// before it was created. `names` gives campaign names.
+/// Attributes each touched opportunity to its campaigns: all of them (influence), the one that
+/// touched first, the one that touched last, and an even split. `opportunities` and `amount`
+/// count every opportunity in range, touched or not; `names` gives campaign names.
 pub fn influence(
-    opps: &[InfluencedOpportunity],
-    touches: &[Touch],
+    opportunities: u64,
+    amount: f64,
+    touches: &[OpportunityTouch],
     names: &HashMap<i64, String>,
     window_days: u32,
     hierarchy: bool,
 ) -> InfluenceReport {
-    let mut by_key: HashMap<i64, Vec<(DateTime<Utc>, i64)>> = HashMap::new();
+    // By opportunity, in id order, so sums of fractions come out the same whatever order the
+    // rows came in.
+    let mut by_opportunity: BTreeMap<i64, Vec<&OpportunityTouch>> = BTreeMap::new();
     for t in touches {
-        by_key.entry(t.key).or_default().push((t.at, t.campaign));
+        by_opportunity.entry(t.opportunity).or_default().push(t);
     }
-    for v in by_key.values_mut() {
-        v.sort_unstable();
-    }
-    let window = Duration::days(i64::from(window_days));
     let mut campaigns: BTreeMap<i64, CampaignInfluence> = BTreeMap::new();
     let (mut influenced, mut influenced_amount) = (0u64, 0.0);
-    // In id order, so sums of fractions come out the same whatever order the rows came in.
-    let mut ordered: Vec<&InfluencedOpportunity> = opps.iter().collect();
-    ordered.sort_by_key(|o| o.id);
-    for o in ordered {
-        let Some(ts) = by_key.get(&o.key) else {
-            continue;
-        };
-        let lo = ts.partition_point(|(at, _)| *at < o.created_at - window);
-        let hi = ts.partition_point(|(at, _)| *at < o.created_at);
-        let inside = &ts[lo..hi];
-        if inside.is_empty() {
-            continue;
+    for ts in by_opportunity.values() {
+        // A campaign may touch through memberships and activities alike: one span each.
+        let mut spans: BTreeMap<i64, (DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
+        for t in ts {
+            let span = spans.entry(t.campaign).or_insert((t.first_at, t.last_at));
+            span.0 = span.0.min(t.first_at);
+            span.1 = span.1.max(t.last_at);
         }
-        let amount = o.amount.unwrap_or(0.0);
+        let amount = ts[0].amount.unwrap_or(0.0);
         influenced += 1;
         influenced_amount += amount;
-        let mut distinct: Vec<i64> = inside.iter().map(|(_, c)| *c).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let share = 1.0 / distinct.len() as f64;
-        for c in &distinct {
+        let share = 1.0 / spans.len() as f64;
+        for c in spans.keys() {
             let ci = campaigns
                 .entry(*c)
                 .or_insert_with(|| CampaignInfluence::new(*c, names));
@@ -127,13 +112,19 @@ pub fn influence(
             ci.even_split.opportunities += share;
             ci.even_split.amount += amount * share;
         }
-        let first = inside[0].1;
-        let last = inside[inside.len() - 1].1;
-        if let Some(f) = campaigns.get_mut(&first) {
+        let first = spans
+            .iter()
+            .min_by_key(|(c, s)| (s.0, **c))
+            .map(|(c, _)| *c);
+        let last = spans
+            .iter()
+            .max_by_key(|(c, s)| (s.1, std::cmp::Reverse(**c)))
+            .map(|(c, _)| *c);
+        if let Some(f) = first.and_then(|c| campaigns.get_mut(&c)) {
             f.first_touch.opportunities += 1.0;
             f.first_touch.amount += amount;
         }
-        if let Some(l) = campaigns.get_mut(&last) {
+        if let Some(l) = last.and_then(|c| campaigns.get_mut(&c)) {
             l.last_touch.opportunities += 1.0;
             l.last_touch.amount += amount;
         }
@@ -155,8 +146,8 @@ pub fn influence(
     InfluenceReport {
         window_days,
         hierarchy,
-        opportunities: opps.len() as u64,
-        amount: opps.iter().filter_map(|o| o.amount).sum(),
+        opportunities,
+        amount,
         influenced,
         influenced_amount,
         campaigns,
@@ -172,65 +163,56 @@ mod tests {
         Utc.with_ymd_and_hms(2026, month, day, 0, 0, 0).unwrap()
     }
 
+    fn touch(
+        opportunity: i64,
+        amount: f64,
+        campaign: i64,
+        first: (u32, u32),
+        last: (u32, u32),
+    ) -> OpportunityTouch {
+        OpportunityTouch {
+            opportunity,
+            amount: Some(amount),
+            campaign,
+            first_at: at(first.0, first.1),
+            last_at: at(last.0, last.1),
+        }
+    }
+
     #[test]
-    fn first_last_and_even_split_credit_campaigns_in_the_window() {
-        let opps = [
-            InfluencedOpportunity {
-                id: 1,
-                key: 10,
-                created_at: at(6, 1),
-                amount: Some(900.0),
-            },
-            InfluencedOpportunity {
-                id: 2,
-                key: 20,
-                created_at: at(6, 1),
-                amount: Some(100.0),
-            },
-        ];
+    fn first_last_and_even_split_credit_the_touching_campaigns() {
         let touches = [
-            Touch {
-                key: 10,
-                campaign: 1,
-                at: at(4, 1),
-            },
-            Touch {
-                key: 10,
-                campaign: 2,
-                at: at(5, 1),
-            },
-            Touch {
-                key: 10,
-                campaign: 3,
-                at: at(5, 20),
-            },
-            // Too early for a 90-day window, and after the opportunity: neither counts.
-            Touch {
-                key: 10,
-                campaign: 4,
-                at: at(1, 1),
-            },
-            Touch {
-                key: 10,
-                campaign: 4,
-                at: at(6, 2),
-            },
+            touch(1, 900.0, 1, (4, 1), (4, 1)),
+            touch(1, 900.0, 2, (5, 1), (5, 1)),
+            touch(1, 900.0, 3, (4, 20), (5, 20)),
+            touch(2, 100.0, 2, (1, 1), (1, 1)),
+            // Campaign 1 touched opportunity 1 through an activity too, later.
+            touch(1, 900.0, 1, (5, 25), (5, 25)),
         ];
         let names = HashMap::from([(1, "Webinar".to_string())]);
-        let r = influence(&opps, &touches, &names, 90, true);
+        let r = influence(3, 1500.0, &touches, &names, 90, true);
         assert_eq!(
             (r.opportunities, r.influenced, r.influenced_amount),
-            (2, 1, 900.0)
+            (3, 2, 1000.0)
         );
         let by_id: HashMap<i64, &CampaignInfluence> =
             r.campaigns.iter().map(|c| (c.campaign_id, c)).collect();
-        assert_eq!(by_id.len(), 3);
         assert_eq!(by_id[&1].campaign, "Webinar");
+        assert_eq!(by_id[&3].campaign, "campaign 3");
         assert_eq!(by_id[&1].first_touch.amount, 900.0);
-        assert_eq!(by_id[&3].last_touch.amount, 900.0);
-        assert_eq!(by_id[&2].first_touch.amount, 0.0);
-        assert!((by_id[&2].even_split.amount - 300.0).abs() < 1e-9);
+        assert_eq!(by_id[&1].last_touch.amount, 900.0);
+        assert_eq!(by_id[&3].last_touch.amount, 0.0);
+        assert_eq!(by_id[&2].first_touch.amount, 100.0);
+        assert_eq!(by_id[&2].influenced_amount, 1000.0);
+        assert!((by_id[&2].even_split.amount - 400.0).abs() < 1e-9);
         let total: f64 = r.campaigns.iter().map(|c| c.even_split.opportunities).sum();
-        assert!((total - 1.0).abs() < 1e-9);
+        assert!(
+            (total - 2.0).abs() < 1e-3,
+            "shares are rounded to 1/10,000: {total}"
+        );
+        assert_eq!(
+            r.campaigns[0].campaign_id, 2,
+            "most influenced amount first"
+        );
     }
 }

@@ -34,7 +34,7 @@ pub struct ScopeParams {
     pub target: Option<SegmentTarget>,
 }
 
-async fn scope(s: &AppState, p: &ScopeParams) -> Result<ReportScope, ApiError> {
+async fn scope(s: &AppState, p: ScopeParams) -> Result<ReportScope, ApiError> {
     let today = super::segments::today();
     let segment = match (&p.segment, &p.filter) {
         (Some(_), Some(_)) => {
@@ -70,6 +70,29 @@ async fn scope(s: &AppState, p: &ScopeParams) -> Result<ReportScope, ApiError> {
     };
     Ok(ReportScope { segment, today })
 }
+
+/// Report parameters that carry a scope.
+macro_rules! scoped {
+    ($($params:ty),*) => {$(
+        impl $params {
+            fn scope_params(&self) -> ScopeParams {
+                ScopeParams {
+                    segment: self.segment.clone(),
+                    filter: self.filter.clone(),
+                    target: self.target,
+                }
+            }
+        }
+    )*};
+}
+scoped!(
+    CyclesParams,
+    FunnelParams,
+    PipelineParams,
+    CoverageParams,
+    InfluenceParams,
+    NurtureParams
+);
 
 /// `[from, to)`, by default the twelve months up to and including today.
 fn range(
@@ -110,15 +133,7 @@ async fn sales_cycles(
     State(s): State<AppState>,
     Query(p): Query<CyclesParams>,
 ) -> Result<axum::Json<CyclesReport>, ApiError> {
-    let sc = scope(
-        &s,
-        &ScopeParams {
-            segment: p.segment,
-            filter: p.filter,
-            target: p.target,
-        },
-    )
-    .await?;
+    let sc = scope(&s, p.scope_params()).await?;
     let (from, to) = range(p.from, p.to)?;
     Ok(axum::Json(
         s.store
@@ -150,15 +165,7 @@ async fn funnel_report(
     State(s): State<AppState>,
     Query(p): Query<FunnelParams>,
 ) -> Result<axum::Json<FunnelReport>, ApiError> {
-    let sc = scope(
-        &s,
-        &ScopeParams {
-            segment: p.segment,
-            filter: p.filter,
-            target: p.target,
-        },
-    )
-    .await?;
+    let sc = scope(&s, p.scope_params()).await?;
     Ok(axum::Json(s.store.report_funnel(&sc, p.since).await?))
 }
 
@@ -179,15 +186,7 @@ async fn pipeline_report(
     State(s): State<AppState>,
     Query(p): Query<PipelineParams>,
 ) -> Result<axum::Json<PipelineReport>, ApiError> {
-    let sc = scope(
-        &s,
-        &ScopeParams {
-            segment: p.segment,
-            filter: p.filter,
-            target: p.target,
-        },
-    )
-    .await?;
+    let sc = scope(&s, p.scope_params()).await?;
     Ok(axum::Json(
         s.store
             .report_pipeline(&sc, p.period.unwrap_or_default(), super::segments::today())
@@ -218,15 +217,7 @@ async fn coverage_report(
     State(s): State<AppState>,
     Query(p): Query<CoverageParams>,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    let sc = scope(
-        &s,
-        &ScopeParams {
-            segment: p.segment,
-            filter: p.filter,
-            target: p.target,
-        },
-    )
-    .await?;
+    let sc = scope(&s, p.scope_params()).await?;
     let page = crate::pagination::request(Some(p.limit.unwrap_or(100)), p.cursor.as_deref())?;
     let rows = CoverageRows {
         missing_economic_buyer: p.missing_economic_buyer.unwrap_or(false),
@@ -274,15 +265,7 @@ async fn influence_report(
     State(s): State<AppState>,
     Query(p): Query<InfluenceParams>,
 ) -> Result<axum::Json<InfluenceReport>, ApiError> {
-    let sc = scope(
-        &s,
-        &ScopeParams {
-            segment: p.segment,
-            filter: p.filter,
-            target: p.target,
-        },
-    )
-    .await?;
+    let sc = scope(&s, p.scope_params()).await?;
     let (from, to) = range(p.from, p.to)?;
     let window = p.window_days.unwrap_or(90);
     if window == 0 || window > 3650 {
@@ -313,14 +296,6 @@ async fn nurture_report(
     State(s): State<AppState>,
     Query(p): Query<NurtureParams>,
 ) -> Result<axum::Json<NurtureReport>, ApiError> {
-    let sc = scope(
-        &s,
-        &ScopeParams {
-            segment: p.segment,
-            filter: p.filter,
-            target: p.target,
-        },
-    )
-    .await?;
+    let sc = scope(&s, p.scope_params()).await?;
     Ok(axum::Json(s.store.report_nurture(&sc, Utc::now()).await?))
 }
