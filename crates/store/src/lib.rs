@@ -386,6 +386,10 @@ pub trait Store: Send + Sync + 'static {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<reports::NurtureReport>;
 
+    /// Brings the query planner's statistics up to date; call after a bulk load (until then a
+    /// planner may guess table sizes badly).
+    async fn refresh_statistics(&self) -> Result<()>;
+
     /// Row counts per table, for the CLI's summary and for tests.
     async fn counts(&self) -> Result<Counts>;
 }

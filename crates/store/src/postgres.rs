@@ -63,6 +63,8 @@ mod imp {
             .push_bind(json)
             .push(" AS JSONB)) e)");
     }
+    /// Brings the planner's statistics up to date after a bulk load.
+    const REFRESH_STATISTICS: &str = "ANALYZE";
     /// Days from `earlier` to `later`, fractional: the one date function the reports need.
     fn days_between(later: &str, earlier: &str) -> String {
         format!("(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)")

@@ -1819,6 +1819,11 @@ impl Store for ThisStore {
         report_nurture_in(&self.pool, scope, now).await
     }
 
+    async fn refresh_statistics(&self) -> Result<()> {
+        sqlx::query(REFRESH_STATISTICS).execute(&self.pool).await.map_err(db)?;
+        Ok(())
+    }
+
     async fn counts(&self) -> Result<Counts> {
         let r = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM contacts) AS contacts,

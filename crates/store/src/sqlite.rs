@@ -78,6 +78,8 @@ mod imp {
             .push_bind(json)
             .push("))");
     }
+    /// Brings the planner's statistics up to date after a bulk load.
+    const REFRESH_STATISTICS: &str = "PRAGMA optimize";
     /// Days from `earlier` to `later`, fractional: the one date function the reports need.
     fn days_between(later: &str, earlier: &str) -> String {
         format!("(julianday({later}) - julianday({earlier}))")

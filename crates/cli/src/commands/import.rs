@@ -49,7 +49,8 @@ pub async fn run(url: &str, args: ImportArgs<'_>) -> anyhow::Result<()> {
     let store = abcrm_store::open(url)
         .await
         .with_context(|| format!("opening {}", super::redact(url)))?;
-    let summary = import(store, &args).await?;
+    let summary = import(store.clone(), &args).await?;
+    store.refresh_statistics().await?;
     print_summary(args.file, &summary);
     Ok(())
 }

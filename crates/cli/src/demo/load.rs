@@ -29,10 +29,12 @@ const LANES: usize = 8;
 
 /// Loads the demo's slices into `store`, advancing `progress` by one per record. Its length is
 /// an estimate until the last slice: what the slices so far had per company, for every company.
+/// With `parallel`, PostgreSQL takes several calls at once (ids then depend on timing).
 pub async fn load(
     store: &dyn Store,
     mut slices: DemoSlices,
     progress: &ProgressBar,
+    parallel: bool,
 ) -> Result<LoadReport, StoreError> {
     let started = Instant::now();
     let mut loader = Loader {
@@ -42,8 +44,8 @@ pub async fn load(
         campaigns: Vec::new(),
         progress,
         lanes: match store.backend() {
-            Backend::Postgres => LANES,
-            Backend::Sqlite => 1,
+            Backend::Postgres if parallel => LANES,
+            _ => 1,
         },
     };
     let (mut records, mut roots) = (0u64, 0u64);
