@@ -274,23 +274,7 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
         let rows = q.build().fetch_all(&mut *tx).await.map_err(db)?;
         for (id, c) in ids_in_values_order(&rows)?.into_iter().zip(valid) {
             let created = c.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
-            contacts.push(Contact {
-                id: ContactId(id),
-                account_id: c.account_id,
-                first_name: c.first_name,
-                last_name: c.last_name,
-                email: c.email,
-                phone: c.phone,
-                title: c.title,
-                seniority: c.seniority,
-                department: c.department,
-                buying_role: c.buying_role,
-                status: c.status.unwrap_or(ContactStatus::Active),
-                owner_id: c.owner_id,
-                source: c.source,
-                created_at: created,
-                updated_at: created.max(at),
-            });
+            contacts.push(c.into_contact(ContactId(id), created, created.max(at)));
         }
     }
     let rows: Vec<AuditRow> = contacts

@@ -1975,23 +1975,7 @@ async fn insert_contacts(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: Ve
     let mut audits = Vec::with_capacity(ids.len());
     for (&id, c) in ids.iter().zip(valid) {
         let created = created(&c);
-        let contact = Contact {
-            id: ContactId(id),
-            account_id: c.account_id,
-            first_name: c.first_name,
-            last_name: c.last_name,
-            email: c.email,
-            phone: c.phone,
-            title: c.title,
-            seniority: c.seniority,
-            department: c.department,
-            buying_role: c.buying_role,
-            status: c.status.unwrap_or(ContactStatus::Active),
-            owner_id: c.owner_id,
-            source: c.source,
-            created_at: created,
-            updated_at: created.max(at),
-        };
+        let contact = c.into_contact(ContactId(id), created, created.max(at));
         audits.push(AuditRow { entity: "contact", id, action: "create", before: None, after: Some(audit_json(&contact)) });
     }
     audit_many(tx, actor, &audits).await?;

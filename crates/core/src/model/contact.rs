@@ -73,6 +73,32 @@ pub struct NewContact {
 }
 
 impl NewContact {
+    /// The contact this input becomes once stored under `id` (status `active` unless given).
+    pub fn into_contact(
+        self,
+        id: ContactId,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    ) -> Contact {
+        Contact {
+            id,
+            account_id: self.account_id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: self.email,
+            phone: self.phone,
+            title: self.title,
+            seniority: self.seniority,
+            department: self.department,
+            buying_role: self.buying_role,
+            status: self.status.unwrap_or(ContactStatus::Active),
+            owner_id: self.owner_id,
+            source: self.source,
+            created_at,
+            updated_at,
+        }
+    }
+
     /// A contact at `account_id` with every other field empty.
     pub fn at(account_id: AccountId) -> NewContact {
         NewContact {

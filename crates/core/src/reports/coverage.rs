@@ -53,8 +53,10 @@ pub struct CoverageReport {
     pub average_penetration: Option<f64>,
     pub by_role: Vec<Covered>,
     pub by_seniority: Vec<Covered>,
-    /// Per account, in id order (a page of them; see `next_after`).
+    /// Per account, in id order (a page of them).
     pub rows: Vec<AccountCoverage>,
+    /// The last account id listed when more follow: where the next page starts.
+    #[serde(skip)]
     pub next_after: Option<i64>,
 }
 

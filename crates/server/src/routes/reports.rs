@@ -212,11 +212,11 @@ pub struct CoverageParams {
 }
 
 #[utoipa::path(get, path = "/reports/coverage", tag = "reports", params(CoverageParams),
-    responses((status = 200, description = "Roles and seniority covered per account, penetration, accounts missing an economic buyer", body = CoverageReport), (status = 400, body = Problem)))]
+    responses((status = 200, description = "Roles and seniority covered per account, penetration, accounts missing an economic buyer", body = CoveragePage), (status = 400, body = Problem)))]
 async fn coverage_report(
     State(s): State<AppState>,
     Query(p): Query<CoverageParams>,
-) -> Result<axum::Json<serde_json::Value>, ApiError> {
+) -> Result<axum::Json<CoveragePage>, ApiError> {
     let sc = scope(&s, p.scope_params()).await?;
     let page = crate::pagination::request(Some(p.limit.unwrap_or(100)), p.cursor.as_deref())?;
     let rows = CoverageRows {
@@ -229,17 +229,19 @@ async fn coverage_report(
         .store
         .report_coverage(&sc, engaged_days, rows, Utc::now())
         .await?;
-    // The cursor is opaque like every other list's.
-    let mut v =
-        serde_json::to_value(&report).map_err(|e| ApiError::bad_request(e.to_string(), None))?;
-    v["next_cursor"] = report
-        .next_after
-        .map(crate::pagination::encode)
-        .map_or(serde_json::Value::Null, serde_json::Value::String);
-    if let Some(o) = v.as_object_mut() {
-        o.remove("next_after");
-    }
-    Ok(axum::Json(v))
+    let next_cursor = report.next_after.map(crate::pagination::encode);
+    Ok(axum::Json(CoveragePage {
+        report,
+        next_cursor,
+    }))
+}
+
+/// The coverage report, with the cursor of the next page of accounts (`null` on the last).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CoveragePage {
+    #[serde(flatten)]
+    pub report: CoverageReport,
+    pub next_cursor: Option<String>,
 }
 
 /// Campaign influence.
