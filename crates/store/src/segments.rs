@@ -4,9 +4,10 @@ use crate::{PageRequest, Result, Store};
 use abcrm_core::export::{self, ColumnStyle};
 use abcrm_core::filter::Checked;
 use abcrm_core::model::SegmentTarget;
+use abcrm_core::model::{Account, Contact};
 use abcrm_core::AccountId;
 use chrono::NaiveDate;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Rows fetched per round trip.
@@ -54,8 +55,42 @@ impl Export {
         }
     }
 
-    /// The next page of records, or `None` after the last.
+    /// The next page as export records (text in header order), or `None` after the last.
     pub async fn next_rows(&mut self) -> Result<Option<Vec<Vec<String>>>> {
+        Ok(self.next_page().await?.map(|page| match page {
+            Fetched::Contacts(contacts, accounts) => contacts
+                .iter()
+                .map(|c| export::contact_record(c, accounts.get(&c.account_id)))
+                .collect(),
+            Fetched::Accounts(accounts) => accounts.iter().map(export::account_record).collect(),
+        }))
+    }
+
+    /// The next page as JSON records, or `None` after the last: accounts whole, contacts whole
+    /// with their account's id, name and main domain under `account`.
+    pub async fn next_json(&mut self) -> Result<Option<Vec<serde_json::Value>>> {
+        Ok(self.next_page().await?.map(|page| match page {
+            Fetched::Contacts(contacts, accounts) => contacts
+                .iter()
+                .filter_map(|c| {
+                    let mut v = serde_json::to_value(c).ok()?;
+                    if let (Some(o), Some(a)) = (v.as_object_mut(), accounts.get(&c.account_id)) {
+                        o.insert(
+                            "account".into(),
+                            serde_json::json!({"id": a.id, "name": a.name, "domain": a.domains.first()}),
+                        );
+                    }
+                    Some(v)
+                })
+                .collect(),
+            Fetched::Accounts(accounts) => accounts
+                .iter()
+                .filter_map(|a| serde_json::to_value(a).ok())
+                .collect(),
+        }))
+    }
+
+    async fn next_page(&mut self) -> Result<Option<Fetched>> {
         if self.done {
             return Ok(None);
         }
@@ -63,7 +98,7 @@ impl Export {
             after: self.after,
             limit: PAGE,
         };
-        let rows = match self.target {
+        let fetched = match self.target {
             SegmentTarget::Contact => {
                 let p = self
                     .store
@@ -77,13 +112,8 @@ impl Export {
                     .into_iter()
                     .collect();
                 let accounts = self.store.get_accounts(&ids).await?;
-                let by_id: std::collections::HashMap<AccountId, _> =
-                    accounts.iter().map(|a| (a.id, a)).collect();
                 self.after = p.next_after;
-                p.items
-                    .iter()
-                    .map(|c| export::contact_record(c, by_id.get(&c.account_id).copied()))
-                    .collect()
+                Fetched::Contacts(p.items, accounts.into_iter().map(|a| (a.id, a)).collect())
             }
             SegmentTarget::Account => {
                 let p = self
@@ -91,10 +121,16 @@ impl Export {
                     .segment_accounts(&self.filter, self.today, page)
                     .await?;
                 self.after = p.next_after;
-                p.items.iter().map(export::account_record).collect()
+                Fetched::Accounts(p.items)
             }
         };
         self.done = self.after.is_none();
-        Ok(Some(rows))
+        Ok(Some(fetched))
     }
+}
+
+/// One page of a segment's records.
+enum Fetched {
+    Contacts(Vec<Contact>, HashMap<AccountId, Account>),
+    Accounts(Vec<Account>),
 }

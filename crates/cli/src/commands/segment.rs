@@ -192,19 +192,12 @@ async fn print_rows(
         }
         RowsFormat::Json => {
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let keys = export.header(ColumnStyle::Abcrm);
             let mut first = true;
             out.write_all(b"[")?;
-            while let Some(rows) = export.next_rows().await? {
-                for row in rows {
-                    let record: serde_json::Map<String, serde_json::Value> = keys
-                        .iter()
-                        .zip(row)
-                        .filter(|(_, v)| !v.is_empty())
-                        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
-                        .collect();
+            while let Some(records) = export.next_json().await? {
+                for record in records {
                     out.write_all(if first { b"\n" } else { b",\n" })?;
-                    serde_json::to_writer(&mut out, &record)?;
+                    serde_json::to_writer(&mut out, &record).map_err(std::io::Error::from)?;
                     first = false;
                 }
             }
