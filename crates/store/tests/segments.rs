@@ -205,6 +205,16 @@ async fn filters_select_the_same_rows_on_both_backends() {
             "{n}"
         );
         assert_eq!(
+            contacts(&t, "contact.last_activity_at > -30d").await,
+            [w.ann],
+            "{n}: engaged lately"
+        );
+        assert_eq!(
+            accounts(&t, "has contact where last_activity_at is empty").await,
+            [w.acme_eu, w.zeta],
+            "{n}: accounts with someone never engaged"
+        );
+        assert_eq!(
             contacts(&t, r#"has activity where occurred_at > -5d"#).await,
             Vec::<ContactId>::new(),
             "{n}"

@@ -142,6 +142,8 @@ fn contact_fields() -> Vec<(&'static str, FieldType)> {
         ("owner_id", FieldType::Integer),
         ("created_at", FieldType::Timestamp),
         ("updated_at", FieldType::Timestamp),
+        // The newest activity's time, kept by the store: `contact.last_activity_at > -90d`.
+        ("last_activity_at", FieldType::Timestamp),
     ]
 }
 
