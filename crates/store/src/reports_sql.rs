@@ -26,6 +26,11 @@ fn from_epoch_days(d: f64) -> DateTime<Utc> {
     DateTime::from_timestamp((d * 86_400.0).round() as i64, 0).unwrap_or_default()
 }
 
+/// A count column (`COUNT` or `SUM` of ones) as a number of records; `NULL` (no rows) is zero.
+fn count_of(r: &DbRow, column: &str) -> Result<u64, sqlx::Error> {
+    Ok(r.try_get::<Option<i64>, _>(column)?.unwrap_or(0).max(0) as u64)
+}
+
 fn midnight(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
@@ -50,7 +55,7 @@ async fn report_cycles_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: re
         .map(|r| {
             Ok(reports::CycleStart {
                 day: r.try_get("day")?,
-                opportunities: r.try_get::<i64, _>("n")?.max(0) as u64,
+                opportunities: count_of(r, "n")?,
                 amount: r.try_get::<Option<f64>, _>("amount")?.unwrap_or(0.0),
                 group: r.try_get("grp")?,
             })
@@ -60,13 +65,13 @@ async fn report_cycles_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: re
 }
 
 async fn report_funnel_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, since: Option<NaiveDate>) -> Result<reports::FunnelReport> {
-    // One row per account: when it first reached each waterfall stage or a later one (a former
-    // customer was a customer), and where it is now.
+    // One row per account: when it first reached each waterfall stage, ranked as core ranks
+    // them (`funnel_rank`), and where it is now.
     let entered: Vec<String> = (0..reports::FUNNEL.len()).map(|i| format!("MIN(CASE WHEN h.r >= {i} THEN h.d END) AS e{i}")).collect();
+    let ranks: String = AccountStage::ALL.iter().map(|s| format!(" WHEN '{}' THEN {}", s.as_str(), reports::funnel_rank(*s))).collect();
     let mut q = QueryBuilder::<Db>::new(format!(
         "SELECT h.account_id, a.stage, MIN(h.d) AS first_d, {} FROM (SELECT account_id, {} AS d, \
-         CASE to_stage WHEN 'target' THEN 0 WHEN 'engaged' THEN 1 WHEN 'qualified' THEN 2 WHEN 'opportunity' THEN 3 ELSE 4 END AS r \
-         FROM account_stage_history) h JOIN accounts a ON a.id = h.account_id WHERE TRUE",
+         CASE to_stage{ranks} END AS r FROM account_stage_history) h JOIN accounts a ON a.id = h.account_id WHERE TRUE",
         entered.join(", "),
         epoch_days("changed_at")
     ));
@@ -91,7 +96,7 @@ async fn report_funnel_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, since: Opt
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(reports::funnel_of_paths(&paths, since))
+    Ok(reports::funnel(&paths, since))
 }
 
 async fn report_pipeline_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: reports::Period, today: NaiveDate) -> Result<reports::PipelineReport> {
@@ -134,7 +139,7 @@ async fn report_coverage_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_
     push_scope(&mut q, "c.account_id", scope);
     q.push(" GROUP BY c.account_id) t");
     let r = q.build().fetch_one(pool).await.map_err(db)?;
-    let count = |k: &str| -> Result<u64, sqlx::Error> { Ok(r.try_get::<Option<i64>, _>(k)?.unwrap_or(0).max(0) as u64) };
+    let count = |k: &str| count_of(&r, k);
     let mut totals = reports::CoverageTotals {
         accounts_with_contacts: count("with_contacts")?,
         penetration_sum: r.try_get::<Option<f64>, _>("pen")?.unwrap_or(0.0),
@@ -148,7 +153,7 @@ async fn report_coverage_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_
     }
     let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM accounts a WHERE TRUE");
     push_scope(&mut q, "a.id", scope);
-    totals.accounts = q.build().fetch_one(pool).await.map_err(db)?.try_get::<i64, _>("n")?.max(0) as u64;
+    totals.accounts = count_of(&q.build().fetch_one(pool).await.map_err(db)?, "n")?;
 
     // One page of accounts, with their contacts by role and seniority.
     let mut q = QueryBuilder::<Db>::new("SELECT a.id, a.name FROM accounts a WHERE TRUE");
@@ -183,8 +188,8 @@ async fn report_coverage_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_
                 account: r.try_get("account_id")?,
                 role: parse_opt(r.try_get("buying_role")?)?,
                 seniority: parse_opt(r.try_get("seniority")?)?,
-                contacts: r.try_get::<i64, _>("n")?.max(0) as u64,
-                engaged: r.try_get::<Option<i64>, _>("engaged")?.unwrap_or(0).max(0) as u64,
+                contacts: count_of(&r, "n")?,
+                engaged: count_of(&r, "engaged")?,
             });
         }
     }
@@ -193,29 +198,26 @@ async fn report_coverage_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_
 
 async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: NaiveDate, to: NaiveDate, window_days: u32, hierarchy: bool) -> Result<reports::InfluenceReport> {
     let (from, to) = (midnight(from), midnight(to));
-    let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n, SUM(o.amount) AS amount FROM opportunities o WHERE o.created_at >= ");
-    q.push_bind(from).push(" AND o.created_at < ").push_bind(to);
-    push_scope(&mut q, "o.account_id", scope);
-    let r = q.build().fetch_one(pool).await.map_err(db)?;
-    let opportunities = r.try_get::<i64, _>("n")?.max(0) as u64;
-    let amount = r.try_get::<Option<f64>, _>("amount")?.unwrap_or(0.0);
-
     // Each opportunity in range is paired with every account of its hierarchy (or just its
     // own): the families are worked out here, from the parent links, and sent as one bound JSON
     // list, so neither planner has to guess how large a recursive hierarchy is. Each pair then
     // reads the campaign touches of its account in the window before the opportunity from the
     // touch indexes; one row per opportunity and campaign comes back.
-    let mut q = QueryBuilder::<Db>::new("SELECT o.id, o.account_id FROM opportunities o WHERE o.created_at >= ");
+    let mut q = QueryBuilder::<Db>::new("SELECT o.id, o.account_id, o.amount FROM opportunities o WHERE o.created_at >= ");
     q.push_bind(from).push(" AND o.created_at < ").push_bind(to);
     push_scope(&mut q, "o.account_id", scope);
+    // In id order, so the total is summed the same way on both backends.
+    q.push(" ORDER BY o.id");
     let opps = q
         .build()
         .fetch_all(pool)
         .await
         .map_err(db)?
         .iter()
-        .map(|r| Ok((r.try_get::<i64, _>("id")?, r.try_get::<i64, _>("account_id")?)))
+        .map(|r| Ok((r.try_get::<i64, _>("id")?, r.try_get::<i64, _>("account_id")?, r.try_get::<Option<f64>, _>("amount")?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let opportunities = opps.len() as u64;
+    let amount: f64 = opps.iter().filter_map(|(_, _, amount)| *amount).sum();
     // Account -> root, and root -> every account under it.
     let (mut root, mut family): (HashMap<i64, i64>, HashMap<i64, Vec<i64>>) = (HashMap::new(), HashMap::new());
     if hierarchy {
@@ -233,7 +235,7 @@ async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: N
         }
     }
     let mut pairs = String::from("[");
-    for (opp, account) in &opps {
+    for (opp, account, _) in &opps {
         let members = root.get(account).and_then(|r| family.get(r)).map(Vec::as_slice).unwrap_or(std::slice::from_ref(account));
         for a in members {
             if pairs.len() > 1 {
@@ -297,7 +299,7 @@ async fn report_nurture_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, now: Date
     q.push(" THEN 1 ELSE 0 END) AS b3 FROM contacts c WHERE TRUE");
     push_scope(&mut q, "c.account_id", scope);
     let r = q.build().fetch_one(pool).await.map_err(db)?;
-    let count = |k: &str| -> Result<u64, sqlx::Error> { Ok(r.try_get::<Option<i64>, _>(k)?.unwrap_or(0).max(0) as u64) };
+    let count = |k: &str| count_of(&r, k);
     let contacts = count("n")?;
     let in_nurture = [count("b0")?, count("b1")?, count("b2")?, count("b3")?];
 
@@ -313,7 +315,7 @@ async fn report_nurture_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, now: Date
     let mut converted = [0u64; 4];
     for r in q.build().fetch_all(pool).await.map_err(db)? {
         let band: i64 = r.try_get::<Option<i64>, _>("band")?.unwrap_or(3);
-        converted[band.clamp(0, 3) as usize] = r.try_get::<i64, _>("n")?.max(0) as u64;
+        converted[band.clamp(0, 3) as usize] = count_of(&r, "n")?;
     }
     Ok(reports::nurture(now, contacts, in_nurture, converted))
 }

@@ -119,8 +119,7 @@ async fn segment_count_in(pool: &sqlx::Pool<Db>, filter: &Checked, target: Targe
         Target::Accounts => "SELECT COUNT(*) AS n FROM accounts a WHERE ",
     });
     push_filter(&mut q, filter, target, today);
-    let n: i64 = q.build().fetch_one(pool).await.map_err(db)?.try_get("n")?;
-    Ok(n.max(0) as u64)
+    Ok(count_of(&q.build().fetch_one(pool).await.map_err(db)?, "n")?)
 }
 
 /// Accounts by id, in the order asked, skipping ids that do not exist.

@@ -192,6 +192,16 @@ async fn world(t: &TestStore) -> [AccountId; 3] {
     )
     .await
     .unwrap();
+    // Other skips engaged and qualified: both count as reached the day it became an opportunity.
+    s.set_account_stage(
+        &actor(),
+        other,
+        AccountStage::Opportunity,
+        "test",
+        now + Duration::days(5),
+    )
+    .await
+    .unwrap();
     [root, sub, other]
 }
 
@@ -319,12 +329,10 @@ async fn reports_give_the_known_answers_on_both_backends() {
 
         let funnel = s.report_funnel(&all, None).await.unwrap();
         let reached: Vec<u64> = funnel.stages.iter().map(|s| s.reached).collect();
-        assert_eq!(reached, [3, 1, 1, 0, 0], "{n}");
-        assert_eq!(
-            funnel.stages[2].median_days_from_previous,
-            Some(10.0),
-            "{n}"
-        );
+        assert_eq!(reached, [3, 2, 2, 1, 0], "{n}");
+        // Engaged to qualified: 10 days for Root, none for Other's skip.
+        assert_eq!(funnel.stages[2].median_days_from_previous, Some(5.0), "{n}");
+        assert_eq!(funnel.stages[3].median_days_from_previous, Some(0.0), "{n}");
 
         // A segment narrows every report to its accounts.
         let segment = check(

@@ -18,20 +18,14 @@ pub const FUNNEL: [AccountStage; 5] = [
     AccountStage::Customer,
 ];
 
-/// How far along the waterfall a stage is; a former customer was a customer.
-fn rank(stage: AccountStage) -> usize {
+/// How far along the waterfall a stage is (its index in [`FUNNEL`]); a former customer was a
+/// customer. An account has reached waterfall stage `i` once it entered any stage ranked `i` or
+/// higher, so a skipped stage counts as passed when a later one is entered.
+pub fn funnel_rank(stage: AccountStage) -> usize {
     match stage {
         AccountStage::FormerCustomer => FUNNEL.len() - 1,
         s => FUNNEL.iter().position(|f| *f == s).unwrap_or(0),
     }
-}
-
-/// An account entering a stage.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StageEvent {
-    pub account: i64,
-    pub stage: AccountStage,
-    pub at: DateTime<Utc>,
 }
 
 /// One stage of the waterfall.
@@ -68,38 +62,13 @@ pub struct FunnelReport {
     pub cohorts: Vec<FunnelCohort>,
 }
 
-/// One account's path: when it first reached each waterfall stage (a skipped stage is reached
-/// when a later one is), where it is now, and when it entered the funnel.
+/// One account's path: when it first reached each waterfall stage (see [`funnel_rank`]), where
+/// it is now, and when it entered the funnel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Path {
     pub entered: [Option<DateTime<Utc>>; 5],
     pub now: AccountStage,
     pub first: DateTime<Utc>,
-}
-
-/// The paths of the accounts of some stage events.
-pub fn paths(events: &[StageEvent]) -> Vec<Path> {
-    let mut by_account: BTreeMap<i64, Vec<&StageEvent>> = BTreeMap::new();
-    for e in events {
-        by_account.entry(e.account).or_default().push(e);
-    }
-    by_account
-        .into_values()
-        .map(|mut es| {
-            es.sort_by_key(|e| e.at);
-            let mut entered = [None; 5];
-            for e in &es {
-                for slot in entered.iter_mut().take(rank(e.stage) + 1) {
-                    slot.get_or_insert(e.at);
-                }
-            }
-            Path {
-                entered,
-                now: es.last().map_or(AccountStage::Target, |e| e.stage),
-                first: es[0].at,
-            }
-        })
-        .collect()
 }
 
 fn waterfall(paths: &[&Path]) -> Vec<FunnelStage> {
@@ -129,13 +98,8 @@ fn waterfall(paths: &[&Path]) -> Vec<FunnelStage> {
     out
 }
 
-/// Builds the funnel from every account's stage events (in any order).
-pub fn funnel(events: &[StageEvent], since: Option<NaiveDate>) -> FunnelReport {
-    funnel_of_paths(&paths(events), since)
-}
-
 /// Builds the funnel from every account's path.
-pub fn funnel_of_paths(all: &[Path], since: Option<NaiveDate>) -> FunnelReport {
+pub fn funnel(all: &[Path], since: Option<NaiveDate>) -> FunnelReport {
     let chosen: Vec<&Path> = all
         .iter()
         .filter(|p| since.is_none_or(|s| p.first.date_naive() >= s))
@@ -170,33 +134,54 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn ev(account: i64, stage: AccountStage, month: u32, day: u32) -> StageEvent {
-        StageEvent {
-            account,
-            stage,
-            at: Utc.with_ymd_and_hms(2026, month, day, 0, 0, 0).unwrap(),
+    fn day(month: u32, day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, month, day, 0, 0, 0).unwrap()
+    }
+
+    /// A path entering the waterfall stages on these days, in order; `None` for not reached.
+    fn path(entered: [Option<(u32, u32)>; 5], now: AccountStage) -> Path {
+        let entered = entered.map(|d| d.map(|(m, dd)| day(m, dd)));
+        Path {
+            first: entered[0].unwrap(),
+            entered,
+            now,
         }
     }
 
     #[test]
-    fn the_waterfall_counts_reached_stages_and_skips() {
+    fn former_customers_rank_as_customers() {
+        assert_eq!(funnel_rank(AccountStage::Target), 0);
+        assert_eq!(funnel_rank(AccountStage::Opportunity), 3);
+        assert_eq!(funnel_rank(AccountStage::FormerCustomer), 4);
+    }
+
+    #[test]
+    fn the_waterfall_counts_reached_stages_and_medians() {
         use AccountStage::*;
-        let events = [
-            ev(1, Target, 1, 1),
-            ev(1, Engaged, 1, 11),
-            ev(1, Qualified, 1, 21),
-            ev(2, Target, 1, 5),
-            // Account 2 jumps straight to opportunity: engaged and qualified count as reached.
-            ev(2, Opportunity, 1, 25),
-            ev(3, Target, 2, 1),
-            ev(4, Customer, 2, 3),
-            ev(4, FormerCustomer, 5, 3),
+        let paths = [
+            path(
+                [Some((1, 1)), Some((1, 11)), Some((1, 21)), None, None],
+                Qualified,
+            ),
+            // Jumped straight to opportunity: engaged and qualified were reached that day.
+            path(
+                [
+                    Some((1, 5)),
+                    Some((1, 25)),
+                    Some((1, 25)),
+                    Some((1, 25)),
+                    None,
+                ],
+                Opportunity,
+            ),
+            path([Some((2, 1)), None, None, None, None], Target),
+            path([Some((2, 3)); 5], FormerCustomer),
         ];
-        let r = funnel(&events, None);
+        let r = funnel(&paths, None);
         let reached: Vec<u64> = r.stages.iter().map(|s| s.reached).collect();
         assert_eq!(reached, [4, 3, 3, 2, 1]);
         assert_eq!(r.stages[1].conversion_from_previous, Some(0.75));
-        // Engaged after target: 10 days (account 1), 20 days (account 2), 0 days (account 4).
+        // Engaged after target: 10 days, 20 days and 0 days.
         assert_eq!(r.stages[1].median_days_from_previous, Some(10.0));
         assert_eq!(r.stages[0].current, 1);
         assert_eq!(r.former_customers_now, 1);
@@ -205,7 +190,7 @@ mod tests {
         assert_eq!(r.cohorts[0].stages[0].reached, 2);
         assert_eq!(r.cohorts[1].stages[4].reached, 1);
 
-        let since = funnel(&events, NaiveDate::from_ymd_opt(2026, 2, 1));
+        let since = funnel(&paths, NaiveDate::from_ymd_opt(2026, 2, 1));
         assert_eq!(since.accounts, 2);
     }
 }
