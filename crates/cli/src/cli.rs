@@ -51,6 +51,10 @@ pub enum Command {
     /// Revenue reports: sales cycles started, account funnel, pipeline, buying-center coverage,
     /// campaign influence and the nurture database; as a table or JSON.
     Report(ReportArgs),
+    /// Scores and stages: recompute, explain an account's score, the top accounts, and the
+    /// scoring model (show, check, set, list).
+    #[command(subcommand)]
+    Score(ScoreCommand),
     /// Import people from a CSV or vCard file: each becomes a contact under its account, or
     /// waits in review. Run it again to resume; nothing is imported twice.
     Import(ImportArgs),
@@ -85,6 +89,22 @@ pub enum Command {
     BenchSegments {
         #[arg(long, default_value_t = 10)]
         runs: usize,
+    },
+    /// Time scoring: a full recompute in memory over generated accounts, contacts and
+    /// activities (throughput and peak memory), and with --incremental N, N activity writes
+    /// through the store with their rescoring (latency percentiles).
+    BenchScoring {
+        #[arg(long, default_value_t = 100_000)]
+        accounts: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: usize,
+        #[arg(long, default_value_t = 5_000_000)]
+        activities: usize,
+        /// Instead: time this many single-activity writes against the database's own data.
+        #[arg(long)]
+        incremental: Option<usize>,
+        #[arg(long, default_value_t = 5)]
+        seed: u64,
     },
     /// Score a matches.csv against a truth.csv: precision, recall and F1.
     MatchScore {
@@ -404,4 +424,46 @@ pub enum ReportKind {
     },
     /// Contacts in nurture by age, and how many converted after 6, 12, 18+ months.
     Nurture,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScoreCommand {
+    /// Recompute every contact's and account's score and apply the stage rules.
+    Recompute {
+        /// Score as of this time (RFC 3339); defaults to now.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Every rule, contact and activity behind an account's score.
+    Explain {
+        /// The account's id or exact name.
+        account: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Explain the score as of this time (RFC 3339); defaults to now.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Accounts by score, best first.
+    Top {
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The scoring model.
+    #[command(subcommand)]
+    Model(ModelCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Print the active model file.
+    Show,
+    /// Check a model file without saving it.
+    Check { file: PathBuf },
+    /// Check a model file and save it as the active model's next version.
+    Set { file: PathBuf },
+    /// List saved versions.
+    List,
 }

@@ -65,6 +65,7 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
         Command::Stats => commands::records::stats(url).await,
         Command::Segment(cmd) => commands::segment::run(url, cmd).await,
         Command::Report(args) => commands::report::run(url, args).await,
+        Command::Score(cmd) => commands::score::run(url, cmd).await,
         Command::Import(args) => {
             commands::import::run(
                 url,
@@ -109,6 +110,16 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
             .await
         }
         Command::BenchSegments { runs } => commands::bench_segments::run(url, (*runs).max(1)).await,
+        Command::BenchScoring {
+            accounts,
+            contacts,
+            activities,
+            incremental,
+            seed,
+        } => match incremental {
+            Some(n) => commands::bench_scoring::incremental(url, *n, *seed).await,
+            None => commands::bench_scoring::in_memory(*accounts, *contacts, *activities, *seed),
+        },
         Command::MatchScore { matches, truth } => commands::matching::run_score(matches, truth),
     }
 }

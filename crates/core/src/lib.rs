@@ -15,6 +15,7 @@ pub mod model;
 pub mod normalize;
 pub mod patch;
 pub mod reports;
+pub mod scoring;
 pub mod validation;
 
 pub use ids::*;

@@ -87,6 +87,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(routes::audit::router())
         .merge(routes::segments::router())
         .merge(routes::reports::router())
+        .merge(routes::scoring::router())
         .split_for_parts();
     let mut openapi = openapi;
     // The routes are mounted under /api/v1; the document says so in its paths.

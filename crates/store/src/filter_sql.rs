@@ -1,12 +1,15 @@
 // Segment filters compiled to SQL, once for both backends (this file is `include!`d after
 // `shared.rs`). Every value is a bound parameter; only column names from core's field catalog
 // are spliced in. Comparisons are two-valued: a missing value makes a comparison false, never
-// unknown, so `not account.state = "CA"` keeps the accounts with no state.
+// unknown, so `not account.state = "CA"` keeps the accounts with no state. `abcrm_core::filter::
+// matches` evaluates the same filters in memory; tests/filter_eval_agrees.rs holds the two to the
+// same rows.
 
 use abcrm_core::filter::{
-    Checked, CompareOp, Field, FieldType, Operand, Related, Scope, Target, SENIORITY_ORDER,
+    clamp_date, resolve_relative, Checked, CompareOp, Field, FieldType, Operand, Related, Scope,
+    Target, SENIORITY_ORDER,
 };
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 
 /// Table aliases of the row being selected: `c` (contact, for contact segments) and `a` (its
 /// account, or the account itself).
@@ -26,30 +29,6 @@ fn column_of(field: &Field) -> String {
     }
 }
 
-/// A relative date resolved against the day the filter runs; out of the calendar's range it
-/// saturates.
-fn resolve_relative(today: NaiveDate, n: i64, unit: char) -> NaiveDate {
-    let add_months = |m: i64| {
-        let m32 = u32::try_from(m.unsigned_abs()).ok()?;
-        if m >= 0 {
-            today.checked_add_months(Months::new(m32))
-        } else {
-            today.checked_sub_months(Months::new(m32))
-        }
-    };
-    let d = match unit {
-        'd' => chrono::TimeDelta::try_days(n).and_then(|t| today.checked_add_signed(t)),
-        'w' => chrono::TimeDelta::try_weeks(n).and_then(|t| today.checked_add_signed(t)),
-        'm' => add_months(n),
-        _ => add_months(n.saturating_mul(12)),
-    };
-    d.unwrap_or(if n < 0 {
-        NaiveDate::MIN
-    } else {
-        NaiveDate::MAX
-    })
-}
-
 fn push_operand(q: &mut QueryBuilder<'_, Db>, field: &Field, v: &Operand, today: NaiveDate) {
     match (field.ty, v) {
         (FieldType::Text, Operand::Text(s)) => {
@@ -65,7 +44,12 @@ fn push_operand(q: &mut QueryBuilder<'_, Db>, field: &Field, v: &Operand, today:
             q.push_bind(*n);
         }
         (FieldType::Timestamp, Operand::Date(d)) => {
-            q.push_bind(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+            q.push_bind(
+                clamp_date(*d)
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap_or_default()
+                    .and_utc(),
+            );
         }
         (FieldType::Timestamp, Operand::Relative(n, u)) => {
             q.push_bind(
@@ -76,7 +60,7 @@ fn push_operand(q: &mut QueryBuilder<'_, Db>, field: &Field, v: &Operand, today:
             );
         }
         (_, Operand::Date(d)) => {
-            q.push_bind(*d);
+            q.push_bind(clamp_date(*d));
         }
         (_, Operand::Relative(n, u)) => {
             q.push_bind(resolve_relative(today, *n, *u));
@@ -110,14 +94,16 @@ fn push_condition(
 ) {
     match f {
         Checked::And(x, y) | Checked::Or(x, y) => {
+            // Under a NOT both sides stay two-valued: `not (a and b)` with `a` on a missing value
+            // is NOT (FALSE AND b), never NOT (NULL AND TRUE), which would drop the row.
             q.push("(");
-            push_filter(q, x, target, today);
+            push_condition(q, x, target, today, two_valued);
             q.push(if matches!(f, Checked::And(..)) {
                 " AND "
             } else {
                 " OR "
             });
-            push_filter(q, y, target, today);
+            push_condition(q, y, target, today, two_valued);
             q.push(")");
         }
         Checked::Not(x) => {
@@ -146,11 +132,9 @@ fn push_condition(
             if two_valued {
                 q.push("COALESCE(");
             }
-            match op {
-                CompareOp::Contains | CompareOp::StartsWith => {
-                    let Operand::Text(s) = value else { return };
+            match (op, value) {
+                (CompareOp::Contains | CompareOp::StartsWith, Operand::Text(s)) => {
                     let escaped = s
-                        .to_lowercase()
                         .replace('\\', "\\\\")
                         .replace('%', "\\%")
                         .replace('_', "\\_");
@@ -159,10 +143,18 @@ fn push_condition(
                     } else {
                         format!("{escaped}%")
                     };
+                    // The database lowers the pattern as it lowers the column: Rust's
+                    // `to_lowercase` folds letters SQLite's LOWER keeps (`É`), and
+                    // `contains "Évry"` would then miss "Évry".
                     push_column(q, field);
-                    q.push(" LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+                    q.push(" LIKE LOWER(")
+                        .push_bind(pattern)
+                        .push(") ESCAPE '\\'");
                 }
-                CompareOp::Ne => {
+                (CompareOp::Contains | CompareOp::StartsWith, _) => {
+                    q.push("FALSE");
+                }
+                (CompareOp::Ne, _) => {
                     q.push("(");
                     q.push(column_of(field)).push(" IS NULL OR ");
                     push_column(q, field);
@@ -170,7 +162,7 @@ fn push_condition(
                     push_operand(q, field, value, today);
                     q.push(")");
                 }
-                _ => {
+                (_, _) => {
                     push_column(q, field);
                     q.push(format!(" {} ", op.as_str()));
                     push_operand(q, field, value, today);

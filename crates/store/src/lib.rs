@@ -20,6 +20,26 @@ pub use types::*;
 
 use std::sync::Arc;
 
+/// The active scoring model's record and its parsed form, cached by the store per saved version.
+#[derive(Clone)]
+pub(crate) struct ActiveModel {
+    pub(crate) record: Arc<ScoringModelRecord>,
+    pub(crate) model: Arc<abcrm_core::scoring::ScoringModel>,
+}
+
+impl ActiveModel {
+    pub(crate) fn id(&self) -> i64 {
+        self.record.id.unwrap_or(0)
+    }
+}
+
+/// A store's scoring state: the parsed active model, and whether writes rescore.
+#[derive(Default)]
+pub(crate) struct ScoringState {
+    pub(crate) cache: std::sync::Mutex<Option<ActiveModel>>,
+    pub(crate) paused: std::sync::atomic::AtomicBool,
+}
+
 /// Where `abcrm` keeps its data when nothing else is configured: `./abcrm.db`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://abcrm.db";
 
@@ -389,6 +409,41 @@ pub trait Store: Send + Sync + 'static {
     /// Brings the query planner's statistics up to date; call after a bulk load (until then a
     /// planner may guess table sizes badly).
     async fn refresh_statistics(&self) -> Result<()>;
+
+    // --- scoring ---
+    /// The active scoring model: the newest saved one, or the shipped default until one is.
+    async fn scoring_model(&self) -> Result<ScoringModelRecord>;
+    /// Checks a model file and saves it as the next version of its name, the active one from
+    /// now on. Scores follow it as accounts change; `recompute_scores` rescores all at once.
+    async fn save_scoring_model(&self, actor: &Actor, body: &str) -> Result<ScoringModelRecord>;
+    /// Saved models, newest first (the shipped default last while none is active).
+    async fn list_scoring_models(&self) -> Result<Vec<ScoringModelRecord>>;
+    /// Recomputes every contact's and account's score as of `at` and applies the stage rules,
+    /// reporting progress as it goes.
+    async fn recompute_scores(
+        &self,
+        actor: &Actor,
+        at: chrono::DateTime<chrono::Utc>,
+        progress: &(dyn Fn(RecomputeProgress) + Send + Sync),
+    ) -> Result<RecomputeSummary>;
+    /// While paused, writes through this handle do not rescore accounts or move stages: for a
+    /// bulk load that writes its own stage history and calls `recompute_scores` at the end.
+    fn pause_scoring(&self, paused: bool);
+    /// Rescores accounts now (their ancestors' roll-ups too) and applies the stage rules: what
+    /// the store does itself after writes to activities and opportunities.
+    async fn rescore_accounts(&self, actor: &Actor, accounts: &[AccountId]) -> Result<()>;
+    /// An account's stored score; `None` until it is first scored.
+    async fn account_score(&self, id: AccountId) -> Result<Option<StoredAccountScore>>;
+    /// A contact's stored score; `None` until it is first scored.
+    async fn contact_score(&self, id: ContactId) -> Result<Option<scoring::ContactScore>>;
+    /// Why an account scores what it does as of `at`: every rule, contact and activity.
+    async fn explain_account_score(
+        &self,
+        id: AccountId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<scoring::Explanation>;
+    /// Accounts by stored score, best first.
+    async fn top_accounts_by_score(&self, limit: u32) -> Result<Vec<StoredAccountScore>>;
 
     /// Row counts per table, for the CLI's summary and for tests.
     async fn counts(&self) -> Result<Counts>;

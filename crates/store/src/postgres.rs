@@ -8,6 +8,7 @@ use std::str::FromStr;
 /// A [`crate::Store`] on a PostgreSQL database.
 pub struct PgStore {
     pool: PgPool,
+    scoring: crate::ScoringState,
 }
 
 impl PgStore {
@@ -25,7 +26,10 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            scoring: Default::default(),
+        })
     }
 
     /// The connection pool, for code in this crate that needs SQL of its own (reports, tests).
@@ -43,6 +47,11 @@ mod imp {
     include!("filter_sql.rs");
     include!("segments_sql.rs");
     include!("reports_sql.rs");
+    include!("scoring_sql.rs");
+    /// Whole seconds since 1970-01-01 of a timestamp (rounded down, as chrono's `timestamp`).
+    fn epoch_seconds(ts: &str) -> String {
+        format!("CAST(FLOOR(EXTRACT(EPOCH FROM {ts})) AS BIGINT)")
+    }
     /// The UTC calendar day of a timestamp, as a date.
     fn day_of(ts: &str) -> String {
         format!("CAST(({ts} AT TIME ZONE 'UTC') AS DATE)")

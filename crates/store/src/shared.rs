@@ -941,10 +941,16 @@ impl Store for ThisStore {
         exec_each(&mut tx, &[
             "DELETE FROM account_domains WHERE account_id = $1",
             "DELETE FROM account_stage_history WHERE account_id = $1",
+            "DELETE FROM account_scores WHERE account_id = $1",
             "UPDATE intake_records SET account_id = NULL WHERE account_id = $1",
             "DELETE FROM accounts WHERE id = $1",
         ], id.0).await?;
         audit::<_, ()>(&mut tx, actor, "account", id.0, "delete", Some(&before), None).await?;
+        let mut touched: Vec<AccountId> = before.parent_id.into_iter().collect();
+        if let OnDependents::MoveTo(target) = on_dependents {
+            touched.push(target);
+        }
+        settle_accounts(self, &mut tx, actor, &touched).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }
@@ -1121,6 +1127,7 @@ impl Store for ThisStore {
         }
         let after = load_contact(&mut tx, id).await?;
         audit(&mut tx, actor, "contact", id.0, "update", Some(&before), Some(&after)).await?;
+        settle_accounts(self, &mut tx, actor, &[before.account_id, after.account_id]).await?;
         tx.commit().await.map_err(db)?;
         Ok(after)
     }
@@ -1133,9 +1140,11 @@ impl Store for ThisStore {
             "DELETE FROM campaign_members WHERE contact_id = $1",
             "UPDATE activities SET contact_id = NULL WHERE contact_id = $1",
             "UPDATE intake_records SET contact_id = NULL WHERE contact_id = $1",
+            "DELETE FROM contact_scores WHERE contact_id = $1",
             "DELETE FROM contacts WHERE id = $1",
         ], id.0).await?;
         audit::<_, ()>(&mut tx, actor, "contact", id.0, "delete", Some(&before), None).await?;
+        settle_accounts(self, &mut tx, actor, &[before.account_id]).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }
@@ -1197,6 +1206,7 @@ impl Store for ThisStore {
         write_roles(&mut tx, id, &new.contact_roles).await?;
         let opp = load_opportunity(&mut tx, id).await?;
         audit::<(), _>(&mut tx, actor, "opportunity", id.0, "create", None, Some(&opp)).await?;
+        settle_accounts(self, &mut tx, actor, &[opp.account_id]).await?;
         tx.commit().await.map_err(db)?;
         Ok(opp)
     }
@@ -1232,6 +1242,7 @@ impl Store for ThisStore {
         }
         let after = load_opportunity(&mut tx, id).await?;
         audit(&mut tx, actor, "opportunity", id.0, "update", Some(&before), Some(&after)).await?;
+        settle_accounts(self, &mut tx, actor, &[before.account_id, after.account_id]).await?;
         tx.commit().await.map_err(db)?;
         Ok(after)
     }
@@ -1245,6 +1256,7 @@ impl Store for ThisStore {
             "DELETE FROM opportunities WHERE id = $1",
         ], id.0).await?;
         audit::<_, ()>(&mut tx, actor, "opportunity", id.0, "delete", Some(&before), None).await?;
+        settle_accounts(self, &mut tx, actor, &[before.account_id]).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }
@@ -1419,6 +1431,7 @@ impl Store for ThisStore {
     async fn create_activity(&self, actor: &Actor, new: NewActivity) -> Result<Activity> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let activity = insert_activity(&mut tx, actor, new).await?;
+        settle_accounts(self, &mut tx, actor, &[activity.account_id]).await?;
         tx.commit().await.map_err(db)?;
         Ok(activity)
     }
@@ -1434,6 +1447,10 @@ impl Store for ThisStore {
             }
             let first = ids.len();
             ids.extend(insert_activities(&mut tx, actor, first, chunk).await?);
+        }
+        if !self.scoring.paused.load(std::sync::atomic::Ordering::Relaxed) {
+            let accounts = accounts_of_activities(&mut tx, &ids).await?;
+            settle_accounts(self, &mut tx, actor, &accounts).await?;
         }
         tx.commit().await.map_err(db)?;
         Ok(ids)
@@ -1469,6 +1486,7 @@ impl Store for ThisStore {
             refresh_last_activity(&mut tx, &[c.0]).await?;
         }
         audit(&mut tx, actor, "activity", id.0, "update", Some(&before), Some(&after)).await?;
+        settle_accounts(self, &mut tx, actor, &[after.account_id]).await?;
         tx.commit().await.map_err(db)?;
         Ok(after)
     }
@@ -1481,6 +1499,7 @@ impl Store for ThisStore {
             refresh_last_activity(&mut tx, &[c.0]).await?;
         }
         audit::<_, ()>(&mut tx, actor, "activity", id.0, "delete", Some(&before), None).await?;
+        settle_accounts(self, &mut tx, actor, &[before.account_id]).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }
@@ -1747,11 +1766,22 @@ impl Store for ThisStore {
     }
 
     async fn merge_contacts(&self, actor: &Actor, survivor: ContactId, merged: ContactId, choices: &MergeChoices) -> Result<ContactMerge> {
-        contact_merge(&self.pool, actor, survivor, merged, choices).await
+        let merged_account = self.get_contact(merged).await?.account_id;
+        let merge = contact_merge(&self.pool, actor, survivor, merged, choices).await?;
+        self.rescore_accounts(actor, &[merge.survivor.account_id, merged_account]).await?;
+        Ok(merge)
     }
 
     async fn undo_merge(&self, actor: &Actor, merge: i64) -> Result<ContactMerge> {
-        contact_unmerge(&self.pool, actor, merge).await
+        let merge = contact_unmerge(&self.pool, actor, merge).await?;
+        let mut accounts = Vec::new();
+        for c in [merge.survivor_id, merge.merged_id] {
+            if let Ok(c) = self.get_contact(c).await {
+                accounts.push(c.account_id);
+            }
+        }
+        self.rescore_accounts(actor, &accounts).await?;
+        Ok(merge)
     }
 
     async fn segment_contacts(&self, filter: &abcrm_core::filter::Checked, today: chrono::NaiveDate, page: PageRequest) -> Result<Page<Contact>> {
@@ -1822,6 +1852,73 @@ impl Store for ThisStore {
     async fn refresh_statistics(&self) -> Result<()> {
         sqlx::query(REFRESH_STATISTICS).execute(&self.pool).await.map_err(db)?;
         Ok(())
+    }
+
+    async fn scoring_model(&self) -> Result<ScoringModelRecord> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        Ok((*active_model(self, &mut conn).await?.record).clone())
+    }
+
+    async fn save_scoring_model(&self, actor: &Actor, body: &str) -> Result<ScoringModelRecord> {
+        save_model_in(self, actor, body).await
+    }
+
+    async fn list_scoring_models(&self) -> Result<Vec<ScoringModelRecord>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        list_models_in(&mut conn).await
+    }
+
+    async fn recompute_scores(&self, actor: &Actor, at: DateTime<Utc>, progress: &(dyn Fn(RecomputeProgress) + Send + Sync)) -> Result<RecomputeSummary> {
+        recompute_in(self, actor, at.trunc_subsecs(6), progress).await
+    }
+
+    fn pause_scoring(&self, paused: bool) {
+        self.scoring.paused.store(paused, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    async fn rescore_accounts(&self, actor: &Actor, accounts: &[AccountId]) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        settle_accounts(self, &mut tx, actor, accounts).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn account_score(&self, id: AccountId) -> Result<Option<StoredAccountScore>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_account(&mut conn, id).await?;
+        stored_score(&mut conn, id).await
+    }
+
+    async fn contact_score(&self, id: ContactId) -> Result<Option<abcrm_core::scoring::ContactScore>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let contact = load_contact(&mut conn, id).await?;
+        let row = sqlx::query("SELECT fit, engagement, score FROM contact_scores WHERE contact_id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+        Ok(match row {
+            Some(r) => Some(abcrm_core::scoring::ContactScore {
+                contact_id: id,
+                fit: Points(r.try_get("fit")?),
+                engagement: Points(r.try_get("engagement")?),
+                score: Points(r.try_get("score")?),
+                buying_role: contact.buying_role,
+                seniority: contact.seniority,
+                status: contact.status,
+            }),
+            None => None,
+        })
+    }
+
+    async fn explain_account_score(&self, id: AccountId, at: DateTime<Utc>) -> Result<abcrm_core::scoring::Explanation> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        explain_in(self, &mut conn, id, at).await
+    }
+
+    async fn top_accounts_by_score(&self, limit: u32) -> Result<Vec<StoredAccountScore>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        top_accounts_in(&mut conn, limit).await
     }
 
     async fn counts(&self) -> Result<Counts> {

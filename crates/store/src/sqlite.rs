@@ -9,6 +9,7 @@ use std::time::Duration;
 /// A [`crate::Store`] on a SQLite file.
 pub struct SqliteStore {
     pool: SqlitePool,
+    scoring: crate::ScoringState,
 }
 
 impl SqliteStore {
@@ -38,7 +39,10 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            scoring: Default::default(),
+        })
     }
 
     /// The connection pool, for code in this crate that needs SQL of its own (reports, tests).
@@ -56,6 +60,11 @@ mod imp {
     include!("filter_sql.rs");
     include!("segments_sql.rs");
     include!("reports_sql.rs");
+    include!("scoring_sql.rs");
+    /// Whole seconds since 1970-01-01 of a timestamp (rounded down, as chrono's `timestamp`).
+    fn epoch_seconds(ts: &str) -> String {
+        format!("CAST(strftime('%s', {ts}) AS INTEGER)")
+    }
     /// The UTC calendar day of a timestamp, as a date.
     fn day_of(ts: &str) -> String {
         format!("date({ts})")

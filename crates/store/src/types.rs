@@ -201,3 +201,53 @@ pub struct IntakeQuery {
     pub source_key: Option<String>,
     pub account_id: Option<AccountId>,
 }
+
+/// A saved version of a scoring model (or the shipped default, which has no id).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ScoringModelRecord {
+    /// `None` for the shipped default, in use until a model is saved.
+    pub id: Option<i64>,
+    pub name: String,
+    pub version: i64,
+    /// The model file as saved.
+    pub body: String,
+    pub active: bool,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// An account's stored score: as of `computed_at`, by the model named.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct StoredAccountScore {
+    #[serde(flatten)]
+    pub score: abcrm_core::scoring::AccountScore,
+    /// The `scoring_models` row that computed it, or 0 for the shipped default.
+    pub model_id: i64,
+    pub computed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// How far a full recompute is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecomputeProgress {
+    /// "accounts", "contacts", "activities", "writing scores" or "stages".
+    pub phase: &'static str,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// What a full recompute did.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RecomputeSummary {
+    pub model: String,
+    pub model_version: i64,
+    pub accounts: u64,
+    pub contacts: u64,
+    pub activities: u64,
+    /// Accounts whose stage the rules moved.
+    pub stage_changes: u64,
+    /// Campaign names rules refer to that no campaign has (those rules matched nothing).
+    pub missing_campaigns: Vec<String>,
+    /// Seconds spent reading, scoring and writing.
+    pub read_seconds: f64,
+    pub score_seconds: f64,
+    pub write_seconds: f64,
+}

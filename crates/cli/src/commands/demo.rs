@@ -36,7 +36,8 @@ pub async fn load_sized(
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .context("midnight exists")?;
-    let slices = demo::generate(seed, Utc.from_utc_datetime(&today), size);
+    let now = Utc.from_utc_datetime(&today);
+    let slices = demo::generate(seed, now, size);
     let progress = ProgressBar::new(0).with_style(
         ProgressStyle::with_template(
             "{spinner} loading demo {bar:40} {pos}/{len} records ({eta} left)",
@@ -47,14 +48,21 @@ pub async fn load_sized(
     // same id (tests compare answers across backends); a scaled-up demo loads in parallel
     // where the database can take it.
     let parallel = size.root_accounts > demo::DemoSize::default().root_accounts;
-    let report = demo::load(store, slices, &progress, parallel)
-        .await
-        .context("loading the demo dataset")?;
+    // The demo writes its own 18 months of stage history; rescoring on every write would add
+    // moves dated today in between. It scores everything once at the end instead.
+    store.pause_scoring(true);
+    let loaded = demo::load(store, slices, &progress, parallel).await;
+    store.pause_scoring(false);
+    let report = loaded.context("loading the demo dataset")?;
     progress.finish_and_clear();
     store.refresh_statistics().await?;
+    let scored = store
+        .recompute_scores(&abcrm_core::model::Actor::system("demo"), now, &|_| {})
+        .await
+        .context("scoring the demo")?;
     let c = &report.counts;
     eprintln!(
-        "Loaded the demo in {:.1}s: {} accounts, {} contacts, {} opportunities, {} campaigns ({} members), {} activities, {} assets.",
+        "Loaded the demo in {:.1}s: {} accounts, {} contacts, {} opportunities, {} campaigns ({} members), {} activities, {} assets; scored in {:.1}s ({} stage changes by the rules).",
         report.elapsed.as_secs_f64(),
         c.accounts,
         c.contacts,
@@ -62,7 +70,9 @@ pub async fn load_sized(
         c.campaigns,
         c.campaign_members,
         c.activities,
-        c.assets
+        c.assets,
+        scored.read_seconds + scored.score_seconds + scored.write_seconds,
+        scored.stage_changes
     );
     Ok(report)
 }

@@ -1,12 +1,14 @@
 //! One module per command; each opens the store it needs and prints what it did.
 
 pub mod bench_import;
+pub mod bench_scoring;
 pub mod bench_segments;
 pub mod demo;
 pub mod import;
 pub mod matching;
 pub mod records;
 pub mod report;
+pub mod score;
 pub mod segment;
 pub mod serve;
 pub mod token;

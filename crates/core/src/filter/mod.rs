@@ -1,16 +1,53 @@
 //! The segment filter language: a text such as
 //! `contact.seniority in ("manager", "director") and account.state = "CA"` parsed into a syntax
 //! tree and checked against the fields of contacts, accounts and their related records. Pure: the
-//! store compiles the checked tree to SQL for each backend.
+//! store compiles the checked tree to SQL for each backend, and [`matches`] evaluates it against
+//! records in memory with the same meaning.
 
 mod check;
+mod eval;
 mod lexer;
 mod parser;
 
 pub use check::{check, Checked, Field, FieldType, Operand, Scope, Target, SENIORITY_ORDER};
+pub use eval::{matches, FieldValue, Record};
 pub use parser::{parse, CompareOp, Expr, Literal, Name, Related, Value};
 
+use chrono::{Months, NaiveDate};
 use std::fmt;
+
+/// A relative date (`-90d`: `n` days, weeks, months or years) resolved against the day the
+/// filter runs, and clamped as [`clamp_date`] does.
+pub fn resolve_relative(today: NaiveDate, n: i64, unit: char) -> NaiveDate {
+    let add_months = |m: i64| {
+        let m32 = u32::try_from(m.unsigned_abs()).ok()?;
+        if m >= 0 {
+            today.checked_add_months(Months::new(m32))
+        } else {
+            today.checked_sub_months(Months::new(m32))
+        }
+    };
+    let d = match unit {
+        'd' => chrono::TimeDelta::try_days(n).and_then(|t| today.checked_add_signed(t)),
+        'w' => chrono::TimeDelta::try_weeks(n).and_then(|t| today.checked_add_signed(t)),
+        'm' => add_months(n),
+        _ => add_months(n.saturating_mul(12)),
+    };
+    clamp_date(d.unwrap_or(if n < 0 {
+        NaiveDate::MIN
+    } else {
+        NaiveDate::MAX
+    }))
+}
+
+/// A date a filter compares with, clamped into the years 1 to 9999: the range in which both
+/// databases take it (PostgreSQL refuses timestamps before 4714 BC) and compare it in order
+/// (SQLite compares timestamps as text, which puts a five-digit year before a four-digit one).
+pub fn clamp_date(d: NaiveDate) -> NaiveDate {
+    let first = NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN);
+    let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
+    d.clamp(first, last)
+}
 
 /// What is wrong with a filter, and where (a byte offset into it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +91,45 @@ mod tests {
         let input = "account.state = \"CA\"\n  and contact.titel = \"x\"";
         let e = check(&parse(input).unwrap(), Target::Contacts).unwrap_err();
         assert_eq!(e.line_column(input), (2, 7));
+    }
+
+    #[test]
+    fn relative_dates_count_calendar_units_from_today() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let today = day(2026, 3, 31);
+        assert_eq!(
+            [(-90, 'd'), (2, 'w'), (-1, 'm'), (1, 'y'), (0, 'd')]
+                .map(|(n, u)| resolve_relative(today, n, u)),
+            [
+                day(2025, 12, 31),
+                day(2026, 4, 14),
+                day(2026, 2, 28),
+                day(2027, 3, 31),
+                today
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_beyond_four_digit_years_are_clamped() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let today = day(2026, 3, 31);
+        assert_eq!(
+            [
+                resolve_relative(today, 10_000, 'y'),
+                resolve_relative(today, -300_000, 'y'),
+                resolve_relative(today, i64::MIN, 'd'),
+                clamp_date(day(12026, 1, 1)),
+                clamp_date(day(-1, 1, 1)),
+            ],
+            [
+                day(9999, 12, 31),
+                day(1, 1, 1),
+                day(1, 1, 1),
+                day(9999, 12, 31),
+                day(1, 1, 1)
+            ]
+        );
     }
 
     proptest! {

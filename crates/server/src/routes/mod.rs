@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod intake;
 pub mod opportunities;
 pub mod reports;
+pub mod scoring;
 pub mod segments;
 
 use axum::http::{header, HeaderValue, StatusCode};

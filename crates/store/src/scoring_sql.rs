@@ -1,0 +1,621 @@
+// Scores and stages, for both backends (this file is `include!`d after `shared.rs`). The
+// arithmetic is core's (`abcrm_core::scoring`); this file reads its inputs, writes its results,
+// and applies the stage rules, inside the transaction of the write that called for it.
+
+use crate::{RecomputeProgress, RecomputeSummary, ScoringModelRecord, StoredAccountScore};
+use abcrm_core::scoring::{
+    self, AccountFacts, AccountScore, ActivityFact, ContactScore, Points, Recompute, Rollup,
+    Scorer, ScoringModel, StageFacts,
+};
+use futures::TryStreamExt;
+use crate::ActiveModel;
+use std::sync::Arc;
+
+type Conn = <Db as sqlx::Database>::Connection;
+
+fn model_record_row(r: &DbRow) -> Result<ScoringModelRecord, sqlx::Error> {
+    Ok(ScoringModelRecord {
+        id: Some(r.try_get("id")?),
+        name: r.try_get("name")?,
+        version: r.try_get::<i32, _>("version")?.into(),
+        body: r.try_get("body")?,
+        active: r.try_get("active")?,
+        created_at: Some(r.try_get("created_at")?),
+    })
+}
+
+fn default_model_record() -> ScoringModelRecord {
+    ScoringModelRecord {
+        id: None,
+        name: "default".into(),
+        version: 0,
+        body: scoring::DEFAULT_MODEL.to_string(),
+        active: true,
+        created_at: None,
+    }
+}
+
+/// The active model, parsed once per saved version and cached (another process may save a
+/// newer one: the row's id is read each time, the body parsed only when it changed).
+async fn active_model(store: &ThisStore, conn: &mut Conn) -> Result<ActiveModel> {
+    let row = sqlx::query("SELECT id, name, version, body, active, created_at FROM scoring_models WHERE active = TRUE ORDER BY id DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    let record = match row {
+        Some(r) => model_record_row(&r)?,
+        None => default_model_record(),
+    };
+    let id = record.id.unwrap_or(0);
+    let mut cache = store.scoring.cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(hit) = cache.as_ref().filter(|m| m.id() == id) {
+        return Ok(hit.clone());
+    }
+    // A saved model was checked when saved; should the parser have grown stricter since, the
+    // store says which version to fix rather than scoring with half a model.
+    let model = scoring::parse_model(&record.body).map_err(|e| {
+        invalid(
+            "scoring_model",
+            format!("the active scoring model {} version {} no longer checks ({e}); save a corrected version", record.name, record.version),
+        )
+    })?;
+    let active = ActiveModel { record: Arc::new(record), model: Arc::new(model) };
+    *cache = Some(active.clone());
+    Ok(active)
+}
+
+/// The campaigns engagement rules name, as `(id, name)`.
+async fn rule_campaigns(conn: &mut Conn, model: &ScoringModel) -> Result<Vec<(CampaignId, String)>> {
+    let names = model.campaign_names();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = QueryBuilder::<Db>::new("SELECT id, name FROM campaigns WHERE lower(name) IN (");
+    let mut sep = q.separated(", ");
+    for n in names {
+        sep.push_bind(n.to_lowercase());
+    }
+    q.push(")");
+    let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+    rows.iter()
+        .map(|r| Ok((CampaignId(r.try_get("id")?), r.try_get("name")?)))
+        .collect()
+}
+
+fn activity_kind(s: &str) -> Result<ActivityKind, sqlx::Error> {
+    // The stored names are exact; a linear scan of seven beats the forgiving parser per row.
+    ActivityKind::ALL.iter().copied().find(|k| k.as_str() == s).map_or_else(|| parse(s), Ok)
+}
+
+/// What scoring reads of an activity, with its time in whole seconds the same way on both
+/// backends and on both paths (one account, or all of them).
+fn fact_columns() -> String {
+    format!("id, account_id, contact_id, kind, campaign_id, {} AS t", epoch_seconds("occurred_at"))
+}
+
+fn fact_row(r: &DbRow) -> Result<(AccountId, ActivityFact), sqlx::Error> {
+    Ok((
+        AccountId(r.try_get("account_id")?),
+        ActivityFact {
+            id: ActivityId(r.try_get("id")?),
+            contact: r.try_get::<Option<i64>, _>("contact_id")?.map(ContactId),
+            kind: activity_kind(r.try_get::<&str, _>("kind")?)?,
+            campaign: r.try_get::<Option<i64>, _>("campaign_id")?.map(CampaignId),
+            occurred_at: r.try_get("t")?,
+        },
+    ))
+}
+
+fn account_score_row(r: &DbRow) -> Result<StoredAccountScore, sqlx::Error> {
+    let p = |c: &str| -> Result<Points, sqlx::Error> { Ok(Points(r.try_get(c)?)) };
+    Ok(StoredAccountScore {
+        score: AccountScore {
+            account_id: AccountId(r.try_get("account_id")?),
+            parts: scoring::OwnScore {
+                fit: p("fit")?,
+                engagement: p("engagement")?,
+                people: p("people")?,
+                breadth: p("breadth")?,
+                own: p("own")?,
+            },
+            score: p("score")?,
+        },
+        model_id: r.try_get("model_id")?,
+        computed_at: r.try_get("computed_at")?,
+    })
+}
+
+const ACCOUNT_SCORE_COLUMNS: &str = "account_id, fit, engagement, people, breadth, own, score, model_id, computed_at";
+
+async fn stored_score(conn: &mut Conn, id: AccountId) -> Result<Option<StoredAccountScore>> {
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_SCORE_COLUMNS} FROM account_scores WHERE account_id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(row.as_ref().map(account_score_row).transpose()?)
+}
+
+/// Writes account scores (insert or replace), many rows per statement.
+async fn write_account_scores(conn: &mut Conn, scores: &[AccountScore], model_id: i64, at: DateTime<Utc>) -> Result<()> {
+    for chunk in scores.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO account_scores ({ACCOUNT_SCORE_COLUMNS}) "));
+        q.push_values(chunk, |mut b, s| {
+            b.push_bind(s.account_id.0)
+                .push_bind(s.parts.fit.0)
+                .push_bind(s.parts.engagement.0)
+                .push_bind(s.parts.people.0)
+                .push_bind(s.parts.breadth.0)
+                .push_bind(s.parts.own.0)
+                .push_bind(s.score.0)
+                .push_bind(model_id)
+                .push_bind(at);
+        });
+        q.push(
+            " ON CONFLICT (account_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement, people = excluded.people, \
+             breadth = excluded.breadth, own = excluded.own, score = excluded.score, model_id = excluded.model_id, computed_at = excluded.computed_at",
+        );
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Writes contact scores (insert or replace), many rows per statement.
+async fn write_contact_scores(conn: &mut Conn, scores: &[(AccountId, ContactScore)], at: DateTime<Utc>) -> Result<()> {
+    for chunk in scores.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO contact_scores (contact_id, account_id, fit, engagement, score, computed_at) ");
+        q.push_values(chunk, |mut b, (account, s)| {
+            b.push_bind(s.contact_id.0)
+                .push_bind(account.0)
+                .push_bind(s.fit.0)
+                .push_bind(s.engagement.0)
+                .push_bind(s.score.0)
+                .push_bind(at);
+        });
+        q.push(
+            " ON CONFLICT (contact_id) DO UPDATE SET account_id = excluded.account_id, fit = excluded.fit, \
+             engagement = excluded.engagement, score = excluded.score, computed_at = excluded.computed_at",
+        );
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// The subsidiaries of an account with their stored rolled-up scores (`None`: never scored).
+async fn children_scores(conn: &mut Conn, id: AccountId) -> Result<Vec<(AccountId, Option<Points>)>> {
+    let rows = sqlx::query("SELECT a.id, s.score FROM accounts a LEFT JOIN account_scores s ON s.account_id = a.id WHERE a.parent_id = $1 ORDER BY a.id")
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    rows.iter()
+        .map(|r| Ok((AccountId(r.try_get("id")?), r.try_get::<Option<i64>, _>("score")?.map(Points))))
+        .collect()
+}
+
+/// An account's inputs, read afresh.
+struct Inputs {
+    account: Account,
+    contacts: Vec<Contact>,
+    activities: Vec<ActivityFact>,
+}
+
+async fn inputs_of(conn: &mut Conn, id: AccountId) -> Result<Inputs> {
+    let account = load_account(conn, id).await?;
+    let contacts = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE account_id = $1 ORDER BY id"))
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(contact_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let activities = sqlx::query(&format!("SELECT {} FROM activities WHERE account_id = $1", fact_columns()))
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| fact_row(r).map(|(_, f)| f))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Inputs { account, contacts, activities })
+}
+
+/// Scores one account afresh and writes its and its contacts' scores. Subsidiaries' stored
+/// scores are used; one never scored is scored first (only roll-ups other than `own` read them).
+async fn rescore_one(conn: &mut Conn, scorer: &Scorer<'_>, model_id: i64, id: AccountId) -> Result<AccountScore> {
+    // Depth first through subsidiaries that have no score yet, each after its own.
+    let mut stack = vec![(id, false)];
+    let mut fresh: HashMap<AccountId, Points> = HashMap::new();
+    let mut last = None;
+    while let Some((at, expanded)) = stack.pop() {
+        let children = if scorer.model().account.rollup == Rollup::Own {
+            Vec::new()
+        } else {
+            children_scores(conn, at).await?
+        };
+        if !expanded {
+            stack.push((at, true));
+            for (child, score) in &children {
+                if score.is_none() && !fresh.contains_key(child) {
+                    stack.push((*child, false));
+                }
+            }
+            continue;
+        }
+        let children: Vec<(AccountId, Points)> = children
+            .into_iter()
+            .map(|(c, s)| (c, s.or_else(|| fresh.get(&c).copied()).unwrap_or_default()))
+            .collect();
+        let inputs = inputs_of(conn, at).await?;
+        let facts = AccountFacts {
+            account: &inputs.account,
+            contacts: &inputs.contacts,
+            activities: &inputs.activities,
+            children: &children,
+        };
+        let (score, contacts) = scorer.score_account(&facts);
+        let now = scorer.now();
+        write_account_scores(conn, &[score], model_id, now).await?;
+        // Rows of contacts merged, deleted or moved away since go; the present ones are written.
+        sqlx::query("DELETE FROM contact_scores WHERE account_id = $1").bind(at.0).execute(&mut *conn).await.map_err(db)?;
+        let rows: Vec<(AccountId, ContactScore)> = contacts.into_iter().map(|c| (at, c)).collect();
+        write_contact_scores(conn, &rows, now).await?;
+        fresh.insert(at, score.score);
+        last = Some(score);
+    }
+    last.ok_or(StoreError::NotFound { entity: "account", id: id.0 })
+}
+
+/// What the stage rules need besides the score: the account's stage and relationship, its
+/// oldest open and its latest won opportunity.
+async fn stage_facts(conn: &mut Conn, id: AccountId, score: Points) -> Result<StageFacts> {
+    let row = sqlx::query(
+        "SELECT a.stage, a.relationship,
+           (SELECT o.id FROM opportunities o WHERE o.account_id = a.id AND o.stage NOT IN ('closed_won', 'closed_lost') ORDER BY o.created_at, o.id LIMIT 1) AS open_id,
+           (SELECT o.id FROM opportunities o WHERE o.account_id = a.id AND o.stage = 'closed_won' ORDER BY o.updated_at DESC, o.id DESC LIMIT 1) AS won_id
+         FROM accounts a WHERE a.id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?
+    .ok_or(StoreError::NotFound { entity: "account", id: id.0 })?;
+    Ok(StageFacts {
+        current: parse(row.try_get::<&str, _>("stage")?)?,
+        relationship: parse(row.try_get::<&str, _>("relationship")?)?,
+        score,
+        open_opportunity: row.try_get::<Option<i64>, _>("open_id")?.map(OpportunityId),
+        won_opportunity: row.try_get::<Option<i64>, _>("won_id")?.map(OpportunityId),
+    })
+}
+
+/// Moves an account to a stage with a reason: the stage, its history row and an audit row.
+async fn move_stage(tx: &mut Tx<'_>, actor: &Actor, id: AccountId, from: AccountStage, to: AccountStage, reason: &str, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE accounts SET stage = $1, updated_at = $2 WHERE id = $3")
+        .bind(to.as_str())
+        .bind(at)
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id.0)
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .bind(reason)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    let change = serde_json::json!({ "from": from, "to": to, "reason": reason });
+    audit::<(), _>(tx, actor, "account", id.0, "stage", None, Some(&change)).await?;
+    Ok(())
+}
+
+/// Applies the stage rules to an account with this score; true when it moved.
+async fn apply_stage_rules(tx: &mut Tx<'_>, actor: &Actor, model: &ScoringModel, id: AccountId, score: Points, at: DateTime<Utc>) -> Result<bool> {
+    let facts = stage_facts(tx, id, score).await?;
+    match scoring::next_stage(&model.stages, &model.name, &facts) {
+        Some(m) => {
+            move_stage(tx, actor, id, facts.current, m.to, &m.reason, at).await?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Brings an account's score, its ancestors' roll-ups and their stages up to date after a
+/// write to its activities, people or opportunities: the incremental path. The scores are as
+/// of now; `abcrm score recompute` at the same moment gives the same numbers.
+async fn settle_accounts(store: &ThisStore, tx: &mut Tx<'_>, actor: &Actor, accounts: &[AccountId]) -> Result<()> {
+    if accounts.is_empty() || store.scoring.paused.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(());
+    }
+    let active = active_model(store, tx).await?;
+    let campaigns = rule_campaigns(tx, &active.model).await?;
+    let scorer = Scorer::new(&active.model, &campaigns, now());
+    let mut ids = accounts.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        settle_one(tx, actor, &scorer, active.id(), id).await?;
+    }
+    Ok(())
+}
+
+async fn settle_one(tx: &mut Tx<'_>, actor: &Actor, scorer: &Scorer<'_>, model_id: i64, id: AccountId) -> Result<()> {
+    let model = scorer.model();
+    let at = scorer.now();
+    let score = rescore_one(tx, scorer, model_id, id).await?;
+    apply_stage_rules(tx, actor, model, id, score.score, at).await?;
+    if model.account.rollup == Rollup::Own {
+        return Ok(());
+    }
+    // Up the hierarchy: each ancestor's own score stands; its roll-up takes in the change.
+    let mut child = id;
+    loop {
+        let parent: Option<i64> = sqlx::query("SELECT parent_id FROM accounts WHERE id = $1")
+            .bind(child.0)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db)?
+            .try_get("parent_id")?;
+        let Some(parent) = parent.map(AccountId) else { break };
+        let rolled = match stored_score(tx, parent).await? {
+            Some(stored) => {
+                let children: Vec<(AccountId, Points)> = children_scores(tx, parent)
+                    .await?
+                    .into_iter()
+                    .map(|(c, s)| (c, s.unwrap_or_default()))
+                    .collect();
+                let mut s = stored.score;
+                s.score = scorer.rollup(s.parts.own, &children);
+                if s.score == stored.score.score {
+                    break;
+                }
+                write_account_scores(tx, &[s], model_id, at).await?;
+                s
+            }
+            None => rescore_one(tx, scorer, model_id, parent).await?,
+        };
+        apply_stage_rules(tx, actor, model, parent, rolled.score, at).await?;
+        child = parent;
+    }
+    Ok(())
+}
+
+async fn explain_in(store: &ThisStore, conn: &mut Conn, id: AccountId, at: DateTime<Utc>) -> Result<scoring::Explanation> {
+    let active = active_model(store, conn).await?;
+    let campaigns = rule_campaigns(conn, &active.model).await?;
+    let scorer = Scorer::new(&active.model, &campaigns, at);
+    let inputs = inputs_of(conn, id).await?;
+    let children: Vec<(AccountId, Points)> = if active.model.account.rollup == Rollup::Own {
+        Vec::new()
+    } else {
+        children_scores(conn, id).await?.into_iter().map(|(c, s)| (c, s.unwrap_or_default())).collect()
+    };
+    let mut e = scorer.explain_account(&AccountFacts {
+        account: &inputs.account,
+        contacts: &inputs.contacts,
+        activities: &inputs.activities,
+        children: &children,
+    });
+    e.model = format!("{} v{}", active.record.name, active.record.version);
+    Ok(e)
+}
+
+/// Every score afresh: accounts, contacts and activities streamed through core's
+/// [`Recompute`] (activities are not kept), then written, then the stage rules applied.
+async fn recompute_in(
+    store: &ThisStore,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    progress: &(dyn Fn(RecomputeProgress) + Send + Sync),
+) -> Result<RecomputeSummary> {
+    let started = std::time::Instant::now();
+    let mut conn = store.pool.acquire().await.map_err(db)?;
+    let active = active_model(store, &mut conn).await?;
+    let campaigns = rule_campaigns(&mut conn, &active.model).await?;
+    let scorer = Scorer::new(&active.model, &campaigns, at);
+    let counts = store.counts().await?;
+    let mut rc = Recompute::new(&scorer);
+    let mut stages: Vec<(AccountId, AccountStage, Relationship)> = Vec::new();
+    let step = |phase, done, total| progress(RecomputeProgress { phase, done, total });
+
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts");
+    let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await.map_err(db)? {
+        let a = account_row(&r)?;
+        stages.push((a.id, a.stage, a.relationship));
+        rc.add_account(&a);
+        if stages.len() % 10_000 == 0 {
+            step("accounts", stages.len() as u64, counts.accounts as u64);
+        }
+    }
+    drop(rows);
+    step("accounts", stages.len() as u64, counts.accounts as u64);
+    let mut contacts = 0u64;
+    let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts");
+    let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await.map_err(db)? {
+        rc.add_contact(&contact_row(&r)?);
+        contacts += 1;
+        if contacts % 50_000 == 0 {
+            step("contacts", contacts, counts.contacts as u64);
+        }
+    }
+    drop(rows);
+    step("contacts", contacts, counts.contacts as u64);
+    let mut activities = 0u64;
+    let sql = format!("SELECT {} FROM activities", fact_columns());
+    let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await.map_err(db)? {
+        let (account, fact) = fact_row(&r)?;
+        rc.add_activity(account, &fact);
+        activities += 1;
+        if activities % 250_000 == 0 {
+            step("activities", activities, counts.activities as u64);
+        }
+    }
+    drop(rows);
+    step("activities", activities, counts.activities as u64);
+    let read_seconds = started.elapsed().as_secs_f64();
+
+    let scored = std::time::Instant::now();
+    let (account_scores, contact_scores) = rc.finish();
+    let score_seconds = scored.elapsed().as_secs_f64();
+
+    let written = std::time::Instant::now();
+    let total = (account_scores.len() + contact_scores.len()) as u64;
+    drop(conn);
+    let mut tx = store.pool.begin().await.map_err(db)?;
+    // Scores of records gone since are dropped; every present one is written below.
+    sqlx::query("DELETE FROM contact_scores").execute(&mut *tx).await.map_err(db)?;
+    sqlx::query("DELETE FROM account_scores").execute(&mut *tx).await.map_err(db)?;
+    let mut done = 0u64;
+    for chunk in account_scores.chunks(10_000) {
+        write_account_scores(&mut tx, chunk, active.id(), at).await?;
+        done += chunk.len() as u64;
+        step("writing scores", done, total);
+    }
+    let account_of = contact_accounts(&mut tx).await?;
+    for chunk in contact_scores.chunks(10_000) {
+        let rows: Vec<(AccountId, ContactScore)> = chunk
+            .iter()
+            .map(|c| (account_of.get(&c.contact_id).copied().unwrap_or(AccountId(0)), *c))
+            .collect();
+        write_contact_scores(&mut tx, &rows, at).await?;
+        done += chunk.len() as u64;
+        step("writing scores", done, total);
+    }
+
+    // Stage rules, with every account's opportunities read in one pass.
+    let mut opps: HashMap<AccountId, (Option<OpportunityId>, Option<OpportunityId>)> = HashMap::new();
+    let rows = sqlx::query("SELECT id, account_id, stage FROM opportunities ORDER BY created_at, id")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+    for r in &rows {
+        let id = OpportunityId(r.try_get("id")?);
+        let entry = opps.entry(AccountId(r.try_get("account_id")?)).or_default();
+        match r.try_get::<&str, _>("stage")? {
+            "closed_won" => entry.1 = Some(id),
+            "closed_lost" => {}
+            _ => {
+                entry.0.get_or_insert(id);
+            }
+        }
+    }
+    let by_account: HashMap<AccountId, Points> = account_scores.iter().map(|s| (s.account_id, s.score)).collect();
+    let mut stage_changes = 0u64;
+    for (i, (id, current, relationship)) in stages.iter().enumerate() {
+        let (open, won) = opps.get(id).copied().unwrap_or_default();
+        let facts = StageFacts {
+            current: *current,
+            relationship: *relationship,
+            score: by_account.get(id).copied().unwrap_or_default(),
+            open_opportunity: open,
+            won_opportunity: won,
+        };
+        if let Some(m) = scoring::next_stage(&active.model.stages, &active.model.name, &facts) {
+            move_stage(&mut tx, actor, *id, *current, m.to, &m.reason, at).await?;
+            stage_changes += 1;
+        }
+        if (i + 1) % 10_000 == 0 {
+            step("stages", i as u64 + 1, stages.len() as u64);
+        }
+    }
+    step("stages", stages.len() as u64, stages.len() as u64);
+    tx.commit().await.map_err(db)?;
+    Ok(RecomputeSummary {
+        model: active.record.name.clone(),
+        model_version: active.record.version,
+        accounts: account_scores.len() as u64,
+        contacts: contact_scores.len() as u64,
+        activities,
+        stage_changes,
+        missing_campaigns: scorer.missing_campaigns().into_iter().map(String::from).collect(),
+        read_seconds,
+        score_seconds,
+        write_seconds: written.elapsed().as_secs_f64(),
+    })
+}
+
+/// Every contact's account.
+async fn contact_accounts(conn: &mut Conn) -> Result<HashMap<ContactId, AccountId>> {
+    let mut out = HashMap::new();
+    let mut rows = sqlx::query("SELECT id, account_id FROM contacts").fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await.map_err(db)? {
+        out.insert(ContactId(r.try_get("id")?), AccountId(r.try_get("account_id")?));
+    }
+    Ok(out)
+}
+
+async fn save_model_in(store: &ThisStore, actor: &Actor, body: &str) -> Result<ScoringModelRecord> {
+    let model = scoring::parse_model(body).map_err(|e| {
+        invalid("body", format!("the scoring model is not valid at line {}, column {}: {}", e.line, e.column, e.message))
+    })?;
+    let mut tx = store.pool.begin().await.map_err(db)?;
+    let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM scoring_models WHERE name = $1")
+        .bind(&model.name)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get::<i32, _>("v")?
+        .into();
+    sqlx::query("UPDATE scoring_models SET active = FALSE WHERE active = TRUE").execute(&mut *tx).await.map_err(db)?;
+    let row = sqlx::query("INSERT INTO scoring_models (name, version, body, active, created_at) VALUES ($1, $2, $3, TRUE, $4) RETURNING id, name, version, body, active, created_at")
+        .bind(&model.name)
+        .bind((version + 1) as i32)
+        .bind(body)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+    let record = model_record_row(&row)?;
+    let note = serde_json::json!({ "name": record.name, "version": record.version });
+    audit::<(), _>(&mut tx, actor, "scoring_model", record.id.unwrap_or_default(), "create", None, Some(&note)).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(record)
+}
+
+async fn list_models_in(conn: &mut Conn) -> Result<Vec<ScoringModelRecord>> {
+    let rows = sqlx::query("SELECT id, name, version, body, active, created_at FROM scoring_models ORDER BY id DESC")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    let mut out = rows.iter().map(model_record_row).collect::<Result<Vec<_>, _>>()?;
+    if !out.iter().any(|m| m.active) {
+        out.push(default_model_record());
+    }
+    Ok(out)
+}
+
+async fn top_accounts_in(conn: &mut Conn, limit: u32) -> Result<Vec<StoredAccountScore>> {
+    let rows = sqlx::query(&format!("SELECT {ACCOUNT_SCORE_COLUMNS} FROM account_scores ORDER BY score DESC, account_id LIMIT $1"))
+        .bind(i64::from(limit.clamp(1, 1000)))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(rows.iter().map(account_score_row).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The distinct accounts of these activities.
+async fn accounts_of_activities(conn: &mut Conn, ids: &[ActivityId]) -> Result<Vec<AccountId>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("SELECT DISTINCT account_id FROM activities WHERE id IN (");
+        let mut sep = q.separated(", ");
+        for id in chunk {
+            sep.push_bind(id.0);
+        }
+        q.push(")");
+        for r in q.build().fetch_all(&mut *conn).await.map_err(db)? {
+            out.push(AccountId(r.try_get("account_id")?));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
