@@ -3,27 +3,15 @@
 //! blocks outside the clock); with `--incremental N`, N activity writes through the store, each
 //! rescoring its account in the same transaction.
 
-use abcrm_core::model::{
-    Account, AccountStage, ActivityKind, Actor, BuyingRole, Contact, ContactStatus, NewActivity,
-    Relationship, Seniority,
-};
-use abcrm_core::scoring::{ActivityFact, Recompute, Scorer, ScoringModel};
-use abcrm_core::{AccountId, ActivityId, CampaignId, ContactId};
+use abcrm_core::model::{ActivityKind, Actor, NewActivity};
+use abcrm_core::scoring::{synth, ActivityFact, Recompute, Scorer, ScoringModel};
+use abcrm_core::AccountId;
 use abcrm_store::PageRequest;
 use anyhow::{bail, Context};
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::time::Instant;
-
-const INDUSTRIES: [&str; 6] = [
-    "Software",
-    "Financial Services",
-    "Manufacturing",
-    "Healthcare",
-    "Retail",
-    "Information Technology",
-];
 
 /// Peak resident memory of this process, from the kernel (Linux), in bytes.
 fn peak_rss() -> Option<u64> {
@@ -43,108 +31,39 @@ pub fn in_memory(
     if accounts == 0 || contacts == 0 {
         bail!("--accounts and --contacts must be at least 1");
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let now = Utc
         .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
         .single()
         .context("a valid date")?;
     let model = ScoringModel::default_model();
-    let scorer = Scorer::new(&model, &[(CampaignId(1), "Launch".into())], now);
+    let scorer = Scorer::new(
+        &model,
+        &[(synth::CAMPAIGN.0, synth::CAMPAIGN.1.into())],
+        now,
+    );
     let mut rc = Recompute::new(&scorer);
     let rss_before = peak_rss().unwrap_or(0);
 
     let started = Instant::now();
-    let mut account = Account {
-        id: AccountId(0),
-        name: String::new(),
-        domains: Vec::new(),
-        duns: None,
-        parent_id: None,
-        industry: None,
-        employees: None,
-        annual_revenue: None,
-        country: Some("US".into()),
-        state: None,
-        city: None,
-        relationship: Relationship::Prospect,
-        stage: AccountStage::Target,
-        owner_id: None,
-        target_tier: None,
-        created_at: now,
-        updated_at: now,
-    };
-    for i in 1..=accounts as i64 {
-        account.id = AccountId(i);
-        // One account in ten is a subsidiary of an earlier one.
-        account.parent_id = (i > 10 && rng.gen_bool(0.1)).then(|| AccountId(rng.gen_range(1..i)));
-        account.industry = Some(INDUSTRIES[rng.gen_range(0..INDUSTRIES.len())].to_string());
-        account.employees = Some(rng.gen_range(5..50_000));
-        rc.add_account(&account);
-    }
-    let mut contact = Contact {
-        id: ContactId(0),
-        account_id: AccountId(0),
-        first_name: None,
-        last_name: None,
-        email: None,
-        phone: None,
-        title: None,
-        seniority: None,
-        department: None,
-        buying_role: None,
-        status: ContactStatus::Active,
-        owner_id: None,
-        source: None,
-        created_at: now,
-        updated_at: now,
-    };
-    for i in 1..=contacts as i64 {
-        contact.id = ContactId(i);
-        contact.account_id = AccountId(rng.gen_range(1..=accounts as i64));
-        contact.seniority = rng
-            .gen_bool(0.8)
-            .then(|| Seniority::ALL[rng.gen_range(0..Seniority::ALL.len())]);
-        contact.buying_role = rng
-            .gen_bool(0.4)
-            .then(|| BuyingRole::ALL[rng.gen_range(0..BuyingRole::ALL.len())]);
-        contact.status = if rng.gen_bool(0.05) {
-            ContactStatus::LeftCompany
-        } else {
-            ContactStatus::Active
-        };
-        rc.add_contact(&contact);
-    }
+    synth::accounts(seed, accounts, now).for_each(|a| rc.add_account(&a));
+    synth::contacts(seed, contacts, accounts, now).for_each(|c| rc.add_contact(&c));
     let people_seconds = started.elapsed().as_secs_f64();
 
     // Activities in blocks: generated off the clock, scored on it.
+    const BLOCK: usize = 1_000_000;
     let mut engine_seconds = 0.0;
-    let mut block: Vec<(AccountId, ActivityFact)> = Vec::with_capacity(1_000_000);
-    let mut left = activities;
-    let mut id = 0i64;
-    while left > 0 {
+    let mut stream = synth::activities(seed, activities, contacts, now);
+    let mut block: Vec<ActivityFact> = Vec::with_capacity(BLOCK.min(activities));
+    loop {
         block.clear();
-        for _ in 0..left.min(1_000_000) {
-            id += 1;
-            let c = rng.gen_range(1..=contacts as i64);
-            let kind = ActivityKind::ALL[rng.gen_range(0..ActivityKind::ALL.len())];
-            let days = rng.gen_range(0..730);
-            block.push((
-                // The account of a contact is not kept here; the engine finds it by contact.
-                AccountId(1),
-                ActivityFact {
-                    id: ActivityId(id),
-                    contact: Some(ContactId(c)),
-                    kind,
-                    campaign: rng.gen_bool(0.2).then_some(CampaignId(1)),
-                    occurred_at: (now - Duration::days(days)).timestamp()
-                        - rng.gen_range(0..86_400),
-                },
-            ));
+        block.extend(stream.by_ref().take(BLOCK));
+        if block.is_empty() {
+            break;
         }
-        left -= block.len();
+        // The engine finds an activity's account by its contact.
         let t = Instant::now();
-        for (account, fact) in &block {
-            rc.add_activity(*account, fact);
+        for fact in &block {
+            rc.add_activity(AccountId(0), fact);
         }
         engine_seconds += t.elapsed().as_secs_f64();
     }
@@ -157,6 +76,7 @@ pub fn in_memory(
         .max()
         .unwrap_or_default();
     let peak = peak_rss().unwrap_or(0);
+    let whole = people_seconds + engine_seconds + finish_seconds;
     println!(
         "Recomputed {} accounts and {} contacts from {} activities (default model, 1 core):",
         account_scores.len(),
@@ -170,15 +90,15 @@ pub fn in_memory(
     );
     println!("  roll-up and hierarchy:     {finish_seconds:.2}s");
     println!(
-        "  whole recompute:           {:.2}s = {:.0} activities/s",
-        people_seconds + engine_seconds + finish_seconds,
-        activities as f64 / (people_seconds + engine_seconds + finish_seconds).max(1e-9)
+        "  whole recompute:           {whole:.2}s = {:.0} activities/s",
+        activities as f64 / whole.max(1e-9)
     );
     println!(
-        "  peak memory:               {:.0} MiB (of which {:.0} MiB before scoring; the activity block is 1,000,000 x {} bytes)",
+        "  peak memory:               {:.0} MiB (before scoring {:.0} MiB; the activity block holds {} x {} bytes)",
         peak as f64 / 1048576.0,
         rss_before as f64 / 1048576.0,
-        std::mem::size_of::<(AccountId, ActivityFact)>()
+        BLOCK.min(activities),
+        std::mem::size_of::<ActivityFact>()
     );
     println!("  best account score:        {best}");
     Ok(())

@@ -11,6 +11,7 @@ mod engine;
 mod explain;
 mod model;
 mod stages;
+pub mod synth;
 #[cfg(test)]
 mod tests;
 
