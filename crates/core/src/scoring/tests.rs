@@ -504,3 +504,24 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Any text is a model or an error on a line of the text; never a panic.
+    #[test]
+    fn any_model_text_parses_or_errs_on_one_of_its_lines(s in "\\PC{0,200}") {
+        if let Err(e) = parse_model(&s) {
+            prop_assert!(e.line >= 1 && e.line <= s.lines().count().max(1) + 1, "{e}");
+        }
+    }
+
+    /// Model-shaped text: every mutation of the shipped model parses or errs with a line.
+    #[test]
+    fn mutated_models_parse_or_err_with_a_line(cut in 0usize..3000, insert in "[a-z_\\[\\]=\"'0-9. \n-]{0,12}") {
+        let base = DEFAULT_MODEL;
+        let at = (0..=cut.min(base.len())).rev().find(|i| base.is_char_boundary(*i)).unwrap_or(0);
+        let text = format!("{}{insert}{}", &base[..at], &base[at..]);
+        if let Err(e) = parse_model(&text) {
+            prop_assert!(e.line >= 1 && e.line <= text.lines().count() + 1, "{e}");
+        }
+    }
+}
