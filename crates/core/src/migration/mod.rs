@@ -1,0 +1,12 @@
+//! Moving off a leads-based CRM: reading Salesforce and HubSpot exports into one source model
+//! ([`source`]), and what the migration decided for each person ([`report`]). The placing itself
+//! is intake's matching engine; the store drives it (`abcrm_store::migration`).
+
+pub mod columns;
+pub mod hubspot;
+pub mod report;
+pub mod salesforce;
+pub mod sfid;
+pub mod source;
+pub mod values;
+pub mod vocab;
