@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
             let mut f = line.split('|').map(|v| Some(v.to_string()));
             let mut next = || f.next().flatten();
             IntakeItem {
+                hints: Default::default(),
                 source_key: i.to_string(),
                 record: PersonRecord {
                     first_name: next(),

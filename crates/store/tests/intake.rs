@@ -27,6 +27,7 @@ fn items(records: &[PersonRecord]) -> Vec<IntakeItem> {
     records
         .iter()
         .map(|r| IntakeItem {
+            hints: Default::default(),
             source_key: content_key(r),
             record: r.clone(),
         })

@@ -106,6 +106,7 @@ pub async fn import(
         let items: Vec<IntakeItem> = people
             .into_iter()
             .map(|p| IntakeItem {
+                hints: Default::default(),
                 source_key: content_key(&p.record),
                 record: p.record,
             })
@@ -193,6 +194,7 @@ fn read_chunks(
                     }
                 }
                 chunk.items.push(IntakeItem {
+                    hints: Default::default(),
                     source_key: key.unwrap_or_else(|| content_key(&record)),
                     record,
                 });

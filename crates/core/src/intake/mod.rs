@@ -5,6 +5,6 @@ mod plan;
 pub mod vcard;
 
 pub use plan::{
-    contact_from_record, is_provisional, name_from_domain, ContactFill, IntakeItem, IntakePlan,
-    PlannedAccount, PlannedContact, PlannedRecord, Planner,
+    contact_from_record, is_provisional, name_from_domain, CompanyFacts, ContactFill, IntakeHints,
+    IntakeItem, IntakePlan, PlannedAccount, PlannedContact, PlannedRecord, Planner,
 };

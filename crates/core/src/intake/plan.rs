@@ -6,13 +6,15 @@
 //! gives them real ones ([`IntakePlan::settle`]).
 
 use crate::ids::{AccountId, ContactId};
+use crate::matching::place_at;
 use crate::matching::{
-    match_person, AccountEntry, Candidate, ContactEntry, MatchConfig, MatchIndex, MatchStatus,
-    PersonRecord,
+    match_person, AccountEntry, AccountMatch, Candidate, ContactEntry, ContactMatch, MatchConfig,
+    MatchIndex, MatchResult, MatchStatus, PersonRecord,
 };
-use crate::model::{IntakeOutcome, NewAccount, NewContact};
+use crate::model::{ContactStatus, IntakeOutcome, NewAccount, NewContact};
 use crate::normalize::company::{company_key, is_placeholder};
 use crate::normalize::{registrable_domain, Email};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
@@ -21,6 +23,34 @@ use std::collections::{HashMap, HashSet};
 pub struct IntakeItem {
     pub source_key: String,
     pub record: PersonRecord,
+    /// What the source knows beyond the record (a migration's; form fills and files give none).
+    pub hints: IntakeHints,
+}
+
+/// What a source that carries history knows about a record, beyond its fields.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntakeHints {
+    /// The account the source put the person under: the person stays there (and is still
+    /// deduplicated against the contacts already known).
+    pub account: Option<AccountId>,
+    /// The contact (at the account) this record is known to be, such as a converted lead's: it
+    /// is folded into it without matching.
+    pub same_as: Option<(ContactId, AccountId)>,
+    /// For a contact created from the record.
+    pub status: Option<ContactStatus>,
+    pub contact_source: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    /// Firmographics the record carried, for an account created from it (and only then: they
+    /// never overwrite an account's own).
+    pub account_facts: Option<CompanyFacts>,
+}
+
+/// Company facts typed on a person record (a lead's firmographics).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompanyFacts {
+    pub industry: Option<String>,
+    pub employees: Option<i64>,
+    pub annual_revenue: Option<i64>,
 }
 
 /// An account to create, under a provisional id.
@@ -187,7 +217,29 @@ impl<'a> Planner<'a> {
             return;
         }
 
-        let result = match_person(self.index, &matchable, &self.config);
+        let hints = item.hints;
+        let result = match (hints.same_as, hints.account) {
+            (Some((contact, account)), _) => MatchResult {
+                status: MatchStatus::Matched,
+                rule: "same_as",
+                confidence: 1.0,
+                contact: Some(ContactMatch {
+                    contact_id: contact,
+                    rule: "same_as",
+                    confidence: 1.0,
+                }),
+                account: Some(AccountMatch {
+                    account_id: account,
+                    name: String::new(),
+                    parent_id: None,
+                }),
+                new_account_domain: None,
+                candidates: Vec::new(),
+                explanation: format!("the source says this is contact {contact}"),
+            },
+            (None, Some(account)) => place_at(self.index, &matchable, account),
+            (None, None) => match_person(self.index, &matchable, &self.config),
+        };
         planned.rule = result.rule.to_string();
         planned.confidence = result.confidence;
         planned.explanation = result.explanation.clone();
@@ -201,14 +253,14 @@ impl<'a> Planner<'a> {
                     planned.outcome = IntakeOutcome::Matched;
                     planned.contact_id = Some(c.contact_id);
                 } else if let Some(account) = account {
-                    self.create_contact(&mut planned, account, &record, email);
+                    self.create_contact(&mut planned, account, &record, email, &hints);
                 }
             }
             MatchStatus::NewAccount => {
                 let domain = result.new_account_domain.clone().unwrap_or_default();
-                let account = self.create_account(&record, &domain);
+                let account = self.create_account(&record, &domain, &hints);
                 planned.account_id = Some(account);
-                self.create_contact(&mut planned, account, &record, email);
+                self.create_contact(&mut planned, account, &record, email, &hints);
             }
             MatchStatus::Review => {
                 planned.outcome = IntakeOutcome::NeedsReview;
@@ -217,7 +269,12 @@ impl<'a> Planner<'a> {
         self.plan.records.push(planned);
     }
 
-    fn create_account(&mut self, record: &PersonRecord, domain: &str) -> AccountId {
+    fn create_account(
+        &mut self,
+        record: &PersonRecord,
+        domain: &str,
+        hints: &IntakeHints,
+    ) -> AccountId {
         self.next_account -= 1;
         let id = AccountId(self.next_account);
         let name = record
@@ -225,9 +282,26 @@ impl<'a> Planner<'a> {
             .clone()
             .filter(|c| !is_placeholder(&company_key(c)) && !company_key(c).is_empty())
             .unwrap_or_else(|| name_from_domain(domain));
+        let facts = hints.account_facts.clone().unwrap_or_default();
         let account = NewAccount {
             name: name.clone(),
             domains: vec![domain.to_string()],
+            industry: facts.industry,
+            employees: facts.employees,
+            annual_revenue: facts.annual_revenue,
+            country: record
+                .country
+                .clone()
+                .filter(|_| hints.account_facts.is_some()),
+            state: record
+                .state
+                .clone()
+                .filter(|_| hints.account_facts.is_some()),
+            city: record
+                .city
+                .clone()
+                .filter(|_| hints.account_facts.is_some()),
+            created_at: hints.created_at,
             ..NewAccount::default()
         };
         self.index.insert_account(AccountEntry {
@@ -250,10 +324,15 @@ impl<'a> Planner<'a> {
         account: AccountId,
         record: &PersonRecord,
         email: Option<Email>,
+        hints: &IntakeHints,
     ) {
+        let from_record = contact_from_record(record, account, &self.source);
         let contact = NewContact {
             email,
-            ..contact_from_record(record, account, &self.source)
+            status: hints.status,
+            source: hints.contact_source.clone().or(from_record.source.clone()),
+            created_at: hints.created_at,
+            ..from_record
         };
         match contact.validate() {
             Ok(contact) => {
@@ -416,6 +495,7 @@ mod tests {
     fn item(key: &str, first: &str, email: &str, company: &str) -> IntakeItem {
         let s = |v: &str| (!v.is_empty()).then(|| v.to_string());
         IntakeItem {
+            hints: Default::default(),
             source_key: key.into(),
             record: PersonRecord {
                 first_name: s(first),
@@ -426,6 +506,78 @@ mod tests {
                 ..PersonRecord::default()
             },
         }
+    }
+
+    #[test]
+    fn hints_keep_a_source_placement_fold_a_known_person_and_seed_only_new_accounts() {
+        let mut index = index();
+        index.insert_account(AccountEntry {
+            id: AccountId(2),
+            name: "Globex".into(),
+            domains: vec!["globex.com".into()],
+            duns: None,
+            country: None,
+            state: None,
+            city: None,
+            parent_id: None,
+        });
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "salesforce");
+        // The source put this gmail user under Globex: she stays there.
+        let mut kept = item("c1", "Lu", "lu@gmail.com", "");
+        kept.hints.account = Some(AccountId(2));
+        kept.hints.status = Some(ContactStatus::Nurture);
+        planner.add(kept);
+        // Under Globex in the source, but her email is already contact 10's: merged.
+        let mut known = item("c2", "Jane", "jane@acme.com", "");
+        known.hints.account = Some(AccountId(2));
+        planner.add(known);
+        // A converted lead: folded into the contact the source names, whatever its fields say.
+        let mut converted = item("l1", "Janet", "janet@elsewhere.org", "Elsewhere");
+        converted.hints.same_as = Some((ContactId(10), AccountId(1)));
+        planner.add(converted);
+        // A lead that creates an account seeds it; one that matches an account does not touch it.
+        let facts = CompanyFacts {
+            industry: Some("Robotics".into()),
+            employees: Some(40),
+            annual_revenue: None,
+        };
+        let mut new = item("l2", "Tom", "tom@newco.io", "NewCo");
+        new.hints.account_facts = Some(facts.clone());
+        planner.add(new);
+        let mut matched = item("l3", "Ann", "ann@globex.com", "Globex");
+        matched.hints.account_facts = Some(facts);
+        planner.add(matched);
+        let plan = planner.finish();
+
+        let r = &plan.records;
+        assert_eq!(
+            (r[0].outcome, r[0].rule.as_str()),
+            (IntakeOutcome::Created, "source_account")
+        );
+        assert_eq!(plan.contacts[0].contact.account_id, AccountId(2));
+        assert_eq!(
+            plan.contacts[0].contact.status,
+            Some(ContactStatus::Nurture)
+        );
+        assert_eq!(
+            (r[1].outcome, r[1].contact_id),
+            (IntakeOutcome::Matched, Some(ContactId(10)))
+        );
+        assert_eq!(
+            (r[2].rule.as_str(), r[2].contact_id),
+            ("same_as", Some(ContactId(10)))
+        );
+        assert_eq!(r[2].account_id, Some(AccountId(1)));
+        assert_eq!(plan.accounts.len(), 1);
+        assert_eq!(
+            plan.accounts[0].account.industry.as_deref(),
+            Some("Robotics")
+        );
+        assert_eq!(plan.accounts[0].account.employees, Some(40));
+        assert_eq!(
+            (r[4].outcome, r[4].account_id),
+            (IntakeOutcome::Created, Some(AccountId(2)))
+        );
     }
 
     #[test]
@@ -491,6 +643,7 @@ mod tests {
         let mut index = index();
         let mut planner = Planner::new(&mut index, MatchConfig::default(), "api");
         planner.add(IntakeItem {
+            hints: Default::default(),
             source_key: "k".into(),
             record: PersonRecord {
                 company: Some("Acme".into()),

@@ -341,6 +341,44 @@ fn with_account(
     }
 }
 
+/// A record whose account the source already knows (a CRM contact under its account): it is
+/// placed there, and still deduplicated: the same email anywhere, or the same name at that
+/// account, is the same person.
+pub fn place_at(index: &MatchIndex, p: &PersonRecord, account: AccountId) -> MatchResult {
+    let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
+    if let Some(e) = &email {
+        if let Some(c) = index.contact_by_email.get(e.as_str()) {
+            let contact = ContactMatch {
+                contact_id: c.id,
+                rule: "contact_email",
+                confidence: 1.0,
+            };
+            return with_account(
+                index,
+                c.account,
+                "contact_email",
+                1.0,
+                Some(contact),
+                format!("{e} is already contact {}", c.id),
+            );
+        }
+    }
+    let contact = same_person(index, p, account);
+    let rule = if contact.is_some() {
+        "contact_name"
+    } else {
+        "source_account"
+    };
+    with_account(
+        index,
+        account,
+        rule,
+        1.0,
+        contact,
+        format!("the source placed the person under account {account}"),
+    )
+}
+
 /// An existing contact at `account` with the same (canonical) name: the same person who used
 /// another address.
 fn same_person(index: &MatchIndex, p: &PersonRecord, account: AccountId) -> Option<ContactMatch> {

@@ -10,7 +10,8 @@ pub mod synth;
 
 pub use dedupe::BatchDedupe;
 pub use engine::{
-    match_person, AccountMatch, Candidate, ContactMatch, MatchConfig, MatchResult, MatchStatus,
+    match_person, place_at, AccountMatch, Candidate, ContactMatch, MatchConfig, MatchResult,
+    MatchStatus,
 };
 pub use index::MatchIndex;
 pub use record::{AccountEntry, ContactEntry, PersonRecord};

@@ -200,12 +200,21 @@ impl<F: Fields + ?Sized> Row<'_, F> {
 mod tests {
     use super::*;
 
-    const KNOWN: &[Column] = &[col("Id"), cols("Company Domain Name", &["Domain"]), col("Amount")];
+    const KNOWN: &[Column] = &[
+        col("Id"),
+        cols("Company Domain Name", &["Domain"]),
+        col("Amount"),
+    ];
 
     #[test]
     fn headers_match_without_case_or_punctuation_and_unknowns_are_named() {
         let layout = Layout::new(
-            ["\u{feff}ID", "company_domain_name", "Favourite__c", "Amount"],
+            [
+                "\u{feff}ID",
+                "company_domain_name",
+                "Favourite__c",
+                "Amount",
+            ],
             KNOWN,
             &["Id"],
         )

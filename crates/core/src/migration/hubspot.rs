@@ -44,7 +44,10 @@ pub const COMPANY: &[Column] = &[
     cols("Country/Region", &["Country"]),
     cols("State/Region", &["State"]),
     col("City"),
-    cols("Parent Company", &["Parent Company ID", "Parent Company Record ID"]),
+    cols(
+        "Parent Company",
+        &["Parent Company ID", "Parent Company Record ID"],
+    ),
     cols("Lifecycle Stage", &["Type"]),
     cols("Create Date", &["Created Date"]),
     cols("Company owner", &["HubSpot Owner", "Owner"]),
@@ -62,7 +65,9 @@ pub fn company<F: Fields + ?Sized>(row: &Row<'_, F>) -> Result<SourceAccount, Fi
                 column: "Name".into(),
                 message: "and Company Domain Name are both empty; a company needs one".into(),
             })?,
-        parent_id: row.text("Parent Company").and_then(|p| ids(&p).into_iter().next()),
+        parent_id: row
+            .text("Parent Company")
+            .and_then(|p| ids(&p).into_iter().next()),
         website: website.or_else(|| domain.clone()),
         domains: domain.into_iter().collect(),
         duns: None,
@@ -89,7 +94,11 @@ pub const CONTACT: &[Column] = &[
     cols("Website URL", &["Website"]),
     cols(
         "Associated Company IDs",
-        &["Associated Company ID", "Associated Company IDs (Primary)", "Company ID"],
+        &[
+            "Associated Company ID",
+            "Associated Company IDs (Primary)",
+            "Company ID",
+        ],
     ),
     col("Lifecycle Stage"),
     col("Lead Status"),
@@ -141,7 +150,10 @@ pub const DEAL: &[Column] = &[
     col("Amount"),
     col("Close Date"),
     cols("Create Date", &["Created Date"]),
-    cols("Associated Company IDs", &["Associated Company ID", "Associated Company IDs (Primary)"]),
+    cols(
+        "Associated Company IDs",
+        &["Associated Company ID", "Associated Company IDs (Primary)"],
+    ),
     cols("Associated Contact IDs", &["Associated Contact ID"]),
     cols("Deal owner", &["HubSpot Owner", "Owner"]),
 ];
@@ -169,7 +181,13 @@ mod tests {
     #[test]
     fn excel_resaved_headers_and_association_lists() {
         let layout = Layout::new(
-            ["\u{feff}Record ID", "First Name", "Email", "Associated Company IDs", "Lead Status"],
+            [
+                "\u{feff}Record ID",
+                "First Name",
+                "Email",
+                "Associated Company IDs",
+                "Lead Status",
+            ],
             CONTACT,
             &["Record ID"],
         )
@@ -184,7 +202,12 @@ mod tests {
 
     #[test]
     fn a_company_needs_a_name_or_a_domain() {
-        let layout = Layout::new(["Record ID", "Name", "Company Domain Name"], COMPANY, &["Record ID"]).unwrap();
+        let layout = Layout::new(
+            ["Record ID", "Name", "Company Domain Name"],
+            COMPANY,
+            &["Record ID"],
+        )
+        .unwrap();
         let c = company(&layout.row(&vec!["5", "", "acme.com"])).unwrap();
         assert_eq!(c.name, "acme.com");
         assert_eq!(c.domains, vec!["acme.com".to_string()]);

@@ -77,7 +77,10 @@ impl PersonOutcome {
             self.source_id.clone(),
             self.object.as_str().to_string(),
             self.action.as_str().to_string(),
-            self.account.as_ref().map(Placement::column).unwrap_or_default(),
+            self.account
+                .as_ref()
+                .map(Placement::column)
+                .unwrap_or_default(),
             self.merged_into.clone().unwrap_or_default(),
             self.rule.clone(),
             format!("{:.3}", self.confidence),
@@ -119,8 +122,20 @@ pub struct Summary {
 /// Renders `summary.md` from the people's outcomes and the run's summary.
 pub fn summary_markdown(people: &[PersonOutcome], s: &Summary) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {}{}\n", s.title, if s.dry_run { " (dry run: nothing was written)" } else { "" });
-    let _ = writeln!(out, "## People\n\n| action | contacts | leads | total |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "# {}{}\n",
+        s.title,
+        if s.dry_run {
+            " (dry run: nothing was written)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        out,
+        "## People\n\n| action | contacts | leads | total |\n|---|---|---|---|"
+    );
     let mut by_action: BTreeMap<Action, (u64, u64)> = BTreeMap::new();
     let mut by_rule: BTreeMap<(Action, &str), u64> = BTreeMap::new();
     for p in people {
@@ -135,23 +150,43 @@ pub fn summary_markdown(people: &[PersonOutcome], s: &Summary) -> String {
         let _ = writeln!(out, "| {} | {c} | {l} | {} |", a.as_str(), c + l);
     }
     let _ = writeln!(out, "| **all** | | | **{}** |\n", people.len());
-    let _ = writeln!(out, "## By rule\n\n| action | rule | people |\n|---|---|---|");
+    let _ = writeln!(
+        out,
+        "## By rule\n\n| action | rule | people |\n|---|---|---|"
+    );
     for ((a, r), n) in &by_rule {
         let _ = writeln!(out, "| {} | {r} | {n} |", a.as_str());
     }
     let _ = writeln!(out, "\n## Records\n\n| what | count |\n|---|---|");
-    let _ = writeln!(out, "| accounts created from people | {} |", s.accounts_created.len());
+    let _ = writeln!(
+        out,
+        "| accounts created from people | {} |",
+        s.accounts_created.len()
+    );
     let review = by_action.get(&Action::Review).map_or(0, |(c, l)| c + l);
     let _ = writeln!(out, "| review items | {review} |");
     for (what, n) in &s.counts {
         let _ = writeln!(out, "| {what} | {n} |");
     }
-    let _ = writeln!(out, "\n## Files\n\n| file | rows | columns not read |\n|---|---|---|");
+    let _ = writeln!(
+        out,
+        "\n## Files\n\n| file | rows | columns not read |\n|---|---|---|"
+    );
     for f in &s.files {
-        let _ = writeln!(out, "| {} | {} | {} |", f.file, f.rows, f.unknown_columns.join(", "));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            f.file,
+            f.rows,
+            f.unknown_columns.join(", ")
+        );
     }
     if !s.missing_files.is_empty() {
-        let _ = writeln!(out, "\nNot in the export (skipped): {}", s.missing_files.join(", "));
+        let _ = writeln!(
+            out,
+            "\nNot in the export (skipped): {}",
+            s.missing_files.join(", ")
+        );
     }
     let _ = writeln!(out, "\n## Rejected rows ({})\n", s.rejected.len());
     if !s.rejected.is_empty() {
@@ -167,11 +202,19 @@ pub fn summary_markdown(people: &[PersonOutcome], s: &Summary) -> String {
             );
         }
         if s.rejected.len() > 1000 {
-            let _ = writeln!(out, "\n(and {} more; see rejected.csv)", s.rejected.len() - 1000);
+            let _ = writeln!(
+                out,
+                "\n(and {} more; see rejected.csv)",
+                s.rejected.len() - 1000
+            );
         }
     }
     if !s.accounts_created.is_empty() {
-        let _ = writeln!(out, "\n## Accounts created ({})\n\n| key | name |\n|---|---|", s.accounts_created.len());
+        let _ = writeln!(
+            out,
+            "\n## Accounts created ({})\n\n| key | name |\n|---|---|",
+            s.accounts_created.len()
+        );
         for (k, n) in s.accounts_created.iter().take(500) {
             let _ = writeln!(out, "| new:{k} | {n} |");
         }
@@ -199,8 +242,18 @@ mod tests {
         };
         let people = [
             p("1", PersonObject::Contact, Action::Kept, "source_account"),
-            p("2", PersonObject::Lead, Action::NewAccount, "new_account_domain"),
-            p("3", PersonObject::Lead, Action::NewAccount, "new_account_domain"),
+            p(
+                "2",
+                PersonObject::Lead,
+                Action::NewAccount,
+                "new_account_domain",
+            ),
+            p(
+                "3",
+                PersonObject::Lead,
+                Action::NewAccount,
+                "new_account_domain",
+            ),
         ];
         let md = summary_markdown(
             &people,
@@ -216,7 +269,10 @@ mod tests {
             },
         );
         assert!(md.contains("| new_account | 0 | 2 | 2 |"), "{md}");
-        assert!(md.contains("| new_account | new_account_domain | 2 |"), "{md}");
+        assert!(
+            md.contains("| new_account | new_account_domain | 2 |"),
+            "{md}"
+        );
         assert!(md.contains("| Lead.csv | 7 | Id | is empty |"), "{md}");
         assert_eq!(people[1].fields()[3], "new:acme.com");
     }

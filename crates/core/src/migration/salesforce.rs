@@ -28,7 +28,10 @@ fn id<F: Fields + ?Sized>(row: &Row<'_, F>, name: &str) -> Result<String, FieldE
     row.required(name, v)
 }
 
-fn reference<F: Fields + ?Sized>(row: &Row<'_, F>, name: &str) -> Result<Option<String>, FieldError> {
+fn reference<F: Fields + ?Sized>(
+    row: &Row<'_, F>,
+    name: &str,
+) -> Result<Option<String>, FieldError> {
     row.with(name, sfid::reference)
 }
 
@@ -172,7 +175,7 @@ pub fn lead<F: Fields + ?Sized>(row: &Row<'_, F>) -> Result<SourcePerson, FieldE
         company_facts: CompanyFacts {
             industry: row.text("Industry"),
             employees: row.count("NumberOfEmployees")?,
-            annual_revenue: row.number("AnnualRevenue")?,
+            annual_revenue: row.number("AnnualRevenue")?.map(|r| r.round() as i64),
         },
         status: if opted_out {
             Some(ContactStatus::Unsubscribed)
@@ -284,7 +287,10 @@ pub const TASK: &[Column] = &[
 ];
 
 /// A task; `event` for Event.csv rows, which are meetings.
-pub fn activity<F: Fields + ?Sized>(row: &Row<'_, F>, event: bool) -> Result<SourceActivity, FieldError> {
+pub fn activity<F: Fields + ?Sized>(
+    row: &Row<'_, F>,
+    event: bool,
+) -> Result<SourceActivity, FieldError> {
     let what = reference(row, "WhatId")?;
     // WhatId points at any object; its key prefix says which (001 account, 006 opportunity).
     let what_account = what.clone().filter(|w| w.starts_with("001"));
@@ -312,26 +318,49 @@ mod tests {
     #[test]
     fn a_converted_lead_with_a_short_contact_id_reads_as_18() {
         let layout = Layout::new(
-            ["Id", "LastName", "Company", "IsConverted", "ConvertedContactId", "Status", "Rating__c"],
+            [
+                "Id",
+                "LastName",
+                "Company",
+                "IsConverted",
+                "ConvertedContactId",
+                "Status",
+                "Rating__c",
+            ],
             LEAD,
             &["Id"],
         )
         .unwrap();
         assert_eq!(layout.unknown, vec!["Rating__c".to_string()]);
-        let row = vec!["00Q000000000001", "Ng", "Acme", "yes", "003A000000Bc4Rw", "Nurturing", ""];
+        let row = vec![
+            "00Q000000000001",
+            "Ng",
+            "Acme",
+            "yes",
+            "003A000000Bc4Rw",
+            "Nurturing",
+            "",
+        ];
         let lead = lead(&layout.row(&row)).unwrap();
         assert_eq!(lead.id, "00Q000000000001EAA");
-        assert_eq!(lead.converted_contact_id.as_deref(), Some("003A000000Bc4RwIAJ"));
+        assert_eq!(
+            lead.converted_contact_id.as_deref(),
+            Some("003A000000Bc4RwIAJ")
+        );
         assert_eq!(lead.status, Some(ContactStatus::Nurture));
         assert_eq!(lead.record.company.as_deref(), Some("Acme"));
 
         let bad = vec!["00Q000000000001", "Ng", "Acme", "maybe", "", "", ""];
-        assert_eq!(super::lead(&layout.row(&bad)).unwrap_err().column, "IsConverted");
+        assert_eq!(
+            super::lead(&layout.row(&bad)).unwrap_err().column,
+            "IsConverted"
+        );
     }
 
     #[test]
     fn an_unconverted_lead_keeps_no_converted_contact() {
-        let layout = Layout::new(["Id", "IsConverted", "ConvertedContactId"], LEAD, &["Id"]).unwrap();
+        let layout =
+            Layout::new(["Id", "IsConverted", "ConvertedContactId"], LEAD, &["Id"]).unwrap();
         let row = vec!["00Q000000000002", "0", "003A000000Bc4Rw"];
         assert_eq!(lead(&layout.row(&row)).unwrap().converted_contact_id, None);
     }

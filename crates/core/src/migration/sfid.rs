@@ -46,7 +46,11 @@ pub fn to_18(id: &str) -> Result<String, IdError> {
         if !bytes[15..].eq_ignore_ascii_case(&s) {
             return Err(IdError::Checksum(id.to_string()));
         }
-        return Ok(format!("{}{}", &id[..15], std::str::from_utf8(&s).expect("ascii")));
+        return Ok(format!(
+            "{}{}",
+            &id[..15],
+            std::str::from_utf8(&s).expect("ascii")
+        ));
     }
     Ok(format!("{id}{}", std::str::from_utf8(&s).expect("ascii")))
 }
@@ -78,7 +82,10 @@ mod tests {
     #[test]
     fn bad_ids_say_why() {
         assert!(matches!(to_18("001A0000006Vm9"), Err(IdError::Shape(_))));
-        assert!(matches!(to_18("001A0000006Vm9r-AC"), Err(IdError::Shape(_))));
+        assert!(matches!(
+            to_18("001A0000006Vm9r-AC"),
+            Err(IdError::Shape(_))
+        ));
         // Upper-cased by a spreadsheet: the suffix no longer fits.
         assert!(matches!(
             to_18("001A0000006VM9RIAC"),

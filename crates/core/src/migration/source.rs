@@ -3,6 +3,7 @@
 //! users, each keyed by its id in the source. Ids are kept as the source spells them after
 //! normalization (Salesforce's 18-character form; HubSpot's record ids as written).
 
+pub use crate::intake::CompanyFacts;
 use crate::matching::PersonRecord;
 use crate::model::{
     ActivityKind, BuyingRole, CampaignKind, ContactStatus, MemberStatus, OpportunityStage,
@@ -70,14 +71,6 @@ impl SourcePerson {
     pub fn object(&self) -> PersonObject {
         self.object.unwrap_or(PersonObject::Contact)
     }
-}
-
-/// Firmographics typed on a lead.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CompanyFacts {
-    pub industry: Option<String>,
-    pub employees: Option<i64>,
-    pub annual_revenue: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -57,8 +57,13 @@ pub fn timestamp(v: &str) -> Result<Option<DateTime<Utc>>, ValueError> {
         }
     }
     match plain_date(s) {
-        Some(d) => Ok(Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")))),
-        None => Err(err(v, "a date or timestamp (such as 2024-03-05T14:22:10.000Z)")),
+        Some(d) => Ok(Some(
+            Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")),
+        )),
+        None => Err(err(
+            v,
+            "a date or timestamp (such as 2024-03-05T14:22:10.000Z)",
+        )),
     }
 }
 
@@ -136,7 +141,12 @@ mod tests {
     #[test]
     fn dates_as_exports_write_them() {
         let d = NaiveDate::from_ymd_opt(2024, 3, 5).unwrap();
-        for s in ["2024-03-05", "03/05/2024", "2024-03-05T14:22:10.000Z", "2024-03-05 14:22"] {
+        for s in [
+            "2024-03-05",
+            "03/05/2024",
+            "2024-03-05T14:22:10.000Z",
+            "2024-03-05 14:22",
+        ] {
             assert_eq!(date(s).unwrap(), Some(d), "{s}");
         }
         let t = timestamp("2024-03-05T14:22:10.000+0000").unwrap().unwrap();

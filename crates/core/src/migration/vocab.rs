@@ -24,7 +24,14 @@ pub fn lead_status(v: &str) -> Option<ContactStatus> {
         return None;
     }
     const NURTURE: [&str; 8] = [
-        "nurtur", "unqualif", "disqualif", "notconverted", "badtiming", "recycl", "dead", "junk",
+        "nurtur",
+        "unqualif",
+        "disqualif",
+        "notconverted",
+        "badtiming",
+        "recycl",
+        "dead",
+        "junk",
     ];
     if NURTURE.iter().any(|n| s.contains(n)) {
         return Some(ContactStatus::Nurture);
@@ -68,7 +75,9 @@ pub fn opportunity_stage(
     match (closed, won) {
         (_, Some(true)) => Some(ClosedWon),
         (Some(true), _) if by_label != Some(ClosedWon) => Some(ClosedLost),
-        _ => by_label.or(Some(Prospecting)).filter(|_| !s.is_empty() || closed.is_some()),
+        _ => by_label
+            .or(Some(Prospecting))
+            .filter(|_| !s.is_empty() || closed.is_some()),
     }
 }
 
@@ -121,7 +130,11 @@ pub fn campaign_kind(v: &str) -> Option<CampaignKind> {
         Some(CampaignKind::Email)
     } else if s.contains("conference") || s.contains("tradeshow") || s.contains("event") {
         Some(CampaignKind::Event)
-    } else if s.contains("advert") || s.contains("banner") || s.contains("paid") || s.contains("ads") {
+    } else if s.contains("advert")
+        || s.contains("banner")
+        || s.contains("paid")
+        || s.contains("ads")
+    {
         Some(CampaignKind::Paid)
     } else if s.contains("content") || s.contains("whitepaper") || s.contains("ebook") {
         Some(CampaignKind::Content)
@@ -169,30 +182,72 @@ mod tests {
 
     #[test]
     fn salesforce_and_hubspot_picklists() {
-        assert_eq!(lead_status("Open - Not Contacted"), Some(ContactStatus::Active));
-        assert_eq!(lead_status("Working - Contacted"), Some(ContactStatus::Active));
+        assert_eq!(
+            lead_status("Open - Not Contacted"),
+            Some(ContactStatus::Active)
+        );
+        assert_eq!(
+            lead_status("Working - Contacted"),
+            Some(ContactStatus::Active)
+        );
         assert_eq!(lead_status("Nurturing"), Some(ContactStatus::Nurture));
-        assert_eq!(lead_status("Closed - Not Converted"), Some(ContactStatus::Nurture));
+        assert_eq!(
+            lead_status("Closed - Not Converted"),
+            Some(ContactStatus::Nurture)
+        );
         assert_eq!(lead_status("UNQUALIFIED"), Some(ContactStatus::Nurture));
         assert_eq!(lead_status("IN_PROGRESS"), Some(ContactStatus::Active));
         assert_eq!(lead_status(""), None);
 
         use OpportunityStage::*;
         assert_eq!(opportunity_stage("Closed Won", None, None), Some(ClosedWon));
-        assert_eq!(opportunity_stage("closedlost", None, None), Some(ClosedLost));
-        assert_eq!(opportunity_stage("Id. Decision Makers", None, None), Some(Proposal));
-        assert_eq!(opportunity_stage("Needs Analysis", None, None), Some(Qualification));
-        assert_eq!(opportunity_stage("Negotiation/Review", None, None), Some(Negotiation));
-        assert_eq!(opportunity_stage("appointmentscheduled", None, None), Some(Prospecting));
+        assert_eq!(
+            opportunity_stage("closedlost", None, None),
+            Some(ClosedLost)
+        );
+        assert_eq!(
+            opportunity_stage("Id. Decision Makers", None, None),
+            Some(Proposal)
+        );
+        assert_eq!(
+            opportunity_stage("Needs Analysis", None, None),
+            Some(Qualification)
+        );
+        assert_eq!(
+            opportunity_stage("Negotiation/Review", None, None),
+            Some(Negotiation)
+        );
+        assert_eq!(
+            opportunity_stage("appointmentscheduled", None, None),
+            Some(Prospecting)
+        );
         // A custom closed stage: the flags decide.
-        assert_eq!(opportunity_stage("Lost to budget", Some(true), Some(false)), Some(ClosedLost));
-        assert_eq!(opportunity_stage("Signed", Some(true), Some(true)), Some(ClosedWon));
+        assert_eq!(
+            opportunity_stage("Lost to budget", Some(true), Some(false)),
+            Some(ClosedLost)
+        );
+        assert_eq!(
+            opportunity_stage("Signed", Some(true), Some(true)),
+            Some(ClosedWon)
+        );
         assert_eq!(opportunity_stage("Stage 7", None, None), Some(Prospecting));
 
-        assert_eq!(relationship("Customer - Direct"), Some(Relationship::Customer));
-        assert_eq!(relationship("Channel Partner / Reseller"), Some(Relationship::Partner));
-        assert_eq!(relationship("Former Customer"), Some(Relationship::FormerCustomer));
-        assert_eq!(buying_role("Decision Maker"), Some(BuyingRole::EconomicBuyer));
+        assert_eq!(
+            relationship("Customer - Direct"),
+            Some(Relationship::Customer)
+        );
+        assert_eq!(
+            relationship("Channel Partner / Reseller"),
+            Some(Relationship::Partner)
+        );
+        assert_eq!(
+            relationship("Former Customer"),
+            Some(Relationship::FormerCustomer)
+        );
+        assert_eq!(
+            buying_role("Decision Maker"),
+            Some(BuyingRole::EconomicBuyer)
+        );
         assert_eq!(buying_role("Technical Buyer"), Some(BuyingRole::Evaluator));
         assert_eq!(buying_role("Business User"), Some(BuyingRole::User));
         assert_eq!(buying_role("Other"), None);

@@ -108,6 +108,7 @@ async fn submit_intake(
                 website: r.website,
             };
             IntakeItem {
+                hints: Default::default(),
                 source_key: r
                     .key
                     .map(|k| k.trim().to_string())
