@@ -8,14 +8,14 @@
 //! conflict (someone took an email or a domain since the index last looked) is planned once more
 //! against a freshly built index.
 
-use crate::{IntakeApplied, Result, Store, StoreError};
+use crate::{IntakeApplied, IntakePlacement, Result, Store, StoreError};
 use abcrm_core::intake::{IntakeItem, IntakePlan, Planner};
-use abcrm_core::matching::{MatchConfig, MatchIndex, PersonRecord};
+use abcrm_core::matching::{AccountEntry, MatchConfig, MatchIndex, PersonRecord};
 use abcrm_core::model::{Actor, IntakeOutcome};
 use abcrm_core::{AccountId, ContactId};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
@@ -63,6 +63,8 @@ pub fn content_key(record: &PersonRecord) -> String {
 
 struct State {
     index: Option<MatchIndex>,
+    /// A dry run's next stand-in id for what it would have created (never written).
+    next_dry_id: i64,
     /// The audit position the index reflects.
     through: i64,
     /// Audit rows after `through` that this service wrote itself.
@@ -74,7 +76,12 @@ pub struct Intake {
     store: Arc<dyn Store>,
     config: MatchConfig,
     state: Mutex<State>,
+    /// Plans and reports without writing (see [`Intake::dry_run`]).
+    dry: bool,
 }
+
+/// Stand-in ids of a dry run start here, far above any real id, so they never collide.
+const FIRST_DRY_ID: i64 = 1 << 48;
 
 impl Intake {
     /// A service over a store; the index is built on first use.
@@ -84,10 +91,35 @@ impl Intake {
             config,
             state: Mutex::new(State {
                 index: None,
+                next_dry_id: FIRST_DRY_ID,
                 through: 0,
                 own: HashSet::new(),
             }),
+            dry: false,
         }
+    }
+
+    /// A service that plans every batch against the store's records and its own earlier
+    /// batches, and reports what it would do, but writes nothing: what it would create gets
+    /// stand-in ids (at or above 2^48) that later batches match against.
+    pub fn dry_run(store: Arc<dyn Store>, config: MatchConfig) -> Intake {
+        Intake {
+            dry: true,
+            ..Intake::new(store, config)
+        }
+    }
+
+    /// A dry run only: makes accounts the caller would have written (with stand-in ids it
+    /// chose) matchable.
+    pub async fn add_dry_accounts(&self, accounts: Vec<AccountEntry>) -> Result<()> {
+        debug_assert!(self.dry, "only a dry run pretends accounts exist");
+        let mut st = self.state.lock().await;
+        self.catch_up(&mut st).await?;
+        let index = st.index.as_mut().expect("caught up");
+        for a in accounts {
+            index.insert_account(a);
+        }
+        Ok(())
     }
 
     /// Builds the index now (the server does this at start, so the first form fill is fast).
@@ -106,6 +138,19 @@ impl Intake {
         source: &str,
         items: Vec<IntakeItem>,
     ) -> Result<IntakeReport> {
+        self.submit_placed(actor, source, items)
+            .await
+            .map(|(report, _)| report)
+    }
+
+    /// Like [`Intake::submit`], also answering where each record taken now went (records the
+    /// source gave before are not among them: [`Store::intake_placements`] has those).
+    pub async fn submit_placed(
+        &self,
+        actor: &Actor,
+        source: &str,
+        items: Vec<IntakeItem>,
+    ) -> Result<(IntakeReport, Vec<IntakePlacement>)> {
         let source = source.trim();
         if source.is_empty() {
             return Err(StoreError::Invalid(abcrm_core::ValidationErrors::one(
@@ -126,7 +171,7 @@ impl Intake {
                 .collect();
             report.already_taken = keys.len() - fresh.len();
             if fresh.is_empty() {
-                return Ok(report);
+                return Ok((report, Vec::new()));
             }
             let started = std::time::Instant::now();
             self.catch_up(&mut st).await?;
@@ -138,6 +183,25 @@ impl Intake {
             }
             let plan = planner.finish();
             let planned = started.elapsed();
+            if self.dry {
+                let mut stand_in = |n: usize| {
+                    let first = st.next_dry_id;
+                    st.next_dry_id += n as i64;
+                    first..first + n as i64
+                };
+                let applied = IntakeApplied {
+                    accounts: stand_in(plan.accounts.len()).map(AccountId).collect(),
+                    contacts: stand_in(plan.contacts.len()).map(ContactId).collect(),
+                    records: Vec::new(),
+                    audit_ids: Vec::new(),
+                    filled: plan.fills.len(),
+                };
+                let index = st.index.as_mut().expect("caught up");
+                plan.settle(index, &applied.accounts, &applied.contacts);
+                count(&mut report, &plan, &applied);
+                return Ok((report, placements(&plan, &applied)));
+            }
+            let index = st.index.as_mut().expect("caught up");
             match self.store.apply_intake(actor, source, &plan).await {
                 Ok(applied) => {
                     tracing::debug!(
@@ -152,7 +216,7 @@ impl Intake {
                     st.own
                         .extend(applied.audit_ids.iter().filter(|&&id| id > through));
                     count(&mut report, &plan, &applied);
-                    return Ok(report);
+                    return Ok((report, placements(&plan, &applied)));
                 }
                 Err(StoreError::Conflict { .. }) if !retried => {
                     // Someone else took an email, a domain or a key since the index last
@@ -231,6 +295,34 @@ impl Intake {
         // Changes committed while the snapshot was read are replayed; replaying is idempotent.
         Box::pin(self.catch_up(st)).await
     }
+}
+
+/// Each planned record's outcome with the real (or stand-in) ids in place of provisional ones.
+fn placements(plan: &IntakePlan, applied: &IntakeApplied) -> Vec<IntakePlacement> {
+    let accounts: HashMap<AccountId, AccountId> = plan
+        .accounts
+        .iter()
+        .zip(&applied.accounts)
+        .map(|(p, &id)| (p.id, id))
+        .collect();
+    let contacts: HashMap<ContactId, ContactId> = plan
+        .contacts
+        .iter()
+        .zip(&applied.contacts)
+        .map(|(p, &id)| (p.id, id))
+        .collect();
+    plan.records
+        .iter()
+        .map(|r| IntakePlacement {
+            key: r.source_key.clone(),
+            outcome: r.outcome,
+            rule: r.rule.clone(),
+            confidence: r.confidence,
+            account_id: r.account_id.map(|a| accounts.get(&a).copied().unwrap_or(a)),
+            contact_id: r.contact_id.map(|c| contacts.get(&c).copied().unwrap_or(c)),
+            account_created: r.account_id.is_some_and(|a| accounts.contains_key(&a)),
+        })
+        .collect()
 }
 
 fn count(report: &mut IntakeReport, plan: &IntakePlan, applied: &IntakeApplied) {

@@ -18,6 +18,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The active scoring model's record and its parsed form, cached by the store per saved version.
@@ -447,4 +448,44 @@ pub trait Store: Send + Sync + 'static {
 
     /// Row counts per table, for the CLI's summary and for tests.
     async fn counts(&self) -> Result<Counts>;
+
+    // Migration from another CRM: every write records the source id it came from, in the same
+    // transaction, and skips ids already written, so a run resumes and repeats safely.
+
+    /// The source ids of `object` (account, opportunity, campaign, activity) already written
+    /// from `source`, with the abcrm id each became.
+    async fn external_ids(&self, source: &str, object: &str) -> Result<HashMap<String, i64>>;
+    /// Creates the accounts not written before (a domain or DUNS another account holds is left
+    /// off); answers every row's account id, in order.
+    async fn import_accounts(
+        &self,
+        actor: &Actor,
+        source: &str,
+        rows: Vec<(String, NewAccount)>,
+    ) -> Result<Vec<AccountId>>;
+    /// Creates the opportunities not written before, keeping their `created_at`; answers how
+    /// many it wrote.
+    async fn import_opportunities(
+        &self,
+        actor: &Actor,
+        source: &str,
+        rows: Vec<(String, NewOpportunity)>,
+    ) -> Result<usize>;
+    /// Creates the campaigns not written before (one of the same name is reused); answers
+    /// every row's campaign id, in order.
+    async fn import_campaigns(
+        &self,
+        actor: &Actor,
+        source: &str,
+        rows: Vec<(String, NewCampaign)>,
+    ) -> Result<Vec<CampaignId>>;
+    /// Creates the activities not written before; answers how many it wrote.
+    async fn import_activities(
+        &self,
+        actor: &Actor,
+        source: &str,
+        rows: Vec<(String, NewActivity)>,
+    ) -> Result<usize>;
+    /// Where intake put every keyed record of `source`.
+    async fn intake_placements(&self, source: &str) -> Result<Vec<IntakePlacement>>;
 }

@@ -1179,6 +1179,44 @@ impl Store for ThisStore {
         Ok(paginate(contacts, limit, |c| c.id.0))
     }
 
+    async fn external_ids(&self, source: &str, object: &str) -> Result<HashMap<String, i64>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        external_ids_in(&mut conn, source, object, None).await
+    }
+
+    async fn import_accounts(&self, actor: &Actor, source: &str, rows: Vec<(String, NewAccount)>) -> Result<Vec<AccountId>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let ids = import_accounts_in(&mut tx, actor, source, rows).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(ids)
+    }
+
+    async fn import_opportunities(&self, actor: &Actor, source: &str, rows: Vec<(String, NewOpportunity)>) -> Result<usize> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let n = import_opportunities_in(&mut tx, actor, source, rows).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(n)
+    }
+
+    async fn import_campaigns(&self, actor: &Actor, source: &str, rows: Vec<(String, NewCampaign)>) -> Result<Vec<CampaignId>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let ids = import_campaigns_in(&mut tx, actor, source, rows).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(ids)
+    }
+
+    async fn import_activities(&self, actor: &Actor, source: &str, rows: Vec<(String, NewActivity)>) -> Result<usize> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let n = import_activities_in(&mut tx, actor, source, rows).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(n)
+    }
+
+    async fn intake_placements(&self, source: &str) -> Result<Vec<crate::IntakePlacement>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        intake_placements_in(&mut conn, source).await
+    }
+
     async fn create_opportunity(&self, actor: &Actor, new: NewOpportunity) -> Result<Opportunity> {
         let new = new.validate()?;
         let mut tx = self.pool.begin().await.map_err(db)?;

@@ -192,6 +192,19 @@ pub struct IntakeApplied {
     pub filled: usize,
 }
 
+/// Where intake put one keyed record of a source: the outcome and ids a migration reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntakePlacement {
+    pub key: String,
+    pub outcome: IntakeOutcome,
+    pub rule: String,
+    pub confidence: f64,
+    pub account_id: Option<AccountId>,
+    pub contact_id: Option<ContactId>,
+    /// The record's batch created the account (known only to the run that planned it).
+    pub account_created: bool,
+}
+
 /// Which intake records to list.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntakeQuery {

@@ -1,0 +1,192 @@
+// Writes of a migration, each with the source id it came from, written once for both backends.
+// Like `shared.rs`, this file is `include!`d by `sqlite.rs` and `postgres.rs`.
+
+use crate::IntakePlacement;
+
+/// The abcrm ids of `source` records of `object` already written.
+async fn external_ids_in(conn: &mut <Db as sqlx::Database>::Connection, source: &str, object: &str, ids: Option<&[String]>) -> Result<HashMap<String, i64>> {
+    let mut out = HashMap::new();
+    let Some(ids) = ids else {
+        let rows = sqlx::query("SELECT external_id, entity_id FROM external_ids WHERE source = $1 AND object = $2")
+            .bind(source)
+            .bind(object)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        for r in rows {
+            out.insert(r.try_get("external_id")?, r.try_get("entity_id")?);
+        }
+        return Ok(out);
+    };
+    for chunk in ids.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("SELECT external_id, entity_id FROM external_ids WHERE source = ");
+        q.push_bind(source).push(" AND object = ").push_bind(object).push(" AND external_id IN (");
+        let mut sep = q.separated(", ");
+        for id in chunk {
+            sep.push_bind(id);
+        }
+        q.push(")");
+        for r in q.build().fetch_all(&mut *conn).await.map_err(db)? {
+            out.insert(r.try_get("external_id")?, r.try_get("entity_id")?);
+        }
+    }
+    Ok(out)
+}
+
+async fn write_external_ids(tx: &mut Tx<'_>, source: &str, object: &str, ids: &[(String, i64)]) -> Result<()> {
+    for chunk in ids.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO external_ids (source, object, external_id, entity_id) ");
+        q.push_values(chunk, |mut b, (ext, id)| {
+            b.push_bind(source).push_bind(object).push_bind(ext).push_bind(*id);
+        });
+        q.push(" ON CONFLICT (source, object, external_id) DO NOTHING");
+        q.build().execute(&mut **tx).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+/// The rows not yet written, with their batch positions.
+fn fresh<T>(rows: Vec<(String, T)>, known: &HashMap<String, i64>) -> Vec<(usize, String, T)> {
+    rows.into_iter().enumerate().filter(|(_, (ext, _))| !known.contains_key(ext)).map(|(i, (e, t))| (i, e, t)).collect()
+}
+
+async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewAccount)>) -> Result<Vec<AccountId>> {
+    let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
+    let mut known = external_ids_in(&mut **tx, source, "account", Some(&exts)).await?;
+    let mut written = Vec::new();
+    for (i, ext, mut new) in fresh(rows, &known) {
+        // A domain or DUNS another account holds stays with it: two source accounts that claim
+        // one website are two accounts, and the first keeps the domain.
+        let mut free = Vec::with_capacity(new.domains.len());
+        for d in std::mem::take(&mut new.domains) {
+            let d = abcrm_core::normalize::normalize_domain(&d).unwrap_or(d);
+            if !free.contains(&d) && check_domains_free(&mut **tx, std::slice::from_ref(&d), None).await.is_ok() {
+                free.push(d);
+            }
+        }
+        new.domains = free;
+        if check_duns_free(&mut **tx, &new.duns, None).await.is_err() {
+            new.duns = None;
+        }
+        let (account, _) = create_account_in(tx, actor, new).await.map_err(|e| match e {
+            StoreError::Invalid(v) => StoreError::Invalid(prefix_fields(v, i)),
+            other => prefix_conflict(other, i),
+        })?;
+        written.push((ext.clone(), account.id.0));
+        known.insert(ext, account.id.0);
+    }
+    write_external_ids(tx, source, "account", &written).await?;
+    Ok(exts.iter().map(|e| AccountId(known[e])).collect())
+}
+
+async fn import_opportunities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewOpportunity)>) -> Result<usize> {
+    let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
+    let known = external_ids_in(&mut **tx, source, "opportunity", Some(&exts)).await?;
+    let mut written = Vec::new();
+    for (i, ext, new) in fresh(rows, &known) {
+        let new = new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?;
+        let at = now();
+        let created = new.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
+        let id: i64 = sqlx::query(
+            "INSERT INTO opportunities (account_id, name, stage, amount, close_date, source_campaign_id, owner_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(new.account_id.0)
+        .bind(&new.name)
+        .bind(new.stage.unwrap_or(OpportunityStage::Prospecting).as_str())
+        .bind(new.amount)
+        .bind(new.close_date)
+        .bind(new.source_campaign_id.map(|c| c.0))
+        .bind(new.owner_id.map(|o| o.0))
+        .bind(created)
+        .bind(created.max(at))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?
+        .try_get("id")?;
+        let id = OpportunityId(id);
+        write_roles(tx, id, &new.contact_roles).await?;
+        let opp = load_opportunity(&mut **tx, id).await?;
+        audit::<(), _>(tx, actor, "opportunity", id.0, "create", None, Some(&opp)).await?;
+        written.push((ext, id.0));
+    }
+    write_external_ids(tx, source, "opportunity", &written).await?;
+    Ok(written.len())
+}
+
+async fn import_campaigns_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewCampaign)>) -> Result<Vec<CampaignId>> {
+    let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
+    let mut known = external_ids_in(&mut **tx, source, "campaign", Some(&exts)).await?;
+    let mut written = Vec::new();
+    for (i, ext, new) in fresh(rows, &known) {
+        let new = new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?;
+        // A campaign of the same name is the same campaign (names are unique in abcrm).
+        let existing: Option<i64> = sqlx::query("SELECT id FROM campaigns WHERE lower(name) = lower($1)")
+            .bind(&new.name)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db)?
+            .map(|r| r.try_get("id"))
+            .transpose()?;
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                let at = now();
+                let id: i64 = sqlx::query("INSERT INTO campaigns (name, kind, starts_on, ends_on, budget, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+                    .bind(&new.name)
+                    .bind(new.kind.unwrap_or(CampaignKind::Other).as_str())
+                    .bind(new.starts_on)
+                    .bind(new.ends_on)
+                    .bind(new.budget)
+                    .bind(at)
+                    .bind(at)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(db)?
+                    .try_get("id")?;
+                let campaign = load_campaign(&mut **tx, CampaignId(id)).await?;
+                audit::<(), _>(tx, actor, "campaign", id, "create", None, Some(&campaign)).await?;
+                id
+            }
+        };
+        written.push((ext.clone(), id));
+        known.insert(ext, id);
+    }
+    write_external_ids(tx, source, "campaign", &written).await?;
+    Ok(exts.iter().map(|e| CampaignId(known[e])).collect())
+}
+
+async fn import_activities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewActivity)>) -> Result<usize> {
+    let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
+    let known = external_ids_in(&mut **tx, source, "activity", Some(&exts)).await?;
+    let rows = fresh(rows, &known);
+    let mut written = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(CHUNK) {
+        let first = chunk[0].0;
+        let ids = insert_activities(tx, actor, first, chunk.iter().map(|(_, _, a)| a.clone()).collect()).await?;
+        written.extend(chunk.iter().zip(ids).map(|((_, ext, _), id)| (ext.clone(), id.0)));
+    }
+    write_external_ids(tx, source, "activity", &written).await?;
+    Ok(written.len())
+}
+
+async fn intake_placements_in(conn: &mut <Db as sqlx::Database>::Connection, source: &str) -> Result<Vec<IntakePlacement>> {
+    let rows = sqlx::query("SELECT source_key, outcome, rule, confidence, account_id, contact_id FROM intake_records WHERE source = $1 AND source_key IS NOT NULL")
+        .bind(source)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            Ok(IntakePlacement {
+                key: r.try_get("source_key")?,
+                outcome: parse(r.try_get::<&str, _>("outcome")?)?,
+                rule: r.try_get::<Option<String>, _>("rule")?.unwrap_or_default(),
+                confidence: r.try_get::<Option<f64>, _>("confidence")?.unwrap_or(0.0),
+                account_id: r.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
+                contact_id: r.try_get::<Option<i64>, _>("contact_id")?.map(ContactId),
+                account_created: false,
+            })
+        })
+        .collect()
+}
