@@ -6,6 +6,7 @@
 
 mod error;
 pub mod intake;
+pub mod migration;
 mod postgres;
 pub mod segments;
 mod sqlite;
@@ -486,6 +487,13 @@ pub trait Store: Send + Sync + 'static {
         source: &str,
         rows: Vec<(String, NewActivity)>,
     ) -> Result<usize>;
+    /// Remembers more source ids (ones already known keep their first entity).
+    async fn record_external_ids(
+        &self,
+        source: &str,
+        object: &str,
+        ids: Vec<(String, i64)>,
+    ) -> Result<()>;
     /// Where intake put every keyed record of `source`.
     async fn intake_placements(&self, source: &str) -> Result<Vec<IntakePlacement>>;
 }

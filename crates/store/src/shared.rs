@@ -1212,6 +1212,13 @@ impl Store for ThisStore {
         Ok(n)
     }
 
+    async fn record_external_ids(&self, source: &str, object: &str, ids: Vec<(String, i64)>) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        write_external_ids(&mut tx, source, object, &ids).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
     async fn intake_placements(&self, source: &str) -> Result<Vec<crate::IntakePlacement>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         intake_placements_in(&mut conn, source).await
