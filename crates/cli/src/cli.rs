@@ -58,6 +58,11 @@ pub enum Command {
     /// Import people from a CSV or vCard file: each becomes a contact under its account, or
     /// waits in review. Run it again to resume; nothing is imported twice.
     Import(ImportArgs),
+    /// Move off Salesforce or HubSpot: accounts and their hierarchy, contacts under their
+    /// accounts, every lead made a contact under the right account (or put in review),
+    /// opportunities with their history, campaigns, activities. Writes a report of every
+    /// decision; run it again to resume, nothing is written twice.
+    Migrate(MigrateArgs),
     /// Match people to accounts and to each other, CSV in and out (no database).
     Match(MatchArgs),
     /// Write messy test files with known truth: accounts.csv, people.csv, truth.csv.
@@ -135,6 +140,35 @@ pub struct ImportArgs {
     /// Fuzzy company scores at or above this (and below --auto-accept) go to review.
     #[arg(long, default_value_t = 0.78)]
     pub review_floor: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(subcommand)]
+    pub from: MigrateFrom,
+    /// Say what would happen (the same report), and write nothing to the database.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Where to write people.csv, rejected.csv and summary.md.
+    #[arg(long, global = true, default_value = "migration-report")]
+    pub report: PathBuf,
+    /// The name the source's ids are kept under; resuming needs the same name, and a second org
+    /// needs its own. Defaults to `salesforce` or `hubspot`.
+    #[arg(long, global = true)]
+    pub source: Option<String>,
+    /// People per committed batch.
+    #[arg(long, global = true, default_value_t = 20000)]
+    pub batch: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateFrom {
+    /// A Salesforce data export (Account.csv, Contact.csv, Lead.csv, Opportunity.csv,
+    /// OpportunityContactRole.csv, Campaign.csv, CampaignMember.csv, Task.csv, Event.csv; any
+    /// may be missing).
+    Salesforce { dir: PathBuf },
+    /// A HubSpot export (companies.csv, contacts.csv, deals.csv).
+    Hubspot { dir: PathBuf },
 }
 
 #[derive(Debug, Args)]

@@ -66,6 +66,7 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
         Command::Segment(cmd) => commands::segment::run(url, cmd).await,
         Command::Report(args) => commands::report::run(url, args).await,
         Command::Score(cmd) => commands::score::run(url, cmd).await,
+        Command::Migrate(args) => commands::migrate::run(url, args).await,
         Command::Import(args) => {
             commands::import::run(
                 url,

@@ -2223,7 +2223,9 @@ async fn upsert_members(tx: &mut Tx<'_>, actor: &Actor, campaign: CampaignId, ch
             .push_bind(m.status.unwrap_or(MemberStatus::Sent).as_str())
             .push_bind(m.joined_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at));
     });
-    q.push(" ON CONFLICT (campaign_id, contact_id) DO UPDATE SET status = excluded.status RETURNING campaign_id, contact_id, account_id, status, joined_at");
+    // A membership that is already there as given is left alone (and not audited again), so
+    // adding the same members twice changes nothing.
+    q.push(" ON CONFLICT (campaign_id, contact_id) DO UPDATE SET status = excluded.status WHERE campaign_members.status <> excluded.status RETURNING campaign_id, contact_id, account_id, status, joined_at");
     let rows = q.build().fetch_all(&mut **tx).await.map_err(db)?;
     let mut written: HashMap<ContactId, CampaignMember> = HashMap::with_capacity(rows.len());
     for r in &rows {

@@ -6,6 +6,7 @@ pub mod bench_segments;
 pub mod demo;
 pub mod import;
 pub mod matching;
+pub mod migrate;
 pub mod records;
 pub mod report;
 pub mod score;

@@ -117,6 +117,8 @@ pub struct Summary {
     /// Other counts: accounts, opportunities, campaign members, activities written or skipped.
     pub counts: Vec<(String, u64)>,
     pub rejected: Vec<RejectedRow>,
+    /// Things the operator should know (a file read in a legacy code page, ...).
+    pub notes: Vec<String>,
 }
 
 /// Renders `summary.md` from the people's outcomes and the run's summary.

@@ -1,0 +1,417 @@
+//! `abcrm migrate salesforce DIR` and `abcrm migrate hubspot DIR`: reads an export's CSV files,
+//! migrates them through the store's migration service, and writes the report: `people.csv`
+//! (one row per source contact and lead), `rejected.csv` and `summary.md`.
+
+use crate::cli::{MigrateArgs, MigrateFrom};
+use abcrm_core::migration::columns::{Column, Fields, Layout, MissingColumn, Row};
+use abcrm_core::migration::report::{
+    summary_markdown, FileRead, PersonOutcome, RejectedRow, Summary,
+};
+use abcrm_core::migration::{hubspot, salesforce};
+use abcrm_core::model::Actor;
+use abcrm_store::migration::{migrate, At, MigrationOptions, Progress, SourceOrg};
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// A CSV record whose fields were decoded once: UTF-8, or Windows-1252 for files a spreadsheet
+/// saved in the local code page (the text is kept, not rejected).
+struct Decoded(Vec<String>);
+
+impl Fields for Decoded {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.0.get(i).map(String::as_str)
+    }
+}
+
+fn decode(bytes: &[u8], legacy: &mut bool) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            *legacy = true;
+            bytes.iter().map(|&b| windows_1252(b)).collect()
+        }
+    }
+}
+
+/// Windows-1252, the code page Excel writes CSV in on Western systems: Latin-1 but for
+/// 0x80-0x9F, which hold curly quotes, dashes and the euro sign.
+fn windows_1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9f => HIGH[(b - 0x80) as usize],
+        _ => b as char,
+    }
+}
+
+/// What reading one file gave.
+struct Read<T> {
+    rows: Vec<(At, T)>,
+    file: FileRead,
+}
+
+/// Reads `dir/name` with `parse` per row; a missing file is `None`. A header without a
+/// required column fails the whole run (before anything is written); a bad row is rejected
+/// with its line and column and the rest of the file is read.
+fn read_file<T>(
+    dir: &Path,
+    name: &'static str,
+    known: &[Column],
+    required: &[&'static str],
+    rejected: &mut Vec<RejectedRow>,
+    notes: &mut Vec<String>,
+    parse: impl Fn(&Row<'_, Decoded>) -> Result<T, abcrm_core::migration::columns::FieldError>,
+) -> anyhow::Result<Option<Read<T>>> {
+    let path = dir.join(name);
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
+    };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = ProgressBar::new(size).with_style(
+        ProgressStyle::with_template("{spinner} reading {msg:28} {bar:30} {bytes}/{total_bytes}")
+            .context("progress template")?,
+    );
+    bar.set_message(name);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(BufReader::with_capacity(1 << 20, file));
+    let mut record = csv::ByteRecord::new();
+    let mut legacy = false;
+    let header: Vec<String> = match reader.read_byte_record(&mut record) {
+        Ok(true) => record.iter().map(|f| decode(f, &mut legacy)).collect(),
+        Ok(false) => anyhow::bail!("{name}: the file is empty; an export file starts with a header line"),
+        Err(e) => anyhow::bail!("{name}: line 1: cannot read the header: {e}"),
+    };
+    let layout = Layout::new(header.iter().map(String::as_str), known, required)
+        .map_err(|MissingColumn { column, found }| {
+            anyhow::anyhow!(
+                "{name}: line 1: the header has no `{column}` column, which every {name} needs (found: {found}); export the file again with its id columns"
+            )
+        })?;
+    let mut rows = Vec::new();
+    let mut read = 0;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line());
+                if record.iter().all(<[u8]>::is_empty) {
+                    continue;
+                }
+                read += 1;
+                let at = At { file: name, line };
+                if record.len() != header.len() {
+                    rejected.push(RejectedRow {
+                        file: name.to_string(),
+                        line,
+                        column: None,
+                        reason: format!(
+                            "has {} fields; the header has {} (a quote left open, or a stray separator)",
+                            record.len(),
+                            header.len()
+                        ),
+                    });
+                    continue;
+                }
+                let fields = Decoded(record.iter().map(|f| decode(f, &mut legacy)).collect());
+                match parse(&layout.row(&fields)) {
+                    Ok(v) => rows.push((at, v)),
+                    Err(e) => rejected.push(RejectedRow {
+                        file: name.to_string(),
+                        line,
+                        column: Some(e.column),
+                        reason: e.message,
+                    }),
+                }
+                if read % 10_000 == 0 {
+                    bar.set_position(record.position().map_or(0, |p| p.byte()));
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                rejected.push(RejectedRow {
+                    file: name.to_string(),
+                    line,
+                    column: None,
+                    reason: format!("cannot be read: {e}"),
+                });
+                // A malformed quote can swallow the rest; csv resumes at the next record.
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if legacy {
+        notes.push(format!(
+            "{name} is not UTF-8; it was read as Windows-1252 (what Excel writes). Check names with accents in the result."
+        ));
+    }
+    Ok(Some(Read {
+        rows,
+        file: FileRead {
+            file: name.to_string(),
+            rows: read,
+            unknown_columns: layout.unknown.clone(),
+        },
+    }))
+}
+
+struct Reader<'a> {
+    dir: &'a Path,
+    summary: Summary,
+    notes: Vec<String>,
+}
+
+impl Reader<'_> {
+    fn take<T>(
+        &mut self,
+        name: &'static str,
+        known: &[Column],
+        required: &[&'static str],
+        parse: impl Fn(&Row<'_, Decoded>) -> Result<T, abcrm_core::migration::columns::FieldError>,
+    ) -> anyhow::Result<Vec<(At, T)>> {
+        match read_file(
+            self.dir,
+            name,
+            known,
+            required,
+            &mut self.summary.rejected,
+            &mut self.notes,
+            parse,
+        )? {
+            Some(read) => {
+                self.summary.files.push(read.file);
+                Ok(read.rows)
+            }
+            None => {
+                self.summary.missing_files.push(name.to_string());
+                Ok(Vec::new())
+            }
+        }
+    }
+}
+
+fn read_salesforce(r: &mut Reader<'_>) -> anyhow::Result<SourceOrg> {
+    use salesforce::*;
+    let id = &["Id"];
+    let mut org = SourceOrg {
+        accounts: r.take("Account.csv", ACCOUNT, id, account)?,
+        people: r.take("Contact.csv", CONTACT, id, contact)?,
+        ..SourceOrg::default()
+    };
+    org.people.extend(r.take("Lead.csv", LEAD, id, lead)?);
+    org.campaigns = r.take("Campaign.csv", CAMPAIGN, id, campaign)?;
+    org.members = r.take("CampaignMember.csv", CAMPAIGN_MEMBER, &["CampaignId"], campaign_member)?;
+    org.opportunities = r.take("Opportunity.csv", OPPORTUNITY, id, opportunity)?;
+    org.contact_roles = r.take(
+        "OpportunityContactRole.csv",
+        CONTACT_ROLE,
+        &["OpportunityId", "ContactId"],
+        contact_role,
+    )?;
+    org.activities = r.take("Task.csv", TASK, id, |row| activity(row, false))?;
+    org.activities
+        .extend(r.take("Event.csv", TASK, id, |row| activity(row, true))?);
+    Ok(org)
+}
+
+fn read_hubspot(r: &mut Reader<'_>) -> anyhow::Result<SourceOrg> {
+    use hubspot::*;
+    let id = &["Record ID"];
+    Ok(SourceOrg {
+        accounts: r.take("companies.csv", COMPANY, id, company)?,
+        people: r.take("contacts.csv", CONTACT, id, contact)?,
+        opportunities: r.take("deals.csv", DEAL, id, deal)?,
+        ..SourceOrg::default()
+    })
+}
+
+/// Step-by-step progress on the terminal.
+struct Bars {
+    bar: Mutex<Option<ProgressBar>>,
+    step: Mutex<String>,
+    /// The resume test's stand-in for `kill -9`: `ABCRM_MIGRATE_CRASH_AFTER_BATCHES=N` aborts
+    /// the process right after the N-th batch of people is committed.
+    crash_after: Option<u64>,
+    people_batches: std::sync::atomic::AtomicU64,
+}
+
+impl Progress for Bars {
+    fn step(&self, name: &str, total: u64) {
+        let mut slot = self.bar.lock().expect("progress lock");
+        if let Some(old) = slot.take() {
+            old.finish_and_clear();
+        }
+        let bar = ProgressBar::new(total).with_style(
+            ProgressStyle::with_template(
+                "{spinner} {msg:20} {bar:30} {pos}/{len} ({per_sec}, {eta} left)",
+            )
+            .expect("progress template"),
+        );
+        bar.set_message(name.to_string());
+        *slot = Some(bar);
+        *self.step.lock().expect("progress lock") = name.to_string();
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(limit) = self.crash_after {
+            if *self.step.lock().expect("progress lock") == "people"
+                && self.people_batches.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= limit
+            {
+                std::process::abort();
+            }
+        }
+        if let Some(bar) = self.bar.lock().expect("progress lock").as_ref() {
+            bar.inc(n);
+        }
+    }
+}
+
+/// Runs `abcrm migrate`.
+pub async fn run(url: &str, args: &MigrateArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (kind, dir) = match &args.from {
+        MigrateFrom::Salesforce { dir } => ("salesforce", dir),
+        MigrateFrom::Hubspot { dir } => ("hubspot", dir),
+    };
+    anyhow::ensure!(
+        dir.is_dir(),
+        "{} is not a directory; give the folder the {kind} export was unpacked into",
+        dir.display()
+    );
+    let mut reader = Reader {
+        dir,
+        summary: Summary {
+            title: format!("Migration from {kind} ({})", dir.display()),
+            dry_run: args.dry_run,
+            ..Summary::default()
+        },
+        notes: Vec::new(),
+    };
+    let org = if kind == "salesforce" {
+        read_salesforce(&mut reader)?
+    } else {
+        read_hubspot(&mut reader)?
+    };
+    anyhow::ensure!(
+        !reader.summary.files.is_empty(),
+        "{} holds none of the {kind} export's files ({}); is it the right folder?",
+        dir.display(),
+        if kind == "salesforce" {
+            salesforce::FILES.join(", ")
+        } else {
+            hubspot::FILES.join(", ")
+        }
+    );
+    let read_in = started.elapsed();
+    let source = args.source.clone().unwrap_or_else(|| kind.to_string());
+    let store = abcrm_store::open(url)
+        .await
+        .with_context(|| format!("opening {}", super::redact(url)))?;
+    let actor = Actor::system(format!("migrate {kind}"));
+    let options = MigrationOptions {
+        source: source.clone(),
+        dry_run: args.dry_run,
+        batch: args.batch,
+    };
+    let bars = Bars {
+        bar: Mutex::new(None),
+        step: Mutex::new(String::new()),
+        crash_after: std::env::var("ABCRM_MIGRATE_CRASH_AFTER_BATCHES")
+            .ok()
+            .and_then(|v| v.parse().ok()),
+        people_batches: Default::default(),
+    };
+    let migrated = migrate(store, &actor, org, &options, &bars).await?;
+    if let Some(bar) = bars.bar.lock().expect("progress lock").take() {
+        bar.finish_and_clear();
+    }
+
+    let mut summary = reader.summary;
+    summary.rejected.extend(migrated.rejected);
+    summary.accounts_created = migrated.accounts_created;
+    summary.counts = migrated.counts;
+    summary.notes.clone_from(&reader.notes);
+    write_report(&args.report, &migrated.people, &summary)?;
+    let by = |a: &str| {
+        migrated
+            .people
+            .iter()
+            .filter(|p| p.action.as_str() == a)
+            .count()
+    };
+    println!(
+        "{} {} people from {kind} in {:.1}s (reading {:.1}s): {} kept, {} matched, {} under new accounts ({} created), {} merged, {} in review; {} rows rejected. Report: {}",
+        if args.dry_run { "Would migrate" } else { "Migrated" },
+        migrated.people.len(),
+        started.elapsed().as_secs_f64(),
+        read_in.as_secs_f64(),
+        by("kept"),
+        by("matched"),
+        by("new_account"),
+        summary.accounts_created.len(),
+        by("merged"),
+        by("review"),
+        summary.rejected.len(),
+        args.report.display()
+    );
+    for note in &reader.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(())
+}
+
+fn write_report(dir: &Path, people: &[PersonOutcome], summary: &Summary) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the report folder {}", dir.display()))?;
+    let path = dir.join("people.csv");
+    let mut w = csv::Writer::from_path(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    w.write_record(PersonOutcome::HEADER)?;
+    for p in people {
+        w.write_record(p.fields())?;
+    }
+    w.flush()?;
+    let path = dir.join("rejected.csv");
+    let mut w = csv::Writer::from_path(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    w.write_record(["file", "line", "column", "reason"])?;
+    for r in &summary.rejected {
+        w.write_record([
+            r.file.as_str(),
+            &r.line.to_string(),
+            r.column.as_deref().unwrap_or(""),
+            r.reason.as_str(),
+        ])?;
+    }
+    w.flush()?;
+    let path = dir.join("summary.md");
+    let mut f = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(summary_markdown(people, summary).as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_code_page_text_is_kept() {
+        let mut legacy = false;
+        assert_eq!(decode(b"Jos\xe9 \x93Pepe\x94", &mut legacy), "José “Pepe”");
+        assert!(legacy);
+        let mut legacy = false;
+        assert_eq!(decode("Müller".as_bytes(), &mut legacy), "Müller");
+        assert!(!legacy);
+    }
+}
