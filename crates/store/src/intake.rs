@@ -311,6 +311,8 @@ fn placements(plan: &IntakePlan, applied: &IntakeApplied) -> Vec<IntakePlacement
         .zip(&applied.contacts)
         .map(|(p, &id)| (p.id, id))
         .collect();
+    // The first record placed at a new account is the one it was made from.
+    let mut made = HashSet::new();
     plan.records
         .iter()
         .map(|r| IntakePlacement {
@@ -320,7 +322,9 @@ fn placements(plan: &IntakePlan, applied: &IntakeApplied) -> Vec<IntakePlacement
             confidence: r.confidence,
             account_id: r.account_id.map(|a| accounts.get(&a).copied().unwrap_or(a)),
             contact_id: r.contact_id.map(|c| contacts.get(&c).copied().unwrap_or(c)),
-            account_created: r.account_id.is_some_and(|a| accounts.contains_key(&a)),
+            account_created: r
+                .account_id
+                .is_some_and(|a| accounts.contains_key(&a) && made.insert(a)),
         })
         .collect()
 }

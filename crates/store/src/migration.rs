@@ -143,9 +143,10 @@ pub async fn migrate(
         let summary = store
             .recompute_scores(actor, chrono::Utc::now(), &noop)
             .await?;
-        run.out
-            .counts
-            .push(("accounts whose stage the rules moved".into(), summary.stage_changes));
+        run.out.counts.push((
+            "accounts whose stage the rules moved".into(),
+            summary.stage_changes,
+        ));
     }
     Ok(run.out)
 }
@@ -185,14 +186,24 @@ impl Run<'_> {
     async fn accounts(&mut self, rows: Vec<(At, SourceAccount)>) -> Result<()> {
         let source = self.opts.source.clone();
         self.progress.step("accounts", rows.len() as u64);
-        self.accounts = self.store.external_ids(&source, "account").await?.into_iter().map(|(k, v)| (k, AccountId(v))).collect();
+        self.accounts = self
+            .store
+            .external_ids(&source, "account")
+            .await?
+            .into_iter()
+            .map(|(k, v)| (k, AccountId(v)))
+            .collect();
         let known = self.accounts.len();
         let mut seen = HashSet::new();
         let mut fresh: Vec<(String, NewAccount)> = Vec::new();
         let mut parents = Vec::new();
         for (at, a) in rows {
             if !seen.insert(a.id.clone()) {
-                self.out.rejected.push(rejected(at, Some("Id"), format!("repeats account {}", a.id)));
+                self.out.rejected.push(rejected(
+                    at,
+                    Some("Id"),
+                    format!("repeats account {}", a.id),
+                ));
                 continue;
             }
             if let Some(p) = &a.parent_id {
@@ -231,7 +242,9 @@ impl Run<'_> {
                 self.intake.add_dry_accounts(entries).await?;
                 ids
             } else {
-                self.store.import_accounts(self.actor, &source, chunk.to_vec()).await?
+                self.store
+                    .import_accounts(self.actor, &source, chunk.to_vec())
+                    .await?
             };
             for ((ext, _), id) in chunk.iter().zip(ids) {
                 self.accounts.insert(ext.clone(), id);
@@ -306,7 +319,8 @@ impl Run<'_> {
             .into_iter()
             .map(|p| (p.key.clone(), p))
             .collect();
-        let by_id: HashMap<&str, &SourcePerson> = people.iter().map(|(_, p)| (p.id.as_str(), p)).collect();
+        let by_id: HashMap<&str, &SourcePerson> =
+            people.iter().map(|(_, p)| (p.id.as_str(), p)).collect();
         // Contacts the source placed first, so leads dedupe against them; then everyone else,
         // people with a corporate email first, so the accounts they create are there for
         // colleagues who wrote from a free-mail address; converted leads last, folded into
@@ -317,7 +331,11 @@ impl Run<'_> {
         let mut seen = HashSet::new();
         for (at, p) in people {
             if !seen.insert(p.id.as_str()) {
-                self.out.rejected.push(rejected(*at, Some("Id"), format!("repeats person {}", p.id)));
+                self.out.rejected.push(rejected(
+                    *at,
+                    Some("Id"),
+                    format!("repeats person {}", p.id),
+                ));
                 continue;
             }
             if self.placements.contains_key(&p.id) {
@@ -326,14 +344,19 @@ impl Run<'_> {
             let account = p.account_id.as_ref().and_then(|a| self.accounts.get(a));
             if p.object() == PersonObject::Contact && account.is_some() {
                 kept.push(p);
-            } else if p.converted_contact_id.as_deref().is_some_and(|c| by_id.contains_key(c)) {
+            } else if p
+                .converted_contact_id
+                .as_deref()
+                .is_some_and(|c| by_id.contains_key(c))
+            {
                 converted.push(p);
             } else {
                 rest.push(p);
             }
         }
         rest.sort_by_key(|p| !has_corporate_email(p));
-        self.progress.step("people", (kept.len() + rest.len() + converted.len()) as u64);
+        self.progress
+            .step("people", (kept.len() + rest.len() + converted.len()) as u64);
         let mut taken = 0;
         for group in [kept, rest] {
             for chunk in group.chunks(self.opts.batch.max(1)) {
@@ -346,7 +369,10 @@ impl Run<'_> {
                 .iter()
                 .map(|p| {
                     let mut item = self.item(p);
-                    let became = p.converted_contact_id.as_deref().and_then(|c| self.placements.get(c));
+                    let became = p
+                        .converted_contact_id
+                        .as_deref()
+                        .and_then(|c| self.placements.get(c));
                     if let Some((Some(c), Some(a))) = became.map(|b| (b.contact_id, b.account_id)) {
                         item.hints.same_as = Some((c, a));
                     }
@@ -362,12 +388,17 @@ impl Run<'_> {
     fn item(&self, p: &SourcePerson) -> IntakeItem {
         let lead = p.object() == PersonObject::Lead;
         let facts = &p.company_facts;
-        let has_facts = facts.industry.is_some() || facts.employees.is_some() || facts.annual_revenue.is_some();
+        let has_facts =
+            facts.industry.is_some() || facts.employees.is_some() || facts.annual_revenue.is_some();
         IntakeItem {
             source_key: p.id.clone(),
             record: p.record.clone(),
             hints: IntakeHints {
-                account: p.account_id.as_ref().and_then(|a| self.accounts.get(a)).copied(),
+                account: p
+                    .account_id
+                    .as_ref()
+                    .and_then(|a| self.accounts.get(a))
+                    .copied(),
                 same_as: None,
                 status: p.status,
                 contact_source: p.source.clone(),
@@ -379,14 +410,19 @@ impl Run<'_> {
 
     async fn submit(&mut self, items: Vec<IntakeItem>) -> Result<u64> {
         let n = items.len() as u64;
-        let (report, placed) = self.intake.submit_placed(self.actor, &self.opts.source, items).await?;
+        let (report, placed) = self
+            .intake
+            .submit_placed(self.actor, &self.opts.source, items)
+            .await?;
         let created: Vec<(String, i64)> = placed
             .iter()
             .filter(|p| p.account_created)
             .filter_map(|p| Some((p.key.clone(), p.account_id?.0)))
             .collect();
         if !created.is_empty() && !self.opts.dry_run {
-            self.store.record_external_ids(&self.opts.source, CREATED_ACCOUNT, created).await?;
+            self.store
+                .record_external_ids(&self.opts.source, CREATED_ACCOUNT, created)
+                .await?;
         }
         for p in placed {
             self.placements.insert(p.key.clone(), p);
@@ -401,7 +437,10 @@ impl Run<'_> {
         Some((p.contact_id?, p.account_id?))
     }
 
-    async fn campaigns(&mut self, rows: Vec<(At, SourceCampaign)>) -> Result<HashMap<String, CampaignId>> {
+    async fn campaigns(
+        &mut self,
+        rows: Vec<(At, SourceCampaign)>,
+    ) -> Result<HashMap<String, CampaignId>> {
         self.progress.step("campaigns", rows.len() as u64);
         let mut fresh = Vec::new();
         for (at, c) in rows {
@@ -420,25 +459,39 @@ impl Run<'_> {
         let ids: Vec<CampaignId> = if self.opts.dry_run {
             self.stand_ins(fresh.len()).map(CampaignId).collect()
         } else {
-            self.store.import_campaigns(self.actor, &self.opts.source, fresh.clone()).await?
+            self.store
+                .import_campaigns(self.actor, &self.opts.source, fresh.clone())
+                .await?
         };
         self.progress.advance(fresh.len() as u64);
         self.count("campaigns", fresh.len() as u64);
         Ok(fresh.into_iter().map(|(ext, _)| ext).zip(ids).collect())
     }
 
-    async fn members(&mut self, rows: Vec<(At, SourceMember)>, campaigns: &HashMap<String, CampaignId>) -> Result<()> {
+    async fn members(
+        &mut self,
+        rows: Vec<(At, SourceMember)>,
+        campaigns: &HashMap<String, CampaignId>,
+    ) -> Result<()> {
         self.progress.step("campaign members", rows.len() as u64);
         let mut by_campaign: BTreeMap<CampaignId, Vec<NewCampaignMember>> = BTreeMap::new();
         let mut landed: HashSet<(CampaignId, ContactId)> = HashSet::new();
         let (mut repeats, mut in_review) = (0, 0);
         for (at, m) in rows {
             let Some(&campaign) = campaigns.get(&m.campaign_id) else {
-                self.out.rejected.push(rejected(at, Some("CampaignId"), format!("campaign {} is not in the export", m.campaign_id)));
+                self.out.rejected.push(rejected(
+                    at,
+                    Some("CampaignId"),
+                    format!("campaign {} is not in the export", m.campaign_id),
+                ));
                 continue;
             };
             if !self.placements.contains_key(&m.person_id) {
-                self.out.rejected.push(rejected(at, Some("LeadId/ContactId"), format!("person {} is not in the export", m.person_id)));
+                self.out.rejected.push(rejected(
+                    at,
+                    Some("LeadId/ContactId"),
+                    format!("person {} is not in the export", m.person_id),
+                ));
                 continue;
             }
             let Some((contact, _)) = self.contact_of(&m.person_id) else {
@@ -452,23 +505,34 @@ impl Run<'_> {
                 repeats += 1;
                 continue;
             }
-            by_campaign.entry(campaign).or_default().push(NewCampaignMember {
-                contact_id: contact,
-                status: m.status,
-                joined_at: m.joined_at,
-            });
+            by_campaign
+                .entry(campaign)
+                .or_default()
+                .push(NewCampaignMember {
+                    contact_id: contact,
+                    status: m.status,
+                    joined_at: m.joined_at,
+                });
         }
         if !self.opts.dry_run {
             for (campaign, members) in by_campaign {
                 for chunk in members.chunks(RECORD_BATCH) {
-                    self.store.add_campaign_members(self.actor, campaign, chunk.to_vec()).await?;
+                    self.store
+                        .add_campaign_members(self.actor, campaign, chunk.to_vec())
+                        .await?;
                     self.progress.advance(chunk.len() as u64);
                 }
             }
         }
         self.count("campaign memberships", landed.len() as u64);
-        self.count("campaign members repeating one (a converted lead and its contact)", repeats);
-        self.count("campaign members of people in review (not written)", in_review);
+        self.count(
+            "campaign members repeating one (a converted lead and its contact)",
+            repeats,
+        );
+        self.count(
+            "campaign members of people in review (not written)",
+            in_review,
+        );
         Ok(())
     }
 
@@ -485,7 +549,12 @@ impl Run<'_> {
                 self.out.rejected.push(rejected(at, Some("ContactId"), format!("contact {} is not a contact abcrm has (missing from the export, or in review)", r.contact_id)));
                 continue;
             };
-            push_role(roles_of.entry(r.opportunity_id).or_default(), contact, r.role, r.primary);
+            push_role(
+                roles_of.entry(r.opportunity_id).or_default(),
+                contact,
+                r.role,
+                r.primary,
+            );
         }
         let mut fresh = Vec::new();
         for (at, o) in rows {
@@ -494,7 +563,9 @@ impl Run<'_> {
                     Some(a) => format!("account {a} is not in the export"),
                     None => "has no account; abcrm keeps every opportunity under an account".into(),
                 };
-                self.out.rejected.push(rejected(at, Some("AccountId"), reason));
+                self.out
+                    .rejected
+                    .push(rejected(at, Some("AccountId"), reason));
                 continue;
             };
             let mut contact_roles = roles_of.remove(&o.id).unwrap_or_default();
@@ -509,7 +580,11 @@ impl Run<'_> {
                 stage: o.stage,
                 amount: o.amount,
                 close_date: o.close_date,
-                source_campaign_id: o.campaign_id.as_ref().and_then(|c| campaigns.get(c)).copied(),
+                source_campaign_id: o
+                    .campaign_id
+                    .as_ref()
+                    .and_then(|c| campaigns.get(c))
+                    .copied(),
                 owner_id: None,
                 contact_roles,
                 created_at: o.created_at,
@@ -522,7 +597,10 @@ impl Run<'_> {
         let mut written = 0;
         for chunk in fresh.chunks(RECORD_BATCH) {
             if !self.opts.dry_run {
-                written += self.store.import_opportunities(self.actor, &self.opts.source, chunk.to_vec()).await?;
+                written += self
+                    .store
+                    .import_opportunities(self.actor, &self.opts.source, chunk.to_vec())
+                    .await?;
             }
             self.progress.advance(chunk.len() as u64);
         }
@@ -541,14 +619,21 @@ impl Run<'_> {
             .collect())
     }
 
-    async fn activities(&mut self, rows: Vec<(At, SourceActivity)>, opportunities: &HashMap<String, OpportunityId>) -> Result<()> {
+    async fn activities(
+        &mut self,
+        rows: Vec<(At, SourceActivity)>,
+        opportunities: &HashMap<String, OpportunityId>,
+    ) -> Result<()> {
         self.progress.step("activities", rows.len() as u64);
         let mut fresh = Vec::new();
         for (at, a) in rows {
             let contact = a.person_id.as_deref().and_then(|p| self.contact_of(p));
-            let account = contact
-                .map(|(_, account)| account)
-                .or_else(|| a.account_id.as_ref().and_then(|x| self.accounts.get(x)).copied());
+            let account = contact.map(|(_, account)| account).or_else(|| {
+                a.account_id
+                    .as_ref()
+                    .and_then(|x| self.accounts.get(x))
+                    .copied()
+            });
             if account.is_none() {
                 self.out.rejected.push(rejected(
                     at,
@@ -566,14 +651,21 @@ impl Run<'_> {
                     subject: a.subject,
                     occurred_at: a.occurred_at,
                     campaign_id: None,
-                    opportunity_id: a.opportunity_id.as_ref().and_then(|o| opportunities.get(o)).copied(),
+                    opportunity_id: a
+                        .opportunity_id
+                        .as_ref()
+                        .and_then(|o| opportunities.get(o))
+                        .copied(),
                 },
             ));
         }
         let mut written = 0;
         for chunk in fresh.chunks(RECORD_BATCH) {
             if !self.opts.dry_run {
-                written += self.store.import_activities(self.actor, &self.opts.source, chunk.to_vec()).await?;
+                written += self
+                    .store
+                    .import_activities(self.actor, &self.opts.source, chunk.to_vec())
+                    .await?;
             }
             self.progress.advance(chunk.len() as u64);
         }
@@ -584,8 +676,13 @@ impl Run<'_> {
 
     /// One outcome per source person, from where intake put each.
     async fn report(&mut self, people: &[(At, SourcePerson)]) -> Result<()> {
-        let source_of: HashMap<AccountId, &str> = self.accounts.iter().map(|(ext, &id)| (id, ext.as_str())).collect();
-        let by_id: HashMap<&str, &SourcePerson> = people.iter().map(|(_, p)| (p.id.as_str(), p)).collect();
+        let source_of: HashMap<AccountId, &str> = self
+            .accounts
+            .iter()
+            .map(|(ext, &id)| (id, ext.as_str()))
+            .collect();
+        let by_id: HashMap<&str, &SourcePerson> =
+            people.iter().map(|(_, p)| (p.id.as_str(), p)).collect();
         let mut created: HashMap<AccountId, String> = HashMap::new();
         // The people whose records created an account, by that account.
         let creators: Vec<(AccountId, String)> = if self.opts.dry_run {
@@ -607,7 +704,9 @@ impl Run<'_> {
                 continue;
             }
             let person = by_id.get(creator.as_str()).copied();
-            let key = person.map(new_account_key).unwrap_or_else(|| format!("account-{}", account.0));
+            let key = person
+                .map(new_account_key)
+                .unwrap_or_else(|| format!("account-{}", account.0));
             let name = person
                 .and_then(|p| p.record.company.clone())
                 .unwrap_or_else(|| key.clone());
@@ -633,18 +732,26 @@ impl Run<'_> {
             let Some(pl) = self.placements.get(&p.id) else {
                 continue;
             };
-            let placement = pl.account_id.map(|a| match (source_of.get(&a), created.get(&a)) {
-                (Some(ext), _) => Placement::Source(ext.to_string()),
-                (None, Some(key)) => Placement::New(key.clone()),
-                (None, None) => Placement::Source(format!("abcrm:{}", a.0)),
-            });
+            let placement = pl
+                .account_id
+                .map(|a| match (source_of.get(&a), created.get(&a)) {
+                    (Some(ext), _) => Placement::Source(ext.to_string()),
+                    (None, Some(key)) => Placement::New(key.clone()),
+                    (None, None) => Placement::Source(format!("abcrm:{}", a.0)),
+                });
             let (action, merged_into) = match pl.outcome {
                 IntakeOutcome::Matched => (
                     Action::Merged,
-                    pl.contact_id.map(|c| person_of.get(&c).map_or_else(|| format!("abcrm:{}", c.0), |s| s.to_string())),
+                    pl.contact_id.map(|c| {
+                        person_of
+                            .get(&c)
+                            .map_or_else(|| format!("abcrm:{}", c.0), |s| s.to_string())
+                    }),
                 ),
                 IntakeOutcome::Created if pl.rule == "source_account" => (Action::Kept, None),
-                IntakeOutcome::Created if matches!(placement, Some(Placement::New(_))) => (Action::NewAccount, None),
+                IntakeOutcome::Created if matches!(placement, Some(Placement::New(_))) => {
+                    (Action::NewAccount, None)
+                }
                 IntakeOutcome::Created => (Action::Matched, None),
                 IntakeOutcome::NeedsReview | IntakeOutcome::Rejected => (Action::Review, None),
             };
@@ -662,7 +769,12 @@ impl Run<'_> {
     }
 }
 
-fn push_role(roles: &mut Vec<ContactRole>, contact: ContactId, role: Option<BuyingRole>, primary: bool) {
+fn push_role(
+    roles: &mut Vec<ContactRole>,
+    contact: ContactId,
+    role: Option<BuyingRole>,
+    primary: bool,
+) {
     if roles.iter().any(|r| r.contact_id == contact) {
         return;
     }

@@ -201,7 +201,7 @@ pub struct IntakePlacement {
     pub confidence: f64,
     pub account_id: Option<AccountId>,
     pub contact_id: Option<ContactId>,
-    /// The record's batch created the account (known only to the run that planned it).
+    /// The account was made from this record (known only to the run that planned it).
     pub account_created: bool,
 }
 

@@ -90,7 +90,9 @@ fn read_file<T>(
     let mut legacy = false;
     let header: Vec<String> = match reader.read_byte_record(&mut record) {
         Ok(true) => record.iter().map(|f| decode(f, &mut legacy)).collect(),
-        Ok(false) => anyhow::bail!("{name}: the file is empty; an export file starts with a header line"),
+        Ok(false) => {
+            anyhow::bail!("{name}: the file is empty; an export file starts with a header line")
+        }
         Err(e) => anyhow::bail!("{name}: line 1: cannot read the header: {e}"),
     };
     let layout = Layout::new(header.iter().map(String::as_str), known, required)
@@ -211,7 +213,12 @@ fn read_salesforce(r: &mut Reader<'_>) -> anyhow::Result<SourceOrg> {
     };
     org.people.extend(r.take("Lead.csv", LEAD, id, lead)?);
     org.campaigns = r.take("Campaign.csv", CAMPAIGN, id, campaign)?;
-    org.members = r.take("CampaignMember.csv", CAMPAIGN_MEMBER, &["CampaignId"], campaign_member)?;
+    org.members = r.take(
+        "CampaignMember.csv",
+        CAMPAIGN_MEMBER,
+        &["CampaignId"],
+        campaign_member,
+    )?;
     org.opportunities = r.take("Opportunity.csv", OPPORTUNITY, id, opportunity)?;
     org.contact_roles = r.take(
         "OpportunityContactRole.csv",
@@ -266,7 +273,11 @@ impl Progress for Bars {
     fn advance(&self, n: u64) {
         if let Some(limit) = self.crash_after {
             if *self.step.lock().expect("progress lock") == "people"
-                && self.people_batches.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= limit
+                && self
+                    .people_batches
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                    + 1
+                    >= limit
             {
                 std::process::abort();
             }

@@ -1,0 +1,315 @@
+//! `abcrm migrate` driven as a user runs it, against real SQLite files and real PostgreSQL
+//! schemas: the report, a second run, a dry run, and a run killed halfway then resumed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn abcrm(database: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_abcrm"));
+    cmd.arg("--database")
+        .arg(database)
+        .args(args)
+        .env_remove("ABCRM_DATABASE_URL");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the abcrm binary runs")
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "abcrm failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn tiny() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/salesforce-tiny")
+}
+
+async fn backends() -> Vec<(String, Box<dyn std::any::Any>)> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("abcrm.db").display());
+    let mut out: Vec<(String, Box<dyn std::any::Any>)> = vec![(url, Box::new(dir))];
+    if let Some(pg) = abcrm_store::testing::postgres().await {
+        out.push((pg.url(), Box::new(pg)));
+    }
+    out
+}
+
+/// people.csv as (source_id -> the other columns but confidence).
+fn people(report: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_path(report.join("people.csv")).expect("people.csv");
+    assert_eq!(
+        r.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "source_id",
+            "source_object",
+            "action",
+            "account_source_id",
+            "merged_into_source_id",
+            "rule",
+            "confidence"
+        ]
+    );
+    let mut rows: Vec<Vec<String>> = r
+        .records()
+        .map(|r| r.unwrap().iter().take(6).map(str::to_string).collect())
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn stats(url: &str) -> serde_json::Value {
+    serde_json::from_str(&ok(abcrm(url, &["stats"], &[]))).expect("stats json")
+}
+
+#[tokio::test]
+async fn a_salesforce_export_migrates_with_every_decision_reported_and_a_second_run_changes_nothing(
+) {
+    for (url, _guard) in backends().await {
+        let report = tempfile::tempdir().unwrap();
+        let report_arg = report.path().to_str().unwrap();
+        let dir = tiny();
+        let out = ok(abcrm(
+            &url,
+            &[
+                "migrate",
+                "salesforce",
+                dir.to_str().unwrap(),
+                "--report",
+                report_arg,
+            ],
+            &[],
+        ));
+        assert!(out.contains("Migrated 10 people"), "{out}");
+        let rows = people(report.path());
+        let row = |id: &str| -> Vec<&str> {
+            rows.iter()
+                .find(|r| r[0] == id)
+                .unwrap_or_else(|| panic!("{id} in people.csv"))
+                .iter()
+                .map(String::as_str)
+                .collect()
+        };
+        // Every source contact and lead once (the three malformed lead rows are rejected).
+        assert_eq!(rows.len(), 10, "{rows:?}");
+        assert_eq!(
+            row("003000000000001AAA")[2..4],
+            ["kept", "001000000000001AAA"]
+        );
+        // The same email in another case: the same person, merged.
+        assert_eq!(
+            row("003000000000004AAA")[2..5],
+            ["merged", "001000000000003AAA", "003000000000002AAA"]
+        );
+        // A lead at the account's domain; a converted lead folded into its (15-char) contact.
+        assert_eq!(
+            row("00Q000000000001EAA")[2..4],
+            ["matched", "001000000000001AAA"]
+        );
+        assert_eq!(
+            row("00Q000000000002EAA")[2..6],
+            [
+                "merged",
+                "001000000000001AAA",
+                "003000000000001AAA",
+                "same_as"
+            ]
+        );
+        // A new company from a corporate domain, and a free-mail colleague naming it joins it.
+        assert_eq!(
+            row("00Q000000000003EAA")[2..4],
+            ["new_account", "new:newco.io"]
+        );
+        assert_eq!(
+            row("00Q000000000004EAA")[2..4],
+            ["new_account", "new:newco.io"]
+        );
+        // A lead that is another lead with a +tag: merged into it.
+        assert_eq!(
+            row("00Q000000000005EAA")[2..5],
+            ["merged", "001000000000001AAA", "00Q000000000001EAA"]
+        );
+        assert_eq!(row("00Q000000000006EAA")[2], "review");
+
+        let rejected = std::fs::read_to_string(report.path().join("rejected.csv")).unwrap();
+        assert!(rejected.contains("Account.csv,5,Name,"), "{rejected}");
+        assert!(
+            rejected.contains("Lead.csv,9,,\"has 5 fields"),
+            "{rejected}"
+        );
+        assert!(rejected.contains("Lead.csv,11,IsConverted,"), "{rejected}");
+        assert!(
+            rejected.contains(
+                "Opportunity.csv,4,AccountId,account 001000000000099AAA is not in the export"
+            ),
+            "{rejected}"
+        );
+        let summary = std::fs::read_to_string(report.path().join("summary.md")).unwrap();
+        assert!(
+            summary.contains("| Account.csv | 4 | Region__c |"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("| new:newco.io | NewCo Robotics |"),
+            "{summary}"
+        );
+
+        let s = stats(&url);
+        assert_eq!(
+            s["accounts"], 4,
+            "three from the export, one made from a lead: {s}"
+        );
+        assert_eq!(s["contacts"], 5, "{s}");
+        assert_eq!(s["opportunities"], 2, "{s}");
+        assert_eq!(
+            s["campaign_members"], 2,
+            "the converted lead's membership lands once: {s}"
+        );
+        assert_eq!(s["activities"], 2, "{s}");
+        // The subsidiary is under its parent; the sales cycle keeps its real start.
+        let acme_de = ok(abcrm(&url, &["accounts", "list", "--format", "json"], &[]));
+        assert!(acme_de.contains("Acme Europe GmbH"), "{acme_de}");
+        let opps = ok(abcrm(
+            &url,
+            &["opportunities", "list", "--format", "json"],
+            &[],
+        ));
+        assert!(opps.contains("2023-11-15T10:00:00"), "{opps}");
+
+        // Again: nothing changes, and the report is the same.
+        ok(abcrm(
+            &url,
+            &[
+                "migrate",
+                "salesforce",
+                dir.to_str().unwrap(),
+                "--report",
+                report_arg,
+            ],
+            &[],
+        ));
+        assert_eq!(stats(&url), s, "a second run writes nothing");
+        assert_eq!(people(report.path()), rows);
+    }
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_the_same_decisions_and_writes_nothing() {
+    for (url, _guard) in backends().await {
+        let (dry, real) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let dir = tiny();
+        let out = ok(abcrm(
+            &url,
+            &[
+                "migrate",
+                "salesforce",
+                dir.to_str().unwrap(),
+                "--dry-run",
+                "--report",
+                dry.path().to_str().unwrap(),
+            ],
+            &[],
+        ));
+        assert!(out.contains("Would migrate 10 people"), "{out}");
+        let s = stats(&url);
+        assert_eq!(
+            (
+                s["accounts"].as_i64(),
+                s["contacts"].as_i64(),
+                s["intake_records"].as_i64()
+            ),
+            (Some(0), Some(0), Some(0)),
+            "{s}"
+        );
+        ok(abcrm(
+            &url,
+            &[
+                "migrate",
+                "salesforce",
+                dir.to_str().unwrap(),
+                "--report",
+                real.path().to_str().unwrap(),
+            ],
+            &[],
+        ));
+        assert_eq!(people(dry.path()), people(real.path()));
+    }
+}
+
+#[tokio::test]
+async fn a_migration_killed_halfway_resumes_with_no_duplicates_and_no_losses() {
+    for (url, _guard) in backends().await {
+        let (clean_db, _clean_guard) = {
+            let d = tempfile::tempdir().unwrap();
+            (
+                format!("sqlite://{}", d.path().join("clean.db").display()),
+                d,
+            )
+        };
+        let report = tempfile::tempdir().unwrap();
+        let dir = tiny();
+        let args = [
+            "migrate",
+            "salesforce",
+            dir.to_str().unwrap(),
+            "--batch",
+            "2",
+            "--report",
+            report.path().to_str().unwrap(),
+        ];
+        let killed = abcrm(&url, &args, &[("ABCRM_MIGRATE_CRASH_AFTER_BATCHES", "2")]);
+        assert!(!killed.status.success(), "the crash hook stops the run");
+        let halfway = stats(&url);
+        assert!(
+            halfway["intake_records"].as_i64().unwrap() < 10,
+            "{halfway}"
+        );
+        ok(abcrm(&url, &args, &[]));
+        let resumed = stats(&url);
+        ok(abcrm(&clean_db, &args, &[]));
+        let clean = stats(&clean_db);
+        for table in [
+            "accounts",
+            "contacts",
+            "opportunities",
+            "campaign_members",
+            "activities",
+            "intake_records",
+            "needs_review",
+        ] {
+            assert_eq!(
+                resumed[table], clean[table],
+                "{table}: resumed {resumed} vs clean {clean}"
+            );
+        }
+        assert_eq!(people(report.path()).len(), 10);
+    }
+}
+
+#[test]
+fn a_file_without_its_id_column_stops_the_run_naming_file_line_and_column() {
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(
+        src.path().join("Lead.csv"),
+        "FirstName,LastName\nAda,Lovelace\n",
+    )
+    .unwrap();
+    let db = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", db.path().join("a.db").display());
+    let out = abcrm(
+        &url,
+        &["migrate", "salesforce", src.path().to_str().unwrap()],
+        &[],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Lead.csv: line 1: the header has no `Id` column"),
+        "{err}"
+    );
+}
