@@ -11,6 +11,7 @@ pub mod hierarchy;
 pub mod ids;
 pub mod intake;
 pub mod matching;
+pub mod migration;
 pub mod model;
 pub mod normalize;
 pub mod patch;
