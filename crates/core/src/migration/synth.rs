@@ -469,7 +469,9 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("Networks", "Netw."),
     ("Analytics", "Analyt."),
 ];
-const LEGAL: &[&str] = &["Inc.", "Inc", "LLC", "Corp.", "Ltd", "GmbH", "Co.", "S.A.", ""];
+const LEGAL: &[&str] = &[
+    "Inc.", "Inc", "LLC", "Corp.", "Ltd", "GmbH", "Co.", "S.A.", "",
+];
 /// What people type as a company when they have none to give.
 const NO_COMPANY: &[&str] = &["", "n/a", "[not provided]", "Self-employed", "-", "none"];
 /// Leads kept for lead-lead duplicates: duplicates are entered close together.
@@ -538,7 +540,8 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
     /// The 15-character id of the `n`th record of `obj`: prefix, instance, and a base-62 number.
     fn sf15(&self, obj: Obj, n: u64) -> String {
         const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        let mut v = self.id_base + n;
+        // Each object numbers its records from its own point, as an org's do.
+        let mut v = self.id_base + (obj as u64) * 6_388_733 + n;
         let mut num = [b'0'; 9];
         for d in num.iter_mut().rev() {
             *d = DIGITS[(v % 62) as usize];
@@ -852,7 +855,13 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
             self.out(Table::User, row)?;
         }
         for n in 0..self.campaigns {
-            let kind = self.pick(&["Webinar", "Trade Show", "Email", "Conference", "Advertisement"]);
+            let kind = self.pick(&[
+                "Webinar",
+                "Trade Show",
+                "Email",
+                "Conference",
+                "Advertisement",
+            ]);
             let row = vec![
                 self.sf(Obj::Campaign, n),
                 format!("{} Q{} {kind} {n}", 2019 + n % 7, 1 + n % 4),
@@ -1168,8 +1177,13 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
                 self.sf15(Obj::ContactRole, r),
                 self.sf15(Obj::Opportunity, n),
                 self.sf15(Obj::Contact, c.into()),
-                self.pick(&["Decision Maker", "Economic Buyer", "Evaluator", "Influencer"])
-                    .to_string(),
+                self.pick(&[
+                    "Decision Maker",
+                    "Economic Buyer",
+                    "Evaluator",
+                    "Influencer",
+                ])
+                .to_string(),
                 self.bools[3].write(true),
             ];
             self.out(Table::OpportunityContactRole, row)?;
@@ -1335,7 +1349,9 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
         let n = self.next(Obj::Lead);
         let (p, converted) = self.lead_person(true);
         let company = self.home_company(p.home);
-        let place = company.map(|c| STATES[c.place as usize]).unwrap_or(("", ""));
+        let place = company
+            .map(|c| STATES[c.place as usize])
+            .unwrap_or(("", ""));
         let industry = company.map(|c| INDUSTRIES[c.industry as usize]);
         let domain = company.map(|c| c.domain.clone());
         let duns = company.and_then(|c| c.duns.clone());
@@ -1556,11 +1572,7 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
             .map(|c| STATES[c.place as usize])
             .unwrap_or(("", ""));
         let id = Self::hs_contact(n);
-        let source_account = companies
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let source_account = companies.split(';').next().unwrap_or_default().to_string();
         let row = vec![
             id.clone(),
             p.first.clone(),
