@@ -111,6 +111,21 @@ pub enum Command {
         #[arg(long, default_value_t = 5)]
         seed: u64,
     },
+    /// Write a messy Salesforce or HubSpot export with known truth (truth.csv), the test bed of
+    /// `abcrm migrate`.
+    SynthExport(SynthExportArgs),
+    /// Score a migration's people.csv against a truth.csv `synth-export` wrote: placement and
+    /// duplicates (precision, recall, F1) and records not accounted for exactly once.
+    MigrateScore {
+        /// The people.csv of the migration's report.
+        #[arg(long)]
+        people: PathBuf,
+        /// The truth.csv `abcrm synth-export` wrote.
+        #[arg(long)]
+        truth: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Score a matches.csv against a truth.csv: precision, recall and F1.
     MatchScore {
         /// The matches.csv `abcrm match` wrote.
@@ -201,6 +216,37 @@ pub struct SynthArgs {
     pub accounts: usize,
     #[arg(long, default_value_t = 50_000)]
     pub people: usize,
+}
+
+/// Which CRM's export `synth-export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Account.csv, Contact.csv, Lead.csv and the other objects, with API field names.
+    Salesforce,
+    /// companies.csv, contacts.csv and deals.csv, with the export's column labels.
+    Hubspot,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthExportArgs {
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Folder to write the files into (created if needed).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 2_000)]
+    pub accounts: usize,
+    /// Contacts (HubSpot: contacts associated with a company).
+    #[arg(long, default_value_t = 6_000)]
+    pub contacts: usize,
+    /// Leads (HubSpot: contacts with no associated company).
+    #[arg(long, default_value_t = 20_000)]
+    pub leads: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write the files as Excel re-saves them: UTF-8 BOM, CRLF line ends, every field quoted.
+    #[arg(long)]
+    pub excel: bool,
 }
 
 #[derive(Debug, Args)]

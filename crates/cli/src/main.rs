@@ -121,6 +121,12 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
             Some(n) => commands::bench_scoring::incremental(url, *n, *seed).await,
             None => commands::bench_scoring::in_memory(*accounts, *contacts, *activities, *seed),
         },
+        Command::SynthExport(args) => commands::synth_export::run(args),
+        Command::MigrateScore {
+            people,
+            truth,
+            format,
+        } => commands::migrate_score::run(people, truth, *format),
         Command::MatchScore { matches, truth } => commands::matching::run_score(matches, truth),
     }
 }

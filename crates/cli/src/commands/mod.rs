@@ -7,11 +7,13 @@ pub mod demo;
 pub mod import;
 pub mod matching;
 pub mod migrate;
+pub mod migrate_score;
 pub mod records;
 pub mod report;
 pub mod score;
 pub mod segment;
 pub mod serve;
+pub mod synth_export;
 pub mod token;
 
 /// The URL with any password replaced, for printing.

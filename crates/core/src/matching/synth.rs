@@ -29,7 +29,7 @@ pub struct SynthData {
     pub people: Vec<SynthPerson>,
 }
 
-const WORDS: &[&str] = &[
+pub(crate) const WORDS: &[&str] = &[
     "Systems",
     "Foods",
     "Logistics",
@@ -60,7 +60,7 @@ const SUFFIXES: &[&[&str]] = &[
     &["Co.", "Company", ""],
     &["S.A.", "SA"],
 ];
-const STATES: &[(&str, &str)] = &[
+pub(crate) const STATES: &[(&str, &str)] = &[
     ("CA", "San Francisco"),
     ("CA", "San Diego"),
     ("NY", "New York"),
@@ -72,7 +72,7 @@ const STATES: &[(&str, &str)] = &[
     ("CO", "Denver"),
     ("FL", "Miami"),
 ];
-const FIRST: &[&str] = &[
+pub(crate) const FIRST: &[&str] = &[
     "Robert",
     "William",
     "James",
@@ -104,7 +104,7 @@ const FIRST: &[&str] = &[
     "Emma",
     "Olivia",
 ];
-const NICK: &[(&str, &str)] = &[
+pub(crate) const NICK: &[(&str, &str)] = &[
     ("Robert", "Bob"),
     ("William", "Bill"),
     ("James", "Jim"),
@@ -121,13 +121,13 @@ const NICK: &[(&str, &str)] = &[
     ("Joseph", "Joe"),
     ("Patricia", "Trish"),
 ];
-const LAST: &[&str] = &[
+pub(crate) const LAST: &[&str] = &[
     "Smith", "Johnson", "Garcia", "Miller", "Davis", "Martinez", "Lopez", "Wilson", "Anderson",
     "Taylor", "Moore", "Martin", "Lee", "Thompson", "White", "Harris", "Clark", "Lewis", "Walker",
     "Young", "Patel", "Chen", "Kim", "Tanaka", "Muller", "Schmidt", "Dubois", "Rossi", "Novak",
     "Singh", "O'Brien", "Nguyen", "Kowalski", "Silva", "Okafor",
 ];
-const FREE: &[&str] = &[
+pub(crate) const FREE: &[&str] = &[
     "gmail.com",
     "yahoo.com",
     "hotmail.com",
@@ -387,7 +387,7 @@ pub fn generate(seed: u64, accounts: usize, people: usize) -> SynthData {
 }
 
 /// A made-up but pronounceable company word ("Zorvex", "Kalimo").
-fn coined(rng: &mut ChaCha8Rng) -> String {
+pub(crate) fn coined(rng: &mut ChaCha8Rng) -> String {
     let cons = [
         "b", "c", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "tr",
         "st", "pl", "qu",
@@ -412,7 +412,7 @@ fn coined(rng: &mut ChaCha8Rng) -> String {
 }
 
 /// How people type a company's name: other legal forms, case, "The", typos, `&`.
-fn messy_company(rng: &mut ChaCha8Rng, base: &str) -> String {
+pub(crate) fn messy_company(rng: &mut ChaCha8Rng, base: &str) -> String {
     let mut s = base.to_string();
     match rng.gen_range(0..10) {
         0 => s = s.to_uppercase(),
