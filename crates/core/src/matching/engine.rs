@@ -2,7 +2,7 @@
 //! DUNS, by exact company key, by fuzzy company name with location agreement; else a new account
 //! for a corporate domain, or review with ranked candidates.
 
-use super::index::{place, MatchIndex};
+use super::index::{place, squashed, MatchIndex};
 use super::record::PersonRecord;
 use crate::ids::{AccountId, ContactId};
 use crate::model::normalize_duns_str;
@@ -192,8 +192,20 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
         .unwrap_or_default();
     let mut candidates = Vec::new();
     if !key.is_empty() {
-        // Tier 4: the exact company key; several accounts share it -> location decides.
-        if let Some(exact) = index.by_key.get(&key).filter(|b| !b.is_empty()) {
+        // Tier 4: the exact company key (or, failing that, the name without its spaces, which
+        // also finds an account by its domain's name); several accounts share it -> location
+        // decides.
+        let exact = index
+            .by_key
+            .get(&key)
+            .filter(|b| !b.is_empty())
+            .or_else(|| {
+                index
+                    .by_alias
+                    .get(&squashed(&key))
+                    .filter(|b| !b.is_empty())
+            });
+        if let Some(exact) = exact {
             let mut scored: Vec<Candidate> = exact
                 .iter()
                 .map(|&i| candidate(index, i, 1.0, p, "same normalized name"))
@@ -234,7 +246,17 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
             candidates.truncate(5);
             if let Some(best) = candidates.first() {
                 let second = candidates.get(1).map(|c| c.score).unwrap_or(0.0);
-                if best.score >= config.auto_accept && best.score - second >= config.margin {
+                // A corporate email at a domain the account does not own speaks against a
+                // merely similar name: that person works somewhere else.
+                let contradicted = corporate_host.as_deref().is_some_and(|h| {
+                    let own = &index.account(index.by_id[&best.account_id]).entry.domains;
+                    let h = registrable_domain(h);
+                    !own.is_empty() && !own.iter().any(|d| registrable_domain(d) == h)
+                });
+                if best.score >= config.auto_accept
+                    && best.score - second >= config.margin
+                    && !contradicted
+                {
                     let account = best.account_id;
                     let why = format!(
                         "{:?} is close to {} (score {:.2}; {})",
@@ -410,7 +432,13 @@ pub(crate) fn similarity(a: &str, b: &str) -> f64 {
         }
     }
     let tokens = 2.0 * matched / (ta.len() + tb.len()) as f64;
-    whole.max(tokens)
+    let score = whole.max(tokens);
+    // The first word of a company's name is what tells it apart ("Acme" in Acme Robotics);
+    // sharing only the rest ("Robotics") is a different company, however alike the strings.
+    match (ta.first(), tb.first()) {
+        (Some(x), Some(y)) if strsim::jaro_winkler(x, y) < 0.8 => score.min(0.7),
+        _ => score,
+    }
 }
 
 fn candidate(

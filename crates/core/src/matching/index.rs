@@ -40,6 +40,9 @@ pub struct MatchIndex {
     pub(crate) by_domain: HashMap<String, usize>,
     pub(crate) by_duns: HashMap<String, usize>,
     pub(crate) by_key: HashMap<String, Vec<usize>>,
+    /// The same names written without spaces, and the names the accounts' domains spell
+    /// (`sedamedia.de` -> `sedamedia`): "Seda Media" at an account named from its domain.
+    pub(crate) by_alias: HashMap<String, Vec<usize>>,
     pub(crate) blocks: HashMap<String, Vec<usize>>,
     pub(crate) contact_by_email: HashMap<String, IndexedContact>,
     pub(crate) contact_by_mailbox: HashMap<String, IndexedContact>,
@@ -71,6 +74,13 @@ pub(crate) fn block_keys(key: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// A company key without its spaces: how a name and a domain label compare.
+pub(crate) fn squashed(key: &str) -> String {
+    key.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect()
 }
 
 /// Location text folded for comparison (`CA`, `ca`, ` Ca ` agree).
@@ -108,6 +118,18 @@ impl MatchIndex {
             self.by_key.entry(key.clone()).or_default().push(i);
             for b in block_keys(&key) {
                 self.blocks.entry(b).or_default().push(i);
+            }
+        }
+        let labels = entry.domains.iter().filter_map(|d| {
+            let d = registrable_domain(&normalize_domain(d).ok()?);
+            d.split('.').next().map(str::to_string)
+        });
+        for alias in std::iter::once(squashed(&key)).chain(labels) {
+            if alias.chars().count() >= 4 {
+                let bucket = self.by_alias.entry(alias).or_default();
+                if !bucket.contains(&i) {
+                    bucket.push(i);
+                }
             }
         }
         self.by_id.insert(entry.id, i);
@@ -153,10 +175,16 @@ impl MatchIndex {
         }
         self.by_domain.retain(|_, i| !slots.contains(i));
         self.by_duns.retain(|_, i| !slots.contains(i));
-        for bucket in self.by_key.values_mut().chain(self.blocks.values_mut()) {
+        for bucket in self
+            .by_key
+            .values_mut()
+            .chain(self.blocks.values_mut())
+            .chain(self.by_alias.values_mut())
+        {
             bucket.retain(|i| !slots.contains(i));
         }
         self.by_key.retain(|_, bucket| !bucket.is_empty());
+        self.by_alias.retain(|_, bucket| !bucket.is_empty());
     }
 
     /// Gives an account a new id (a provisional id made real once the account is stored).
