@@ -2,7 +2,7 @@
 //! DUNS, by exact company key, by fuzzy company name with location agreement; else a new account
 //! for a corporate domain, or review with ranked candidates.
 
-use super::index::{place, squashed, MatchIndex};
+use super::index::{place, squashed, work_mailbox, MatchIndex};
 use super::record::PersonRecord;
 use crate::ids::{AccountId, ContactId};
 use crate::model::normalize_duns_str;
@@ -405,9 +405,16 @@ pub fn place_at(index: &MatchIndex, p: &PersonRecord, account: AccountId) -> Mat
 /// another address.
 fn same_person(index: &MatchIndex, p: &PersonRecord, account: AccountId) -> Option<ContactMatch> {
     let k = person_key(p.first_name.as_deref(), p.last_name.as_deref())?;
+    let mine = work_mailbox(
+        p.email
+            .as_deref()
+            .and_then(|e| Email::parse(e).ok())
+            .as_ref(),
+    );
     index
         .contact_by_name
         .get(&(k, account))
+        .filter(|c| mine == 0 || c.work_mailbox == 0 || c.work_mailbox == mine)
         .map(|c| ContactMatch {
             contact_id: c.id,
             rule: "contact_name",

@@ -8,7 +8,7 @@ use crate::ids::{AccountId, ContactId};
 use crate::model::normalize_duns_str;
 use crate::normalize::company::{company_key, company_tokens};
 use crate::normalize::person::person_key;
-use crate::normalize::{normalize_domain, registrable_domain, text::fold, Email};
+use crate::normalize::{normalize_domain, personal_domain, registrable_domain, text::fold, Email};
 use std::collections::{HashMap, HashSet};
 
 /// A blocking bucket larger than this is a common word ("systems", "global") and is not used
@@ -30,6 +30,23 @@ pub(crate) struct IndexedAccount {
 pub(crate) struct IndexedContact {
     pub id: ContactId,
     pub account: AccountId,
+    /// A hash of the contact's corporate mailbox (0 when it has none): two people with one
+    /// name at one account but different work mailboxes are namesakes, not one person.
+    pub work_mailbox: u64,
+}
+
+/// The hash [`IndexedContact::work_mailbox`] keeps: of the address without its +tag, when its
+/// domain is a company's (0 for free-mail or no address).
+pub(crate) fn work_mailbox(email: Option<&Email>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    match email {
+        Some(e) if personal_domain(&registrable_domain(e.domain())).is_none() => {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            e.without_plus_tag().hash(&mut h);
+            h.finish().max(1)
+        }
+        _ => 0,
+    }
 }
 
 /// Everything the matcher looks records up in.
@@ -144,11 +161,13 @@ impl MatchIndex {
 
     /// Adds a contact.
     pub fn insert_contact(&mut self, entry: &ContactEntry) {
+        let email = entry.email.as_deref().and_then(|e| Email::parse(e).ok());
         let c = IndexedContact {
             id: entry.id,
             account: entry.account_id,
+            work_mailbox: work_mailbox(email.as_ref()),
         };
-        if let Some(email) = entry.email.as_deref().and_then(|e| Email::parse(e).ok()) {
+        if let Some(email) = email {
             self.contact_by_email
                 .entry(email.as_str().to_string())
                 .or_insert(c);
