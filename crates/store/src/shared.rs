@@ -1931,7 +1931,9 @@ impl Store for ThisStore {
 
     async fn account_provenance(&self, id: AccountId) -> Result<BTreeMap<abcrm_core::enrich::AccountField, abcrm_core::enrich::Provenance>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        require(&mut conn, "accounts", "account", "id", id.0).await?;
+        if !exists(&mut conn, "accounts", id.0).await? {
+            return Err(StoreError::NotFound { entity: "account", id: id.0 });
+        }
         provenance_of(&mut conn, id).await
     }
 
