@@ -112,9 +112,7 @@ impl AccountField {
             .filter_map(|(f, g)| g.then_some(f))
             .collect()
     }
-}
 
-impl AccountField {
     /// The fields a partial update sets or clears: what a person decided.
     pub fn patched_by(patch: &AccountPatch) -> Vec<AccountField> {
         let given = [
