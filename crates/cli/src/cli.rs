@@ -63,6 +63,10 @@ pub enum Command {
     /// opportunities with their history, campaigns, activities. Writes a report of every
     /// decision; run it again to resume, nothing is written twice.
     Migrate(MigrateArgs),
+    /// Append firmographics (industry, employees, revenue, location, parent) from a CSV file to
+    /// the accounts its domains or DUNS numbers find. Values a person entered are kept unless
+    /// --overwrite; conflicts, unknown keys and rejected rows are written to the report folder.
+    Enrich(EnrichArgs),
     /// Match people to accounts and to each other, CSV in and out (no database).
     Match(MatchArgs),
     /// Write messy test files with known truth: accounts.csv, people.csv, truth.csv.
@@ -184,6 +188,41 @@ pub enum MigrateFrom {
     Salesforce { dir: PathBuf },
     /// A HubSpot export (companies.csv, contacts.csv, deals.csv).
     Hubspot { dir: PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct EnrichArgs {
+    /// A .csv with a header line: domain (or website) or duns, and any of name, industry,
+    /// employees (or "number of employees"), annual_revenue (or revenue), country, state, city,
+    /// parent_domain, parent_duns. Case, spaces and punctuation in headers do not matter.
+    pub file: PathBuf,
+    /// Which column finds each row's account.
+    #[arg(long, value_enum)]
+    pub by: KeyArg,
+    /// Also replace values a person entered (values an import or enrichment set are always
+    /// refreshed).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Create an account for a row whose key no account has (named by its name column, or
+    /// after its domain).
+    #[arg(long)]
+    pub create_missing: bool,
+    /// Plan and write the reports, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Folder for conflicts.csv, unknown.csv and rejected.csv.
+    #[arg(long = "report", default_value = "enrich-report")]
+    pub report_dir: PathBuf,
+    /// Rows per committed batch.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+}
+
+/// The key an enrichment file's rows are found by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyArg {
+    Domain,
+    Duns,
 }
 
 #[derive(Debug, Args)]

@@ -79,6 +79,26 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Enrich(args) => {
+            commands::enrich::run(
+                url,
+                commands::enrich::EnrichArgs {
+                    file: &args.file,
+                    by: match args.by {
+                        cli::KeyArg::Domain => abcrm_core::enrich::EnrichKey::Domain,
+                        cli::KeyArg::Duns => abcrm_core::enrich::EnrichKey::Duns,
+                    },
+                    options: abcrm_store::EnrichOptions {
+                        overwrite: args.overwrite,
+                        create_missing: args.create_missing,
+                        dry_run: args.dry_run,
+                        batch: args.batch.max(1),
+                    },
+                    report_dir: &args.report_dir,
+                },
+            )
+            .await
+        }
         Command::Match(args) => commands::matching::run_match(commands::matching::MatchArgs {
             accounts: &args.accounts,
             people: &args.people,

@@ -432,3 +432,102 @@ async fn import_places_people_from_csv_and_vcard_and_a_second_run_adds_nothing()
         assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/people.csv"));
     }
 }
+
+#[tokio::test]
+async fn enrich_fills_accounts_reports_conflicts_unknown_and_rejected_rows_and_a_dry_run_changes_nothing(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dnb.csv");
+    // A vendor export: its own header spellings, a website for a domain, thousands separators,
+    // a value a person entered that the file disagrees with, an unknown company, a bad number.
+    std::fs::write(
+        &file,
+        "Website,Company Name,Industry,Number of Employees,Annual Revenue,City,Notes\r\n\
+         https://www.acme.com/,Acme,Software,\"1,200\",\"$5,000,000\",Boston,x\r\n\
+         globex.com,Globex,Retail,300,,Springfield,\r\n\
+         initech.com,Initech,Software,many,,Austin,\r\n\
+         ,Nameless,Software,10,,,\r\n",
+    )
+    .unwrap();
+    for (url, _guard) in backends().await {
+        let store = abcrm_store::open(&url).await.unwrap();
+        let acme = store
+            .create_account(
+                &abcrm_core::model::Actor::system("user:ada@example.com"),
+                abcrm_core::model::NewAccount {
+                    name: "Acme".into(),
+                    domains: vec!["acme.com".into()],
+                    city: Some("Cambridge".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let reports = dir.path().join(format!("report-{:?}", store.backend()));
+        let run = |extra: &[&str]| {
+            let mut args = vec![
+                "enrich",
+                file.to_str().unwrap(),
+                "--by",
+                "domain",
+                "--report",
+                reports.to_str().unwrap(),
+            ];
+            args.extend_from_slice(extra);
+            abcrm(&url, &args)
+        };
+
+        let dry = run(&["--dry-run"]);
+        let stderr = String::from_utf8_lossy(&dry.stderr).to_string();
+        assert!(dry.status.success(), "{url}: {stderr}");
+        assert!(stderr.contains("Dry run, nothing changed"), "{stderr}");
+        assert_eq!(store.get_account(acme.id).await.unwrap().industry, None);
+
+        let out = run(&[]);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{url}: {stderr}");
+        assert!(stderr.contains("columns not read: Notes"), "{stderr}");
+        assert!(stderr.contains("1 accounts updated"), "{stderr}");
+        assert!(stderr.contains("3 fields filled"), "{stderr}");
+        assert!(stderr.contains("1 conflicts"), "{stderr}");
+        assert!(
+            stderr.contains("1 unknown keys, 2 rejected rows"),
+            "{stderr}"
+        );
+        let after = store.get_account(acme.id).await.unwrap();
+        assert_eq!(
+            (
+                after.industry.as_deref(),
+                after.employees,
+                after.city.as_deref()
+            ),
+            (Some("Software"), Some(1200), Some("Cambridge")),
+            "{url}"
+        );
+
+        let read = |name: &str| std::fs::read_to_string(reports.join(name)).unwrap();
+        let conflicts = read("conflicts.csv");
+        assert!(
+            conflicts.contains(&format!(
+                "2,{},Acme,acme.com,city,Cambridge,entered (user:ada@example.com)",
+                acme.id
+            )),
+            "{conflicts}"
+        );
+        assert!(read("unknown.csv").contains("3,globex.com,"), "{url}");
+        let rejected = read("rejected.csv");
+        assert!(
+            rejected.contains("4,Number of Employees,\"\"\"many\"\" is not a whole number\""),
+            "{rejected}"
+        );
+        assert!(rejected.contains("5,Website,is empty"), "{rejected}");
+
+        let missing_key = abcrm(&url, &["enrich", file.to_str().unwrap(), "--by", "duns"]);
+        assert!(!missing_key.status.success());
+        let stderr = String::from_utf8_lossy(&missing_key.stderr);
+        assert!(
+            stderr.contains("dnb.csv: no duns column") && stderr.contains("--by domain"),
+            "{stderr}"
+        );
+    }
+}

@@ -79,6 +79,7 @@ pub fn app(store: Arc<dyn Store>) -> Router {
 pub fn app_with(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::accounts::router())
+        .merge(routes::enrich::router())
         .merge(routes::contacts::router())
         .merge(routes::intake::router())
         .merge(routes::opportunities::router())

@@ -447,6 +447,29 @@ pub trait Store: Send + Sync + 'static {
     /// Accounts by stored score, best first.
     async fn top_accounts_by_score(&self, limit: u32) -> Result<Vec<StoredAccountScore>>;
 
+    // --- enrichment ---
+    /// Appends firmographics from checked rows to the accounts their key (domain or DUNS)
+    /// finds, one transaction per `options.batch` rows: empty fields are filled, values a
+    /// machine set are refreshed, values a person entered are reported as conflicts unless
+    /// `options.overwrite`. Unknown keys are reported, or become accounts with
+    /// `options.create_missing`. Changed fields are audited, their provenance recorded as
+    /// enriched from `source`, and the accounts rescored. `progress` hears the rows done.
+    async fn enrich_accounts(
+        &self,
+        actor: &Actor,
+        source: &str,
+        by: enrich::EnrichKey,
+        rows: Vec<enrich::CheckedRow>,
+        options: EnrichOptions,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<EnrichReport>;
+    /// Where each of an account's fields got its value; fields without a record are absent
+    /// (and count as entered by a person).
+    async fn account_provenance(
+        &self,
+        id: AccountId,
+    ) -> Result<std::collections::BTreeMap<enrich::AccountField, enrich::Provenance>>;
+
     /// Row counts per table, for the CLI's summary and for tests.
     async fn counts(&self) -> Result<Counts>;
 

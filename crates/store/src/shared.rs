@@ -745,6 +745,7 @@ async fn create_account_in(tx: &mut Tx<'_>, actor: &Actor, new: NewAccount) -> R
     let at = now();
     let created = new.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
     let stage = new.stage.unwrap_or(AccountStage::Target);
+    let given = abcrm_core::enrich::AccountField::given_in(&new);
     let id: i64 = sqlx::query(
         "INSERT INTO accounts (name, duns, parent_id, industry, employees, annual_revenue, country, state, city, relationship, stage, owner_id, target_tier, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
@@ -770,6 +771,7 @@ async fn create_account_in(tx: &mut Tx<'_>, actor: &Actor, new: NewAccount) -> R
     .try_get("id")?;
     let id = AccountId(id);
     write_domains(&mut *tx, id, &new.domains).await?;
+    record_provenance(&mut *tx, id, &given, abcrm_core::enrich::SourceKind::Entered, &actor.label, at).await?;
     // The funnel starts here: the first stage is history too.
     sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, NULL, $2, $3, $4)")
         .bind(id.0)
@@ -822,6 +824,7 @@ impl Store for ThisStore {
     async fn update_account(&self, actor: &Actor, id: AccountId, patch: AccountPatch) -> Result<Account> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let before = load_account(&mut tx, id).await?;
+        let given = abcrm_core::enrich::AccountField::patched_by(&patch);
         let next = patch.apply(&before)?;
         if next.parent_id != before.parent_id {
             if let Some(p) = next.parent_id {
@@ -860,6 +863,7 @@ impl Store for ThisStore {
         if next.domains != before.domains {
             write_domains(&mut tx, id, &next.domains).await?;
         }
+        record_provenance(&mut tx, id, &given, abcrm_core::enrich::SourceKind::Entered, &actor.label, now()).await?;
         if next.stage != before.stage {
             sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id.0)
@@ -1964,6 +1968,18 @@ impl Store for ThisStore {
     async fn top_accounts_by_score(&self, limit: u32) -> Result<Vec<StoredAccountScore>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         top_accounts_in(&mut conn, limit).await
+    }
+
+    async fn enrich_accounts(&self, actor: &Actor, source: &str, by: abcrm_core::enrich::EnrichKey, rows: Vec<abcrm_core::enrich::CheckedRow>, options: crate::EnrichOptions, progress: &(dyn Fn(usize) + Send + Sync)) -> Result<crate::EnrichReport> {
+        enrich_in(self, actor, source, by, rows, options, progress).await
+    }
+
+    async fn account_provenance(&self, id: AccountId) -> Result<BTreeMap<abcrm_core::enrich::AccountField, abcrm_core::enrich::Provenance>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        if !exists(&mut conn, "accounts", id.0).await? {
+            return Err(StoreError::NotFound { entity: "account", id: id.0 });
+        }
+        provenance_of(&mut conn, id).await
     }
 
     async fn counts(&self) -> Result<Counts> {

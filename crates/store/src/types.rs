@@ -264,3 +264,94 @@ pub struct RecomputeSummary {
     pub score_seconds: f64,
     pub write_seconds: f64,
 }
+
+/// How an enrichment run treats what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnrichOptions {
+    /// Replace values a person entered too (values a machine set are always refreshed).
+    pub overwrite: bool,
+    /// Create an account (its fields marked enriched) for a row whose key no account has.
+    pub create_missing: bool,
+    /// Plan and report but change nothing: the run is one transaction, rolled back.
+    pub dry_run: bool,
+    /// Rows per committed transaction.
+    pub batch: usize,
+}
+
+impl Default for EnrichOptions {
+    fn default() -> Self {
+        EnrichOptions {
+            overwrite: false,
+            create_missing: false,
+            dry_run: false,
+            batch: 1000,
+        }
+    }
+}
+
+/// What became of one row of an enrichment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrichOutcome {
+    /// An account has the row's key; its fields were planned.
+    Matched,
+    /// No account had the key and one was created from the row.
+    Created,
+    /// No account has the row's key; nothing was written.
+    Unknown,
+}
+
+/// One row's result: the account it found or created, and every field that was filled,
+/// overwritten or left in conflict (fields already equal are only counted).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct EnrichRowResult {
+    /// The row's line in its file (or its position in the request).
+    pub line: u64,
+    /// The normalized domain or DUNS the row was looked up by.
+    pub key: String,
+    pub outcome: EnrichOutcome,
+    pub account: Option<AccountRef>,
+    pub fields: Vec<abcrm_core::enrich::FieldPlan>,
+    /// Why an unknown key's account was not created, when creating was asked for.
+    pub note: Option<String>,
+}
+
+/// What an enrichment did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct EnrichReport {
+    pub rows: usize,
+    /// Existing accounts with at least one field filled or overwritten.
+    pub accounts_updated: usize,
+    pub accounts_created: usize,
+    pub fields_filled: usize,
+    pub fields_overwritten: usize,
+    /// Fields that already had the offered value.
+    pub fields_kept: usize,
+    /// Fields left as they were for a person to decide.
+    pub conflicts: usize,
+    /// Rows whose key no account has (and none was created).
+    pub unknown: usize,
+    pub dry_run: bool,
+    pub results: Vec<EnrichRowResult>,
+}
+
+impl EnrichReport {
+    /// Adds one row's result to the report and its counts.
+    pub fn push(&mut self, result: EnrichRowResult, kept: usize) {
+        use abcrm_core::enrich::Decision;
+        let count = |d: Decision| result.fields.iter().filter(|f| f.decision == d).count();
+        let (filled, overwritten) = (count(Decision::Fill), count(Decision::Overwrite));
+        self.rows += 1;
+        self.fields_filled += filled;
+        self.fields_overwritten += overwritten;
+        self.fields_kept += kept;
+        self.conflicts += count(Decision::Conflict);
+        match result.outcome {
+            EnrichOutcome::Matched if filled + overwritten > 0 => self.accounts_updated += 1,
+            EnrichOutcome::Matched => {}
+            EnrichOutcome::Created => self.accounts_created += 1,
+            EnrichOutcome::Unknown => self.unknown += 1,
+        }
+        self.results.push(result);
+    }
+}

@@ -207,14 +207,18 @@ async fn writes_rescore_to_what_a_full_recompute_gives() {
         // Changes that move engagement around: a deleted activity, a contact who moves company,
         // one who leaves, a merge.
         t.store.delete_activity(&actor(), acts[4].id).await.unwrap();
-        let mut patch = ContactPatch::default();
-        patch.account_id = Patch::Set(other.id);
+        let patch = ContactPatch {
+            account_id: Patch::Set(other.id),
+            ..Default::default()
+        };
         t.store
             .update_contact(&actor(), s1.id, patch)
             .await
             .unwrap();
-        let mut patch = ContactPatch::default();
-        patch.status = Patch::Set(ContactStatus::LeftCompany);
+        let patch = ContactPatch {
+            status: Patch::Set(ContactStatus::LeftCompany),
+            ..Default::default()
+        };
         t.store
             .update_contact(&actor(), p2.id, patch)
             .await
@@ -298,8 +302,10 @@ async fn stages_move_on_score_and_opportunities_with_reasons() {
             .await
             .unwrap();
         assert_eq!(stage(&t).await, AccountStage::Opportunity, "{}", t.name);
-        let mut patch = OpportunityPatch::default();
-        patch.stage = Patch::Set(OpportunityStage::ClosedWon);
+        let patch = OpportunityPatch {
+            stage: Patch::Set(OpportunityStage::ClosedWon),
+            ..Default::default()
+        };
         t.store
             .update_opportunity(&actor(), opp.id, patch)
             .await
@@ -353,8 +359,10 @@ async fn stages_move_on_score_and_opportunities_with_reasons() {
             t.store.get_account(b.id).await.unwrap().stage,
             AccountStage::Opportunity
         );
-        let mut patch = OpportunityPatch::default();
-        patch.stage = Patch::Set(OpportunityStage::ClosedLost);
+        let patch = OpportunityPatch {
+            stage: Patch::Set(OpportunityStage::ClosedLost),
+            ..Default::default()
+        };
         t.store
             .update_opportunity(&actor(), lost.id, patch)
             .await

@@ -4,6 +4,7 @@ pub mod bench_import;
 pub mod bench_scoring;
 pub mod bench_segments;
 pub mod demo;
+pub mod enrich;
 pub mod import;
 pub mod matching;
 pub mod migrate;

@@ -5,6 +5,7 @@ pub mod activities;
 pub mod audit;
 pub mod campaigns;
 pub mod contacts;
+pub mod enrich;
 pub mod intake;
 pub mod opportunities;
 pub mod reports;
