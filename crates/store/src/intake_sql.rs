@@ -235,6 +235,9 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
     let mut real_account: HashMap<AccountId, AccountId> = HashMap::new();
     for p in &plan.accounts {
         let (account, audit_id) = create_account_in(&mut tx, actor, p.account.clone()).await?;
+        // Whatever the record offered (a migrated lead's company fields) came from outside.
+        let given = abcrm_core::enrich::AccountField::given_in(&p.account);
+        record_provenance(&mut tx, account.id, &given, abcrm_core::enrich::SourceKind::Imported, source, now()).await?;
         real_account.insert(p.id, account.id);
         applied.accounts.push(account.id);
         applied.audit_ids.push(audit_id);

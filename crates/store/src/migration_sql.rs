@@ -68,10 +68,13 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
         if check_duns_free(&mut **tx, &new.duns, None).await.is_err() {
             new.duns = None;
         }
+        let given = abcrm_core::enrich::AccountField::given_in(&new);
         let (account, _) = create_account_in(tx, actor, new).await.map_err(|e| match e {
             StoreError::Invalid(v) => StoreError::Invalid(prefix_fields(v, i)),
             other => prefix_conflict(other, i),
         })?;
+        // What the other system held is imported, not entered: an enrichment may refresh it.
+        record_provenance(&mut *tx, account.id, &given, abcrm_core::enrich::SourceKind::Imported, source, now()).await?;
         written.push((ext.clone(), account.id.0));
         known.insert(ext, account.id.0);
     }
