@@ -877,6 +877,10 @@ impl Store for ThisStore {
         }
         let after = load_account(&mut tx, id).await?;
         audit(&mut tx, actor, "account", id.0, "update", Some(&before), Some(&after)).await?;
+        // Firmographics feed the account's fit, and a new parent changes two roll-ups.
+        let mut touched = vec![id];
+        touched.extend(before.parent_id);
+        settle_accounts(self, &mut tx, actor, &touched).await?;
         tx.commit().await.map_err(db)?;
         Ok(after)
     }

@@ -227,6 +227,16 @@ async fn writes_rescore_to_what_a_full_recompute_gives() {
             .merge_contacts(&actor(), o1.id, ss1.id, &Default::default())
             .await
             .unwrap();
+        // An account edit: a new industry changes its fit, a new parent two roll-ups.
+        let patch = AccountPatch {
+            industry: Patch::Set("Retail".into()),
+            parent_id: Patch::Set(other.id),
+            ..Default::default()
+        };
+        t.store
+            .update_account(&actor(), subsub.id, patch)
+            .await
+            .unwrap();
 
         let accounts = [parent.id, sub.id, subsub.id, other.id];
         let contacts = [p1.id, p2.id, s1.id, ss1.id, o1.id];
