@@ -429,7 +429,7 @@ async fn recompute_in(
         let a = account_row(&r)?;
         stages.push((a.id, a.stage, a.relationship));
         rc.add_account(&a);
-        if stages.len() % 10_000 == 0 {
+        if stages.len().is_multiple_of(10_000) {
             step("accounts", stages.len() as u64, counts.accounts as u64);
         }
     }
@@ -441,7 +441,7 @@ async fn recompute_in(
     while let Some(r) = rows.try_next().await.map_err(db)? {
         rc.add_contact(&contact_row(&r)?);
         contacts += 1;
-        if contacts % 50_000 == 0 {
+        if contacts.is_multiple_of(50_000) {
             step("contacts", contacts, counts.contacts as u64);
         }
     }
@@ -454,7 +454,7 @@ async fn recompute_in(
         let (account, fact) = fact_row(&r)?;
         rc.add_activity(account, &fact);
         activities += 1;
-        if activities % 250_000 == 0 {
+        if activities.is_multiple_of(250_000) {
             step("activities", activities, counts.activities as u64);
         }
     }

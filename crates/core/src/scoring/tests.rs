@@ -283,14 +283,15 @@ fn each_further_contact_counts_less_and_left_company_not_at_all() {
     assert_eq!(s.parts.people, Points::from_f64(15.0));
 }
 
-fn family(
-    rollup: &str,
-) -> (
+/// A model, a family of accounts, their contacts and their activities.
+type Family = (
     ScoringModel,
     Vec<Account>,
     Vec<Contact>,
     Vec<(AccountId, ActivityFact)>,
-) {
+);
+
+fn family(rollup: &str) -> Family {
     let m = engagement_model(&format!("rollup = \"{rollup}\""));
     // 1 is the parent of 2 and 3; 3 is the parent of 4.
     let accounts = vec![
