@@ -157,17 +157,13 @@ fn print(card: &Scorecard) -> anyhow::Result<()> {
         ("in people.csv more than once", &card.repeated),
         ("in people.csv, not in truth", &card.unknown),
     ] {
-        let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
-        let more = if ids.len() > 5 { ", ..." } else { "" };
-        println!(
-            "ids {what}: {} {}",
-            ids.len(),
-            if ids.is_empty() {
-                String::new()
-            } else {
-                format!("({}{more})", shown.join(", "))
-            }
-        );
+        let mut line = format!("ids {what}: {}", ids.len());
+        if !ids.is_empty() {
+            let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
+            let more = if ids.len() > 5 { ", ..." } else { "" };
+            line.push_str(&format!(" ({}{more})", shown.join(", ")));
+        }
+        println!("{line}");
     }
     Ok(())
 }

@@ -907,9 +907,9 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
     /// is always a multiple of a larger step.
     fn parent_of(&mut self, i: usize) -> Option<usize> {
         let n = self.accounts.len();
-        let step = if i % 49 == 0 {
+        let step = if i.is_multiple_of(49) {
             return None;
-        } else if i % 7 == 0 {
+        } else if i.is_multiple_of(7) {
             49
         } else {
             7
