@@ -184,6 +184,27 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
         );
     }
 
+    // Tier 3b: a work domain nobody owns that spells an account's name (tritrioncapital.com
+    // for "Tritrion Capital"), when only one account is so named.
+    if let Some(h) = corporate_host.as_deref() {
+        let registrable = registrable_domain(h);
+        let label = registrable.split('.').next().unwrap_or_default();
+        if let Some(&[i]) = index.by_alias.get(label).map(Vec::as_slice) {
+            let account = index.account(i).entry.id;
+            return with_account(
+                index,
+                account,
+                "domain_name",
+                0.9,
+                same_person(index, p, account),
+                format!(
+                    "the domain {registrable} spells the name of {}",
+                    index.account(i).entry.name
+                ),
+            );
+        }
+    }
+
     let key = p
         .company
         .as_deref()
@@ -443,7 +464,7 @@ pub(crate) fn similarity(a: &str, b: &str) -> f64 {
     // The first word of a company's name is what tells it apart ("Acme" in Acme Robotics);
     // sharing only the rest ("Robotics") is a different company, however alike the strings.
     match (ta.first(), tb.first()) {
-        (Some(x), Some(y)) if strsim::jaro_winkler(x, y) < 0.8 => score.min(0.7),
+        (Some(x), Some(y)) if strsim::jaro_winkler(x, y) < 0.9 => score.min(0.7),
         _ => score,
     }
 }

@@ -490,7 +490,9 @@ struct Gen<F> {
     accounts: Vec<Company>,
     new_companies: Vec<Company>,
     /// New companies still taking members, with how many more they take.
-    open_groups: Vec<(u32, u8)>,
+    /// Companies with no account that more people will name: (company, people to come, whether
+    /// one of them has written from the company's domain yet).
+    open_groups: Vec<(u32, u8, bool)>,
     contacts: Vec<Person>,
     /// A contact of each account, for opportunity roles and deals.
     contact_of: Vec<Option<u32>>,
@@ -966,7 +968,8 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
             Home::Account(self.some_account())
         } else if roll < 0.7 {
             let c = self.new_company();
-            self.open_groups.push((c, self.rng.gen_range(1..=5)));
+            // This contact writes from the company's domain (below).
+            self.open_groups.push((c, self.rng.gen_range(1..=5), true));
             Home::New(c)
         } else {
             Home::Unknown
@@ -1228,16 +1231,20 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
             // company name typed either way.
             if self.open_groups.len() < OPEN_GROUPS || self.rng.gen_bool(0.2) {
                 let c = self.new_company();
-                self.open_groups.push((c, self.rng.gen_range(3..=8)));
+                self.open_groups.push((c, self.rng.gen_range(3..=8), false));
             }
             let g = self.rng.gen_range(0..self.open_groups.len());
-            let c = self.open_groups[g].0;
-            self.open_groups[g].1 -= 1;
-            if self.open_groups[g].1 == 0 {
+            let (c, left, seen_work) = self.open_groups[g];
+            // The last of a group writes from the company's domain if nobody did: a company
+            // known only from free-mail addresses is not one a migration can create (such people
+            // are the free-mail case below).
+            let work = self.rng.gen_bool(0.6) || (left == 1 && !seen_work);
+            self.open_groups[g] = (c, left - 1, seen_work || work);
+            if left == 1 {
                 self.open_groups.swap_remove(g);
             }
             let home = Home::New(c);
-            if self.rng.gen_bool(0.6) {
+            if work {
                 let domain = self.new_companies[c as usize].domain.clone();
                 let company = if self.rng.gen_bool(0.1) {
                     String::new()
@@ -1255,10 +1262,11 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
                 (home, self.free_email(&f, &l), company)
             }
         } else if roll < 0.40 {
-            // Free mail, naming a company the org has no account for.
-            let home = Home::New(self.new_company());
-            let company = self.company_variant(home);
-            (home, self.free_email(&f, &l), company)
+            // Free mail, naming a company the org has no account for and nobody else names:
+            // nothing to make an account from, so the truth is review.
+            let c = self.new_company();
+            let company = self.company_variant(Home::New(c));
+            (Home::Unknown, self.free_email(&f, &l), company)
         } else if roll < 0.44 || self.accounts.is_empty() {
             // Free mail and nothing else to go on.
             let company = self.pick(NO_COMPANY).to_string();
