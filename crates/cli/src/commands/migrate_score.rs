@@ -8,6 +8,7 @@ use abcrm_core::matching::synth::Score;
 use abcrm_core::migration::score::{self, PeopleRow, Scorecard, TruthRow};
 use serde::Deserialize;
 use serde_json::json;
+use std::io::Write as _;
 use std::path::Path;
 
 #[derive(Deserialize)]
@@ -146,12 +147,15 @@ fn print(card: &Scorecard) -> anyhow::Result<()> {
         ]);
     }
     table.print()?;
-    println!();
-    println!("people to place sent to review: {}", card.reviewed);
-    println!(
+    // Written, not printed: `| head` closing the pipe is an error to return, not a panic.
+    let mut out = std::io::stdout().lock();
+    writeln!(out)?;
+    writeln!(out, "people to place sent to review: {}", card.reviewed)?;
+    writeln!(
+        out,
         "converted leads folded: {} of {}",
         card.converted_folded, card.converted
-    );
+    )?;
     for (what, ids) in [
         ("in truth, missing from people.csv", &card.missing),
         ("in people.csv more than once", &card.repeated),
@@ -163,7 +167,7 @@ fn print(card: &Scorecard) -> anyhow::Result<()> {
             let more = if ids.len() > 5 { ", ..." } else { "" };
             line.push_str(&format!(" ({}{more})", shown.join(", ")));
         }
-        println!("{line}");
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }
