@@ -52,7 +52,7 @@ fn fresh<T>(rows: Vec<(String, T)>, known: &HashMap<String, i64>) -> Vec<(usize,
 
 async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewAccount)>) -> Result<Vec<AccountId>> {
     let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
-    let mut known = external_ids_in(&mut **tx, source, "account", Some(&exts)).await?;
+    let mut known = external_ids_in(&mut *tx, source, "account", Some(&exts)).await?;
     let mut written = Vec::new();
     for (i, ext, mut new) in fresh(rows, &known) {
         // A domain or DUNS another account holds stays with it: two source accounts that claim
@@ -60,12 +60,12 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
         let mut free = Vec::with_capacity(new.domains.len());
         for d in std::mem::take(&mut new.domains) {
             let d = abcrm_core::normalize::normalize_domain(&d).unwrap_or(d);
-            if !free.contains(&d) && check_domains_free(&mut **tx, std::slice::from_ref(&d), None).await.is_ok() {
+            if !free.contains(&d) && check_domains_free(&mut *tx, std::slice::from_ref(&d), None).await.is_ok() {
                 free.push(d);
             }
         }
         new.domains = free;
-        if check_duns_free(&mut **tx, &new.duns, None).await.is_err() {
+        if check_duns_free(&mut *tx, &new.duns, None).await.is_err() {
             new.duns = None;
         }
         let given = abcrm_core::enrich::AccountField::given_in(&new);
@@ -84,7 +84,7 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
 
 async fn import_opportunities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewOpportunity)>) -> Result<usize> {
     let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
-    let known = external_ids_in(&mut **tx, source, "opportunity", Some(&exts)).await?;
+    let known = external_ids_in(&mut *tx, source, "opportunity", Some(&exts)).await?;
     let mut written = Vec::new();
     for (i, ext, new) in fresh(rows, &known) {
         let new = new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?;
@@ -109,7 +109,7 @@ async fn import_opportunities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, r
         .try_get("id")?;
         let id = OpportunityId(id);
         write_roles(tx, id, &new.contact_roles).await?;
-        let opp = load_opportunity(&mut **tx, id).await?;
+        let opp = load_opportunity(&mut *tx, id).await?;
         audit::<(), _>(tx, actor, "opportunity", id.0, "create", None, Some(&opp)).await?;
         written.push((ext, id.0));
     }
@@ -119,7 +119,7 @@ async fn import_opportunities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, r
 
 async fn import_campaigns_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewCampaign)>) -> Result<Vec<CampaignId>> {
     let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
-    let mut known = external_ids_in(&mut **tx, source, "campaign", Some(&exts)).await?;
+    let mut known = external_ids_in(&mut *tx, source, "campaign", Some(&exts)).await?;
     let mut written = Vec::new();
     for (i, ext, new) in fresh(rows, &known) {
         let new = new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?;
@@ -147,7 +147,7 @@ async fn import_campaigns_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows:
                     .await
                     .map_err(db)?
                     .try_get("id")?;
-                let campaign = load_campaign(&mut **tx, CampaignId(id)).await?;
+                let campaign = load_campaign(&mut *tx, CampaignId(id)).await?;
                 audit::<(), _>(tx, actor, "campaign", id, "create", None, Some(&campaign)).await?;
                 id
             }
@@ -161,7 +161,7 @@ async fn import_campaigns_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows:
 
 async fn import_activities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewActivity)>) -> Result<usize> {
     let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
-    let known = external_ids_in(&mut **tx, source, "activity", Some(&exts)).await?;
+    let known = external_ids_in(&mut *tx, source, "activity", Some(&exts)).await?;
     let rows = fresh(rows, &known);
     let mut written = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(CHUNK) {

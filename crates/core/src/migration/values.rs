@@ -109,7 +109,7 @@ pub fn number(v: &str) -> Result<Option<f64>, ValueError> {
 /// A whole count such as employees: `250`, `1,200`, `250.0`.
 pub fn count(v: &str) -> Result<Option<i64>, ValueError> {
     match number(v) {
-        Ok(Some(x)) if x >= 0.0 && x <= 1e12 && x.fract() == 0.0 => Ok(Some(x as i64)),
+        Ok(Some(x)) if (0.0..=1e12).contains(&x) && x.fract() == 0.0 => Ok(Some(x as i64)),
         Ok(None) => Ok(None),
         _ => Err(err(v, "a whole number")),
     }
