@@ -70,6 +70,8 @@ pub struct Migrated {
     pub accounts_created: BTreeMap<String, String>,
     pub counts: Vec<(String, u64)>,
     pub rejected: Vec<RejectedRow>,
+    /// Seconds each step took, in order.
+    pub timings: Vec<(String, f64)>,
 }
 
 /// Accounts per transaction.
@@ -101,6 +103,8 @@ struct Run<'a> {
     out: Migrated,
     accounts: HashMap<String, AccountId>,
     placements: HashMap<String, IntakePlacement>,
+    /// The step under way and when it began.
+    current: Option<(String, std::time::Instant)>,
 }
 
 /// Migrates `org` into the store (or, with `dry_run`, says what it would do).
@@ -126,18 +130,21 @@ pub async fn migrate(
         out: Migrated::default(),
         accounts: HashMap::new(),
         placements: HashMap::new(),
+        current: None,
     };
     if !opts.dry_run {
         // Scores and stages are rebuilt once at the end, not per write.
         store.pause_scoring(true);
     }
     let result = run.all(org).await;
+    run.step_done();
     if !opts.dry_run {
         store.pause_scoring(false);
     }
     result?;
     if !opts.dry_run {
         progress.step("scores", 0);
+        let started = std::time::Instant::now();
         store.refresh_statistics().await?;
         let noop = |_: crate::RecomputeProgress| {};
         let summary = store
@@ -147,6 +154,9 @@ pub async fn migrate(
             "accounts whose stage the rules moved".into(),
             summary.stage_changes,
         ));
+        run.out
+            .timings
+            .push(("scores and stages".into(), started.elapsed().as_secs_f64()));
     }
     Ok(run.out)
 }
@@ -173,6 +183,21 @@ impl Run<'_> {
         self.report(&people).await
     }
 
+    /// Starts a step: its progress, and its time in the report.
+    fn step(&mut self, name: &str, total: u64) {
+        self.step_done();
+        self.progress.step(name, total);
+        self.current = Some((name.to_string(), std::time::Instant::now()));
+    }
+
+    fn step_done(&mut self) {
+        if let Some((name, started)) = self.current.take() {
+            self.out
+                .timings
+                .push((name, started.elapsed().as_secs_f64()));
+        }
+    }
+
     fn stand_ins(&mut self, n: usize) -> std::ops::Range<i64> {
         let first = self.next_dry_id;
         self.next_dry_id += n as i64;
@@ -185,7 +210,7 @@ impl Run<'_> {
 
     async fn accounts(&mut self, rows: Vec<(At, SourceAccount)>) -> Result<()> {
         let source = self.opts.source.clone();
-        self.progress.step("accounts", rows.len() as u64);
+        self.step("accounts", rows.len() as u64);
         self.accounts = self
             .store
             .external_ids(&source, "account")
@@ -259,7 +284,7 @@ impl Run<'_> {
     /// its child in the file). Only a missing link is set, so a parent someone changed in abcrm
     /// since stays as they left it.
     async fn parents(&mut self, links: Vec<(At, String, String)>) -> Result<()> {
-        self.progress.step("account hierarchy", links.len() as u64);
+        self.step("account hierarchy", links.len() as u64);
         let mut linked = 0;
         let mut todo = Vec::new();
         for (at, child, parent) in links {
@@ -355,8 +380,7 @@ impl Run<'_> {
             }
         }
         rest.sort_by_key(|p| !has_corporate_email(p));
-        self.progress
-            .step("people", (kept.len() + rest.len() + converted.len()) as u64);
+        self.step("people", (kept.len() + rest.len() + converted.len()) as u64);
         let mut taken = 0;
         for group in [kept, rest] {
             for chunk in group.chunks(self.opts.batch.max(1)) {
@@ -441,7 +465,7 @@ impl Run<'_> {
         &mut self,
         rows: Vec<(At, SourceCampaign)>,
     ) -> Result<HashMap<String, CampaignId>> {
-        self.progress.step("campaigns", rows.len() as u64);
+        self.step("campaigns", rows.len() as u64);
         let mut fresh = Vec::new();
         for (at, c) in rows {
             let new = NewCampaign {
@@ -473,7 +497,7 @@ impl Run<'_> {
         rows: Vec<(At, SourceMember)>,
         campaigns: &HashMap<String, CampaignId>,
     ) -> Result<()> {
-        self.progress.step("campaign members", rows.len() as u64);
+        self.step("campaign members", rows.len() as u64);
         let mut by_campaign: BTreeMap<CampaignId, Vec<NewCampaignMember>> = BTreeMap::new();
         let mut landed: HashSet<(CampaignId, ContactId)> = HashSet::new();
         let (mut repeats, mut in_review) = (0, 0);
@@ -542,7 +566,7 @@ impl Run<'_> {
         roles: Vec<(At, SourceContactRole)>,
         campaigns: &HashMap<String, CampaignId>,
     ) -> Result<HashMap<String, OpportunityId>> {
-        self.progress.step("opportunities", rows.len() as u64);
+        self.step("opportunities", rows.len() as u64);
         let mut roles_of: HashMap<String, Vec<ContactRole>> = HashMap::new();
         for (at, r) in roles {
             let Some((contact, _)) = self.contact_of(&r.contact_id) else {
@@ -624,7 +648,7 @@ impl Run<'_> {
         rows: Vec<(At, SourceActivity)>,
         opportunities: &HashMap<String, OpportunityId>,
     ) -> Result<()> {
-        self.progress.step("activities", rows.len() as u64);
+        self.step("activities", rows.len() as u64);
         let mut fresh = Vec::new();
         for (at, a) in rows {
             let contact = a.person_id.as_deref().and_then(|p| self.contact_of(p));

@@ -352,6 +352,10 @@ pub async fn run(url: &str, args: &MigrateArgs) -> anyhow::Result<()> {
     summary.rejected.extend(migrated.rejected);
     summary.accounts_created = migrated.accounts_created;
     summary.counts = migrated.counts;
+    summary
+        .timings
+        .push(("reading the files".into(), read_in.as_secs_f64()));
+    summary.timings.extend(migrated.timings);
     summary.notes.clone_from(&reader.notes);
     write_report(&args.report, &migrated.people, &summary)?;
     let by = |a: &str| {

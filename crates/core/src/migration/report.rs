@@ -119,6 +119,8 @@ pub struct Summary {
     pub rejected: Vec<RejectedRow>,
     /// Things the operator should know (a file read in a legacy code page, ...).
     pub notes: Vec<String>,
+    /// Seconds per step.
+    pub timings: Vec<(String, f64)>,
 }
 
 /// Renders `summary.md` from the people's outcomes and the run's summary.
