@@ -14,22 +14,10 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
-/// The 18-character, case-insensitive form of a 15-character Salesforce id: the id followed by
-/// one checksum character per 5-character chunk, whose bits say which characters are capitals.
-/// Salesforce's own rule, so ids written here compare equal to ids a real org exports.
+/// The 18-character form of a 15-character Salesforce id (see [`super::sfid`]): ids written
+/// here compare equal to ids a real org exports.
 pub fn sf_id_18(id15: &str) -> String {
-    const SUFFIX: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
-    let mut out = String::with_capacity(18);
-    out.push_str(id15);
-    for chunk in id15.as_bytes().chunks(5) {
-        let bits = chunk
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.is_ascii_uppercase())
-            .fold(0, |acc, (i, _)| acc | 1 << i);
-        out.push(SUFFIX[bits] as char);
-    }
-    out
+    super::sfid::to_18(id15).expect("the generator writes 15 letters and digits")
 }
 
 /// A Salesforce id in its 18-character form, whichever form it was written in; other ids
