@@ -313,3 +313,56 @@ fn a_file_without_its_id_column_stops_the_run_naming_file_line_and_column() {
         "{err}"
     );
 }
+
+/// The generated samples in testdata/, scored against their truth: every id once, and the
+/// placement of leads and the duplicates found near the targets (the samples are small; the
+/// full measurements are in BENCHMARKS.md).
+#[test]
+fn the_generated_samples_migrate_with_every_person_accounted_for() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+    for (kind, dir, min_placement, min_duplicates) in [
+        ("salesforce", "salesforce-small", 0.95, 0.85),
+        ("hubspot", "hubspot-small", 0.95, 0.85),
+    ] {
+        let db = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", db.path().join("a.db").display());
+        let report = db.path().join("report");
+        let src = root.join(dir);
+        ok(abcrm(
+            &url,
+            &[
+                "migrate",
+                kind,
+                src.to_str().unwrap(),
+                "--report",
+                report.to_str().unwrap(),
+            ],
+            &[],
+        ));
+        let card: serde_json::Value = serde_json::from_str(&ok(abcrm(
+            &url,
+            &[
+                "migrate-score",
+                "--people",
+                report.join("people.csv").to_str().unwrap(),
+                "--truth",
+                src.join("truth.csv").to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+            &[],
+        )))
+        .unwrap();
+        for list in ["missing", "repeated", "unknown"] {
+            assert_eq!(card[list], serde_json::json!([]), "{kind}: {list}: {card}");
+        }
+        assert!(
+            card["placement"]["f1"].as_f64().unwrap() >= min_placement,
+            "{kind}: {card}"
+        );
+        assert!(
+            card["duplicates"]["f1"].as_f64().unwrap() >= min_duplicates,
+            "{kind}: {card}"
+        );
+    }
+}
