@@ -53,33 +53,129 @@ fn fresh<T>(rows: Vec<(String, T)>, known: &HashMap<String, i64>) -> Vec<(usize,
 async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewAccount)>) -> Result<Vec<AccountId>> {
     let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
     let mut known = external_ids_in(&mut *tx, source, "account", Some(&exts)).await?;
-    let mut written = Vec::new();
-    for (i, ext, mut new) in fresh(rows, &known) {
-        // A domain or DUNS another account holds stays with it: two source accounts that claim
-        // one website are two accounts, and the first keeps the domain.
-        let mut free = Vec::with_capacity(new.domains.len());
-        for d in std::mem::take(&mut new.domains) {
-            let d = abcrm_core::normalize::normalize_domain(&d).unwrap_or(d);
-            if !free.contains(&d) && check_domains_free(&mut *tx, std::slice::from_ref(&d), None).await.is_ok() {
-                free.push(d);
-            }
-        }
-        new.domains = free;
-        if check_duns_free(&mut *tx, &new.duns, None).await.is_err() {
-            new.duns = None;
-        }
-        let given = abcrm_core::enrich::AccountField::given_in(&new);
-        let (account, _) = create_account_in(tx, actor, new).await.map_err(|e| match e {
-            StoreError::Invalid(v) => StoreError::Invalid(prefix_fields(v, i)),
-            other => prefix_conflict(other, i),
-        })?;
-        // What the other system held is imported, not entered: an enrichment may refresh it.
-        record_provenance(&mut *tx, account.id, &given, abcrm_core::enrich::SourceKind::Imported, source, now()).await?;
-        written.push((ext.clone(), account.id.0));
-        known.insert(ext, account.id.0);
+    let mut fresh: Vec<(String, NewAccount)> = Vec::new();
+    for (i, ext, new) in self::fresh(rows, &known) {
+        fresh.push((ext, new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?));
     }
-    write_external_ids(tx, source, "account", &written).await?;
+    // A domain or DUNS another account holds stays with it: two source accounts that claim one
+    // website are two accounts, and the first keeps the domain.
+    let domains: Vec<String> = fresh.iter().flat_map(|(_, a)| a.domains.iter().cloned()).collect();
+    let duns: Vec<String> = fresh.iter().filter_map(|(_, a)| a.duns.clone()).collect();
+    let mut taken_domains = taken(&mut *tx, "SELECT domain AS v FROM account_domains WHERE domain IN (", &domains).await?;
+    let mut taken_duns = taken(&mut *tx, "SELECT duns AS v FROM accounts WHERE duns IN (", &duns).await?;
+    for (_, a) in &mut fresh {
+        a.domains.retain(|d| taken_domains.insert(d.clone()));
+        if a.duns.as_ref().is_some_and(|d| !taken_duns.insert(d.clone())) {
+            a.duns = None;
+        }
+    }
+    let at = now();
+    for chunk in fresh.chunks(CHUNK / 2) {
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO accounts (name, duns, parent_id, industry, employees, annual_revenue, country, state, city, relationship, stage, owner_id, target_tier, created_at, updated_at) ");
+        q.push_values(chunk, |mut b, (_, a)| {
+            let created = a.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
+            b.push_bind(&a.name)
+                .push_bind(&a.duns)
+                .push_bind(None::<i64>)
+                .push_bind(&a.industry)
+                .push_bind(a.employees)
+                .push_bind(a.annual_revenue)
+                .push_bind(&a.country)
+                .push_bind(&a.state)
+                .push_bind(&a.city)
+                .push_bind(a.relationship.unwrap_or(Relationship::Prospect).as_str())
+                .push_bind(AccountStage::Target.as_str())
+                .push_bind(None::<i64>)
+                .push_bind(None::<i32>)
+                .push_bind(created)
+                .push_bind(created.max(at));
+        });
+        q.push(" RETURNING id");
+        let rows = q.build().fetch_all(&mut **tx).await.map_err(db)?;
+        let ids = ids_in_values_order(&rows)?;
+        let accounts: Vec<Account> = chunk
+            .iter()
+            .zip(&ids)
+            .map(|((_, a), &id)| {
+                let created = a.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
+                Account {
+                    id: AccountId(id),
+                    name: a.name.clone(),
+                    domains: a.domains.clone(),
+                    duns: a.duns.clone(),
+                    parent_id: None,
+                    industry: a.industry.clone(),
+                    employees: a.employees,
+                    annual_revenue: a.annual_revenue,
+                    country: a.country.clone(),
+                    state: a.state.clone(),
+                    city: a.city.clone(),
+                    relationship: a.relationship.unwrap_or(Relationship::Prospect),
+                    stage: AccountStage::Target,
+                    owner_id: None,
+                    target_tier: None,
+                    created_at: created,
+                    updated_at: created.max(at),
+                }
+            })
+            .collect();
+        let domain_rows: Vec<(i64, usize, &String)> = accounts
+            .iter()
+            .flat_map(|a| a.domains.iter().enumerate().map(move |(i, d)| (a.id.0, i, d)))
+            .collect();
+        for part in domain_rows.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO account_domains (domain, account_id, position) ");
+            q.push_values(part, |mut b, (id, i, d)| {
+                b.push_bind(*d).push_bind(*id).push_bind(*i as i32);
+            });
+            q.build().execute(&mut **tx).await.map_err(db)?;
+        }
+        // The funnel starts here: the first stage is history too.
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) ");
+        q.push_values(&accounts, |mut b, a| {
+            b.push_bind(a.id.0).push_bind(None::<String>).push_bind(AccountStage::Target.as_str()).push_bind("created").push_bind(a.created_at);
+        });
+        q.build().execute(&mut **tx).await.map_err(db)?;
+        // What the other system held is imported, not entered: an enrichment may refresh it.
+        let provenance: Vec<(i64, &'static str)> = chunk
+            .iter()
+            .zip(&ids)
+            .flat_map(|((_, a), &id)| abcrm_core::enrich::AccountField::given_in(a).into_iter().map(move |f| (id, f.as_str())))
+            .collect();
+        for part in provenance.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO account_field_sources (account_id, field, kind, source, at) ");
+            q.push_values(part, |mut b, (id, field)| {
+                b.push_bind(*id).push_bind(*field).push_bind(abcrm_core::enrich::SourceKind::Imported.as_str()).push_bind(source).push_bind(at);
+            });
+            q.build().execute(&mut **tx).await.map_err(db)?;
+        }
+        let audits: Vec<AuditRow> = accounts
+            .iter()
+            .map(|a| AuditRow { entity: "account", id: a.id.0, action: "create", before: None, after: Some(audit_json(a)) })
+            .collect();
+        audit_many(tx, actor, &audits).await?;
+        let written: Vec<(String, i64)> = chunk.iter().zip(&ids).map(|((ext, _), &id)| (ext.clone(), id)).collect();
+        write_external_ids(tx, source, "account", &written).await?;
+        known.extend(written);
+    }
     Ok(exts.iter().map(|e| AccountId(known[e])).collect())
+}
+
+/// Which of `values` the query (`... IN (` to be closed here) finds.
+async fn taken(conn: &mut <Db as sqlx::Database>::Connection, select: &str, values: &[String]) -> Result<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in values.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new(select);
+        let mut sep = q.separated(", ");
+        for v in chunk {
+            sep.push_bind(v);
+        }
+        q.push(")");
+        for r in q.build().fetch_all(&mut *conn).await.map_err(db)? {
+            out.insert(r.try_get("v")?);
+        }
+    }
+    Ok(out)
 }
 
 async fn import_opportunities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewOpportunity)>) -> Result<usize> {
