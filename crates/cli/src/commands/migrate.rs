@@ -266,6 +266,10 @@ impl Progress for Bars {
             .expect("progress template"),
         );
         bar.set_message(name.to_string());
+        if bar.is_hidden() {
+            // No terminal to draw on (a log file, CI): say each step as it starts.
+            eprintln!("migrate: {name} ({total})");
+        }
         *slot = Some(bar);
         *self.step.lock().expect("progress lock") = name.to_string();
     }
