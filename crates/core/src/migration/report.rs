@@ -174,6 +174,12 @@ pub fn summary_markdown(people: &[PersonOutcome], s: &Summary) -> String {
     }
     let _ = writeln!(
         out,
+    if !s.timings.is_empty() {
+        let _ = writeln!(out, "\n## Time\n\n| step | seconds |\n|---|---|");
+        for (step, secs) in &s.timings {
+            let _ = writeln!(out, "| {step} | {secs:.1} |");
+        }
+    }
         "\n## Files\n\n| file | rows | columns not read |\n|---|---|---|"
     );
     for f in &s.files {
