@@ -172,14 +172,14 @@ pub fn summary_markdown(people: &[PersonOutcome], s: &Summary) -> String {
     for (what, n) in &s.counts {
         let _ = writeln!(out, "| {what} | {n} |");
     }
-    let _ = writeln!(
-        out,
     if !s.timings.is_empty() {
         let _ = writeln!(out, "\n## Time\n\n| step | seconds |\n|---|---|");
         for (step, secs) in &s.timings {
             let _ = writeln!(out, "| {step} | {secs:.1} |");
         }
     }
+    let _ = writeln!(
+        out,
         "\n## Files\n\n| file | rows | columns not read |\n|---|---|---|"
     );
     for f in &s.files {
