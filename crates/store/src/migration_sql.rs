@@ -184,27 +184,7 @@ async fn import_opportunities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, r
     let mut written = Vec::new();
     for (i, ext, new) in fresh(rows, &known) {
         let new = new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?;
-        let at = now();
-        let created = new.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
-        let id: i64 = sqlx::query(
-            "INSERT INTO opportunities (account_id, name, stage, amount, close_date, source_campaign_id, owner_id, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(new.account_id.0)
-        .bind(&new.name)
-        .bind(new.stage.unwrap_or(OpportunityStage::Prospecting).as_str())
-        .bind(new.amount)
-        .bind(new.close_date)
-        .bind(new.source_campaign_id.map(|c| c.0))
-        .bind(new.owner_id.map(|o| o.0))
-        .bind(created)
-        .bind(created.max(at))
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(db)?
-        .try_get("id")?;
-        let id = OpportunityId(id);
-        write_roles(tx, id, &new.contact_roles).await?;
+        let id = insert_opportunity(tx, &new).await?;
         let opp = load_opportunity(&mut *tx, id).await?;
         audit::<(), _>(tx, actor, "opportunity", id.0, "create", None, Some(&opp)).await?;
         written.push((ext, id.0));

@@ -732,6 +732,32 @@ async fn dependents(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId
 }
 
 /// Creates an account inside a transaction; returns it and the id of its audit row.
+/// Writes a validated opportunity and its contact roles (no audit, no rescoring).
+async fn insert_opportunity(tx: &mut Tx<'_>, new: &NewOpportunity) -> Result<OpportunityId> {
+    let at = now();
+    let created = new.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
+    let id: i64 = sqlx::query(
+        "INSERT INTO opportunities (account_id, name, stage, amount, close_date, source_campaign_id, owner_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(new.account_id.0)
+    .bind(&new.name)
+    .bind(new.stage.unwrap_or(OpportunityStage::Prospecting).as_str())
+    .bind(new.amount)
+    .bind(new.close_date)
+    .bind(new.source_campaign_id.map(|c| c.0))
+    .bind(new.owner_id.map(|o| o.0))
+    .bind(created)
+    .bind(created.max(at))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db)?
+    .try_get("id")?;
+    let id = OpportunityId(id);
+    write_roles(tx, id, &new.contact_roles).await?;
+    Ok(id)
+}
+
 async fn create_account_in(tx: &mut Tx<'_>, actor: &Actor, new: NewAccount) -> Result<(Account, i64)> {
     let new = new.validate()?;
     if let Some(p) = new.parent_id {
@@ -1236,27 +1262,7 @@ impl Store for ThisStore {
         let new = new.validate()?;
         let mut tx = self.pool.begin().await.map_err(db)?;
         check_opportunity_refs(&mut tx, new.account_id, new.source_campaign_id, new.owner_id, &new.contact_roles).await?;
-        let at = now();
-        let created = new.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
-        let id: i64 = sqlx::query(
-            "INSERT INTO opportunities (account_id, name, stage, amount, close_date, source_campaign_id, owner_id, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(new.account_id.0)
-        .bind(&new.name)
-        .bind(new.stage.unwrap_or(OpportunityStage::Prospecting).as_str())
-        .bind(new.amount)
-        .bind(new.close_date)
-        .bind(new.source_campaign_id.map(|c| c.0))
-        .bind(new.owner_id.map(|o| o.0))
-        .bind(created)
-        .bind(created.max(at))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?
-        .try_get("id")?;
-        let id = OpportunityId(id);
-        write_roles(&mut tx, id, &new.contact_roles).await?;
+        let id = insert_opportunity(&mut tx, &new).await?;
         let opp = load_opportunity(&mut tx, id).await?;
         audit::<(), _>(&mut tx, actor, "opportunity", id.0, "create", None, Some(&opp)).await?;
         settle_accounts(self, &mut tx, actor, &[opp.account_id]).await?;

@@ -381,10 +381,13 @@ async fn every_change_is_audited_with_before_and_after() {
             )
             .await
             .unwrap();
-        let actions: Vec<&str> = log.items.iter().map(|e| e.action.as_str()).collect();
+        // The industry edit rescores the account, and the stage rules may move it: that move is
+        // audited too ("stage"); the edits themselves are these three.
+        let items: Vec<_> = log.items.iter().filter(|e| e.action != "stage").collect();
+        let actions: Vec<&str> = items.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["delete", "update", "create"], "{}", t.name);
-        assert!(log.items.iter().all(|e| e.actor == "auditor"), "{}", t.name);
-        let update = &log.items[1];
+        assert!(items.iter().all(|e| e.actor == "auditor"), "{}", t.name);
+        let update = items[1];
         assert_eq!(
             update.before.as_ref().unwrap()["industry"],
             serde_json::Value::Null,
@@ -398,7 +401,7 @@ async fn every_change_is_audited_with_before_and_after() {
             t.name
         );
         assert!(
-            log.items[0].after.is_none() && log.items[2].before.is_none(),
+            items[0].after.is_none() && items[2].before.is_none(),
             "{}",
             t.name
         );
