@@ -76,7 +76,7 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
             let created = a.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
             b.push_bind(&a.name)
                 .push_bind(&a.duns)
-                .push_bind(None::<i64>)
+                .push_bind(a.parent_id.map(|p| p.0))
                 .push_bind(&a.industry)
                 .push_bind(a.employees)
                 .push_bind(a.annual_revenue)
@@ -84,9 +84,9 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
                 .push_bind(&a.state)
                 .push_bind(&a.city)
                 .push_bind(a.relationship.unwrap_or(Relationship::Prospect).as_str())
-                .push_bind(AccountStage::Target.as_str())
-                .push_bind(None::<i64>)
-                .push_bind(None::<i32>)
+                .push_bind(a.stage.unwrap_or(AccountStage::Target).as_str())
+                .push_bind(a.owner_id.map(|o| o.0))
+                .push_bind(a.target_tier)
                 .push_bind(created)
                 .push_bind(created.max(at));
         });
@@ -98,25 +98,7 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
             .zip(&ids)
             .map(|((_, a), &id)| {
                 let created = a.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
-                Account {
-                    id: AccountId(id),
-                    name: a.name.clone(),
-                    domains: a.domains.clone(),
-                    duns: a.duns.clone(),
-                    parent_id: None,
-                    industry: a.industry.clone(),
-                    employees: a.employees,
-                    annual_revenue: a.annual_revenue,
-                    country: a.country.clone(),
-                    state: a.state.clone(),
-                    city: a.city.clone(),
-                    relationship: a.relationship.unwrap_or(Relationship::Prospect),
-                    stage: AccountStage::Target,
-                    owner_id: None,
-                    target_tier: None,
-                    created_at: created,
-                    updated_at: created.max(at),
-                }
+                a.clone().into_account(AccountId(id), created, created.max(at))
             })
             .collect();
         let domain_rows: Vec<(i64, usize, &String)> = accounts
@@ -133,7 +115,7 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
         // The funnel starts here: the first stage is history too.
         let mut q = QueryBuilder::<Db>::new("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) ");
         q.push_values(&accounts, |mut b, a| {
-            b.push_bind(a.id.0).push_bind(None::<String>).push_bind(AccountStage::Target.as_str()).push_bind("created").push_bind(a.created_at);
+            b.push_bind(a.id.0).push_bind(None::<String>).push_bind(a.stage.as_str()).push_bind("created").push_bind(a.created_at);
         });
         q.build().execute(&mut **tx).await.map_err(db)?;
         // What the other system held is imported, not entered: an enrichment may refresh it.

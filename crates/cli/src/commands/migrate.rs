@@ -171,7 +171,6 @@ fn read_file<T>(
 struct Reader<'a> {
     dir: &'a Path,
     summary: Summary,
-    notes: Vec<String>,
 }
 
 impl Reader<'_> {
@@ -188,7 +187,7 @@ impl Reader<'_> {
             known,
             required,
             &mut self.summary.rejected,
-            &mut self.notes,
+            &mut self.summary.notes,
             parse,
         )? {
             Some(read) => {
@@ -311,7 +310,6 @@ pub async fn run(url: &str, args: &MigrateArgs) -> anyhow::Result<()> {
             dry_run: args.dry_run,
             ..Summary::default()
         },
-        notes: Vec::new(),
     };
     let org = if kind == "salesforce" {
         read_salesforce(&mut reader)?
@@ -360,7 +358,6 @@ pub async fn run(url: &str, args: &MigrateArgs) -> anyhow::Result<()> {
         .timings
         .push(("reading the files".into(), read_in.as_secs_f64()));
     summary.timings.extend(migrated.timings);
-    summary.notes.clone_from(&reader.notes);
     write_report(&args.report, &migrated.people, &summary)?;
     let by = |a: &str| {
         migrated
@@ -384,7 +381,7 @@ pub async fn run(url: &str, args: &MigrateArgs) -> anyhow::Result<()> {
         summary.rejected.len(),
         args.report.display()
     );
-    for note in &reader.notes {
+    for note in &summary.notes {
         eprintln!("note: {note}");
     }
     Ok(())

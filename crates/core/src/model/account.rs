@@ -61,6 +61,34 @@ pub struct NewAccount {
 }
 
 impl NewAccount {
+    /// The account this input becomes once stored under `id` (prospect and target unless given).
+    pub fn into_account(
+        self,
+        id: AccountId,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    ) -> Account {
+        Account {
+            id,
+            name: self.name,
+            domains: self.domains,
+            duns: self.duns,
+            parent_id: self.parent_id,
+            industry: self.industry,
+            employees: self.employees,
+            annual_revenue: self.annual_revenue,
+            country: self.country,
+            state: self.state,
+            city: self.city,
+            relationship: self.relationship.unwrap_or(Relationship::Prospect),
+            stage: self.stage.unwrap_or(AccountStage::Target),
+            owner_id: self.owner_id,
+            target_tier: self.target_tier,
+            created_at,
+            updated_at,
+        }
+    }
+
     /// Trims and normalizes every field, or says which fields are invalid and why.
     pub fn validate(self) -> Result<NewAccount, ValidationErrors> {
         let mut errors = ValidationErrors::default();
