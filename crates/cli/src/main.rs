@@ -11,6 +11,12 @@ use cli::{Cli, Command, TokenCommand};
 use commands::records::Kind;
 use tracing_subscriber::EnvFilter;
 
+// Imports and migrations allocate a few small strings per field of millions of rows, on two
+// threads (the runtime and SQLite's worker): mimalloc's thread-local free lists take about a
+// fifth of the process's time off what glibc's allocator spent there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

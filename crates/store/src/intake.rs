@@ -17,7 +17,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 
 /// Changes replayed per round; more foreign changes than this and rebuilding is cheaper.
 const REPLAY_LIMIT: u32 = 20_000;
@@ -151,37 +151,90 @@ impl Intake {
         source: &str,
         items: Vec<IntakeItem>,
     ) -> Result<(IntakeReport, Vec<IntakePlacement>)> {
-        let source = source.trim();
-        if source.is_empty() {
-            return Err(StoreError::Invalid(abcrm_core::ValidationErrors::one(
-                "source",
-                "name where the records come from (for example `web-form` or `import:people.csv`)",
-            )));
-        }
-        let keys: Vec<String> = items.iter().map(|i| i.source_key.clone()).collect();
+        let source = checked_source(source)?;
         let mut st = self.state.lock().await;
+        self.submit_locked(&mut st, actor, source, &items).await
+    }
+
+    /// Takes many batches from one source, planning each while the store writes the one
+    /// before it: matching and writing then share the two halves of the work instead of
+    /// taking turns. Nobody else's intake runs until the stream is dropped.
+    pub async fn stream<'s>(&'s self, actor: &Actor, source: &str) -> Result<IntakeStream<'s>> {
+        let source = checked_source(source)?.to_string();
+        let state = self.state.lock().await;
+        Ok(IntakeStream {
+            intake: self,
+            state,
+            actor: actor.clone(),
+            source,
+            writing: None,
+        })
+    }
+
+    /// The records of `items` not taken before (by key, the first of repeats), with the report
+    /// counting the others.
+    async fn fresh(
+        &self,
+        source: &str,
+        items: &[IntakeItem],
+        also_taken: &HashSet<&str>,
+    ) -> Result<(IntakeReport, Vec<IntakeItem>)> {
+        let keys: Vec<String> = items.iter().map(|i| i.source_key.clone()).collect();
+        let known = self.store.known_intake_keys(source, &keys).await?;
+        let mut seen = HashSet::new();
+        let fresh: Vec<IntakeItem> = items
+            .iter()
+            .filter(|i| {
+                !known.contains(&i.source_key)
+                    && !also_taken.contains(i.source_key.as_str())
+                    && seen.insert(i.source_key.as_str())
+            })
+            .cloned()
+            .collect();
+        let report = IntakeReport {
+            already_taken: keys.len() - fresh.len(),
+            ..IntakeReport::default()
+        };
+        Ok((report, fresh))
+    }
+
+    /// Plans `items` against the index, on top of `after` (a plan still being written).
+    fn plan(
+        &self,
+        index: &mut MatchIndex,
+        source: &str,
+        items: Vec<IntakeItem>,
+        after: Option<&IntakePlan>,
+    ) -> IntakePlan {
+        let mut planner = Planner::new(index, self.config, source);
+        if let Some(earlier) = after {
+            planner = planner.after(earlier);
+        }
+        for item in items {
+            planner.add(item);
+        }
+        planner.finish()
+    }
+
+    /// One batch, planned and written (or, in a dry run, planned) before answering.
+    async fn submit_locked(
+        &self,
+        st: &mut State,
+        actor: &Actor,
+        source: &str,
+        items: &[IntakeItem],
+    ) -> Result<(IntakeReport, Vec<IntakePlacement>)> {
         let mut retried = false;
         loop {
-            let mut report = IntakeReport::default();
-            let known = self.store.known_intake_keys(source, &keys).await?;
-            let mut seen = HashSet::new();
-            let fresh: Vec<&IntakeItem> = items
-                .iter()
-                .filter(|i| !known.contains(&i.source_key) && seen.insert(i.source_key.as_str()))
-                .collect();
-            report.already_taken = keys.len() - fresh.len();
+            let (mut report, fresh) = self.fresh(source, items, &HashSet::new()).await?;
             if fresh.is_empty() {
                 return Ok((report, Vec::new()));
             }
             let started = std::time::Instant::now();
-            self.catch_up(&mut st).await?;
+            self.catch_up(st).await?;
             let caught_up = started.elapsed();
             let index = st.index.as_mut().expect("caught up");
-            let mut planner = Planner::new(index, self.config, source);
-            for item in fresh {
-                planner.add(item.clone());
-            }
-            let plan = planner.finish();
+            let plan = self.plan(index, source, fresh, None);
             let planned = started.elapsed();
             if self.dry {
                 let mut stand_in = |n: usize| {
@@ -201,7 +254,6 @@ impl Intake {
                 count(&mut report, &plan, &applied);
                 return Ok((report, placements(&plan, &applied)));
             }
-            let index = st.index.as_mut().expect("caught up");
             match self.store.apply_intake(actor, source, &plan).await {
                 Ok(applied) => {
                     tracing::debug!(
@@ -211,10 +263,7 @@ impl Intake {
                         write_ms = (started.elapsed() - planned).as_millis() as u64,
                         "intake batch"
                     );
-                    plan.settle(index, &applied.accounts, &applied.contacts);
-                    let through = st.through;
-                    st.own
-                        .extend(applied.audit_ids.iter().filter(|&&id| id > through));
+                    settle_written(st, &plan, &applied);
                     count(&mut report, &plan, &applied);
                     return Ok((report, placements(&plan, &applied)));
                 }
@@ -229,6 +278,7 @@ impl Intake {
                     retried = true;
                 }
                 Err(e) => {
+                    let index = st.index.as_mut().expect("caught up");
                     plan.forget(index);
                     return Err(e);
                 }
@@ -240,6 +290,14 @@ impl Intake {
     async fn catch_up(&self, st: &mut State) -> Result<()> {
         if st.index.is_none() {
             return self.rebuild(st).await;
+        }
+        // Only this service wrote since (the common case of a long import): nothing to read.
+        if let Some(&last) = st.own.iter().max() {
+            if self.store.audit_rows_since(st.through).await? == st.own.len() as u64 {
+                st.through = last;
+                st.own.clear();
+                return Ok(());
+            }
         }
         loop {
             let changes = self.store.changes_since(st.through, REPLAY_LIMIT).await?;
@@ -294,6 +352,205 @@ impl Intake {
         st.own.clear();
         // Changes committed while the snapshot was read are replayed; replaying is idempotent.
         Box::pin(self.catch_up(st)).await
+    }
+}
+
+fn checked_source(source: &str) -> Result<&str> {
+    let source = source.trim();
+    if source.is_empty() {
+        return Err(StoreError::Invalid(abcrm_core::ValidationErrors::one(
+            "source",
+            "name where the records come from (for example `web-form` or `import:people.csv`)",
+        )));
+    }
+    Ok(source)
+}
+
+/// Gives the index the ids a written plan got, and remembers its audit rows as this
+/// service's own.
+fn settle_written(st: &mut State, plan: &IntakePlan, applied: &IntakeApplied) {
+    let index = st
+        .index
+        .as_mut()
+        .expect("a written plan was planned on the index");
+    plan.settle(index, &applied.accounts, &applied.contacts);
+    let through = st.through;
+    st.own
+        .extend(applied.audit_ids.iter().filter(|&&id| id > through));
+}
+
+/// What one batch of a stream answers: its report and where each record taken now went.
+pub type IntakeBatchResult = (IntakeReport, Vec<IntakePlacement>);
+
+/// Batches from one source, each planned while the one before it is written (see
+/// [`Intake::stream`]). Push batches in order and call [`IntakeStream::finish`] at the end;
+/// each batch's result comes back once it is written, in order.
+pub struct IntakeStream<'s> {
+    intake: &'s Intake,
+    state: MutexGuard<'s, State>,
+    actor: Actor,
+    source: String,
+    writing: Option<InFlight>,
+}
+
+/// A batch the store is writing on another task.
+struct InFlight {
+    items: Vec<IntakeItem>,
+    report: IntakeReport,
+    plan: Arc<IntakePlan>,
+    started: std::time::Instant,
+    write: tokio::task::JoinHandle<Result<IntakeApplied>>,
+}
+
+impl IntakeStream<'_> {
+    /// Plans a batch, then waits for the batch before it to be written and answers it; the
+    /// new batch is being written when this returns.
+    pub async fn push(&mut self, items: Vec<IntakeItem>) -> Result<Vec<IntakeBatchResult>> {
+        let intake = self.intake;
+        if intake.dry {
+            let done = intake
+                .submit_locked(&mut self.state, &self.actor, &self.source, &items)
+                .await?;
+            return Ok(vec![done]);
+        }
+        let mut out = Vec::new();
+        let in_flight: HashSet<&str> = self
+            .writing
+            .iter()
+            .flat_map(|w| w.plan.records.iter().map(|r| r.source_key.as_str()))
+            .collect();
+        let (report, fresh) = intake.fresh(&self.source, &items, &in_flight).await?;
+        drop(in_flight);
+        if self.writing.is_none() {
+            intake.catch_up(&mut self.state).await?;
+        }
+        let started = std::time::Instant::now();
+        let index = self.state.index.as_mut().expect("caught up");
+        let mut plan = intake.plan(
+            index,
+            &self.source,
+            fresh,
+            self.writing.as_ref().map(|w| &*w.plan),
+        );
+        let plan_ms = started.elapsed().as_millis() as u64;
+        if let Some(before) = self.writing.take() {
+            match self.written(before).await {
+                Ok((done, earlier, applied)) => {
+                    let index = self.state.index.as_mut().expect("caught up");
+                    plan.rebase(index, &earlier, &applied.accounts, &applied.contacts);
+                    out.push(done);
+                }
+                Err((e, before)) => {
+                    // The batch before was refused, and this one was planned on top of it:
+                    // forget both, and take the one before again on its own (it is planned
+                    // anew against a rebuilt index, and answers the error if it fails again).
+                    self.state.index = None;
+                    if !matches!(e, StoreError::Conflict { .. }) {
+                        return Err(e);
+                    }
+                    let done = intake
+                        .submit_locked(&mut self.state, &self.actor, &self.source, &before)
+                        .await?;
+                    out.push(done);
+                    intake.catch_up(&mut self.state).await?;
+                    let (report, fresh) =
+                        intake.fresh(&self.source, &items, &HashSet::new()).await?;
+                    let index = self.state.index.as_mut().expect("caught up");
+                    let plan = intake.plan(index, &self.source, fresh, None);
+                    self.start(items, report, plan);
+                    return Ok(out);
+                }
+            }
+        }
+        tracing::debug!(
+            records = plan.records.len(),
+            plan_ms,
+            "intake batch planned"
+        );
+        self.start(items, report, plan);
+        Ok(out)
+    }
+
+    /// Waits for the last batch to be written and answers it.
+    pub async fn finish(mut self) -> Result<Vec<IntakeBatchResult>> {
+        let Some(before) = self.writing.take() else {
+            return Ok(Vec::new());
+        };
+        match self.written(before).await {
+            Ok((done, _, _)) => Ok(vec![done]),
+            Err((e, before)) => {
+                self.state.index = None;
+                if !matches!(e, StoreError::Conflict { .. }) {
+                    return Err(e);
+                }
+                let done = self
+                    .intake
+                    .submit_locked(&mut self.state, &self.actor, &self.source, &before)
+                    .await?;
+                Ok(vec![done])
+            }
+        }
+    }
+
+    /// Hands a planned batch to the store, on a task of its own.
+    fn start(&mut self, items: Vec<IntakeItem>, report: IntakeReport, plan: IntakePlan) {
+        let plan = Arc::new(plan);
+        let (store, actor, source) = (
+            self.intake.store.clone(),
+            self.actor.clone(),
+            self.source.clone(),
+        );
+        let for_write = plan.clone();
+        let write = tokio::spawn(async move {
+            if for_write.records.is_empty() {
+                return Ok(IntakeApplied::default());
+            }
+            store.apply_intake(&actor, &source, &for_write).await
+        });
+        self.writing = Some(InFlight {
+            items,
+            report,
+            plan,
+            started: std::time::Instant::now(),
+            write,
+        });
+    }
+
+    /// Waits for a batch's write: its result, plan and ids; or the error and the batch's items.
+    #[allow(clippy::type_complexity)]
+    async fn written(
+        &mut self,
+        w: InFlight,
+    ) -> std::result::Result<
+        (IntakeBatchResult, Arc<IntakePlan>, IntakeApplied),
+        (StoreError, Vec<IntakeItem>),
+    > {
+        let applied = match w.write.await {
+            Ok(Ok(applied)) => applied,
+            Ok(Err(e)) => return Err((e, w.items)),
+            // The write panicked (nothing aborts it): so does the caller.
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        };
+        tracing::debug!(
+            records = w.plan.records.len(),
+            write_ms = w.started.elapsed().as_millis() as u64,
+            "intake batch written by the stream"
+        );
+        settle_written(&mut self.state, &w.plan, &applied);
+        let mut report = w.report;
+        count(&mut report, &w.plan, &applied);
+        let placed = placements(&w.plan, &applied);
+        Ok(((report, placed), w.plan, applied))
+    }
+}
+
+impl Drop for IntakeStream<'_> {
+    fn drop(&mut self) {
+        // A batch still being written holds provisional entries in the index, which may or
+        // may not become real: the next user rebuilds the index from the store.
+        if self.writing.is_some() {
+            self.state.index = None;
+        }
     }
 }
 

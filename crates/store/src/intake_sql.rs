@@ -3,7 +3,7 @@
 // uses its building blocks.
 
 use crate::{Change, IntakeApplied, IntakeQuery, MatchSnapshot};
-use abcrm_core::intake::{contact_from_record, ContactFill, IntakePlan};
+use abcrm_core::intake::{contact_from_record, ContactFill, IntakePlan, PlannedRecord};
 use abcrm_core::matching::{AccountEntry, Candidate, ContactEntry, PersonRecord};
 use abcrm_core::normalize::title::parse_title;
 use serde::Deserialize;
@@ -47,15 +47,6 @@ async fn load_intake(conn: &mut <Db as sqlx::Database>::Connection, id: i64) -> 
     Ok(intake_row(&row)?)
 }
 
-/// Ids a multi-row `INSERT ... RETURNING id` produced, in the order of its VALUES. Neither
-/// backend promises RETURNING's order, but both hand out ids ascending within one statement
-/// (a sequence on PostgreSQL, max(rowid) + 1 under SQLite's write lock), so sorting restores it.
-fn ids_in_values_order(rows: &[DbRow]) -> Result<Vec<i64>> {
-    let mut ids = rows.iter().map(|r| r.try_get::<i64, _>("id")).collect::<Result<Vec<_>, _>>()?;
-    ids.sort_unstable();
-    Ok(ids)
-}
-
 /// One audit row to write in bulk.
 struct AuditRow {
     entity: &'static str,
@@ -80,9 +71,7 @@ async fn audit_many(tx: &mut Tx<'_>, actor: &Actor, rows: &[AuditRow]) -> Result
                 .push_bind(r.before.clone())
                 .push_bind(r.after.clone());
         });
-        q.push(" RETURNING id");
-        let out = q.build().fetch_all(&mut **tx).await.map_err(db)?;
-        ids.extend(ids_in_values_order(&out)?);
+        ids.extend(insert_ids(&mut **tx, "audit_log", q).await?);
     }
     Ok(ids)
 }
@@ -231,17 +220,24 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
     let mut tx = pool.begin().await.map_err(db)?;
     let mut applied = IntakeApplied::default();
 
-    // New accounts: few per batch, each with its domains, first stage and audit row.
-    let mut real_account: HashMap<AccountId, AccountId> = HashMap::new();
+    // New accounts, each with its domains, first stage, provenance (whatever the record offered,
+    // such as a migrated lead's company fields, came from outside) and audit row. A domain taken
+    // since the index looked fails its unique index: a conflict, and the batch is planned again.
+    let mut new_accounts = Vec::with_capacity(plan.accounts.len());
     for p in &plan.accounts {
-        let (account, audit_id) = create_account_in(&mut tx, actor, p.account.clone()).await?;
-        // Whatever the record offered (a migrated lead's company fields) came from outside.
-        let given = abcrm_core::enrich::AccountField::given_in(&p.account);
-        record_provenance(&mut tx, account.id, &given, abcrm_core::enrich::SourceKind::Imported, source, now()).await?;
-        real_account.insert(p.id, account.id);
-        applied.accounts.push(account.id);
-        applied.audit_ids.push(audit_id);
+        let a = p.account.clone().validate()?;
+        if let Some(parent) = a.parent_id {
+            check_parent(&mut *tx, None, parent).await?;
+        }
+        if let Some(o) = a.owner_id {
+            require(&mut *tx, "users", "user", "owner_id", o.0).await?;
+        }
+        new_accounts.push(a);
     }
+    let (ids, audit_ids) = insert_accounts(&mut tx, actor, source, &new_accounts).await?;
+    let real_account: HashMap<AccountId, AccountId> = plan.accounts.iter().map(|p| p.id).zip(ids.iter().copied()).collect();
+    applied.accounts = ids;
+    applied.audit_ids.extend(audit_ids);
     let account_of = |id: AccountId| real_account.get(&id).copied().unwrap_or(id);
 
     // New contacts, many per batch: multi-row inserts. Emails were checked against the index;
@@ -273,9 +269,7 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
                 .push_bind(created)
                 .push_bind(created.max(at));
         });
-        q.push(" RETURNING id");
-        let rows = q.build().fetch_all(&mut *tx).await.map_err(db)?;
-        for (id, c) in ids_in_values_order(&rows)?.into_iter().zip(valid) {
+        for (id, c) in insert_ids(&mut *tx, "contacts", q).await?.into_iter().zip(valid) {
             let created = c.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
             contacts.push(c.into_contact(ContactId(id), created, created.max(at)));
         }
@@ -297,10 +291,19 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
 
     // An intake record per raw record, whatever its outcome.
     let received = now();
-    for chunk in plan.records.chunks(CHUNK) {
+    // Their ids real, candidates too (an account made earlier in the batch may be one).
+    let records: Vec<PlannedRecord> = plan
+        .records
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.rename(&real_account, &real_contact);
+            r
+        })
+        .collect();
+    for chunk in records.chunks(CHUNK) {
         let mut q = QueryBuilder::<Db>::new("INSERT INTO intake_records (source, source_key, received_at, payload, observations, outcome, rule, confidence, candidates, explanation, account_id, contact_id) ");
         q.push_values(chunk, |mut b, r| {
-            let contact = r.contact_id.map(|c| real_contact.get(&c).copied().unwrap_or(c));
             b.push_bind(source)
                 .push_bind(&r.source_key)
                 .push_bind(received)
@@ -311,15 +314,14 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
                 .push_bind(r.confidence)
                 .push_bind((!r.candidates.is_empty()).then(|| json_of(&r.candidates)))
                 .push_bind(&r.explanation)
-                .push_bind(r.account_id.map(|a| account_of(a).0))
-                .push_bind(contact.map(|c| c.0));
+                .push_bind(r.account_id.map(|a| a.0))
+                .push_bind(r.contact_id.map(|c| c.0));
         });
-        q.push(" RETURNING id");
-        let rows = q.build().fetch_all(&mut *tx).await.map_err(|e| match db(e) {
+        let ids = insert_ids(&mut *tx, "intake_records", q).await.map_err(|e| match e {
             StoreError::Conflict { .. } => conflict("source_key", format!("a record of this batch was already taken from {source:?}")),
             other => other,
         })?;
-        applied.records.extend(ids_in_values_order(&rows)?);
+        applied.records.extend(ids);
     }
     let wrote_records = started.elapsed();
     tx.commit().await.map_err(db)?;

@@ -273,6 +273,9 @@ pub trait Store: Send + Sync + 'static {
     /// `limit` audit rows. When the last row read is about something else, a marker with an empty
     /// entity carries its id, so the reader moves past it.
     async fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<Change>>;
+    /// How many audit rows there are after `after`: a writer that knows it wrote that many
+    /// since knows nobody else wrote, without reading them.
+    async fn audit_rows_since(&self, after: i64) -> Result<u64>;
     /// Which of these keys from `source` were taken already.
     async fn known_intake_keys(
         &self,

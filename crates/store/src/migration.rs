@@ -9,7 +9,7 @@
 //! where it stopped, and a second run changes nothing. A dry run plans every step the same way
 //! against stand-in ids and writes nothing.
 
-use crate::intake::Intake;
+use crate::intake::{Intake, IntakeBatchResult};
 use crate::{IntakePlacement, Result, Store};
 use abcrm_core::intake::{CompanyFacts, IntakeHints, IntakeItem};
 use abcrm_core::matching::{AccountEntry, MatchConfig};
@@ -98,7 +98,7 @@ struct Run<'a> {
     actor: &'a Actor,
     opts: &'a MigrationOptions,
     progress: &'a dyn Progress,
-    intake: Intake,
+    intake: Arc<Intake>,
     next_dry_id: i64,
     out: Migrated,
     accounts: HashMap<String, AccountId>,
@@ -125,7 +125,7 @@ pub async fn migrate(
         actor,
         opts,
         progress,
-        intake,
+        intake: Arc::new(intake),
         next_dry_id: FIRST_DRY_ID,
         out: Migrated::default(),
         accounts: HashMap::new(),
@@ -381,14 +381,23 @@ impl Run<'_> {
         }
         rest.sort_by_key(|p| !has_corporate_email(p));
         self.step("people", (kept.len() + rest.len() + converted.len()) as u64);
+        let batch = self.opts.batch.max(1);
         let mut taken = 0;
-        for group in [kept, rest] {
-            for chunk in group.chunks(self.opts.batch.max(1)) {
-                let items = chunk.iter().map(|p| self.item(p)).collect();
-                taken += self.submit(items).await?;
+        // Each batch is matched while the one before it is written.
+        let intake = self.intake.clone();
+        let mut stream = intake.stream(self.actor, &source).await?;
+        for chunk in kept.iter().chain(&rest).collect::<Vec<_>>().chunks(batch) {
+            let items = chunk.iter().map(|p| self.item(p)).collect();
+            for done in stream.push(items).await? {
+                taken += self.placed(done).await?;
             }
         }
-        for chunk in converted.chunks(self.opts.batch.max(1)) {
+        for done in stream.finish().await? {
+            taken += self.placed(done).await?;
+        }
+        // Converted leads once every contact is placed: each folds into the one it became.
+        let mut stream = intake.stream(self.actor, &source).await?;
+        for chunk in converted.chunks(batch) {
             let items = chunk
                 .iter()
                 .map(|p| {
@@ -403,7 +412,12 @@ impl Run<'_> {
                     item
                 })
                 .collect();
-            taken += self.submit(items).await?;
+            for done in stream.push(items).await? {
+                taken += self.placed(done).await?;
+            }
+        }
+        for done in stream.finish().await? {
+            taken += self.placed(done).await?;
         }
         self.count("people taken now", taken);
         Ok(())
@@ -432,12 +446,9 @@ impl Run<'_> {
         }
     }
 
-    async fn submit(&mut self, items: Vec<IntakeItem>) -> Result<u64> {
-        let n = items.len() as u64;
-        let (report, placed) = self
-            .intake
-            .submit_placed(self.actor, &self.opts.source, items)
-            .await?;
+    /// Takes in a written batch: where each person went, and which accounts people made.
+    async fn placed(&mut self, (report, placed): IntakeBatchResult) -> Result<u64> {
+        let n = (report.taken + report.already_taken) as u64;
         let created: Vec<(String, i64)> = placed
             .iter()
             .filter(|p| p.account_created)

@@ -69,10 +69,27 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
             a.duns = None;
         }
     }
-    let at = now();
     for chunk in fresh.chunks(CHUNK / 2) {
+        let accounts: Vec<NewAccount> = chunk.iter().map(|(_, a)| a.clone()).collect();
+        let (ids, _) = insert_accounts(tx, actor, source, &accounts).await?;
+        let written: Vec<(String, i64)> = chunk.iter().zip(&ids).map(|((ext, _), id)| (ext.clone(), id.0)).collect();
+        write_external_ids(tx, source, "account", &written).await?;
+        known.extend(written);
+    }
+    Ok(exts.iter().map(|e| AccountId(known[e])).collect())
+}
+
+/// Writes validated accounts in multi-row statements: each with its domains, its first stage
+/// as history, the provenance of the values it came with (`imported` from `source`: what
+/// another system or a person's record held, which an enrichment may refresh) and its audit
+/// row. Answers the new ids and the audit rows' ids, in order. A domain or DUNS another
+/// account holds fails the unique index: the caller decides what a conflict means.
+async fn insert_accounts(tx: &mut Tx<'_>, actor: &Actor, source: &str, new: &[NewAccount]) -> Result<(Vec<AccountId>, Vec<i64>)> {
+    let at = now();
+    let (mut ids, mut audit_ids) = (Vec::with_capacity(new.len()), Vec::with_capacity(new.len()));
+    for chunk in new.chunks(CHUNK / 2) {
         let mut q = QueryBuilder::<Db>::new("INSERT INTO accounts (name, duns, parent_id, industry, employees, annual_revenue, country, state, city, relationship, stage, owner_id, target_tier, created_at, updated_at) ");
-        q.push_values(chunk, |mut b, (_, a)| {
+        q.push_values(chunk, |mut b, a| {
             let created = a.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
             b.push_bind(&a.name)
                 .push_bind(&a.duns)
@@ -90,13 +107,11 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
                 .push_bind(created)
                 .push_bind(created.max(at));
         });
-        q.push(" RETURNING id");
-        let rows = q.build().fetch_all(&mut **tx).await.map_err(db)?;
-        let ids = ids_in_values_order(&rows)?;
+        let chunk_ids = insert_ids(&mut **tx, "accounts", q).await?;
         let accounts: Vec<Account> = chunk
             .iter()
-            .zip(&ids)
-            .map(|((_, a), &id)| {
+            .zip(&chunk_ids)
+            .map(|(a, &id)| {
                 let created = a.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
                 a.clone().into_account(AccountId(id), created, created.max(at))
             })
@@ -118,11 +133,10 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
             b.push_bind(a.id.0).push_bind(None::<String>).push_bind(a.stage.as_str()).push_bind("created").push_bind(a.created_at);
         });
         q.build().execute(&mut **tx).await.map_err(db)?;
-        // What the other system held is imported, not entered: an enrichment may refresh it.
         let provenance: Vec<(i64, &'static str)> = chunk
             .iter()
-            .zip(&ids)
-            .flat_map(|((_, a), &id)| abcrm_core::enrich::AccountField::given_in(a).into_iter().map(move |f| (id, f.as_str())))
+            .zip(&chunk_ids)
+            .flat_map(|(a, &id)| abcrm_core::enrich::AccountField::given_in(a).into_iter().map(move |f| (id, f.as_str())))
             .collect();
         for part in provenance.chunks(CHUNK) {
             let mut q = QueryBuilder::<Db>::new("INSERT INTO account_field_sources (account_id, field, kind, source, at) ");
@@ -135,12 +149,10 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
             .iter()
             .map(|a| AuditRow { entity: "account", id: a.id.0, action: "create", before: None, after: Some(audit_json(a)) })
             .collect();
-        audit_many(tx, actor, &audits).await?;
-        let written: Vec<(String, i64)> = chunk.iter().zip(&ids).map(|((ext, _), &id)| (ext.clone(), id)).collect();
-        write_external_ids(tx, source, "account", &written).await?;
-        known.extend(written);
+        audit_ids.extend(audit_many(tx, actor, &audits).await?);
+        ids.extend(chunk_ids.into_iter().map(AccountId));
     }
-    Ok(exts.iter().map(|e| AccountId(known[e])).collect())
+    Ok((ids, audit_ids))
 }
 
 /// Which of `values` the query (`... IN (` to be closed here) finds.

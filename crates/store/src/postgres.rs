@@ -80,4 +80,21 @@ mod imp {
     fn days_between(later: &str, earlier: &str) -> String {
         format!("(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)")
     }
+    /// Runs a multi-row `INSERT ... VALUES` (without `RETURNING`) and answers the new rows'
+    /// ids in VALUES order. PostgreSQL does not promise RETURNING's order, but a sequence hands
+    /// out ids ascending within one statement, so sorting restores it.
+    async fn insert_ids(
+        conn: &mut sqlx::PgConnection,
+        _table: &str,
+        mut q: sqlx::QueryBuilder<'_, Db>,
+    ) -> Result<Vec<i64>> {
+        q.push(" RETURNING id");
+        let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+        let mut ids = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
 }

@@ -313,6 +313,45 @@ async fn move_stage(tx: &mut Tx<'_>, actor: &Actor, id: AccountId, from: Account
     Ok(())
 }
 
+/// Moves many accounts' stages at once (a full recompute's), as [`move_stage`] moves one: the
+/// stage, a history row and an audit row each, in a few multi-row statements.
+async fn move_stages(tx: &mut Tx<'_>, actor: &Actor, moves: &[(AccountId, AccountStage, AccountStage, String)], at: DateTime<Utc>) -> Result<()> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    let mut by_stage: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for (id, _, to, _) in moves {
+        by_stage.entry(to.as_str()).or_default().push(id.0);
+    }
+    for (to, ids) in by_stage {
+        let mut q = QueryBuilder::<Db>::new("UPDATE accounts SET stage = ");
+        q.push_bind(to).push(", updated_at = ").push_bind(at).push(" WHERE id IN (");
+        let mut sep = q.separated(", ");
+        for id in ids {
+            sep.push_bind(id);
+        }
+        q.push(")");
+        q.build().execute(&mut **tx).await.map_err(db)?;
+    }
+    let mut q = QueryBuilder::<Db>::new("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) ");
+    q.push_values(moves, |mut b, (id, from, to, reason)| {
+        b.push_bind(id.0).push_bind(from.as_str()).push_bind(to.as_str()).push_bind(reason.as_str()).push_bind(at);
+    });
+    q.build().execute(&mut **tx).await.map_err(db)?;
+    let audits: Vec<AuditRow> = moves
+        .iter()
+        .map(|(id, from, to, reason)| AuditRow {
+            entity: "account",
+            id: id.0,
+            action: "stage",
+            before: None,
+            after: Some(Json(serde_json::json!({ "from": from, "to": to, "reason": reason }))),
+        })
+        .collect();
+    audit_many(tx, actor, &audits).await?;
+    Ok(())
+}
+
 /// Applies the stage rules to an account with this score; true when it moved.
 async fn apply_stage_rules(tx: &mut Tx<'_>, actor: &Actor, model: &ScoringModel, id: AccountId, score: Points, at: DateTime<Utc>) -> Result<bool> {
     let facts = stage_facts(tx, id, score).await?;
@@ -436,10 +475,13 @@ async fn recompute_in(
     drop(rows);
     step("accounts", stages.len() as u64, counts.accounts as u64);
     let mut contacts = 0u64;
+    let mut account_of: HashMap<ContactId, AccountId> = HashMap::with_capacity(counts.contacts as usize);
     let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts");
     let mut rows = sqlx::query(&sql).fetch(&mut *conn);
     while let Some(r) = rows.try_next().await.map_err(db)? {
-        rc.add_contact(&contact_row(&r)?);
+        let contact = contact_row(&r)?;
+        account_of.insert(contact.id, contact.account_id);
+        rc.add_contact(&contact);
         contacts += 1;
         if contacts.is_multiple_of(50_000) {
             step("contacts", contacts, counts.contacts as u64);
@@ -479,7 +521,6 @@ async fn recompute_in(
         done += chunk.len() as u64;
         step("writing scores", done, total);
     }
-    let account_of = contact_accounts(&mut tx).await?;
     for chunk in contact_scores.chunks(10_000) {
         let rows: Vec<(AccountId, ContactScore)> = chunk
             .iter()
@@ -508,7 +549,7 @@ async fn recompute_in(
         }
     }
     let by_account: HashMap<AccountId, Points> = account_scores.iter().map(|s| (s.account_id, s.score)).collect();
-    let mut stage_changes = 0u64;
+    let (mut moves, mut stage_changes) = (Vec::new(), 0u64);
     for (i, (id, current, relationship)) in stages.iter().enumerate() {
         let (open, won) = opps.get(id).copied().unwrap_or_default();
         let facts = StageFacts {
@@ -519,13 +560,17 @@ async fn recompute_in(
             won_opportunity: won,
         };
         if let Some(m) = scoring::next_stage(&active.model.stages, &active.model.name, &facts) {
-            move_stage(&mut tx, actor, *id, *current, m.to, &m.reason, at).await?;
-            stage_changes += 1;
+            moves.push((*id, *current, m.to, m.reason));
         }
-        if (i + 1) % 10_000 == 0 {
+        if moves.len() == CHUNK {
+            move_stages(&mut tx, actor, &moves, at).await?;
+            stage_changes += moves.len() as u64;
+            moves.clear();
             step("stages", i as u64 + 1, stages.len() as u64);
         }
     }
+    move_stages(&mut tx, actor, &moves, at).await?;
+    stage_changes += moves.len() as u64;
     step("stages", stages.len() as u64, stages.len() as u64);
     tx.commit().await.map_err(db)?;
     Ok(RecomputeSummary {
@@ -542,15 +587,6 @@ async fn recompute_in(
     })
 }
 
-/// Every contact's account.
-async fn contact_accounts(conn: &mut Conn) -> Result<HashMap<ContactId, AccountId>> {
-    let mut out = HashMap::new();
-    let mut rows = sqlx::query("SELECT id, account_id FROM contacts").fetch(&mut *conn);
-    while let Some(r) = rows.try_next().await.map_err(db)? {
-        out.insert(ContactId(r.try_get("id")?), AccountId(r.try_get("account_id")?));
-    }
-    Ok(out)
-}
 
 async fn save_model_in(store: &ThisStore, actor: &Actor, body: &str) -> Result<ScoringModelRecord> {
     let model = scoring::parse_model(body).map_err(|e| {

@@ -1803,6 +1803,11 @@ impl Store for ThisStore {
         intake_changes(&self.pool, after, limit).await
     }
 
+    async fn audit_rows_since(&self, after: i64) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE id > $1").bind(after).fetch_one(&self.pool).await.map_err(db)?;
+        Ok(n as u64)
+    }
+
     async fn known_intake_keys(&self, source: &str, keys: &[String]) -> Result<HashSet<String>> {
         intake_known_keys(&self.pool, source, keys).await
     }
@@ -2136,10 +2141,7 @@ async fn insert_contacts(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: Ve
             .push_bind(created(c))
             .push_bind(created(c).max(at));
     });
-    q.push(" RETURNING id");
-    let rows = q.build().fetch_all(&mut **tx).await.map_err(db)?;
-    let ids = ids_in_values_order(&rows)?;
-    drop(q);
+    let ids = insert_ids(&mut **tx, "contacts", q).await?;
     let mut audits = Vec::with_capacity(ids.len());
     for (&id, c) in ids.iter().zip(valid) {
         let created = created(&c);
@@ -2206,10 +2208,7 @@ async fn insert_activities(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: 
             .push_bind(a.opportunity_id.map(|o| o.0))
             .push_bind(at);
     });
-    q.push(" RETURNING id");
-    let rows = q.build().fetch_all(&mut **tx).await.map_err(db)?;
-    let ids = ids_in_values_order(&rows)?;
-    drop(q);
+    let ids = insert_ids(&mut **tx, "activities", q).await?;
     let touched: Vec<i64> = valid.iter().filter_map(|a| a.contact_id.map(|c| c.0)).collect();
     refresh_last_activity(tx, &touched).await?;
     let mut audits = Vec::with_capacity(ids.len());

@@ -95,4 +95,39 @@ mod imp {
     fn days_between(later: &str, earlier: &str) -> String {
         format!("(julianday({later}) - julianday({earlier}))")
     }
+    /// Runs a multi-row `INSERT ... VALUES` (without `RETURNING`) into a table with an integer
+    /// primary key and answers the new rows' ids in VALUES order.
+    ///
+    /// SQLite gives each row of one INSERT the next rowid (one above the largest, see "ROWIDs
+    /// and the INTEGER PRIMARY KEY" in its documentation), and the transaction holds the write
+    /// lock, so the ids are the `rows_affected` ones ending at `last_insert_rowid`. Asking for
+    /// them with `RETURNING` instead sends every row back across the connection's worker
+    /// thread, which a bulk import pays for on each of its million rows. The range is checked
+    /// with one count, so a table that ever broke the rule would fail loudly, not mislink.
+    async fn insert_ids(
+        conn: &mut sqlx::SqliteConnection,
+        table: &str,
+        mut q: sqlx::QueryBuilder<'_, Db>,
+    ) -> Result<Vec<i64>> {
+        let done = q.build().execute(&mut *conn).await.map_err(db)?;
+        let (n, last) = (done.rows_affected() as i64, done.last_insert_rowid());
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let first = last - n + 1;
+        let found: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {table} WHERE id BETWEEN $1 AND $2"
+        ))
+        .bind(first)
+        .bind(last)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?;
+        if found != n {
+            return Err(StoreError::Database(sqlx::Error::Protocol(format!(
+                "{table}: {n} rows inserted but {found} found at ids {first}..={last}"
+            ))));
+        }
+        Ok((first..=last).collect())
+    }
 }

@@ -206,6 +206,93 @@ async fn the_index_follows_changes_made_elsewhere() {
 }
 
 #[tokio::test]
+async fn a_stream_plans_each_batch_while_the_last_is_written_and_recovers_from_a_conflict() {
+    for t in backends().await {
+        let acme = acme(&t).await;
+        let intake = Intake::new(t.store.clone(), MatchConfig::default());
+        let mut stream = intake.stream(&actor(), "list").await.unwrap();
+        let mut results = Vec::new();
+        // Batch one makes Initech from a work domain.
+        let one = items(&[
+            person("Ann", "Lee", "ann@initech.io", "Initech"),
+            person("Cy", "Ode", "cy@acme.com", ""),
+        ]);
+        results.extend(stream.push(one).await.unwrap());
+        // Someone else takes Zed's email while the stream runs: the stream does not look
+        // again until a write of its own is refused.
+        let mut zed = NewContact::at(acme.id);
+        zed.email = Some(Email::parse("zed@initech.io").unwrap());
+        let zed = t.store.create_contact(&actor(), zed).await.unwrap();
+        // Batch two is planned on top of batch one, which may not be written yet: Bob joins
+        // the account batch one made, Ann comes again, and Zed's email is taken.
+        let two = items(&[
+            person("Bob", "Ray", "bob@initech.io", ""),
+            person("Ann", "Lee", "ann@initech.io", ""),
+            person("Zed", "Zu", "zed@initech.io", ""),
+        ]);
+        results.extend(stream.push(two.clone()).await.unwrap());
+        // Batch three repeats a key of batch two (taken once) and adds Dee.
+        let mut three = items(&[person("Dee", "Fox", "dee@initech.io", "")]);
+        three.push(two[0].clone());
+        results.extend(stream.push(three).await.unwrap());
+        results.extend(stream.finish().await.unwrap());
+
+        assert_eq!(results.len(), 3, "{}: one answer per batch", t.name);
+        let taken: usize = results.iter().map(|(r, _)| r.taken).sum();
+        assert_eq!(taken, 6, "{}: every record once", t.name);
+        assert_eq!(results[2].0.already_taken, 1, "{}", t.name);
+        let placed: std::collections::HashMap<String, IntakePlacement> = results
+            .into_iter()
+            .flat_map(|(_, p)| p)
+            .map(|p| (p.key.clone(), p))
+            .collect();
+        let ann = contact_by_email(&t, "ann@initech.io").await.unwrap();
+        let bob = contact_by_email(&t, "bob@initech.io").await.unwrap();
+        let dee = contact_by_email(&t, "dee@initech.io").await.unwrap();
+        assert_eq!(
+            bob.account_id, ann.account_id,
+            "{}: Bob joins Initech",
+            t.name
+        );
+        assert_eq!(dee.account_id, ann.account_id, "{}", t.name);
+        assert_ne!(ann.account_id, acme.id, "{}", t.name);
+        let at = |i: &IntakeItem| &placed[&i.source_key];
+        let two_placed: Vec<&IntakePlacement> = two.iter().map(at).collect();
+        assert_eq!(two_placed[0].contact_id, Some(bob.id), "{}", t.name);
+        assert_eq!(
+            (two_placed[1].outcome, two_placed[1].contact_id),
+            (IntakeOutcome::Matched, Some(ann.id)),
+            "{}: Ann again is Ann",
+            t.name
+        );
+        assert_eq!(
+            (two_placed[2].outcome, two_placed[2].contact_id),
+            (IntakeOutcome::Matched, Some(zed.id)),
+            "{}: after the conflict, Zed is matched to the contact someone else made",
+            t.name
+        );
+        // Nothing half-written: one contact each, and the stored records agree.
+        let contacts = t.store.counts().await.unwrap().contacts;
+        assert_eq!(contacts, 5, "{}: Ann, Cy, Zed, Bob and Dee", t.name);
+        let record = t
+            .store
+            .list_intake(&IntakeQuery::default(), PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(record.items.len(), 6, "{}", t.name);
+        assert!(
+            record
+                .items
+                .iter()
+                .all(|r| r.account_id.is_some_and(|a| a.0 > 0)
+                    && r.contact_id.is_some_and(|c| c.0 > 0)),
+            "{}: no provisional id reached the store",
+            t.name
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_review_is_resolved_by_choosing_an_account_or_creating_one() {
     for t in backends().await {
         let acme = acme(&t).await;

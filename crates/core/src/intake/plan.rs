@@ -93,6 +93,24 @@ pub struct PlannedRecord {
     pub contact_id: Option<ContactId>,
 }
 
+impl PlannedRecord {
+    /// Puts real ids in place of provisional ones, in the record and its candidates.
+    pub fn rename(
+        &mut self,
+        accounts: &HashMap<AccountId, AccountId>,
+        contacts: &HashMap<ContactId, ContactId>,
+    ) {
+        let account = |id: AccountId| accounts.get(&id).copied().unwrap_or(id);
+        self.account_id = self.account_id.map(account);
+        self.contact_id = self
+            .contact_id
+            .map(|c| contacts.get(&c).copied().unwrap_or(c));
+        for c in &mut self.candidates {
+            c.account_id = account(c.account_id);
+        }
+    }
+}
+
 /// Everything a batch writes, in the order the store writes it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntakePlan {
@@ -131,6 +149,55 @@ impl IntakePlan {
             new.account_id = real.get(&new.account_id).copied().unwrap_or(new.account_id);
             index.replace_contact(&old, &new);
         }
+    }
+
+    /// Takes the real ids an earlier plan got, for a plan made on top of it while it was being
+    /// written (`accounts[i]` for `earlier.accounts[i]`, `contacts[i]` for
+    /// `earlier.contacts[i]`): this plan's contacts at the earlier plan's new accounts, its
+    /// fills of the earlier plan's new contacts and its records' ids and candidates, in the
+    /// plan and in the index. Call it after `earlier.settle`, before writing this plan.
+    pub fn rebase(
+        &mut self,
+        index: &mut MatchIndex,
+        earlier: &IntakePlan,
+        accounts: &[AccountId],
+        contacts: &[ContactId],
+    ) {
+        let account: HashMap<AccountId, AccountId> = earlier
+            .accounts
+            .iter()
+            .map(|p| p.id)
+            .zip(accounts.iter().copied())
+            .collect();
+        let contact: HashMap<ContactId, ContactId> = earlier
+            .contacts
+            .iter()
+            .map(|p| p.id)
+            .zip(contacts.iter().copied())
+            .collect();
+        for p in &mut self.contacts {
+            if let Some(&real) = account.get(&p.contact.account_id) {
+                let old = entry_of(p.id, &p.contact);
+                p.contact.account_id = real;
+                index.replace_contact(&old, &entry_of(p.id, &p.contact));
+            }
+        }
+        for f in &mut self.fills {
+            if let Some(&real) = contact.get(&f.contact_id) {
+                f.contact_id = real;
+            }
+        }
+        for r in &mut self.records {
+            r.rename(&account, &contact);
+        }
+    }
+
+    /// The first provisional ids a plan made after this one may hand out, so that plans made
+    /// one on top of another never share one.
+    pub fn next_provisional(&self) -> (i64, i64) {
+        let accounts = self.accounts.iter().map(|p| p.id.0).min().unwrap_or(0);
+        let contacts = self.contacts.iter().map(|p| p.id.0).min().unwrap_or(0);
+        (accounts.min(0), contacts.min(0))
     }
 
     /// Takes the plan's provisional records back out of the index (the store refused the batch).
@@ -179,6 +246,14 @@ impl<'a> Planner<'a> {
             planned_contact: HashMap::new(),
             planned_fill: HashMap::new(),
         }
+    }
+
+    /// A planner whose provisional ids continue from those of a plan not yet written, so a
+    /// batch can be planned on top of one the store is still writing (see
+    /// [`IntakePlan::rebase`]).
+    pub fn after(mut self, earlier: &IntakePlan) -> Planner<'a> {
+        (self.next_account, self.next_contact) = earlier.next_provisional();
+        self
     }
 
     /// The plan so far.
@@ -506,6 +581,56 @@ mod tests {
                 ..PersonRecord::default()
             },
         }
+    }
+
+    #[test]
+    fn a_plan_made_on_top_of_an_unwritten_one_takes_its_real_ids_when_rebased() {
+        let mut index = index();
+        // Batch one makes an account from a new work domain, and a contact there.
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "import");
+        planner.add(item("1", "Ann", "ann@initech.io", "Initech"));
+        let first = planner.finish();
+        assert_eq!((first.accounts.len(), first.contacts.len()), (1, 1));
+        // Batch two, planned before batch one is written: a colleague at the new account,
+        // Ann again (a fill of batch one's contact), and a record at an existing account.
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "import").after(&first);
+        planner.add(item("2", "Bob", "bob@initech.io", "Initech"));
+        planner.add(item("3", "Ann", "ann@initech.io", ""));
+        planner.add(item("4", "Cy", "cy@acme.com", ""));
+        let mut second = planner.finish();
+        let (new_account, ann) = (first.accounts[0].id, first.contacts[0].id);
+        assert_eq!(second.contacts[0].contact.account_id, new_account);
+        assert_eq!(second.fills[0].contact_id, ann);
+        assert!(
+            second.contacts.iter().all(|p| p.id != ann),
+            "provisional ids never repeat across plans"
+        );
+
+        // Batch one is written: its ids are real now, and batch two takes them.
+        first.settle(&mut index, &[AccountId(500)], &[ContactId(900)]);
+        second.rebase(&mut index, &first, &[AccountId(500)], &[ContactId(900)]);
+        assert_eq!(second.contacts[0].contact.account_id, AccountId(500));
+        assert_eq!(second.fills[0].contact_id, ContactId(900));
+        let records: Vec<_> = second
+            .records
+            .iter()
+            .map(|r| (r.account_id, r.contact_id))
+            .collect();
+        assert_eq!(records[0].0, Some(AccountId(500)));
+        assert_eq!(records[1], (Some(AccountId(500)), Some(ContactId(900))));
+        assert_eq!(records[2].0, Some(AccountId(1)));
+        // The index files Bob under the real account, so settling batch two leaves no
+        // provisional entry behind.
+        let bob = Email::parse("bob@initech.io").unwrap();
+        assert_eq!(
+            index.contact_with_email(&bob),
+            Some((second.contacts[0].id, AccountId(500)))
+        );
+        second.settle(&mut index, &[], &[ContactId(901), ContactId(902)]);
+        assert_eq!(
+            index.contact_with_email(&bob),
+            Some((ContactId(901), AccountId(500)))
+        );
     }
 
     #[test]
