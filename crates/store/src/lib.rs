@@ -517,6 +517,18 @@ pub trait Store: Send + Sync + 'static {
         object: &str,
         ids: Vec<(String, i64)>,
     ) -> Result<()>;
+    /// Takes the users of `source` (source id, user), answering each row's outcome in order:
+    /// an id taken before keeps its user; else the abcrm user with the same email is matched
+    /// (without an email, the one user with the same name, ignoring case); else, given an
+    /// email, a user is created without a password or token (they cannot sign in until an
+    /// admin issues one). Source ids are recorded in the same transaction. A dry run only reads.
+    async fn import_users(
+        &self,
+        actor: &Actor,
+        source: &str,
+        rows: Vec<(String, ImportUser)>,
+        dry_run: bool,
+    ) -> Result<Vec<UserImport>>;
     /// Where intake put every keyed record of `source`.
     async fn intake_placements(&self, source: &str) -> Result<Vec<IntakePlacement>>;
 }
