@@ -343,6 +343,65 @@ async fn owners_come_from_user_csv_and_a_merged_lead_never_changes_a_contacts_ow
 }
 
 #[tokio::test]
+async fn hubspot_owners_written_as_emails_become_users_and_names_no_user_has_are_reported() {
+    let src = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(src.path().join(name), text).unwrap();
+    write(
+        "companies.csv",
+        "Record ID,Name,Company Domain Name,Company owner\n1,Acme,acme.com,Jane.Doe@Sales.example\n",
+    );
+    write(
+        "contacts.csv",
+        "Record ID,First Name,Last Name,Email,Associated Company IDs,Contact owner\n\
+         11,Ada,Lovelace,ada@acme.com,1,jane.doe@sales.example\n\
+         12,Bob,Marley,bob@acme.com,,Nobody Known\n",
+    );
+    write(
+        "deals.csv",
+        "Record ID,Deal Name,Associated Company IDs,Deal owner\n21,Acme pilot,1,Nobody  Known\n",
+    );
+    for (url, _guard) in backends().await {
+        let report = tempfile::tempdir().unwrap();
+        let args = [
+            "migrate",
+            "hubspot",
+            src.path().to_str().unwrap(),
+            "--report",
+            report.path().to_str().unwrap(),
+        ];
+        ok(abcrm(&url, &args, &[]));
+        let store = abcrm_store::open(&url).await.unwrap();
+        let jane = store
+            .find_user_by_email(
+                &abcrm_core::normalize::Email::parse("jane.doe@sales.example").unwrap(),
+            )
+            .await
+            .unwrap()
+            .expect("Jane, made from her email");
+        assert_eq!(stats(&url)["users"], 1);
+        let contact = |email: &str| {
+            let store = store.clone();
+            let email = abcrm_core::normalize::Email::parse(email).unwrap();
+            async move { store.find_contact_by_email(&email).await.unwrap().unwrap() }
+        };
+        let ada = contact("ada@acme.com").await;
+        assert_eq!(ada.owner_id, Some(jane.id));
+        assert_eq!(
+            store.get_account(ada.account_id).await.unwrap().owner_id,
+            Some(jane.id)
+        );
+        assert_eq!(contact("bob@acme.com").await.owner_id, None);
+        let rejected = std::fs::read_to_string(report.path().join("rejected.csv")).unwrap();
+        assert!(
+            rejected
+                .contains("contacts.csv,3,Contact owner,\"owner \"\"Nobody Known\"\" has no email")
+                && rejected.contains("0 accounts, 1 contacts and leads, 1 opportunities"),
+            "{rejected}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_dry_run_reports_the_same_decisions_and_writes_nothing() {
     for (url, _guard) in backends().await {
         let (dry, real) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
