@@ -234,7 +234,7 @@ async fn import_activities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows
 async fn import_users_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, crate::ImportUser)>, dry_run: bool) -> Result<Vec<crate::UserImport>> {
     use crate::UserImport;
     let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
-    let known = external_ids_in(&mut **tx, source, "user", Some(&exts)).await?;
+    let known = external_ids_in(&mut *tx, source, "user", Some(&exts)).await?;
     let emails: Vec<String> = rows.iter().filter_map(|(_, u)| u.email.as_ref().map(|e| e.as_str().to_string())).collect();
     let mut by_email: HashMap<String, i64> = HashMap::new();
     for chunk in emails.chunks(CHUNK) {
