@@ -476,7 +476,7 @@ pub trait Store: Send + Sync + 'static {
     // Migration from another CRM: every write records the source id it came from, in the same
     // transaction, and skips ids already written, so a run resumes and repeats safely.
 
-    /// The source ids of `object` (account, opportunity, campaign, activity) already written
+    /// The source ids of `object` (user, account, opportunity, campaign, activity) already written
     /// from `source`, with the abcrm id each became.
     async fn external_ids(&self, source: &str, object: &str) -> Result<HashMap<String, i64>>;
     /// Creates the accounts not written before (a domain or DUNS another account holds is left
