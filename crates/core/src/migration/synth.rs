@@ -630,7 +630,11 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
     fn owner(&mut self) -> String {
         let n = self.rng.gen_range(0..self.users);
         self.owners += 1;
-        let n = if self.owners.is_multiple_of(97) { self.users } else { n };
+        let n = if self.owners.is_multiple_of(97) {
+            self.users
+        } else {
+            n
+        };
         if self.owners.is_multiple_of(5) {
             self.sf15(Obj::User, n)
         } else {
