@@ -198,6 +198,209 @@ async fn a_salesforce_export_migrates_with_every_decision_reported_and_a_second_
     }
 }
 
+/// The owner of each record, by a name for it: accounts and opportunities by name, contacts by
+/// email; each owner as the email of its user.
+async fn owners_of(url: &str) -> std::collections::BTreeMap<String, Option<String>> {
+    use abcrm_store::{AccountQuery, ContactQuery, OpportunityQuery, PageRequest};
+    let store = abcrm_store::open(url).await.expect("the store opens");
+    let page = PageRequest {
+        after: None,
+        limit: 1000,
+    };
+    let mut emails = std::collections::HashMap::new();
+    for email in [
+        "rita@sales.example",
+        "sam@sales.example",
+        "olga@sales.example",
+    ] {
+        let parsed = abcrm_core::normalize::Email::parse(email).unwrap();
+        if let Some(u) = store.find_user_by_email(&parsed).await.unwrap() {
+            emails.insert(u.id, email.to_string());
+        }
+    }
+    let who = |o: Option<abcrm_core::UserId>| {
+        o.map(|o| {
+            emails
+                .get(&o)
+                .cloned()
+                .unwrap_or_else(|| format!("user {o}"))
+        })
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for a in store
+        .list_accounts(&AccountQuery::default(), page)
+        .await
+        .unwrap()
+        .items
+    {
+        out.insert(a.name, who(a.owner_id));
+    }
+    for c in store
+        .list_contacts(&ContactQuery::default(), page)
+        .await
+        .unwrap()
+        .items
+    {
+        out.insert(
+            c.email.map(|e| e.as_str().to_string()).unwrap_or_default(),
+            who(c.owner_id),
+        );
+    }
+    for o in store
+        .list_opportunities(&OpportunityQuery::default(), page)
+        .await
+        .unwrap()
+        .items
+    {
+        out.insert(o.name, who(o.owner_id));
+    }
+    out
+}
+
+#[tokio::test]
+async fn owners_come_from_user_csv_and_a_merged_lead_never_changes_a_contacts_owner() {
+    for (url, _guard) in backends().await {
+        // Sam already uses abcrm, as an admin: matched by email, not made twice.
+        ok(abcrm(
+            &url,
+            &[
+                "token",
+                "create",
+                "--user",
+                "sam@sales.example",
+                "--role",
+                "admin",
+            ],
+            &[],
+        ));
+        let report = tempfile::tempdir().unwrap();
+        let dir = tiny();
+        let args = [
+            "migrate",
+            "salesforce",
+            dir.to_str().unwrap(),
+            "--report",
+            report.path().to_str().unwrap(),
+        ];
+        ok(abcrm(&url, &args, &[]));
+        let s = stats(&url);
+        assert_eq!(
+            s["users"], 3,
+            "Rita and Olga (inactive) created, Sam matched: {s}"
+        );
+        let owners = owners_of(&url).await;
+        let owner = |record: &str| -> Option<&str> {
+            owners
+                .get(record)
+                .unwrap_or_else(|| panic!("{record} in {owners:?}"))
+                .as_deref()
+        };
+        // Accounts: a 15-character OwnerId, an inactive user, and a user not in User.csv.
+        assert_eq!(owner("Acme Corporation"), Some("rita@sales.example"));
+        assert_eq!(owner("Globex Inc."), Some("olga@sales.example"));
+        assert_eq!(owner("Acme Europe GmbH"), None);
+        // Contacts keep their owner; the converted lead (Rita's) and the duplicate contact
+        // (Sam's) merged into them change nothing.
+        assert_eq!(owner("ada@acme.com"), Some("sam@sales.example"));
+        assert_eq!(owner("hank@globex.io"), Some("rita@sales.example"));
+        // Contacts made from leads take the lead's owner; a +tag duplicate lead (Rita's)
+        // merged into Grace leaves Olga her owner.
+        assert_eq!(owner("grace@acme.com"), Some("olga@sales.example"));
+        assert_eq!(owner("tom@newco.io"), Some("sam@sales.example"));
+        assert_eq!(owner("Acme renewal"), Some("sam@sales.example"));
+        assert_eq!(owner("Globex pilot"), None);
+
+        let rejected = std::fs::read_to_string(report.path().join("rejected.csv")).unwrap();
+        assert!(rejected.contains("User.csv,5,Email,"), "{rejected}");
+        let missing: Vec<&str> = rejected
+            .lines()
+            .filter(|l| l.contains("005000000000009AAA"))
+            .collect();
+        assert_eq!(missing.len(), 1, "one line per missing user: {rejected}");
+        assert!(
+            missing[0].starts_with(
+                "Account.csv,3,OwnerId,\"user 005000000000009AAA is not among the export's users"
+            ) && missing[0].contains("1 accounts, 0 contacts and leads, 1 opportunities"),
+            "{rejected}"
+        );
+        let summary = std::fs::read_to_string(report.path().join("summary.md")).unwrap();
+        for line in [
+            "| users created now | 2 |",
+            "| users matched now to an abcrm user of the same email (or name) | 1 |",
+            "| records kept without an owner (the owner is not a user) | 2 |",
+            "Users inactive in salesforce: 1.",
+        ] {
+            assert!(summary.contains(line), "{line}: {summary}");
+        }
+
+        // Again: no user made or matched twice, nothing written.
+        ok(abcrm(&url, &args, &[]));
+        assert_eq!(stats(&url), s, "a second run writes nothing");
+        assert_eq!(owners_of(&url).await, owners);
+        let summary = std::fs::read_to_string(report.path().join("summary.md")).unwrap();
+        assert!(summary.contains("| users created now | 0 |"), "{summary}");
+    }
+}
+
+#[tokio::test]
+async fn hubspot_owners_written_as_emails_become_users_and_names_no_user_has_are_reported() {
+    let src = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(src.path().join(name), text).unwrap();
+    write(
+        "companies.csv",
+        "Record ID,Name,Company Domain Name,Company owner\n1,Acme,acme.com,Jane.Doe@Sales.example\n",
+    );
+    write(
+        "contacts.csv",
+        "Record ID,First Name,Last Name,Email,Associated Company IDs,Contact owner\n\
+         11,Ada,Lovelace,ada@acme.com,1,jane.doe@sales.example\n\
+         12,Bob,Marley,bob@acme.com,,Nobody Known\n",
+    );
+    write(
+        "deals.csv",
+        "Record ID,Deal Name,Associated Company IDs,Deal owner\n21,Acme pilot,1,Nobody  Known\n",
+    );
+    for (url, _guard) in backends().await {
+        let report = tempfile::tempdir().unwrap();
+        let args = [
+            "migrate",
+            "hubspot",
+            src.path().to_str().unwrap(),
+            "--report",
+            report.path().to_str().unwrap(),
+        ];
+        ok(abcrm(&url, &args, &[]));
+        let store = abcrm_store::open(&url).await.unwrap();
+        let jane = store
+            .find_user_by_email(
+                &abcrm_core::normalize::Email::parse("jane.doe@sales.example").unwrap(),
+            )
+            .await
+            .unwrap()
+            .expect("Jane, made from her email");
+        assert_eq!(stats(&url)["users"], 1);
+        let contact = |email: &str| {
+            let store = store.clone();
+            let email = abcrm_core::normalize::Email::parse(email).unwrap();
+            async move { store.find_contact_by_email(&email).await.unwrap().unwrap() }
+        };
+        let ada = contact("ada@acme.com").await;
+        assert_eq!(ada.owner_id, Some(jane.id));
+        assert_eq!(
+            store.get_account(ada.account_id).await.unwrap().owner_id,
+            Some(jane.id)
+        );
+        assert_eq!(contact("bob@acme.com").await.owner_id, None);
+        let rejected = std::fs::read_to_string(report.path().join("rejected.csv")).unwrap();
+        assert!(
+            rejected
+                .contains("contacts.csv,3,Contact owner,\"owner \"\"Nobody Known\"\" has no email")
+                && rejected.contains("0 accounts, 1 contacts and leads, 1 opportunities"),
+            "{rejected}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_dry_run_reports_the_same_decisions_and_writes_nothing() {
     for (url, _guard) in backends().await {
@@ -221,10 +424,16 @@ async fn a_dry_run_reports_the_same_decisions_and_writes_nothing() {
             (
                 s["accounts"].as_i64(),
                 s["contacts"].as_i64(),
-                s["intake_records"].as_i64()
+                s["intake_records"].as_i64(),
+                s["users"].as_i64(),
             ),
-            (Some(0), Some(0), Some(0)),
+            (Some(0), Some(0), Some(0), Some(0)),
             "{s}"
+        );
+        let summary = std::fs::read_to_string(dry.path().join("summary.md")).unwrap();
+        assert!(
+            summary.contains("| users created now | 3 |"),
+            "the dry run counts the users it would create: {summary}"
         );
         ok(abcrm(
             &url,

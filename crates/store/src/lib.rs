@@ -479,7 +479,7 @@ pub trait Store: Send + Sync + 'static {
     // Migration from another CRM: every write records the source id it came from, in the same
     // transaction, and skips ids already written, so a run resumes and repeats safely.
 
-    /// The source ids of `object` (account, opportunity, campaign, activity) already written
+    /// The source ids of `object` (user, account, opportunity, campaign, activity) already written
     /// from `source`, with the abcrm id each became.
     async fn external_ids(&self, source: &str, object: &str) -> Result<HashMap<String, i64>>;
     /// Creates the accounts not written before (a domain or DUNS another account holds is left
@@ -520,6 +520,18 @@ pub trait Store: Send + Sync + 'static {
         object: &str,
         ids: Vec<(String, i64)>,
     ) -> Result<()>;
+    /// Takes the users of `source` (source id, user), answering each row's outcome in order:
+    /// an id taken before keeps its user; else the abcrm user with the same email is matched
+    /// (without an email, the one user with the same name, ignoring case); else, given an
+    /// email, a user is created without a password or token (they cannot sign in until an
+    /// admin issues one). Source ids are recorded in the same transaction. A dry run only reads.
+    async fn import_users(
+        &self,
+        actor: &Actor,
+        source: &str,
+        rows: Vec<(String, ImportUser)>,
+        dry_run: bool,
+    ) -> Result<Vec<UserImport>>;
     /// Where intake put every keyed record of `source`.
     async fn intake_placements(&self, source: &str) -> Result<Vec<IntakePlacement>>;
 }

@@ -10,18 +10,18 @@
 //! against stand-in ids and writes nothing.
 
 use crate::intake::{Intake, IntakeBatchResult};
-use crate::{IntakePlacement, Result, Store};
+use crate::{ImportUser, IntakePlacement, Result, Store, UserImport};
 use abcrm_core::intake::{CompanyFacts, IntakeHints, IntakeItem};
 use abcrm_core::matching::{AccountEntry, MatchConfig};
 use abcrm_core::migration::report::{Action, PersonOutcome, Placement, RejectedRow};
 use abcrm_core::migration::source::*;
 use abcrm_core::model::{
     normalize_duns_str, AccountPatch, Actor, BuyingRole, ContactRole, IntakeOutcome, NewAccount,
-    NewActivity, NewCampaign, NewCampaignMember, NewOpportunity,
+    NewActivity, NewCampaign, NewCampaignMember, NewOpportunity, Role,
 };
 use abcrm_core::normalize::{normalize_domain, personal_domain, registrable_domain, Email};
 use abcrm_core::patch::Patch;
-use abcrm_core::{AccountId, CampaignId, ContactId, OpportunityId};
+use abcrm_core::{AccountId, CampaignId, ContactId, OpportunityId, UserId};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -35,6 +35,8 @@ pub struct At {
 /// An exported org, read.
 #[derive(Debug, Default)]
 pub struct SourceOrg {
+    /// The owners of what follows (Salesforce's User.csv; HubSpot's owner columns).
+    pub users: Vec<(At, SourceUser)>,
     pub accounts: Vec<(At, SourceAccount)>,
     pub people: Vec<(At, SourcePerson)>,
     pub opportunities: Vec<(At, SourceOpportunity)>,
@@ -70,6 +72,8 @@ pub struct Migrated {
     pub accounts_created: BTreeMap<String, String>,
     pub counts: Vec<(String, u64)>,
     pub rejected: Vec<RejectedRow>,
+    /// What the operator should know beyond the counts.
+    pub notes: Vec<String>,
     /// Seconds each step took, in order.
     pub timings: Vec<(String, f64)>,
 }
@@ -102,6 +106,8 @@ struct Run<'a> {
     next_dry_id: i64,
     out: Migrated,
     accounts: HashMap<String, AccountId>,
+    /// The abcrm user each source user is (a dry run's new ones under stand-in ids).
+    users: HashMap<String, UserId>,
     placements: HashMap<String, IntakePlacement>,
     /// The step under way and when it began.
     current: Option<(String, std::time::Instant)>,
@@ -129,6 +135,7 @@ pub async fn migrate(
         next_dry_id: FIRST_DRY_ID,
         out: Migrated::default(),
         accounts: HashMap::new(),
+        users: HashMap::new(),
         placements: HashMap::new(),
         current: None,
     };
@@ -164,6 +171,7 @@ pub async fn migrate(
 impl Run<'_> {
     async fn all(&mut self, org: SourceOrg) -> Result<()> {
         let SourceOrg {
+            users,
             accounts,
             people,
             opportunities,
@@ -172,6 +180,8 @@ impl Run<'_> {
             members,
             activities,
         } = org;
+        self.users(users, &accounts, &people, &opportunities)
+            .await?;
         self.accounts(accounts).await?;
         self.people(&people).await?;
         let campaigns = self.campaigns(campaigns).await?;
@@ -208,6 +218,123 @@ impl Run<'_> {
         self.out.counts.push((what.to_string(), n));
     }
 
+    /// Takes the source's users (matched to abcrm users by email, else created with the `sales`
+    /// role), then reports every owner no user stands for, once per owner: its records are
+    /// kept without an owner.
+    async fn users(
+        &mut self,
+        rows: Vec<(At, SourceUser)>,
+        accounts: &[(At, SourceAccount)],
+        people: &[(At, SourcePerson)],
+        opportunities: &[(At, SourceOpportunity)],
+    ) -> Result<()> {
+        self.step("users", rows.len() as u64);
+        let mut seen = HashSet::new();
+        let mut users = Vec::new();
+        for (at, u) in rows {
+            if seen.insert(u.id.clone()) {
+                users.push(u);
+            } else {
+                self.out
+                    .rejected
+                    .push(rejected(at, Some("Id"), format!("repeats user {}", u.id)));
+            }
+        }
+        let input = users
+            .iter()
+            .map(|u| {
+                let import = ImportUser {
+                    email: u.email.clone(),
+                    name: u.display_name(),
+                    role: Role::Sales,
+                };
+                (u.id.clone(), import)
+            })
+            .collect();
+        let outcomes = self
+            .store
+            .import_users(self.actor, &self.opts.source, input, self.opts.dry_run)
+            .await?;
+        let (mut created, mut matched, mut inactive) = (0, 0, 0);
+        let mut nameless = HashSet::new();
+        for (u, outcome) in users.iter().zip(outcomes) {
+            let id = match outcome {
+                UserImport::Known(id) => id,
+                UserImport::Matched(id) => {
+                    matched += 1;
+                    id
+                }
+                UserImport::Created(id) => {
+                    created += 1;
+                    id
+                }
+                UserImport::WouldCreate => {
+                    created += 1;
+                    UserId(self.stand_ins(1).start)
+                }
+                UserImport::NotFound => {
+                    nameless.insert(u.id.as_str());
+                    continue;
+                }
+            };
+            inactive += u64::from(u.inactive);
+            self.users.insert(u.id.clone(), id);
+        }
+        self.progress.advance(users.len() as u64);
+        self.count("users created now", created);
+        self.count(
+            "users matched now to an abcrm user of the same email (or name)",
+            matched,
+        );
+        if inactive > 0 {
+            self.out.notes.push(format!(
+                "Users inactive in {}: {inactive}. abcrm has no inactive users: they are kept as the owners of their records, with no password and no token, so they cannot sign in; issue them no token.",
+                self.opts.source
+            ));
+        }
+        // Every owner no user stands for: where it is first named, and how many records.
+        let mut missing: BTreeMap<&str, (At, [u64; 3])> = BTreeMap::new();
+        let owners = accounts
+            .iter()
+            .map(|(at, a)| (0, at, &a.owner_id))
+            .chain(people.iter().map(|(at, p)| (1, at, &p.owner_id)))
+            .chain(opportunities.iter().map(|(at, o)| (2, at, &o.owner_id)));
+        for (kind, at, owner) in owners {
+            let Some(owner) = owner.as_deref() else {
+                continue;
+            };
+            if !self.users.contains_key(owner) {
+                missing.entry(owner).or_insert((*at, [0; 3])).1[kind] += 1;
+            }
+        }
+        let mut unowned = 0;
+        for (owner, (at, [a, p, o])) in missing {
+            unowned += a + p + o;
+            let who = if nameless.contains(owner) {
+                format!("owner {owner:?} has no email in the export and is not the name of exactly one abcrm user")
+            } else {
+                format!("user {owner} is not among the export's users (User.csv)")
+            };
+            self.out.rejected.push(rejected(
+                at,
+                Some(owner_column(at.file)),
+                format!(
+                    "{who}; the records naming it ({a} accounts, {p} contacts and leads, {o} opportunities; this is the first) were kept without an owner"
+                ),
+            ));
+        }
+        self.count(
+            "records kept without an owner (the owner is not a user)",
+            unowned,
+        );
+        Ok(())
+    }
+
+    /// The abcrm user a source owner is, if any.
+    fn owner_of(&self, owner: Option<&str>) -> Option<UserId> {
+        self.users.get(owner?).copied()
+    }
+
     async fn accounts(&mut self, rows: Vec<(At, SourceAccount)>) -> Result<()> {
         let source = self.opts.source.clone();
         self.step("accounts", rows.len() as u64);
@@ -237,7 +364,10 @@ impl Run<'_> {
             if self.accounts.contains_key(&a.id) {
                 continue;
             }
-            let new = new_account(&a);
+            let new = NewAccount {
+                owner_id: self.owner_of(a.owner_id.as_deref()),
+                ..new_account(&a)
+            };
             match new.clone().validate() {
                 Ok(_) => fresh.push((a.id, new)),
                 Err(e) => self.out.rejected.push(rejected(at, None, e.to_string())),
@@ -442,6 +572,7 @@ impl Run<'_> {
                 contact_source: p.source.clone(),
                 created_at: p.created_at,
                 account_facts: (lead || has_facts).then(|| CompanyFacts::clone(facts)),
+                owner: self.owner_of(p.owner_id.as_deref()),
             },
         }
     }
@@ -620,7 +751,7 @@ impl Run<'_> {
                     .as_ref()
                     .and_then(|c| campaigns.get(c))
                     .copied(),
-                owner_id: None,
+                owner_id: self.owner_of(o.owner_id.as_deref()),
                 contact_roles,
                 created_at: o.created_at,
             };
@@ -801,6 +932,16 @@ impl Run<'_> {
             });
         }
         Ok(())
+    }
+}
+
+/// The column a file names its owner in.
+fn owner_column(file: &str) -> &'static str {
+    match file {
+        "companies.csv" => "Company owner",
+        "contacts.csv" => "Contact owner",
+        "deals.csv" => "Deal owner",
+        _ => "OwnerId",
     }
 }
 

@@ -243,6 +243,81 @@ async fn import_activities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows
     Ok(written.len())
 }
 
+async fn import_users_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, crate::ImportUser)>, dry_run: bool) -> Result<Vec<crate::UserImport>> {
+    use crate::UserImport;
+    let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
+    let known = external_ids_in(&mut *tx, source, "user", Some(&exts)).await?;
+    let emails: Vec<String> = rows.iter().filter_map(|(_, u)| u.email.as_ref().map(|e| e.as_str().to_string())).collect();
+    let mut by_email: HashMap<String, i64> = HashMap::new();
+    for chunk in emails.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("SELECT id, email FROM users WHERE email IN (");
+        let mut sep = q.separated(", ");
+        for e in chunk {
+            sep.push_bind(e);
+        }
+        q.push(")");
+        for r in q.build().fetch_all(&mut **tx).await.map_err(db)? {
+            by_email.insert(r.try_get("email")?, r.try_get("id")?);
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    let mut written: Vec<(String, i64)> = Vec::new();
+    let at = now();
+    for (ext, u) in rows {
+        if let Some(&id) = known.get(&ext) {
+            out.push(UserImport::Known(UserId(id)));
+            continue;
+        }
+        let existing = match &u.email {
+            Some(e) => by_email.get(e.as_str()).copied(),
+            None => {
+                let ids: Vec<i64> = sqlx::query("SELECT id FROM users WHERE lower(name) = lower($1)")
+                    .bind(u.name.trim())
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(db)?
+                    .iter()
+                    .map(|r| r.try_get("id"))
+                    .collect::<std::result::Result<_, _>>()?;
+                // Two users of one name: which one is meant is not for a migration to guess.
+                (ids.len() == 1).then(|| ids[0])
+            }
+        };
+        let outcome = match (existing, &u.email) {
+            (Some(id), _) => UserImport::Matched(UserId(id)),
+            (None, None) => UserImport::NotFound,
+            (None, Some(_)) if dry_run => UserImport::WouldCreate,
+            (None, Some(email)) => {
+                let name = match u.name.trim() {
+                    "" => email.as_str(),
+                    n => n,
+                };
+                let row = sqlx::query("INSERT INTO users (email, name, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id, email, name, role, created_at")
+                    .bind(email.as_str())
+                    .bind(name)
+                    .bind(u.role.as_str())
+                    .bind(at)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                let user = user_row(&row)?;
+                audit::<(), _>(tx, actor, "user", user.id.0, "create", None, Some(&user)).await?;
+                // A later row of the same email (two source users, one mailbox) is this user.
+                by_email.insert(email.as_str().to_string(), user.id.0);
+                UserImport::Created(user.id)
+            }
+        };
+        if let UserImport::Matched(id) | UserImport::Created(id) = outcome {
+            written.push((ext, id.0));
+        }
+        out.push(outcome);
+    }
+    if !dry_run {
+        write_external_ids(tx, source, "user", &written).await?;
+    }
+    Ok(out)
+}
+
 async fn intake_placements_in(conn: &mut <Db as sqlx::Database>::Connection, source: &str) -> Result<Vec<IntakePlacement>> {
     let rows = sqlx::query("SELECT source_key, outcome, rule, confidence, account_id, contact_id FROM intake_records WHERE source = $1 AND source_key IS NOT NULL")
         .bind(source)

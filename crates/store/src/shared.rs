@@ -1253,6 +1253,17 @@ impl Store for ThisStore {
         Ok(())
     }
 
+    async fn import_users(&self, actor: &Actor, source: &str, rows: Vec<(String, crate::ImportUser)>, dry_run: bool) -> Result<Vec<crate::UserImport>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let out = import_users_in(&mut tx, actor, source, rows, dry_run).await?;
+        if dry_run {
+            tx.rollback().await.map_err(db)?;
+        } else {
+            tx.commit().await.map_err(db)?;
+        }
+        Ok(out)
+    }
+
     async fn intake_placements(&self, source: &str) -> Result<Vec<crate::IntakePlacement>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         intake_placements_in(&mut conn, source).await

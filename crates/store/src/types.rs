@@ -205,6 +205,30 @@ pub struct IntakePlacement {
     pub account_created: bool,
 }
 
+/// A user of another system to take over ([`crate::Store::import_users`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportUser {
+    /// Who they are in abcrm: a user is matched by email first.
+    pub email: Option<abcrm_core::normalize::Email>,
+    pub name: String,
+    /// The role of a user created now (a matched user keeps theirs).
+    pub role: Role,
+}
+
+/// What became of one [`ImportUser`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserImport {
+    /// Its source id was taken by an earlier run.
+    Known(UserId),
+    /// An abcrm user already had its email (without an email: its name).
+    Matched(UserId),
+    Created(UserId),
+    /// A dry run would create it.
+    WouldCreate,
+    /// No email, and no single abcrm user of that name: nothing to make a user from.
+    NotFound,
+}
+
 /// Which intake records to list.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntakeQuery {

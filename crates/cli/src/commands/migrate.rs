@@ -206,6 +206,7 @@ fn read_salesforce(r: &mut Reader<'_>) -> anyhow::Result<SourceOrg> {
     use salesforce::*;
     let id = &["Id"];
     let mut org = SourceOrg {
+        users: r.take("User.csv", USER, id, user)?,
         accounts: r.take("Account.csv", ACCOUNT, id, account)?,
         people: r.take("Contact.csv", CONTACT, id, contact)?,
         ..SourceOrg::default()
@@ -234,12 +235,26 @@ fn read_salesforce(r: &mut Reader<'_>) -> anyhow::Result<SourceOrg> {
 fn read_hubspot(r: &mut Reader<'_>) -> anyhow::Result<SourceOrg> {
     use hubspot::*;
     let id = &["Record ID"];
-    Ok(SourceOrg {
+    let mut org = SourceOrg {
         accounts: r.take("companies.csv", COMPANY, id, company)?,
         people: r.take("contacts.csv", CONTACT, id, contact)?,
         opportunities: r.take("deals.csv", DEAL, id, deal)?,
         ..SourceOrg::default()
-    })
+    };
+    // HubSpot exports no users: its owners are the names and emails in the owner columns,
+    // each one user, where it is first named.
+    let mut seen = std::collections::HashSet::new();
+    let owners = (org.accounts.iter().map(|(at, a)| (*at, &a.owner_id)))
+        .chain(org.people.iter().map(|(at, p)| (*at, &p.owner_id)))
+        .chain(org.opportunities.iter().map(|(at, o)| (*at, &o.owner_id)));
+    for (at, value) in owners {
+        if let Some(user) = value.as_deref().and_then(owner) {
+            if seen.insert(user.id.clone()) {
+                org.users.push((at, user));
+            }
+        }
+    }
+    Ok(org)
 }
 
 /// Step-by-step progress on the terminal.
@@ -352,6 +367,7 @@ pub async fn run(url: &str, args: &MigrateArgs) -> anyhow::Result<()> {
 
     let mut summary = reader.summary;
     summary.rejected.extend(migrated.rejected);
+    summary.notes.extend(migrated.notes);
     summary.accounts_created = migrated.accounts_created;
     summary.counts = migrated.counts;
     summary

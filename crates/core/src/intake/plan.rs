@@ -5,7 +5,7 @@
 //! earlier one made. Records not stored yet carry provisional (negative) ids until the store
 //! gives them real ones ([`IntakePlan::settle`]).
 
-use crate::ids::{AccountId, ContactId};
+use crate::ids::{AccountId, ContactId, UserId};
 use crate::matching::place_at;
 use crate::matching::{
     match_person, AccountEntry, AccountMatch, Candidate, ContactEntry, ContactMatch, MatchConfig,
@@ -43,6 +43,8 @@ pub struct IntakeHints {
     /// Firmographics the record carried, for an account created from it (and only then: they
     /// never overwrite an account's own).
     pub account_facts: Option<CompanyFacts>,
+    /// The owner of a contact created from the record (a contact it merges into keeps its own).
+    pub owner: Option<UserId>,
 }
 
 /// Company facts typed on a person record (a lead's firmographics).
@@ -407,6 +409,7 @@ impl<'a> Planner<'a> {
             status: hints.status,
             source: hints.contact_source.clone().or(from_record.source.clone()),
             created_at: hints.created_at,
+            owner_id: hints.owner,
             ..from_record
         };
         match contact.validate() {
@@ -702,6 +705,27 @@ mod tests {
         assert_eq!(
             (r[4].outcome, r[4].account_id),
             (IntakeOutcome::Created, Some(AccountId(2)))
+        );
+    }
+
+    #[test]
+    fn the_owner_hint_owns_a_created_contact_and_never_one_merged_into() {
+        let mut index = index();
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "salesforce");
+        let mut new = item("l1", "Ann", "ann@acme.com", "Acme");
+        new.hints.owner = Some(UserId(7));
+        planner.add(new);
+        // Contact 10 (jane@acme.com) exists: a lead that is her merges and leaves her owner be.
+        let mut known = item("l2", "Jane", "jane@acme.com", "Acme");
+        known.hints.owner = Some(UserId(8));
+        planner.add(known);
+        let plan = planner.finish();
+        assert_eq!(plan.contacts.len(), 1);
+        assert_eq!(plan.contacts[0].contact.owner_id, Some(UserId(7)));
+        // A fill completes blanks only: it has no owner to write.
+        assert_eq!(
+            (plan.records[1].outcome, plan.records[1].contact_id),
+            (IntakeOutcome::Matched, Some(ContactId(10)))
         );
     }
 

@@ -33,6 +33,34 @@ pub fn ids(v: &str) -> Vec<String> {
     out
 }
 
+/// The user an owner column names. HubSpot's export writes an owner by name (`Jane Doe`) or,
+/// in some exports and older portals, by email; the value as written is the owner's id, so one
+/// owner written one way is one user. A name alone cannot make an abcrm user (users need an
+/// email); it can only match one.
+pub fn owner(value: &str) -> Option<SourceUser> {
+    let id = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if id.is_empty() {
+        return None;
+    }
+    if let Ok(email) = crate::normalize::Email::parse(&id) {
+        return Some(SourceUser {
+            id: email.as_str().to_string(),
+            email: Some(email),
+            ..SourceUser::default()
+        });
+    }
+    // "Doe, Jane" as some exports write it.
+    let name = match id.split_once(", ") {
+        Some((last, first)) if !first.contains(',') => format!("{first} {last}"),
+        _ => id.clone(),
+    };
+    Some(SourceUser {
+        id,
+        name: Some(name),
+        ..SourceUser::default()
+    })
+}
+
 pub const COMPANY: &[Column] = &[
     cols("Record ID", &["Company ID", "hs_object_id"]),
     cols("Name", &["Company name"]),
@@ -50,7 +78,10 @@ pub const COMPANY: &[Column] = &[
     ),
     cols("Lifecycle Stage", &["Type"]),
     cols("Create Date", &["Created Date"]),
-    cols("Company owner", &["HubSpot Owner", "Owner"]),
+    cols(
+        "Company owner",
+        &["HubSpot Owner", "HubSpot Owner ID", "Owner"],
+    ),
 ];
 
 pub fn company<F: Fields + ?Sized>(row: &Row<'_, F>) -> Result<SourceAccount, FieldError> {
@@ -78,7 +109,7 @@ pub fn company<F: Fields + ?Sized>(row: &Row<'_, F>) -> Result<SourceAccount, Fi
         state: row.text("State/Region"),
         city: row.text("City"),
         relationship: vocab::relationship(row.raw("Lifecycle Stage")),
-        owner_id: row.text("Company owner"),
+        owner_id: owner(row.raw("Company owner")).map(|u| u.id),
         created_at: row.timestamp("Create Date")?,
     })
 }
@@ -107,7 +138,10 @@ pub const CONTACT: &[Column] = &[
     cols("Country/Region", &["Country"]),
     cols("State/Region", &["State"]),
     col("City"),
-    cols("Contact owner", &["HubSpot Owner", "Owner"]),
+    cols(
+        "Contact owner",
+        &["HubSpot Owner", "HubSpot Owner ID", "Owner"],
+    ),
     cols("Unsubscribed from all email", &["Opted out of all email"]),
 ];
 
@@ -138,7 +172,7 @@ pub fn contact<F: Fields + ?Sized>(row: &Row<'_, F>) -> Result<SourcePerson, Fie
         },
         source: row.text("Original Source"),
         converted_contact_id: None,
-        owner_id: row.text("Contact owner"),
+        owner_id: owner(row.raw("Contact owner")).map(|u| u.id),
         created_at: row.timestamp("Create Date")?,
     })
 }
@@ -155,7 +189,10 @@ pub const DEAL: &[Column] = &[
         &["Associated Company ID", "Associated Company IDs (Primary)"],
     ),
     cols("Associated Contact IDs", &["Associated Contact ID"]),
-    cols("Deal owner", &["HubSpot Owner", "Owner"]),
+    cols(
+        "Deal owner",
+        &["HubSpot Owner", "HubSpot Owner ID", "Owner"],
+    ),
 ];
 
 pub fn deal<F: Fields + ?Sized>(row: &Row<'_, F>) -> Result<SourceOpportunity, FieldError> {
@@ -167,7 +204,7 @@ pub fn deal<F: Fields + ?Sized>(row: &Row<'_, F>) -> Result<SourceOpportunity, F
         amount: row.number("Amount")?,
         close_date: row.date("Close Date")?,
         created_at: row.timestamp("Create Date")?,
-        owner_id: row.text("Deal owner"),
+        owner_id: owner(row.raw("Deal owner")).map(|u| u.id),
         campaign_id: None,
         contact_ids: ids(row.raw("Associated Contact IDs")),
     })
@@ -198,6 +235,31 @@ mod tests {
         assert_eq!(c.account_id.as_deref(), Some("7"));
         assert_eq!(c.status, Some(ContactStatus::Active));
         assert_eq!(ids("7; 9;;7"), vec!["7".to_string(), "9".to_string()]);
+    }
+
+    #[test]
+    fn an_owner_written_as_an_email_or_a_name_is_one_user_either_way() {
+        let by_email = owner(" Jane.Doe@Example.com ").unwrap();
+        assert_eq!(by_email.id, "jane.doe@example.com");
+        assert_eq!(
+            by_email.email.as_ref().map(|e| e.as_str()),
+            Some("jane.doe@example.com")
+        );
+        let by_name = owner("Doe,  Jane").unwrap();
+        assert_eq!(by_name.id, "Doe, Jane");
+        assert_eq!(by_name.email, None);
+        assert_eq!(by_name.display_name(), "Jane Doe");
+        assert_eq!(owner("Jane Doe").unwrap().display_name(), "Jane Doe");
+        assert_eq!(owner("  "), None);
+
+        let layout = Layout::new(
+            ["Record ID", "Deal Name", "Deal owner"],
+            DEAL,
+            &["Record ID"],
+        )
+        .unwrap();
+        let deal = deal(&layout.row(&vec!["9", "Pilot", "JANE.DOE@example.com"])).unwrap();
+        assert_eq!(deal.owner_id.as_deref(), Some("jane.doe@example.com"));
     }
 
     #[test]

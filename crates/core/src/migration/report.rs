@@ -136,6 +136,13 @@ pub fn summary_markdown(people: &[PersonOutcome], s: &Summary) -> String {
             ""
         }
     );
+    if !s.notes.is_empty() {
+        let _ = writeln!(out, "## Notes\n");
+        for note in &s.notes {
+            let _ = writeln!(out, "- {note}");
+        }
+        let _ = writeln!(out);
+    }
     let _ = writeln!(
         out,
         "## People\n\n| action | contacts | leads | total |\n|---|---|---|---|"

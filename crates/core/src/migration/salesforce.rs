@@ -8,6 +8,7 @@ use super::source::*;
 use super::vocab;
 use crate::matching::PersonRecord;
 use crate::model::{ActivityKind, ContactStatus};
+use crate::normalize::Email;
 
 /// The files of an export, in the order they are read (each may be missing).
 pub const FILES: [&str; 10] = [
@@ -35,14 +36,44 @@ fn reference<F: Fields + ?Sized>(
     row.with(name, sfid::reference)
 }
 
-pub const USER: &[Column] = &[col("Id"), col("FirstName"), col("LastName"), col("Email")];
+pub const USER: &[Column] = &[
+    col("Id"),
+    col("FirstName"),
+    col("LastName"),
+    cols("Name", &["FullName"]),
+    col("Email"),
+    col("Username"),
+    col("IsActive"),
+];
 
+/// A row of `User.csv`. The email identifies the user in abcrm; without one, the username
+/// (which Salesforce writes as an address) stands in.
 pub fn user<F: Fields + ?Sized>(row: &Row<'_, F>) -> Result<SourceUser, FieldError> {
+    let id = id(row, "Id")?;
+    let email = match (row.text("Email"), row.text("Username")) {
+        (Some(e), _) => Some(("Email", e)),
+        (None, Some(u)) => Some(("Username", u)),
+        (None, None) => None,
+    };
+    let email = match email {
+        Some((column, e)) => Some(Email::parse(&e).map_err(|err| FieldError {
+            column: column.into(),
+            message: format!("{e:?} is not an email address ({err})"),
+        })?),
+        None => {
+            return Err(FieldError {
+                column: "Email".into(),
+                message: "and Username are both empty; an abcrm user needs an email".into(),
+            })
+        }
+    };
     Ok(SourceUser {
-        id: id(row, "Id")?,
+        id,
         first_name: row.text("FirstName"),
         last_name: row.text("LastName"),
-        email: row.text("Email"),
+        name: row.text("Name"),
+        email,
+        inactive: !row.boolean("IsActive")?.unwrap_or(true),
     })
 }
 
@@ -355,6 +386,83 @@ mod tests {
             super::lead(&layout.row(&bad)).unwrap_err().column,
             "IsConverted"
         );
+    }
+
+    #[test]
+    fn a_user_with_a_short_id_reads_as_18_with_its_active_flag() {
+        let layout = Layout::new(
+            ["Id", "FirstName", "LastName", "Email", "IsActive", "Alias"],
+            USER,
+            &["Id"],
+        )
+        .unwrap();
+        assert_eq!(layout.unknown, vec!["Alias".to_string()]);
+        let active = vec![
+            "005A0000001abcD",
+            "Ada",
+            "Byron",
+            " Ada@Example.COM ",
+            "1",
+            "ab",
+        ];
+        let u = user(&layout.row(&active)).unwrap();
+        assert_eq!(u.id.len(), 18);
+        assert!(u.id.starts_with("005A0000001abcD"));
+        assert_eq!(u.email.as_ref().map(Email::as_str), Some("ada@example.com"));
+        assert_eq!(u.display_name(), "Ada Byron");
+        assert!(!u.inactive);
+        for (flag, inactive) in [
+            ("false", true),
+            ("0", true),
+            ("no", true),
+            ("yes", false),
+            ("", false),
+        ] {
+            let row = vec!["005A0000001abcD", "", "", "ada@example.com", flag, ""];
+            assert_eq!(
+                user(&layout.row(&row)).unwrap().inactive,
+                inactive,
+                "{flag:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_user_row_without_a_usable_email_is_rejected_on_its_column() {
+        let layout = Layout::new(
+            ["Id", "Name", "Email", "Username", "IsActive"],
+            USER,
+            &["Id"],
+        )
+        .unwrap();
+        let by_username = vec![
+            "005A0000001abcD",
+            "Ada Byron",
+            "",
+            "ada@acme.my.salesforce.com",
+            "true",
+        ];
+        let u = user(&layout.row(&by_username)).unwrap();
+        assert_eq!(
+            u.email.as_ref().map(Email::as_str),
+            Some("ada@acme.my.salesforce.com")
+        );
+        assert_eq!(u.display_name(), "Ada Byron");
+        let column = |row: Vec<&str>| user(&layout.row(&row)).unwrap_err().column;
+        assert_eq!(
+            column(vec!["005A0000001abcD", "Ada", "", "", "true"]),
+            "Email"
+        );
+        assert_eq!(
+            column(vec!["005A0000001abcD", "Ada", "not-an-email", "", "true"]),
+            "Email"
+        );
+        assert_eq!(
+            column(vec!["005A0000001abcD", "Ada", "a@b.com", "", "maybe"]),
+            "IsActive"
+        );
+        assert_eq!(column(vec!["", "Ada", "a@b.com", "", "true"]), "Id");
+        assert_eq!(column(vec!["005-bad", "Ada", "a@b.com", "", "true"]), "Id");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::model::{
     ActivityKind, BuyingRole, CampaignKind, ContactStatus, MemberStatus, OpportunityStage,
     Relationship,
 };
+use crate::normalize::Email;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// The source object a person came from: the `source_object` column of the report.
@@ -126,10 +127,40 @@ pub struct SourceActivity {
     pub occurred_at: Option<DateTime<Utc>>,
 }
 
+/// A user of the source CRM: the owner of accounts, people and opportunities. Salesforce lists
+/// them in `User.csv`; HubSpot writes each owner into the owner columns by name or email, and
+/// such an owner is a user with that name or email as its id.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceUser {
     pub id: String,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
-    pub email: Option<String>,
+    /// The full name, when the export writes it in one column.
+    pub name: Option<String>,
+    /// Normalized; a user without one can only match an abcrm user by name.
+    pub email: Option<Email>,
+    /// Deactivated in the source (`IsActive` false): still the owner of its history.
+    pub inactive: bool,
+}
+
+impl SourceUser {
+    /// The name an abcrm user made from this one gets: first and last name, else the full
+    /// name, else the email's local part, else the id.
+    pub fn display_name(&self) -> String {
+        let parts: Vec<&str> = [&self.first_name, &self.last_name]
+            .into_iter()
+            .filter_map(|p| p.as_deref().map(str::trim).filter(|p| !p.is_empty()))
+            .collect();
+        if !parts.is_empty() {
+            return parts.join(" ");
+        }
+        self.name
+            .clone()
+            .or_else(|| {
+                self.email
+                    .as_ref()
+                    .map(|e| e.as_str().split('@').next().unwrap_or_default().to_string())
+            })
+            .unwrap_or_else(|| self.id.clone())
+    }
 }

@@ -490,6 +490,8 @@ struct Gen<F> {
     id_base: u64,
     counters: [u64; 10],
     users: u64,
+    /// OwnerIds written so far.
+    owners: u64,
     campaigns: u64,
     bools: [Bools; 5],
 }
@@ -516,6 +518,7 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
             id_base,
             counters: [0; 10],
             users: (spec.accounts as u64 / 100).clamp(5, 500),
+            owners: 0,
             campaigns: (spec.accounts as u64 / 200).clamp(3, 200),
             bools,
         }
@@ -620,9 +623,23 @@ impl<E, F: FnMut(Table, &[String]) -> Result<(), E>> Gen<F> {
             .to_string()
     }
 
+    /// The OwnerId of a record: a user of User.csv, every fifth reference in the 15-character
+    /// form, and every 97th a user missing from User.csv (one removed from the export), which
+    /// the migration keeps the record without and reports. The forms and the missing user are
+    /// chosen by a count, not the random stream, so the rest of an export stays as it was.
     fn owner(&mut self) -> String {
         let n = self.rng.gen_range(0..self.users);
-        self.sf(Obj::User, n)
+        self.owners += 1;
+        let n = if self.owners.is_multiple_of(97) {
+            self.users
+        } else {
+            n
+        };
+        if self.owners.is_multiple_of(5) {
+            self.sf15(Obj::User, n)
+        } else {
+            self.sf(Obj::User, n)
+        }
     }
 
     fn phone(&mut self) -> String {
@@ -1721,6 +1738,38 @@ mod tests {
                 .sum();
             assert_eq!(ragged, 1, "{format:?}");
         }
+    }
+
+    #[test]
+    fn owner_ids_name_users_of_the_export_but_a_few_missing_ones() {
+        let data = rows(&spec(ExportFormat::Salesforce));
+        let users: HashSet<&str> = data[&Table::User].iter().map(|r| r[0].as_str()).collect();
+        let mut owners = Vec::new();
+        for (table, column) in [
+            (Table::Account, 11),
+            (Table::Contact, 11),
+            (Table::Lead, 21),
+            (Table::Opportunity, 9),
+        ] {
+            assert_eq!(table.header()[column], "OwnerId");
+            owners.extend(
+                data[&table]
+                    .iter()
+                    .filter_map(|r| r.get(column))
+                    .filter(|o| !o.is_empty())
+                    .map(|o| normalize_source_id(o)),
+            );
+        }
+        let missing = owners
+            .iter()
+            .filter(|o| !users.contains(o.as_str()))
+            .count();
+        assert!(owners.len() > 2000, "{}", owners.len());
+        assert!(
+            missing > 0 && missing * 50 < owners.len(),
+            "{missing} of {}",
+            owners.len()
+        );
     }
 
     #[test]
