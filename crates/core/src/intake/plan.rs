@@ -6,10 +6,10 @@
 //! gives them real ones ([`IntakePlan::settle`]).
 
 use crate::ids::{AccountId, ContactId};
-use crate::matching::place_at;
 use crate::matching::{
-    match_person, AccountEntry, AccountMatch, Candidate, ContactEntry, ContactMatch, MatchConfig,
-    MatchIndex, MatchResult, MatchStatus, PersonRecord,
+    match_person, place_at, provisional_record, repeated_review, AccountEntry, AccountMatch,
+    Candidate, ContactEntry, ContactMatch, MatchConfig, MatchIndex, MatchResult, MatchStatus,
+    PersonRecord,
 };
 use crate::model::{ContactStatus, IntakeOutcome, NewAccount, NewContact};
 use crate::normalize::company::{company_key, is_placeholder};
@@ -91,6 +91,10 @@ pub struct PlannedRecord {
     pub explanation: String,
     pub account_id: Option<AccountId>,
     pub contact_id: Option<ContactId>,
+    /// For a record waiting in review: the earlier record waiting in review that it repeats
+    /// (the same person), which it is placed with. Provisional ([`provisional_record`]) when
+    /// that record is of this batch.
+    pub duplicate_of: Option<i64>,
 }
 
 /// Everything a batch writes, in the order the store writes it.
@@ -114,8 +118,14 @@ impl IntakePlan {
     }
 
     /// Gives the index the real ids the store assigned (`accounts[i]` for `self.accounts[i]`,
-    /// `contacts[i]` for `self.contacts[i]`).
-    pub fn settle(&self, index: &mut MatchIndex, accounts: &[AccountId], contacts: &[ContactId]) {
+    /// `contacts[i]` for `self.contacts[i]`, `records[i]` for `self.records[i]`).
+    pub fn settle(
+        &self,
+        index: &mut MatchIndex,
+        accounts: &[AccountId],
+        contacts: &[ContactId],
+        records: &[i64],
+    ) {
         let real: HashMap<AccountId, AccountId> = self
             .accounts
             .iter()
@@ -131,6 +141,14 @@ impl IntakePlan {
             new.account_id = real.get(&new.account_id).copied().unwrap_or(new.account_id);
             index.replace_contact(&old, &new);
         }
+        let real: HashMap<i64, i64> = records
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| (provisional_record(i), id))
+            .collect();
+        for r in self.waiting() {
+            index.settle_review(&r.payload, &real);
+        }
     }
 
     /// Takes the plan's provisional records back out of the index (the store refused the batch).
@@ -139,6 +157,26 @@ impl IntakePlan {
         index.remove_accounts(&accounts);
         let contacts: HashSet<ContactId> = self.contacts.iter().map(|p| p.id).collect();
         index.remove_contacts(&contacts);
+        let records: HashSet<i64> = (0..self.records.len()).map(provisional_record).collect();
+        for r in self.waiting() {
+            index.forget_review(&r.payload, &records);
+        }
+    }
+
+    /// The records the plan puts in review.
+    fn waiting(&self) -> impl Iterator<Item = &PlannedRecord> {
+        self.records
+            .iter()
+            .filter(|r| r.outcome == IntakeOutcome::NeedsReview)
+    }
+
+    /// The real id a record's `duplicate_of` names, given the real ids of the plan's records.
+    pub fn real_record(id: i64, records: &[i64]) -> i64 {
+        if id < 0 {
+            records.get((-id - 1) as usize).copied().unwrap_or(id)
+        } else {
+            id
+        }
     }
 }
 
@@ -211,6 +249,7 @@ impl<'a> Planner<'a> {
             explanation: "no name and no valid email: nothing to make a contact from".into(),
             account_id: None,
             contact_id: None,
+            duplicate_of: None,
         };
         if email.is_none() && record.first_name.is_none() && record.last_name.is_none() {
             self.plan.records.push(planned);
@@ -264,6 +303,18 @@ impl<'a> Planner<'a> {
             }
             MatchStatus::Review => {
                 planned.outcome = IntakeOutcome::NeedsReview;
+                // The queue holds each person once: a repeat of a record waiting there is
+                // attached to it, and placed with it.
+                let repeat = repeated_review(self.index, &matchable);
+                if let Some(r) = &repeat {
+                    planned.rule = r.rule.to_string();
+                    planned.confidence = r.confidence;
+                    planned.explanation = r.explanation.clone();
+                    planned.duplicate_of = Some(r.record);
+                }
+                let id = provisional_record(self.plan.records.len());
+                self.index
+                    .insert_review(id, repeat.map(|r| r.record), &matchable);
             }
         }
         self.plan.records.push(planned);
@@ -664,7 +715,7 @@ mod tests {
         let mut planner = Planner::new(&mut index, MatchConfig::default(), "api");
         planner.add(item("1", "Tom", "tom@newco.io", "NewCo"));
         let plan = planner.finish();
-        plan.settle(&mut index, &[AccountId(77)], &[ContactId(700)]);
+        plan.settle(&mut index, &[AccountId(77)], &[ContactId(700)], &[1]);
         let mut again = Planner::new(&mut index, MatchConfig::default(), "api");
         again.add(item("2", "Tom", "tom@newco.io", "NewCo"));
         again.add(item("3", "Tia", "tia@newco.io", "NewCo"));
@@ -686,6 +737,100 @@ mod tests {
         let plan = again.finish();
         assert_eq!(plan.accounts.len(), 1, "newco.io is unknown again");
         assert_eq!(plan.records[0].outcome, IntakeOutcome::Created);
+    }
+
+    fn free_mail(key: &str, first: &str, last: &str, email: &str) -> IntakeItem {
+        IntakeItem {
+            hints: Default::default(),
+            source_key: key.into(),
+            record: PersonRecord {
+                first_name: Some(first.into()),
+                last_name: Some(last.into()),
+                email: Some(email.into()),
+                ..PersonRecord::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_repeat_of_a_person_waiting_in_review_is_attached_to_the_first_record() {
+        let mut index = index();
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "api");
+        planner.add(free_mail("1", "Ingrid", "Clark", "ingridclark34@aol.com"));
+        planner.add(free_mail(
+            "2",
+            "Ingrid",
+            "Clark",
+            "ingridclark34@hotmail.com",
+        ));
+        planner.add(free_mail("3", "John", "Smith", "jsmith@gmail.com"));
+        planner.add(free_mail("4", "John", "Smith", "jsmith@yahoo.com"));
+        planner.add(free_mail("5", "Astrid", "Clark", "ingridclark34@gmx.de"));
+        planner.add(free_mail(
+            "6",
+            "Ingrid",
+            "Clark",
+            "IngridClark34+x@Hotmail.com",
+        ));
+        let plan = planner.finish();
+
+        let repeats: Vec<_> = plan.records.iter().map(|r| r.duplicate_of).collect();
+        let first = Some(provisional_record(0));
+        assert_eq!(repeats, [None, first, None, None, None, first]);
+        assert!(plan
+            .records
+            .iter()
+            .all(|r| r.outcome == IntakeOutcome::NeedsReview));
+        assert_eq!(plan.records[1].rule, "review_handle");
+        assert_eq!(plan.records[5].rule, "review_email_plus_tag");
+        assert!(plan.contacts.is_empty());
+    }
+
+    #[test]
+    fn a_later_batch_attaches_to_the_stored_record_and_a_refused_one_leaves_no_trace() {
+        let mut index = index();
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "api");
+        planner.add(free_mail("1", "Ingrid", "Clark", "ingridclark34@aol.com"));
+        let plan = planner.finish();
+        plan.settle(&mut index, &[], &[], &[41]);
+
+        let mut refused = Planner::new(&mut index, MatchConfig::default(), "api");
+        refused.add(free_mail("2", "Ann", "Lee", "annlee1984@gmail.com"));
+        refused.add(free_mail("3", "Ingrid", "Clark", "ingridclark34@gmail.com"));
+        let refused = refused.finish();
+        assert_eq!(refused.records[1].duplicate_of, Some(41));
+        refused.forget(&mut index);
+
+        let mut again = Planner::new(&mut index, MatchConfig::default(), "api");
+        again.add(free_mail("4", "Ann", "Lee", "annlee1984@yahoo.com"));
+        again.add(free_mail("5", "Ingrid", "Clark", "INGRIDCLARK34@aol.com"));
+        let plan = again.finish();
+        assert_eq!(
+            plan.records[0].duplicate_of, None,
+            "Ann's first record was refused"
+        );
+        assert_eq!(plan.records[1].duplicate_of, Some(41));
+    }
+
+    #[test]
+    fn a_free_mail_handle_alone_does_not_make_a_record_an_existing_contact() {
+        // Measured on generated exports, a shared handle under one name merged more namesakes
+        // than people: a person decides, in review.
+        let mut index = index();
+        index.insert_contact(&ContactEntry {
+            id: ContactId(11),
+            account_id: AccountId(1),
+            email: Some("ingridclark34@gmail.com".into()),
+            first_name: Some("Ingrid".into()),
+            last_name: Some("Clark".into()),
+        });
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "api");
+        planner.add(free_mail("1", "Ingrid", "Clark", "ingridclark34@aol.com"));
+        let plan = planner.finish();
+        assert_eq!(
+            (plan.records[0].outcome, plan.records[0].contact_id),
+            (IntakeOutcome::NeedsReview, None)
+        );
     }
 
     #[test]
