@@ -245,12 +245,17 @@ impl Intake {
                 let applied = IntakeApplied {
                     accounts: stand_in(plan.accounts.len()).map(AccountId).collect(),
                     contacts: stand_in(plan.contacts.len()).map(ContactId).collect(),
-                    records: Vec::new(),
+                    records: stand_in(plan.records.len()).collect(),
                     audit_ids: Vec::new(),
                     filled: plan.fills.len(),
                 };
                 let index = st.index.as_mut().expect("caught up");
-                plan.settle(index, &applied.accounts, &applied.contacts);
+                plan.settle(
+                    index,
+                    &applied.accounts,
+                    &applied.contacts,
+                    &applied.records,
+                );
                 count(&mut report, &plan, &applied);
                 return Ok((report, placements(&plan, &applied)));
             }
@@ -321,12 +326,20 @@ impl Intake {
                 .filter(|c| c.entity == "contact")
                 .map(|c| ContactId(c.entity_id))
                 .collect();
+            // The only audited change to an intake record is its resolution: it no longer
+            // waits in review.
+            let resolved: HashSet<i64> = foreign
+                .iter()
+                .filter(|c| c.entity == "intake_record")
+                .map(|c| c.entity_id)
+                .collect();
             let a: Vec<AccountId> = accounts.iter().copied().collect();
             let c: Vec<ContactId> = contacts.iter().copied().collect();
             let (account_entries, contact_entries) = self.store.match_entries(&a, &c).await?;
             let index = st.index.as_mut().expect("built");
             index.remove_accounts(&accounts);
             index.remove_contacts(&contacts);
+            index.remove_reviews(&resolved);
             for e in account_entries {
                 index.insert_account(e);
             }
@@ -346,6 +359,13 @@ impl Intake {
         }
         for c in &snapshot.contacts {
             index.insert_contact(c);
+        }
+        // Oldest first, so the first record of a person is filed before its repeats. A repeat
+        // whose first record no longer waits (a race with its resolution) waits on its own.
+        let waiting: HashSet<i64> = snapshot.reviews.iter().map(|r| r.id).collect();
+        for r in &snapshot.reviews {
+            let first = r.duplicate_of.filter(|f| waiting.contains(f));
+            index.insert_review(r.id, first, &r.person);
         }
         st.index = Some(index);
         st.through = snapshot.through_audit_id;
@@ -373,7 +393,7 @@ fn settle_written(st: &mut State, plan: &IntakePlan, applied: &IntakeApplied) {
         .index
         .as_mut()
         .expect("a written plan was planned on the index");
-    plan.settle(index, &applied.accounts, &applied.contacts);
+    plan.settle(index, &applied.accounts, &applied.contacts, &applied.records);
     let through = st.through;
     st.own
         .extend(applied.audit_ids.iter().filter(|&&id| id > through));
@@ -437,7 +457,13 @@ impl IntakeStream<'_> {
             match self.written(before).await {
                 Ok((done, earlier, applied)) => {
                     let index = self.state.index.as_mut().expect("caught up");
-                    plan.rebase(index, &earlier, &applied.accounts, &applied.contacts);
+                    plan.rebase(
+                        index,
+                        &earlier,
+                        &applied.accounts,
+                        &applied.contacts,
+                        &applied.records,
+                    );
                     out.push(done);
                 }
                 Err((e, before)) => {
@@ -572,7 +598,8 @@ fn placements(plan: &IntakePlan, applied: &IntakeApplied) -> Vec<IntakePlacement
     let mut made = HashSet::new();
     plan.records
         .iter()
-        .map(|r| IntakePlacement {
+        .zip(&applied.records)
+        .map(|(r, &record_id)| IntakePlacement {
             key: r.source_key.clone(),
             outcome: r.outcome,
             rule: r.rule.clone(),
@@ -582,6 +609,10 @@ fn placements(plan: &IntakePlan, applied: &IntakeApplied) -> Vec<IntakePlacement
             account_created: r
                 .account_id
                 .is_some_and(|a| accounts.contains_key(&a) && made.insert(a)),
+            record_id,
+            duplicate_of: r
+                .duplicate_of
+                .map(|d| plan.real_record(d, &applied.records)),
         })
         .collect()
 }

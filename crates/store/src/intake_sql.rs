@@ -4,7 +4,7 @@
 
 use crate::{Change, IntakeApplied, IntakeQuery, MatchSnapshot};
 use abcrm_core::intake::{contact_from_record, ContactFill, IntakePlan, PlannedRecord};
-use abcrm_core::matching::{AccountEntry, Candidate, ContactEntry, PersonRecord};
+use abcrm_core::matching::{AccountEntry, Candidate, ContactEntry, PersonRecord, ReviewEntry};
 use abcrm_core::normalize::title::parse_title;
 use serde::Deserialize;
 
@@ -12,7 +12,7 @@ use serde::Deserialize;
 /// PostgreSQL 65,535) at 14 columns.
 const CHUNK: usize = 1000;
 
-const INTAKE_COLUMNS: &str = "id, source, source_key, received_at, payload, observations, outcome, rule, confidence, candidates, explanation, account_id, contact_id, resolved_at, resolution";
+const INTAKE_COLUMNS: &str = "id, source, source_key, received_at, payload, observations, outcome, rule, confidence, candidates, explanation, account_id, contact_id, resolved_at, resolution, duplicate_of";
 
 fn intake_row(r: &DbRow) -> Result<IntakeRecord, sqlx::Error> {
     let payload: Json<PersonRecord> = r.try_get("payload")?;
@@ -34,7 +34,28 @@ fn intake_row(r: &DbRow) -> Result<IntakeRecord, sqlx::Error> {
         contact_id: r.try_get::<Option<i64>, _>("contact_id")?.map(ContactId),
         resolved_at: r.try_get("resolved_at")?,
         resolution: r.try_get("resolution")?,
+        duplicate_of: r.try_get("duplicate_of")?,
+        duplicates: Vec::new(),
     })
+}
+
+/// Fills in each record's `duplicates`: the records attached to it, oldest first.
+async fn with_duplicates(conn: &mut <Db as sqlx::Database>::Connection, records: &mut [IntakeRecord]) -> Result<()> {
+    let at: HashMap<i64, usize> = records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    for chunk in records.iter().map(|r| r.id).collect::<Vec<_>>().chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("SELECT id, duplicate_of FROM intake_records WHERE duplicate_of IN (");
+        let mut sep = q.separated(", ");
+        for id in chunk {
+            sep.push_bind(*id);
+        }
+        q.push(") ORDER BY id");
+        for r in q.build().fetch_all(&mut *conn).await.map_err(db)? {
+            if let Some(&i) = at.get(&r.try_get::<i64, _>("duplicate_of")?) {
+                records[i].duplicates.push(r.try_get("id")?);
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn load_intake(conn: &mut <Db as sqlx::Database>::Connection, id: i64) -> Result<IntakeRecord> {
@@ -44,7 +65,10 @@ async fn load_intake(conn: &mut <Db as sqlx::Database>::Connection, id: i64) -> 
         .await
         .map_err(db)?
         .ok_or(StoreError::NotFound { entity: "intake record", id })?;
-    Ok(intake_row(&row)?)
+    let mut record = [intake_row(&row)?];
+    with_duplicates(conn, &mut record).await?;
+    let [record] = record;
+    Ok(record)
 }
 
 /// One audit row to write in bulk.
@@ -83,7 +107,17 @@ async fn intake_snapshot(pool: &sqlx::Pool<Db>) -> Result<MatchSnapshot> {
     let through: Option<i64> = sqlx::query("SELECT MAX(id) AS m FROM audit_log").fetch_one(&mut *conn).await.map_err(db)?.try_get("m")?;
     let accounts = account_entries(&mut conn, None).await?;
     let contacts = contact_entries(&mut conn, None).await?;
-    Ok(MatchSnapshot { accounts, contacts, through_audit_id: through.unwrap_or(0) })
+    let mut reviews = Vec::new();
+    for r in sqlx::query("SELECT id, payload, duplicate_of FROM intake_records WHERE outcome = $1 ORDER BY id")
+        .bind(IntakeOutcome::NeedsReview.as_str())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+    {
+        let person: Json<PersonRecord> = r.try_get("payload")?;
+        reviews.push(ReviewEntry { id: r.try_get("id")?, duplicate_of: r.try_get("duplicate_of")?, person: person.0 });
+    }
+    Ok(MatchSnapshot { accounts, contacts, reviews, through_audit_id: through.unwrap_or(0) })
 }
 
 /// Accounts as the matcher sees them: all of them, or those with the given ids.
@@ -185,7 +219,7 @@ async fn intake_changes(pool: &sqlx::Pool<Db>, after: i64, limit: u32) -> Result
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let entity: String = r.try_get("entity")?;
-        if entity == "account" || entity == "contact" {
+        if entity == "account" || entity == "contact" || entity == "intake_record" {
             out.push(Change { audit_id: r.try_get("id")?, entity, entity_id: r.try_get("entity_id")? });
         }
     }
@@ -323,6 +357,7 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
         })?;
         applied.records.extend(ids);
     }
+    attach_duplicates(&mut tx, plan, &applied.records).await?;
     let wrote_records = started.elapsed();
     tx.commit().await.map_err(db)?;
     tracing::debug!(
@@ -332,6 +367,48 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
         "intake batch written"
     );
     Ok(applied)
+}
+
+/// Points each planned repeat at the record waiting in review that it repeats, once the batch's
+/// records have their ids. A record of an earlier batch must still wait in review, unattached;
+/// one resolved since the plan was made refuses the batch as a conflict (planned again, it
+/// waits on its own).
+async fn attach_duplicates(tx: &mut Tx<'_>, plan: &IntakePlan, records: &[i64]) -> Result<()> {
+    let links: Vec<(i64, i64)> = plan
+        .records
+        .iter()
+        .zip(records)
+        .filter_map(|(r, &id)| Some((id, plan.real_record(r.duplicate_of?, records))))
+        .collect();
+    let earlier: HashSet<i64> = plan.records.iter().filter_map(|r| r.duplicate_of).filter(|&first| first >= 0).collect();
+    let earlier: Vec<i64> = earlier.into_iter().collect();
+    for chunk in earlier.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM intake_records WHERE duplicate_of IS NULL AND outcome = ");
+        q.push_bind(IntakeOutcome::NeedsReview.as_str()).push(" AND id IN (");
+        let mut sep = q.separated(", ");
+        for id in chunk {
+            sep.push_bind(*id);
+        }
+        q.push(")");
+        let waiting: i64 = q.build().fetch_one(&mut **tx).await.map_err(db)?.try_get("n")?;
+        if waiting != chunk.len() as i64 {
+            return Err(conflict("duplicate_of", "a record waiting in review was resolved while the batch was matched; run the batch again"));
+        }
+    }
+    for chunk in links.chunks(CHUNK / 2) {
+        let mut q = QueryBuilder::<Db>::new("UPDATE intake_records SET duplicate_of = CASE id");
+        for (id, first) in chunk {
+            q.push(" WHEN ").push_bind(*id).push(" THEN ").push_bind(*first);
+        }
+        q.push(" END WHERE id IN (");
+        let mut sep = q.separated(", ");
+        for (id, _) in chunk {
+            sep.push_bind(*id);
+        }
+        q.push(")");
+        q.build().execute(&mut **tx).await.map_err(db)?;
+    }
+    Ok(())
 }
 
 /// Writes what records offer into existing contacts' blank fields; the ids of the audit rows
@@ -420,9 +497,14 @@ async fn intake_list(pool: &sqlx::Pool<Db>, query: &IntakeQuery, page: PageReque
     if let Some(a) = query.account_id {
         q.push(" AND account_id = ").push_bind(a.0);
     }
+    if query.hide_duplicates {
+        q.push(" AND duplicate_of IS NULL");
+    }
     q.push(" ORDER BY id LIMIT ").push_bind(limit + 1);
-    let rows = q.build().fetch_all(pool).await.map_err(db)?;
-    let records = rows.iter().map(intake_row).collect::<Result<Vec<_>, _>>()?;
+    let mut conn = pool.acquire().await.map_err(db)?;
+    let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+    let mut records = rows.iter().map(intake_row).collect::<Result<Vec<_>, _>>()?;
+    with_duplicates(&mut conn, &mut records).await?;
     Ok(paginate(records, limit, |r| r.id))
 }
 
@@ -471,6 +553,35 @@ async fn intake_resolve(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64, resolutio
         .map_err(db)?;
     let after = load_intake(&mut tx, id).await?;
     audit(&mut tx, actor, "intake_record", id, "resolve", Some(&before), Some(&after)).await?;
+    // The records waiting as its duplicates are the same person: the same contact, or rejected.
+    let waiting: Vec<i64> = sqlx::query("SELECT id FROM intake_records WHERE duplicate_of = $1 AND outcome = $2 ORDER BY id")
+        .bind(id)
+        .bind(IntakeOutcome::NeedsReview.as_str())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    let (outcome, how) = match after.outcome {
+        IntakeOutcome::Rejected => (IntakeOutcome::Rejected, format!("rejected with intake record {id}, whose duplicate it is; {how}")),
+        _ => (IntakeOutcome::Matched, format!("placed with intake record {id}, whose duplicate it is; {how}")),
+    };
+    for dup in waiting {
+        let before = load_intake(&mut tx, dup).await?;
+        sqlx::query("UPDATE intake_records SET outcome = $1, account_id = $2, contact_id = $3, resolved_at = $4, resolution = $5 WHERE id = $6")
+            .bind(outcome.as_str())
+            .bind(after.account_id.map(|a| a.0))
+            .bind(after.contact_id.map(|c| c.0))
+            .bind(now())
+            .bind(&how)
+            .bind(dup)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let resolved = load_intake(&mut tx, dup).await?;
+        audit(&mut tx, actor, "intake_record", dup, "resolve", Some(&before), Some(&resolved)).await?;
+    }
     tx.commit().await.map_err(db)?;
     Ok(after)
 }

@@ -261,7 +261,8 @@ pub trait Store: Send + Sync + 'static {
     async fn list_audit(&self, query: &AuditQuery, page: PageRequest) -> Result<Page<AuditEntry>>;
 
     // --- intake, review, merges ---
-    /// What the match index is built from: every account (with domains) and contact.
+    /// What the match index is built from: every account (with domains) and contact, and the
+    /// intake records waiting in review.
     async fn match_snapshot(&self) -> Result<MatchSnapshot>;
     /// The matcher's view of these accounts and contacts, as they are now (deleted ones absent).
     async fn match_entries(
@@ -269,7 +270,8 @@ pub trait Store: Send + Sync + 'static {
         accounts: &[AccountId],
         contacts: &[ContactId],
     ) -> Result<(Vec<matching::AccountEntry>, Vec<matching::ContactEntry>)>;
-    /// Audited changes to accounts and contacts after an audit id, oldest first, from at most
+    /// Audited changes to accounts, contacts and intake records (a review resolved) after an
+    /// audit id, oldest first, from at most
     /// `limit` audit rows. When the last row read is about something else, a marker with an empty
     /// entity carries its id, so the reader moves past it.
     async fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<Change>>;
@@ -300,7 +302,9 @@ pub trait Store: Send + Sync + 'static {
         page: PageRequest,
     ) -> Result<Page<IntakeRecord>>;
     /// Settles a record waiting in review: places the person at an account (a new contact, or
-    /// the existing one with the same email), at a new account, or rejects the record.
+    /// the existing one with the same email), at a new account, or rejects the record. The
+    /// records waiting as its duplicates are settled with it: placed as the same contact, or
+    /// rejected.
     async fn resolve_review(
         &self,
         actor: &Actor,

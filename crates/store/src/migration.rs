@@ -890,6 +890,12 @@ impl Run<'_> {
                 }
             }
         }
+        // The source person of each intake record, for a repeat waiting in review.
+        let person_of_record: HashMap<i64, &str> = self
+            .placements
+            .values()
+            .map(|p| (p.record_id, p.key.as_str()))
+            .collect();
         let mut seen = HashSet::new();
         for (_, p) in people {
             if !seen.insert(p.id.as_str()) {
@@ -919,13 +925,22 @@ impl Run<'_> {
                     (Action::NewAccount, None)
                 }
                 IntakeOutcome::Created => (Action::Matched, None),
+                // A repeat of a person waiting in review: one review item, placed together.
+                IntakeOutcome::NeedsReview if pl.duplicate_of.is_some() => (
+                    Action::Merged,
+                    pl.duplicate_of.map(|r| {
+                        person_of_record
+                            .get(&r)
+                            .map_or_else(|| format!("abcrm:intake:{r}"), |s| s.to_string())
+                    }),
+                ),
                 IntakeOutcome::NeedsReview | IntakeOutcome::Rejected => (Action::Review, None),
             };
             self.out.people.push(PersonOutcome {
                 source_id: p.id.clone(),
                 object: p.object(),
                 action,
-                account: placement.filter(|_| action != Action::Review),
+                account: placement.filter(|_| pl.outcome != IntakeOutcome::NeedsReview),
                 merged_into,
                 rule: pl.rule.clone(),
                 confidence: pl.confidence,

@@ -319,7 +319,7 @@ async fn import_users_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec
 }
 
 async fn intake_placements_in(conn: &mut <Db as sqlx::Database>::Connection, source: &str) -> Result<Vec<IntakePlacement>> {
-    let rows = sqlx::query("SELECT source_key, outcome, rule, confidence, account_id, contact_id FROM intake_records WHERE source = $1 AND source_key IS NOT NULL")
+    let rows = sqlx::query("SELECT id, source_key, outcome, rule, confidence, account_id, contact_id, duplicate_of FROM intake_records WHERE source = $1 AND source_key IS NOT NULL")
         .bind(source)
         .fetch_all(&mut *conn)
         .await
@@ -334,6 +334,8 @@ async fn intake_placements_in(conn: &mut <Db as sqlx::Database>::Connection, sou
                 account_id: r.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
                 contact_id: r.try_get::<Option<i64>, _>("contact_id")?.map(ContactId),
                 account_created: false,
+                record_id: r.try_get("id")?,
+                duplicate_of: r.try_get("duplicate_of")?,
             })
         })
         .collect()

@@ -169,10 +169,12 @@ pub struct Counts {
 pub struct MatchSnapshot {
     pub accounts: Vec<abcrm_core::matching::AccountEntry>,
     pub contacts: Vec<abcrm_core::matching::ContactEntry>,
+    /// The intake records waiting in review, oldest first.
+    pub reviews: Vec<abcrm_core::matching::ReviewEntry>,
     pub through_audit_id: i64,
 }
 
-/// One audited change to an account or a contact.
+/// One audited change to an account, a contact or an intake record (`entity` names which).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub audit_id: i64,
@@ -203,6 +205,10 @@ pub struct IntakePlacement {
     pub contact_id: Option<ContactId>,
     /// The account was made from this record (known only to the run that planned it).
     pub account_created: bool,
+    /// The intake record's id.
+    pub record_id: i64,
+    /// The record waiting in review that this one repeats (see `IntakeRecord::duplicate_of`).
+    pub duplicate_of: Option<i64>,
 }
 
 /// A user of another system to take over ([`crate::Store::import_users`]).
@@ -237,6 +243,9 @@ pub struct IntakeQuery {
     /// With `source`: the record taken under this key.
     pub source_key: Option<String>,
     pub account_id: Option<AccountId>,
+    /// Leave out records attached to another as its duplicate (the review queue lists each
+    /// person once; the first record shows its duplicates).
+    pub hide_duplicates: bool,
 }
 
 /// A saved version of a scoring model (or the shipped default, which has no id).

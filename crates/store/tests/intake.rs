@@ -548,3 +548,151 @@ async fn a_merge_moves_everything_to_the_survivor_and_undo_puts_it_back() {
         assert!(matches!(err, StoreError::Invalid(_)));
     }
 }
+
+#[tokio::test]
+async fn a_person_waits_in_review_once_and_resolving_the_first_record_places_the_repeats() {
+    for t in backends().await {
+        let acme = acme(&t).await;
+        let intake = Intake::new(t.store.clone(), MatchConfig::default());
+        let first = intake
+            .submit(
+                &actor(),
+                "cards",
+                items(&[person("Ingrid", "Clark", "ingridclark34@aol.com", "")]),
+            )
+            .await
+            .unwrap()
+            .record_ids[0];
+
+        // Another service (a resumed run) builds its index from the store: the queue included.
+        let resumed = Intake::new(t.store.clone(), MatchConfig::default());
+        let report = resumed
+            .submit(
+                &actor(),
+                "cards",
+                items(&[
+                    person("Ingrid", "Clark", "ingridclark34@hotmail.com", ""),
+                    person("John", "Smith", "jsmith@gmail.com", ""),
+                    person("Ingrid", "Clark", "INGRIDCLARK34@aol.com", "n/a"),
+                    person("John", "Smith", "jsmith@yahoo.com", ""),
+                    person("Ann", "Lee", "annlee1984@gmail.com", ""),
+                    person("Ann", "Lee", "annlee1984@yahoo.com", ""),
+                ]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(report.needs_review, 6, "{}: {report:?}", t.name);
+        let [by_handle, smith, by_email, other_smith, ann, ann_again] = report.record_ids[..]
+        else {
+            panic!("six records")
+        };
+        let repeat = t.store.get_intake(by_handle).await.unwrap();
+        assert_eq!(repeat.duplicate_of, Some(first), "{}", t.name);
+        assert_eq!(repeat.rule.as_deref(), Some("review_handle"));
+        assert_eq!(
+            t.store.get_intake(by_email).await.unwrap().duplicate_of,
+            Some(first)
+        );
+        assert_eq!(
+            t.store.get_intake(other_smith).await.unwrap().duplicate_of,
+            None,
+            "{}: any John Smith may be jsmith somewhere",
+            t.name
+        );
+        assert_eq!(
+            t.store.get_intake(ann_again).await.unwrap().duplicate_of,
+            Some(ann),
+            "{}: a repeat within one batch",
+            t.name
+        );
+
+        // The queue lists each person once, with the records repeating it.
+        let queue = t
+            .store
+            .list_intake(
+                &IntakeQuery {
+                    outcome: Some(IntakeOutcome::NeedsReview),
+                    hide_duplicates: true,
+                    ..Default::default()
+                },
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        let listed: Vec<(i64, Vec<i64>)> = queue
+            .items
+            .iter()
+            .map(|r| (r.id, r.duplicates.clone()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (first, vec![by_handle, by_email]),
+                (smith, vec![]),
+                (other_smith, vec![]),
+                (ann, vec![ann_again]),
+            ],
+            "{}",
+            t.name
+        );
+
+        // Resolving the first record places all three as one contact.
+        let placed = t
+            .store
+            .resolve_review(&actor(), first, Resolution::Account(acme.id))
+            .await
+            .unwrap();
+        assert_eq!(placed.outcome, IntakeOutcome::Created);
+        for id in [by_handle, by_email] {
+            let r = t.store.get_intake(id).await.unwrap();
+            assert_eq!(
+                (r.outcome, r.account_id, r.contact_id),
+                (IntakeOutcome::Matched, Some(acme.id), placed.contact_id),
+                "{}",
+                t.name
+            );
+            assert!(r.resolution.unwrap().contains(&format!("record {first}")));
+        }
+        let ingrids = t
+            .store
+            .list_contacts(&ContactQuery::default(), PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter(|c| c.last_name.as_deref() == Some("Clark"))
+            .count();
+        assert_eq!(ingrids, 1, "{}", t.name);
+
+        // Rejecting a record rejects its repeats.
+        t.store
+            .resolve_review(&actor(), ann, Resolution::Reject("a test entry".into()))
+            .await
+            .unwrap();
+        let r = t.store.get_intake(ann_again).await.unwrap();
+        assert_eq!(r.outcome, IntakeOutcome::Rejected, "{}", t.name);
+
+        // The services learn of the resolutions: later records of Ingrid (at another address)
+        // and of Ann wait on their own, not attached to records no longer waiting.
+        let report = resumed
+            .submit(
+                &actor(),
+                "cards",
+                items(&[
+                    person("Ingrid", "Clark", "ingridclark34@yahoo.com", ""),
+                    person("Ann", "Lee", "annlee1984@gmx.de", ""),
+                ]),
+            )
+            .await
+            .unwrap();
+        for id in report.record_ids {
+            let later = t.store.get_intake(id).await.unwrap();
+            assert_eq!(
+                (later.outcome, later.duplicate_of),
+                (IntakeOutcome::NeedsReview, None),
+                "{}",
+                t.name
+            );
+        }
+    }
+}

@@ -3,10 +3,11 @@
 //! candidates, never at every account. Inserts are incremental: an account added during a batch
 //! is matchable by the next record.
 
-use super::record::{AccountEntry, ContactEntry};
+use super::handle::{handle_key, HandleKey};
+use super::record::{AccountEntry, ContactEntry, PersonRecord};
 use crate::ids::{AccountId, ContactId};
 use crate::model::normalize_duns_str;
-use crate::normalize::company::{company_key, company_tokens};
+use crate::normalize::company::{company_key, company_tokens, is_placeholder};
 use crate::normalize::person::person_key;
 use crate::normalize::{normalize_domain, personal_domain, registrable_domain, text::fold, Email};
 use std::collections::{HashMap, HashSet};
@@ -64,6 +65,39 @@ pub struct MatchIndex {
     pub(crate) contact_by_email: HashMap<String, IndexedContact>,
     pub(crate) contact_by_mailbox: HashMap<String, IndexedContact>,
     pub(crate) contact_by_name: HashMap<(String, AccountId), IndexedContact>,
+    /// Intake records waiting in review, by what identifies their person. Each key leads to
+    /// the first record of that person (the one later repeats are attached to). Ids are intake
+    /// record ids; negative ones are records of a batch being planned ([`provisional_record`]).
+    pub(crate) review_by_email: HashMap<String, i64>,
+    pub(crate) review_by_mailbox: HashMap<String, i64>,
+    /// By free-mail handle and name, with the company the record named (its key, empty for
+    /// none): a handle is weaker evidence than an address, and two companies speak against it.
+    pub(crate) review_by_handle: HashMap<HandleKey, (i64, String)>,
+}
+
+/// The provisional id of the `i`-th record of a batch being planned, until the store gives it
+/// a real one.
+pub fn provisional_record(i: usize) -> i64 {
+    -(i as i64) - 1
+}
+
+/// The company a record waiting in review names, as a company key (empty for none).
+pub(crate) fn review_company(p: &PersonRecord) -> String {
+    p.company
+        .as_deref()
+        .map(company_key)
+        .filter(|k| !is_placeholder(k))
+        .unwrap_or_default()
+}
+
+/// The keys a record waiting in review is found by: its normalized email, its mailbox (without
+/// a +tag) and its free-mail handle with its name.
+fn review_keys(p: &PersonRecord) -> (Option<Email>, Option<HandleKey>) {
+    let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
+    let handle = email
+        .as_ref()
+        .and_then(|e| handle_key(e, p.first_name.as_deref(), p.last_name.as_deref()));
+    (email, handle)
 }
 
 /// The blocking keys of a company key: each token of three or more characters, and each of its
@@ -249,6 +283,89 @@ impl MatchIndex {
             }
         }
         self.insert_contact(new);
+    }
+
+    /// Files a record waiting in review under its keys, leading to `repeats` (the first record
+    /// of the same person, when it repeats one) or to itself. A key already filed keeps its
+    /// record: the first of a person stays the one its repeats attach to.
+    pub fn insert_review(&mut self, id: i64, repeats: Option<i64>, p: &PersonRecord) {
+        let first = repeats.unwrap_or(id);
+        let (email, handle) = review_keys(p);
+        if let Some(e) = email {
+            self.review_by_mailbox
+                .entry(e.without_plus_tag())
+                .or_insert(first);
+            self.review_by_email
+                .entry(e.as_str().to_string())
+                .or_insert(first);
+        }
+        if let Some(k) = handle {
+            self.review_by_handle
+                .entry(k)
+                .or_insert_with(|| (first, review_company(p)));
+        }
+    }
+
+    /// Gives records of a planned batch their real ids: the keys of `p` that lead to a
+    /// provisional id in `real` lead to its real id instead.
+    pub fn settle_review(&mut self, p: &PersonRecord, real: &HashMap<i64, i64>) {
+        let settle = |slot: Option<&mut i64>| {
+            if let Some(id) = slot {
+                if let Some(&to) = real.get(id) {
+                    *id = to;
+                }
+            }
+        };
+        let (email, handle) = review_keys(p);
+        if let Some(e) = email {
+            settle(self.review_by_email.get_mut(e.as_str()));
+            settle(self.review_by_mailbox.get_mut(&e.without_plus_tag()));
+        }
+        if let Some(k) = handle {
+            settle(self.review_by_handle.get_mut(&k).map(|(id, _)| id));
+        }
+    }
+
+    /// Forgets the keys of `p` that lead to one of `ids` (records of a batch the store refused).
+    pub fn forget_review(&mut self, p: &PersonRecord, ids: &HashSet<i64>) {
+        let (email, handle) = review_keys(p);
+        if let Some(e) = email {
+            let mailbox = e.without_plus_tag();
+            if self
+                .review_by_email
+                .get(e.as_str())
+                .is_some_and(|id| ids.contains(id))
+            {
+                self.review_by_email.remove(e.as_str());
+            }
+            if self
+                .review_by_mailbox
+                .get(&mailbox)
+                .is_some_and(|id| ids.contains(id))
+            {
+                self.review_by_mailbox.remove(&mailbox);
+            }
+        }
+        if let Some(k) = handle {
+            if self
+                .review_by_handle
+                .get(&k)
+                .is_some_and(|(id, _)| ids.contains(id))
+            {
+                self.review_by_handle.remove(&k);
+            }
+        }
+    }
+
+    /// Forgets records that no longer wait in review (resolved), and every key leading to
+    /// them. A pass over the review keys: meant for the few records resolved between batches.
+    pub fn remove_reviews(&mut self, ids: &HashSet<i64>) {
+        if ids.is_empty() {
+            return;
+        }
+        self.review_by_email.retain(|_, id| !ids.contains(id));
+        self.review_by_mailbox.retain(|_, id| !ids.contains(id));
+        self.review_by_handle.retain(|_, (id, _)| !ids.contains(id));
     }
 
     /// The existing contact with this email, if the index knows one.

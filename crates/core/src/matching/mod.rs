@@ -4,8 +4,10 @@
 
 mod dedupe;
 mod engine;
+pub mod handle;
 mod index;
 mod record;
+mod review;
 pub mod synth;
 
 pub use dedupe::BatchDedupe;
@@ -13,5 +15,6 @@ pub use engine::{
     match_person, place_at, AccountMatch, Candidate, ContactMatch, MatchConfig, MatchResult,
     MatchStatus,
 };
-pub use index::MatchIndex;
-pub use record::{AccountEntry, ContactEntry, PersonRecord};
+pub use index::{provisional_record, MatchIndex};
+pub use record::{AccountEntry, ContactEntry, PersonRecord, ReviewEntry};
+pub use review::{repeated_review, ReviewRepeat};

@@ -53,3 +53,12 @@ pub struct ContactEntry {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
 }
+
+/// An intake record waiting in review, as the matcher needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewEntry {
+    pub id: i64,
+    /// The record waiting in review it repeats (the first of the same person), if any.
+    pub duplicate_of: Option<i64>,
+    pub person: PersonRecord,
+}

@@ -13,7 +13,8 @@ pub enum Action {
     Matched,
     /// Placed under an account the migration created.
     NewAccount,
-    /// The same person as another record, folded into it.
+    /// The same person as another record, folded into it (or, when that record waits in
+    /// review, attached to it as its duplicate, to be placed with it).
     Merged,
     /// Waits for a person to decide (or had nothing to make a contact from).
     Review,

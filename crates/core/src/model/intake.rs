@@ -37,6 +37,12 @@ pub struct IntakeRecord {
     pub resolved_at: Option<DateTime<Utc>>,
     /// Who resolved it in review, and how.
     pub resolution: Option<String>,
+    /// The record it repeats: it went to review as the same person as that record, which
+    /// waited there already, and is placed with it when that record is resolved. Such a record
+    /// is not listed in the review queue on its own.
+    pub duplicate_of: Option<i64>,
+    /// The records that repeat this one (see `duplicate_of`), oldest first.
+    pub duplicates: Vec<i64>,
 }
 
 /// How a person settles a record waiting in review.

@@ -184,6 +184,24 @@ pub fn canonical_first_name(first: &str) -> String {
         .unwrap_or_else(|| head.to_string())
 }
 
+/// Every spelling of a first name the nickname table knows, folded: as written, its canonical
+/// form and that form's nicknames ("Robert" -> robert, bob, rob, bobby, ...).
+pub fn first_name_spellings(first: &str) -> Vec<String> {
+    let folded = fold(first);
+    let head = folded.split(' ').next().unwrap_or("").to_string();
+    let canonical = canonical_first_name(first);
+    let mut out = vec![head, canonical.clone()];
+    for (nick, full) in NICKNAMES {
+        if *full == canonical {
+            out.push(nick.to_string());
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// A key that two spellings of one person's name share: canonical first name and folded last
 /// name. `None` when either part is missing.
 pub fn person_key(first: Option<&str>, last: Option<&str>) -> Option<String> {

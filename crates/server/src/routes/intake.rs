@@ -166,6 +166,7 @@ async fn list_intake(
         source: p.source,
         source_key: None,
         account_id: p.account_id.map(AccountId),
+        hide_duplicates: false,
     };
     Ok(axum::Json(s.store.list_intake(&q, page).await?.into()))
 }
@@ -189,7 +190,7 @@ pub struct ReviewParams {
 }
 
 #[utoipa::path(get, path = "/review", tag = "intake", params(ReviewParams),
-    responses((status = 200, description = "Records waiting for a person, oldest first, each with its ranked candidates", body = List<IntakeRecord>)))]
+    responses((status = 200, description = "Records waiting for a person, oldest first, each with its ranked candidates; each person once (a record repeating one listed is in that record's `duplicates`, and resolving the one resolves both)", body = List<IntakeRecord>)))]
 async fn list_review(
     State(s): State<AppState>,
     Query(p): Query<ReviewParams>,
@@ -198,6 +199,7 @@ async fn list_review(
     let q = IntakeQuery {
         outcome: Some(IntakeOutcome::NeedsReview),
         source: p.source,
+        hide_duplicates: true,
         ..IntakeQuery::default()
     };
     Ok(axum::Json(s.store.list_intake(&q, page).await?.into()))
