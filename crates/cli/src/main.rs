@@ -12,8 +12,8 @@ use commands::records::Kind;
 use tracing_subscriber::EnvFilter;
 
 // Imports and migrations allocate a few small strings per field of millions of rows, on two
-// threads (the runtime and SQLite's worker): mimalloc's thread-local free lists take about a
-// fifth of the process's time off what glibc's allocator spent there.
+// threads (the runtime and SQLite's worker). Profiled on a migration, glibc's allocator took
+// about a fifth of all samples; with mimalloc's thread-local free lists, under a tenth.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

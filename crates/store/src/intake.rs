@@ -393,7 +393,12 @@ fn settle_written(st: &mut State, plan: &IntakePlan, applied: &IntakeApplied) {
         .index
         .as_mut()
         .expect("a written plan was planned on the index");
-    plan.settle(index, &applied.accounts, &applied.contacts, &applied.records);
+    plan.settle(
+        index,
+        &applied.accounts,
+        &applied.contacts,
+        &applied.records,
+    );
     let through = st.through;
     st.own
         .extend(applied.audit_ids.iter().filter(|&&id| id > through));

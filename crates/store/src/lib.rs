@@ -486,6 +486,16 @@ pub trait Store: Send + Sync + 'static {
     /// The source ids of `object` (user, account, opportunity, campaign, activity) already written
     /// from `source`, with the abcrm id each became.
     async fn external_ids(&self, source: &str, object: &str) -> Result<HashMap<String, i64>>;
+    /// Links accounts to their parents as `source` had them, in one transaction: a child that
+    /// has a parent already keeps it (someone may have changed it in abcrm since), and a link
+    /// that would make an account its own ancestor is refused. Answers, per link, whether it
+    /// was made now (`Ok(false)`: the child had a parent), or why it was refused.
+    async fn import_parents(
+        &self,
+        actor: &Actor,
+        source: &str,
+        links: &[(AccountId, AccountId)],
+    ) -> Result<Vec<std::result::Result<bool, String>>>;
     /// Creates the accounts not written before (a domain or DUNS another account holds is left
     /// off); answers every row's account id, in order.
     async fn import_accounts(

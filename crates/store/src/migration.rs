@@ -16,11 +16,10 @@ use abcrm_core::matching::{AccountEntry, MatchConfig};
 use abcrm_core::migration::report::{Action, PersonOutcome, Placement, RejectedRow};
 use abcrm_core::migration::source::*;
 use abcrm_core::model::{
-    normalize_duns_str, AccountPatch, Actor, BuyingRole, ContactRole, IntakeOutcome, NewAccount,
-    NewActivity, NewCampaign, NewCampaignMember, NewOpportunity, Role,
+    normalize_duns_str, Actor, BuyingRole, ContactRole, IntakeOutcome, NewAccount, NewActivity,
+    NewCampaign, NewCampaignMember, NewOpportunity, Role,
 };
 use abcrm_core::normalize::{normalize_domain, personal_domain, registrable_domain, Email};
-use abcrm_core::patch::Patch;
 use abcrm_core::{AccountId, CampaignId, ContactId, OpportunityId, UserId};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -78,6 +77,9 @@ pub struct Migrated {
     pub timings: Vec<(String, f64)>,
 }
 
+/// Intake batches between two refreshes of the planner's statistics (see
+/// `Run::refresh_statistics`): the tables grow tenfold in the first few, then by less.
+const STATISTICS_EVERY: usize = 8;
 /// Accounts per transaction.
 const ACCOUNT_BATCH: usize = 2_000;
 /// Opportunities, activities per transaction.
@@ -183,7 +185,9 @@ impl Run<'_> {
         self.users(users, &accounts, &people, &opportunities)
             .await?;
         self.accounts(accounts).await?;
+        self.refresh_statistics().await?;
         self.people(&people).await?;
+        self.refresh_statistics().await?;
         let campaigns = self.campaigns(campaigns).await?;
         self.members(members, &campaigns).await?;
         let opportunities = self
@@ -191,6 +195,16 @@ impl Run<'_> {
             .await?;
         self.activities(activities, &opportunities).await?;
         self.report(&people).await
+    }
+
+    /// Brings the planner's statistics up to date (a run writes tables from empty to millions
+    /// of rows, and PostgreSQL's autovacuum may be off or behind: with the statistics of an
+    /// empty table, a lookup of a batch's keys scans the whole table). A dry run writes nothing.
+    async fn refresh_statistics(&self) -> Result<()> {
+        if self.opts.dry_run {
+            return Ok(());
+        }
+        self.store.refresh_statistics().await
     }
 
     /// Starts a step: its progress, and its time in the report.
@@ -433,30 +447,20 @@ impl Run<'_> {
             return Ok(());
         }
         for chunk in todo.chunks(1_000) {
-            let ids: Vec<AccountId> = chunk.iter().map(|(_, c, _)| *c).collect();
-            let current: HashMap<AccountId, Option<AccountId>> = self
+            let pairs: Vec<(AccountId, AccountId)> =
+                chunk.iter().map(|(_, c, p)| (*c, *p)).collect();
+            let done = self
                 .store
-                .get_accounts(&ids)
-                .await?
-                .into_iter()
-                .map(|a| (a.id, a.parent_id))
-                .collect();
-            for (at, child, parent) in chunk {
-                if current.get(child).copied().flatten().is_some() {
-                    continue;
-                }
-                let patch = AccountPatch {
-                    parent_id: Patch::Set(*parent),
-                    ..AccountPatch::default()
-                };
-                match self.store.update_account(self.actor, *child, patch).await {
-                    Ok(_) => linked += 1,
-                    Err(crate::StoreError::Invalid(e)) => self.out.rejected.push(rejected(
+                .import_parents(self.actor, &self.opts.source, &pairs)
+                .await?;
+            for ((at, _, _), done) in chunk.iter().zip(done) {
+                match done {
+                    Ok(now) => linked += u64::from(now),
+                    Err(why) => self.out.rejected.push(rejected(
                         *at,
                         Some("ParentId"),
-                        format!("{e}; the account was kept without a parent"),
+                        format!("{why}; the account was kept without a parent"),
                     )),
-                    Err(e) => return Err(e),
                 }
             }
             self.progress.advance(chunk.len() as u64);
@@ -516,7 +520,16 @@ impl Run<'_> {
         // Each batch is matched while the one before it is written.
         let intake = self.intake.clone();
         let mut stream = intake.stream(self.actor, &source).await?;
-        for chunk in kept.iter().chain(&rest).collect::<Vec<_>>().chunks(batch) {
+        for (i, chunk) in kept
+            .iter()
+            .chain(&rest)
+            .collect::<Vec<_>>()
+            .chunks(batch)
+            .enumerate()
+        {
+            if i % STATISTICS_EVERY == STATISTICS_EVERY - 1 {
+                self.refresh_statistics().await?;
+            }
             let items = chunk.iter().map(|p| self.item(p)).collect();
             for done in stream.push(items).await? {
                 taken += self.placed(done).await?;

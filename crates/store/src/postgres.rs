@@ -21,6 +21,13 @@ impl PgStore {
 
     /// Connects with prepared options and brings the schema up to date.
     pub async fn connect(options: PgConnectOptions) -> Result<PgStore> {
+        // Plan every statement for its values. sqlx prepares each statement once per
+        // connection, and after five runs PostgreSQL may switch to a generic plan made from the
+        // statistics of that moment: a migration's `external_id IN (...)` and `source_key IN
+        // (...)` lookups, first run on empty tables, kept scanning them whole as they grew to a
+        // million rows (over a second per batch). Segment filters, whose selectivity depends on
+        // the values, want custom plans too; planning costs well under a millisecond.
+        let options = options.options([("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .connect_with(options)

@@ -367,3 +367,54 @@ async fn bulk_campaign_members_land_once_per_contact() {
         );
     }
 }
+
+#[tokio::test]
+async fn imported_parents_link_in_one_go_keep_a_parent_set_since_and_refuse_a_loop() {
+    for t in backends().await {
+        let (a, b, c, d) = (
+            account(&t, "Parent Holdings").await,
+            account(&t, "Child Europe").await,
+            account(&t, "Child Asia").await,
+            account(&t, "Elsewhere Inc").await,
+        );
+        // Someone already put Child Asia under Elsewhere in abcrm: the export does not move it.
+        let patch = AccountPatch {
+            parent_id: abcrm_core::patch::Patch::Set(d),
+            ..AccountPatch::default()
+        };
+        t.store.update_account(&actor(), c, patch).await.unwrap();
+
+        let done = t
+            .store
+            .import_parents(&actor(), "salesforce", &[(b, a), (c, a), (a, b)])
+            .await
+            .unwrap();
+        assert_eq!(done[0], Ok(true), "{}", t.name);
+        assert_eq!(done[1], Ok(false), "{}: a parent set since stays", t.name);
+        assert!(
+            done[2].as_ref().is_err_and(|why| why.contains("ancestor")
+                || why.contains("cycle")
+                || why.contains("loop")),
+            "{}: Parent Holdings under its own child is refused: {:?}",
+            t.name,
+            done[2]
+        );
+        let accounts = t.store.get_accounts(&[a, b, c]).await.unwrap();
+        let parent = |id: AccountId| accounts.iter().find(|x| x.id == id).unwrap().parent_id;
+        assert_eq!(
+            (parent(a), parent(b), parent(c)),
+            (None, Some(a), Some(d)),
+            "{}",
+            t.name
+        );
+        // The link is audited and its value recorded as imported from the source.
+        let provenance = t.store.account_provenance(b).await.unwrap();
+        let parent_source = &provenance[&abcrm_core::enrich::AccountField::ParentId];
+        assert_eq!(
+            parent_source.kind,
+            abcrm_core::enrich::SourceKind::Imported,
+            "{}",
+            t.name
+        );
+    }
+}

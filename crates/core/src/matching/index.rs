@@ -73,6 +73,9 @@ pub struct MatchIndex {
     /// By free-mail handle and name, with the company the record named (its key, empty for
     /// none): a handle is weaker evidence than an address, and two companies speak against it.
     pub(crate) review_by_handle: HashMap<HandleKey, (i64, String)>,
+    /// How many people waiting in review (first records) bear each name ([`person_key`]): a
+    /// shared handle tells one person from a namesake only while the name is rare there.
+    pub(crate) review_names: HashMap<String, u32>,
 }
 
 /// The provisional id of the `i`-th record of a batch being planned, until the store gives it
@@ -290,6 +293,11 @@ impl MatchIndex {
     /// record: the first of a person stays the one its repeats attach to.
     pub fn insert_review(&mut self, id: i64, repeats: Option<i64>, p: &PersonRecord) {
         let first = repeats.unwrap_or(id);
+        if repeats.is_none() {
+            if let Some(name) = person_key(p.first_name.as_deref(), p.last_name.as_deref()) {
+                *self.review_names.entry(name).or_default() += 1;
+            }
+        }
         let (email, handle) = review_keys(p);
         if let Some(e) = email {
             self.review_by_mailbox
