@@ -95,7 +95,7 @@ async fn audit_many(tx: &mut Tx<'_>, actor: &Actor, rows: &[AuditRow]) -> Result
                 .push_bind(r.before.clone())
                 .push_bind(r.after.clone());
         });
-        ids.extend(insert_ids(&mut **tx, "audit_log", q).await?);
+        ids.extend(insert_ids(tx, "audit_log", q).await?);
     }
     Ok(ids)
 }
@@ -261,10 +261,10 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
     for p in &plan.accounts {
         let a = p.account.clone().validate()?;
         if let Some(parent) = a.parent_id {
-            check_parent(&mut *tx, None, parent).await?;
+            check_parent(&mut tx, None, parent).await?;
         }
         if let Some(o) = a.owner_id {
-            require(&mut *tx, "users", "user", "owner_id", o.0).await?;
+            require(&mut tx, "users", "user", "owner_id", o.0).await?;
         }
         new_accounts.push(a);
     }
@@ -303,7 +303,7 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
                 .push_bind(created)
                 .push_bind(created.max(at));
         });
-        for (id, c) in insert_ids(&mut *tx, "contacts", q).await?.into_iter().zip(valid) {
+        for (id, c) in insert_ids(&mut tx, "contacts", q).await?.into_iter().zip(valid) {
             let created = c.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
             contacts.push(c.into_contact(ContactId(id), created, created.max(at)));
         }
@@ -351,7 +351,7 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
                 .push_bind(r.account_id.map(|a| a.0))
                 .push_bind(r.contact_id.map(|c| c.0));
         });
-        let ids = insert_ids(&mut *tx, "intake_records", q).await.map_err(|e| match e {
+        let ids = insert_ids(&mut tx, "intake_records", q).await.map_err(|e| match e {
             StoreError::Conflict { .. } => conflict("source_key", format!("a record of this batch was already taken from {source:?}")),
             other => other,
         })?;

@@ -107,7 +107,7 @@ async fn insert_accounts(tx: &mut Tx<'_>, actor: &Actor, source: &str, new: &[Ne
                 .push_bind(created)
                 .push_bind(created.max(at));
         });
-        let chunk_ids = insert_ids(&mut **tx, "accounts", q).await?;
+        let chunk_ids = insert_ids(tx, "accounts", q).await?;
         let accounts: Vec<Account> = chunk
             .iter()
             .zip(&chunk_ids)

@@ -2188,7 +2188,7 @@ async fn insert_contacts(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: Ve
             .push_bind(created(c))
             .push_bind(created(c).max(at));
     });
-    let ids = insert_ids(&mut **tx, "contacts", q).await?;
+    let ids = insert_ids(tx, "contacts", q).await?;
     let mut audits = Vec::with_capacity(ids.len());
     for (&id, c) in ids.iter().zip(valid) {
         let created = created(&c);
@@ -2255,7 +2255,7 @@ async fn insert_activities(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: 
             .push_bind(a.opportunity_id.map(|o| o.0))
             .push_bind(at);
     });
-    let ids = insert_ids(&mut **tx, "activities", q).await?;
+    let ids = insert_ids(tx, "activities", q).await?;
     let touched: Vec<i64> = valid.iter().filter_map(|a| a.contact_id.map(|c| c.0)).collect();
     refresh_last_activity(tx, &touched).await?;
     let mut audits = Vec::with_capacity(ids.len());
