@@ -208,7 +208,7 @@ async fn enrich_in(
     for chunk in rows.chunks(options.batch.max(1)) {
         let t = match &mut tx {
             Some(t) => t,
-            None => tx.insert(store.pool.begin().await.map_err(db)?),
+            None => tx.insert(begin_write(&store.pool).await.map_err(db)?),
         };
         let mut touched = Vec::new();
         for row in chunk {

@@ -251,7 +251,7 @@ async fn intake_known_keys(pool: &sqlx::Pool<Db>, source: &str, keys: &[String])
 
 async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: &IntakePlan) -> Result<IntakeApplied> {
     let started = std::time::Instant::now();
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = begin_write(pool).await.map_err(db)?;
     let mut applied = IntakeApplied::default();
 
     // New accounts, each with its domains, first stage, provenance (whatever the record offered,
@@ -509,7 +509,7 @@ async fn intake_list(pool: &sqlx::Pool<Db>, query: &IntakeQuery, page: PageReque
 }
 
 async fn intake_resolve(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64, resolution: Resolution) -> Result<IntakeRecord> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = begin_write(pool).await.map_err(db)?;
     let before = load_intake(&mut tx, id).await?;
     if before.outcome != IntakeOutcome::NeedsReview {
         return Err(conflict(
@@ -659,7 +659,7 @@ async fn contact_merge(pool: &sqlx::Pool<Db>, actor: &Actor, survivor: ContactId
     if survivor == merged {
         return Err(invalid("merged_id", "a contact cannot be merged into itself; name two different contacts"));
     }
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = begin_write(pool).await.map_err(db)?;
     let s = load_contact(&mut tx, survivor).await?;
     let m = load_contact(&mut tx, merged).await.map_err(|e| match e {
         StoreError::NotFound { id, .. } => invalid("merged_id", format!("contact {id} does not exist")),
@@ -798,7 +798,7 @@ async fn write_contact(tx: &mut Tx<'_>, c: &Contact) -> Result<()> {
 }
 
 async fn contact_unmerge(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64) -> Result<ContactMerge> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = begin_write(pool).await.map_err(db)?;
     let row = sqlx::query("SELECT id, survivor_id, merged_id, at, actor, undone_at, snapshot FROM contact_merges WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *tx)

@@ -81,6 +81,12 @@ mod imp {
             .push_bind(json)
             .push(" AS JSONB)) e)");
     }
+    /// Starts a transaction that may write (PostgreSQL locks rows, not the database).
+    async fn begin_write(
+        pool: &sqlx::Pool<Db>,
+    ) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+        pool.begin().await
+    }
     /// Brings the planner's statistics up to date after a bulk load.
     const REFRESH_STATISTICS: &str = "ANALYZE";
     /// Days from `earlier` to `later`, fractional: the one date function the reports need.

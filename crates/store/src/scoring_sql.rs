@@ -511,7 +511,7 @@ async fn recompute_in(
     let written = std::time::Instant::now();
     let total = (account_scores.len() + contact_scores.len()) as u64;
     drop(conn);
-    let mut tx = store.pool.begin().await.map_err(db)?;
+    let mut tx = begin_write(&store.pool).await.map_err(db)?;
     // Scores of records gone since are dropped; every present one is written below.
     sqlx::query("DELETE FROM contact_scores").execute(&mut *tx).await.map_err(db)?;
     sqlx::query("DELETE FROM account_scores").execute(&mut *tx).await.map_err(db)?;
@@ -592,7 +592,7 @@ async fn save_model_in(store: &ThisStore, actor: &Actor, body: &str) -> Result<S
     let model = scoring::parse_model(body).map_err(|e| {
         invalid("body", format!("the scoring model is not valid at line {}, column {}: {}", e.line, e.column, e.message))
     })?;
-    let mut tx = store.pool.begin().await.map_err(db)?;
+    let mut tx = begin_write(&store.pool).await.map_err(db)?;
     let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM scoring_models WHERE name = $1")
         .bind(&model.name)
         .fetch_one(&mut *tx)

@@ -41,7 +41,7 @@ async fn check_segment_name_free(conn: &mut <Db as sqlx::Database>::Connection, 
 
 async fn segment_create(pool: &sqlx::Pool<Db>, actor: &Actor, new: NewSegment) -> Result<Segment> {
     let new = new.validate()?;
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = begin_write(pool).await.map_err(db)?;
     check_segment_name_free(&mut tx, &new.name, None).await?;
     let at = now();
     let row = sqlx::query(&format!(
@@ -84,7 +84,7 @@ async fn segment_list(pool: &sqlx::Pool<Db>, page: PageRequest) -> Result<Page<S
 }
 
 async fn segment_update(pool: &sqlx::Pool<Db>, actor: &Actor, id: SegmentId, patch: SegmentPatch) -> Result<Segment> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = begin_write(pool).await.map_err(db)?;
     let before = load_segment(&mut tx, id).await?;
     let next = patch.apply(&before)?;
     check_segment_name_free(&mut tx, &next.name, Some(id)).await?;
@@ -104,7 +104,7 @@ async fn segment_update(pool: &sqlx::Pool<Db>, actor: &Actor, id: SegmentId, pat
 }
 
 async fn segment_delete(pool: &sqlx::Pool<Db>, actor: &Actor, id: SegmentId) -> Result<()> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = begin_write(pool).await.map_err(db)?;
     let before = load_segment(&mut tx, id).await?;
     exec_each(&mut tx, &["DELETE FROM segments WHERE id = $1"], id.0).await?;
     audit::<_, ()>(&mut tx, actor, "segment", id.0, "delete", Some(&before), None).await?;

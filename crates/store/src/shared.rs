@@ -822,14 +822,14 @@ impl Store for ThisStore {
     }
 
     async fn create_account(&self, actor: &Actor, new: NewAccount) -> Result<Account> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let (account, _) = create_account_in(&mut tx, actor, new).await?;
         tx.commit().await.map_err(db)?;
         Ok(account)
     }
 
     async fn create_accounts(&self, actor: &Actor, new: Vec<NewAccount>) -> Result<Vec<AccountId>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let mut ids = Vec::with_capacity(new.len());
         for (i, a) in new.into_iter().enumerate() {
             let (account, _) = create_account_in(&mut tx, actor, a).await.map_err(|e| match e {
@@ -848,7 +848,7 @@ impl Store for ThisStore {
     }
 
     async fn update_account(&self, actor: &Actor, id: AccountId, patch: AccountPatch) -> Result<Account> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let before = load_account(&mut tx, id).await?;
         let given = abcrm_core::enrich::AccountField::patched_by(&patch);
         let next = patch.apply(&before)?;
@@ -912,7 +912,7 @@ impl Store for ThisStore {
     }
 
     async fn delete_account(&self, actor: &Actor, id: AccountId, on_dependents: OnDependents) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let before = load_account(&mut tx, id).await?;
         match on_dependents {
             OnDependents::Refuse => {
@@ -1076,14 +1076,14 @@ impl Store for ThisStore {
     }
 
     async fn create_contact(&self, actor: &Actor, new: NewContact) -> Result<Contact> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let contact = create_contact_in(&mut tx, actor, new).await?;
         tx.commit().await.map_err(db)?;
         Ok(contact)
     }
 
     async fn create_contacts(&self, actor: &Actor, new: Vec<NewContact>) -> Result<Vec<ContactId>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let mut ids = Vec::with_capacity(new.len());
         let mut emails: HashMap<String, usize> = HashMap::new();
         let mut rows = new.into_iter();
@@ -1114,7 +1114,7 @@ impl Store for ThisStore {
     }
 
     async fn update_contact(&self, actor: &Actor, id: ContactId, patch: ContactPatch) -> Result<Contact> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let before = load_contact(&mut tx, id).await?;
         let next = patch.apply(&before)?;
         if next.account_id != before.account_id {
@@ -1167,7 +1167,7 @@ impl Store for ThisStore {
     }
 
     async fn delete_contact(&self, actor: &Actor, id: ContactId) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let before = load_contact(&mut tx, id).await?;
         exec_each(&mut tx, &[
             "DELETE FROM opportunity_contact_roles WHERE contact_id = $1",
@@ -1219,7 +1219,7 @@ impl Store for ThisStore {
     }
 
     async fn import_parents(&self, actor: &Actor, source: &str, links: &[(AccountId, AccountId)]) -> Result<Vec<std::result::Result<bool, String>>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let mut out = Vec::with_capacity(links.len());
         let mut touched = Vec::new();
         for &(child, parent) in links {
@@ -1255,42 +1255,42 @@ impl Store for ThisStore {
     }
 
     async fn import_accounts(&self, actor: &Actor, source: &str, rows: Vec<(String, NewAccount)>) -> Result<Vec<AccountId>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let ids = import_accounts_in(&mut tx, actor, source, rows).await?;
         tx.commit().await.map_err(db)?;
         Ok(ids)
     }
 
     async fn import_opportunities(&self, actor: &Actor, source: &str, rows: Vec<(String, NewOpportunity)>) -> Result<usize> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let n = import_opportunities_in(&mut tx, actor, source, rows).await?;
         tx.commit().await.map_err(db)?;
         Ok(n)
     }
 
     async fn import_campaigns(&self, actor: &Actor, source: &str, rows: Vec<(String, NewCampaign)>) -> Result<Vec<CampaignId>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let ids = import_campaigns_in(&mut tx, actor, source, rows).await?;
         tx.commit().await.map_err(db)?;
         Ok(ids)
     }
 
     async fn import_activities(&self, actor: &Actor, source: &str, rows: Vec<(String, NewActivity)>) -> Result<usize> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let n = import_activities_in(&mut tx, actor, source, rows).await?;
         tx.commit().await.map_err(db)?;
         Ok(n)
     }
 
     async fn record_external_ids(&self, source: &str, object: &str, ids: Vec<(String, i64)>) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         write_external_ids(&mut tx, source, object, &ids).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }
 
     async fn import_users(&self, actor: &Actor, source: &str, rows: Vec<(String, crate::ImportUser)>, dry_run: bool) -> Result<Vec<crate::UserImport>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let out = import_users_in(&mut tx, actor, source, rows, dry_run).await?;
         if dry_run {
             tx.rollback().await.map_err(db)?;
@@ -1307,7 +1307,7 @@ impl Store for ThisStore {
 
     async fn create_opportunity(&self, actor: &Actor, new: NewOpportunity) -> Result<Opportunity> {
         let new = new.validate()?;
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         check_opportunity_refs(&mut tx, new.account_id, new.source_campaign_id, new.owner_id, &new.contact_roles).await?;
         let id = insert_opportunity(&mut tx, &new).await?;
         let opp = load_opportunity(&mut tx, id).await?;
@@ -1323,7 +1323,7 @@ impl Store for ThisStore {
     }
 
     async fn update_opportunity(&self, actor: &Actor, id: OpportunityId, patch: OpportunityPatch) -> Result<Opportunity> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let before = load_opportunity(&mut tx, id).await?;
         let roles_changed = !patch.contact_roles.is_keep();
         let next = patch.apply(&before)?;
@@ -1354,7 +1354,7 @@ impl Store for ThisStore {
     }
 
     async fn delete_opportunity(&self, actor: &Actor, id: OpportunityId) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let before = load_opportunity(&mut tx, id).await?;
         exec_each(&mut tx, &[
             "DELETE FROM opportunity_contact_roles WHERE opportunity_id = $1",
@@ -1392,7 +1392,7 @@ impl Store for ThisStore {
 
     async fn create_campaign(&self, actor: &Actor, new: NewCampaign) -> Result<Campaign> {
         let new = new.validate()?;
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         check_campaign_name_free(&mut tx, &new.name, None).await?;
         let at = now();
         let row = sqlx::query(&format!(
@@ -1420,7 +1420,7 @@ impl Store for ThisStore {
     }
 
     async fn update_campaign(&self, actor: &Actor, id: CampaignId, patch: CampaignPatch) -> Result<Campaign> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let before = load_campaign(&mut tx, id).await?;
         let next = patch.apply(&before)?;
         check_campaign_name_free(&mut tx, &next.name, Some(id)).await?;
@@ -1442,7 +1442,7 @@ impl Store for ThisStore {
     }
 
     async fn delete_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let before = load_campaign(&mut tx, id).await?;
         exec_each(&mut tx, &[
             "DELETE FROM campaign_members WHERE campaign_id = $1",
@@ -1468,7 +1468,7 @@ impl Store for ThisStore {
     }
 
     async fn add_campaign_member(&self, actor: &Actor, campaign: CampaignId, member: NewCampaignMember) -> Result<CampaignMember> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         load_campaign(&mut tx, campaign).await?;
         let contact = sqlx::query("SELECT account_id FROM contacts WHERE id = $1")
             .bind(member.contact_id.0)
@@ -1497,7 +1497,7 @@ impl Store for ThisStore {
     }
 
     async fn add_campaign_members(&self, actor: &Actor, campaign: CampaignId, members: Vec<NewCampaignMember>) -> Result<usize> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         load_campaign(&mut tx, campaign).await?;
         // One row per contact, as if they were added one by one: the first addition's date and
         // the last one's status.
@@ -1535,7 +1535,7 @@ impl Store for ThisStore {
     }
 
     async fn create_activity(&self, actor: &Actor, new: NewActivity) -> Result<Activity> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let activity = insert_activity(&mut tx, actor, new).await?;
         settle_accounts(self, &mut tx, actor, &[activity.account_id]).await?;
         tx.commit().await.map_err(db)?;
@@ -1543,7 +1543,7 @@ impl Store for ThisStore {
     }
 
     async fn create_activities(&self, actor: &Actor, new: Vec<NewActivity>) -> Result<Vec<ActivityId>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let mut ids = Vec::with_capacity(new.len());
         let mut rows = new.into_iter();
         loop {
@@ -1568,7 +1568,7 @@ impl Store for ThisStore {
     }
 
     async fn update_activity(&self, actor: &Actor, id: ActivityId, patch: ActivityPatch) -> Result<Activity> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let before = load_activity(&mut tx, id).await?;
         let next = patch.apply(&before)?;
         if let Some(c) = next.campaign_id {
@@ -1598,7 +1598,7 @@ impl Store for ThisStore {
     }
 
     async fn delete_activity(&self, actor: &Actor, id: ActivityId) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let before = load_activity(&mut tx, id).await?;
         sqlx::query("DELETE FROM activities WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(db)?;
         if let Some(c) = before.contact_id {
@@ -1633,7 +1633,7 @@ impl Store for ThisStore {
 
     async fn create_asset(&self, actor: &Actor, new: NewAsset) -> Result<Asset> {
         let new = new.validate()?;
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         referenced_account(&mut tx, new.account_id, "account_id").await?;
         let row = sqlx::query(
             "INSERT INTO assets (account_id, product, quantity, annual_value, purchased_on, renews_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -1668,7 +1668,7 @@ impl Store for ThisStore {
     }
 
     async fn set_account_stage(&self, actor: &Actor, account: AccountId, stage: AccountStage, reason: &str, at: DateTime<Utc>) -> Result<Account> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let before = load_account(&mut tx, account).await?;
         if before.stage == stage {
             return Ok(before);
@@ -1717,7 +1717,7 @@ impl Store for ThisStore {
     }
 
     async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         if sqlx::query("SELECT id FROM users WHERE email = $1").bind(new.email.as_str()).fetch_optional(&mut *tx).await.map_err(db)?.is_some() {
             return Err(conflict("email", format!("a user with the email {} already exists", new.email)));
         }
@@ -1754,7 +1754,7 @@ impl Store for ThisStore {
             return Err(invalid("name", "a token needs a name, to tell it apart from others"));
         }
         let secret = crate::token::generate();
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         require(&mut tx, "users", "user", "user_id", user.0).await?;
         let row = sqlx::query(
             "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -1804,7 +1804,7 @@ impl Store for ThisStore {
     }
 
     async fn revoke_api_token(&self, actor: &Actor, id: TokenId) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now())
             .bind(id.0)
@@ -1988,7 +1988,7 @@ impl Store for ThisStore {
     }
 
     async fn rescore_accounts(&self, actor: &Actor, accounts: &[AccountId]) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
         settle_accounts(self, &mut tx, actor, accounts).await?;
         tx.commit().await.map_err(db)?;
         Ok(())

@@ -89,6 +89,15 @@ mod imp {
             .push_bind(json)
             .push("))");
     }
+    /// Starts a transaction that may write. `BEGIN IMMEDIATE` takes the write lock at once, so a
+    /// second writer waits its turn (the busy timeout); a deferred transaction that read first
+    /// would instead fail at its first write with "database is locked" whenever another writer
+    /// committed in between, which an import running beside the API makes likely.
+    async fn begin_write(
+        pool: &sqlx::Pool<Db>,
+    ) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    }
     /// Brings the planner's statistics up to date after a bulk load.
     const REFRESH_STATISTICS: &str = "PRAGMA optimize";
     /// Days from `earlier` to `later`, fractional: the one date function the reports need.
