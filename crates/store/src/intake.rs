@@ -472,17 +472,9 @@ impl IntakeStream<'_> {
                     out.push(done);
                 }
                 Err((e, before)) => {
-                    // The batch before was refused, and this one was planned on top of it:
-                    // forget both, and take the one before again on its own (it is planned
-                    // anew against a rebuilt index, and answers the error if it fails again).
-                    self.state.index = None;
-                    if !matches!(e, StoreError::Conflict { .. }) {
-                        return Err(e);
-                    }
-                    let done = intake
-                        .submit_locked(&mut self.state, &self.actor, &self.source, &before)
-                        .await?;
-                    out.push(done);
+                    // This batch was planned on top of the refused one: plan it anew once
+                    // the one before is taken again.
+                    out.push(self.retake(e, before).await?);
                     intake.catch_up(&mut self.state).await?;
                     let (report, fresh) =
                         intake.fresh(&self.source, &items, &HashSet::new()).await?;
@@ -509,18 +501,21 @@ impl IntakeStream<'_> {
         };
         match self.written(before).await {
             Ok((done, _, _)) => Ok(vec![done]),
-            Err((e, before)) => {
-                self.state.index = None;
-                if !matches!(e, StoreError::Conflict { .. }) {
-                    return Err(e);
-                }
-                let done = self
-                    .intake
-                    .submit_locked(&mut self.state, &self.actor, &self.source, &before)
-                    .await?;
-                Ok(vec![done])
-            }
+            Err((e, before)) => Ok(vec![self.retake(e, before).await?]),
         }
+    }
+
+    /// After the store refused a batch: forgets what the index holds of it (and of anything
+    /// planned on top of it), and takes it again on its own against a rebuilt index, as
+    /// [`Intake::submit`] retries a conflict; any other error is the answer.
+    async fn retake(&mut self, e: StoreError, items: Vec<IntakeItem>) -> Result<IntakeBatchResult> {
+        self.state.index = None;
+        if !matches!(e, StoreError::Conflict { .. }) {
+            return Err(e);
+        }
+        self.intake
+            .submit_locked(&mut self.state, &self.actor, &self.source, &items)
+            .await
     }
 
     /// Hands a planned batch to the store, on a task of its own.

@@ -69,13 +69,11 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
             a.duns = None;
         }
     }
-    for chunk in fresh.chunks(CHUNK / 2) {
-        let accounts: Vec<NewAccount> = chunk.iter().map(|(_, a)| a.clone()).collect();
-        let (ids, _) = insert_accounts(tx, actor, source, &accounts).await?;
-        let written: Vec<(String, i64)> = chunk.iter().zip(&ids).map(|((ext, _), id)| (ext.clone(), id.0)).collect();
-        write_external_ids(tx, source, "account", &written).await?;
-        known.extend(written);
-    }
+    let (fresh_ids, accounts): (Vec<String>, Vec<NewAccount>) = fresh.into_iter().unzip();
+    let (ids, _) = insert_accounts(tx, actor, source, &accounts).await?;
+    let written: Vec<(String, i64)> = fresh_ids.into_iter().zip(ids).map(|(ext, id)| (ext, id.0)).collect();
+    write_external_ids(tx, source, "account", &written).await?;
+    known.extend(written);
     Ok(exts.iter().map(|e| AccountId(known[e])).collect())
 }
 

@@ -292,29 +292,11 @@ async fn stage_facts(conn: &mut Conn, id: AccountId, score: Points) -> Result<St
 
 /// Moves an account to a stage with a reason: the stage, its history row and an audit row.
 async fn move_stage(tx: &mut Tx<'_>, actor: &Actor, id: AccountId, from: AccountStage, to: AccountStage, reason: &str, at: DateTime<Utc>) -> Result<()> {
-    sqlx::query("UPDATE accounts SET stage = $1, updated_at = $2 WHERE id = $3")
-        .bind(to.as_str())
-        .bind(at)
-        .bind(id.0)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
-    sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id.0)
-        .bind(from.as_str())
-        .bind(to.as_str())
-        .bind(reason)
-        .bind(at)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
-    let change = serde_json::json!({ "from": from, "to": to, "reason": reason });
-    audit::<(), _>(tx, actor, "account", id.0, "stage", None, Some(&change)).await?;
-    Ok(())
+    move_stages(tx, actor, &[(id, from, to, reason.to_string())], at).await
 }
 
-/// Moves many accounts' stages at once (a full recompute's), as [`move_stage`] moves one: the
-/// stage, a history row and an audit row each, in a few multi-row statements.
+/// Moves accounts' stages (a full recompute's many, or [`move_stage`]'s one): the stage, a
+/// history row and an audit row each, in a few multi-row statements.
 async fn move_stages(tx: &mut Tx<'_>, actor: &Actor, moves: &[(AccountId, AccountStage, AccountStage, String)], at: DateTime<Utc>) -> Result<()> {
     if moves.is_empty() {
         return Ok(());
