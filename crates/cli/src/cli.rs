@@ -25,6 +25,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the people who sign in to the web UI.
+    #[command(subcommand)]
+    User(UserCommand),
     /// List or show accounts.
     #[command(subcommand, alias = "account")]
     Accounts(RecordCommand),
@@ -332,6 +335,35 @@ pub enum TokenCommand {
     Revoke {
         /// The token's id, as printed by `token create`.
         id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user who signs in to the web UI. The password is read from stdin with
+    /// --password-stdin, or else made up and printed once.
+    Create {
+        /// Their email, which they sign in with.
+        #[arg(long)]
+        email: String,
+        /// Their name as the UI shows it (default: the email's local part).
+        #[arg(long)]
+        name: Option<String>,
+        /// admin, sales, marketing or read_only.
+        #[arg(long, default_value = "sales")]
+        role: String,
+        /// Read the password from the first line of stdin (at least 10 characters).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password for a user (signing out their sessions).
+    Password {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of stdin (at least 10 characters).
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 

@@ -7,7 +7,7 @@ mod demo;
 mod output;
 
 use clap::{parser::ValueSource, CommandFactory, FromArgMatches};
-use cli::{Cli, Command, TokenCommand};
+use cli::{Cli, Command, TokenCommand, UserCommand};
 use commands::records::Kind;
 use tracing_subscriber::EnvFilter;
 
@@ -62,6 +62,16 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
             commands::token::run_create(url, user, name, role).await
         }
         Command::Token(TokenCommand::Revoke { id }) => commands::token::run_revoke(url, *id).await,
+        Command::User(UserCommand::Create {
+            email,
+            name,
+            role,
+            password_stdin,
+        }) => commands::user::run_create(url, email, name.as_deref(), role, *password_stdin).await,
+        Command::User(UserCommand::Password {
+            email,
+            password_stdin,
+        }) => commands::user::run_password(url, email, *password_stdin).await,
         Command::Accounts(cmd) => commands::records::run(url, Kind::Accounts, cmd).await,
         Command::Contacts(cmd) => commands::records::run(url, Kind::Contacts, cmd).await,
         Command::Opportunities(cmd) => commands::records::run(url, Kind::Opportunities, cmd).await,

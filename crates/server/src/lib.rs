@@ -9,6 +9,7 @@ mod extract;
 mod pagination;
 mod problem;
 mod routes;
+pub mod web;
 
 pub use problem::{FieldError, Problem};
 
@@ -112,6 +113,7 @@ pub fn app_with(state: AppState) -> Router {
             get(move || async move { axum::Json(openapi.as_ref().clone()) }),
         )
         .route("/healthz", get(|| async { "ok" }))
+        .merge(web::router(state.clone()))
         .fallback(|| async {
             problem::ApiError::not_found(
                 "no such route; the API lives under /api/v1 and is described at /api/openapi.json",

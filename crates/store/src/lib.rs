@@ -257,6 +257,29 @@ pub trait Store: Send + Sync + 'static {
     async fn authenticate_token(&self, secret: &str) -> Result<Option<Actor>>;
     /// Revokes a token; it authenticates nothing afterwards.
     async fn revoke_api_token(&self, actor: &Actor, id: TokenId) -> Result<()>;
+    /// Sets a user's password hash (a PHC string made by the caller, e.g. argon2); `None`
+    /// removes the password, so the user can no longer sign in to the web UI.
+    async fn set_password_hash(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        hash: Option<&str>,
+    ) -> Result<()>;
+    /// A user and their password hash, by email, for sign-in.
+    async fn user_credentials(&self, email: &Email) -> Result<Option<(User, Option<String>)>>;
+    /// Starts a web session for `user`: keeps the hash of `secret` with the session's CSRF token
+    /// until `expires_at`, and deletes sessions that have expired.
+    async fn create_web_session(
+        &self,
+        user: UserId,
+        secret: &str,
+        csrf: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()>;
+    /// The live session a cookie secret stands for, if any.
+    async fn web_session(&self, secret: &str) -> Result<Option<WebSession>>;
+    /// Ends a session (signing out); an unknown secret is not an error.
+    async fn delete_web_session(&self, secret: &str) -> Result<()>;
     /// Audit entries, newest first, optionally for one record.
     async fn list_audit(&self, query: &AuditQuery, page: PageRequest) -> Result<Page<AuditEntry>>;
 

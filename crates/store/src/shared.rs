@@ -5,7 +5,7 @@
 // `WITH RECURSIVE` and `ON CONFLICT` do).
 
 use crate::{
-    Account360, AccountQuery, AccountRef, ActivityQuery, AuditQuery, Backend, ContactQuery, Counts,
+    Account360, WebSession, AccountQuery, AccountRef, ActivityQuery, AuditQuery, Backend, ContactQuery, Counts,
     Hierarchy, HierarchyNode, OnDependents, OpportunityQuery, Page, PageRequest, Result, Store,
     StoreError,
 };
@@ -1801,6 +1801,65 @@ impl Store for ThisStore {
             label: format!("{email} via token {name:?}"),
             role: parse(row.try_get::<&str, _>("role")?)?,
         }))
+    }
+
+    async fn set_password_hash(&self, actor: &Actor, user: UserId, hash: Option<&str>) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
+        require(&mut tx, "users", "user", "user_id", user.0).await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user.0).execute(&mut *tx).await.map_err(db)?;
+        // Every session of the user ends with the old password.
+        sqlx::query("DELETE FROM web_sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await.map_err(db)?;
+        let what = if hash.is_some() { "set_password" } else { "remove_password" };
+        audit::<(), ()>(&mut tx, actor, "user", user.0, what, None, None).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn user_credentials(&self, email: &Email) -> Result<Option<(User, Option<String>)>> {
+        let row = sqlx::query("SELECT id, email, name, role, created_at, password_hash FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some((user_row(&row)?, row.try_get("password_hash")?)))
+    }
+
+    async fn create_web_session(&self, user: UserId, secret: &str, csrf: &str, expires_at: DateTime<Utc>) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
+        let at = now();
+        sqlx::query("DELETE FROM web_sessions WHERE expires_at < $1").bind(at).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(crate::token::hash(secret))
+            .bind(user.0)
+            .bind(csrf)
+            .bind(at)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn web_session(&self, secret: &str) -> Result<Option<WebSession>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.role, u.created_at, s.csrf_token, s.expires_at
+             FROM web_sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(crate::token::hash(secret))
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(WebSession { user: user_row(&row)?, csrf: row.try_get("csrf_token")?, expires_at: row.try_get("expires_at")? }))
+    }
+
+    async fn delete_web_session(&self, secret: &str) -> Result<()> {
+        sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1").bind(crate::token::hash(secret)).execute(&self.pool).await.map_err(db)?;
+        Ok(())
     }
 
     async fn revoke_api_token(&self, actor: &Actor, id: TokenId) -> Result<()> {

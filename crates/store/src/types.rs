@@ -388,3 +388,12 @@ impl EnrichReport {
         self.results.push(result);
     }
 }
+
+/// A signed-in web UI session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebSession {
+    pub user: User,
+    /// The token every form of this session carries; a POST without it is refused.
+    pub csrf: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}

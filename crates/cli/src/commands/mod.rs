@@ -16,6 +16,7 @@ pub mod segment;
 pub mod serve;
 pub mod synth_export;
 pub mod token;
+pub mod user;
 
 /// The URL with any password replaced, for printing.
 pub fn redact(url: &str) -> String {

@@ -7,6 +7,9 @@ use std::path::Path;
 /// Where `serve --demo` builds its database when none is named.
 const DEMO_DATABASE_FILE: &str = "abcrm-demo.db";
 
+/// The demo's web login (an admin). A demo database holds only made-up data.
+pub const DEMO_LOGIN: (&str, &str) = ("dana.fischer@abcrm.example", "demo-password");
+
 /// Starts the server. `database_named` says whether the user chose the database (flag or
 /// environment) rather than taking the default.
 pub async fn run(url: &str, database_named: bool, args: &ServeArgs) -> anyhow::Result<()> {
@@ -37,6 +40,14 @@ pub async fn run(url: &str, database_named: bool, args: &ServeArgs) -> anyhow::R
     let addr = listener.local_addr()?;
     let token = if args.demo {
         super::demo::load_demo(store.as_ref(), &url, args.seed).await?;
+        super::user::create_with_password(
+            store.as_ref(),
+            DEMO_LOGIN.0,
+            Some("Dana Fischer"),
+            "admin",
+            DEMO_LOGIN.1,
+        )
+        .await?;
         // The demo's admin user; the token is printed so the tour can start at once.
         Some(
             super::token::create(
@@ -55,6 +66,14 @@ pub async fn run(url: &str, database_named: bool, args: &ServeArgs) -> anyhow::R
         super::redact(&url)
     );
     eprintln!("  OpenAPI document: http://{addr}/api/openapi.json");
+    if args.demo {
+        eprintln!(
+            "  Web UI: http://{addr}/  demo login: {} / {}",
+            DEMO_LOGIN.0, DEMO_LOGIN.1
+        );
+    } else {
+        eprintln!("  Web UI: http://{addr}/  (create a login with `abcrm user create`)");
+    }
     match token {
         Some(t) => {
             eprintln!("  Demo API token (admin): {t}");

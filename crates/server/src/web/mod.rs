@@ -1,0 +1,189 @@
+//! The web UI: server-rendered pages over the same store and domain code the API uses.
+//!
+//! Templates live in the workspace's `web/templates` and are compiled into the binary by askama;
+//! styles and scripts in `web/static` are embedded with `include_str!`. Every page works without
+//! JavaScript; `htmx` and `app.js` only make some of them quicker to use (live filter errors,
+//! drag-and-drop on the board, import progress).
+
+mod assets;
+mod dashboard;
+pub mod password;
+pub mod session;
+mod signin;
+
+use crate::AppState;
+use abcrm_core::model::Role;
+use abcrm_store::StoreError;
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+pub use session::SignedIn;
+
+/// The pages of the UI, mounted at `/` beside the API.
+pub fn router(state: AppState) -> Router<AppState> {
+    let signed_in = Router::new()
+        .merge(dashboard::routes())
+        .merge(signin::signed_in_routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            session::require_session,
+        ));
+    Router::new()
+        .merge(signed_in)
+        .merge(signin::public_routes())
+        .route("/static/{file}", get(assets::serve))
+}
+
+/// What the layout shows on every page: who is signed in, the token its forms carry, and which
+/// section is open.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    pub user_name: String,
+    pub user_email: String,
+    pub role: Role,
+    pub csrf: String,
+    /// The section this page belongs to: `dashboard`, `accounts`, `contacts`, `opportunities`,
+    /// `review` or `import`.
+    pub active: &'static str,
+}
+
+impl Nav {
+    /// The layout of a page in `section` for the signed-in user.
+    pub fn new(me: &SignedIn, section: &'static str) -> Nav {
+        Nav {
+            user_name: me.user.name.clone(),
+            user_email: me.user.email.to_string(),
+            role: me.user.role,
+            csrf: me.csrf.clone(),
+            active: section,
+        }
+    }
+
+    /// Whether `section` is the open one.
+    pub fn is_active(&self, section: &str) -> bool {
+        self.active == section
+    }
+
+    /// Whether the user may change data (the layout hides forms that would be refused).
+    pub fn can_write(&self) -> bool {
+        self.role != Role::ReadOnly
+    }
+
+    /// The sections of the top navigation: path, label and section key.
+    pub fn sections(&self) -> &'static [(&'static str, &'static str, &'static str)] {
+        &[
+            ("/", "Dashboard", "dashboard"),
+            ("/accounts", "Accounts", "accounts"),
+            ("/contacts", "Contacts", "contacts"),
+            ("/opportunities", "Opportunities", "opportunities"),
+            ("/review", "Review queue", "review"),
+            ("/import", "Import", "import"),
+        ]
+    }
+}
+
+/// Renders a page template to an HTML response.
+pub fn render<T: Template>(page: &T) -> Result<Response, WebError> {
+    let html = page
+        .render()
+        .map_err(|e| WebError::Internal(format!("the page could not be rendered: {e}")))?;
+    Ok(Html(html).into_response())
+}
+
+/// Why a page could not be shown, rendered as a page of its own (or a redirect to sign in).
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// No session: go to the sign-in page, and come back to `next` afterwards.
+    #[error("sign in to continue")]
+    SignIn { next: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Internal(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    detail: &'a str,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title) = match &self {
+            WebError::SignIn { next } => {
+                let to = format!("/login?next={}", urlencode(next));
+                return Redirect::to(&to).into_response();
+            }
+            WebError::NotFound(_) | WebError::Store(StoreError::NotFound { .. }) => {
+                (StatusCode::NOT_FOUND, "Not found")
+            }
+            WebError::Forbidden(_) => (StatusCode::FORBIDDEN, "Not allowed"),
+            WebError::BadRequest(_) | WebError::Store(StoreError::Invalid(_)) => {
+                (StatusCode::BAD_REQUEST, "That did not work")
+            }
+            WebError::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, "Conflict"),
+            WebError::Internal(_) | WebError::Store(_) => {
+                tracing::error!(error = %self, "web page failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong")
+            }
+        };
+        let detail = self.to_string();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            detail: &detail,
+        };
+        let body = page.render().unwrap_or(detail.clone());
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+/// Percent-encodes a value for a query string.
+pub fn urlencode(value: &str) -> String {
+    serde_urlencoded::to_string([("", value)])
+        .map(|s| s.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}
+
+/// A path to come back to after sign-in: only a path on this site, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(
+            safe_next(Some("/accounts?sort=name")),
+            "/accounts?sort=name"
+        );
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(urlencode("/a b?c=d&e"), "%2Fa+b%3Fc%3Dd%26e");
+    }
+}

@@ -1,0 +1,180 @@
+//! `/login` and `/logout`.
+//!
+//! The sign-in form has no session yet, so it is protected by a double-submit token: a random
+//! value in a short-lived `SameSite=Strict` cookie that the form must repeat.
+
+use super::password::{decoy_hash, verify_password};
+use super::session::{
+    check_same_origin, cleared_cookie, random_secret, session_cookie, session_secret, SESSION_DAYS,
+};
+use super::{render, safe_next, WebError};
+use crate::AppState;
+use abcrm_core::normalize::Email;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+const LOGIN_COOKIE: &str = "abcrm_login";
+
+/// The sign-in page and its form.
+pub fn public_routes() -> Router<AppState> {
+    Router::new().route("/login", get(login_page).post(sign_in))
+}
+
+/// Sign-out, which needs the session's CSRF token like every other form.
+pub fn signed_in_routes() -> Router<AppState> {
+    Router::new().route("/logout", post(sign_out))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    next: String,
+    email: String,
+    form_token: String,
+    email_error: Option<String>,
+    password_error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NextParam {
+    next: Option<String>,
+}
+
+async fn login_page(Query(q): Query<NextParam>) -> Result<Response, WebError> {
+    let token = random_secret(32);
+    login_form(
+        LoginPage {
+            next: safe_next(q.next.as_deref()),
+            email: String::new(),
+            form_token: token.clone(),
+            email_error: None,
+            password_error: None,
+        },
+        axum::http::StatusCode::OK,
+    )
+}
+
+fn login_form(page: LoginPage, status: axum::http::StatusCode) -> Result<Response, WebError> {
+    let cookie = format!(
+        "{LOGIN_COOKIE}={}; Path=/login; HttpOnly; Secure; SameSite=Strict; Max-Age=3600",
+        page.form_token
+    );
+    let mut res = render(&page)?;
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie.parse().expect("a cookie of alphanumerics"),
+    );
+    Ok(res)
+}
+
+#[derive(Debug, Deserialize)]
+struct SignInForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+    form_token: Option<String>,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, WebError> {
+    check_same_origin(&headers)?;
+    let cookie_token = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| *k == LOGIN_COOKIE)
+        .map(|(_, v)| v.to_string());
+    let next = safe_next(form.next.as_deref());
+    let again = |email_error: Option<String>, password_error: Option<String>| {
+        login_form(
+            LoginPage {
+                next: next.clone(),
+                email: form.email.clone(),
+                form_token: random_secret(32),
+                email_error,
+                password_error,
+            },
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    if cookie_token.is_none() || cookie_token != form.form_token {
+        return again(
+            None,
+            Some("the sign-in form expired; enter your password again".into()),
+        );
+    }
+    let email = match Email::parse(form.email.trim()) {
+        Ok(e) => e,
+        Err(e) => return again(Some(format!("this email {e}")), None),
+    };
+    if form.password.is_empty() {
+        return again(None, Some("enter your password".into()));
+    }
+    let found = state.store.user_credentials(&email).await?;
+    let stored = found.as_ref().and_then(|(_, h)| h.clone());
+    let password = form.password.clone();
+    // argon2 takes tens of milliseconds of CPU: off the async workers. An unknown email is
+    // checked against a decoy, so both refusals take the same time.
+    let matched = tokio::task::spawn_blocking(move || match stored {
+        Some(hash) => verify_password(&password, &hash),
+        None => {
+            verify_password(&password, decoy_hash());
+            false
+        }
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))?;
+    let user = match (found, matched) {
+        (Some((user, _)), true) => user,
+        _ => {
+            return again(
+                None,
+                Some("the email or password is not right; an admin can reset it with `abcrm user password`".into()),
+            )
+        }
+    };
+    let secret = random_secret(48);
+    let csrf = random_secret(32);
+    let expires = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
+    state
+        .store
+        .create_web_session(user.id, &secret, &csrf, expires)
+        .await?;
+    let mut res = Redirect::to(&next).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(&secret)
+            .parse()
+            .expect("an alphanumeric cookie"),
+    );
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        format!("{LOGIN_COOKIE}=; Path=/login; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
+            .parse()
+            .expect("a fixed cookie"),
+    );
+    Ok(res)
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    if let Some(secret) = session_secret(&headers) {
+        state.store.delete_web_session(&secret).await?;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        cleared_cookie().parse().expect("a fixed cookie"),
+    );
+    Ok(res)
+}
