@@ -17,6 +17,7 @@ use abcrm_core::matching::MatchConfig;
 use abcrm_store::intake::Intake;
 use abcrm_store::Store;
 use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
@@ -114,10 +115,15 @@ pub fn app_with(state: AppState) -> Router {
         )
         .route("/healthz", get(|| async { "ok" }))
         .merge(web::router(state.clone()))
-        .fallback(|| async {
-            problem::ApiError::not_found(
-                "no such route; the API lives under /api/v1 and is described at /api/openapi.json",
-            )
+        .fallback(|uri: axum::http::Uri| async move {
+            if uri.path().starts_with("/api/") {
+                problem::ApiError::not_found(
+                    "no such route; the API lives under /api/v1 and is described at /api/openapi.json",
+                )
+                .into_response()
+            } else {
+                web::WebError::NotFound(format!("there is no page at {}", uri.path())).into_response()
+            }
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())

@@ -2,6 +2,8 @@
 //! and a client with a token.
 #![allow(dead_code)]
 
+pub mod web;
+
 use abcrm_core::model::{Actor, NewUser, Role};
 use abcrm_core::normalize::Email;
 use abcrm_store::testing::{backends, TestStore};
