@@ -476,6 +476,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<scoring::Explanation>;
     /// Accounts by stored score, best first.
     async fn top_accounts_by_score(&self, limit: u32) -> Result<Vec<StoredAccountScore>>;
+    /// Activities per account in each of `weeks` seven-day windows ending at `now`, oldest
+    /// window first: the engagement trend beside a score.
+    async fn weekly_activity(
+        &self,
+        accounts: &[AccountId],
+        now: chrono::DateTime<chrono::Utc>,
+        weeks: u32,
+    ) -> Result<HashMap<AccountId, Vec<u32>>>;
 
     // --- enrichment ---
     /// Appends firmographics from checked rows to the accounts their key (domain or DUNS)

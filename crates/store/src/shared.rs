@@ -2086,6 +2086,30 @@ impl Store for ThisStore {
         explain_in(self, &mut conn, id, at).await
     }
 
+    async fn weekly_activity(&self, accounts: &[AccountId], now: DateTime<Utc>, weeks: u32) -> Result<HashMap<AccountId, Vec<u32>>> {
+        let mut out: HashMap<AccountId, Vec<u32>> = accounts.iter().map(|a| (*a, vec![0; weeks as usize])).collect();
+        if accounts.is_empty() || weeks == 0 {
+            return Ok(out);
+        }
+        let since = now - chrono::Duration::days(7 * i64::from(weeks));
+        let mut q = QueryBuilder::<Db>::new("SELECT account_id, occurred_at FROM activities WHERE occurred_at >= ");
+        q.push_bind(since).push(" AND occurred_at < ").push_bind(now).push(" AND account_id IN (");
+        let mut ids = q.separated(", ");
+        for a in accounts {
+            ids.push_bind(a.0);
+        }
+        q.push(")");
+        for row in q.build().fetch_all(&self.pool).await.map_err(db)? {
+            let account = AccountId(row.try_get("account_id")?);
+            let at: DateTime<Utc> = row.try_get("occurred_at")?;
+            let week = ((at - since).num_seconds() / (7 * 24 * 3600)).clamp(0, i64::from(weeks) - 1) as usize;
+            if let Some(counts) = out.get_mut(&account) {
+                counts[week] += 1;
+            }
+        }
+        Ok(out)
+    }
+
     async fn top_accounts_by_score(&self, limit: u32) -> Result<Vec<StoredAccountScore>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         top_accounts_in(&mut conn, limit).await

@@ -6,6 +6,7 @@
 //! drag-and-drop on the board, import progress).
 
 mod assets;
+pub mod charts;
 mod dashboard;
 pub mod password;
 pub mod session;
@@ -154,6 +155,30 @@ impl IntoResponse for WebError {
     }
 }
 
+/// A stored name as people read it: `closed_won` -> `Closed won`.
+pub fn human(name: &str) -> String {
+    let text = name.replace('_', " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// An amount of money, rounded to whole units with thousands separated: `$1,234,567`.
+pub fn money(amount: f64) -> String {
+    let whole = amount.round() as i64;
+    let digits = whole.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{}${out}", if whole < 0 { "-" } else { "" })
+}
+
 /// Percent-encodes a value for a query string.
 pub fn urlencode(value: &str) -> String {
     serde_urlencoded::to_string([("", value)])
@@ -185,5 +210,15 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(None), "/");
         assert_eq!(urlencode("/a b?c=d&e"), "%2Fa+b%3Fc%3Dd%26e");
+    }
+
+    #[test]
+    fn names_and_money_read_well() {
+        assert_eq!(human("closed_won"), "Closed won");
+        assert_eq!(human(""), "");
+        assert_eq!(money(1234567.4), "$1,234,567");
+        assert_eq!(money(999.5), "$1,000");
+        assert_eq!(money(-42.0), "-$42");
+        assert_eq!(money(0.0), "$0");
     }
 }
