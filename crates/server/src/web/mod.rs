@@ -35,6 +35,19 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(signed_in)
         .merge(signin::public_routes())
         .route("/static/{file}", get(assets::serve))
+        .layer(axum::middleware::from_fn(server_timing))
+}
+
+/// Adds `Server-Timing: app;dur=<ms>` to every page: the time the server spent on it, which
+/// the page benchmark (web/e2e/bench-pages.mjs) reads.
+async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let mut res = next.run(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = format!("app;dur={ms:.2}").parse() {
+        res.headers_mut().insert("server-timing", v);
+    }
+    res
 }
 
 /// What the layout shows on every page: who is signed in, the token its forms carry, and which

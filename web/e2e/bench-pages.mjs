@@ -1,0 +1,72 @@
+// Times every page of the web UI at the server on the demo data: starts `abcrm serve --demo`,
+// signs in, requests each page RUNS times and prints the median and the slowest of the
+// server's own time (its Server-Timing header), as a Markdown table for BENCHMARKS.md.
+//
+//   ABCRM_BIN=target/release/abcrm node web/e2e/bench-pages.mjs [RUNS]
+import { startServer, DEMO_EMAIL, DEMO_PASSWORD } from "./lib.mjs";
+
+const RUNS = Number(process.argv[2] || 30);
+const server = await startServer();
+try {
+  const base = server.base;
+  // Sign in as a browser would: the form's token and its cookie, then the session cookie.
+  const form = await fetch(base + "/login");
+  const loginCookie = form.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const token = (await form.text()).match(/name="form_token" value="([^"]+)"/)[1];
+  const signIn = await fetch(base + "/login", {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: loginCookie, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ email: DEMO_EMAIL, password: DEMO_PASSWORD, next: "/", form_token: token }),
+  });
+  const cookie = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("abcrm_session="));
+  if (!cookie) throw new Error("sign-in failed");
+
+  const seed = 'contact.seniority in ("manager", "director") and account.state = "CA" and account.industry = "Software" and account.relationship != "customer"';
+  const top = (await server.api("/api/v1/accounts?limit=200")).items;
+  const account = top.find((a) => a.parent_id) || top[0];
+  const contact = (await server.api(`/api/v1/contacts?limit=1&account_id=${account.id}`)).items[0]
+    || (await server.api("/api/v1/contacts?limit=1")).items[0];
+  const review = (await server.api("/api/v1/review?limit=1").catch(() => ({ items: [] }))).items?.[0];
+  const pages = [
+    ["Dashboard", "/"],
+    ["Dashboard, by quarter", "/?period=quarter"],
+    ["Accounts", "/accounts"],
+    ["Accounts by score", "/accounts?sort=score&dir=desc"],
+    ["Accounts, seed segment", "/accounts?filter=" + encodeURIComponent(seed)],
+    ["Account 360", `/accounts/${account.id}`],
+    ["Contacts", "/contacts"],
+    ["Contacts, seed segment", "/contacts?filter=" + encodeURIComponent(seed)],
+    ["Contact", `/contacts/${contact.id}`],
+    ["Opportunities board", "/opportunities"],
+    ["Review queue", "/review"],
+    ...(review ? [["Review item", `/review/${review.id}`]] : []),
+    ["Import", "/import"],
+  ];
+  const rows = [];
+  for (const [name, path] of pages) {
+    const times = [];
+    let status = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const res = await fetch(base + path, { headers: { cookie }, redirect: "manual" });
+      await res.arrayBuffer();
+      status = res.status;
+      const timing = res.headers.get("server-timing") || "";
+      const ms = Number((timing.match(/dur=([0-9.]+)/) || [])[1]);
+      times.push(ms);
+    }
+    times.sort((a, b) => a - b);
+    rows.push({ name, path, status, median: times[Math.floor(times.length / 2)], max: times.at(-1) });
+  }
+  console.log(`| page | path | status | median ms | slowest ms (of ${RUNS}) |`);
+  console.log("|---|---|---|---|---|");
+  for (const r of rows) {
+    const shown = r.path.length > 40 ? r.path.slice(0, 37) + "..." : r.path;
+    console.log(`| ${r.name} | \`${shown}\` | ${r.status} | ${r.median.toFixed(1)} | ${r.max.toFixed(1)} |`);
+  }
+  const worst = Math.max(...rows.map((r) => r.max));
+  console.log(`\nslowest page answer: ${worst.toFixed(1)} ms`);
+  if (rows.some((r) => r.status !== 200)) process.exitCode = 1;
+} finally {
+  await server.stop();
+}
