@@ -2,14 +2,17 @@
 
 use crate::cli::DemoArgs;
 use crate::demo;
+use abcrm_core::matching::MatchConfig;
+use abcrm_store::intake::{Intake, IntakeReport};
 use abcrm_store::Store;
 use anyhow::{bail, Context};
 use chrono::{TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::sync::Arc;
 
 /// Generates the default demo for today and loads it.
 pub async fn load_demo(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     url: &str,
     seed: u64,
 ) -> anyhow::Result<demo::LoadReport> {
@@ -18,12 +21,14 @@ pub async fn load_demo(
 
 /// Generates a demo of `size` for today (at midnight UTC, so a day's runs agree) and loads it.
 pub async fn load_sized(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     url: &str,
     seed: u64,
     size: demo::DemoSize,
 ) -> anyhow::Result<demo::LoadReport> {
     let existing = store.counts().await?;
+    let store_arc = store.clone();
+    let store = store.as_ref();
     if existing.accounts > 0 {
         bail!(
             "the database at {} already has {} accounts; the demo loads into an empty database. \
@@ -74,6 +79,48 @@ pub async fn load_sized(
         scored.read_seconds + scored.score_seconds + scored.write_seconds,
         scored.stage_changes
     );
+    let fills = take_form_fills(&store_arc, seed).await?;
+    eprintln!(
+        "Took {} demo form fills: {} matched, {} new contacts ({} new accounts), {} waiting in the review queue.",
+        fills.taken, fills.matched, fills.created, fills.new_accounts, fills.needs_review
+    );
+    for (name, target, expression) in demo::SAVED_SEGMENTS {
+        store
+            .create_segment(
+                &abcrm_core::model::Actor::system("demo"),
+                abcrm_core::model::NewSegment {
+                    name: name.to_string(),
+                    target: Some(*target),
+                    expression: expression.to_string(),
+                },
+            )
+            .await
+            .with_context(|| format!("saving the demo segment {name:?}"))?;
+    }
+    Ok(report)
+}
+
+/// Sends the demo's form fills through the intake service, as a web form would.
+async fn take_form_fills(store: &Arc<dyn Store>, seed: u64) -> anyhow::Result<IntakeReport> {
+    let accounts = store
+        .list_accounts(
+            &Default::default(),
+            abcrm_store::PageRequest {
+                after: None,
+                limit: 1000,
+            },
+        )
+        .await?
+        .items;
+    let intake = Intake::new(store.clone(), MatchConfig::default());
+    let report = intake
+        .submit(
+            &abcrm_core::model::Actor::system("demo"),
+            "web-form",
+            demo::form_fills(&accounts, seed),
+        )
+        .await
+        .context("taking the demo's form fills")?;
     Ok(report)
 }
 
@@ -86,7 +133,7 @@ pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
         .accounts
         .map(demo::DemoSize::for_accounts)
         .unwrap_or_default();
-    load_sized(store.as_ref(), url, args.seed, size).await?;
+    load_sized(&store, url, args.seed, size).await?;
     eprintln!("Next: `abcrm --database {url} token create` for an API token, then `abcrm --database {url} serve`.");
     Ok(())
 }

@@ -178,7 +178,11 @@ mod tests {
             100,
         );
         assert_eq!(c.bars[1].width, 1.0);
-        let z = BarChart::new(vec![("a".into(), 0.0, String::new(), String::new())], 0, 100);
+        let z = BarChart::new(
+            vec![("a".into(), 0.0, String::new(), String::new())],
+            0,
+            100,
+        );
         assert_eq!(z.bars[0].width, 0.0);
     }
 

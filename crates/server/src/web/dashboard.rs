@@ -156,10 +156,8 @@ async fn dashboard(
     let rows = &cycles.rows;
     let this = rows.last();
     let last = rows.len().checked_sub(2).and_then(|i| rows.get(i));
-    let (this_started, last_started) = (
-        this.map_or(0, |r| r.started),
-        last.map_or(0, |r| r.started),
-    );
+    let (this_started, last_started) =
+        (this.map_or(0, |r| r.started), last.map_or(0, |r| r.started));
     let (change, direction) = charts::change(this_started as f64, last_started as f64);
     let headline = Headline {
         this_label: this.map(|r| r.period.clone()).unwrap_or_default(),
@@ -291,7 +289,10 @@ mod tests {
             period_start_back(Period::Quarter, day, 1),
             NaiveDate::from_ymd_opt(2025, 10, 1).unwrap()
         );
-        assert_eq!(period_start_back(Period::Month, day, 0), Period::Month.start(day));
+        assert_eq!(
+            period_start_back(Period::Month, day, 0),
+            Period::Month.start(day)
+        );
     }
 
     #[test]
