@@ -27,7 +27,6 @@ pub async fn load_sized(
     size: demo::DemoSize,
 ) -> anyhow::Result<demo::LoadReport> {
     let existing = store.counts().await?;
-    let store_arc = store.clone();
     let store = store.as_ref();
     if existing.accounts > 0 {
         bail!(
@@ -79,7 +78,15 @@ pub async fn load_sized(
         scored.read_seconds + scored.score_seconds + scored.write_seconds,
         scored.stage_changes
     );
-    let fills = take_form_fills(&store_arc, seed).await?;
+    Ok(report)
+}
+
+/// What `serve --demo` adds for its tour, beyond the dataset: the saved segments a marketer
+/// would have, and a morning of form fills through the intake service (so the review queue has
+/// people waiting). Their records are dated now, so the dataset itself stays the same for a
+/// seed on a day, on every backend.
+pub async fn add_tour(store: &Arc<dyn Store>, seed: u64) -> anyhow::Result<()> {
+    let fills = take_form_fills(store, seed).await?;
     eprintln!(
         "Took {} demo form fills: {} matched, {} new contacts ({} new accounts), {} waiting in the review queue.",
         fills.taken, fills.matched, fills.created, fills.new_accounts, fills.needs_review
@@ -97,7 +104,7 @@ pub async fn load_sized(
             .await
             .with_context(|| format!("saving the demo segment {name:?}"))?;
     }
-    Ok(report)
+    Ok(())
 }
 
 /// Sends the demo's form fills through the intake service, as a web form would.

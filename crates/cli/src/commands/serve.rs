@@ -40,6 +40,7 @@ pub async fn run(url: &str, database_named: bool, args: &ServeArgs) -> anyhow::R
     let addr = listener.local_addr()?;
     let token = if args.demo {
         super::demo::load_demo(&store, &url, args.seed).await?;
+        super::demo::add_tour(&store, args.seed).await?;
         super::user::create_with_password(
             store.as_ref(),
             DEMO_LOGIN.0,
