@@ -55,3 +55,140 @@ test("the dashboard's figures equal the report API's", async () => {
     assert.equal(Number(await row.getAttribute("data-amount")), stage.amount, `pipeline amount ${stage.stage}`);
   }
 });
+
+const SEED_SEGMENT = "CA software managers and directors, not customers";
+
+test("the seed segment is found from the contact list and equals the segment API's count", async () => {
+  await page.goto(server.base + "/contacts");
+  const segments = await server.api("/api/v1/segments");
+  const seed = segments.items.find((s) => s.name === SEED_SEGMENT);
+  assert.ok(seed, "the demo saves the seed segment");
+  const { count } = await server.api(`/api/v1/segments/${seed.id}/count`);
+  await chooseSavedView(page, SEED_SEGMENT);
+  await page.locator("#contacts-table").waitFor();
+  assert.equal(await page.locator("#filter").inputValue(), seed.expression);
+  assert.match(await page.locator("#result-count").innerText(), new RegExp(`\\b${count}\\b`));
+  await screenshot(page, "contacts");
+  // The same filter typed in with a mistake shows the error at its position, beside the box.
+  await page.locator("#filter").fill('contact.senority = "manager"');
+  await page.locator("#filter").press("Enter").catch(() => {});
+  await submitFilter(page);
+  await page.locator("#filter-error").waitFor();
+  assert.match(await page.locator("#filter-error").innerText(), /seniority/);
+});
+
+/** Picks a saved view by name, whether the page offers them as a select or as links. */
+async function chooseSavedView(page, name) {
+  const select = page.locator("select#saved-view");
+  if (await select.count()) {
+    await Promise.all([page.waitForLoadState("load"), select.selectOption({ label: name })]);
+    if (!(await page.locator("#result-count").count())) await select.evaluate((s) => s.form.requestSubmit());
+    await page.waitForLoadState("load");
+  } else {
+    await page.getByRole("link", { name }).first().click();
+    await page.waitForLoadState("load");
+  }
+}
+
+async function submitFilter(page) {
+  const form = page.locator("#filter").locator("xpath=ancestor::form[1]");
+  await Promise.all([page.waitForLoadState("load"), form.evaluate((f) => f.requestSubmit())]);
+}
+
+test("an account 360 from the seed segment shows its buying center", async () => {
+  const segments = await server.api("/api/v1/segments");
+  const seed = segments.items.find((s) => s.name === SEED_SEGMENT);
+  await page.goto(server.base + "/accounts?filter=" + encodeURIComponent(seed.expression));
+  await page.locator("#accounts-table").waitFor();
+  await screenshot(page, "accounts");
+  const first = page.locator("#accounts-table [data-account-id]").first();
+  const id = await first.getAttribute("data-account-id");
+  await first.locator(`a[href="/accounts/${id}"]`).first().click();
+  await page.waitForURL(`${server.base}/accounts/${id}`);
+  const grid = page.locator("#buying-center");
+  await grid.waitFor();
+  const view = await server.api(`/api/v1/accounts/${id}/360`);
+  const people = Object.values(view.buying_center).flat();
+  assert.ok(people.length > 0, "the account has contacts");
+  for (const c of people.slice(0, 5)) {
+    assert.ok(await grid.locator(`a[href="/contacts/${c.id}"]`).count(), `contact ${c.id} is in the grid`);
+  }
+  const hasEconomicBuyer = (view.buying_center.economic_buyer || []).length > 0;
+  assert.equal(await page.locator('[data-gap="no-economic-buyer"]').count() > 0, !hasEconomicBuyer);
+  await screenshot(page, "account-360", { fullPage: true });
+  // The hierarchy links to other accounts of the family, when there are any.
+  await page.locator("#hierarchy").waitFor();
+});
+
+test("a review-queue item is resolved by accepting a ranked candidate", async () => {
+  await page.goto(server.base + "/review");
+  const row = page.locator("#review-table [data-record-id]").first();
+  await row.waitFor();
+  const id = await row.getAttribute("data-record-id");
+  await screenshot(page, "review-queue");
+  await row.locator("a").first().click();
+  await page.waitForURL(new RegExp(`/review/${id}$`));
+  const candidate = page.locator("#candidates [data-account-id]").first();
+  const accountId = await candidate.getAttribute("data-account-id");
+  await screenshot(page, "review-item", { fullPage: true });
+  await candidate.locator("button.accept").click();
+  await page.locator(".notice").waitFor();
+  const record = await server.api(`/api/v1/intake/${id}`);
+  assert.equal(String(record.account_id), accountId, "the record was placed at the chosen account");
+  assert.notEqual(record.outcome, "needs_review");
+});
+
+test("a small CSV is imported through mapping, preview and run", async () => {
+  const before = await server.api("/api/v1/contacts?limit=1&search=e2e-import.example");
+  assert.equal(before.items.length, 0);
+  await page.goto(server.base + "/import");
+  await screenshot(page, "import");
+  const csv = [
+    "First Name,Last Name,Email Address,Company / Account,Job Title,Mailing State",
+    "Ada,Lovelace,ada@e2e-import.example,E2E Import Works,VP Engineering,CA",
+    "Grace,Hopper,grace@e2e-import.example,E2E Import Works,Director of IT,CA",
+    " Alan , Turing ,ALAN@E2E-IMPORT.EXAMPLE,E2E Import Works,Engineer,CA",
+    "No,Email,,Someone Else,,",
+  ].join("\r\n");
+  await page.locator("#import-file").setInputFiles({ name: "people.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await Promise.all([page.waitForURL(/\/import\/.+/), page.locator("#import-file").evaluate((i) => i.form.requestSubmit())]);
+  await page.locator("#mapping-form").waitFor();
+  assert.equal(await page.locator('select[name="map_2"]').inputValue(), "email");
+  await screenshot(page, "import-mapping", { fullPage: true });
+  await Promise.all([page.waitForLoadState("load"), page.locator("#mapping-form").evaluate((f) => f.requestSubmit())]);
+  await page.locator("#import-preview").waitFor();
+  await page.locator("#import-run").click();
+  await page.locator("#import-summary").waitFor({ timeout: 60_000 });
+  await screenshot(page, "import-summary", { fullPage: true });
+  const after = await server.api("/api/v1/contacts?limit=10&search=e2e-import.example");
+  assert.equal(after.items.length, 3, "three people imported, the row without an email or company not");
+  assert.equal(new Set(after.items.map((c) => c.account_id)).size, 1, "under one new account");
+});
+
+test("an opportunity moves to another stage on the board", async () => {
+  await page.goto(server.base + "/opportunities");
+  await page.locator("#board").waitFor();
+  await screenshot(page, "opportunities", { fullPage: false });
+  const card = page.locator('#board [data-stage="prospecting"] [data-opportunity-id]').first();
+  const id = await card.getAttribute("data-opportunity-id");
+  await Promise.all([page.waitForLoadState("load"), card.locator("select.stage-select").selectOption("qualification")]);
+  await page.locator(`#board [data-stage="qualification"] [data-opportunity-id="${id}"]`).waitFor();
+  const opp = await server.api(`/api/v1/opportunities/${id}`);
+  assert.equal(opp.stage, "qualification");
+});
+
+test("pages fit a phone's width and the skip link comes first for keyboard users", async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const phone = await context.newPage();
+  for (const cookie of await page.context().cookies()) await context.addCookies([cookie]);
+  for (const path of ["/", "/accounts", "/contacts", "/opportunities", "/review", "/import"]) {
+    await phone.goto(server.base + path);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${path} is ${overflow}px wider than the phone`);
+  }
+  await phone.goto(server.base + "/");
+  await screenshot(phone, "dashboard-phone", { fullPage: false });
+  await phone.keyboard.press("Tab");
+  assert.equal(await phone.evaluate(() => document.activeElement.textContent.trim()), "Skip to content");
+  await context.close();
+});
