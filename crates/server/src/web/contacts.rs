@@ -351,7 +351,7 @@ async fn show(
         )
         .await?
         .items;
-    activities.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at));
+    activities.sort_by_key(|a| std::cmp::Reverse(a.occurred_at));
     let timeline = activities
         .iter()
         .map(|a| TimelineItem {
