@@ -485,21 +485,7 @@ async fn intake_list(pool: &sqlx::Pool<Db>, query: &IntakeQuery, page: PageReque
     if let Some(after) = page.after {
         q.push(" AND id > ").push_bind(after);
     }
-    if let Some(o) = query.outcome {
-        q.push(" AND outcome = ").push_bind(o.as_str());
-    }
-    if let Some(s) = &query.source {
-        q.push(" AND source = ").push_bind(s.clone());
-    }
-    if let Some(k) = &query.source_key {
-        q.push(" AND source_key = ").push_bind(k.clone());
-    }
-    if let Some(a) = query.account_id {
-        q.push(" AND account_id = ").push_bind(a.0);
-    }
-    if query.hide_duplicates {
-        q.push(" AND duplicate_of IS NULL");
-    }
+    push_intake_filters(&mut q, query);
     q.push(" ORDER BY id LIMIT ").push_bind(limit + 1);
     let mut conn = pool.acquire().await.map_err(db)?;
     let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;

@@ -579,4 +579,27 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<UserImport>>;
     /// Where intake put every keyed record of `source`.
     async fn intake_placements(&self, source: &str) -> Result<Vec<IntakePlacement>>;
+
+    // --- web: people ---
+    /// How many contacts a [`ContactQuery`] selects (the total of a contact list).
+    async fn count_contacts(&self, query: &ContactQuery) -> Result<u64>;
+    /// When each of these contacts last had an activity; contacts with none are left out.
+    async fn contacts_last_activity(
+        &self,
+        ids: &[ContactId],
+    ) -> Result<HashMap<ContactId, chrono::DateTime<chrono::Utc>>>;
+    /// The opportunities in which a contact plays a role, each with all its roles, newest
+    /// first. An unknown contact is `NotFound`.
+    async fn contact_opportunities(&self, id: ContactId) -> Result<Vec<Opportunity>>;
+    /// Users by id, in id order; ids that do not exist are skipped.
+    async fn get_users(&self, ids: &[UserId]) -> Result<Vec<User>>;
+    /// How many intake records a query selects (the total of the review queue).
+    async fn count_intake(&self, query: &IntakeQuery) -> Result<u64>;
+    /// Intake records newest first: like [`Store::list_intake`] in descending id order (the
+    /// cursor is the last id of the previous page; the next page has smaller ids).
+    async fn list_intake_newest(
+        &self,
+        query: &IntakeQuery,
+        page: PageRequest,
+    ) -> Result<Page<IntakeRecord>>;
 }

@@ -815,6 +815,50 @@ async fn create_account_in(tx: &mut Tx<'_>, actor: &Actor, new: NewAccount) -> R
 // ---------------------------------------------------------------------------------------------
 // The contract
 
+
+// --- web: people ---
+/// The `AND ...` conditions of a [`ContactQuery`] (shared by the contact list and its count).
+fn push_contact_filters(q: &mut QueryBuilder<'_, Db>, query: &ContactQuery) {
+    if let Some(a) = query.account_id {
+        q.push(" AND account_id = ").push_bind(a.0);
+    }
+    if let Some(text) = &query.search {
+        let pattern = format!("%{}%", text.trim().to_lowercase());
+        q.push(" AND (lower(first_name) LIKE ").push_bind(pattern.clone());
+        q.push(" OR lower(last_name) LIKE ").push_bind(pattern.clone());
+        q.push(" OR email LIKE ").push_bind(pattern).push(")");
+    }
+    if let Some(r) = query.buying_role {
+        q.push(" AND buying_role = ").push_bind(r.as_str());
+    }
+    if let Some(s) = query.seniority {
+        q.push(" AND seniority = ").push_bind(s.as_str());
+    }
+    if let Some(s) = query.status {
+        q.push(" AND status = ").push_bind(s.as_str());
+    }
+}
+
+/// The `AND ...` conditions of an [`crate::IntakeQuery`] (shared by the intake lists and their
+/// count).
+fn push_intake_filters(q: &mut QueryBuilder<'_, Db>, query: &crate::IntakeQuery) {
+    if let Some(o) = query.outcome {
+        q.push(" AND outcome = ").push_bind(o.as_str());
+    }
+    if let Some(s) = &query.source {
+        q.push(" AND source = ").push_bind(s.clone());
+    }
+    if let Some(k) = &query.source_key {
+        q.push(" AND source_key = ").push_bind(k.clone());
+    }
+    if let Some(a) = query.account_id {
+        q.push(" AND account_id = ").push_bind(a.0);
+    }
+    if query.hide_duplicates {
+        q.push(" AND duplicate_of IS NULL");
+    }
+}
+
 #[async_trait]
 impl Store for ThisStore {
     fn backend(&self) -> Backend {
@@ -1189,24 +1233,7 @@ impl Store for ThisStore {
         if let Some(after) = page.after {
             q.push(" AND id > ").push_bind(after);
         }
-        if let Some(a) = query.account_id {
-            q.push(" AND account_id = ").push_bind(a.0);
-        }
-        if let Some(text) = &query.search {
-            let pattern = format!("%{}%", text.trim().to_lowercase());
-            q.push(" AND (lower(first_name) LIKE ").push_bind(pattern.clone());
-            q.push(" OR lower(last_name) LIKE ").push_bind(pattern.clone());
-            q.push(" OR email LIKE ").push_bind(pattern).push(")");
-        }
-        if let Some(r) = query.buying_role {
-            q.push(" AND buying_role = ").push_bind(r.as_str());
-        }
-        if let Some(s) = query.seniority {
-            q.push(" AND seniority = ").push_bind(s.as_str());
-        }
-        if let Some(s) = query.status {
-            q.push(" AND status = ").push_bind(s.as_str());
-        }
+        push_contact_filters(&mut q, query);
         q.push(" ORDER BY id LIMIT ").push_bind(limit + 1);
         let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
         let contacts = rows.iter().map(contact_row).collect::<Result<Vec<_>, _>>()?;
@@ -2152,6 +2179,87 @@ impl Store for ThisStore {
             intake_records: r.try_get("intake_records")?,
             needs_review: r.try_get("needs_review")?,
         })
+    }
+
+    // --- web: people ---
+    async fn count_contacts(&self, query: &ContactQuery) -> Result<u64> {
+        let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM contacts WHERE 1 = 1");
+        push_contact_filters(&mut q, query);
+        let n: i64 = q.build().fetch_one(&self.pool).await.map_err(db)?.try_get("n")?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn contacts_last_activity(&self, ids: &[ContactId]) -> Result<HashMap<ContactId, DateTime<Utc>>> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(1000) {
+            let mut q = QueryBuilder::<Db>::new("SELECT id, last_activity_at FROM contacts WHERE last_activity_at IS NOT NULL AND id IN (");
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(id.0);
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await.map_err(db)? {
+                out.insert(ContactId(r.try_get("id")?), r.try_get("last_activity_at")?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn contact_opportunities(&self, id: ContactId) -> Result<Vec<Opportunity>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_contact(&mut conn, id).await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {OPPORTUNITY_COLUMNS} FROM opportunities WHERE id IN (SELECT opportunity_id FROM opportunity_contact_roles WHERE contact_id = $1) ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        let opps = rows.iter().map(opportunity_row).collect::<Result<Vec<_>, _>>()?;
+        with_roles(&mut conn, opps).await
+    }
+
+    async fn get_users(&self, ids: &[UserId]) -> Result<Vec<User>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(1000) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let mut q = QueryBuilder::<Db>::new("SELECT id, email, name, role, created_at FROM users WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(id.0);
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await.map_err(db)? {
+                out.push(user_row(&r)?);
+            }
+        }
+        out.sort_by_key(|u: &User| u.id.0);
+        out.dedup_by_key(|u| u.id.0);
+        Ok(out)
+    }
+
+    async fn count_intake(&self, query: &crate::IntakeQuery) -> Result<u64> {
+        let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM intake_records WHERE 1 = 1");
+        push_intake_filters(&mut q, query);
+        let n: i64 = q.build().fetch_one(&self.pool).await.map_err(db)?.try_get("n")?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn list_intake_newest(&self, query: &crate::IntakeQuery, page: PageRequest) -> Result<Page<IntakeRecord>> {
+        let limit = clamp(page);
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {INTAKE_COLUMNS} FROM intake_records WHERE 1 = 1"));
+        if let Some(before) = page.after {
+            q.push(" AND id < ").push_bind(before);
+        }
+        push_intake_filters(&mut q, query);
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(limit + 1);
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+        let mut records = rows.iter().map(intake_row).collect::<Result<Vec<_>, _>>()?;
+        with_duplicates(&mut conn, &mut records).await?;
+        Ok(paginate(records, limit, |r| r.id))
     }
 }
 

@@ -236,7 +236,26 @@ async fn resolve_review(
             ))
         }
     };
-    Ok(axum::Json(
-        s.store.resolve_review(&actor, id, resolution).await?,
-    ))
+    Ok(axum::Json(resolve(&s, &actor, id, resolution).await?))
+}
+
+/// Settles a record waiting in review, for the API and the review page alike: the store places
+/// the person (or rejects the record) in one transaction and audits it; then this process's
+/// match index catches up with that audit row (on a task of its own, so an import holding the
+/// intake service does not hold up the answer), and the next record from the same person or
+/// company matches the new account or contact.
+pub(crate) async fn resolve(
+    s: &AppState,
+    actor: &Actor,
+    id: i64,
+    resolution: Resolution,
+) -> Result<IntakeRecord, abcrm_store::StoreError> {
+    let record = s.store.resolve_review(actor, id, resolution).await?;
+    let intake = s.intake.clone();
+    tokio::spawn(async move {
+        if let Err(e) = intake.warm().await {
+            tracing::warn!(error = %e, "the match index could not catch up after a review");
+        }
+    });
+    Ok(record)
 }

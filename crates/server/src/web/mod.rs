@@ -7,8 +7,11 @@
 
 mod assets;
 pub mod charts;
+mod contacts;
 mod dashboard;
 pub mod password;
+mod people;
+mod review;
 pub mod session;
 mod signin;
 
@@ -26,6 +29,8 @@ pub use session::SignedIn;
 pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
         .merge(dashboard::routes())
+        .merge(contacts::routes())
+        .merge(review::routes())
         .merge(signin::signed_in_routes())
         .layer(axum::middleware::from_fn_with_state(
             state,

@@ -1,0 +1,128 @@
+//! Small helpers shared by the contact and review pages: ids from paths, dates, paging links.
+
+use super::WebError;
+use chrono::{DateTime, Utc};
+
+/// Rows per page of a list.
+pub const PAGE_SIZE: u32 = 50;
+
+/// A record id from a path segment; anything else is a page that does not exist.
+pub fn path_id(raw: &str, what: &str) -> Result<i64, WebError> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| WebError::NotFound(format!("there is no {what} {raw:?}; ids are numbers")))
+}
+
+/// A number from an optional query value; a malformed one counts as absent.
+pub fn number(raw: &Option<String>) -> Option<i64> {
+    raw.as_deref().and_then(|s| s.trim().parse().ok())
+}
+
+/// A non-blank, trimmed query value.
+pub fn text(raw: &Option<String>) -> Option<String> {
+    raw.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// `2026-03-14 09:30` (UTC).
+pub fn when(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// `2026-03-14`.
+pub fn day(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// A vocabulary value for people: `economic_buyer` -> `economic buyer`.
+pub fn words(value: &str) -> String {
+    value.replace('_', " ")
+}
+
+/// A query string (`?a=1&b=2`) of the pairs whose value is not empty.
+pub fn query_string(pairs: &[(&str, String)]) -> String {
+    let kept: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    if kept.is_empty() {
+        return String::new();
+    }
+    format!("?{}", serde_urlencoded::to_string(kept).unwrap_or_default())
+}
+
+/// Where a page of a list sits: "Showing 51–100 of 1,234".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageInfo {
+    /// 1-based.
+    pub number: u32,
+    pub first_row: u64,
+    pub last_row: u64,
+    pub total: u64,
+}
+
+impl PageInfo {
+    /// Page `number` (1-based) holding `rows` rows of `total`.
+    pub fn new(number: u32, rows: usize, total: u64) -> PageInfo {
+        let number = number.max(1);
+        let before = u64::from(number - 1) * u64::from(PAGE_SIZE);
+        let rows = rows as u64;
+        PageInfo {
+            number,
+            first_row: if rows == 0 { 0 } else { before + 1 },
+            last_row: before + rows,
+            total,
+        }
+    }
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_count_their_rows() {
+        assert_eq!(
+            PageInfo::new(2, 50, 120),
+            PageInfo {
+                number: 2,
+                first_row: 51,
+                last_row: 100,
+                total: 120
+            }
+        );
+        assert_eq!(PageInfo::new(1, 0, 0).first_row, 0);
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn query_strings_leave_out_empty_values() {
+        assert_eq!(
+            query_string(&[("filter", "a = \"b\"".into()), ("q", String::new())]),
+            "?filter=a+%3D+%22b%22"
+        );
+        assert_eq!(query_string(&[("q", String::new())]), "");
+        assert!(path_id("12", "contact").is_ok());
+        assert!(path_id("x", "contact").is_err());
+        assert!(path_id("-3", "contact").is_err());
+    }
+}

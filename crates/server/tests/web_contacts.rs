@@ -1,0 +1,324 @@
+//! The contact pages of the web UI: list, filter, contact page and merge, on both backends.
+
+mod common;
+
+use abcrm_core::model::*;
+use abcrm_core::normalize::Email;
+use abcrm_core::{AccountId, ContactId};
+use abcrm_store::StoreError;
+use common::web::{self, Web};
+use reqwest::StatusCode;
+
+fn actor() -> Actor {
+    Actor::system("test")
+}
+
+async fn account(w: &Web, name: &str) -> AccountId {
+    w.store
+        .create_account(
+            &actor(),
+            NewAccount {
+                name: name.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn contact(
+    w: &Web,
+    account: AccountId,
+    first: &str,
+    last: &str,
+    email: &str,
+    title: Option<&str>,
+) -> ContactId {
+    let mut c = NewContact::at(account);
+    c.first_name = Some(first.into());
+    c.last_name = Some(last.into());
+    c.email = Some(Email::parse(email).unwrap());
+    c.title = title.map(Into::into);
+    w.store.create_contact(&actor(), c).await.unwrap().id
+}
+
+/// The `<tr data-contact-id=...>` ids of a page, in order.
+fn row_ids(page: &str) -> Vec<i64> {
+    page.split("data-contact-id=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse().ok())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_filters_by_segment_and_search_and_shows_a_bad_filter_beside_the_box() {
+    for w in web::each_backend(Role::Sales).await {
+        let acme = account(&w, "Acme Corp").await;
+        let zeta = account(&w, "Zeta Labs").await;
+        let ann = contact(&w, acme, "Ann", "Lee", "ann@acme.com", Some("VP Sales")).await;
+        let bob = contact(
+            &w,
+            zeta,
+            "Bob",
+            "Stone",
+            "bob@zeta.io",
+            Some("Sales Manager"),
+        )
+        .await;
+        w.store
+            .create_activity(
+                &actor(),
+                NewActivity {
+                    account_id: None,
+                    contact_id: Some(ann),
+                    kind: ActivityKind::Meeting,
+                    subject: Some("Kick-off".into()),
+                    occurred_at: Some("2026-02-03T10:00:00Z".parse().unwrap()),
+                    campaign_id: None,
+                    opportunity_id: None,
+                },
+            )
+            .await
+            .unwrap();
+        w.store
+            .create_segment(
+                &actor(),
+                NewSegment {
+                    name: "Sales VPs".into(),
+                    target: Some(SegmentTarget::Contact),
+                    expression: "contact.seniority = \"vp\"".into(),
+                },
+            )
+            .await
+            .unwrap();
+
+        let page = w.page("/contacts").await;
+        assert_eq!(row_ids(&page), vec![ann.0, bob.0], "{}", w.name);
+        assert!(page.contains("id=\"contacts-table\""));
+        assert!(page.contains("of 2 contacts"), "{}: {page}", w.name);
+        assert!(page.contains(&format!("href=\"/accounts/{}\">Acme Corp</a>", acme)));
+        assert!(page.contains("2026-02-03"), "last activity: {page}");
+        assert!(page.contains("VP Sales") && page.contains("ann@acme.com"));
+        assert!(
+            page.contains("id=\"saved-view\"") && page.contains(">Sales VPs</option>"),
+            "saved segments are quick picks"
+        );
+
+        let page = w
+            .page("/contacts?filter=contact.seniority+%3D+%22vp%22")
+            .await;
+        assert_eq!(row_ids(&page), vec![ann.0], "{}", w.name);
+        assert!(page.contains("of 1 contact "), "{page}");
+
+        let page = w
+            .page("/contacts?filter=account.name+%3D+%22Zeta+Labs%22")
+            .await;
+        assert_eq!(row_ids(&page), vec![bob.0], "{}", w.name);
+
+        let page = w.page("/contacts?q=STONE").await;
+        assert_eq!(row_ids(&page), vec![bob.0], "{}", w.name);
+
+        let (status, page) = w
+            .get(
+                "/contacts?filter=contact.seniority+%3D+%22vp%22%0A++and+contact.titel+%3D+%22x%22",
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", w.name);
+        let error = page
+            .split("id=\"filter-error\"")
+            .nth(1)
+            .expect("the error is beside the box");
+        assert!(error.contains("Line 2, column 7"), "{error}");
+        assert!(error.contains("did you mean `contact.title`"), "{error}");
+        assert!(
+            error.contains("  and contact.titel = &#34;x&#34;\n      ^"),
+            "{error}"
+        );
+        assert!(page.contains("aria-describedby=\"filter-error\""));
+        assert!(row_ids(&page).is_empty());
+    }
+}
+
+#[tokio::test]
+async fn the_contact_page_shows_the_timeline_and_opportunity_roles() {
+    for w in web::each_backend(Role::ReadOnly).await {
+        let acme = account(&w, "Acme Corp").await;
+        let ann = contact(&w, acme, "Ann", "Lee", "ann@acme.com", Some("CFO")).await;
+        w.store
+            .create_activity(
+                &actor(),
+                NewActivity {
+                    account_id: None,
+                    contact_id: Some(ann),
+                    kind: ActivityKind::Webinar,
+                    subject: Some("Pricing webinar".into()),
+                    occurred_at: None,
+                    campaign_id: None,
+                    opportunity_id: None,
+                },
+            )
+            .await
+            .unwrap();
+        let opp = w
+            .store
+            .create_opportunity(
+                &actor(),
+                NewOpportunity {
+                    account_id: acme,
+                    name: "Acme renewal".into(),
+                    stage: Some(OpportunityStage::Proposal),
+                    amount: Some(48000.0),
+                    close_date: None,
+                    source_campaign_id: None,
+                    owner_id: None,
+                    contact_roles: vec![ContactRole {
+                        contact_id: ann,
+                        role: BuyingRole::EconomicBuyer,
+                        is_primary: true,
+                    }],
+                    created_at: None,
+                },
+            )
+            .await
+            .unwrap();
+
+        let page = w.page(&format!("/contacts/{ann}")).await;
+        assert!(
+            page.contains("Ann Lee") && page.contains("CFO"),
+            "{}",
+            w.name
+        );
+        assert!(page.contains(&format!("href=\"/accounts/{acme}\"")));
+        let timeline = page.split("id=\"timeline\"").nth(1).unwrap();
+        assert!(timeline.contains("Pricing webinar") && timeline.contains("webinar"));
+        let roles = page.split("id=\"opportunity-roles\"").nth(1).unwrap();
+        let roles = roles.split("</section>").next().unwrap();
+        assert!(
+            roles.contains(&format!("href=\"/opportunities/{}\"", opp.id)),
+            "{roles}"
+        );
+        assert!(roles.contains("Acme renewal") && roles.contains("proposal"));
+        assert!(roles.contains("economic buyer") && roles.contains("primary"));
+        assert!(
+            !page.contains("id=\"merge-link\""),
+            "a read-only user is not offered the merge"
+        );
+
+        let (status, _) = w.get("/contacts/999999").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{}", w.name);
+        let (status, _) = w.get("/contacts/abc").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn merging_through_the_form_keeps_the_chosen_values_and_can_be_undone() {
+    for w in web::each_backend(Role::Sales).await {
+        let acme = account(&w, "Acme Corp").await;
+        let ann = contact(&w, acme, "Ann", "Lee", "ann@acme.com", None).await;
+        let dup = contact(&w, acme, "ANN", "lee", "ann.lee@acme.com", Some("CFO")).await;
+        let other = contact(&w, acme, "Annie", "Lee", "annie@acme.com", None).await;
+        w.store
+            .update_contact(
+                &actor(),
+                other,
+                ContactPatch {
+                    phone: abcrm_core::patch::Patch::Set("555 0100".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+
+        // The picker: a search over name/email and the likely duplicates at the account.
+        let page = w.page(&format!("/contacts/{ann}/merge?q=annie")).await;
+        let found = page.split("id=\"merge-candidates\"").nth(1).unwrap();
+        assert!(
+            found.contains(&format!("data-contact-id=\"{other}\"")),
+            "{}",
+            w.name
+        );
+        let suggested = page.split("id=\"merge-suggestions\"").nth(1).unwrap();
+        assert!(suggested.contains(&format!("data-contact-id=\"{dup}\"")));
+        assert!(!suggested.contains(&format!("data-contact-id=\"{other}\"")));
+
+        // Side by side: only the fields that differ, the survivor's values checked.
+        let page = w.page(&format!("/contacts/{ann}/merge?with={other}")).await;
+        assert!(page.contains("id=\"merge-form\"") && page.contains("id=\"merge-submit\""));
+        assert!(
+            page.contains("data-field=\"first_name\"") && page.contains("data-field=\"phone\"")
+        );
+        assert!(
+            !page.contains("data-field=\"last_name\""),
+            "equal fields are not asked"
+        );
+        assert!(page.contains(&format!("name=\"first_name\" value=\"{ann}\" checked")));
+        assert!(page.contains(&format!("name=\"phone\" value=\"{other}\" checked")));
+
+        let (a, o) = (ann.to_string(), other.to_string());
+        let res = w
+            .post(
+                &format!("/contacts/{ann}/merge"),
+                &[
+                    ("with", &o),
+                    ("survivor", &a),
+                    ("first_name", &o),
+                    ("email", &a),
+                    ("phone", &o),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let to = Web::location(&res);
+        assert!(to.starts_with(&format!("/contacts/{ann}?done=")), "{to}");
+        let merged = w.store.get_contact(ann).await.unwrap();
+        assert_eq!(merged.first_name.as_deref(), Some("Annie"), "{}", w.name);
+        assert_eq!(merged.email.unwrap().as_str(), "ann@acme.com");
+        assert_eq!(merged.phone.as_deref(), Some("555 0100"));
+        assert!(matches!(
+            w.store.get_contact(other).await,
+            Err(StoreError::NotFound { .. })
+        ));
+
+        let page = w.page(&to).await;
+        assert!(page.contains("class=\"notice"), "{page}");
+        assert!(page.contains("Merged Annie Lee into Ann Lee"), "{page}");
+        let undo = web::attr_after(&page, "action=\"/contacts/merges/")
+            .map(|rest| format!("/contacts/merges/{rest}"))
+            .unwrap();
+        assert!(
+            undo.ends_with("/undo") && page.contains("id=\"undo-merge\""),
+            "{undo}"
+        );
+        let res = w.post(&undo, &[]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let back = w.store.get_contact(other).await.unwrap();
+        assert_eq!(back.first_name.as_deref(), Some("Annie"));
+        assert_eq!(
+            w.store
+                .get_contact(ann)
+                .await
+                .unwrap()
+                .first_name
+                .as_deref(),
+            Some("Ann")
+        );
+
+        // Itself, or a contact that is gone: the error is beside the field.
+        let res = w
+            .post(
+                &format!("/contacts/{ann}/merge"),
+                &[("with", &a), ("survivor", &a)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", w.name);
+        let body = res.text().await.unwrap();
+        assert!(body.contains("id=\"with-error\""), "{body}");
+        assert!(body.contains("cannot be merged with itself"));
+        let (status, body) = w.get(&format!("/contacts/{ann}/merge?with=999999")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"with-error\"") && body.contains("does not exist"));
+        assert!(w.store.get_contact(ann).await.is_ok());
+    }
+}
