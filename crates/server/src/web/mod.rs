@@ -5,7 +5,9 @@
 //! JavaScript; `htmx` and `app.js` only make some of them quicker to use (live filter errors,
 //! drag-and-drop on the board, import progress).
 
+mod accounts;
 mod assets;
+mod buying_center;
 mod dashboard;
 pub mod password;
 pub mod session;
@@ -25,6 +27,7 @@ pub use session::SignedIn;
 pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
         .merge(dashboard::routes())
+        .merge(accounts::routes())
         .merge(signin::signed_in_routes())
         .layer(axum::middleware::from_fn_with_state(
             state,
