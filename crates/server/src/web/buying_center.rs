@@ -218,7 +218,7 @@ mod tests {
         }
     }
 
-    fn cell<'a>(g: &'a Grid, role: Option<BuyingRole>, band: Band) -> Vec<&'a str> {
+    fn cell(g: &Grid, role: Option<BuyingRole>, band: Band) -> Vec<&str> {
         let row = g.rows.iter().find(|r| r.role == role).unwrap();
         let i = Band::ALL.iter().position(|b| *b == band).unwrap();
         row.cells[i].iter().map(|p| p.name.as_str()).collect()
