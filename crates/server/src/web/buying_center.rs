@@ -40,6 +40,16 @@ impl Band {
         }
     }
 
+    /// The stable key of the column (`data-band`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Band::Executive => "executive",
+            Band::Director => "director",
+            Band::Manager => "manager",
+            Band::Other => "other",
+        }
+    }
+
     /// Whether the band is above manager.
     pub fn above_manager(self) -> bool {
         matches!(self, Band::Executive | Band::Director)
