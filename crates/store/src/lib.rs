@@ -602,4 +602,15 @@ pub trait Store: Send + Sync + 'static {
         query: &IntakeQuery,
         page: PageRequest,
     ) -> Result<Page<IntakeRecord>>;
+    // --- web: accounts ---
+    /// A page of the account list: the accounts a selection picks, sorted, with their stored
+    /// score and owner's name, and how many the selection has in all. Relative dates in the
+    /// filter count from `today`.
+    async fn account_table(
+        &self,
+        query: &AccountTableQuery,
+        today: chrono::NaiveDate,
+    ) -> Result<AccountTable>;
+    /// The names of these users; unknown ids are left out.
+    async fn user_names(&self, ids: &[UserId]) -> Result<HashMap<UserId, String>>;
 }

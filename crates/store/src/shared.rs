@@ -2261,6 +2261,96 @@ impl Store for ThisStore {
         with_duplicates(&mut conn, &mut records).await?;
         Ok(paginate(records, limit, |r| r.id))
     }
+
+    // --- web: accounts ---
+    async fn account_table(&self, query: &crate::AccountTableQuery, today: chrono::NaiveDate) -> Result<crate::AccountTable> {
+        use crate::{AccountSelection, AccountSort};
+        /// The WHERE condition of a selection; `a` is the account.
+        fn push_selection(q: &mut QueryBuilder<'_, Db>, selection: &AccountSelection, today: chrono::NaiveDate) {
+            match selection {
+                AccountSelection::All => {
+                    q.push("1 = 1");
+                }
+                AccountSelection::Accounts(f) => push_filter(q, f, abcrm_core::filter::Target::Accounts, today),
+                AccountSelection::OfContacts(f) => {
+                    q.push("EXISTS (SELECT 1 FROM contacts c WHERE c.account_id = a.id AND ");
+                    push_filter(q, f, abcrm_core::filter::Target::Contacts, today);
+                    q.push(")");
+                }
+            }
+        }
+        /// A vocabulary column as its position in the vocabulary, so it sorts in the model's order.
+        fn rank_of(column: &str, names: &[&str]) -> String {
+            let arms: String = names.iter().enumerate().map(|(i, n)| format!(" WHEN '{n}' THEN {i}")).collect();
+            format!("CASE {column}{arms} END")
+        }
+        let keys: Vec<String> = match query.sort {
+            AccountSort::Name => vec!["LOWER(a.name)".into()],
+            AccountSort::Industry => vec!["LOWER(a.industry)".into()],
+            AccountSort::Location => vec!["LOWER(a.country)".into(), "LOWER(a.state)".into(), "LOWER(a.city)".into()],
+            AccountSort::Employees => vec!["a.employees".into()],
+            AccountSort::AnnualRevenue => vec!["a.annual_revenue".into()],
+            AccountSort::Relationship => {
+                let names: Vec<&str> = Relationship::ALL.iter().map(|r| r.as_str()).collect();
+                vec![rank_of("a.relationship", &names)]
+            }
+            AccountSort::Stage => {
+                let names: Vec<&str> = AccountStage::ALL.iter().map(|r| r.as_str()).collect();
+                vec![rank_of("a.stage", &names)]
+            }
+            AccountSort::Score => vec!["sc.score".into()],
+            AccountSort::Owner => vec!["LOWER(ow.name)".into()],
+        };
+        let dir = if query.descending { "DESC" } else { "ASC" };
+        // Missing values last in both directions and on both backends (they disagree on where
+        // NULL sorts), then the id, so pages never overlap.
+        let order: Vec<String> = keys.iter().map(|k| format!("({k} IS NULL), {k} {dir}")).collect();
+        let columns: Vec<String> = ACCOUNT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
+        let mut q = QueryBuilder::<Db>::new(format!(
+            "SELECT {}, sc.score AS table_score, ow.name AS owner_name FROM accounts a \
+             LEFT JOIN account_scores sc ON sc.account_id = a.id LEFT JOIN users ow ON ow.id = a.owner_id WHERE ",
+            columns.join(", ")
+        ));
+        push_selection(&mut q, &query.selection, today);
+        q.push(format!(" ORDER BY {}, a.id {dir} LIMIT ", order.join(", ")));
+        q.push_bind(i64::from(query.limit.clamp(1, 1000)));
+        q.push(" OFFSET ").push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+        let mut extra = Vec::with_capacity(rows.len());
+        let mut accounts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            accounts.push(account_row(r)?);
+            extra.push((r.try_get::<Option<i64>, _>("table_score")?.map(abcrm_core::scoring::Points), r.try_get::<Option<String>, _>("owner_name")?));
+        }
+        let accounts = with_domains(&mut conn, accounts).await?;
+        let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM accounts a WHERE ");
+        push_selection(&mut count, &query.selection, today);
+        let total = count_of(&count.build().fetch_one(&mut *conn).await.map_err(db)?, "n")?;
+        let rows = accounts
+            .into_iter()
+            .zip(extra)
+            .map(|(account, (score, owner_name))| crate::AccountTableRow { account, score, owner_name })
+            .collect();
+        Ok(crate::AccountTable { rows, total })
+    }
+
+    async fn user_names(&self, ids: &[UserId]) -> Result<HashMap<UserId, String>> {
+        let mut out = HashMap::with_capacity(ids.len());
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        for chunk in ids.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Db>::new("SELECT id, name FROM users WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.0);
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&mut *conn).await.map_err(db)? {
+                out.insert(UserId(r.try_get("id")?), r.try_get("name")?);
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Names a bulk row's fields by its position: `[3].email`.

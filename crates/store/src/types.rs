@@ -397,3 +397,65 @@ pub struct WebSession {
     pub csrf: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
+
+// --- web: accounts ---
+
+/// Which accounts the account list shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum AccountSelection {
+    /// Every account.
+    #[default]
+    All,
+    /// The accounts an account filter selects.
+    Accounts(abcrm_core::filter::Checked),
+    /// The accounts of the contacts a contact filter selects (each account once).
+    OfContacts(abcrm_core::filter::Checked),
+}
+
+/// A column the account list sorts by. Missing values sort last either way; ties go by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AccountSort {
+    #[default]
+    Name,
+    Industry,
+    /// Country, then state, then city.
+    Location,
+    Employees,
+    AnnualRevenue,
+    /// In the vocabulary's order (prospect first).
+    Relationship,
+    /// In funnel order (target first).
+    Stage,
+    /// The stored score (after the roll-up); unscored accounts last.
+    Score,
+    /// The owner's name.
+    Owner,
+}
+
+/// A page of the account list: which accounts, in what order, from where.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AccountTableQuery {
+    pub selection: AccountSelection,
+    pub sort: AccountSort,
+    pub descending: bool,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return, clamped to [1, 1000].
+    pub limit: u32,
+}
+
+/// One row of the account list: the account with its score and its owner's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountTableRow {
+    pub account: Account,
+    /// The stored score; `None` until the account is first scored.
+    pub score: Option<abcrm_core::scoring::Points>,
+    pub owner_name: Option<String>,
+}
+
+/// A page of the account list and how many accounts the selection has in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountTable {
+    pub rows: Vec<AccountTableRow>,
+    pub total: u64,
+}

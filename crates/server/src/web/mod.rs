@@ -5,7 +5,9 @@
 //! JavaScript; `htmx` and `app.js` only make some of them quicker to use (live filter errors,
 //! drag-and-drop on the board, import progress).
 
+mod accounts;
 mod assets;
+mod buying_center;
 pub mod charts;
 mod contacts;
 mod dashboard;
@@ -31,6 +33,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(dashboard::routes())
         .merge(contacts::routes())
         .merge(review::routes())
+        .merge(accounts::routes())
         .merge(signin::signed_in_routes())
         .layer(axum::middleware::from_fn_with_state(
             state,

@@ -1,0 +1,1309 @@
+//! `/accounts`: the account list (segment filter, sortable columns, saved views) and
+//! `/accounts/{id}`: the account 360.
+//!
+//! The filter box takes the API's segment filter language. A filter over account fields lists
+//! those accounts; a filter that needs contact fields (`contact.seniority = "vp" and
+//! account.state = "CA"`) lists the accounts of the contacts it selects, each once. A saved view
+//! is a saved segment: its target says which of the two it is.
+
+use super::buying_center::{self, Band};
+use super::{render, urlencode, Nav, SignedIn, WebError};
+use crate::AppState;
+use abcrm_core::filter::FilterError;
+use abcrm_core::model::*;
+use abcrm_core::scoring::{Explanation, Line, Points};
+use abcrm_core::{AccountId, SegmentId};
+use abcrm_store::{
+    AccountSelection, AccountSort, AccountTableQuery, ActivityQuery, Hierarchy, HierarchyNode,
+    OpportunityQuery, PageRequest, StoreError,
+};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Rows per page of the account list.
+pub const PAGE_SIZE: u32 = 50;
+
+/// The account routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/accounts", get(list))
+        .route("/accounts/views", post(save_view))
+        .route("/accounts/{id}", get(account_360))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The filter
+
+/// A filter checked for the account list: which accounts it selects and as what it would be saved.
+#[derive(Debug)]
+struct Resolved {
+    selection: AccountSelection,
+    target: Option<SegmentTarget>,
+}
+
+/// Checks a filter for the account list. Blank selects every account. With a target, only that
+/// target is tried; otherwise an account filter first, then a contact filter (whose accounts are
+/// listed). When neither checks, the error that got further into the text is reported (on a tie,
+/// the contact one, which knows every field).
+fn resolve(text: &str, target: Option<SegmentTarget>) -> Result<Resolved, FilterError> {
+    if text.trim().is_empty() {
+        return Ok(Resolved {
+            selection: AccountSelection::All,
+            target: None,
+        });
+    }
+    let as_accounts = || {
+        compile(text, SegmentTarget::Account).map(|f| Resolved {
+            selection: AccountSelection::Accounts(f),
+            target: Some(SegmentTarget::Account),
+        })
+    };
+    let as_contacts = || {
+        compile(text, SegmentTarget::Contact).map(|f| Resolved {
+            selection: AccountSelection::OfContacts(f),
+            target: Some(SegmentTarget::Contact),
+        })
+    };
+    match target {
+        Some(SegmentTarget::Account) => as_accounts(),
+        Some(SegmentTarget::Contact) => as_contacts(),
+        None => match as_accounts() {
+            Ok(r) => Ok(r),
+            Err(account_error) => match as_contacts() {
+                Ok(r) => Ok(r),
+                Err(contact_error) if account_error.position > contact_error.position => {
+                    Err(account_error)
+                }
+                Err(contact_error) => Err(contact_error),
+            },
+        },
+    }
+}
+
+/// A filter error shown beside the box: the line at fault, a caret under the column, the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ShownError {
+    /// "Line 2, column 7" or "Column 7".
+    place: String,
+    /// The line of the filter the error is on (tabs as spaces, so the caret lines up).
+    line: String,
+    /// Spaces up to the column, then `^`.
+    caret: String,
+    message: String,
+}
+
+impl ShownError {
+    fn of(text: &str, e: &FilterError) -> ShownError {
+        let (line_no, column) = e.line_column(text);
+        let line = text
+            .split('\n')
+            .nth(line_no - 1)
+            .unwrap_or_default()
+            .trim_end_matches('\r')
+            .replace('\t', " ");
+        let place = if text.contains('\n') {
+            format!("Line {line_no}, column {column}")
+        } else {
+            format!("Column {column}")
+        };
+        ShownError {
+            place,
+            line,
+            caret: format!("{}^", " ".repeat(column.saturating_sub(1))),
+            message: e.message.clone(),
+        }
+    }
+
+    /// An error about the filter as a whole (nothing to point at).
+    fn plain(message: impl Into<String>) -> ShownError {
+        ShownError {
+            place: String::new(),
+            line: String::new(),
+            caret: String::new(),
+            message: message.into(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sorting and links
+
+/// The sortable columns: query key, heading, store sort, whether it starts descending, numeric.
+const COLUMNS: &[(&str, &str, AccountSort, bool, bool)] = &[
+    ("name", "Name", AccountSort::Name, false, false),
+    ("industry", "Industry", AccountSort::Industry, false, false),
+    ("location", "Location", AccountSort::Location, false, false),
+    ("employees", "Employees", AccountSort::Employees, true, true),
+    (
+        "annual_revenue",
+        "Annual revenue",
+        AccountSort::AnnualRevenue,
+        true,
+        true,
+    ),
+    (
+        "relationship",
+        "Relationship",
+        AccountSort::Relationship,
+        false,
+        false,
+    ),
+    ("stage", "Stage", AccountSort::Stage, false, false),
+    ("score", "Score", AccountSort::Score, true, true),
+    ("owner", "Owner", AccountSort::Owner, false, false),
+];
+
+/// Where the list is: its filter, sort and page, as links keep them.
+#[derive(Debug, Clone)]
+struct ListState {
+    filter: String,
+    target: Option<SegmentTarget>,
+    sort: &'static str,
+    descending: bool,
+    page: u64,
+}
+
+impl ListState {
+    fn url(&self, sort: &str, descending: bool, page: u64) -> String {
+        let mut q = Vec::new();
+        if !self.filter.trim().is_empty() {
+            q.push(format!("filter={}", urlencode(&self.filter)));
+            if let Some(t) = self.target {
+                q.push(format!("target={}", t.as_str()));
+            }
+        }
+        q.push(format!("sort={sort}"));
+        q.push(format!("dir={}", if descending { "desc" } else { "asc" }));
+        if page > 1 {
+            q.push(format!("page={page}"));
+        }
+        format!("/accounts?{}", q.join("&"))
+    }
+}
+
+/// A column heading: its link and whether (and how) the list is sorted by it.
+struct Heading {
+    key: &'static str,
+    label: &'static str,
+    href: String,
+    /// `ascending` or `descending` on the sorted column.
+    aria_sort: Option<&'static str>,
+    numeric: bool,
+}
+
+impl Heading {
+    /// The arrow beside the sorted column's label.
+    fn arrow(&self) -> &'static str {
+        match self.aria_sort {
+            Some("ascending") => " ▲",
+            Some(_) => " ▼",
+            None => "",
+        }
+    }
+}
+
+fn headings(state: &ListState) -> Vec<Heading> {
+    COLUMNS
+        .iter()
+        .map(|(key, label, _, starts_desc, numeric)| {
+            let sorted = state.sort == *key;
+            // The sorted column's link turns the order round; another starts in its own.
+            let descending = if sorted {
+                !state.descending
+            } else {
+                *starts_desc
+            };
+            Heading {
+                key,
+                label,
+                href: state.url(key, descending, 1),
+                aria_sort: sorted.then_some(if state.descending {
+                    "descending"
+                } else {
+                    "ascending"
+                }),
+                numeric: *numeric,
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+/// 12345 as "12,345".
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// An amount of money, short: "$950", "$12.5K", "$3.2M", "$1.1B".
+pub fn money_short(n: i64) -> String {
+    let a = n.unsigned_abs() as f64;
+    let sign = if n < 0 { "-" } else { "" };
+    let (v, unit) = if a >= 1e9 {
+        (a / 1e9, "B")
+    } else if a >= 1e6 {
+        (a / 1e6, "M")
+    } else if a >= 1e3 {
+        (a / 1e3, "K")
+    } else {
+        return format!("{sign}${}", a as u64);
+    };
+    let text = format!("{v:.1}");
+    format!("{sign}${}{unit}", text.trim_end_matches(".0"))
+}
+
+/// An amount of money in whole units: "$12,345".
+pub fn money(v: f64) -> String {
+    format!("${}", thousands(v.round() as i64))
+}
+
+/// A score to one decimal.
+fn score_text(p: Points) -> String {
+    format!("{:.1}", p.as_f64())
+}
+
+/// A vocabulary name for people: "former_customer" as "former customer".
+fn words(s: &str) -> String {
+    s.replace('_', " ")
+}
+
+/// "City, State, Country" without the parts that are missing.
+fn location(a: &Account) -> String {
+    [a.city.as_deref(), a.state.as_deref(), a.country.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn or_dash(v: Option<String>) -> String {
+    v.filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "—".to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list
+
+#[derive(Debug, Default, Deserialize)]
+struct ListParams {
+    filter: Option<String>,
+    target: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<String>,
+    /// A saved segment to open (its filter and target).
+    view: Option<String>,
+    /// A flash after a redirect: `saved`.
+    done: Option<String>,
+}
+
+/// A row of the table, ready to show.
+struct TableRow {
+    id: i64,
+    name: String,
+    industry: String,
+    location: String,
+    employees: String,
+    revenue: String,
+    relationship: &'static str,
+    relationship_label: String,
+    stage: String,
+    score: String,
+    owner: String,
+}
+
+/// A saved view in the picker.
+struct ViewOption {
+    /// The saved segment's id.
+    value: String,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct ListPage {
+    nav: Nav,
+    filter: String,
+    /// The filter's target as the save form sends it back (empty: decided by the filter).
+    target: &'static str,
+    sort: &'static str,
+    dir: &'static str,
+    filter_error: Option<ShownError>,
+    /// "accounts" or "contacts": what the filter selected.
+    matched_on: &'static str,
+    headings: Vec<Heading>,
+    rows: Vec<TableRow>,
+    total: u64,
+    page: u64,
+    pages: u64,
+    first_row: u64,
+    last_row: u64,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    views: Vec<ViewOption>,
+    view_selected: bool,
+    view_name: String,
+    name_error: Option<String>,
+    notice: Option<String>,
+}
+
+/// What the list shows besides the table: a filter error, a failed save.
+#[derive(Default)]
+struct Extras {
+    view_name: String,
+    name_error: Option<String>,
+    filter_error: Option<ShownError>,
+    notice: Option<String>,
+}
+
+async fn list(
+    State(s): State<AppState>,
+    me: SignedIn,
+    Query(p): Query<ListParams>,
+) -> Result<Response, WebError> {
+    let mut filter = p.filter.clone().unwrap_or_default();
+    let mut target = p.target.as_deref().and_then(|t| t.parse().ok());
+    let mut extras = Extras::default();
+    match p.view.as_deref().map(str::trim) {
+        Some(v) if p.filter.is_none() && !v.is_empty() => {
+            let id: i64 = v
+                .parse()
+                .map_err(|_| WebError::BadRequest(format!("{v:?} is not a saved view")))?;
+            let seg = s.store.get_segment(SegmentId(id)).await?;
+            filter = seg.expression;
+            target = Some(seg.target);
+        }
+        _ => {}
+    }
+    if p.done.as_deref() == Some("saved") {
+        extras.notice = Some("The view is saved: pick it from Saved views any time.".into());
+    }
+    let (sort, descending) = sort_of(&p);
+    let page = p
+        .page
+        .as_deref()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let state = ListState {
+        filter,
+        target,
+        sort,
+        descending,
+        page,
+    };
+    list_page(&s, &me, state, extras).await
+}
+
+fn sort_of(p: &ListParams) -> (&'static str, bool) {
+    let column = COLUMNS
+        .iter()
+        .find(|c| Some(c.0) == p.sort.as_deref())
+        .unwrap_or(&COLUMNS[0]);
+    let descending = match p.dir.as_deref() {
+        Some("desc") => true,
+        Some("asc") => false,
+        _ => column.3,
+    };
+    (column.0, descending)
+}
+
+/// Renders the list for a state: 200, or 422 when the filter (or a save) was refused.
+async fn list_page(
+    s: &AppState,
+    me: &SignedIn,
+    mut state: ListState,
+    mut extras: Extras,
+) -> Result<Response, WebError> {
+    let resolved = match resolve(&state.filter, state.target) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            extras.filter_error = Some(ShownError::of(&state.filter, &e));
+            None
+        }
+    };
+    let failed = extras.filter_error.is_some() || extras.name_error.is_some();
+    let sort = COLUMNS
+        .iter()
+        .find(|c| c.0 == state.sort)
+        .map_or(AccountSort::Name, |c| c.2);
+    let (rows, total, matched_on) = match resolved {
+        Some(r) => {
+            state.target = r.target;
+            let matched_on = match r.selection {
+                AccountSelection::OfContacts(_) => "contacts",
+                _ => "accounts",
+            };
+            let query = AccountTableQuery {
+                selection: r.selection,
+                sort,
+                descending: state.descending,
+                offset: (state.page - 1) * u64::from(PAGE_SIZE),
+                limit: PAGE_SIZE,
+            };
+            let table = s
+                .store
+                .account_table(&query, Utc::now().date_naive())
+                .await?;
+            (table.rows, table.total, matched_on)
+        }
+        None => (Vec::new(), 0, "accounts"),
+    };
+    let pages = total.div_ceil(u64::from(PAGE_SIZE)).max(1);
+    let first_row = if rows.is_empty() {
+        0
+    } else {
+        (state.page - 1) * u64::from(PAGE_SIZE) + 1
+    };
+    let last_row = first_row + rows.len() as u64 - u64::from(first_row > 0);
+    let rows = rows
+        .into_iter()
+        .map(|r| TableRow {
+            id: r.account.id.0,
+            name: r.account.name.clone(),
+            industry: or_dash(r.account.industry.clone()),
+            location: or_dash(Some(location(&r.account))),
+            employees: r.account.employees.map_or("—".into(), thousands),
+            revenue: r.account.annual_revenue.map_or("—".into(), money_short),
+            relationship: r.account.relationship.as_str(),
+            relationship_label: words(r.account.relationship.as_str()),
+            stage: words(r.account.stage.as_str()),
+            score: r.score.map_or("—".into(), score_text),
+            owner: or_dash(r.owner_name),
+        })
+        .collect();
+    let views = view_options(s, &state).await?;
+    let view_selected = views.iter().any(|v| v.selected);
+    let page = ListPage {
+        nav: Nav::new(me, "accounts"),
+        headings: headings(&state),
+        prev_href: (state.page > 1)
+            .then(|| state.url(state.sort, state.descending, state.page - 1)),
+        next_href: (state.page < pages)
+            .then(|| state.url(state.sort, state.descending, state.page + 1)),
+        target: state.target.map_or("", SegmentTarget::as_str),
+        sort: state.sort,
+        dir: if state.descending { "desc" } else { "asc" },
+        filter: state.filter,
+        filter_error: extras.filter_error,
+        matched_on,
+        rows,
+        total,
+        page: state.page,
+        pages,
+        first_row,
+        last_row,
+        views,
+        view_selected,
+        view_name: extras.view_name,
+        name_error: extras.name_error,
+        notice: extras.notice,
+    };
+    let mut res = render(&page)?;
+    if failed {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// The saved segments as views, the current one selected.
+async fn view_options(s: &AppState, state: &ListState) -> Result<Vec<ViewOption>, WebError> {
+    let mut segments = Vec::new();
+    let mut page = PageRequest {
+        after: None,
+        limit: 1000,
+    };
+    loop {
+        let got = s.store.list_segments(page).await?;
+        segments.extend(got.items);
+        match got.next_after {
+            Some(after) => page.after = Some(after),
+            None => break,
+        }
+    }
+    segments.sort_by_key(|a| a.name.to_lowercase());
+    let current = state.filter.trim();
+    let is_current = |expression: &str, target: SegmentTarget| {
+        !current.is_empty()
+            && expression.trim() == current
+            && state.target.is_none_or(|t| t == target)
+    };
+    let mut out = Vec::new();
+    for seg in segments {
+        let selected =
+            !out.iter().any(|v: &ViewOption| v.selected) && is_current(&seg.expression, seg.target);
+        out.push(ViewOption {
+            value: seg.id.0.to_string(),
+            name: seg.name,
+            selected,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Deserialize)]
+struct SaveView {
+    name: Option<String>,
+    filter: Option<String>,
+    target: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+}
+
+/// Saves the current filter as a segment and opens the list with it.
+async fn save_view(
+    State(s): State<AppState>,
+    me: SignedIn,
+    Form(f): Form<SaveView>,
+) -> Result<Response, WebError> {
+    let name = f.name.unwrap_or_default().trim().to_string();
+    let filter = f.filter.unwrap_or_default();
+    let target: Option<SegmentTarget> = f.target.as_deref().and_then(|t| t.parse().ok());
+    let params = ListParams {
+        sort: f.sort,
+        dir: f.dir,
+        ..Default::default()
+    };
+    let (sort, descending) = sort_of(&params);
+    let state = ListState {
+        filter: filter.clone(),
+        target,
+        sort,
+        descending,
+        page: 1,
+    };
+    let mut extras = Extras {
+        view_name: name.clone(),
+        ..Default::default()
+    };
+    if name.is_empty() {
+        extras.name_error =
+            Some("Give the view a name, e.g. \"CA software prospects\", then save again.".into());
+    }
+    if filter.trim().is_empty() {
+        extras.filter_error = Some(ShownError::plain(
+            "There is no filter to save: write one in the filter box (e.g. account.state = \"CA\"), apply it, then save.",
+        ));
+    }
+    let resolved = resolve(&filter, target);
+    if extras.name_error.is_some() || extras.filter_error.is_some() || resolved.is_err() {
+        // `list_page` shows the filter's own error beside the box.
+        return list_page(&s, &me, state, extras).await;
+    }
+    let seg_target = resolved
+        .ok()
+        .and_then(|r| r.target)
+        .unwrap_or(SegmentTarget::Contact);
+    let new = NewSegment {
+        name: name.clone(),
+        target: Some(seg_target),
+        expression: filter.trim().to_string(),
+    };
+    match s.store.create_segment(&me.actor, new).await {
+        Ok(seg) => {
+            Ok(Redirect::to(&format!("/accounts?view={}&done=saved", seg.id.0)).into_response())
+        }
+        Err(StoreError::Conflict { message, .. }) => {
+            extras.name_error = Some(format!("{message}."));
+            list_page(&s, &me, state, extras).await
+        }
+        Err(StoreError::Invalid(errors)) => {
+            for e in errors.0 {
+                let reason = format!("The {} {}.", e.field, e.reason);
+                if e.field == "name" {
+                    extras.name_error = Some(reason);
+                } else {
+                    extras.filter_error = Some(ShownError::plain(reason));
+                }
+            }
+            list_page(&s, &me, state, extras).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The account 360
+
+/// A labelled fact of the account, with where its value came from when known.
+struct Fact {
+    label: &'static str,
+    value: String,
+    source: Option<String>,
+}
+
+struct OppRow {
+    name: String,
+    stage: String,
+    open: bool,
+    amount: String,
+    close_date: String,
+    owner: String,
+}
+
+struct AssetRow {
+    product: String,
+    quantity: i64,
+    annual_value: String,
+    purchased_on: String,
+    renews_on: String,
+    /// Days until renewal (negative: past).
+    renews_in: Option<i64>,
+}
+
+impl AssetRow {
+    /// Renews within the next 90 days.
+    fn renews_soon(&self) -> bool {
+        self.renews_in.is_some_and(|d| (0..=90).contains(&d))
+    }
+    fn lapsed(&self) -> bool {
+        self.renews_in.is_some_and(|d| d < 0)
+    }
+}
+
+struct TimelineItem {
+    when: String,
+    iso: String,
+    kind: String,
+    subject: String,
+    contact: Option<(i64, String)>,
+}
+
+struct ContactRow {
+    id: i64,
+    name: String,
+    title: String,
+    seniority: String,
+    role: String,
+    status: String,
+    email: String,
+}
+
+/// The score section: the stored score and the parts and reasons of the explanation.
+struct ScoreView {
+    stored: Option<String>,
+    computed_at: Option<String>,
+    model: String,
+    as_of: String,
+    total: String,
+    parts: Vec<(&'static str, String)>,
+    lines: Vec<ScoreLine>,
+}
+
+struct ScoreLine {
+    label: String,
+    points: String,
+    /// Finer reasons (a contact's rules and activities).
+    details: Vec<String>,
+}
+
+struct StageRow {
+    when: String,
+    from: String,
+    to: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    nav: Nav,
+    account: Account,
+    facts: Vec<Fact>,
+    stages: Vec<StageRow>,
+    tree_html: String,
+    parent: Option<(i64, String)>,
+    grid: buying_center::Grid,
+    bands: [Band; 4],
+    score: ScoreView,
+    opportunities: Vec<OppRow>,
+    open_count: usize,
+    assets: Vec<AssetRow>,
+    timeline: Vec<TimelineItem>,
+    contacts: Vec<ContactRow>,
+}
+
+async fn account_360(
+    State(s): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id: i64 = id
+        .trim()
+        .parse()
+        .map_err(|_| WebError::NotFound(format!("there is no account {id:?}")))?;
+    let id = AccountId(id);
+    let a360 = match s.store.account_360(id).await {
+        Ok(v) => v,
+        Err(StoreError::NotFound { .. }) => {
+            return Err(WebError::NotFound(format!(
+                "account {} does not exist: it may have been merged or deleted. Find it in the account list.",
+                id.0
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let now = Utc::now();
+    let today = now.date_naive();
+    let store = &s.store;
+    let root = a360.hierarchy.ultimate_parent().id;
+    let whole = if root == id {
+        a360.hierarchy.clone()
+    } else {
+        store.account_hierarchy(root).await?
+    };
+    let opportunities = store
+        .list_opportunities(
+            &OpportunityQuery {
+                account_id: Some(id),
+                ..Default::default()
+            },
+            PageRequest {
+                after: None,
+                limit: 1000,
+            },
+        )
+        .await?
+        .items;
+    let activities = store
+        .list_activities(
+            &ActivityQuery {
+                account_id: Some(id),
+                ..Default::default()
+            },
+            PageRequest {
+                after: None,
+                limit: 50,
+            },
+        )
+        .await?
+        .items;
+    let stored = store.account_score(id).await?;
+    let explanation = store.explain_account_score(id, now).await?;
+    let provenance = store.account_provenance(id).await?;
+    let history = store.stage_history(id).await?;
+    let mut owner_ids: Vec<_> = opportunities.iter().filter_map(|o| o.owner_id).collect();
+    owner_ids.extend(a360.account.owner_id);
+    owner_ids.sort();
+    owner_ids.dedup();
+    let owners = store.user_names(&owner_ids).await?;
+
+    let contacts: Vec<Contact> = {
+        let mut all: Vec<Contact> = a360.buying_center.values().flatten().cloned().collect();
+        all.sort_by_key(|c| (c.last_name.clone(), c.first_name.clone(), c.id));
+        all
+    };
+    let names: HashMap<i64, String> = contacts
+        .iter()
+        .map(|c| (c.id.0, c.display_name()))
+        .collect();
+    let account = a360.account;
+    let source = |field: abcrm_core::enrich::AccountField| {
+        provenance
+            .get(&field)
+            .filter(|p| p.kind != abcrm_core::enrich::SourceKind::Entered)
+            .map(|p| {
+                format!(
+                    "{} {}{}",
+                    p.kind.as_str(),
+                    p.at.format("%Y-%m-%d"),
+                    p.source
+                        .as_deref()
+                        .map(|s| format!(" from {s}"))
+                        .unwrap_or_default()
+                )
+            })
+    };
+    use abcrm_core::enrich::AccountField as F;
+    let facts = vec![
+        Fact {
+            label: "Industry",
+            value: or_dash(account.industry.clone()),
+            source: source(F::Industry),
+        },
+        Fact {
+            label: "Employees",
+            value: account.employees.map_or("—".into(), thousands),
+            source: source(F::Employees),
+        },
+        Fact {
+            label: "Annual revenue",
+            value: account.annual_revenue.map_or("—".into(), |r| {
+                format!("{} ({})", money_short(r), money(r as f64))
+            }),
+            source: source(F::AnnualRevenue),
+        },
+        Fact {
+            label: "Location",
+            value: or_dash(Some(location(&account))),
+            source: source(F::State).or(source(F::Country)).or(source(F::City)),
+        },
+        Fact {
+            label: "Domains",
+            value: or_dash(Some(account.domains.join(", "))),
+            source: None,
+        },
+        Fact {
+            label: "DUNS",
+            value: or_dash(account.duns.clone()),
+            source: None,
+        },
+        Fact {
+            label: "Relationship",
+            value: words(account.relationship.as_str()),
+            source: None,
+        },
+        Fact {
+            label: "Stage",
+            value: words(account.stage.as_str()),
+            source: None,
+        },
+        Fact {
+            label: "Owner",
+            value: or_dash(account.owner_id.and_then(|o| owners.get(&o).cloned())),
+            source: None,
+        },
+        Fact {
+            label: "Named account",
+            value: account
+                .target_tier
+                .map_or("not tiered".into(), |t| format!("tier {t}")),
+            source: None,
+        },
+        Fact {
+            label: "Known since",
+            value: account.created_at.format("%Y-%m-%d").to_string(),
+            source: None,
+        },
+    ];
+    let stages = history
+        .iter()
+        .rev()
+        .take(5)
+        .map(|h| StageRow {
+            when: h.changed_at.format("%Y-%m-%d").to_string(),
+            from: h.from_stage.map_or("—".into(), |s| words(s.as_str())),
+            to: words(h.to_stage.as_str()),
+            reason: h.reason.clone(),
+        })
+        .collect();
+    let parent = a360
+        .hierarchy
+        .ancestors
+        .last()
+        .map(|p| (p.id.0, p.name.clone()));
+    let mut opps = opportunities;
+    opps.sort_by_key(|o| (!o.stage.is_open(), o.close_date, o.id));
+    let open_count = opps.iter().filter(|o| o.stage.is_open()).count();
+    let opportunities = opps
+        .iter()
+        .map(|o| OppRow {
+            name: o.name.clone(),
+            stage: words(o.stage.as_str()),
+            open: o.stage.is_open(),
+            amount: o.amount.map_or("—".into(), money),
+            close_date: o.close_date.map_or("—".into(), |d| d.to_string()),
+            owner: or_dash(o.owner_id.and_then(|u| owners.get(&u).cloned())),
+        })
+        .collect();
+    let assets = a360
+        .assets
+        .iter()
+        .map(|a| AssetRow {
+            product: a.product.clone(),
+            quantity: a.quantity,
+            annual_value: a.annual_value.map_or("—".into(), money),
+            purchased_on: a.purchased_on.map_or("—".into(), |d| d.to_string()),
+            renews_on: a.renews_on.map_or("—".into(), |d| d.to_string()),
+            renews_in: a.renews_on.map(|d| days_between(today, d)),
+        })
+        .collect();
+    let timeline = activities
+        .iter()
+        .map(|a| TimelineItem {
+            when: a.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
+            iso: a.occurred_at.to_rfc3339(),
+            kind: words(a.kind.as_str()),
+            subject: a.subject.clone().unwrap_or_default(),
+            contact: a.contact_id.map(|c| {
+                (
+                    c.0,
+                    names
+                        .get(&c.0)
+                        .cloned()
+                        .unwrap_or_else(|| format!("contact {}", c.0)),
+                )
+            }),
+        })
+        .collect();
+    let grid = buying_center::grid(&contacts);
+    let contact_rows = contacts
+        .iter()
+        .map(|c| ContactRow {
+            id: c.id.0,
+            name: c.display_name(),
+            title: or_dash(c.title.clone()),
+            seniority: c.seniority.map_or("—".into(), |v| words(v.as_str())),
+            role: c.buying_role.map_or("—".into(), |v| words(v.as_str())),
+            status: words(c.status.as_str()),
+            email: c.email.as_ref().map_or("—".into(), |e| e.to_string()),
+        })
+        .collect();
+    let score = score_view(stored, &explanation, &names, &whole);
+    render(&AccountPage {
+        nav: Nav::new(&me, "accounts"),
+        tree_html: tree_html(&whole, id),
+        facts,
+        stages,
+        parent,
+        grid,
+        bands: Band::ALL,
+        score,
+        opportunities,
+        open_count,
+        assets,
+        timeline,
+        contacts: contact_rows,
+        account,
+    })
+}
+
+fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    (to - from).num_days()
+}
+
+fn score_view(
+    stored: Option<abcrm_store::StoredAccountScore>,
+    e: &Explanation,
+    names: &HashMap<i64, String>,
+    tree: &Hierarchy,
+) -> ScoreView {
+    let account_name = |id: AccountId| {
+        fn find(n: &HierarchyNode, id: AccountId) -> Option<String> {
+            if n.account.id == id {
+                return Some(n.account.name.clone());
+            }
+            n.subsidiaries.iter().find_map(|c| find(c, id))
+        }
+        find(&tree.tree, id).unwrap_or_else(|| format!("account {}", id.0))
+    };
+    let signed = |p: Points| {
+        if p.0 >= 0 {
+            format!("+{}", score_text(p))
+        } else {
+            score_text(p)
+        }
+    };
+    let mut lines = Vec::new();
+    let mut uncounted = 0;
+    for line in &e.lines {
+        let (label, details) = match line {
+            Line::AccountFit(r) => (format!("Account fit: {}", r.rule), Vec::new()),
+            Line::AccountEngagement {
+                activities, caps, ..
+            } => (
+                format!(
+                    "Activities on the account with no contact ({})",
+                    activities.len()
+                ),
+                activities
+                    .iter()
+                    .take(10)
+                    .map(|a| {
+                        format!(
+                            "{} {} on {} ({}, {:.0}% left after decay): {}",
+                            words(a.kind.as_str()),
+                            a.rule,
+                            a.occurred_at.format("%Y-%m-%d"),
+                            signed(a.base),
+                            a.factor * 100.0,
+                            signed(a.points)
+                        )
+                    })
+                    .chain(
+                        caps.iter()
+                            .map(|c| format!("cap {}: {}", c.rule, signed(c.points))),
+                    )
+                    .collect(),
+            ),
+            Line::Contact(c) => {
+                if c.rank.is_none() && c.points.0 == 0 {
+                    uncounted += 1;
+                    continue;
+                }
+                let name = names
+                    .get(&c.contact_id.0)
+                    .cloned()
+                    .unwrap_or_else(|| c.name.clone());
+                let rank = c
+                    .rank
+                    .map_or("not counted".to_string(), |r| format!("rank {r}"));
+                let mut details: Vec<String> = c
+                    .fit
+                    .iter()
+                    .map(|r| format!("fit {}: {}", r.rule, signed(r.points)))
+                    .collect();
+                let n = c.engagement.len();
+                let engagement: Points = c.engagement.iter().map(|a| a.points).sum();
+                if n > 0 {
+                    details.push(format!(
+                        "{n} scored activit{}: {}",
+                        if n == 1 { "y" } else { "ies" },
+                        signed(engagement)
+                    ));
+                }
+                details.extend(
+                    c.caps
+                        .iter()
+                        .map(|r| format!("cap {}: {}", r.rule, signed(r.points))),
+                );
+                if let Some(note) = &c.note {
+                    details.push(note.clone());
+                }
+                (
+                    format!(
+                        "{name}: scores {} ({rank}, weight {:.2})",
+                        score_text(c.score),
+                        c.weight
+                    ),
+                    details,
+                )
+            }
+            Line::Breadth {
+                roles, seniorities, ..
+            } => (
+                format!(
+                    "Breadth: {} buying role{} and {} seniorit{} engaged",
+                    roles.len(),
+                    if roles.len() == 1 { "" } else { "s" },
+                    seniorities.len(),
+                    if seniorities.len() == 1 { "y" } else { "ies" }
+                ),
+                vec![
+                    roles
+                        .iter()
+                        .map(|r| words(r.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    seniorities
+                        .iter()
+                        .map(|r| words(r.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect(),
+            ),
+            Line::Subsidiary { account_id, .. } => (
+                format!("Subsidiary {}", account_name(*account_id)),
+                Vec::new(),
+            ),
+            Line::BestOfHierarchy { account_id, .. } => (
+                format!("Best of the hierarchy: {}", account_name(*account_id)),
+                Vec::new(),
+            ),
+        };
+        lines.push(ScoreLine {
+            label,
+            points: signed(line.points()),
+            details,
+        });
+    }
+    if uncounted > 0 {
+        lines.push(ScoreLine {
+            label: format!(
+                "{uncounted} other contact{} add nothing",
+                if uncounted == 1 { "" } else { "s" }
+            ),
+            points: signed(Points::ZERO),
+            details: Vec::new(),
+        });
+    }
+    ScoreView {
+        stored: stored.as_ref().map(|s| score_text(s.score.score)),
+        computed_at: stored.map(|s| s.computed_at.format("%Y-%m-%d %H:%M").to_string()),
+        model: e.model.clone(),
+        as_of: e.as_of.format("%Y-%m-%d %H:%M").to_string(),
+        total: score_text(e.score),
+        parts: vec![
+            ("Fit", score_text(e.parts.fit)),
+            ("Engagement (no contact)", score_text(e.parts.engagement)),
+            ("People", score_text(e.parts.people)),
+            ("Breadth", score_text(e.parts.breadth)),
+            ("Own score", score_text(e.parts.own)),
+        ],
+        lines,
+    }
+}
+
+/// Escapes text for HTML.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The hierarchy as nested `<ul class="tree">` lists: every account a link to its 360 except
+/// `current`, which is marked `aria-current="page"`.
+fn tree_html(h: &Hierarchy, current: AccountId) -> String {
+    fn node(out: &mut String, n: &HierarchyNode, current: AccountId) {
+        let name = escape(&n.account.name);
+        if n.account.id == current {
+            out.push_str(&format!(
+                "<li class=\"current\" data-account-id=\"{}\"><strong aria-current=\"page\">{name}</strong>",
+                n.account.id.0
+            ));
+        } else {
+            out.push_str(&format!(
+                "<li data-account-id=\"{id}\"><a href=\"/accounts/{id}\">{name}</a>",
+                id = n.account.id.0
+            ));
+        }
+        if !n.subsidiaries.is_empty() {
+            out.push_str("<ul>");
+            for c in &n.subsidiaries {
+                node(out, c, current);
+            }
+            out.push_str("</ul>");
+        }
+        out.push_str("</li>");
+    }
+    let mut out = String::from("<ul class=\"tree\">");
+    node(&mut out, &h.tree, current);
+    out.push_str("</ul>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The design's seed segment.
+    const SEED_FILTER: &str = r#"contact.seniority in ("manager", "director") and account.state = "CA" and account.industry = "Software" and account.relationship != "customer""#;
+    use abcrm_store::AccountRef;
+
+    #[test]
+    fn numbers_read_like_a_report() {
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(-999), "-999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(money_short(950), "$950");
+        assert_eq!(money_short(12_500), "$12.5K");
+        assert_eq!(money_short(3_000_000), "$3M");
+        assert_eq!(money_short(1_150_000_000), "$1.1B");
+        assert_eq!(money(12345.4), "$12,345");
+    }
+
+    #[test]
+    fn an_account_filter_lists_accounts_and_a_contact_filter_their_accounts() {
+        let r = resolve(r#"account.state = "CA""#, None).unwrap();
+        assert!(matches!(r.selection, AccountSelection::Accounts(_)));
+        let r = resolve(SEED_FILTER, None).unwrap();
+        assert!(matches!(r.selection, AccountSelection::OfContacts(_)));
+        assert_eq!(r.target, Some(SegmentTarget::Contact));
+        let r = resolve("  ", None).unwrap();
+        assert_eq!(r.selection, AccountSelection::All);
+        // An explicit target is kept to.
+        assert!(resolve(r#"contact.title = "x""#, Some(SegmentTarget::Account)).is_err());
+    }
+
+    #[test]
+    fn the_error_that_got_further_is_shown_with_a_caret() {
+        let text = r#"has contact where seniority = "vp" and account.stat = "CA""#;
+        let e = resolve(text, None).unwrap_err();
+        // The contact check stops at `has contact` (position 0); the account check gets further.
+        assert!(e.position > 0, "{e:?}");
+        let text = r#"account.state = "CA" and contact.titel = "CTO""#;
+        let e = resolve(text, None).unwrap_err();
+        assert!(e.message.contains("did you mean `contact.title`"), "{e:?}");
+        let shown = ShownError::of(text, &e);
+        assert_eq!(shown.place, "Column 26");
+        assert_eq!(shown.caret, format!("{}^", " ".repeat(25)));
+        let two = "account.state = \"CA\"\n\tand contact.titel = \"x\"";
+        let shown = ShownError::of(two, &resolve(two, None).unwrap_err());
+        assert_eq!(shown.place, "Line 2, column 6");
+        assert_eq!(shown.line, " and contact.titel = \"x\"");
+        assert_eq!(shown.caret, "     ^");
+    }
+
+    #[test]
+    fn the_sorted_heading_turns_round_and_keeps_the_filter() {
+        let state = ListState {
+            filter: "account.state = \"CA\"".into(),
+            target: Some(SegmentTarget::Account),
+            sort: "employees",
+            descending: true,
+            page: 3,
+        };
+        let h = headings(&state);
+        let employees = h.iter().find(|h| h.key == "employees").unwrap();
+        assert_eq!(employees.aria_sort, Some("descending"));
+        assert_eq!(
+            employees.href,
+            "/accounts?filter=account.state+%3D+%22CA%22&target=account&sort=employees&dir=asc"
+        );
+        let name = h.iter().find(|h| h.key == "name").unwrap();
+        assert_eq!(name.aria_sort, None);
+        assert!(name.href.ends_with("sort=name&dir=asc"));
+        assert_eq!(h.iter().filter(|h| h.aria_sort.is_some()).count(), 1);
+    }
+
+    #[test]
+    fn the_tree_links_every_account_but_the_current_one() {
+        let r = |id, name: &str| AccountRef {
+            id: AccountId(id),
+            name: name.into(),
+        };
+        let h = Hierarchy {
+            ancestors: vec![],
+            tree: HierarchyNode {
+                account: r(1, "Acme <Group>"),
+                subsidiaries: vec![HierarchyNode {
+                    account: r(2, "Acme EU"),
+                    subsidiaries: vec![HierarchyNode {
+                        account: r(3, "Acme DE"),
+                        subsidiaries: vec![],
+                    }],
+                }],
+            },
+        };
+        let html = tree_html(&h, AccountId(2));
+        assert_eq!(
+            html,
+            "<ul class=\"tree\"><li data-account-id=\"1\"><a href=\"/accounts/1\">Acme &lt;Group&gt;</a>\
+             <ul><li class=\"current\" data-account-id=\"2\"><strong aria-current=\"page\">Acme EU</strong>\
+             <ul><li data-account-id=\"3\"><a href=\"/accounts/3\">Acme DE</a></li></ul></li></ul></li></ul>"
+        );
+    }
+}
