@@ -476,6 +476,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<scoring::Explanation>;
     /// Accounts by stored score, best first.
     async fn top_accounts_by_score(&self, limit: u32) -> Result<Vec<StoredAccountScore>>;
+    /// The `limit` most recent activities a query selects, newest first: a timeline.
+    async fn recent_activities(&self, query: &ActivityQuery, limit: u32) -> Result<Vec<Activity>>;
     /// Activities per account in each of `weeks` seven-day windows ending at `now`, oldest
     /// window first: the engagement trend beside a score.
     async fn weekly_activity(

@@ -2113,6 +2113,22 @@ impl Store for ThisStore {
         explain_in(self, &mut conn, id, at).await
     }
 
+    async fn recent_activities(&self, query: &ActivityQuery, limit: u32) -> Result<Vec<Activity>> {
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE 1 = 1"));
+        if let Some(a) = query.account_id {
+            q.push(" AND account_id = ").push_bind(a.0);
+        }
+        if let Some(c) = query.contact_id {
+            q.push(" AND contact_id = ").push_bind(c.0);
+        }
+        if let Some(k) = query.kind {
+            q.push(" AND kind = ").push_bind(k.as_str());
+        }
+        q.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").push_bind(i64::from(limit.clamp(1, 1000)));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
+        Ok(rows.iter().map(activity_row).collect::<Result<Vec<_>, _>>()?)
+    }
+
     async fn weekly_activity(&self, accounts: &[AccountId], now: DateTime<Utc>, weeks: u32) -> Result<HashMap<AccountId, Vec<u32>>> {
         let mut out: HashMap<AccountId, Vec<u32>> = accounts.iter().map(|a| (*a, vec![0; weeks as usize])).collect();
         if accounts.is_empty() || weeks == 0 {

@@ -787,18 +787,14 @@ async fn account_360(
         .await?
         .items;
     let activities = store
-        .list_activities(
+        .recent_activities(
             &ActivityQuery {
                 account_id: Some(id),
                 ..Default::default()
             },
-            PageRequest {
-                after: None,
-                limit: 50,
-            },
+            50,
         )
-        .await?
-        .items;
+        .await?;
     let stored = store.account_score(id).await?;
     let explanation = store.explain_account_score(id, now).await?;
     let provenance = store.account_provenance(id).await?;

@@ -337,21 +337,16 @@ async fn show(
     let id = ContactId(path_id(&raw, "contact")?);
     let contact = s.store.get_contact(id).await?;
     let c = contact_view(&s, &contact).await?;
-    let mut activities = s
+    let activities = s
         .store
-        .list_activities(
+        .recent_activities(
             &ActivityQuery {
                 contact_id: Some(id),
                 ..ActivityQuery::default()
             },
-            PageRequest {
-                after: None,
-                limit: 50,
-            },
+            50,
         )
-        .await?
-        .items;
-    activities.sort_by_key(|a| std::cmp::Reverse(a.occurred_at));
+        .await?;
     let timeline = activities
         .iter()
         .map(|a| TimelineItem {
