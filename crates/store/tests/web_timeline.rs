@@ -1,7 +1,6 @@
 //! The store methods behind timelines and the dashboard's trend, on both backends.
 
 use abcrm_core::model::*;
-use abcrm_core::*;
 use abcrm_store::testing::backends;
 use abcrm_store::*;
 use chrono::{DateTime, Duration, Utc};
