@@ -119,9 +119,19 @@ test("an account 360 from the seed segment shows its buying center", async () =>
   }
   const hasEconomicBuyer = present(view.buying_center.economic_buyer).length > 0;
   assert.equal(await page.locator('[data-gap="no-economic-buyer"]').count() > 0, !hasEconomicBuyer);
-  await screenshot(page, "account-360", { fullPage: true });
-  // The hierarchy links to other accounts of the family, when there are any.
-  await page.locator("#hierarchy").waitFor();
+  // The best-scored account (from the dashboard) has a family, opportunities and activity:
+  // its 360 is the one pictured. Its hierarchy links to the other accounts of the family.
+  await page.goto(server.base + "/");
+  await page.locator("#top-accounts tbody a").first().click();
+  await page.locator("#buying-center").waitFor();
+  const family = page.locator("#hierarchy a");
+  assert.ok((await family.count()) > 0, "the top account's family is linked");
+  await screenshot(page, "account-360", { fullPage: false });
+  await screenshot(page, "account-360-full", { fullPage: true });
+  const other = await family.first().getAttribute("href");
+  await family.first().click();
+  await page.waitForURL(server.base + other);
+  await page.locator("#buying-center").waitFor();
 });
 
 test("a review-queue item is resolved by accepting a ranked candidate", async () => {

@@ -64,7 +64,7 @@ struct PipelineRow {
 struct TopAccount {
     id: AccountId,
     name: String,
-    score: i64,
+    score: String,
     stage: &'static str,
     sparkline: String,
     recent: u32,
@@ -248,7 +248,7 @@ async fn dashboard(
                 name: names
                     .get(&id)
                     .map_or_else(|| format!("Account {}", id.0), |a| a.name.clone()),
-                score: s.score.score.0,
+                score: format!("{:.1}", s.score.score.as_f64()),
                 stage: names.get(&id).map_or("", |a| a.stage.as_str()),
                 sparkline: charts::sparkline(&weeks, 120.0, 24.0),
                 recent,
