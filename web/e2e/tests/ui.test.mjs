@@ -134,6 +134,31 @@ test("an account 360 from the seed segment shows its buying center", async () =>
   await page.locator("#buying-center").waitFor();
 });
 
+test("two contacts are merged side by side, choosing the surviving values", async () => {
+  const account = (await server.api("/api/v1/accounts?limit=20")).items[3];
+  const people = (await server.api(`/api/v1/contacts?account_id=${account.id}&limit=5`)).items;
+  assert.ok(people.length >= 2, "an account with two contacts");
+  const [keep, gone] = people;
+  await page.goto(`${server.base}/contacts/${keep.id}`);
+  await page.locator("#timeline").waitFor();
+  await screenshot(page, "contact", { fullPage: true });
+  await page.locator("#merge-link").click();
+  await page.locator("#merge-search").fill(gone.email);
+  await Promise.all([page.waitForLoadState("load"), page.locator("#merge-search").press("Enter")]);
+  await page.locator(`#merge-candidates li[data-contact-id="${gone.id}"] a`).click();
+  await page.locator("#merge-form").waitFor();
+  await screenshot(page, "contact-merge", { fullPage: true });
+  // Keep the other contact's title, where the two differ.
+  const title = page.locator(`#merge-fields tr[data-field="title"] input[value="${gone.id}"]`);
+  if (gone.title && gone.title !== keep.title) await title.check();
+  await Promise.all([page.waitForLoadState("load"), page.locator("#merge-submit").click()]);
+  await page.locator(".notice").waitFor();
+  const merged = await server.api(`/api/v1/contacts/${keep.id}`);
+  if (gone.title && gone.title !== keep.title) assert.equal(merged.title, gone.title);
+  const res = await fetch(`${server.base}/api/v1/contacts/${gone.id}`, { headers: { authorization: `Bearer ${server.token}` } });
+  assert.equal(res.status, 404, "the merged-away contact is gone");
+});
+
 test("a review-queue item is resolved by accepting a ranked candidate", async () => {
   await page.goto(server.base + "/review");
   const row = page.locator("#review-table [data-record-id]").first();
