@@ -571,4 +571,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<UserImport>>;
     /// Where intake put every keyed record of `source`.
     async fn intake_placements(&self, source: &str) -> Result<Vec<IntakePlacement>>;
+
+    // --- web: board ---
+    /// The opportunity board: every open opportunity and the recently closed ones (see
+    /// [`BoardQuery`]), with account and owner names and the contact roles with contact names,
+    /// in stage order then by close date; plus the older closed ones' count and amount per
+    /// stage. Three queries, whatever the number of cards.
+    async fn opportunity_board(&self, query: &BoardQuery) -> Result<Board>;
 }
