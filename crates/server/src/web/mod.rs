@@ -7,6 +7,8 @@
 
 mod assets;
 mod dashboard;
+mod import;
+mod opportunities;
 pub mod password;
 pub mod session;
 mod signin;
@@ -25,6 +27,8 @@ pub use session::SignedIn;
 pub fn router(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
         .merge(dashboard::routes())
+        .merge(opportunities::routes())
+        .merge(import::routes())
         .merge(signin::signed_in_routes())
         .layer(axum::middleware::from_fn_with_state(
             state,
