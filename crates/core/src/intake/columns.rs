@@ -82,7 +82,10 @@ impl PersonColumn {
 
     /// The field named exactly by [`PersonColumn::as_str`].
     pub fn from_name(name: &str) -> Option<PersonColumn> {
-        PersonColumn::ALL.iter().copied().find(|c| c.as_str() == name)
+        PersonColumn::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == name)
     }
 
     /// Whether a person can be recognized by this field alone (an email or a name).
@@ -116,10 +119,22 @@ pub fn person_column(header: &str) -> Option<PersonColumn> {
         "website" | "websiteurl" | "web" | "url" | "companydomainname" | "domain"
         | "companywebsite" => Website,
         "duns" | "dunsnumber" => Duns,
-        "country" | "countryregion" | "countrycode" | "mailingcountry" | "mailingcountryregion"
+        "country"
+        | "countryregion"
+        | "countrycode"
+        | "mailingcountry"
+        | "mailingcountryregion"
         | "mailingcountrycode" => Country,
-        "state" | "stateprovince" | "stateregion" | "province" | "region" | "county"
-        | "statecode" | "mailingstate" | "mailingstateprovince" | "mailingstatecode" => State,
+        "state"
+        | "stateprovince"
+        | "stateregion"
+        | "province"
+        | "region"
+        | "county"
+        | "statecode"
+        | "mailingstate"
+        | "mailingstateprovince"
+        | "mailingstatecode" => State,
         "city" | "town" | "locality" | "mailingcity" => City,
         _ => return None,
     })
@@ -228,7 +243,13 @@ mod tests {
             assert_eq!(person_column(h), Some(c), "{h}");
         }
         // No person field holds these: they are left out, not guessed.
-        for h in ["Lead Source", "Lead Status", "Lead Owner", "Zip/Postal Code", "Street"] {
+        for h in [
+            "Lead Source",
+            "Lead Status",
+            "Lead Owner",
+            "Zip/Postal Code",
+            "Street",
+        ] {
             assert_eq!(person_column(h), None, "{h}");
         }
     }

@@ -7,7 +7,7 @@
 
 mod assets;
 mod dashboard;
-mod import;
+pub mod import;
 mod opportunities;
 pub mod password;
 pub mod session;
