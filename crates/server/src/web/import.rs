@@ -94,6 +94,11 @@ pub struct Upload {
     /// The mapping chosen in step 2: a field (or nothing) per column.
     mapping: Mutex<Option<Vec<Option<PersonColumn>>>>,
     job: Mutex<Option<Arc<Job>>>,
+    /// The dry-run intake service the next preview plans with, built (and its match index
+    /// read) in the background while the person looks at the page before, so a preview does
+    /// not wait for the index. Each preview uses one and starts the next: a dry run remembers
+    /// what it pretended to create, and one preview must not see another's.
+    dry: Mutex<Option<Arc<Intake>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -115,6 +120,24 @@ impl Upload {
 
     fn running(&self) -> bool {
         self.job().is_some_and(|j| !j.snapshot().finished)
+    }
+
+    /// Starts building the dry-run service of the next preview.
+    fn prepare_dry_run(&self, state: &AppState) {
+        let intake = Arc::new(Intake::dry_run(state.store.clone(), MatchConfig::default()));
+        *lock(&self.dry) = Some(intake.clone());
+        tokio::spawn(async move {
+            if let Err(e) = intake.warm().await {
+                tracing::warn!(error = %e, "could not read the match index for an import preview");
+            }
+        });
+    }
+
+    /// The dry-run service prepared for this preview (or a new one).
+    fn take_dry_run(&self, state: &AppState) -> Arc<Intake> {
+        lock(&self.dry).take().unwrap_or_else(|| {
+            Arc::new(Intake::dry_run(state.store.clone(), MatchConfig::default()))
+        })
     }
 }
 
@@ -604,6 +627,7 @@ async fn upload(
         unreadable: parsed.unreadable,
         mapping: Mutex::new(Some(mapping)),
         job: Mutex::new(None),
+        dry: Mutex::new(None),
     };
     let upload = match state.imports.insert(upload) {
         Ok(u) => u,
@@ -611,6 +635,7 @@ async fn upload(
             return upload_refused(&me, StatusCode::SERVICE_UNAVAILABLE, message);
         }
     };
+    upload.prepare_dry_run(&state);
     Ok(Redirect::to(&format!("/import/{}", upload.id)).into_response())
 }
 
@@ -807,7 +832,7 @@ async fn preview(
     };
     let rows = RowIndex::new(&upload, &mapping, PREVIEW_ROWS);
     // A service of its own that plans against the store and writes nothing.
-    let dry = Intake::dry_run(state.store.clone(), MatchConfig::default());
+    let dry = upload.take_dry_run(&state);
     let (_, placements) = dry
         .submit_placed(&me.actor, &upload.source(), rows.items.clone())
         .await?;
@@ -990,7 +1015,7 @@ async fn preview(
         .filter(|(_, c)| c.is_none())
         .map(|(h, _)| h.clone())
         .collect();
-    render(&PreviewPage {
+    let page = render(&PreviewPage {
         nav: Nav::new(&me, "import"),
         id: upload.id.clone(),
         file_name: upload.file_name.clone(),
@@ -999,7 +1024,9 @@ async fn preview(
         ignored,
         rows: out,
         counts,
-    })
+    });
+    upload.prepare_dry_run(&state);
+    page
 }
 
 // ----- step 4: run, progress and summary -----
