@@ -48,7 +48,7 @@ const UPLOAD_TTL: Duration = Duration::from_secs(2 * 3600);
 pub const PREVIEW_ROWS: usize = 20;
 /// Rows per intake batch of a run.
 const BATCH: usize = 250;
-/// Rejected rows listed in the summary (all are counted).
+/// Rejected and unreadable rows listed in the summary (all are counted).
 const LIST_REJECTED: usize = 200;
 /// Stand-in ids of a dry run start here (see `Intake::dry_run`).
 const DRY_ID_FLOOR: i64 = 1 << 48;
@@ -664,7 +664,9 @@ struct MappingPage {
     id: String,
     file_name: String,
     rows: usize,
+    /// The first unreadable lines, and how many there are.
     unreadable: Vec<(u64, String)>,
+    unreadable_total: usize,
     columns: Vec<ColumnRow>,
     fields: Vec<(&'static str, &'static str)>,
     error: Option<String>,
@@ -706,6 +708,7 @@ fn mapping_page(
         file_name: upload.file_name.clone(),
         rows: upload.rows.len(),
         unreadable: upload.unreadable.iter().take(20).cloned().collect(),
+        unreadable_total: upload.unreadable.len(),
         columns,
         fields: PersonColumn::ALL
             .iter()
@@ -1065,7 +1068,9 @@ struct JobView {
     id: String,
     total: usize,
     state: JobState,
+    /// The first unreadable lines, and how many there are.
     unreadable: Vec<(u64, String)>,
+    unreadable_total: usize,
 }
 
 impl JobView {
@@ -1105,7 +1110,13 @@ fn job_view(upload: &Upload) -> Option<JobView> {
         id: upload.id.clone(),
         total: job.total,
         state: job.snapshot(),
-        unreadable: upload.unreadable.clone(),
+        unreadable: upload
+            .unreadable
+            .iter()
+            .take(LIST_REJECTED)
+            .cloned()
+            .collect(),
+        unreadable_total: upload.unreadable.len(),
     })
 }
 
