@@ -10,3 +10,108 @@
     }
   });
 })();
+
+// --- board ---
+// Drag a card to another column: the card's own move form is posted with fetch (JSON back),
+// then the card moves and the column totals are counted again. Keyboard users use the select.
+(function () {
+  "use strict";
+  var board = document.getElementById("board");
+  if (!board || board.getAttribute("data-can-write") !== "true") { return; }
+  var dragged = null;
+
+  function columnOf(el) { return el && el.closest ? el.closest(".column") : null; }
+  function clearDrop() {
+    board.querySelectorAll(".column.drop").forEach(function (c) { c.classList.remove("drop"); });
+  }
+  function showError(message) {
+    var box = document.getElementById("board-error");
+    if (box) { box.textContent = message; box.hidden = false; box.focus && box.focus(); }
+  }
+  function clearError() {
+    var box = document.getElementById("board-error");
+    if (box) { box.textContent = ""; box.hidden = true; }
+  }
+  function money(n) { return Math.round(n).toLocaleString("en-US"); }
+  function totals() {
+    board.querySelectorAll(".column").forEach(function (col) {
+      var cards = col.querySelectorAll(".opp");
+      var sum = 0;
+      cards.forEach(function (c) { sum += parseFloat(c.getAttribute("data-amount")) || 0; });
+      var count = col.querySelector(".col-count");
+      var amount = col.querySelector(".col-amount");
+      if (count) { count.textContent = String(cards.length); }
+      if (amount) { amount.textContent = money(sum); }
+    });
+  }
+  function move(card, col) {
+    var form = card.querySelector("form.move-form");
+    var stage = col.getAttribute("data-stage");
+    if (!form || !stage) { return; }
+    var body = new URLSearchParams(new FormData(form));
+    body.set("stage", stage);
+    card.setAttribute("aria-busy", "true");
+    fetch(form.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "X-CSRF-Token": document.body.dataset.csrf,
+        "Accept": "application/json",
+        "Content-Type": "application/x-www-form-urlencoded"
+      },
+      body: body.toString()
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        return { ok: res.ok, data: data, status: res.status };
+      });
+    }).then(function (r) {
+      card.removeAttribute("aria-busy");
+      if (!r.ok) {
+        showError(r.data.error || ("The move was refused (HTTP " + r.status + "); reload the board and try again."));
+        return;
+      }
+      clearError();
+      col.appendChild(card);
+      var select = form.querySelector("select.stage-select");
+      if (select) { select.value = r.data.stage; }
+      card.classList.add("moved");
+      totals();
+      var notice = document.getElementById("board-notice");
+      if (notice) { notice.textContent = r.data.name + " moved to " + r.data.label; }
+      card.scrollIntoView({ block: "nearest" });
+    }).catch(function () {
+      card.removeAttribute("aria-busy");
+      showError("The move could not be sent; check the connection, reload the board and try again.");
+    });
+  }
+
+  board.addEventListener("dragstart", function (e) {
+    var card = e.target.closest ? e.target.closest(".opp") : null;
+    if (!card) { return; }
+    dragged = card;
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", card.getAttribute("data-opportunity-id"));
+  });
+  board.addEventListener("dragover", function (e) {
+    var col = columnOf(e.target);
+    if (!dragged || !col) { return; }
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "move";
+    if (!col.classList.contains("drop")) { clearDrop(); col.classList.add("drop"); }
+  });
+  board.addEventListener("dragleave", function (e) {
+    var col = columnOf(e.target);
+    if (col && !col.contains(e.relatedTarget)) { col.classList.remove("drop"); }
+  });
+  board.addEventListener("drop", function (e) {
+    var col = columnOf(e.target);
+    clearDrop();
+    if (!dragged || !col) { return; }
+    e.preventDefault();
+    var card = dragged;
+    dragged = null;
+    if (columnOf(card) === col) { return; }
+    move(card, col);
+  });
+  board.addEventListener("dragend", function () { dragged = null; clearDrop(); });
+})();

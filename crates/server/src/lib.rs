@@ -33,13 +33,19 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The one intake service (and match index) of this process.
     pub intake: Arc<Intake>,
+    /// Files uploaded to the web UI's import, kept between its steps, and their runs.
+    pub imports: Arc<web::import::Imports>,
 }
 
 impl AppState {
     /// The state over a store, with a fresh intake service.
     pub fn new(store: Arc<dyn Store>) -> AppState {
         let intake = Arc::new(Intake::new(store.clone(), MatchConfig::default()));
-        AppState { store, intake }
+        AppState {
+            store,
+            intake,
+            imports: Arc::default(),
+        }
     }
 }
 

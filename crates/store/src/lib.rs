@@ -615,4 +615,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<AccountTable>;
     /// The names of these users; unknown ids are left out.
     async fn user_names(&self, ids: &[UserId]) -> Result<HashMap<UserId, String>>;
+    // --- web: board ---
+    /// The opportunity board: every open opportunity and the recently closed ones (see
+    /// [`BoardQuery`]), with account and owner names and the contact roles with contact names,
+    /// in stage order then by close date; plus the older closed ones' count and amount per
+    /// stage. Three queries, whatever the number of cards.
+    async fn opportunity_board(&self, query: &BoardQuery) -> Result<Board>;
 }

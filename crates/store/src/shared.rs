@@ -1332,6 +1332,101 @@ impl Store for ThisStore {
         intake_placements_in(&mut conn, source).await
     }
 
+    // --- web: board ---
+    async fn opportunity_board(&self, query: &crate::BoardQuery) -> Result<crate::Board> {
+        let since_at = query.closed_since.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        // The filters both the cards and the older closed ones share.
+        let filters = |q: &mut QueryBuilder<'_, Db>| {
+            if let Some(owner) = query.owner {
+                q.push(" AND o.owner_id = ").push_bind(owner.0);
+            }
+            if let Some(text) = query.account_name.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                q.push(" AND LOWER(a.name) LIKE LOWER(").push_bind(format!("%{escaped}%")).push(") ESCAPE '\\'");
+            }
+        };
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT o.id, o.account_id, o.name, o.stage, o.amount, o.close_date, o.source_campaign_id, o.owner_id, \
+             o.created_at, o.updated_at, a.name AS account_name, u.name AS owner_name \
+             FROM opportunities o JOIN accounts a ON a.id = o.account_id LEFT JOIN users u ON u.id = o.owner_id \
+             WHERE (o.stage NOT IN ('closed_won', 'closed_lost') OR o.close_date >= ",
+        );
+        q.push_bind(query.closed_since);
+        q.push(" OR (o.close_date IS NULL AND o.updated_at >= ").push_bind(since_at).push(")");
+        if let Some(id) = query.include {
+            q.push(" OR o.id = ").push_bind(id.0);
+        }
+        q.push(")");
+        filters(&mut q);
+        q.push(" ORDER BY CASE WHEN o.close_date IS NULL THEN 1 ELSE 0 END, o.close_date, o.id");
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+        let mut cards = Vec::with_capacity(rows.len());
+        for r in &rows {
+            cards.push(crate::BoardCard {
+                opportunity: opportunity_row(r)?,
+                account_name: r.try_get("account_name")?,
+                owner_name: r.try_get("owner_name")?,
+                roles: Vec::new(),
+            });
+        }
+        if !cards.is_empty() {
+            let mut q = QueryBuilder::<Db>::new(
+                "SELECT r.opportunity_id, r.contact_id, r.role, r.is_primary, c.first_name, c.last_name, c.email \
+                 FROM opportunity_contact_roles r JOIN contacts c ON c.id = r.contact_id WHERE r.opportunity_id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for c in &cards {
+                sep.push_bind(c.opportunity.id.0);
+            }
+            q.push(") ORDER BY r.opportunity_id, r.is_primary DESC, r.contact_id");
+            let mut roles: HashMap<i64, Vec<crate::BoardRole>> = HashMap::new();
+            for r in q.build().fetch_all(&mut *conn).await.map_err(db)? {
+                let contact_id = ContactId(r.try_get("contact_id")?);
+                let first: Option<String> = r.try_get("first_name")?;
+                let last: Option<String> = r.try_get("last_name")?;
+                let email: Option<String> = r.try_get("email")?;
+                let name = [first, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
+                let name = if !name.is_empty() {
+                    name
+                } else {
+                    email.unwrap_or_else(|| format!("contact {contact_id}"))
+                };
+                roles.entry(r.try_get("opportunity_id")?).or_default().push(crate::BoardRole {
+                    contact_id,
+                    name,
+                    role: parse(r.try_get::<&str, _>("role")?)?,
+                    is_primary: r.try_get("is_primary")?,
+                });
+            }
+            for c in &mut cards {
+                c.roles = roles.remove(&c.opportunity.id.0).unwrap_or_default();
+                c.opportunity.contact_roles = c
+                    .roles
+                    .iter()
+                    .map(|r| ContactRole { contact_id: r.contact_id, role: r.role, is_primary: r.is_primary })
+                    .collect();
+            }
+        }
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT o.stage, COUNT(*) AS n, COALESCE(SUM(o.amount), 0.0) AS total \
+             FROM opportunities o JOIN accounts a ON a.id = o.account_id \
+             WHERE o.stage IN ('closed_won', 'closed_lost') AND ((o.close_date IS NOT NULL AND o.close_date < ",
+        );
+        q.push_bind(query.closed_since);
+        q.push(") OR (o.close_date IS NULL AND o.updated_at < ").push_bind(since_at).push("))");
+        if let Some(id) = query.include {
+            q.push(" AND o.id <> ").push_bind(id.0);
+        }
+        filters(&mut q);
+        q.push(" GROUP BY o.stage ORDER BY o.stage");
+        let mut older = Vec::new();
+        for r in q.build().fetch_all(&mut *conn).await.map_err(db)? {
+            older.push((parse(r.try_get::<&str, _>("stage")?)?, r.try_get("n")?, r.try_get("total")?));
+        }
+        Ok(crate::Board { cards, older })
+    }
+
     async fn create_opportunity(&self, actor: &Actor, new: NewOpportunity) -> Result<Opportunity> {
         let new = new.validate()?;
         let mut tx = begin_write(&self.pool).await.map_err(db)?;

@@ -459,3 +459,48 @@ pub struct AccountTable {
     pub rows: Vec<AccountTableRow>,
     pub total: u64,
 }
+
+// --- web: board ---
+
+/// Which opportunities the board shows ([`crate::Store::opportunity_board`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardQuery {
+    /// Only this owner's opportunities.
+    pub owner: Option<UserId>,
+    /// Only opportunities at accounts whose name contains this text (any case).
+    pub account_name: Option<String>,
+    /// Closed (won or lost) opportunities are shown when they closed on or after this day, or
+    /// have no close date and changed on or after it; older ones are only counted.
+    pub closed_since: chrono::NaiveDate,
+    /// An opportunity shown whatever its age (the one just moved).
+    pub include: Option<OpportunityId>,
+}
+
+/// A contact's role on a board card, with the contact's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardRole {
+    pub contact_id: ContactId,
+    /// "First Last", or the email, or "contact N".
+    pub name: String,
+    pub role: BuyingRole,
+    pub is_primary: bool,
+}
+
+/// One card of the opportunity board.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardCard {
+    /// The opportunity, with its contact roles.
+    pub opportunity: Opportunity,
+    pub account_name: String,
+    pub owner_name: Option<String>,
+    /// The contact roles with names, primary first.
+    pub roles: Vec<BoardRole>,
+}
+
+/// The opportunity board: its cards by stage, then close date, and the closed opportunities
+/// left off as too old (count and amount per stage).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Board {
+    pub cards: Vec<BoardCard>,
+    pub older: Vec<(OpportunityStage, i64, f64)>,
+}

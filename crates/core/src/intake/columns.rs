@@ -22,6 +22,79 @@ pub enum PersonColumn {
     City,
 }
 
+impl PersonColumn {
+    /// Every field, in the order a mapping form lists them.
+    pub const ALL: &'static [PersonColumn] = &[
+        PersonColumn::Email,
+        PersonColumn::FirstName,
+        PersonColumn::LastName,
+        PersonColumn::FullName,
+        PersonColumn::Company,
+        PersonColumn::Title,
+        PersonColumn::Phone,
+        PersonColumn::Website,
+        PersonColumn::Country,
+        PersonColumn::State,
+        PersonColumn::City,
+        PersonColumn::Duns,
+        PersonColumn::Key,
+    ];
+
+    /// The field's name in a form or a file: `first_name`.
+    pub fn as_str(self) -> &'static str {
+        use PersonColumn::*;
+        match self {
+            Key => "key",
+            FirstName => "first_name",
+            LastName => "last_name",
+            FullName => "full_name",
+            Email => "email",
+            Company => "company",
+            Title => "title",
+            Phone => "phone",
+            Website => "website",
+            Duns => "duns",
+            Country => "country",
+            State => "state",
+            City => "city",
+        }
+    }
+
+    /// What a person reads for the field: "First name".
+    pub fn label(self) -> &'static str {
+        use PersonColumn::*;
+        match self {
+            Key => "Record id (re-imports skip it)",
+            FirstName => "First name",
+            LastName => "Last name",
+            FullName => "Full name (split into first and last)",
+            Email => "Email",
+            Company => "Company",
+            Title => "Job title",
+            Phone => "Phone",
+            Website => "Website or domain",
+            Duns => "DUNS number",
+            Country => "Country",
+            State => "State or province",
+            City => "City",
+        }
+    }
+
+    /// The field named exactly by [`PersonColumn::as_str`].
+    pub fn from_name(name: &str) -> Option<PersonColumn> {
+        PersonColumn::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == name)
+    }
+
+    /// Whether a person can be recognized by this field alone (an email or a name).
+    pub fn identifies(self) -> bool {
+        use PersonColumn::*;
+        matches!(self, Email | FirstName | LastName | FullName)
+    }
+}
+
 /// The field a header names, if any. Case, spaces and punctuation do not matter.
 pub fn person_column(header: &str) -> Option<PersonColumn> {
     use PersonColumn::*;
@@ -35,18 +108,34 @@ pub fn person_column(header: &str) -> Option<PersonColumn> {
         "firstname" | "first" | "givenname" | "forename" | "fname" => FirstName,
         "lastname" | "last" | "surname" | "familyname" | "lname" => LastName,
         "name" | "fullname" | "contactname" | "leadname" => FullName,
-        "email" | "emailaddress" | "email1" | "workemail" | "businessemail" | "mail" => Email,
+        "email" | "emailaddress" | "email1" | "workemail" | "businessemail" | "mail"
+        | "primaryemail" => Email,
         "company" | "companyname" | "organization" | "organisation" | "org" | "employer"
-        | "account" | "accountname" => Company,
+        | "account" | "accountname" | "companyaccount" | "associatedcompany"
+        | "organizationname" => Company,
         "title" | "jobtitle" | "position" | "role" | "jobrole" => Title,
         "phone" | "phonenumber" | "businessphone" | "workphone" | "telephone" | "tel"
-        | "mobile" | "mobilephone" | "mobilephonenumber" => Phone,
+        | "mobile" | "mobilephone" | "mobilephonenumber" | "directphone" | "officephone" => Phone,
         "website" | "websiteurl" | "web" | "url" | "companydomainname" | "domain"
         | "companywebsite" => Website,
         "duns" | "dunsnumber" => Duns,
-        "country" | "countryregion" | "countrycode" => Country,
-        "state" | "stateprovince" | "stateregion" | "province" | "region" | "county" => State,
-        "city" | "town" | "locality" => City,
+        "country"
+        | "countryregion"
+        | "countrycode"
+        | "mailingcountry"
+        | "mailingcountryregion"
+        | "mailingcountrycode" => Country,
+        "state"
+        | "stateprovince"
+        | "stateregion"
+        | "province"
+        | "region"
+        | "county"
+        | "statecode"
+        | "mailingstate"
+        | "mailingstateprovince"
+        | "mailingstatecode" => State,
+        "city" | "town" | "locality" | "mailingcity" => City,
         _ => return None,
     })
 }
@@ -122,6 +211,58 @@ mod tests {
             assert_eq!(person_column(h), Some(c), "{h}");
         }
         assert_eq!(person_column("Lead Source"), None);
+    }
+
+    #[test]
+    fn salesforce_and_hubspot_export_headers_map_to_fields() {
+        for (h, c) in [
+            // Salesforce lead and contact exports, reports and API names.
+            ("Company / Account", Company),
+            ("Account Name", Company),
+            ("Mailing State/Province", State),
+            ("Mailing State", State),
+            ("MailingState", State),
+            ("Mailing City", City),
+            ("Mailing Country", Country),
+            ("Mailing Country Code", Country),
+            ("State Code", State),
+            ("Contact ID", Key),
+            ("Business Phone", Phone),
+            ("Direct Phone", Phone),
+            // HubSpot contact exports.
+            ("Email Address", Email),
+            ("Primary Email", Email),
+            ("Job Title", Title),
+            ("Phone Number", Phone),
+            ("Mobile Phone Number", Phone),
+            ("Associated Company", Company),
+            ("Company Domain Name", Website),
+            ("State/Region", State),
+            ("Record ID", Key),
+        ] {
+            assert_eq!(person_column(h), Some(c), "{h}");
+        }
+        // No person field holds these: they are left out, not guessed.
+        for h in [
+            "Lead Source",
+            "Lead Status",
+            "Lead Owner",
+            "Zip/Postal Code",
+            "Street",
+        ] {
+            assert_eq!(person_column(h), None, "{h}");
+        }
+    }
+
+    #[test]
+    fn field_names_round_trip() {
+        for c in PersonColumn::ALL {
+            assert_eq!(PersonColumn::from_name(c.as_str()), Some(*c));
+            assert_eq!(person_column(c.as_str()), Some(*c), "{}", c.as_str());
+        }
+        assert_eq!(PersonColumn::ALL.len(), 13);
+        assert_eq!(PersonColumn::from_name("zip"), None);
+        assert!(PersonColumn::FullName.identifies() && !PersonColumn::Company.identifies());
     }
 
     #[test]

@@ -11,6 +11,8 @@ mod buying_center;
 pub mod charts;
 mod contacts;
 mod dashboard;
+pub mod import;
+mod opportunities;
 pub mod password;
 mod people;
 mod review;
@@ -34,6 +36,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(contacts::routes())
         .merge(review::routes())
         .merge(accounts::routes())
+        .merge(opportunities::routes())
+        .merge(import::routes())
         .merge(signin::signed_in_routes())
         .layer(axum::middleware::from_fn_with_state(
             state,
