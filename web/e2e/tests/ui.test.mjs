@@ -187,7 +187,7 @@ test("a small CSV is imported through mapping, preview and run", async () => {
     "Ada,Lovelace,ada@e2e-import.example,E2E Import Works,VP Engineering,CA",
     "Grace,Hopper,grace@e2e-import.example,E2E Import Works,Director of IT,CA",
     " Alan , Turing ,ALAN@E2E-IMPORT.EXAMPLE,E2E Import Works,Engineer,CA",
-    "No,Email,,Someone Else,,",
+    "Nobody,Known,,Someone Else Entirely,,",
   ].join("\r\n");
   await page.locator("#import-file").setInputFiles({ name: "people.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
   await Promise.all([page.waitForURL(/\/import\/.+/), page.locator("#import-file").evaluate((i) => i.form.requestSubmit())]);
@@ -200,7 +200,12 @@ test("a small CSV is imported through mapping, preview and run", async () => {
   await page.locator("#import-summary").waitFor({ timeout: 60_000 });
   await screenshot(page, "import-summary", { fullPage: true });
   const after = await server.api("/api/v1/contacts?limit=10&search=e2e-import.example");
-  assert.equal(after.items.length, 3, "three people imported, the row without an email or company not");
+  assert.equal(after.items.length, 3, "three people imported");
+  const count = async (what) => parseInt(await page.locator(`#import-summary dd[data-count="${what}"]`).innerText(), 10);
+  assert.equal(await count("created"), 3);
+  assert.equal(await count("new_accounts"), 1);
+  // The row with no email and an unknown company is not dropped: a person places it.
+  assert.equal(await count("needs_review"), 1);
   assert.equal(new Set(after.items.map((c) => c.account_id)).size, 1, "under one new account");
 });
 
@@ -214,6 +219,18 @@ test("an opportunity moves to another stage on the board", async () => {
   await page.locator(`#board [data-stage="qualification"] [data-opportunity-id="${id}"]`).waitFor();
   const opp = await server.api(`/api/v1/opportunities/${id}`);
   assert.equal(opp.stage, "qualification");
+
+  // Dragged to the proposal column, it moves there without a reload and the totals follow.
+  const proposal = page.locator('#board .column[data-stage="proposal"]');
+  const before = Number((await proposal.locator(".col-count").innerText()).match(/\d+/)[0]);
+  const dragged = page.locator(`#board [data-opportunity-id="${id}"]`);
+  await dragged.dragTo(proposal);
+  await proposal.locator(`[data-opportunity-id="${id}"]`).waitFor();
+  assert.equal(Number((await proposal.locator(".col-count").innerText()).match(/\d+/)[0]), before + 1);
+  for (let i = 0; i < 50 && (await server.api(`/api/v1/opportunities/${id}`)).stage !== "proposal"; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal((await server.api(`/api/v1/opportunities/${id}`)).stage, "proposal");
 });
 
 test("pages fit a phone's width and the skip link comes first for keyboard users", async () => {
