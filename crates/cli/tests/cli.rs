@@ -531,3 +531,137 @@ async fn enrich_fills_accounts_reports_conflicts_unknown_and_rejected_rows_and_a
         );
     }
 }
+
+/// `abcrm user create` with `input` on stdin.
+fn abcrm_stdin(database: &str, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_abcrm"))
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .env_remove("ABCRM_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the abcrm binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Signs in through the web UI's form; the session cookie when it worked.
+async fn web_sign_in(base: &str, email: &str, password: &str) -> Option<String> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = client.get(format!("{base}/login")).send().await.unwrap();
+    let cookie = |res: &reqwest::Response, name: &str| {
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+            .find(|c| c.starts_with(&format!("{name}=")) && c.len() > name.len() + 1)
+    };
+    let login_cookie = cookie(&form, "abcrm_login").unwrap();
+    let body = form.text().await.unwrap();
+    let marker = "name=\"form_token\" value=\"";
+    let start = body.find(marker).unwrap() + marker.len();
+    let token = &body[start..start + body[start..].find('"').unwrap()];
+    let res = client
+        .post(format!("{base}/login"))
+        .header("cookie", login_cookie)
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("form_token", token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    cookie(&res, "abcrm_session")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_made_by_the_cli_sign_in_to_the_web_ui() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("abcrm.db").display());
+    let create = [
+        "user",
+        "create",
+        "--email",
+        "pat@example.com",
+        "--name",
+        "Pat Lee",
+        "--role",
+        "sales",
+        "--password-stdin",
+    ];
+    ok(abcrm_stdin(&url, &create, "a long passphrase\n"));
+    let again = abcrm_stdin(&url, &create, "another long one\n");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("can already sign in"));
+    let short = abcrm_stdin(
+        &url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "s@example.com",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
+    let made_up = ok(abcrm(
+        &url,
+        &["user", "create", "--email", "gen@example.com"],
+    ));
+    let made_up = made_up.trim();
+    assert_eq!(
+        made_up.len(),
+        16,
+        "a made-up password is printed once: {made_up}"
+    );
+    let nobody = abcrm(&url, &["user", "password", "--email", "nobody@example.com"]);
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("no user has the email"));
+
+    let bind = format!("127.0.0.1:{}", free_port());
+    let (_server, _) = serve(dir.path(), &["--database", &url, "--bind", &bind]);
+    let base = format!("http://{bind}");
+    assert!(web_sign_in(&base, "pat@example.com", "a long passphrase")
+        .await
+        .is_some());
+    assert!(web_sign_in(&base, "gen@example.com", made_up)
+        .await
+        .is_some());
+    assert!(web_sign_in(&base, "pat@example.com", "a wrong passphrase")
+        .await
+        .is_none());
+    // A new password replaces the old one.
+    ok(abcrm_stdin(
+        &url,
+        &[
+            "user",
+            "password",
+            "--email",
+            "pat@example.com",
+            "--password-stdin",
+        ],
+        "the next long passphrase\n",
+    ));
+    assert!(web_sign_in(&base, "pat@example.com", "a long passphrase")
+        .await
+        .is_none());
+    assert!(
+        web_sign_in(&base, "pat@example.com", "the next long passphrase")
+            .await
+            .is_some()
+    );
+}
