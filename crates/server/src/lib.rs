@@ -35,6 +35,8 @@ pub struct AppState {
     pub intake: Arc<Intake>,
     /// Files uploaded to the web UI's import, kept between its steps, and their runs.
     pub imports: Arc<web::import::Imports>,
+    /// Recent failed sign-ins per email, to slow down password guessing.
+    pub sign_ins: Arc<web::signin::SignInThrottle>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             store,
             intake,
             imports: Arc::default(),
+            sign_ins: Arc::default(),
         }
     }
 }

@@ -76,3 +76,22 @@ async fn a_form_without_the_csrf_token_or_from_another_site_is_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_email_for_a_while() {
+    for w in web::each_backend(Role::Marketing).await {
+        let client = web::client();
+        for _ in 0..5 {
+            let (cookie, _) = web::log_in(&client, &w.base, "marketing@example.com", "guess").await;
+            assert!(cookie.is_none());
+        }
+        let (cookie, body) =
+            web::log_in(&client, &w.base, "marketing@example.com", web::PASSWORD).await;
+        assert!(
+            cookie.is_none(),
+            "{}: the right password is refused now",
+            w.name
+        );
+        assert!(body.contains("too many wrong passwords"), "{body}");
+    }
+}

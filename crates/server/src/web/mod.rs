@@ -17,7 +17,7 @@ pub mod password;
 mod people;
 mod review;
 pub mod session;
-mod signin;
+pub mod signin;
 
 use crate::AppState;
 use abcrm_core::model::Role;

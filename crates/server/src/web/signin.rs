@@ -17,8 +17,46 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 const LOGIN_COOKIE: &str = "abcrm_login";
+
+/// Failed sign-ins an email may have in [`THROTTLE_WINDOW`] before it is refused for the rest of it.
+const MAX_FAILURES: u32 = 5;
+const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Recent failed sign-ins per email (in memory: a restart forgets them, which only gives a
+/// guesser five more tries).
+#[derive(Debug, Default)]
+pub struct SignInThrottle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl SignInThrottle {
+    /// How long `email` must wait before trying again, if it has failed too often.
+    fn wait(&self, email: &str, now: Instant) -> Option<Duration> {
+        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let (count, since) = map.get(email)?;
+        let elapsed = now.duration_since(*since);
+        (*count >= MAX_FAILURES && elapsed < THROTTLE_WINDOW).then(|| THROTTLE_WINDOW - elapsed)
+    }
+
+    fn failed(&self, email: &str, now: Instant) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, (_, since)| now.duration_since(*since) < THROTTLE_WINDOW);
+        let entry = map.entry(email.to_string()).or_insert((0, now));
+        entry.0 += 1;
+    }
+
+    fn succeeded(&self, email: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(email);
+    }
+}
 
 /// The sign-in page and its form.
 pub fn public_routes() -> Router<AppState> {
@@ -121,6 +159,15 @@ async fn sign_in(
     if form.password.is_empty() {
         return again(None, Some("enter your password".into()));
     }
+    if let Some(wait) = state.sign_ins.wait(email.as_str(), Instant::now()) {
+        return again(
+            None,
+            Some(format!(
+                "too many wrong passwords for this email; try again in {} minutes, or ask an admin to reset it",
+                wait.as_secs().div_ceil(60)
+            )),
+        );
+    }
     let found = state.store.user_credentials(&email).await?;
     let stored = found.as_ref().and_then(|(_, h)| h.clone());
     let password = form.password.clone();
@@ -138,12 +185,14 @@ async fn sign_in(
     let user = match (found, matched) {
         (Some((user, _)), true) => user,
         _ => {
+            state.sign_ins.failed(email.as_str(), Instant::now());
             return again(
                 None,
                 Some("the email or password is not right; an admin can reset it with `abcrm user password`".into()),
-            )
+            );
         }
     };
+    state.sign_ins.succeeded(email.as_str());
     let secret = random_secret(48);
     let csrf = random_secret(32);
     let expires = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
@@ -177,4 +226,33 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<R
         cleared_cookie().parse().expect("a fixed cookie"),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn five_failures_lock_an_email_for_the_window_and_a_success_clears_them() {
+        let t = SignInThrottle::default();
+        let start = Instant::now();
+        for _ in 0..MAX_FAILURES - 1 {
+            t.failed("a@x.com", start);
+        }
+        assert_eq!(t.wait("a@x.com", start), None);
+        t.failed("a@x.com", start);
+        assert!(t.wait("a@x.com", start + Duration::from_secs(60)).is_some());
+        assert_eq!(
+            t.wait("b@x.com", start),
+            None,
+            "other emails are not affected"
+        );
+        assert_eq!(
+            t.wait("a@x.com", start + THROTTLE_WINDOW),
+            None,
+            "the window passes"
+        );
+        t.succeeded("a@x.com");
+        assert_eq!(t.wait("a@x.com", start), None);
+    }
 }
