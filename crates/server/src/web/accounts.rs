@@ -7,6 +7,7 @@
 //! is a saved segment: its target says which of the two it is.
 
 use super::buying_center::{self, Band};
+use super::format::{money, money_short, thousands, words};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::filter::FilterError;
@@ -238,53 +239,9 @@ fn headings(state: &ListState) -> Vec<Heading> {
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-/// 12345 as "12,345".
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
-/// An amount of money, short: "$950", "$12.5K", "$3.2M", "$1.1B".
-pub fn money_short(n: i64) -> String {
-    let a = n.unsigned_abs() as f64;
-    let sign = if n < 0 { "-" } else { "" };
-    let (v, unit) = if a >= 1e9 {
-        (a / 1e9, "B")
-    } else if a >= 1e6 {
-        (a / 1e6, "M")
-    } else if a >= 1e3 {
-        (a / 1e3, "K")
-    } else {
-        return format!("{sign}${}", a as u64);
-    };
-    let text = format!("{v:.1}");
-    format!("{sign}${}{unit}", text.trim_end_matches(".0"))
-}
-
-/// An amount of money in whole units: "$12,345".
-pub fn money(v: f64) -> String {
-    format!("${}", thousands(v.round() as i64))
-}
-
 /// A score to one decimal.
 fn score_text(p: Points) -> String {
     format!("{:.1}", p.as_f64())
-}
-
-/// A vocabulary name for people: "former_customer" as "former customer".
-fn words(s: &str) -> String {
-    s.replace('_', " ")
 }
 
 /// "City, State, Country" without the parts that are missing.

@@ -1,7 +1,8 @@
 //! `/contacts`: the contact list (segment filter or plain search), the contact page, and merging
 //! two contacts into one.
 
-use super::people::{self, day, path_id, query_string, text, when, words, PageInfo, PAGE_SIZE};
+use super::format::{thousands, words};
+use super::people::{self, day, path_id, query_string, text, when, PageInfo, PAGE_SIZE};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::routes::segments::today;
 use crate::AppState;
@@ -170,7 +171,7 @@ async fn list(
     };
     out.rows = rows_of(&s, &found.items).await?;
     out.info = PageInfo::new(number, out.rows.len(), total);
-    out.total_text = people::thousands(total);
+    out.total_text = thousands(total);
     let keep = [("filter", filter.clone()), ("q", q.clone())];
     if let Some(after) = found.next_after {
         let mut pairs = keep.to_vec();
@@ -370,7 +371,7 @@ async fn show(
                     stage: words(o.stage.as_str()),
                     amount: o
                         .amount
-                        .map(|a| people::thousands(a.max(0.0).round() as u64))
+                        .map(|a| thousands(a.max(0.0).round() as u64))
                         .unwrap_or_default(),
                     role: words(r.role.as_str()),
                     primary: r.is_primary,

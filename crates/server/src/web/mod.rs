@@ -11,6 +11,7 @@ mod buying_center;
 pub mod charts;
 mod contacts;
 mod dashboard;
+pub mod format;
 pub mod import;
 mod opportunities;
 pub mod password;
@@ -27,6 +28,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+pub use format::{human, money};
 pub use session::SignedIn;
 
 /// The pages of the UI, mounted at `/` beside the API.
@@ -180,30 +182,6 @@ impl IntoResponse for WebError {
     }
 }
 
-/// A stored name as people read it: `closed_won` -> `Closed won`.
-pub fn human(name: &str) -> String {
-    let text = name.replace('_', " ");
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-/// An amount of money, rounded to whole units with thousands separated: `$1,234,567`.
-pub fn money(amount: f64) -> String {
-    let whole = amount.round() as i64;
-    let digits = whole.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{}${out}", if whole < 0 { "-" } else { "" })
-}
-
 /// Percent-encodes a value for a query string.
 pub fn urlencode(value: &str) -> String {
     serde_urlencoded::to_string([("", value)])
@@ -235,15 +213,5 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(None), "/");
         assert_eq!(urlencode("/a b?c=d&e"), "%2Fa+b%3Fc%3Dd%26e");
-    }
-
-    #[test]
-    fn names_and_money_read_well() {
-        assert_eq!(human("closed_won"), "Closed won");
-        assert_eq!(human(""), "");
-        assert_eq!(money(1234567.4), "$1,234,567");
-        assert_eq!(money(999.5), "$1,000");
-        assert_eq!(money(-42.0), "-$42");
-        assert_eq!(money(0.0), "$0");
     }
 }

@@ -6,6 +6,7 @@
 //! select submits on change, and dragging a card to a column posts the same form with `fetch`
 //! (asking for JSON) and moves the card in place.
 
+use super::format::grouped;
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::model::{OpportunityPatch, OpportunityStage};
@@ -104,7 +105,7 @@ impl CardView {
     }
 
     fn amount_text(&self) -> String {
-        self.amount.map(money).unwrap_or_default()
+        self.amount.map(grouped).unwrap_or_default()
     }
 
     /// The raw amount for the script's totals (0 without one).
@@ -135,14 +136,14 @@ impl ColumnView {
     }
 
     fn total(&self) -> String {
-        money(self.cards.iter().filter_map(|c| c.amount).sum())
+        grouped(self.cards.iter().filter_map(|c| c.amount).sum())
     }
 
     fn older_text(&self) -> String {
         match self.older {
             Some((n, amount)) => format!(
                 "{n} closed more than {CLOSED_DAYS} days ago ({}) not shown",
-                money(amount)
+                grouped(amount)
             ),
             None => String::new(),
         }
@@ -187,24 +188,6 @@ pub fn stage_label(stage: OpportunityStage) -> &'static str {
         OpportunityStage::Negotiation => "Negotiation",
         OpportunityStage::ClosedWon => "Closed won",
         OpportunityStage::ClosedLost => "Closed lost",
-    }
-}
-
-/// An amount in whole units with thousands separators: 1234567.8 -> "1,234,568".
-pub fn money(amount: f64) -> String {
-    let rounded = amount.round();
-    let digits = format!("{:.0}", rounded.abs());
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if rounded < 0.0 {
-        format!("-{out}")
-    } else {
-        out
     }
 }
 
@@ -387,15 +370,6 @@ async fn move_stage(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn money_groups_thousands_and_rounds() {
-        assert_eq!(money(0.0), "0");
-        assert_eq!(money(999.4), "999");
-        assert_eq!(money(1000.0), "1,000");
-        assert_eq!(money(1_234_567.8), "1,234,568");
-        assert_eq!(money(-25_000.0), "-25,000");
-    }
 
     #[test]
     fn a_stage_is_parsed_forgivingly_and_a_wrong_one_is_explained() {

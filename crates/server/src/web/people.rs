@@ -38,11 +38,6 @@ pub fn day(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
-/// A vocabulary value for people: `economic_buyer` -> `economic buyer`.
-pub fn words(value: &str) -> String {
-    value.replace('_', " ")
-}
-
 /// A query string (`?a=1&b=2`) of the pairs whose value is not empty.
 pub fn query_string(pairs: &[(&str, String)]) -> String {
     let kept: Vec<(&str, &str)> = pairs
@@ -81,19 +76,6 @@ impl PageInfo {
     }
 }
 
-/// `1234567` -> `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,8 +92,6 @@ mod tests {
             }
         );
         assert_eq!(PageInfo::new(1, 0, 0).first_row, 0);
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(999), "999");
     }
 
     #[test]

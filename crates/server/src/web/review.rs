@@ -1,7 +1,8 @@
 //! `/review`: the intake records waiting for a person, and the one-click ways to settle each:
 //! accept a candidate account, create the account, or reject the record.
 
-use super::people::{self, path_id, query_string, text, when, words, PageInfo, PAGE_SIZE};
+use super::format::{thousands, words};
+use super::people::{self, path_id, query_string, text, when, PageInfo, PAGE_SIZE};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::routes::intake::resolve;
 use crate::AppState;
@@ -162,7 +163,7 @@ async fn list(
         notice: text(&p.done),
         newest,
         info: PageInfo::new(number, rows.len(), total),
-        total_text: people::thousands(total),
+        total_text: thousands(total),
         rows,
         next_link,
         first_link,
