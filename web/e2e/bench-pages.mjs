@@ -3,6 +3,7 @@
 // server's own time (its Server-Timing header), as a Markdown table for BENCHMARKS.md.
 //
 //   ABCRM_BIN=target/release/abcrm node web/e2e/bench-pages.mjs [RUNS]
+//   ABCRM_DATABASE=postgres://postgres@127.0.0.1:5432/abcrm_pages ... (an empty database)
 import { startServer, DEMO_EMAIL, DEMO_PASSWORD } from "./lib.mjs";
 
 const RUNS = Number(process.argv[2] || 30);
@@ -28,6 +29,15 @@ try {
   const contact = (await server.api(`/api/v1/contacts?limit=1&account_id=${account.id}`)).items[0]
     || (await server.api("/api/v1/contacts?limit=1")).items[0];
   const review = (await server.api("/api/v1/review?limit=1").catch(() => ({ items: [] }))).items?.[0];
+  // An upload of 200 people, for the import's mapping and preview pages.
+  const csrf = (await (await fetch(base + "/import", { headers: { cookie } })).text()).match(/data-csrf="([^"]+)"/)[1];
+  const lines = ["First Name,Last Name,Email,Company,Title,State"];
+  for (let i = 0; i < 200; i++) lines.push(`P${i},Bench,p${i}@bench${i % 20}.example,Bench ${i % 20} Inc,Manager,CA`);
+  const upload = new FormData();
+  upload.append("file", new Blob([lines.join("\n")], { type: "text/csv" }), "bench.csv");
+  const uploaded = await fetch(`${base}/import?csrf=${csrf}`, { method: "POST", headers: { cookie }, body: upload, redirect: "manual" });
+  const importPath = uploaded.headers.get("location");
+  if (!importPath) throw new Error(`upload failed: ${uploaded.status} ${await uploaded.text()}`);
   const pages = [
     ["Dashboard", "/"],
     ["Dashboard, by quarter", "/?period=quarter"],
@@ -42,6 +52,8 @@ try {
     ["Review queue", "/review"],
     ...(review ? [["Review item", `/review/${review.id}`]] : []),
     ["Import", "/import"],
+    ["Import: mapping", importPath],
+    ["Import: preview of 20 rows", importPath + "/preview"],
   ];
   const rows = [];
   for (const [name, path] of pages) {

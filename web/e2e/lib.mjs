@@ -14,13 +14,22 @@ export const DEMO_PASSWORD = "demo-password";
 /** Where the tests write a screenshot of each page at 1280 px (named in the README). */
 export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || path.join(repoRoot, "docs", "screenshots");
 
+/** The server's environment: ours, less a database URL that would point it elsewhere. */
+function serverEnv() {
+  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" };
+  delete env.ABCRM_DATABASE_URL;
+  return env;
+}
+
 /** Starts `abcrm serve --demo` in a temporary folder; resolves when it listens. */
 export async function startServer() {
   const bin = process.env.ABCRM_BIN || path.join(repoRoot, "target", "debug", "abcrm");
   const dir = mkdtempSync(path.join(tmpdir(), "abcrm-e2e-"));
-  const child = spawn(bin, ["serve", "--demo", "--bind", "127.0.0.1:0"], {
+  // ABCRM_DATABASE names an empty database to build the demo in (PostgreSQL, say).
+  const database = process.env.ABCRM_DATABASE ? ["--database", process.env.ABCRM_DATABASE] : [];
+  const child = spawn(bin, [...database, "serve", "--demo", "--bind", "127.0.0.1:0"], {
     cwd: dir,
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" },
+    env: serverEnv(),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
