@@ -5,6 +5,7 @@
 //! JavaScript; `htmx` and `app.js` only make some of them quicker to use (live filter errors,
 //! drag-and-drop on the board, import progress).
 
+mod account_360;
 mod accounts;
 mod assets;
 mod buying_center;
