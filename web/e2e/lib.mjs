@@ -12,7 +12,7 @@ export const repoRoot = path.resolve(here, "..", "..");
 export const DEMO_EMAIL = "dana.fischer@abcrm.example";
 export const DEMO_PASSWORD = "demo-password";
 /** Where the tests write a screenshot of each page at 1280 px (named in the README). */
-export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || path.join(repoRoot, "docs", "screenshots");
+export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || path.join(repoRoot, "target", "screenshots");
 
 /** The server's environment: ours, less a database URL that would point it elsewhere. */
 function serverEnv() {

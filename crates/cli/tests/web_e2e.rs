@@ -1,6 +1,6 @@
 //! The web UI end to end: runs the Playwright tests in web/e2e (node's test runner driving
 //! Debian's headless chromium through playwright-core) against this very binary on a fresh
-//! demo database. They write a screenshot of each page at 1280 px to docs/screenshots.
+//! demo database. They write a screenshot of each page at 1280 px to target/screenshots.
 //!
 //! Needs node, `npm ci` in web/e2e, and /usr/bin/chromium (`.ci/run` installs them). Without
 //! them the test prints what is missing and passes, except under CI (`CI` set), where it fails.
@@ -42,7 +42,7 @@ fn the_web_ui_works_in_a_real_browser() {
         .args(["--test", "--test-concurrency=1", "tests/"])
         .current_dir(&e2e)
         .env("ABCRM_BIN", env!("CARGO_BIN_EXE_abcrm"))
-        .env("SCREENSHOT_DIR", root.join("docs/screenshots"))
+        .env("SCREENSHOT_DIR", root.join("target/screenshots"))
         .output()
         .expect("node runs");
     let report = format!(
