@@ -41,6 +41,11 @@ test("the dashboard's figures equal the report API's", async () => {
   assert.ok(rows.length >= 2, "two periods in the report");
   assert.equal(Number(await page.locator("#cycles-this").getAttribute("data-value")), rows.at(-1).started);
   assert.equal(Number(await page.locator("#cycles-last").getAttribute("data-value")), rows.at(-2).started);
+  // The comparison: the last period up to the same day as today is of this one.
+  const toDate = page.locator("#cycles-last-to-date");
+  const [tdFrom, tdTo] = [await toDate.getAttribute("data-from"), await toDate.getAttribute("data-to")];
+  const partial = await server.api(`/api/v1/reports/sales-cycles?period=month&from=${tdFrom}&to=${tdTo}`);
+  assert.equal(Number(await toDate.getAttribute("data-value")), partial.total_started);
 
   const funnel = await server.api("/api/v1/reports/funnel");
   for (const stage of funnel.stages) {

@@ -38,6 +38,11 @@ struct Headline {
     last_label: String,
     this_started: u64,
     last_started: u64,
+    /// Started in the last period up to the same day of it as today is of this one.
+    last_to_date: u64,
+    /// That day, and the day after it (the report's exclusive end).
+    same_day: NaiveDate,
+    same_day_end: NaiveDate,
     this_amount: String,
     change: String,
     direction: &'static str,
@@ -140,9 +145,15 @@ async fn dashboard(
     let scope = ReportScope::all(today);
     let from = period_start_back(period, today, CHART_PERIODS - 1);
     let to = period.next(period.start(today));
+    // The period so far is compared with the last one up to the same day, which is fair early
+    // in a period; the whole last period is shown beside it.
+    let this_start = period.start(today);
+    let last_start = period_start_back(period, today, 1);
+    let same_day = (last_start + (today - this_start) + Duration::days(1)).min(this_start);
     let store = state.store.as_ref();
-    let (cycles, funnel, pipeline, top) = tokio::try_join!(
+    let (cycles, last_to_date, funnel, pipeline, top) = tokio::try_join!(
         store.report_sales_cycles(&scope, period, CyclesBy::Total, from, to),
+        store.report_sales_cycles(&scope, period, CyclesBy::Total, last_start, same_day),
         store.report_funnel(&scope, None),
         store.report_pipeline(&scope, period, today),
         store.top_accounts_by_score(TOP_ACCOUNTS),
@@ -158,12 +169,16 @@ async fn dashboard(
     let last = rows.len().checked_sub(2).and_then(|i| rows.get(i));
     let (this_started, last_started) =
         (this.map_or(0, |r| r.started), last.map_or(0, |r| r.started));
-    let (change, direction) = charts::change(this_started as f64, last_started as f64);
+    let last_to_date = last_to_date.total_started;
+    let (change, direction) = charts::change(this_started as f64, last_to_date as f64);
     let headline = Headline {
         this_label: this.map(|r| r.period.clone()).unwrap_or_default(),
         last_label: last.map(|r| r.period.clone()).unwrap_or_default(),
         this_started,
         last_started,
+        last_to_date,
+        same_day: same_day - Duration::days(1),
+        same_day_end: same_day,
         this_amount: money(this.map_or(0.0, |r| r.amount)),
         change,
         direction,
