@@ -1,0 +1,224 @@
+//! Reading a CSV file that a person uploaded or exported from another system: UTF-8 with or
+//! without a byte order mark, CRLF or LF, separated by commas, semicolons or tabs (sniffed from
+//! the header), ragged rows set aside with their line instead of failing the file, and files
+//! that are not CSV at all (a workbook, binary data, another encoding) refused with what to do.
+
+/// A CSV file read into rows.
+#[derive(Debug, PartialEq)]
+pub struct ParsedCsv {
+    pub headers: Vec<String>,
+    pub rows: Vec<(u64, Vec<String>)>,
+    pub unreadable: Vec<(u64, String)>,
+}
+
+/// The field separator of a CSV file: the one of `,` `;` and tab that appears most in its
+/// header line (outside quotes); a comma when there is none.
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let first = text.lines().next().unwrap_or("");
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for ch in first.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            ',' if !quoted => counts[0] += 1,
+            ';' if !quoted => counts[1] += 1,
+            '\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|&i| (counts[i], 3 - i)).unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        [b',', b';', b'\t'][best]
+    }
+}
+
+/// Reads an uploaded file as CSV: UTF-8 (a byte order mark is skipped), separated by commas,
+/// semicolons or tabs. A row with another number of fields than the header is set aside with
+/// its line; a file that is not text, has no header or no rows is refused with why.
+pub fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err("the file is empty; choose a CSV file with a header line and rows".into());
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err(
+            "this is a spreadsheet workbook, not a CSV file; save it as \"CSV UTF-8\" and upload that"
+                .into(),
+        );
+    }
+    if bytes.contains(&0) {
+        return Err("the file is not text (it holds binary data); choose a CSV file".into());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the file is not UTF-8 text (byte {} cannot be read); save it as \"CSV UTF-8\" and upload that",
+            e.valid_up_to() + 1
+        )
+    })?;
+    let text = text.replace("\r\n", "\n");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(&text))
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("the header line cannot be read: {e}"))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if headers.iter().all(|h| h.is_empty()) {
+        return Err(
+            "the first line has no column names; the first line of the file must name its columns"
+                .into(),
+        );
+    }
+    let width = headers.len();
+    let mut rows = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut record = csv::StringRecord::new();
+    // The reader does not count blank lines; count them from the byte offsets, in one pass.
+    let (mut counted_to, mut lines_before) = (0usize, 0u64);
+    let mut line_at = |byte: u64| -> u64 {
+        let mut byte = (byte as usize).clamp(counted_to, text.len());
+        // A record after blank lines starts where they do.
+        while text.as_bytes().get(byte) == Some(&b'\n') {
+            byte += 1;
+        }
+        lines_before += text.as_bytes()[counted_to..byte]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        counted_to = byte;
+        lines_before + 1
+    };
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = line_at(record.position().map_or(0, |p| p.byte()));
+                if record.iter().all(str::is_empty) {
+                    continue;
+                }
+                if record.len() != width {
+                    unreadable.push((
+                        line,
+                        format!(
+                            "has {} fields, the header has {width}; skipped",
+                            record.len()
+                        ),
+                    ));
+                    continue;
+                }
+                rows.push((line, record.iter().map(str::to_string).collect()));
+            }
+            Err(e) => {
+                let line = line_at(e.position().map_or(0, |p| p.byte()));
+                unreadable.push((line, format!("{e}; skipped")));
+                if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Err("the file has a header line but no rows to import".into());
+    }
+    Ok(ParsedCsv {
+        headers,
+        rows,
+        unreadable,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_delimiter_is_the_commonest_separator_of_the_header() {
+        assert_eq!(sniff_delimiter("a,b,c\n1;2,3"), b',');
+        assert_eq!(sniff_delimiter("Vorname;Nachname;E-Mail\n"), b';');
+        assert_eq!(sniff_delimiter("first\tlast\n"), b'\t');
+        assert_eq!(sniff_delimiter("\"Last, First\";Email\n"), b';');
+        assert_eq!(sniff_delimiter("email\n"), b',');
+    }
+
+    #[test]
+    fn a_csv_is_read_with_its_lines_and_bad_rows_set_aside() {
+        let file = b"\xEF\xBB\xBFFirst Name,Email\r\nAda,ada@example.com\r\n\r\nBob\r\n\"Lovelace, A\",x@y.z\r\n";
+        let p = parse_csv(file).unwrap();
+        assert_eq!(p.headers, ["First Name", "Email"]);
+        assert_eq!(
+            p.rows,
+            [
+                (2, vec!["Ada".to_string(), "ada@example.com".to_string()]),
+                (5, vec!["Lovelace, A".to_string(), "x@y.z".to_string()])
+            ]
+        );
+        assert_eq!(p.unreadable.len(), 1);
+        assert_eq!(p.unreadable[0].0, 4);
+        assert!(p.unreadable[0].1.contains("has 1 fields, the header has 2"));
+    }
+
+    #[test]
+    fn files_that_are_not_csv_are_refused_with_why() {
+        assert!(parse_csv(b"").unwrap_err().contains("empty"));
+        assert!(parse_csv(b"PK\x03\x04rest")
+            .unwrap_err()
+            .contains("workbook"));
+        assert!(parse_csv(b"a,b\n\xff\xfe,1\n")
+            .unwrap_err()
+            .contains("not UTF-8"));
+        assert!(parse_csv(b"a\0b").unwrap_err().contains("not text"));
+        assert!(parse_csv(b"email\n").unwrap_err().contains("no rows"));
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_are_read_or_refused_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            if let Ok(p) = parse_csv(&bytes) {
+                prop_assert!(!p.rows.is_empty());
+                for (line, row) in &p.rows {
+                    prop_assert!(*line >= 2);
+                    prop_assert_eq!(row.len(), p.headers.len());
+                }
+            }
+        }
+
+        #[test]
+        fn written_tables_read_back_with_their_lines(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a-zA-Z0-9 ,;\"@.-]{0,12}", 3),
+                1..20,
+            ),
+            crlf in any::<bool>(),
+        ) {
+            let mut w = csv::WriterBuilder::new()
+                .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+                .from_writer(vec![]);
+            w.write_record(["first", "last", "email"]).unwrap();
+            let mut expected = Vec::new();
+            for row in &rows {
+                w.write_record(row).unwrap();
+                expected.push(row.iter().map(|f| f.trim().to_string()).collect::<Vec<_>>());
+            }
+            let bytes = w.into_inner().unwrap();
+            // Rows of only empty fields are skipped, as blank lines are.
+            let kept: Vec<_> = expected.into_iter().enumerate().filter(|(_, r)| r.iter().any(|f| !f.is_empty())).collect();
+            match parse_csv(&bytes) {
+                Ok(p) => {
+                    prop_assert_eq!(&p.headers, &vec!["first".to_string(), "last".into(), "email".into()]);
+                    prop_assert!(p.unreadable.is_empty(), "{:?}", p.unreadable);
+                    let got: Vec<_> = p.rows.iter().map(|(_, r)| r.clone()).collect();
+                    let want: Vec<_> = kept.iter().map(|(_, r)| r.clone()).collect();
+                    prop_assert_eq!(got, want);
+                }
+                Err(e) => prop_assert!(kept.is_empty(), "refused: {}", e),
+            }
+        }
+    }
+}
