@@ -57,7 +57,9 @@ pub fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, String> {
             e.valid_up_to() + 1
         )
     })?;
-    let text = text.replace("\r\n", "\n");
+    // Lines end in LF from here on: CRLF (Windows) and a lone CR (old Mac exports) alike, so
+    // that line numbers count every kind of line end.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(sniff_delimiter(&text))
         .flexible(true)
@@ -175,6 +177,16 @@ mod tests {
             .contains("not UTF-8"));
         assert!(parse_csv(b"a\0b").unwrap_err().contains("not text"));
         assert!(parse_csv(b"email\n").unwrap_err().contains("no rows"));
+    }
+
+    #[test]
+    fn lines_ended_by_a_lone_carriage_return_are_numbered_too() {
+        // Found by the csv_upload fuzz target: a CR-only file numbered every row line 1.
+        let p = parse_csv(b"\r&\r\x1d").unwrap();
+        assert_eq!(p.headers, ["&"]);
+        assert_eq!(p.rows, [(3, vec!["\u{1d}".to_string()])]);
+        let p = parse_csv(b"email\rann@x.com\rbob@x.com\r").unwrap();
+        assert_eq!(p.rows.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 3]);
     }
 
     proptest! {
