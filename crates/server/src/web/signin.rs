@@ -76,6 +76,29 @@ struct LoginPage {
     form_token: String,
     email_error: Option<String>,
     password_error: Option<String>,
+    /// Set when this page came over plain HTTP to a host that is not this machine: browsers
+    /// will not keep the `Secure` session cookie, so signing in cannot work.
+    insecure: bool,
+}
+
+/// Whether a request came over plain HTTP to another host than this machine (browsers keep
+/// `Secure` cookies over HTTP only for localhost and 127.0.0.1).
+fn insecure_origin(headers: &HeaderMap) -> bool {
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let local =
+        matches!(name, "localhost" | "127.0.0.1" | "[::1]" | "") || name.ends_with(".localhost");
+    !forwarded_https && !local
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,7 +106,7 @@ struct NextParam {
     next: Option<String>,
 }
 
-async fn login_page(Query(q): Query<NextParam>) -> Result<Response, WebError> {
+async fn login_page(headers: HeaderMap, Query(q): Query<NextParam>) -> Result<Response, WebError> {
     let token = random_secret(32);
     login_form(
         LoginPage {
@@ -92,6 +115,7 @@ async fn login_page(Query(q): Query<NextParam>) -> Result<Response, WebError> {
             form_token: token.clone(),
             email_error: None,
             password_error: None,
+            insecure: insecure_origin(&headers),
         },
         axum::http::StatusCode::OK,
     )
@@ -142,6 +166,7 @@ async fn sign_in(
                 form_token: random_secret(32),
                 email_error,
                 password_error,
+                insecure: insecure_origin(&headers),
             },
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
         )
@@ -231,6 +256,24 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_is_flagged_only_away_from_this_machine() {
+        let with = |host: &str, proto: Option<&str>| {
+            let mut h = HeaderMap::new();
+            h.insert(header::HOST, host.parse().unwrap());
+            if let Some(p) = proto {
+                h.insert("x-forwarded-proto", p.parse().unwrap());
+            }
+            insecure_origin(&h)
+        };
+        assert!(!with("127.0.0.1:8080", None));
+        assert!(!with("localhost:8080", None));
+        assert!(!with("[::1]:8080", None));
+        assert!(with("crm.example.com:8080", None));
+        assert!(with("10.0.0.5", None));
+        assert!(!with("crm.example.com", Some("https")));
+    }
 
     #[test]
     fn five_failures_lock_an_email_for_the_window_and_a_success_clears_them() {
