@@ -6,6 +6,8 @@
 /// A CSV file read into rows.
 #[derive(Debug, PartialEq)]
 pub struct ParsedCsv {
+    /// `UTF-8`, `UTF-16LE`, `UTF-16BE` or `windows-1252`.
+    pub encoding: &'static str,
     pub headers: Vec<String>,
     pub rows: Vec<(u64, Vec<String>)>,
     pub unreadable: Vec<(u64, String)>,
@@ -34,13 +36,17 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
-/// Reads an uploaded file as CSV: UTF-8 (a byte order mark is skipped), separated by commas,
-/// semicolons or tabs. A row with another number of fields than the header is set aside with
-/// its line; a file that is not text, has no header or no rows is refused with why.
-pub fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err("the file is empty; choose a CSV file with a header line and rows".into());
+/// The text of a file, and the name of the encoding it was read in.
+fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom..]);
+        if had_errors {
+            return Err(format!(
+                "the file says it is {} but is not; save it as \"CSV UTF-8\" and upload that",
+                encoding.name()
+            ));
+        }
+        return check_text(text.into_owned(), encoding.name());
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
         return Err(
@@ -51,17 +57,41 @@ pub fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, String> {
     if bytes.contains(&0) {
         return Err("the file is not text (it holds binary data); choose a CSV file".into());
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        format!(
-            "the file is not UTF-8 text (byte {} cannot be read); save it as \"CSV UTF-8\" and upload that",
-            e.valid_up_to() + 1
-        )
-    })?;
+    match std::str::from_utf8(bytes) {
+        Ok(text) => check_text(text.to_string(), "UTF-8"),
+        Err(_) => {
+            // Every byte means a character in Windows-1252, so this cannot fail: the page shows
+            // the encoding, and the preview shows the names, for a person to check.
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+            check_text(text.into_owned(), "windows-1252")
+        }
+    }
+}
+
+/// Refuses a text with nothing in it.
+fn check_text(text: String, encoding: &'static str) -> Result<(String, &'static str), String> {
+    if text.chars().all(char::is_whitespace) {
+        return Err("the file is empty; choose a CSV file with a header line and rows".into());
+    }
+    if text.contains('\0') {
+        return Err("the file is not text (it holds binary data); choose a CSV file".into());
+    }
+    Ok((text, encoding))
+}
+
+/// Reads an uploaded file as CSV, separated by commas, semicolons or tabs. The text is UTF-8
+/// (a byte order mark is skipped), UTF-16 with its byte order mark (Excel's "Unicode text"), or
+/// else Windows-1252, which Excel's plain "CSV" writes on Western Windows: [`ParsedCsv::encoding`]
+/// says which, so the page can say so. A row with another number of fields than the header is
+/// set aside with its line; a file that is not text, has no header or no rows is refused with why.
+pub fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, String> {
+    let (text, encoding) = decode(bytes)?;
     // Lines end in LF from here on: CRLF (Windows) and a lone CR (old Mac exports) alike, so
     // that line numbers count every kind of line end.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = text.as_str();
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(&text))
+        .delimiter(sniff_delimiter(text))
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -132,6 +162,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<ParsedCsv, String> {
         headers,
         rows,
         unreadable,
+        encoding,
     })
 }
 
@@ -172,9 +203,7 @@ mod tests {
         assert!(parse_csv(b"PK\x03\x04rest")
             .unwrap_err()
             .contains("workbook"));
-        assert!(parse_csv(b"a,b\n\xff\xfe,1\n")
-            .unwrap_err()
-            .contains("not UTF-8"));
+        assert!(parse_csv(b"\xff\xfe\x00").unwrap_err().contains("UTF-16LE"));
         assert!(parse_csv(b"a\0b").unwrap_err().contains("not text"));
         assert!(parse_csv(b"email\n").unwrap_err().contains("no rows"));
     }
@@ -187,6 +216,31 @@ mod tests {
         assert_eq!(p.rows, [(3, vec!["\u{1d}".to_string()])]);
         let p = parse_csv(b"email\rann@x.com\rbob@x.com\r").unwrap();
         assert_eq!(p.rows.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 3]);
+    }
+
+    #[test]
+    fn legacy_and_unicode_text_exports_are_read_and_say_their_encoding() {
+        let p =
+            parse_csv(b"email,name\nj\xe9r\xf4me@example.com,J\xe9r\xf4me M\xfcller\n").unwrap();
+        assert_eq!(p.encoding, "windows-1252");
+        assert_eq!(p.rows[0].1, ["jérôme@example.com", "Jérôme Müller"]);
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                "email\tname\r\nann@x.com\tAnn Ström\r\n"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        let p = parse_csv(&utf16).unwrap();
+        assert_eq!(p.encoding, "UTF-16LE");
+        assert_eq!(p.headers, ["email", "name"]);
+        assert_eq!(
+            p.rows,
+            [(2, vec!["ann@x.com".to_string(), "Ann Ström".into()])]
+        );
+        let p = parse_csv("\u{feff}email\nann@x.com\n".as_bytes()).unwrap();
+        assert_eq!(p.encoding, "UTF-8");
     }
 
     proptest! {

@@ -29,6 +29,8 @@ pub struct Upload {
     pub(super) owner: UserId,
     pub(super) file_name: String,
     pub(super) created: Instant,
+    /// What the file was read as (`UTF-8`, `windows-1252`, ...).
+    pub(super) encoding: &'static str,
     pub(super) headers: Vec<String>,
     /// The readable rows with their line numbers, in file order.
     pub(super) rows: Vec<(u64, Vec<String>)>,

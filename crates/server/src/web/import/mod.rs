@@ -206,6 +206,7 @@ async fn upload(
         owner: me.user.id,
         file_name,
         created: Instant::now(),
+        encoding: parsed.encoding,
         headers: parsed.headers,
         rows: parsed.rows,
         unreadable: parsed.unreadable,
@@ -251,6 +252,8 @@ struct MappingPage {
     /// The first unreadable lines, and how many there are.
     unreadable: Vec<(u64, String)>,
     unreadable_total: usize,
+    /// The file's encoding, when it is not UTF-8 (said on the page, for a person to check).
+    legacy_encoding: Option<&'static str>,
     columns: Vec<ColumnRow>,
     fields: Vec<(&'static str, &'static str)>,
     error: Option<String>,
@@ -293,6 +296,7 @@ fn mapping_page(
         rows: upload.rows.len(),
         unreadable: upload.unreadable.iter().take(20).cloned().collect(),
         unreadable_total: upload.unreadable.len(),
+        legacy_encoding: (upload.encoding != "UTF-8").then_some(upload.encoding),
         columns,
         fields: PersonColumn::ALL
             .iter()
