@@ -6,6 +6,7 @@
 //! account.state = "CA"`) lists the accounts of the contacts it selects, each once. A saved view
 //! is a saved segment: its target says which of the two it is.
 
+use super::filter_error::FilterErrorView;
 use super::format::{money_short, thousands, words};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
@@ -80,51 +81,6 @@ fn resolve(text: &str, target: Option<SegmentTarget>) -> Result<Resolved, Filter
                 Err(contact_error) => Err(contact_error),
             },
         },
-    }
-}
-
-/// A filter error shown beside the box: the line at fault, a caret under the column, the message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ShownError {
-    /// "Line 2, column 7" or "Column 7".
-    place: String,
-    /// The line of the filter the error is on (tabs as spaces, so the caret lines up).
-    line: String,
-    /// Spaces up to the column, then `^`.
-    caret: String,
-    message: String,
-}
-
-impl ShownError {
-    fn of(text: &str, e: &FilterError) -> ShownError {
-        let (line_no, column) = e.line_column(text);
-        let line = text
-            .split('\n')
-            .nth(line_no - 1)
-            .unwrap_or_default()
-            .trim_end_matches('\r')
-            .replace('\t', " ");
-        let place = if text.contains('\n') {
-            format!("Line {line_no}, column {column}")
-        } else {
-            format!("Column {column}")
-        };
-        ShownError {
-            place,
-            line,
-            caret: format!("{}^", " ".repeat(column.saturating_sub(1))),
-            message: e.message.clone(),
-        }
-    }
-
-    /// An error about the filter as a whole (nothing to point at).
-    fn plain(message: impl Into<String>) -> ShownError {
-        ShownError {
-            place: String::new(),
-            line: String::new(),
-            caret: String::new(),
-            message: message.into(),
-        }
     }
 }
 
@@ -301,7 +257,7 @@ struct ListPage {
     target: &'static str,
     sort: &'static str,
     dir: &'static str,
-    filter_error: Option<ShownError>,
+    filter_error: Option<FilterErrorView>,
     /// "accounts" or "contacts": what the filter selected.
     matched_on: &'static str,
     headings: Vec<Heading>,
@@ -325,7 +281,7 @@ struct ListPage {
 struct Extras {
     view_name: String,
     name_error: Option<String>,
-    filter_error: Option<ShownError>,
+    filter_error: Option<FilterErrorView>,
     notice: Option<String>,
 }
 
@@ -391,7 +347,7 @@ async fn list_page(
     let resolved = match resolve(&state.filter, state.target) {
         Ok(r) => Some(r),
         Err(e) => {
-            extras.filter_error = Some(ShownError::of(&state.filter, &e));
+            extras.filter_error = Some(FilterErrorView::of(&state.filter, &e));
             None
         }
     };
@@ -554,7 +510,7 @@ async fn save_view(
             Some("Give the view a name, e.g. \"CA software prospects\", then save again.".into());
     }
     if filter.trim().is_empty() {
-        extras.filter_error = Some(ShownError::plain(
+        extras.filter_error = Some(FilterErrorView::plain(
             "There is no filter to save: write one in the filter box (e.g. account.state = \"CA\"), apply it, then save.",
         ));
     }
@@ -586,7 +542,7 @@ async fn save_view(
                 if e.field == "name" {
                     extras.name_error = Some(reason);
                 } else {
-                    extras.filter_error = Some(ShownError::plain(reason));
+                    extras.filter_error = Some(FilterErrorView::plain(reason));
                 }
             }
             list_page(&s, &me, state, extras).await
@@ -624,13 +580,13 @@ mod tests {
         let text = r#"account.state = "CA" and contact.titel = "CTO""#;
         let e = resolve(text, None).unwrap_err();
         assert!(e.message.contains("did you mean `contact.title`"), "{e:?}");
-        let shown = ShownError::of(text, &e);
+        let shown = FilterErrorView::of(text, &e);
         assert_eq!(shown.place, "Column 26");
         assert_eq!(shown.caret, format!("{}^", " ".repeat(25)));
         let two = "account.state = \"CA\"\n\tand contact.titel = \"x\"";
-        let shown = ShownError::of(two, &resolve(two, None).unwrap_err());
+        let shown = FilterErrorView::of(two, &resolve(two, None).unwrap_err());
         assert_eq!(shown.place, "Line 2, column 6");
-        assert_eq!(shown.line, " and contact.titel = \"x\"");
+        assert_eq!(shown.source_line, " and contact.titel = \"x\"");
         assert_eq!(shown.caret, "     ^");
     }
 

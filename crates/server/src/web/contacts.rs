@@ -1,12 +1,12 @@
 //! `/contacts`: the contact list (segment filter or plain search), the contact page, and merging
 //! two contacts into one.
 
+use super::filter_error::FilterErrorView;
 use super::format::{thousands, words};
 use super::people::{self, day, path_id, query_string, text, when, PageInfo, PAGE_SIZE};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::routes::segments::today;
 use crate::AppState;
-use abcrm_core::filter::FilterError;
 use abcrm_core::model::{compile, Contact, MergeChoices, SegmentTarget, Side};
 use abcrm_core::{AccountId, ContactId, UserId};
 use abcrm_store::{ActivityQuery, ContactQuery, PageRequest, StoreError};
@@ -37,33 +37,6 @@ struct ListParams {
     q: Option<String>,
     after: Option<String>,
     page: Option<String>,
-}
-
-/// A filter that did not check, shown under the box: the line with a caret under the column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FilterErrorView {
-    pub line: usize,
-    pub column: usize,
-    /// The line of the filter the error is on.
-    pub source_line: String,
-    /// Spaces up to the column, then `^`.
-    pub caret: String,
-    /// What is wrong, with the checker's nearest-field suggestion when it has one.
-    pub message: String,
-}
-
-/// Where a filter error is and what it says, for the page.
-pub fn filter_error_view(text: &str, e: &FilterError) -> FilterErrorView {
-    let (line, column) = e.line_column(text);
-    let source_line = text.lines().nth(line - 1).unwrap_or("").to_string();
-    let caret = format!("{}^", " ".repeat(column.saturating_sub(1)));
-    FilterErrorView {
-        line,
-        column,
-        source_line,
-        caret,
-        message: e.message.clone(),
-    }
 }
 
 struct ContactRow {
@@ -154,7 +127,7 @@ async fn list(
                 (found, total)
             }
             Err(e) => {
-                out.filter_error = Some(filter_error_view(&filter, &e));
+                out.filter_error = Some(FilterErrorView::of(&filter, &e));
                 let mut res = render(&out)?;
                 *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
                 return Ok(res);
@@ -824,17 +797,6 @@ mod tests {
         let c = choices_from_form(&form, ContactId(2));
         assert_eq!(c.first_name, Some(Side::Survivor));
         assert_eq!(c.phone, Some(Side::Merged));
-    }
-
-    #[test]
-    fn filter_errors_point_at_their_column() {
-        let text = "contact.seniority = \"vp\"\n  and contact.titel = \"x\"";
-        let e = compile(text, SegmentTarget::Contact).unwrap_err();
-        let v = filter_error_view(text, &e);
-        assert_eq!((v.line, v.column), (2, 7));
-        assert_eq!(v.source_line, "  and contact.titel = \"x\"");
-        assert_eq!(v.caret, "      ^");
-        assert!(v.message.contains("did you mean"), "{}", v.message);
     }
 
     #[test]

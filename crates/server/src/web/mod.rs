@@ -12,6 +12,7 @@ mod buying_center;
 pub mod charts;
 mod contacts;
 mod dashboard;
+mod filter_error;
 pub mod format;
 pub mod import;
 mod opportunities;
