@@ -528,27 +528,12 @@ fn score_view(
     }
 }
 
-/// Escapes text for HTML.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The hierarchy as nested `<ul class="tree">` lists: every account a link to its 360 except
 /// `current`, which is marked `aria-current="page"`.
 fn tree_html(h: &Hierarchy, current: AccountId) -> String {
     fn node(out: &mut String, n: &HierarchyNode, current: AccountId) {
-        let name = escape(&n.account.name);
+        // The template's own escaper: the tree is built here because it nests without bound.
+        let Ok(name) = askama::filters::escape(&n.account.name, askama::filters::Html);
         if n.account.id == current {
             out.push_str(&format!(
                 "<li class=\"current\" data-account-id=\"{}\"><strong aria-current=\"page\">{name}</strong>",
@@ -602,7 +587,7 @@ mod tests {
         let html = tree_html(&h, AccountId(2));
         assert_eq!(
             html,
-            "<ul class=\"tree\"><li data-account-id=\"1\"><a href=\"/accounts/1\">Acme &lt;Group&gt;</a>\
+            "<ul class=\"tree\"><li data-account-id=\"1\"><a href=\"/accounts/1\">Acme &#60;Group&#62;</a>\
              <ul><li class=\"current\" data-account-id=\"2\"><strong aria-current=\"page\">Acme EU</strong>\
              <ul><li data-account-id=\"3\"><a href=\"/accounts/3\">Acme DE</a></li></ul></li></ul></li></ul>"
         );
