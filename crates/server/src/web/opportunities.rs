@@ -6,7 +6,7 @@
 //! select submits on change, and dragging a card to a column posts the same form with `fetch`
 //! (asking for JSON) and moves the card in place.
 
-use super::format::grouped;
+use super::format::{grouped, human};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::model::{OpportunityPatch, OpportunityStage};
@@ -127,8 +127,8 @@ impl ColumnView {
         self.stage.as_str()
     }
 
-    fn label(&self) -> &'static str {
-        stage_label(self.stage)
+    fn label(&self) -> String {
+        human(self.stage.as_str())
     }
 
     fn count(&self) -> usize {
@@ -155,7 +155,7 @@ impl ColumnView {
 struct BoardPage {
     nav: Nav,
     columns: Vec<ColumnView>,
-    stages: Vec<(&'static str, &'static str)>,
+    stages: Vec<(&'static str, String)>,
     mine: bool,
     account: String,
     /// Hidden fields the move forms carry to keep the filters.
@@ -176,18 +176,6 @@ impl BoardPage {
 
     fn is_moved(&self, id: &i64) -> bool {
         self.moved == Some(*id)
-    }
-}
-
-/// The label a person reads for a stage: "Closed won".
-pub fn stage_label(stage: OpportunityStage) -> &'static str {
-    match stage {
-        OpportunityStage::Prospecting => "Prospecting",
-        OpportunityStage::Qualification => "Qualification",
-        OpportunityStage::Proposal => "Proposal",
-        OpportunityStage::Negotiation => "Negotiation",
-        OpportunityStage::ClosedWon => "Closed won",
-        OpportunityStage::ClosedLost => "Closed lost",
     }
 }
 
@@ -236,7 +224,7 @@ async fn board_page(
         columns: columns_of(board),
         stages: OpportunityStage::ALL
             .iter()
-            .map(|&s| (s.as_str(), stage_label(s)))
+            .map(|&s| (s.as_str(), human(s.as_str())))
             .collect(),
         mine: params.mine(),
         account: params.account_text().to_string(),
@@ -275,7 +263,7 @@ pub fn parse_stage(value: Option<&str>) -> Result<OpportunityStage, String> {
             "\"{value}\" is not a stage; choose one of: {}",
             OpportunityStage::ALL
                 .iter()
-                .map(|s| stage_label(*s))
+                .map(|s| human(s.as_str()))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -340,12 +328,12 @@ async fn move_stage(
         Ok(opp) if json => Ok(Json(serde_json::json!({
             "id": opp.id.0,
             "stage": opp.stage.as_str(),
-            "label": stage_label(opp.stage),
+            "label": human(opp.stage.as_str()),
             "name": opp.name,
         }))
         .into_response()),
         Ok(opp) => {
-            let done = format!("{} moved to {}", opp.name, stage_label(opp.stage));
+            let done = format!("{} moved to {}", opp.name, human(opp.stage.as_str()));
             let filters = params.filter_query();
             let sep = if filters.is_empty() { '?' } else { '&' };
             let to = format!(
