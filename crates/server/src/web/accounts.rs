@@ -8,7 +8,7 @@
 
 use super::filter_error::FilterErrorView;
 use super::format::{money_short, thousands, words};
-use super::{render, urlencode, Nav, SignedIn, WebError};
+use super::{query_string, render, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::filter::FilterError;
 use abcrm_core::model::*;
@@ -124,19 +124,20 @@ struct ListState {
 
 impl ListState {
     fn url(&self, sort: &str, descending: bool, page: u64) -> String {
-        let mut q = Vec::new();
-        if !self.filter.trim().is_empty() {
-            q.push(format!("filter={}", urlencode(&self.filter)));
-            if let Some(t) = self.target {
-                q.push(format!("target={}", t.as_str()));
-            }
-        }
-        q.push(format!("sort={sort}"));
-        q.push(format!("dir={}", if descending { "desc" } else { "asc" }));
-        if page > 1 {
-            q.push(format!("page={page}"));
-        }
-        format!("/accounts?{}", q.join("&"))
+        let filtered = !self.filter.trim().is_empty();
+        let keep = |on: bool, value: String| if on { value } else { String::new() };
+        let target = self
+            .target
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default();
+        let query = query_string(&[
+            ("filter", keep(filtered, self.filter.clone())),
+            ("target", keep(filtered, target)),
+            ("sort", sort.to_string()),
+            ("dir", (if descending { "desc" } else { "asc" }).to_string()),
+            ("page", keep(page > 1, page.to_string())),
+        ]);
+        format!("/accounts{query}")
     }
 }
 

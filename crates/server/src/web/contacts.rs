@@ -3,7 +3,8 @@
 
 use super::filter_error::FilterErrorView;
 use super::format::{thousands, words};
-use super::people::{self, day, path_id, query_string, text, when, PageInfo, PAGE_SIZE};
+use super::people::{self, day, path_id, text, when, PageInfo, PAGE_SIZE};
+use super::query_string;
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::routes::segments::today;
 use crate::AppState;

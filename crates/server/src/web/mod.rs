@@ -191,6 +191,19 @@ pub fn urlencode(value: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A query string (`?a=1&b=2`) of the pairs whose value is not empty.
+pub fn query_string(pairs: &[(&str, String)]) -> String {
+    let kept: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    if kept.is_empty() {
+        return String::new();
+    }
+    format!("?{}", serde_urlencoded::to_string(kept).unwrap_or_default())
+}
+
 /// A path to come back to after sign-in: only a path on this site, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
@@ -215,5 +228,14 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(None), "/");
         assert_eq!(urlencode("/a b?c=d&e"), "%2Fa+b%3Fc%3Dd%26e");
+    }
+
+    #[test]
+    fn query_strings_leave_out_empty_values() {
+        assert_eq!(
+            query_string(&[("filter", "a = \"b\"".into()), ("q", String::new())]),
+            "?filter=a+%3D+%22b%22"
+        );
+        assert_eq!(query_string(&[("q", String::new())]), "");
     }
 }

@@ -7,7 +7,7 @@
 //! (asking for JSON) and moves the card in place.
 
 use super::format::{grouped, human};
-use super::{render, urlencode, Nav, SignedIn, WebError};
+use super::{query_string, render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::model::{OpportunityPatch, OpportunityStage};
 use abcrm_core::patch::Patch;
@@ -55,18 +55,11 @@ impl BoardParams {
 
     /// The query string that keeps these filters, starting with `?` (or empty).
     fn filter_query(&self) -> String {
-        let mut parts = Vec::new();
-        if self.mine() {
-            parts.push("owner=mine".to_string());
-        }
-        if !self.account_text().is_empty() {
-            parts.push(format!("account={}", urlencode(self.account_text())));
-        }
-        if parts.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", parts.join("&"))
-        }
+        let owner = if self.mine() { "mine" } else { "" };
+        query_string(&[
+            ("owner", owner.to_string()),
+            ("account", self.account_text().to_string()),
+        ])
     }
 }
 

@@ -2,7 +2,8 @@
 //! accept a candidate account, create the account, or reject the record.
 
 use super::format::{thousands, words};
-use super::people::{self, path_id, query_string, text, when, PageInfo, PAGE_SIZE};
+use super::people::{self, path_id, text, when, PageInfo, PAGE_SIZE};
+use super::query_string;
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::routes::intake::resolve;
 use crate::AppState;
