@@ -5,7 +5,8 @@
 
 use super::password::{decoy_hash, verify_password};
 use super::session::{
-    check_same_origin, cleared_cookie, random_secret, session_cookie, session_secret, SESSION_DAYS,
+    check_same_origin, cleared_cookie, cookie_value, random_secret, session_cookie, session_secret,
+    SESSION_DAYS,
 };
 use super::{render, safe_next, WebError};
 use crate::AppState;
@@ -149,14 +150,7 @@ async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Result<Response, WebError> {
     check_same_origin(&headers)?;
-    let cookie_token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|p| p.trim().split_once('='))
-        .find(|(k, _)| *k == LOGIN_COOKIE)
-        .map(|(_, v)| v.to_string());
+    let cookie_token = cookie_value(&headers, LOGIN_COOKIE);
     let next = safe_next(form.next.as_deref());
     let again = |email_error: Option<String>, password_error: Option<String>| {
         login_form(
