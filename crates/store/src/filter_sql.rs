@@ -82,6 +82,20 @@ fn push_filter(q: &mut QueryBuilder<'_, Db>, f: &Checked, target: Target, today:
     push_condition(q, f, target, today, false);
 }
 
+/// The terms of a chain of `and`s (or of `or`s) rooted at `f`, in order, whatever its shape.
+fn chain_terms(f: &Checked, and: bool) -> Vec<&Checked> {
+    let mut terms = Vec::new();
+    let mut pending = vec![f];
+    while let Some(node) = pending.pop() {
+        match node {
+            Checked::And(x, y) if and => pending.extend([&**y, &**x]),
+            Checked::Or(x, y) if !and => pending.extend([&**y, &**x]),
+            other => terms.push(other),
+        }
+    }
+    terms
+}
+
 /// Appends one condition. Where a NULL and a FALSE select the same rows (anywhere not under a
 /// NOT) comparisons are left bare, so the database can use its indexes; under a NOT
 /// (`two_valued`) each is wrapped so a missing value counts as false, not unknown.
@@ -93,17 +107,19 @@ fn push_condition(
     two_valued: bool,
 ) {
     match f {
-        Checked::And(x, y) | Checked::Or(x, y) => {
-            // Under a NOT both sides stay two-valued: `not (a and b)` with `a` on a missing value
+        Checked::And(..) | Checked::Or(..) => {
+            // A chain of one operator is written flat, `(a OR b OR c)`: nesting a parenthesis per
+            // term would overflow SQLite's parser stack long before the filter's own limits.
+            // Under a NOT every term stays two-valued: `not (a and b)` with `a` on a missing value
             // is NOT (FALSE AND b), never NOT (NULL AND TRUE), which would drop the row.
+            let and = matches!(f, Checked::And(..));
             q.push("(");
-            push_condition(q, x, target, today, two_valued);
-            q.push(if matches!(f, Checked::And(..)) {
-                " AND "
-            } else {
-                " OR "
-            });
-            push_condition(q, y, target, today, two_valued);
+            for (i, term) in chain_terms(f, and).into_iter().enumerate() {
+                if i > 0 {
+                    q.push(if and { " AND " } else { " OR " });
+                }
+                push_condition(q, term, target, today, two_valued);
+            }
             q.push(")");
         }
         Checked::Not(x) => {

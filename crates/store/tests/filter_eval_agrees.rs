@@ -426,3 +426,65 @@ async fn memory_and_sql_select_the_same_contacts_and_accounts() {
         disagreements.join("\n")
     );
 }
+
+/// The largest filters the language's limits allow (the longest chains inside the deepest
+/// nesting, under `not`s, the longest list), built on every field kind.
+fn filters_at_the_limits() -> Vec<String> {
+    use abcrm_core::filter::{MAX_CONDITIONS, MAX_DEPTH, MAX_VALUES};
+    let terms = [
+        r#"account.state = "CA""#,
+        r#"contact.title contains "VP""#,
+        "contact.created_at >= -1w",
+        r#"contact.seniority >= "director""#,
+        "account.employees is empty",
+    ];
+    let chain = |op: &str| {
+        (0..MAX_CONDITIONS)
+            .map(|i| terms[i % terms.len()])
+            .collect::<Vec<_>>()
+            .join(op)
+    };
+    let nest = |open: &str, close: &str, levels: usize, inner: String| {
+        format!("{}{inner}{}", open.repeat(levels), close.repeat(levels))
+    };
+    let list = (0..MAX_VALUES)
+        .map(|i| format!("\"S{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    vec![
+        nest("(", ")", MAX_DEPTH, chain(" or ")),
+        nest("(", ")", MAX_DEPTH, chain(" and ")),
+        nest("not (", ")", MAX_DEPTH / 2, chain(" or ")),
+        nest("not ", "", MAX_DEPTH, chain(" and ")),
+        (0..MAX_CONDITIONS / 2)
+            .map(|i| format!("({} or not {})", terms[i % 5], terms[(i + 1) % 5]))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        format!("contact.title not in ({list})"),
+    ]
+}
+
+#[tokio::test]
+async fn filters_at_every_limit_run_on_both_backends_and_agree_with_memory() {
+    let mut disagreements = Vec::new();
+    for t in backends().await {
+        let (contacts, accounts) = world(&t).await;
+        for text in filters_at_the_limits() {
+            let checked = check(&parse(&text).unwrap(), Target::Contacts).unwrap();
+            let in_memory: Vec<ContactId> = contacts
+                .iter()
+                .filter(|c| matches(&checked, &(*c, &accounts[&c.account_id]), today()))
+                .map(|c| c.id)
+                .collect();
+            match sql_contacts(&t, &checked).await {
+                Ok(ids) if ids == in_memory => {}
+                got => disagreements.push(format!(
+                    "{}: {}...: SQL {got:?}, memory {in_memory:?}",
+                    t.name,
+                    &text[..80]
+                )),
+            }
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}

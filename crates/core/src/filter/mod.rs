@@ -16,6 +16,17 @@ pub use parser::{parse, CompareOp, Expr, Literal, Name, Related, Value};
 use chrono::{Months, NaiveDate};
 use std::fmt;
 
+/// The longest filter accepted, in bytes: checked before anything else is done with it.
+pub const MAX_FILTER_BYTES: usize = 10_000;
+/// How deeply parentheses, `not` and `has ... where` may nest.
+pub const MAX_DEPTH: usize = 32;
+/// How many conditions one filter may have. With [`MAX_DEPTH`] this bounds the depth of the
+/// syntax tree (an `or` chain is as deep as it is long), and so the recursion of every pass over
+/// it and the depth of the SQL it becomes (SQLite refuses expressions deeper than 1,000).
+pub const MAX_CONDITIONS: usize = 200;
+/// How many values (in comparisons and lists) one filter may have: each is a bound parameter.
+pub const MAX_VALUES: usize = 1_000;
+
 /// A relative date (`-90d`: `n` days, weeks, months or years) resolved against the day the
 /// filter runs, and clamped as [`clamp_date`] does.
 pub fn resolve_relative(today: NaiveDate, n: i64, unit: char) -> NaiveDate {

@@ -16,7 +16,7 @@
 //! unqualified conditions that follows it; wrap anything else in parentheses.
 
 use super::lexer::{tokenize, Tok, Token};
-use super::FilterError;
+use super::{FilterError, MAX_CONDITIONS, MAX_DEPTH, MAX_FILTER_BYTES, MAX_VALUES};
 
 /// A field name as written, with its span.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,12 +137,29 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Parses a filter into its syntax tree.
+///
+/// The limits ([`MAX_FILTER_BYTES`], [`MAX_DEPTH`], [`MAX_CONDITIONS`], [`MAX_VALUES`]) are
+/// enforced before and while parsing, so every later pass (checking, SQL, evaluation and the
+/// tree's drop, all recursive) runs on a tree whose depth is bounded by them.
 pub fn parse(input: &str) -> Result<Expr, FilterError> {
+    if input.len() > MAX_FILTER_BYTES {
+        return Err(FilterError::at(
+            floor_char_boundary(input, MAX_FILTER_BYTES),
+            format!(
+                "the filter is {} bytes long; at most {MAX_FILTER_BYTES} are accepted: \
+                 save parts of it as segments, or list values with `in (...)`",
+                input.len()
+            ),
+        ));
+    }
     let tokens = tokenize(input)?;
     let mut p = Parser {
         tokens,
         pos: 0,
         len: input.len(),
+        depth: 0,
+        conditions: 0,
+        values: 0,
     };
     if p.tokens.is_empty() {
         return Err(FilterError::at(
@@ -163,10 +180,24 @@ pub fn parse(input: &str) -> Result<Expr, FilterError> {
     Ok(expr)
 }
 
+/// The largest char boundary at or before `i` (`str::floor_char_boundary` is not stable yet).
+fn floor_char_boundary(s: &str, i: usize) -> usize {
+    (0..=i.min(s.len()))
+        .rev()
+        .find(|&k| s.is_char_boundary(k))
+        .unwrap_or(0)
+}
+
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     len: usize,
+    /// How deep the parser is in parentheses, `not` and `where`.
+    depth: usize,
+    /// Conditions (comparisons, lists, `is empty`, `has`, `in campaign`) read so far.
+    conditions: usize,
+    /// Values in lists and comparisons read so far.
+    values: usize,
 }
 
 impl Parser {
@@ -220,6 +251,36 @@ impl Parser {
         }
     }
 
+    /// Enters one level of nesting at `start`, refusing to go deeper than [`MAX_DEPTH`].
+    fn descend(&mut self, start: usize) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(FilterError::at(
+                start,
+                format!(
+                    "the filter nests deeper than {MAX_DEPTH} levels of parentheses, `not` and \
+                     `where`; write it flatter (`not (a or b)` is `not a and not b`)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts one more condition at `start`, refusing more than [`MAX_CONDITIONS`].
+    fn count_condition(&mut self, start: usize) -> Result<(), FilterError> {
+        self.conditions += 1;
+        if self.conditions > MAX_CONDITIONS {
+            return Err(FilterError::at(
+                start,
+                format!(
+                    "the filter has more than {MAX_CONDITIONS} conditions; list values with \
+                     `field in (...)` instead of `or`-ing them, or split it into segments"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn expr(&mut self) -> Result<Expr, FilterError> {
         let mut left = self.and()?;
         while self.eat_word("or") {
@@ -239,8 +300,12 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Expr, FilterError> {
+        let start = self.here();
         if self.eat_word("not") {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.descend(start)?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         self.primary()
     }
@@ -252,7 +317,9 @@ impl Parser {
         match &t.kind {
             Tok::LParen => {
                 self.pos += 1;
+                self.descend(t.start)?;
                 let e = self.expr()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(Token {
                         kind: Tok::RParen, ..
@@ -265,10 +332,12 @@ impl Parser {
             }
             Tok::Word(w) if w.eq_ignore_ascii_case("has") => {
                 self.pos += 1;
+                self.count_condition(t.start)?;
                 self.has(t.start)
             }
             Tok::Word(w) if w.eq_ignore_ascii_case("in") && self.is_word(1, "campaign") => {
                 self.pos += 2;
+                self.count_condition(t.start)?;
                 match self.next() {
                     Some(Token {
                         kind: Tok::Str(name),
@@ -285,6 +354,7 @@ impl Parser {
             }
             Tok::Word(w) if !KEYWORDS.contains(&w.to_ascii_lowercase().as_str()) => {
                 self.pos += 1;
+                self.count_condition(t.start)?;
                 let field = Name {
                     path: w.clone(),
                     start: t.start,
@@ -309,7 +379,9 @@ impl Parser {
             _ => return Err(self.expected("`opportunity`, `activity` or `contact` after `has`")),
         };
         self.pos += 1;
+        let where_at = self.here();
         let filter = if self.eat_word("where") {
+            self.descend(where_at)?;
             let mut f = self.unary()?;
             // The where-clause runs on while `and` is followed by an unqualified field name.
             while self.is_word(0, "and") && self.starts_unqualified_condition(1) {
@@ -317,6 +389,7 @@ impl Parser {
                 let right = self.unary()?;
                 f = Expr::And(Box::new(f), Box::new(right));
             }
+            self.depth -= 1;
             Some(Box::new(f))
         } else {
             None
@@ -417,6 +490,13 @@ impl Parser {
 
     fn literal(&mut self) -> Result<Literal, FilterError> {
         let start = self.here();
+        self.values += 1;
+        if self.values > MAX_VALUES {
+            return Err(FilterError::at(
+                start,
+                format!("the filter has more than {MAX_VALUES} values; split it into segments"),
+            ));
+        }
         let value = match self.peek().map(|t| t.kind.clone()) {
             Some(Tok::Str(s)) => Value::Text(s),
             Some(Tok::Number(n)) => Value::Number(n),
@@ -485,6 +565,62 @@ mod tests {
             parse("has opportunity").unwrap(),
             Expr::Has { filter: None, .. }
         ));
+    }
+
+    fn nested(open: &str, depth: usize, inner: &str, close: &str) -> String {
+        format!("{}{inner}{}", open.repeat(depth), close.repeat(depth))
+    }
+
+    fn chain(op: &str, n: usize) -> String {
+        vec![r#"account.state = "CA""#; n].join(&format!(" {op} "))
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_refused_where_it_goes_too_deep() {
+        let e = parse(&nested("(", 1_750, &chain("or", 1), ")")).unwrap_err();
+        assert_eq!(e.position, MAX_DEPTH, "{e}");
+        assert!(e.message.contains("deeper than 32 levels"), "{}", e.message);
+        for (open, close) in [("not ", ""), ("not (", ")")] {
+            let e = parse(&nested(open, 1_000, &chain("or", 1), close)).unwrap_err();
+            assert!(e.message.contains("deeper than 32"), "{}", e.message);
+        }
+        let wheres = nested("has activity where (", 40, "kind = \"call\"", ")");
+        assert!(parse(&wheres).unwrap_err().message.contains("deeper"));
+    }
+
+    #[test]
+    fn more_conditions_or_values_than_the_limits_are_refused() {
+        for op in ["or", "and"] {
+            let e = parse(&chain(op, MAX_CONDITIONS + 1)).unwrap_err();
+            assert!(e.message.contains("more than 200 conditions"), "{}", e.message);
+        }
+        let list = vec!["\"CA\""; MAX_VALUES + 1].join(",");
+        let e = parse(&format!("account.state in ({list})")).unwrap_err();
+        assert!(e.message.contains("more than 1000 values"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_filter_longer_than_the_limit_is_refused_before_it_is_read() {
+        let long = format!("account.name = \"{}\"", "é".repeat(MAX_FILTER_BYTES));
+        let e = parse(&long).unwrap_err();
+        assert!(e.message.contains("at most 10000"), "{}", e.message);
+        assert!(long.is_char_boundary(e.position));
+    }
+
+    #[test]
+    fn a_filter_at_every_limit_parses_checks_and_drops_on_a_workers_stack() {
+        // The largest tree the limits allow: the longest chain inside the deepest nesting. Run
+        // on a thread with the stack of a tokio worker, where the server would run it.
+        let deepest = nested("(", MAX_DEPTH, &chain("or", MAX_CONDITIONS), ")");
+        let worker = std::thread::Builder::new().stack_size(2 << 20).spawn(move || {
+            let expr = parse(&deepest).expect("at the limits");
+            let checked = crate::filter::check(&expr, crate::filter::Target::Accounts)
+                .expect("checks");
+            drop(expr);
+            checked
+        });
+        let checked = worker.unwrap().join().expect("no stack overflow");
+        assert!(matches!(checked, crate::filter::Checked::Or(..)));
     }
 
     #[test]
