@@ -6,6 +6,7 @@
 
 mod auth;
 mod extract;
+mod openapi;
 mod pagination;
 mod problem;
 mod routes;
@@ -60,7 +61,7 @@ const BODY_LIMIT: usize = 2 * 1024 * 1024;
     info(title = "abcrm API", description = "The account-based CRM with no leads object. Every person is a contact under an account.", version = "1"),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    components(schemas(Problem, FieldError))
+    components(schemas(Problem, FieldError, abcrm_core::export::ColumnStyle))
 )]
 struct ApiDoc;
 
@@ -109,7 +110,7 @@ pub fn app_with(state: AppState) -> Router {
         .into_iter()
         .map(|(p, item)| (format!("/api/v1{p}"), item))
         .collect();
-    let openapi = Arc::new(openapi);
+    let document = openapi::Document::new(&openapi);
     let api = api
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -120,7 +121,7 @@ pub fn app_with(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route(
             "/api/openapi.json",
-            get(move || async move { axum::Json(openapi.as_ref().clone()) }),
+            get(move || async move { document }),
         )
         .route("/healthz", get(|| async { "ok" }))
         .merge(web::router(state.clone()))

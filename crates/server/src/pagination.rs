@@ -39,18 +39,27 @@ pub fn decode(cursor: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| ApiError::bad_request("the cursor is not one this server issued; use next_cursor from a previous page, or leave it out for the first page", Some("cursor")))
 }
 
-/// The store's page request for `?limit=&cursor=` (default 50, at most 1000).
-pub fn request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
-    let limit = limit.unwrap_or(50);
+/// A `?limit=` as given, or `default`; anything outside 1 to 1000 is a 400 naming `limit`.
+pub fn limit(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(default);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request(
             "limit must be between 1 and 1000",
             Some("limit"),
         ));
     }
+    Ok(limit)
+}
+
+/// The store's page request for `?limit=&cursor=` (default 50, at most 1000). An empty cursor
+/// is the first page, as a missing one is.
+pub fn request(limit_asked: Option<u32>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
     Ok(PageRequest {
-        after: cursor.map(decode).transpose()?,
-        limit,
+        limit: limit(limit_asked, 50)?,
+        after: cursor
+            .filter(|c| !c.trim().is_empty())
+            .map(decode)
+            .transpose()?,
     })
 }
 

@@ -375,14 +375,17 @@ impl Intake {
     }
 }
 
-fn checked_source(source: &str) -> Result<&str> {
-    let source = source.trim();
+fn checked_source(given: &str) -> Result<&str> {
+    let source = given.trim();
+    let mut errors = abcrm_core::ValidationErrors::default();
     if source.is_empty() {
-        return Err(StoreError::Invalid(abcrm_core::ValidationErrors::one(
+        errors.push(
             "source",
             "name where the records come from (for example `web-form` or `import:people.csv`)",
-        )));
+        );
     }
+    abcrm_core::validation::check_len(&mut errors, "source", given, abcrm_core::model::MAX_NAME);
+    errors.into_result().map_err(StoreError::Invalid)?;
     Ok(source)
 }
 

@@ -39,13 +39,16 @@ pub struct Account {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
     pub domains: Vec<String>,
     pub duns: Option<String>,
     pub parent_id: Option<AccountId>,
     pub industry: Option<String>,
+    #[schema(minimum = 0)]
     pub employees: Option<i64>,
+    #[schema(minimum = 0)]
     pub annual_revenue: Option<i64>,
     pub country: Option<String>,
     pub state: Option<String>,
@@ -55,6 +58,7 @@ pub struct NewAccount {
     /// Defaults to `target`.
     pub stage: Option<AccountStage>,
     pub owner_id: Option<UserId>,
+    #[schema(minimum = 1, maximum = 5)]
     pub target_tier: Option<i32>,
     /// When the account came to be known; defaults to now. Set by imports that carry history.
     pub created_at: Option<DateTime<Utc>>,
@@ -129,7 +133,7 @@ impl NewAccount {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountPatch {
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Patch<String>,
     /// Replaces the whole list of domains.
     #[schema(value_type = Option<Vec<String>>)]
@@ -140,9 +144,9 @@ pub struct AccountPatch {
     pub parent_id: Patch<AccountId>,
     #[schema(value_type = Option<String>)]
     pub industry: Patch<String>,
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0)]
     pub employees: Patch<i64>,
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0)]
     pub annual_revenue: Patch<i64>,
     #[schema(value_type = Option<String>)]
     pub country: Patch<String>,
@@ -150,13 +154,13 @@ pub struct AccountPatch {
     pub state: Patch<String>,
     #[schema(value_type = Option<String>)]
     pub city: Patch<String>,
-    #[schema(value_type = Option<Relationship>)]
+    #[schema(value_type = Relationship)]
     pub relationship: Patch<Relationship>,
-    #[schema(value_type = Option<AccountStage>)]
+    #[schema(value_type = AccountStage)]
     pub stage: Patch<AccountStage>,
     #[schema(value_type = Option<i64>)]
     pub owner_id: Patch<UserId>,
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 5)]
     pub target_tier: Patch<i32>,
 }
 
@@ -281,8 +285,10 @@ pub struct Asset {
 #[serde(deny_unknown_fields)]
 pub struct NewAsset {
     pub account_id: AccountId,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub product: String,
     #[serde(default = "one")]
+    #[schema(minimum = 1)]
     pub quantity: i64,
     pub annual_value: Option<f64>,
     pub purchased_on: Option<NaiveDate>,

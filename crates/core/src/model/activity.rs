@@ -61,11 +61,11 @@ impl NewActivity {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ActivityPatch {
-    #[schema(value_type = Option<ActivityKind>)]
+    #[schema(value_type = ActivityKind)]
     pub kind: Patch<ActivityKind>,
     #[schema(value_type = Option<String>)]
     pub subject: Patch<String>,
-    #[schema(value_type = Option<DateTime<Utc>>)]
+    #[schema(value_type = DateTime<Utc>)]
     pub occurred_at: Patch<DateTime<Utc>>,
     #[schema(value_type = Option<i64>)]
     pub campaign_id: Patch<CampaignId>,

@@ -25,6 +25,7 @@ pub struct Campaign {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCampaign {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// Defaults to `other`.
     pub kind: Option<CampaignKind>,
@@ -50,9 +51,9 @@ impl NewCampaign {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CampaignPatch {
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Patch<String>,
-    #[schema(value_type = Option<CampaignKind>)]
+    #[schema(value_type = CampaignKind)]
     pub kind: Patch<CampaignKind>,
     #[schema(value_type = Option<NaiveDate>)]
     pub starts_on: Patch<NaiveDate>,

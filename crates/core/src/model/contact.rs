@@ -153,7 +153,7 @@ impl NewContact {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ContactPatch {
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = i64)]
     pub account_id: Patch<AccountId>,
     #[schema(value_type = Option<String>)]
     pub first_name: Patch<String>,
@@ -171,7 +171,7 @@ pub struct ContactPatch {
     pub department: Patch<Department>,
     #[schema(value_type = Option<BuyingRole>)]
     pub buying_role: Patch<BuyingRole>,
-    #[schema(value_type = Option<ContactStatus>)]
+    #[schema(value_type = ContactStatus)]
     pub status: Patch<ContactStatus>,
     #[schema(value_type = Option<i64>)]
     pub owner_id: Patch<UserId>,

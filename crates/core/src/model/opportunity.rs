@@ -40,6 +40,7 @@ pub struct ContactRole {
 #[serde(deny_unknown_fields)]
 pub struct NewOpportunity {
     pub account_id: AccountId,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// Defaults to `prospecting`.
     pub stage: Option<OpportunityStage>,
@@ -71,11 +72,11 @@ impl NewOpportunity {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct OpportunityPatch {
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = i64)]
     pub account_id: Patch<AccountId>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Patch<String>,
-    #[schema(value_type = Option<OpportunityStage>)]
+    #[schema(value_type = OpportunityStage)]
     pub stage: Patch<OpportunityStage>,
     #[schema(value_type = Option<f64>)]
     pub amount: Patch<f64>,

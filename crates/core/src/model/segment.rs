@@ -65,9 +65,11 @@ fn check_expression(errors: &mut ValidationErrors, expression: &str, target: Seg
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSegment {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// Defaults to `contact`.
     pub target: Option<SegmentTarget>,
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     pub expression: String,
 }
 
@@ -90,11 +92,11 @@ impl NewSegment {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SegmentPatch {
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Patch<String>,
-    #[schema(value_type = Option<SegmentTarget>)]
+    #[schema(value_type = SegmentTarget)]
     pub target: Patch<SegmentTarget>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, max_length = 10000, pattern = r"\S")]
     pub expression: Patch<String>,
 }
 

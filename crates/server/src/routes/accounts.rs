@@ -127,7 +127,8 @@ pub struct DeleteParams {
 }
 
 #[utoipa::path(delete, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path), DeleteParams),
-    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, description = "`move_to` names no account", body = Problem)))]
 async fn delete_account(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,

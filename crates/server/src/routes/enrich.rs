@@ -45,6 +45,7 @@ pub struct EnrichRequest {
     /// Answer the report and change nothing.
     #[serde(default)]
     pub dry_run: bool,
+    #[schema(min_items = 1)]
     pub rows: Vec<EnrichRow>,
 }
 

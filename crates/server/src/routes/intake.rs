@@ -55,7 +55,9 @@ pub struct IncomingRecord {
 #[serde(deny_unknown_fields)]
 pub struct IntakeRequest {
     /// Where the records come from: `web-form`, `event:summit-2026`, ... Defaults to `api`.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub source: Option<String>,
+    #[schema(min_items = 1, max_items = 1000)]
     pub records: Vec<IncomingRecord>,
 }
 

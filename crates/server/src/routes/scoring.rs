@@ -95,7 +95,9 @@ async fn top_accounts(
     Query(p): Query<TopParams>,
 ) -> Result<axum::Json<Vec<StoredAccountScore>>, ApiError> {
     Ok(axum::Json(
-        s.store.top_accounts_by_score(p.limit.unwrap_or(20)).await?,
+        s.store
+            .top_accounts_by_score(crate::pagination::limit(p.limit, 20)?)
+            .await?,
     ))
 }
 
