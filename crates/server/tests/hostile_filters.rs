@@ -28,9 +28,9 @@ async fn hostile_filters_answer_400_naming_the_limit_and_the_server_lives_on() {
     let attacks = [
         (nested(1_750), "deeper than 32 levels"),
         (format!("{}{}", "not ".repeat(1_000), chain("or", 1)), "deeper than 32 levels"),
-        (chain("or", 1_000), "more than 200 conditions"),
+        (chain("or", 300), "more than 200 conditions"),
         (chain("and", 300), "more than 200 conditions"),
-        (chain("or", 3_500), "at most 10000"),
+        (chain("or", 1_000), "at most 10000"),
     ];
     for api in each_backend(Role::ReadOnly).await {
         for (filter, limit) in &attacks {
@@ -46,8 +46,10 @@ async fn hostile_filters_answer_400_naming_the_limit_and_the_server_lives_on() {
         let health = api.client.get(format!("{}/healthz", api.base)).send().await;
         assert!(health.is_ok_and(|r| r.status().is_success()), "{}", api.name);
     }
+    // 3,500 terms make a URL longer than HTTP clients send; in a body they arrive whole.
+    let in_a_body = [(chain("or", 3_500), "at most 10000")];
     for api in each_backend(Role::Admin).await {
-        for (filter, limit) in &attacks {
+        for (filter, limit) in attacks.iter().chain(&in_a_body) {
             let res = api
                 .send(
                     Method::POST,
