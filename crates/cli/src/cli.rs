@@ -322,9 +322,9 @@ pub struct LimitArgs {
     /// Seconds a request may take before it is answered 408.
     #[arg(long, env = "ABCRM_REQUEST_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..), default_value_t = Limits::default().request_timeout.as_secs())]
     pub request_timeout: u64,
-    /// Seconds the web import's upload may take.
-    #[arg(long, env = "ABCRM_UPLOAD_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..), default_value_t = Limits::default().upload_timeout.as_secs())]
-    pub upload_timeout: u64,
+    /// Seconds the web import's upload and a full score recompute may take.
+    #[arg(long, env = "ABCRM_LONG_REQUEST_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..), default_value_t = Limits::default().long_request_timeout.as_secs())]
+    pub long_request_timeout: u64,
     /// Sign-in password checks run at once (argon2 takes 19 MiB each).
     #[arg(long, env = "ABCRM_PASSWORD_CHECKS", default_value_t = Limits::default().password_checks)]
     pub password_checks: usize,
@@ -346,7 +346,7 @@ impl LimitArgs {
             max_connections: self.max_connections,
             header_read_timeout: Duration::from_secs(self.header_timeout),
             request_timeout: Duration::from_secs(self.request_timeout),
-            upload_timeout: Duration::from_secs(self.upload_timeout),
+            long_request_timeout: Duration::from_secs(self.long_request_timeout),
             password_checks: self.password_checks,
             password_queue: self.password_queue,
             uploads_per_user: self.uploads_per_user,

@@ -1,6 +1,6 @@
-//! A deadline on every request ([`Limits::request_timeout`]), longer for the web import's
-//! upload ([`Limits::upload_timeout`]): a client that trickles its body, or a handler stuck
-//! waiting, is answered 408 and its connection freed.
+//! A deadline on every request ([`Limits::request_timeout`]), longer for the few that are long
+//! by nature ([`Limits::long_request_timeout`]): a client that trickles its body, or a handler
+//! stuck waiting, is answered 408 and its connection freed.
 
 use crate::limits::Limits;
 use crate::problem::ApiError;
@@ -12,10 +12,17 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The requests that get [`Limits::long_request_timeout`]: the web import's upload and the
+/// full score recompute.
+const LONG_REQUESTS: [(Method, &str); 2] = [
+    (Method::POST, crate::web::import::UPLOAD_PATH),
+    (Method::POST, "/api/v1/scoring/recompute"),
+];
+
 /// How long `method path` may take.
 fn deadline(limits: &Limits, method: &Method, path: &str) -> Duration {
-    if method == Method::POST && path == crate::web::import::UPLOAD_PATH {
-        limits.upload_timeout
+    if LONG_REQUESTS.iter().any(|(m, p)| m == method && *p == path) {
+        limits.long_request_timeout
     } else {
         limits.request_timeout
     }
@@ -51,15 +58,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_import_upload_has_the_longer_deadline() {
+    fn only_the_import_upload_and_the_recompute_have_the_longer_deadline() {
         let limits = Limits::default();
         assert_eq!(
             deadline(&limits, &Method::POST, "/import"),
-            limits.upload_timeout
+            limits.long_request_timeout
         );
         assert_eq!(
             deadline(&limits, &Method::GET, "/import"),
             limits.request_timeout
+        );
+        assert_eq!(
+            deadline(&limits, &Method::POST, "/api/v1/scoring/recompute"),
+            limits.long_request_timeout
         );
         assert_eq!(
             deadline(&limits, &Method::POST, "/api/v1/intake"),

@@ -14,8 +14,10 @@ pub struct Limits {
     pub header_read_timeout: Duration,
     /// How long a request may take, body and answer included (past it: 408).
     pub request_timeout: Duration,
-    /// The same for the web import's upload, whose 5 MB body may come over a slow line.
-    pub upload_timeout: Duration,
+    /// The same for the requests that are long by nature: the web import's upload (5 MB may
+    /// come over a slow line) and a full score recompute (a minute or more on a large store;
+    /// `abcrm score recompute` takes any time).
+    pub long_request_timeout: Duration,
     /// Password checks (argon2, 19 MiB of memory each) run at once.
     pub password_checks: usize,
     /// Sign-ins waiting for a password check; past it, a sign-in is answered 503 at once.
@@ -32,7 +34,7 @@ impl Default for Limits {
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
-            upload_timeout: Duration::from_secs(10 * 60),
+            long_request_timeout: Duration::from_secs(10 * 60),
             password_checks: 2,
             password_queue: 32,
             uploads_per_user: 3,

@@ -1,7 +1,11 @@
 //! `/login` and `/logout`.
 //!
 //! The sign-in form has no session yet, so it is protected by a double-submit token: a random
-//! value in a short-lived `SameSite=Strict` cookie that the form must repeat.
+//! value in a short-lived `SameSite=Strict` cookie that the form must repeat. Password guessing
+//! is slowed per client address and email ([`SignInThrottle`], counted before the password is
+//! checked), and the checks themselves are bounded ([`PasswordChecks`]).
+//!
+//! [`PasswordChecks`]: super::password::PasswordChecks
 
 use super::session::{
     check_same_origin, cleared_cookie, cookie_value, random_secret, session_cookie, session_secret,
