@@ -1,8 +1,10 @@
 //! The command line: every command, flag and environment variable, with its default.
 
+use abcrm_server::Limits;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// abcrm: the account-based CRM with no leads object.
 #[derive(Debug, Parser)]
@@ -303,6 +305,54 @@ pub struct ServeArgs {
     /// Seed of the demo dataset (with --demo).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// How much the server takes on at once and how long it waits (defaults from
+/// `abcrm_server::Limits`).
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Connections served at once; more wait in the operating system's queue.
+    #[arg(long, env = "ABCRM_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers, and a kept-alive connection may idle.
+    #[arg(long, env = "ABCRM_HEADER_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..), default_value_t = Limits::default().header_read_timeout.as_secs())]
+    pub header_timeout: u64,
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, env = "ABCRM_REQUEST_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..), default_value_t = Limits::default().request_timeout.as_secs())]
+    pub request_timeout: u64,
+    /// Seconds the web import's upload and a full score recompute may take.
+    #[arg(long, env = "ABCRM_LONG_REQUEST_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..), default_value_t = Limits::default().long_request_timeout.as_secs())]
+    pub long_request_timeout: u64,
+    /// Sign-in password checks run at once (argon2 takes 19 MiB each).
+    #[arg(long, env = "ABCRM_PASSWORD_CHECKS", default_value_t = Limits::default().password_checks)]
+    pub password_checks: usize,
+    /// Sign-ins that may wait for a password check; more are answered 503.
+    #[arg(long, env = "ABCRM_PASSWORD_QUEUE", default_value_t = Limits::default().password_queue)]
+    pub password_queue: usize,
+    /// Web import uploads one person may keep at once.
+    #[arg(long, env = "ABCRM_UPLOADS_PER_USER", default_value_t = Limits::default().uploads_per_user)]
+    pub uploads_per_user: usize,
+    /// Megabytes all kept web import uploads may take together.
+    #[arg(long, env = "ABCRM_UPLOAD_MB", default_value_t = Limits::default().upload_bytes / (1024 * 1024))]
+    pub upload_mb: usize,
+}
+
+impl LimitArgs {
+    /// The server's limits from these flags.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_connections: self.max_connections,
+            header_read_timeout: Duration::from_secs(self.header_timeout),
+            request_timeout: Duration::from_secs(self.request_timeout),
+            long_request_timeout: Duration::from_secs(self.long_request_timeout),
+            password_checks: self.password_checks,
+            password_queue: self.password_queue,
+            uploads_per_user: self.uploads_per_user,
+            upload_bytes: self.upload_mb.saturating_mul(1024 * 1024),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -5,13 +5,18 @@
 //! a missing token, is an RFC 9457 problem document.
 
 mod auth;
+mod deadline;
 mod extract;
+mod headers;
+mod limits;
+mod listener;
 mod openapi;
 mod pagination;
 mod problem;
 mod routes;
 pub mod web;
 
+pub use limits::Limits;
 pub use problem::{FieldError, Problem};
 
 use abcrm_core::matching::MatchConfig;
@@ -36,19 +41,36 @@ pub struct AppState {
     pub intake: Arc<Intake>,
     /// Files uploaded to the web UI's import, kept between its steps, and their runs.
     pub imports: Arc<web::import::Imports>,
-    /// Recent failed sign-ins per email, to slow down password guessing.
+    /// Recent failed sign-ins per client address and email, to slow down password guessing.
     pub sign_ins: Arc<web::signin::SignInThrottle>,
+    /// The password checks running and waiting, bounded.
+    pub password_checks: Arc<web::password::PasswordChecks>,
+    /// The server's limits.
+    pub limits: Arc<Limits>,
 }
 
 impl AppState {
-    /// The state over a store, with a fresh intake service.
+    /// The state over a store, with a fresh intake service and the default limits.
     pub fn new(store: Arc<dyn Store>) -> AppState {
+        AppState::with_limits(store, Limits::default())
+    }
+
+    /// The state over a store, with a fresh intake service and these limits.
+    pub fn with_limits(store: Arc<dyn Store>, limits: Limits) -> AppState {
         let intake = Arc::new(Intake::new(store.clone(), MatchConfig::default()));
         AppState {
             store,
             intake,
-            imports: Arc::default(),
+            imports: Arc::new(web::import::Imports::new(
+                limits.uploads_per_user,
+                limits.upload_bytes,
+            )),
             sign_ins: Arc::default(),
+            password_checks: Arc::new(web::password::PasswordChecks::new(
+                limits.password_checks,
+                limits.password_queue,
+            )),
+            limits: Arc::new(limits),
         }
     }
 }
@@ -117,7 +139,7 @@ pub fn app_with(state: AppState) -> Router {
             auth::require_token,
         ))
         .method_not_allowed_fallback(|| async { problem::ApiError::method_not_allowed() });
-    Router::new()
+    let router = Router::new()
         .nest("/api/v1", api)
         .route(
             "/api/openapi.json",
@@ -136,16 +158,31 @@ pub fn app_with(state: AppState) -> Router {
             }
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.clone(),
+            deadline::within_deadline,
+        ))
+        .with_state(state);
+    headers::secured(router).layer(TraceLayer::new_for_http())
 }
 
-/// Serves [`app`] on `listener` until ctrl-c, then finishes the requests in flight.
+/// Serves [`app`] on `listener` with the default [`Limits`] until ctrl-c, then finishes the
+/// requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
 ) -> std::io::Result<()> {
-    let state = AppState::new(store);
+    serve_with(listener, store, Limits::default()).await
+}
+
+/// Serves [`app`] on `listener` within `limits` until ctrl-c, then finishes the requests in
+/// flight.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+    limits: Limits,
+) -> std::io::Result<()> {
+    let state = AppState::with_limits(store, limits.clone());
     // Build the match index now, not on the first form fill; a failure is retried then.
     let intake = state.intake.clone();
     tokio::spawn(async move {
@@ -154,9 +191,8 @@ pub async fn serve(
             Err(e) => tracing::warn!(error = %e, "could not build the match index yet"),
         }
     });
-    axum::serve(listener, app_with(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    listener::serve_app(listener, app_with(state), &limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -4,8 +4,8 @@
 //! The handlers' annotations say what is particular to each operation (its body, its success,
 //! the errors only it gives). What every operation shares is added here in one place rather
 //! than on sixty annotations: each error is a problem document (`application/problem+json`);
-//! any operation may refuse an unreadable request (400), a missing token (401) or a role that
-//! may not (403); one with a body may refuse its size (413), its media type (415) and its
+//! any operation may refuse an unreadable request (400), a missing token (401), a role that
+//! may not (403) or a request that takes too long (408); one with a body may refuse its size (413), its media type (415) and its
 //! fields (422); one with an `{id}` may not find it (404); and a page size is 1 to 1000.
 
 use axum::http::{header, HeaderValue};
@@ -46,6 +46,7 @@ fn shared_errors(has_body: bool, has_id: bool) -> Vec<(&'static str, &'static st
         ("400", "The request could not be read: a query parameter, the path or the body's syntax"),
         ("401", "No valid bearer token"),
         ("403", "The token's role may not do this"),
+        ("408", "The request took longer than the server allows"),
     ];
     if has_body {
         out.extend([
@@ -143,7 +144,7 @@ mod tests {
         }}}});
         finish(&mut doc);
         let op = &doc["paths"]["/things/{id}"]["patch"];
-        for status in ["400", "401", "403", "404", "409", "413", "415", "422"] {
+        for status in ["400", "401", "403", "404", "408", "409", "413", "415", "422"] {
             assert!(
                 op["responses"][status]["content"]["application/problem+json"].is_object(),
                 "{status}: {op}"

@@ -124,6 +124,16 @@ impl ApiError {
         )
     }
 
+    /// The request took longer than the server allows (see `Limits::request_timeout`).
+    pub fn request_timeout(detail: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            "Request timeout",
+            detail,
+        )
+    }
+
     /// The body is not JSON, or too large, or otherwise unreadable at the transport level.
     pub fn unreadable_body(status: StatusCode, detail: impl Into<String>) -> ApiError {
         let (slug, title) = match status {

@@ -412,3 +412,72 @@ async fn progress_without_a_run_is_not_found_and_the_run_page_sends_back_to_the_
         assert_eq!(status, StatusCode::SEE_OTHER);
     }
 }
+
+#[tokio::test]
+async fn one_persons_uploads_never_evict_anothers() {
+    for w in web::each_backend(Role::Sales).await {
+        let other = w.another_user("other@example.com", Role::Sales).await;
+        let res = upload(&w, "mine.csv", b"email\nmine@example.com\n").await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let mine = Web::location(&res);
+        // More uploads than the server ever kept for everyone: the other person's oldest go.
+        let mut theirs = Vec::new();
+        for i in 0..20 {
+            let res = upload(
+                &other,
+                "theirs.csv",
+                format!("email\nu{i}@example.com\n").as_bytes(),
+            )
+            .await;
+            assert_eq!(
+                res.status(),
+                StatusCode::SEE_OTHER,
+                "{}: upload {i}",
+                w.name
+            );
+            theirs.push(Web::location(&res));
+        }
+        let page = w.page(&mine).await;
+        assert!(page.contains("mine.csv"), "{}", w.name);
+        let (status, _) = other.get(&theirs[0]).await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{}: their own oldest made room",
+            w.name
+        );
+        other.page(&theirs[19]).await;
+    }
+}
+
+#[tokio::test]
+async fn an_upload_past_the_servers_total_is_refused_naming_the_limit() {
+    for t in abcrm_store::testing::backends().await {
+        let limits = abcrm_server::Limits {
+            upload_bytes: 64 * 1024,
+            ..abcrm_server::Limits::default()
+        };
+        let w = web::sign_in_with(t, Role::Sales, limits).await;
+        let other = w.another_user("other@example.com", Role::Sales).await;
+        let file = |who: &str| {
+            let mut f = b"email,note\n".to_vec();
+            for i in 0..1000 {
+                f.extend_from_slice(
+                    format!("{who}{i}@example.com,{}\n", "n".repeat(30)).as_bytes(),
+                );
+            }
+            f
+        };
+        let res = upload(&w, "first.csv", &file("a")).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let first = Web::location(&res);
+        let res = upload(&other, "second.csv", &file("b")).await;
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{}", w.name);
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("already keeps 64 KB of uploaded files"),
+            "{page}"
+        );
+        w.page(&first).await;
+    }
+}

@@ -84,7 +84,7 @@ pub async fn run(url: &str, database_named: bool, args: &ServeArgs) -> anyhow::R
         }
         None => eprintln!("  Create an API token with `abcrm token create` (same --database)."),
     }
-    abcrm_server::serve(listener, store)
+    abcrm_server::serve_with(listener, store, args.limits.limits())
         .await
         .context("serving HTTP")?;
     Ok(())

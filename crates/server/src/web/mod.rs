@@ -21,6 +21,7 @@ mod people;
 mod review;
 pub mod session;
 pub mod signin;
+pub mod throttle;
 
 use crate::AppState;
 use abcrm_core::model::Role;
@@ -136,6 +137,9 @@ pub enum WebError {
     BadRequest(String),
     #[error("{0}")]
     Internal(String),
+    /// The request passed its deadline (see `Limits::request_timeout`).
+    #[error("{0}")]
+    Timeout(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -163,6 +167,7 @@ impl IntoResponse for WebError {
                 (StatusCode::BAD_REQUEST, "That did not work")
             }
             WebError::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, "Conflict"),
+            WebError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "Took too long"),
             WebError::Internal(_) | WebError::Store(_) => {
                 tracing::error!(error = %self, "web page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong")
@@ -205,13 +210,50 @@ pub fn query_string(pairs: &[(&str, String)]) -> String {
 }
 
 /// A path to come back to after sign-in: only a path on this site, never another site.
+///
+/// The path must start with one `/` followed by anything but `/` or `\` (browsers read `//host`
+/// and `/\host` as another site), and neither it nor its percent-decoded form may hold a
+/// control character, whitespace or a backslash (browsers drop tabs and newlines from a URL, so
+/// `/\t/evil.example` is `//evil.example` to them). Anything else is `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
+        Some(n) if stays_on_site(n) && stays_on_site(&percent_decode(n)) => n.to_string(),
         _ => "/".to_string(),
     }
+}
+
+fn stays_on_site(path: &str) -> bool {
+    let mut chars = path.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !path
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+}
+
+/// `%XX` sequences decoded once (others left as they are), the bytes read as UTF-8.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .filter(|_| bytes[i] == b'%')
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -224,8 +266,29 @@ mod tests {
             safe_next(Some("/accounts?sort=name")),
             "/accounts?sort=name"
         );
-        assert_eq!(safe_next(Some("//evil.example/")), "/");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/")), "/");
+        assert_eq!(
+            safe_next(Some("/contacts?filter=a+%3D+1")),
+            "/contacts?filter=a+%3D+1"
+        );
+        for off_site in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "/%5Cevil.example",
+            "/%2F%2Fevil.example",
+            "/%2f/evil.example",
+            "/ok\\..\\evil",
+            "/a\nLocation: https://evil.example",
+            "/%0d%0aSet-Cookie: x=1",
+            "/%20/evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(off_site)), "/", "{off_site:?}");
+        }
         assert_eq!(safe_next(None), "/");
         assert_eq!(urlencode("/a b?c=d&e"), "%2Fa+b%3Fc%3Dd%26e");
     }

@@ -1,61 +1,46 @@
 //! `/login` and `/logout`.
 //!
 //! The sign-in form has no session yet, so it is protected by a double-submit token: a random
-//! value in a short-lived `SameSite=Strict` cookie that the form must repeat.
+//! value in a short-lived `SameSite=Strict` cookie that the form must repeat. Password guessing
+//! is slowed per client address and email ([`SignInThrottle`], counted before the password is
+//! checked), and the checks themselves are bounded ([`PasswordChecks`]).
+//!
+//! [`PasswordChecks`]: super::password::PasswordChecks
 
-use super::password::{decoy_hash, verify_password};
 use super::session::{
     check_same_origin, cleared_cookie, cookie_value, random_secret, session_cookie, session_secret,
     SESSION_DAYS,
 };
+use super::throttle::client_key;
 use super::{render, safe_next, WebError};
 use crate::AppState;
 use abcrm_core::normalize::Email;
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::convert::Infallible;
+use std::net::IpAddr;
+use std::time::Instant;
 
 const LOGIN_COOKIE: &str = "abcrm_login";
 
-/// Failed sign-ins an email may have in [`THROTTLE_WINDOW`] before it is refused for the rest of it.
-const MAX_FAILURES: u32 = 5;
-const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
+pub use super::throttle::SignInThrottle;
 
-/// Recent failed sign-ins per email (in memory: a restart forgets them, which only gives a
-/// guesser five more tries).
-#[derive(Debug, Default)]
-pub struct SignInThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
+/// The address a sign-in came from, when the server knows it (see [`client_key`]).
+struct ClientAddr(Option<IpAddr>);
 
-impl SignInThrottle {
-    /// How long `email` must wait before trying again, if it has failed too often.
-    fn wait(&self, email: &str, now: Instant) -> Option<Duration> {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let (count, since) = map.get(email)?;
-        let elapsed = now.duration_since(*since);
-        (*count >= MAX_FAILURES && elapsed < THROTTLE_WINDOW).then(|| THROTTLE_WINDOW - elapsed)
-    }
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Infallible;
 
-    fn failed(&self, email: &str, now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, (_, since)| now.duration_since(*since) < THROTTLE_WINDOW);
-        let entry = map.entry(email.to_string()).or_insert((0, now));
-        entry.0 += 1;
-    }
-
-    fn succeeded(&self, email: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(email);
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            crate::listener::client_addr(&parts.extensions).map(|a| a.ip()),
+        ))
     }
 }
 
@@ -118,11 +103,11 @@ async fn login_page(headers: HeaderMap, Query(q): Query<NextParam>) -> Result<Re
             password_error: None,
             insecure: insecure_origin(&headers),
         },
-        axum::http::StatusCode::OK,
+        StatusCode::OK,
     )
 }
 
-fn login_form(page: LoginPage, status: axum::http::StatusCode) -> Result<Response, WebError> {
+fn login_form(page: LoginPage, status: StatusCode) -> Result<Response, WebError> {
     let cookie = format!(
         "{LOGIN_COOKIE}={}; Path=/login; HttpOnly; Secure; SameSite=Strict; Max-Age=3600",
         page.form_token
@@ -146,72 +131,94 @@ struct SignInForm {
 
 async fn sign_in(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, WebError> {
     check_same_origin(&headers)?;
     let cookie_token = cookie_value(&headers, LOGIN_COOKIE);
     let next = safe_next(form.next.as_deref());
-    let again = |email_error: Option<String>, password_error: Option<String>| {
-        login_form(
-            LoginPage {
-                next: next.clone(),
-                email: form.email.clone(),
-                form_token: random_secret(32),
-                email_error,
-                password_error,
-                insecure: insecure_origin(&headers),
-            },
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        )
-    };
+    let again =
+        |status: StatusCode, email_error: Option<String>, password_error: Option<String>| {
+            login_form(
+                LoginPage {
+                    next: next.clone(),
+                    email: form.email.clone(),
+                    form_token: random_secret(32),
+                    email_error,
+                    password_error,
+                    insecure: insecure_origin(&headers),
+                },
+                status,
+            )
+        };
+    let invalid = StatusCode::UNPROCESSABLE_ENTITY;
     if cookie_token.is_none() || cookie_token != form.form_token {
         return again(
+            invalid,
             None,
             Some("the sign-in form expired; enter your password again".into()),
         );
     }
     let email = match Email::parse(form.email.trim()) {
         Ok(e) => e,
-        Err(e) => return again(Some(format!("this email {e}")), None),
+        Err(e) => return again(invalid, Some(format!("this email {e}")), None),
     };
     if form.password.is_empty() {
-        return again(None, Some("enter your password".into()));
+        return again(invalid, None, Some("enter your password".into()));
     }
-    if let Some(wait) = state.sign_ins.wait(email.as_str(), Instant::now()) {
-        return again(
+    let client = client_key(addr);
+    // Counted before the password is checked, so guesses sent in parallel are all counted.
+    if let Err(wait) = state
+        .sign_ins
+        .reserve(client, email.as_str(), Instant::now())
+    {
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let res = again(
+            StatusCode::TOO_MANY_REQUESTS,
             None,
             Some(format!(
-                "too many wrong passwords for this email; try again in {} minutes, or ask an admin to reset it",
-                wait.as_secs().div_ceil(60)
+                "too many wrong passwords for this email from here; try again in {secs} seconds, \
+                 or ask an admin to reset it with `abcrm user password`"
             )),
         );
+        return res.map(|r| with_retry_after(r, secs));
     }
-    let found = state.store.user_credentials(&email).await?;
-    let stored = found.as_ref().and_then(|(_, h)| h.clone());
-    let password = form.password.clone();
-    // argon2 takes tens of milliseconds of CPU: off the async workers. An unknown email is
-    // checked against a decoy, so both refusals take the same time.
-    let matched = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => verify_password(&password, &hash),
-        None => {
-            verify_password(&password, decoy_hash());
-            false
+    let place = match state.password_checks.admit() {
+        Ok(place) => place,
+        Err(busy) => {
+            state.sign_ins.refund(client, email.as_str());
+            let res = again(
+                StatusCode::SERVICE_UNAVAILABLE,
+                None,
+                Some(busy.to_string()),
+            );
+            return res.map(|r| with_retry_after(r, 2));
         }
-    })
-    .await
-    .map_err(|e| WebError::Internal(e.to_string()))?;
+    };
+    let found = match state.store.user_credentials(&email).await {
+        Ok(found) => found,
+        Err(e) => {
+            state.sign_ins.refund(client, email.as_str());
+            return Err(e.into());
+        }
+    };
+    let stored = found.as_ref().and_then(|(_, h)| h.clone());
+    let matched = place.verify(form.password.clone(), stored).await;
     let user = match (found, matched) {
         (Some((user, _)), true) => user,
         _ => {
-            state.sign_ins.failed(email.as_str(), Instant::now());
+            state
+                .sign_ins
+                .failed(client, email.as_str(), Instant::now());
             return again(
+                invalid,
                 None,
                 Some("the email or password is not right; an admin can reset it with `abcrm user password`".into()),
             );
         }
     };
-    state.sign_ins.succeeded(email.as_str());
+    state.sign_ins.succeeded(client, email.as_str());
     let secret = random_secret(48);
     let csrf = random_secret(32);
     let expires = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
@@ -233,6 +240,13 @@ async fn sign_in(
             .expect("a fixed cookie"),
     );
     Ok(res)
+}
+
+/// `res` with `Retry-After: secs`.
+fn with_retry_after(mut res: Response, secs: u64) -> Response {
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+    res
 }
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
@@ -267,29 +281,5 @@ mod tests {
         assert!(with("crm.example.com:8080", None));
         assert!(with("10.0.0.5", None));
         assert!(!with("crm.example.com", Some("https")));
-    }
-
-    #[test]
-    fn five_failures_lock_an_email_for_the_window_and_a_success_clears_them() {
-        let t = SignInThrottle::default();
-        let start = Instant::now();
-        for _ in 0..MAX_FAILURES - 1 {
-            t.failed("a@x.com", start);
-        }
-        assert_eq!(t.wait("a@x.com", start), None);
-        t.failed("a@x.com", start);
-        assert!(t.wait("a@x.com", start + Duration::from_secs(60)).is_some());
-        assert_eq!(
-            t.wait("b@x.com", start),
-            None,
-            "other emails are not affected"
-        );
-        assert_eq!(
-            t.wait("a@x.com", start + THROTTLE_WINDOW),
-            None,
-            "the window passes"
-        );
-        t.succeeded("a@x.com");
-        assert_eq!(t.wait("a@x.com", start), None);
     }
 }

@@ -20,7 +20,8 @@ pub struct Web {
     pub csrf: String,
     pub name: &'static str,
     pub store: Arc<dyn abcrm_store::Store>,
-    _store: TestStore,
+    /// Shared by the users of one server ([`Web::another_user`]).
+    _store: Arc<TestStore>,
 }
 
 /// A client that does not follow redirects, so tests see them.
@@ -33,14 +34,27 @@ pub fn client() -> Client {
 
 /// Starts a server on `t` and signs in as a new user with `role`.
 pub async fn sign_in(t: TestStore, role: Role) -> Web {
-    let actor = Actor::system("test");
+    sign_in_with(t, role, abcrm_server::Limits::default()).await
+}
+
+/// Starts a server with `limits` on `t` and signs in as a new user with `role`.
+pub async fn sign_in_with(t: TestStore, role: Role, limits: abcrm_server::Limits) -> Web {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(abcrm_server::serve_with(listener, t.store.clone(), limits));
     let email = format!("{}@example.com", role.as_str().replace('_', "-"));
+    signed_in_user(Arc::new(t), base, &email, role).await
+}
+
+/// Creates a user with [`PASSWORD`] and signs in as them on the server at `base`.
+async fn signed_in_user(t: Arc<TestStore>, base: String, email: &str, role: Role) -> Web {
+    let actor = Actor::system("test");
     let user = t
         .store
         .create_user(
             &actor,
             NewUser {
-                email: Email::parse(&email).unwrap(),
+                email: Email::parse(email).unwrap(),
                 name: "Web Tester".into(),
                 role,
             },
@@ -52,11 +66,8 @@ pub async fn sign_in(t: TestStore, role: Role) -> Web {
         .set_password_hash(&actor, user.id, Some(&hash))
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(abcrm_server::serve(listener, t.store.clone()));
     let client = client();
-    let (cookie, _) = log_in(&client, &base, &email, PASSWORD).await;
+    let (cookie, _) = log_in(&client, &base, email, PASSWORD).await;
     let cookie = cookie.expect("the test user signs in");
     let page = client
         .get(format!("{base}/"))
@@ -95,24 +106,35 @@ pub async fn log_in(
     email: &str,
     password: &str,
 ) -> (Option<String>, String) {
+    let res = send_sign_in(client, base, email, password, "/").await;
+    let cookie = cookie_pair(&res, "abcrm_session");
+    (cookie, res.text().await.unwrap_or_default())
+}
+
+/// Gets the sign-in form and sends it filled in with `next`: the answer.
+pub async fn send_sign_in(
+    client: &Client,
+    base: &str,
+    email: &str,
+    password: &str,
+    next: &str,
+) -> Response {
     let form = client.get(format!("{base}/login")).send().await.unwrap();
     let login_cookie = cookie_pair(&form, "abcrm_login").expect("the form sets its cookie");
     let body = form.text().await.unwrap();
     let token = attr_after(&body, "name=\"form_token\" value=\"").unwrap();
-    let res = client
+    client
         .post(format!("{base}/login"))
         .header(COOKIE, login_cookie)
         .form(&[
             ("email", email),
             ("password", password),
-            ("next", "/"),
+            ("next", next),
             ("form_token", &token),
         ])
         .send()
         .await
-        .unwrap();
-    let cookie = cookie_pair(&res, "abcrm_session");
-    (cookie, res.text().await.unwrap_or_default())
+        .unwrap()
 }
 
 /// `name=value` of a cookie the response sets.
@@ -134,6 +156,11 @@ pub fn attr_after(html: &str, marker: &str) -> Option<String> {
 }
 
 impl Web {
+    /// Another user, with `email` and `role`, signed in on the same server.
+    pub async fn another_user(&self, email: &str, role: Role) -> Web {
+        signed_in_user(self._store.clone(), self.base.clone(), email, role).await
+    }
+
     /// GET a page with the session: its status and body.
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
         let res = self

@@ -9,18 +9,25 @@ use abcrm_core::matching::{MatchConfig, PersonRecord};
 use abcrm_core::model::{Actor, IntakeOutcome};
 use abcrm_core::UserId;
 use abcrm_store::intake::{Intake, IntakeBatchResult, IntakeReport};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 /// Uploaded files between the steps of an import, in memory, keyed by a random id.
 ///
 /// Kept in [`AppState`] rather than a `static`, so each server (and each test server) has its
-/// own and it goes with the application. At most [`MAX_UPLOADS`] are kept, each for
-/// [`UPLOAD_TTL`]; a running import is never dropped.
-#[derive(Default)]
+/// own and it goes with the application. Each person has a few places ([`Limits::uploads_per_user`]),
+/// and all uploads together a number of bytes ([`Limits::upload_bytes`]); each is kept for
+/// [`UPLOAD_TTL`]. A new upload makes room only by dropping its owner's own idle ones, never
+/// another person's, and is refused with the limit it met when that is not enough; a running
+/// import is never dropped.
+///
+/// [`Limits::uploads_per_user`]: crate::Limits::uploads_per_user
+/// [`Limits::upload_bytes`]: crate::Limits::upload_bytes
 pub struct Imports {
     pub(super) uploads: Mutex<HashMap<String, Arc<Upload>>>,
+    per_user: usize,
+    total_bytes: usize,
 }
 
 /// One uploaded file, read into rows.
@@ -32,8 +39,8 @@ pub struct Upload {
     /// What the file was read as (`UTF-8`, `windows-1252`, ...).
     pub(super) encoding: &'static str,
     pub(super) headers: Vec<String>,
-    /// The readable rows with their line numbers, in file order.
-    pub(super) rows: Vec<(u64, Vec<String>)>,
+    /// The readable rows with their line numbers, in file order, packed.
+    pub(super) rows: Table,
     /// Lines that could not be read, and why.
     pub(super) unreadable: Vec<(u64, String)>,
     /// The mapping chosen in step 2: a field (or nothing) per column.
@@ -51,6 +58,19 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Upload {
+    /// The memory this upload holds, counted against [`Imports`]' total.
+    pub(super) fn stored_bytes(&self) -> usize {
+        self.rows.stored_bytes()
+            + self.headers.iter().map(|h| h.len() + 24).sum::<usize>()
+            + self
+                .unreadable
+                .iter()
+                .map(|(_, why)| why.len() + 32)
+                .sum::<usize>()
+            + self.file_name.len()
+            + std::mem::size_of::<Upload>()
+    }
+
     pub(super) fn source(&self) -> String {
         format!("import:{}", self.file_name)
     }
@@ -87,26 +107,62 @@ impl Upload {
 }
 
 impl Imports {
-    /// Keeps an upload, making room by dropping expired and then the oldest idle ones.
+    /// No uploads yet; at most `per_user` a person and `total_bytes` of them in all.
+    pub fn new(per_user: usize, total_bytes: usize) -> Imports {
+        Imports {
+            uploads: Mutex::default(),
+            per_user: per_user.max(1),
+            total_bytes,
+        }
+    }
+
+    /// Keeps an upload, making room by dropping expired uploads and then its owner's own
+    /// oldest idle ones; or why there is no room, naming the limit.
     pub(super) fn insert(&self, upload: Upload) -> Result<Arc<Upload>, String> {
         let mut uploads = lock(&self.uploads);
         uploads.retain(|_, u| u.created.elapsed() < UPLOAD_TTL || u.running());
-        while uploads.len() >= MAX_UPLOADS {
-            let oldest = uploads
-                .values()
-                .filter(|u| !u.running())
-                .min_by_key(|u| u.created)
-                .map(|u| u.id.clone());
-            match oldest {
-                Some(id) => {
-                    uploads.remove(&id);
-                }
-                None => {
-                    return Err(format!(
-                        "{MAX_UPLOADS} imports are running; wait for one to finish and upload again"
-                    ))
-                }
-            }
+        let size = upload.stored_bytes();
+        let owner = upload.owner;
+        let mut mine: Vec<Arc<Upload>> = uploads
+            .values()
+            .filter(|u| u.owner == owner)
+            .cloned()
+            .collect();
+        let kept_by_others: usize = uploads
+            .values()
+            .filter(|u| u.owner != owner)
+            .map(|u| u.stored_bytes())
+            .sum();
+        let running_mine: usize = mine
+            .iter()
+            .filter(|u| u.running())
+            .map(|u| u.stored_bytes())
+            .sum();
+        if kept_by_others + running_mine + size > self.total_bytes {
+            return Err(format!(
+                "the server already keeps {} of uploaded files waiting to be imported, the most \
+                 it keeps for everyone together; try again when other imports have finished \
+                 (uploads are dropped after {} hours), or import the file with `abcrm import`",
+                size_text(self.total_bytes),
+                UPLOAD_TTL.as_secs() / 3600
+            ));
+        }
+        // Oldest first: the one its owner has most likely left.
+        mine.sort_by_key(|u| u.created);
+        let mut idle = mine.iter().filter(|u| !u.running());
+        let mut count = mine.len();
+        let mut mine_bytes: usize = mine.iter().map(|u| u.stored_bytes()).sum();
+        while count >= self.per_user || kept_by_others + mine_bytes + size > self.total_bytes {
+            let Some(oldest) = idle.next() else {
+                return Err(format!(
+                    "{} imports of yours are running, the most one person may have at once; \
+                     wait for one to finish and upload again",
+                    self.per_user
+                ));
+            };
+            uploads.remove(&oldest.id);
+            count -= 1;
+            mine_bytes -= oldest.stored_bytes();
         }
         let upload = Arc::new(upload);
         uploads.insert(upload.id.clone(), upload.clone());
@@ -154,10 +210,12 @@ impl Job {
         lock(&self.state).clone()
     }
 
-    /// Counts batches the intake service answered.
-    pub(super) fn record(&self, done: Vec<IntakeBatchResult>, rows: &RowIndex) {
+    /// Counts batches the intake service answered: one answer per batch pushed, in order, so
+    /// each comes with the first of the batches still waiting in `pending`.
+    pub(super) fn record(&self, done: Vec<IntakeBatchResult>, pending: &mut VecDeque<RowIndex>) {
         let mut st = lock(&self.state);
         for (report, placements) in done {
+            let rows = pending.pop_front();
             st.processed += report.taken + report.already_taken;
             st.report.add(&report);
             for p in placements
@@ -167,7 +225,7 @@ impl Job {
                 if st.rejected.len() >= LIST_REJECTED {
                     break;
                 }
-                if let Some((line, record)) = rows.get(&p.key) {
+                if let Some((line, record)) = rows.as_ref().and_then(|r| r.get(&p.key)) {
                     st.rejected.push((line, rejection_reason(&p.rule, record)));
                 }
             }
@@ -183,15 +241,19 @@ pub(super) struct RowIndex {
 }
 
 impl RowIndex {
-    pub(super) fn new(upload: &Upload, mapping: &[Option<PersonColumn>], limit: usize) -> RowIndex {
+    /// The records of `rows` under `mapping`.
+    pub(super) fn new<'a>(
+        rows: impl Iterator<Item = (u64, Vec<&'a str>)>,
+        mapping: &[Option<PersonColumn>],
+    ) -> RowIndex {
         let mut items = Vec::new();
         let mut lines = Vec::new();
         let mut by_key = HashMap::new();
-        for (line, row) in upload.rows.iter().take(limit) {
-            let item = item_of(row, mapping);
+        for (line, row) in rows {
+            let item = item_of(&row, mapping);
             by_key.entry(item.source_key.clone()).or_insert(items.len());
             items.push(item);
-            lines.push(*line);
+            lines.push(line);
         }
         RowIndex {
             items,
@@ -207,23 +269,34 @@ impl RowIndex {
     }
 }
 
+/// Gives every row of `upload` to the process's intake service, a batch at a time: only the
+/// batches being planned and written are ever records in memory, not the whole file.
 pub(super) async fn run_job(
     state: AppState,
     actor: Actor,
-    source: String,
-    rows: RowIndex,
+    upload: Arc<Upload>,
+    mapping: Vec<Option<PersonColumn>>,
     job: Arc<Job>,
 ) {
     let started = Instant::now();
+    let source = upload.source();
     let result: abcrm_store::Result<()> = async {
         let intake = state.intake.clone();
         let mut stream = intake.stream(&actor, &source).await?;
-        for batch in rows.items.chunks(BATCH) {
-            let done = stream.push(batch.to_vec()).await?;
-            job.record(done, &rows);
+        let mut rows = upload.rows.rows();
+        let mut pending = VecDeque::new();
+        loop {
+            let batch = RowIndex::new(rows.by_ref().take(BATCH), &mapping);
+            if batch.items.is_empty() {
+                break;
+            }
+            let items = batch.items.clone();
+            pending.push_back(batch);
+            let done = stream.push(items).await?;
+            job.record(done, &mut pending);
         }
         let done = stream.finish().await?;
-        job.record(done, &rows);
+        job.record(done, &mut pending);
         Ok(())
     }
     .await;
@@ -238,4 +311,77 @@ pub(super) async fn run_job(
     }
     st.finished = true;
     st.seconds = started.elapsed().as_secs_f64();
+}
+
+/// A size for a person: whole megabytes, or kilobytes below one.
+fn size_text(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(owner: i64, rows: usize) -> Upload {
+        let mut table = Table::new(1);
+        for i in 0..rows {
+            table.push(i as u64 + 2, [format!("p{i}@example.com").as_str()]);
+        }
+        Upload {
+            id: crate::web::session::random_secret(24),
+            owner: UserId(owner),
+            file_name: "people.csv".into(),
+            created: Instant::now(),
+            encoding: "UTF-8",
+            headers: vec!["email".into()],
+            rows: table,
+            unreadable: Vec::new(),
+            mapping: Mutex::new(None),
+            job: Mutex::new(None),
+            dry: Mutex::new(None),
+        }
+    }
+
+    fn start(upload: &Upload) {
+        *lock(&upload.job) = Some(Arc::new(Job {
+            total: upload.rows.len(),
+            state: Mutex::new(JobState::default()),
+        }));
+    }
+
+    #[test]
+    fn a_person_with_every_place_running_is_refused_naming_the_limit() {
+        let imports = Imports::new(2, usize::MAX);
+        for _ in 0..2 {
+            start(&imports.insert(upload(1, 3)).unwrap());
+        }
+        let refused = imports.insert(upload(1, 3)).err().unwrap();
+        assert!(
+            refused.contains("2 imports of yours are running"),
+            "{refused}"
+        );
+        assert!(
+            imports.insert(upload(2, 3)).is_ok(),
+            "another person has places of their own"
+        );
+    }
+
+    #[test]
+    fn a_new_upload_makes_room_only_from_its_owners_idle_uploads() {
+        let imports = Imports::new(2, usize::MAX);
+        let kept = imports.insert(upload(1, 3)).unwrap();
+        for _ in 0..5 {
+            imports.insert(upload(2, 3)).unwrap();
+        }
+        assert!(imports.get(&kept.id, UserId(1)).is_ok());
+        let theirs = lock(&imports.uploads)
+            .values()
+            .filter(|u| u.owner == UserId(2))
+            .count();
+        assert_eq!(theirs, 2);
+    }
 }

@@ -3,7 +3,7 @@
 //! rejected row is reported with.
 
 use abcrm_core::intake::columns::{person_column, set_column, PersonColumn};
-pub use abcrm_core::intake::csv_file::parse_csv;
+pub use abcrm_core::intake::csv_file::read_csv;
 use abcrm_core::intake::{contact_from_record, IntakeItem};
 use abcrm_core::matching::PersonRecord;
 use abcrm_core::normalize::Email;
@@ -26,12 +26,12 @@ pub fn check_mapping(mapping: &[Option<PersonColumn>]) -> Result<(), String> {
 
 /// A row as the intake service takes it: its fields by the mapping, and its key (the mapped
 /// record id, or a hash of its content).
-pub fn item_of(row: &[String], mapping: &[Option<PersonColumn>]) -> IntakeItem {
+pub fn item_of(row: &[impl AsRef<str>], mapping: &[Option<PersonColumn>]) -> IntakeItem {
     let mut record = PersonRecord::default();
     let mut key = None;
     for (value, col) in row.iter().zip(mapping) {
         if let Some(col) = col {
-            set_column(&mut record, &mut key, *col, value);
+            set_column(&mut record, &mut key, *col, value.as_ref());
         }
     }
     IntakeItem {
