@@ -508,7 +508,7 @@ impl<'a> Planner<'a> {
             rule: "invalid".into(),
             confidence: 0.0,
             candidates: Vec::new(),
-            explanation: format!("the record cannot be taken: {errors}; fix it and send it again"),
+            explanation: format!("the record cannot be taken: {errors}"),
             account_id: None,
             contact_id: None,
             duplicate_of: None,
