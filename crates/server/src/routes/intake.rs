@@ -8,7 +8,8 @@ use crate::AppState;
 use abcrm_core::intake::IntakeItem;
 use abcrm_core::matching::PersonRecord;
 use abcrm_core::model::*;
-use abcrm_core::AccountId;
+use abcrm_core::validation::strip_controls;
+use abcrm_core::{AccountId, ValidationError};
 use abcrm_store::intake::{content_key, IntakeReport};
 use abcrm_store::{IntakeQuery, PageRequest};
 use axum::extract::State;
@@ -64,6 +65,10 @@ pub struct IntakeRequest {
 pub struct IntakeResponse {
     pub report: IntakeReport,
     pub records: Vec<IntakeRecord>,
+    /// Each field of a record rejected as invalid (too long, or holding a control character),
+    /// as a JSON path into the request (`records[1].company`), with why. The other records
+    /// were taken.
+    pub errors: Vec<ValidationError>,
 }
 
 #[utoipa::path(post, path = "/intake", tag = "intake", request_body = IntakeRequest,
@@ -90,10 +95,12 @@ async fn submit_intake(
         ));
     }
     let source = req.source.unwrap_or_else(|| "api".into());
+    let mut errors = Vec::new();
     let items: Vec<IntakeItem> = req
         .records
         .into_iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let record = PersonRecord {
                 first_name: r.first_name,
                 last_name: r.last_name,
@@ -107,11 +114,18 @@ async fn submit_intake(
                 duns: r.duns,
                 website: r.website,
             };
+            // Intake rejects such a record on its own (core's `PersonRecord::check`); this
+            // names its fields for the caller.
+            if let Err(invalid) = record.check() {
+                errors.extend(invalid.0.into_iter().map(|e| {
+                    ValidationError::new(format!("records[{i}].{}", e.field), e.reason)
+                }));
+            }
             IntakeItem {
                 hints: Default::default(),
                 source_key: r
                     .key
-                    .map(|k| k.trim().to_string())
+                    .map(|k| strip_controls(k.trim()).into_owned())
                     .filter(|k| !k.is_empty())
                     .unwrap_or_else(|| content_key(&record)),
                 record,
@@ -140,7 +154,11 @@ async fn submit_intake(
             .await?;
         records.extend(page.items);
     }
-    Ok(axum::Json(IntakeResponse { report, records }))
+    Ok(axum::Json(IntakeResponse {
+        report,
+        records,
+        errors,
+    }))
 }
 
 /// Filters and paging for intake records.
