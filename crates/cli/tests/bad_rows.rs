@@ -92,7 +92,10 @@ fn export_with_bad_rows() -> (tempfile::TempDir, u64, u64) {
     let nul = append("Lead.csv", lead("00Q0000000000L2", "Nu\0l", "Initrode"));
     append(
         "Account.csv",
-        format!("001000000000L03,{},,,,,,,,,,,,2023-01-05T10:00:00.000Z,\n", "A".repeat(256)),
+        format!(
+            "001000000000L03,{},,,,,,,,,,,,2023-01-05T10:00:00.000Z,\n",
+            "A".repeat(256)
+        ),
     );
     (dir, long, nul)
 }
@@ -119,14 +122,23 @@ async fn a_migration_reports_bad_rows_by_line_and_migrates_every_other_row() {
             rejected
                 .lines()
                 .find(|l| l.starts_with(&format!("{file},{line},")))
-                .unwrap_or_else(|| panic!("{url}: {file} line {line} is not in rejected.csv:\n{rejected}"))
+                .unwrap_or_else(|| {
+                    panic!("{url}: {file} line {line} is not in rejected.csv:\n{rejected}")
+                })
                 .to_string()
         };
-        assert!(at("Lead.csv", long).contains("company: is 256"), "{rejected}");
+        assert!(
+            at("Lead.csv", long).contains("company: is 256"),
+            "{rejected}"
+        );
         assert!(at("Lead.csv", nul).contains("U+0000"), "{rejected}");
         assert!(at("Account.csv", 6).contains("name: is 256"), "{rejected}");
         let stats: serde_json::Value =
             serde_json::from_slice(&abcrm(&url, &["stats"]).stdout).unwrap();
-        assert_eq!(stats["accounts"].as_i64().map(|n| n >= 3), Some(true), "{url}: {stats}");
+        assert_eq!(
+            stats["accounts"].as_i64().map(|n| n >= 3),
+            Some(true),
+            "{url}: {stats}"
+        );
     }
 }

@@ -122,7 +122,12 @@ pub fn control_reason(c: char) -> String {
 /// borrowed when there are none.
 pub fn strip_controls(value: &str) -> std::borrow::Cow<'_, str> {
     if value.chars().any(is_forbidden_control) {
-        std::borrow::Cow::Owned(value.chars().filter(|&c| !is_forbidden_control(c)).collect())
+        std::borrow::Cow::Owned(
+            value
+                .chars()
+                .filter(|&c| !is_forbidden_control(c))
+                .collect(),
+        )
     } else {
         std::borrow::Cow::Borrowed(value)
     }

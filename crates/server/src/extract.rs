@@ -1,12 +1,14 @@
 //! Request extractors whose every rejection is a problem document naming what was wrong.
 
 use crate::problem::ApiError;
+use abcrm_core::validation::{
+    control_reason, day_in_range, is_forbidden_control, DATE_RANGE_REASON,
+};
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use abcrm_core::validation::{control_reason, day_in_range, is_forbidden_control, DATE_RANGE_REASON};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::de::DeserializeOwned;
 
@@ -79,7 +81,11 @@ fn check_dates(value: &serde_json::Value, path: &mut String) -> Result<(), ApiEr
     match value {
         Value::String(s) => match out_of_range_date(s) {
             true => Err(ApiError::invalid_field(
-                if path.is_empty() { "body" } else { path.as_str() },
+                if path.is_empty() {
+                    "body"
+                } else {
+                    path.as_str()
+                },
                 DATE_RANGE_REASON,
             )),
             false => Ok(()),

@@ -17,8 +17,8 @@ fn outcomes(body: &Value) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn an_intake_batch_with_a_company_too_long_and_a_nul_takes_the_rest_and_names_the_bad_fields(
-) {
+async fn an_intake_batch_with_a_company_too_long_and_a_nul_takes_the_rest_and_names_the_bad_fields()
+{
     for api in each_backend(Role::Admin).await {
         let body = api
             .ok(
@@ -67,7 +67,11 @@ async fn a_company_of_fifty_thousand_characters_is_rejected_without_being_matche
             )
             .await;
         assert_eq!(outcomes(&body), ["rejected"], "{}", api.name);
-        assert_eq!(body["errors"][0]["field"], "records[0].company", "{}", api.name);
+        assert_eq!(
+            body["errors"][0]["field"], "records[0].company",
+            "{}",
+            api.name
+        );
         let res = api
             .send(
                 Method::POST,
@@ -151,15 +155,27 @@ async fn a_wrong_type_for_a_field_answers_422_naming_it() {
     for api in each_backend(Role::Admin).await {
         let account = api.account("Initech").await;
         for (path, body, field) in [
-            ("/api/v1/activities", json!({"account_id": account, "kind": 5}), "kind"),
+            (
+                "/api/v1/activities",
+                json!({"account_id": account, "kind": 5}),
+                "kind",
+            ),
             ("/api/v1/accounts", json!({"name": 5}), "name"),
-            ("/api/v1/contacts", json!({"account_id": "one"}), "account_id"),
+            (
+                "/api/v1/contacts",
+                json!({"account_id": "one"}),
+                "account_id",
+            ),
             (
                 "/api/v1/opportunities",
                 json!({"account_id": account, "name": "Deal", "contact_roles": [{"contact_id": 1, "role": [1]}]}),
                 "contact_roles[0].role",
             ),
-            ("/api/v1/intake", json!({"records": [{"company": {}}]}), "records[0].company"),
+            (
+                "/api/v1/intake",
+                json!({"records": [{"company": {}}]}),
+                "records[0].company",
+            ),
         ] {
             let res = api.send(Method::POST, path, Some(body)).await;
             api.problem(res, 422, Some(field)).await;
@@ -211,11 +227,7 @@ async fn a_contact_named_like_a_formula_exports_as_text() {
             .await;
         let id = seg["id"].as_i64().unwrap();
         let text = api
-            .send(
-                Method::GET,
-                &format!("/api/v1/segments/{id}/export"),
-                None,
-            )
+            .send(Method::GET, &format!("/api/v1/segments/{id}/export"), None)
             .await
             .text()
             .await

@@ -575,7 +575,10 @@ impl Run<'_> {
                 .is_some_and(|pl| pl.outcome == IntakeOutcome::Rejected && pl.rule == "invalid");
             if invalid {
                 let reason = self.rejections.get(&p.id).cloned().unwrap_or_else(|| {
-                    format!("person {} was rejected as invalid; its intake record says why", p.id)
+                    format!(
+                        "person {} was rejected as invalid; its intake record says why",
+                        p.id
+                    )
                 });
                 self.out.rejected.push(rejected(*at, None, reason));
             }

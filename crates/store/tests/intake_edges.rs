@@ -72,9 +72,20 @@ async fn a_batch_with_bad_rows_writes_every_other_row_and_reports_each_bad_one()
             "{}",
             t.name
         );
-        assert!(rejected[0].1.contains("company: is 256 characters long"), "{rejected:?}");
-        assert!(rejected[1].1.contains("first_name: contains the control character U+0000"), "{rejected:?}");
-        assert!(rejected[2].1.contains("company: is 50003 characters long"), "{rejected:?}");
+        assert!(
+            rejected[0].1.contains("company: is 256 characters long"),
+            "{rejected:?}"
+        );
+        assert!(
+            rejected[1]
+                .1
+                .contains("first_name: contains the control character U+0000"),
+            "{rejected:?}"
+        );
+        assert!(
+            rejected[2].1.contains("company: is 50003 characters long"),
+            "{rejected:?}"
+        );
         assert!(rejected[3].1.contains("industry"), "{rejected:?}");
 
         let kept = t
@@ -91,9 +102,18 @@ async fn a_batch_with_bad_rows_writes_every_other_row_and_reports_each_bad_one()
             )
             .await
             .unwrap();
-        let cy = kept.items.iter().find(|r| r.source_key.as_deref() == Some("3")).unwrap();
+        let cy = kept
+            .items
+            .iter()
+            .find(|r| r.source_key.as_deref() == Some("3"))
+            .unwrap();
         assert_eq!(cy.payload.first_name.as_deref(), Some("Cy"), "{}", t.name);
-        assert_eq!(cy.observations["invalid"]["first_name"].as_str().map(|r| r.contains("U+0000")), Some(true));
+        assert_eq!(
+            cy.observations["invalid"]["first_name"]
+                .as_str()
+                .map(|r| r.contains("U+0000")),
+            Some(true)
+        );
         let di = t
             .store
             .list_intake(
@@ -109,7 +129,12 @@ async fn a_batch_with_bad_rows_writes_every_other_row_and_reports_each_bad_one()
             )
             .await
             .unwrap();
-        assert_eq!(di.items[0].outcome, IntakeOutcome::Created, "{}: a key loses its NUL", t.name);
+        assert_eq!(
+            di.items[0].outcome,
+            IntakeOutcome::Created,
+            "{}: a key loses its NUL",
+            t.name
+        );
     }
 }
 

@@ -4,8 +4,8 @@
 //! `conflicts.csv` for a person to decide. Bad rows are reported by line and column and skipped.
 
 use crate::csv_rows;
-use abcrm_core::export::csv_row;
 use abcrm_core::enrich::{Decision, EnrichColumns, EnrichKey, RowError};
+use abcrm_core::export::csv_row;
 use abcrm_core::model::Actor;
 use abcrm_store::{EnrichOptions, EnrichReport, Store};
 use anyhow::Context;

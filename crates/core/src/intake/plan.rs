@@ -492,7 +492,12 @@ impl<'a> Planner<'a> {
     /// Keeps a record whose fields cannot be taken as rejected, naming each field and why
     /// (also under `invalid` in its observations, for a caller that reports by field). Its
     /// control characters are dropped so it can be stored at all.
-    fn reject_invalid(&mut self, source_key: String, record: PersonRecord, errors: &ValidationErrors) {
+    fn reject_invalid(
+        &mut self,
+        source_key: String,
+        record: PersonRecord,
+        errors: &ValidationErrors,
+    ) {
         let invalid: Map<String, Value> = errors
             .0
             .iter()
@@ -1120,9 +1125,19 @@ mod tests {
             ]
         );
         let invalid = |i: usize| plan.records[i].observations["invalid"].clone();
-        assert!(invalid(1)["company"].as_str().unwrap().contains("256 characters"));
-        assert!(invalid(2)["first_name"].as_str().unwrap().contains("U+0000"));
+        assert!(invalid(1)["company"]
+            .as_str()
+            .unwrap()
+            .contains("256 characters"));
+        assert!(invalid(2)["first_name"]
+            .as_str()
+            .unwrap()
+            .contains("U+0000"));
         assert_eq!(plan.records[2].payload.first_name.as_deref(), Some("Cy"));
-        assert_eq!(plan.accounts.len(), 1, "only the valid record makes an account");
+        assert_eq!(
+            plan.accounts.len(),
+            1,
+            "only the valid record makes an account"
+        );
     }
 }

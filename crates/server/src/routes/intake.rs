@@ -96,42 +96,42 @@ async fn submit_intake(
     }
     let source = req.source.unwrap_or_else(|| "api".into());
     let mut errors = Vec::new();
-    let items: Vec<IntakeItem> = req
-        .records
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let record = PersonRecord {
-                first_name: r.first_name,
-                last_name: r.last_name,
-                email: r.email,
-                company: r.company,
-                title: r.title,
-                country: r.country,
-                state: r.state,
-                city: r.city,
-                phone: r.phone,
-                duns: r.duns,
-                website: r.website,
-            };
-            // Intake rejects such a record on its own (core's `PersonRecord::check`); this
-            // names its fields for the caller.
-            if let Err(invalid) = record.check() {
-                errors.extend(invalid.0.into_iter().map(|e| {
-                    ValidationError::new(format!("records[{i}].{}", e.field), e.reason)
-                }));
-            }
-            IntakeItem {
-                hints: Default::default(),
-                source_key: r
-                    .key
-                    .map(|k| strip_controls(k.trim()).into_owned())
-                    .filter(|k| !k.is_empty())
-                    .unwrap_or_else(|| content_key(&record)),
-                record,
-            }
-        })
-        .collect();
+    let items: Vec<IntakeItem> =
+        req.records
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let record = PersonRecord {
+                    first_name: r.first_name,
+                    last_name: r.last_name,
+                    email: r.email,
+                    company: r.company,
+                    title: r.title,
+                    country: r.country,
+                    state: r.state,
+                    city: r.city,
+                    phone: r.phone,
+                    duns: r.duns,
+                    website: r.website,
+                };
+                // Intake rejects such a record on its own (core's `PersonRecord::check`); this
+                // names its fields for the caller.
+                if let Err(invalid) = record.check() {
+                    errors.extend(invalid.0.into_iter().map(|e| {
+                        ValidationError::new(format!("records[{i}].{}", e.field), e.reason)
+                    }));
+                }
+                IntakeItem {
+                    hints: Default::default(),
+                    source_key: r
+                        .key
+                        .map(|k| strip_controls(k.trim()).into_owned())
+                        .filter(|k| !k.is_empty())
+                        .unwrap_or_else(|| content_key(&record)),
+                    record,
+                }
+            })
+            .collect();
     let keys: Vec<String> = items.iter().map(|i| i.source_key.clone()).collect();
     let report = s.intake.submit(&actor, &source, items).await?;
     // Each record's result, whether taken now or by an earlier request with the same key.
