@@ -442,7 +442,11 @@ mod tests {
     #[test]
     fn a_long_name_makes_a_bounded_number_of_blocking_keys() {
         let one_token = "x".repeat(50_000);
-        assert_eq!(block_keys(&one_token), [one_token.clone()]);
+        assert_eq!(
+            block_keys(&one_token).len(),
+            1,
+            "no variants of a 50,000-character token"
+        );
         let many_tokens: String = (0..10_000).map(|i| format!("token{i} ")).collect();
         assert!(block_keys(&many_tokens).len() <= MAX_BLOCK_TOKENS * (MAX_VARIANT_TOKEN + 1));
         assert!(
