@@ -363,6 +363,14 @@ fn duns_of(raw: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{raw:?} is not a DUNS number (nine digits, dashes allowed)"))
 }
 
+/// Why an enrichment text value cannot be taken (too long, or holding a control character),
+/// by the rule every field of the model follows.
+fn text_fault(value: &str) -> Option<String> {
+    let mut errors = crate::ValidationErrors::default();
+    crate::validation::check_len(&mut errors, "value", value, MAX_NAME);
+    errors.0.pop().map(|e| e.reason)
+}
+
 /// Checks and normalizes a row: the key must be there and valid, numbers not negative, text
 /// not too long. Every fault is reported, each with its column.
 pub fn check_row(row: EnrichRow, line: u64, by: EnrichKey) -> Result<CheckedRow, Vec<RowError>> {
@@ -403,14 +411,9 @@ pub fn check_row(row: EnrichRow, line: u64, by: EnrichKey) -> Result<CheckedRow,
         (AccountField::City, row.city),
     ] {
         if let Some(v) = clean(v) {
-            let n = v.chars().count();
-            if n > MAX_NAME {
-                fault(
-                    field.as_str(),
-                    format!("is {n} characters long; at most {MAX_NAME} are allowed"),
-                );
-            } else {
-                values.push((field, FieldValue::Text(v)));
+            match text_fault(&v) {
+                Some(reason) => fault(field.as_str(), reason),
+                None => values.push((field, FieldValue::Text(v))),
             }
         }
     }
@@ -426,14 +429,8 @@ pub fn check_row(row: EnrichRow, line: u64, by: EnrichKey) -> Result<CheckedRow,
     }
     values.sort_by_key(|(f, _)| *f);
     let name = clean(row.name);
-    if let Some(n) = &name {
-        let len = n.chars().count();
-        if len > MAX_NAME {
-            fault(
-                "name",
-                format!("is {len} characters long; at most {MAX_NAME} are allowed"),
-            );
-        }
+    if let Some(reason) = name.as_deref().and_then(text_fault) {
+        fault("name", reason);
     }
     let parent = match (clean(row.parent_domain), clean(row.parent_duns)) {
         (Some(d), _) => company_domain(&d)

@@ -86,13 +86,79 @@ pub fn require_text(errors: &mut ValidationErrors, field: &str, value: &str, max
     }
 }
 
-/// Checks that an optional text field is not longer than `max` characters.
+/// Checks that an optional text field is not longer than `max` characters and holds no
+/// control character (see [`is_forbidden_control`]).
 pub fn check_len(errors: &mut ValidationErrors, field: &str, value: &str, max: usize) {
-    let n = value.chars().count();
+    // Counting stops just past the limit, so a huge value costs no more than a short one.
+    let n = value.chars().take(max + 1).count();
     if n > max {
+        let n = value.chars().count();
         errors.push(
             field,
             format!("is {n} characters long; at most {max} are allowed"),
         );
+    } else if let Some(c) = value.chars().find(|&c| is_forbidden_control(c)) {
+        errors.push(field, control_reason(c));
+    }
+}
+
+/// A control character no text may hold: the C0 controls but tab, line feed and carriage
+/// return (a browser sends a textarea's line breaks as CR LF). PostgreSQL refuses NUL in text
+/// outright, and SQLite would store it; refusing every such character at the edge keeps both
+/// backends alike and keeps invisible bytes out of names.
+pub fn is_forbidden_control(c: char) -> bool {
+    c.is_ascii_control() && c != '\t' && c != '\n' && c != '\r' && c != '\u{7f}'
+}
+
+/// Why a text holding the control character `c` is refused.
+pub fn control_reason(c: char) -> String {
+    format!(
+        "contains the control character U+{:04X}; remove it and send the text again",
+        u32::from(c)
+    )
+}
+
+/// `value` without the control characters no text may hold (see [`is_forbidden_control`]);
+/// borrowed when there are none.
+pub fn strip_controls(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.chars().any(is_forbidden_control) {
+        std::borrow::Cow::Owned(
+            value
+                .chars()
+                .filter(|&c| !is_forbidden_control(c))
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
+/// A day a request may name: within the years 1 to 9999, the range both databases store and
+/// order alike (see `filter::clamp_date`).
+pub fn day_in_range(day: chrono::NaiveDate) -> bool {
+    (1..=9999).contains(&chrono::Datelike::year(&day))
+}
+
+/// Why a date outside the years 1 to 9999 is refused.
+pub const DATE_RANGE_REASON: &str = "must be a date between the years 1 and 9999";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_in_a_name_is_refused_naming_the_field() {
+        let mut errors = ValidationErrors::default();
+        check_len(&mut errors, "first_name", "Ann\0", 200);
+        assert_eq!(errors.0[0].field, "first_name");
+        assert!(errors.0[0].reason.contains("U+0000"), "{errors}");
+    }
+
+    #[test]
+    fn line_breaks_and_tabs_are_text() {
+        let mut errors = ValidationErrors::default();
+        check_len(&mut errors, "description", "one\r\ntwo\tthree", 200);
+        assert!(errors.0.is_empty(), "{errors}");
+        assert_eq!(strip_controls("a\0b\u{1b}c\n"), "abc\n");
     }
 }

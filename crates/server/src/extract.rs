@@ -1,11 +1,15 @@
 //! Request extractors whose every rejection is a problem document naming what was wrong.
 
 use crate::problem::ApiError;
+use abcrm_core::validation::{
+    control_reason, day_in_range, is_forbidden_control, DATE_RANGE_REASON,
+};
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::de::DeserializeOwned;
 
 /// A JSON body. Syntax errors are 400 with the line and column; a wrong, missing or unknown
@@ -43,37 +47,105 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
 }
 
 /// Parses a JSON body into `T`, classifying the failure for the client.
+///
+/// The body is read into a `serde_json::Value` first, and `T` from that. Read straight from the
+/// bytes, serde_json reports some wrong types as syntax errors: an enum given a number
+/// (`{"kind":5}`) fails in `deserialize_enum` with "expected value", a syntax code, and a
+/// tagged enum or a `#[serde(flatten)]` buffers its input and loses the category. Only the
+/// first step reads text, so every error of the second is about the data, with its path.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: Result<T, _> = serde_path_to_error::deserialize(&mut de);
-    if value.is_ok() {
-        de.end()
-            .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}"), None))?;
-    }
-    value.map_err(|err| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}"), None))?;
+    check_dates(&value, &mut String::new())?;
+    whole_numbers_as_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Syntax
-            | serde_json::error::Category::Eof
-            | serde_json::error::Category::Io => {
-                ApiError::bad_request(format!("the body is not valid JSON: {inner}"), None)
+        let message = strip_position(&err.into_inner().to_string());
+        // serde_path_to_error's path already ends at an unknown field, but stops at the
+        // parent of a missing one, which serde names in backticks.
+        let field = match quoted_field(&message).filter(|_| message.starts_with("missing field")) {
+            Some(f) if path == "." || path.is_empty() => f,
+            Some(f) => format!("{path}.{f}"),
+            None if path == "." || path.is_empty() => "body".to_string(),
+            None => path,
+        };
+        ApiError::invalid_field(field, message)
+    })
+}
+
+/// Refuses a date or date-time outside the years 1 to 9999 anywhere in a body, naming its
+/// path: chrono reads years up to ±262143, which PostgreSQL refuses (a 500) and SQLite stores
+/// and orders as text (wrongly), and which overflow date arithmetic. A string is a date here
+/// when it reads as one; no name or free text does.
+fn check_dates(value: &serde_json::Value, path: &mut String) -> Result<(), ApiError> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => match out_of_range_date(s) {
+            true => Err(ApiError::invalid_field(
+                if path.is_empty() {
+                    "body"
+                } else {
+                    path.as_str()
+                },
+                DATE_RANGE_REASON,
+            )),
+            false => Ok(()),
+        },
+        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, v)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let r = check_dates(v, path);
+            path.truncate(len);
+            r
+        }),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
             }
-            serde_json::error::Category::Data => {
-                let message = strip_position(&inner.to_string());
-                // serde_path_to_error's path already ends at an unknown field, but stops at the
-                // parent of a missing one, which serde names in backticks.
-                let field =
-                    match quoted_field(&message).filter(|_| message.starts_with("missing field")) {
-                        Some(f) if path == "." || path.is_empty() => f,
-                        Some(f) => format!("{path}.{f}"),
-                        None if path == "." || path.is_empty() => "body".to_string(),
-                        None => path,
-                    };
-                ApiError::invalid_field(field, message)
+            path.push_str(k);
+            let r = check_dates(v, path);
+            path.truncate(len);
+            r
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// True for a text that reads as a date or a date-time whose year is outside 1 to 9999.
+fn out_of_range_date(s: &str) -> bool {
+    let s = s.trim();
+    // Every date starts with a digit or a sign and holds a dash after the year; anything
+    // else is not one, and costs nothing more.
+    if !s.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') || s.len() > 64 {
+        return false;
+    }
+    if let Ok(day) = s.parse::<NaiveDate>() {
+        return !day_in_range(day);
+    }
+    if let Ok(at) = s.parse::<DateTime<FixedOffset>>() {
+        return !day_in_range(at.date_naive()) || !day_in_range(at.naive_utc().date());
+    }
+    false
+}
+
+/// JSON has one number type: `14614.0` is the integer 14614 to JSON Schema and to clients that
+/// write every number as a float, so a whole number within `i64` is given to serde as one.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64() {
+                // 2^63 as f64; every whole f64 below it in magnitude fits an i64 exactly.
+                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+                if f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) {
+                    *value = serde_json::Value::from(f as i64);
+                }
             }
         }
-    })
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 fn strip_position(message: &str) -> String {
@@ -118,6 +190,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        check_query(parts.uri.query().unwrap_or(""))?;
         let axum::extract::Query(v) = axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map_err(|e: QueryRejection| {
@@ -128,6 +201,29 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
             })?;
         Ok(Query(v))
     }
+}
+
+/// Refuses a query parameter holding a control character or a date outside the years 1 to
+/// 9999, naming it, before any route reads it (see [`check_dates`]).
+fn check_query(query: &str) -> Result<(), ApiError> {
+    let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(query) else {
+        return Ok(()); // the typed parse below says what is wrong
+    };
+    for (name, value) in pairs {
+        if let Some(c) = value.chars().find(|&c| is_forbidden_control(c)) {
+            return Err(ApiError::bad_request(
+                format!("{name} {}", control_reason(c)),
+                Some(&name),
+            ));
+        }
+        if out_of_range_date(&value) {
+            return Err(ApiError::bad_request(
+                format!("{name} {DATE_RANGE_REASON}, not {value}"),
+                Some(&name),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -145,6 +241,14 @@ mod tests {
     #[test]
     fn a_missing_field_is_named() {
         let e = parse_json::<NewContact>(br#"{"first_name":"x"}"#).unwrap_err();
+        assert!(format!("{e:?}").contains("field: \"account_id\""), "{e:?}");
+    }
+
+    #[test]
+    fn a_whole_number_written_as_a_float_is_an_integer() {
+        let c = parse_json::<NewContact>(br#"{"account_id":14614.0,"first_name":"x"}"#).unwrap();
+        assert_eq!(c.account_id.0, 14614);
+        let e = parse_json::<NewContact>(br#"{"account_id":1.5}"#).unwrap_err();
         assert!(format!("{e:?}").contains("field: \"account_id\""), "{e:?}");
     }
 

@@ -5,8 +5,9 @@
 //! the errors only it gives). What every operation shares is added here in one place rather
 //! than on sixty annotations: each error is a problem document (`application/problem+json`);
 //! any operation may refuse an unreadable request (400), a missing token (401), a role that
-//! may not (403) or a request that takes too long (408); one with a body may refuse its size (413), its media type (415) and its
-//! fields (422); one with an `{id}` may not find it (404); and a page size is 1 to 1000.
+//! may not (403) or a request that takes too long (408); one with a body may refuse its size
+//! (413), its media type (415) and its fields (422); one with an `{id}` may not find it (404);
+//! and a page size is 1 to 1000.
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};

@@ -150,10 +150,7 @@ fn push_condition(
             }
             match (op, value) {
                 (CompareOp::Contains | CompareOp::StartsWith, Operand::Text(s)) => {
-                    let escaped = s
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_");
+                    let escaped = escape_like(s);
                     let pattern = if *op == CompareOp::Contains {
                         format!("%{escaped}%")
                     } else {
@@ -323,4 +320,10 @@ async fn segment_accounts_in(
     let mut conn = pool.acquire().await.map_err(db)?;
     let items = with_domains(&mut conn, items).await?;
     Ok(paginate(items, limit, |a| a.id.0))
+}
+
+/// `text` with LIKE's wildcards (`%`, `_`) and its escape character (`\`) escaped, for a
+/// pattern used with `ESCAPE '\'`: a person's text matches itself, never everything.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

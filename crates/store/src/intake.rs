@@ -11,7 +11,8 @@
 use crate::{IntakeApplied, IntakePlacement, Result, Store, StoreError};
 use abcrm_core::intake::{IntakeItem, IntakePlan, Planner};
 use abcrm_core::matching::{AccountEntry, MatchConfig, MatchIndex, PersonRecord};
-use abcrm_core::model::{Actor, IntakeOutcome};
+use abcrm_core::model::{Actor, IntakeOutcome, MAX_NAME};
+use abcrm_core::validation::{check_len, strip_controls};
 use abcrm_core::{AccountId, ContactId};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -38,11 +39,21 @@ pub struct IntakeReport {
     pub filled: usize,
     /// The new intake records' ids, in the order of the records taken.
     pub record_ids: Vec<i64>,
+    /// The records rejected, each with its key and why, in the order taken.
+    pub rejections: Vec<Rejection>,
+}
+
+/// A record intake rejected: its key within its source, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Rejection {
+    pub key: String,
+    pub reason: String,
 }
 
 impl IntakeReport {
-    /// Adds another batch's counts (not its ids).
+    /// Adds another batch's counts and rejections (not its ids).
     pub fn add(&mut self, other: &IntakeReport) {
+        self.rejections.extend(other.rejections.iter().cloned());
         self.taken += other.taken;
         self.already_taken += other.already_taken;
         self.matched += other.matched;
@@ -179,17 +190,24 @@ impl Intake {
         items: &[IntakeItem],
         also_taken: &HashSet<&str>,
     ) -> Result<(IntakeReport, Vec<IntakeItem>)> {
-        let keys: Vec<String> = items.iter().map(|i| i.source_key.clone()).collect();
+        // A key is text from outside like any other: without control characters, which
+        // PostgreSQL would refuse, failing the whole batch.
+        let keys: Vec<String> = items
+            .iter()
+            .map(|i| strip_controls(&i.source_key).into_owned())
+            .collect();
         let known = self.store.known_intake_keys(source, &keys).await?;
         let mut seen = HashSet::new();
         let fresh: Vec<IntakeItem> = items
             .iter()
-            .filter(|i| {
-                !known.contains(&i.source_key)
-                    && !also_taken.contains(i.source_key.as_str())
-                    && seen.insert(i.source_key.as_str())
+            .zip(&keys)
+            .filter(|(_, key)| {
+                !known.contains(*key) && !also_taken.contains(key.as_str()) && seen.insert(*key)
             })
-            .cloned()
+            .map(|(i, key)| IntakeItem {
+                source_key: key.clone(),
+                ..i.clone()
+            })
             .collect();
         let report = IntakeReport {
             already_taken: keys.len() - fresh.len(),
@@ -384,7 +402,7 @@ fn checked_source(given: &str) -> Result<&str> {
             "name where the records come from (for example `web-form` or `import:people.csv`)",
         );
     }
-    abcrm_core::validation::check_len(&mut errors, "source", given, abcrm_core::model::MAX_NAME);
+    check_len(&mut errors, "source", given, MAX_NAME);
     errors.into_result().map_err(StoreError::Invalid)?;
     Ok(source)
 }
@@ -626,6 +644,15 @@ fn count(report: &mut IntakeReport, plan: &IntakePlan, applied: &IntakeApplied) 
     report.created += plan.count(IntakeOutcome::Created);
     report.needs_review += plan.count(IntakeOutcome::NeedsReview);
     report.rejected += plan.count(IntakeOutcome::Rejected);
+    report.rejections.extend(
+        plan.records
+            .iter()
+            .filter(|r| r.outcome == IntakeOutcome::Rejected)
+            .map(|r| Rejection {
+                key: r.source_key.clone(),
+                reason: r.explanation.clone(),
+            }),
+    );
     report.new_accounts += applied.accounts.len();
     report.filled += applied.filled;
     report.record_ids.extend(&applied.records);

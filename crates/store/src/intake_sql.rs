@@ -509,6 +509,9 @@ async fn intake_resolve(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64, resolutio
             if reason.is_empty() {
                 return Err(invalid("reject", "say why the record is rejected"));
             }
+            let mut errors = ValidationErrors::default();
+            abcrm_core::validation::check_len(&mut errors, "reject", &reason, MAX_TEXT);
+            errors.into_result()?;
             (IntakeOutcome::Rejected, None, None, format!("rejected by {}: {reason}", actor.label))
         }
         Resolution::Account(account) => {

@@ -111,6 +111,8 @@ struct Run<'a> {
     /// The abcrm user each source user is (a dry run's new ones under stand-in ids).
     users: HashMap<String, UserId>,
     placements: HashMap<String, IntakePlacement>,
+    /// Why intake rejected each person it rejected in this run, by source id.
+    rejections: HashMap<String, String>,
     /// The step under way and when it began.
     current: Option<(String, std::time::Instant)>,
 }
@@ -139,6 +141,7 @@ pub async fn migrate(
         accounts: HashMap::new(),
         users: HashMap::new(),
         placements: HashMap::new(),
+        rejections: HashMap::new(),
         current: None,
     };
     if !opts.dry_run {
@@ -563,6 +566,23 @@ impl Run<'_> {
             taken += self.placed(done).await?;
         }
         self.count("people taken now", taken);
+        // A person whose fields could not be taken (too long, a control character) was kept
+        // as a rejected intake record; the operator finds it by its line.
+        for (at, p) in people {
+            let invalid = self
+                .placements
+                .get(&p.id)
+                .is_some_and(|pl| pl.outcome == IntakeOutcome::Rejected && pl.rule == "invalid");
+            if invalid {
+                let reason = self.rejections.get(&p.id).cloned().unwrap_or_else(|| {
+                    format!(
+                        "person {} was rejected as invalid; its intake record says why",
+                        p.id
+                    )
+                });
+                self.out.rejected.push(rejected(*at, None, reason));
+            }
+        }
         Ok(())
     }
 
@@ -605,6 +625,9 @@ impl Run<'_> {
         }
         for p in placed {
             self.placements.insert(p.key.clone(), p);
+        }
+        for r in report.rejections {
+            self.rejections.insert(r.key, r.reason);
         }
         self.progress.advance(n);
         Ok(report.taken as u64)
@@ -821,22 +844,24 @@ impl Run<'_> {
                 ));
                 continue;
             }
-            fresh.push((
-                a.id,
-                NewActivity {
-                    account_id: account,
-                    contact_id: contact.map(|(c, _)| c),
-                    kind: a.kind,
-                    subject: a.subject,
-                    occurred_at: a.occurred_at,
-                    campaign_id: None,
-                    opportunity_id: a
-                        .opportunity_id
-                        .as_ref()
-                        .and_then(|o| opportunities.get(o))
-                        .copied(),
-                },
-            ));
+            let new = NewActivity {
+                account_id: account,
+                contact_id: contact.map(|(c, _)| c),
+                kind: a.kind,
+                subject: a.subject,
+                occurred_at: a.occurred_at,
+                campaign_id: None,
+                opportunity_id: a
+                    .opportunity_id
+                    .as_ref()
+                    .and_then(|o| opportunities.get(o))
+                    .copied(),
+            };
+            // Checked row by row: one activity the store refused would refuse its batch.
+            match new.clone().validate() {
+                Ok(_) => fresh.push((a.id, new)),
+                Err(e) => self.out.rejected.push(rejected(at, None, e.to_string())),
+            }
         }
         let mut written = 0;
         for chunk in fresh.chunks(RECORD_BATCH) {

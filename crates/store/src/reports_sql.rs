@@ -117,7 +117,10 @@ async fn report_pipeline_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: 
 }
 
 async fn report_coverage_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_days: u32, rows: reports::CoverageRows, now: DateTime<Utc>) -> Result<reports::CoverageReport> {
-    let since = now - chrono::Duration::days(i64::from(engaged_days));
+    // A day count reaching before the year 1 counts from its first day: both databases store
+    // and order that one alike, and the subtraction cannot overflow.
+    let year_one = abcrm_core::filter::clamp_date(NaiveDate::MIN).and_time(chrono::NaiveTime::MIN).and_utc();
+    let since = now.checked_sub_signed(chrono::Duration::days(i64::from(engaged_days))).unwrap_or(year_one).max(year_one);
     // People who left are not part of a buying center any more.
     const KNOWN: &str = "c.status <> 'left_company'";
 

@@ -823,10 +823,10 @@ fn push_contact_filters(q: &mut QueryBuilder<'_, Db>, query: &ContactQuery) {
         q.push(" AND account_id = ").push_bind(a.0);
     }
     if let Some(text) = &query.search {
-        let pattern = format!("%{}%", text.trim().to_lowercase());
-        q.push(" AND (lower(first_name) LIKE ").push_bind(pattern.clone());
-        q.push(" OR lower(last_name) LIKE ").push_bind(pattern.clone());
-        q.push(" OR email LIKE ").push_bind(pattern).push(")");
+        let pattern = format!("%{}%", escape_like(&text.trim().to_lowercase()));
+        q.push(" AND (lower(first_name) LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+        q.push(" OR lower(last_name) LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+        q.push(" OR email LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
     }
     if let Some(r) = query.buying_role {
         q.push(" AND buying_role = ").push_bind(r.as_str());
@@ -1040,7 +1040,7 @@ impl Store for ThisStore {
             q.push(" AND id > ").push_bind(after);
         }
         if let Some(text) = &query.name_contains {
-            q.push(" AND lower(name) LIKE ").push_bind(format!("%{}%", text.to_lowercase()));
+            q.push(" AND lower(name) LIKE ").push_bind(format!("%{}%", escape_like(&text.to_lowercase()))).push(" ESCAPE '\\'");
         }
         if let Some(domain) = &query.domain {
             let domain = abcrm_core::normalize::normalize_domain(domain).unwrap_or_else(|_| domain.to_lowercase());
@@ -1341,8 +1341,7 @@ impl Store for ThisStore {
                 q.push(" AND o.owner_id = ").push_bind(owner.0);
             }
             if let Some(text) = query.account_name.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                q.push(" AND LOWER(a.name) LIKE LOWER(").push_bind(format!("%{escaped}%")).push(") ESCAPE '\\'");
+                q.push(" AND LOWER(a.name) LIKE LOWER(").push_bind(format!("%{}%", escape_like(text))).push(") ESCAPE '\\'");
             }
         };
         let mut q = QueryBuilder::<Db>::new(

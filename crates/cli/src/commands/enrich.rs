@@ -5,6 +5,7 @@
 
 use crate::csv_rows;
 use abcrm_core::enrich::{Decision, EnrichColumns, EnrichKey, RowError};
+use abcrm_core::export::csv_row;
 use abcrm_core::model::Actor;
 use abcrm_store::{EnrichOptions, EnrichReport, Store};
 use anyhow::Context;
@@ -194,7 +195,7 @@ fn write_reports(
             .map(|a| (a.id.to_string(), a.name.clone()))
             .unwrap_or_default();
         for f in r.fields.iter().filter(|f| f.decision == Decision::Conflict) {
-            conflicts.write_record([
+            conflicts.write_record(csv_row([
                 r.line.to_string(),
                 id.clone(),
                 name.clone(),
@@ -210,20 +211,24 @@ fn write_reports(
                     .unwrap_or_default(),
                 f.offered.to_string(),
                 f.reason.clone().unwrap_or_default(),
-            ])?;
+            ]))?;
         }
         if r.outcome == abcrm_store::EnrichOutcome::Unknown {
-            unknown.write_record([
+            unknown.write_record(csv_row([
                 r.line.to_string(),
                 r.key.clone(),
                 r.note.clone().unwrap_or_default(),
-            ])?;
+            ]))?;
         }
     }
     let (rejected_path, mut rejected_csv) = open("rejected.csv")?;
     rejected_csv.write_record(["line", "column", "reason"])?;
     for e in rejected {
-        rejected_csv.write_record([e.line.to_string(), e.column.clone(), e.reason.clone()])?;
+        rejected_csv.write_record(csv_row([
+            e.line.to_string(),
+            e.column.clone(),
+            e.reason.clone(),
+        ]))?;
     }
     for (path, mut w) in [
         (&conflicts_path, conflicts),

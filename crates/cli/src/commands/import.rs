@@ -12,6 +12,7 @@ use abcrm_core::model::Actor;
 use abcrm_store::intake::{content_key, Intake, IntakeReport};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -31,17 +32,82 @@ pub struct ImportSummary {
     pub report: IntakeReport,
     /// Rows or cards that could not be read at all, with their line.
     pub unreadable: Vec<(u64, String)>,
+    /// Rows or cards read but rejected, each with its line, what identifies it and why.
+    pub rejected: Vec<RejectedRow>,
     pub seconds: f64,
 }
 
+/// A row intake rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    /// The line it starts on (0 when unknown).
+    pub line: u64,
+    /// What the row has that a person recognizes it by: its name, email or company.
+    pub label: String,
+    pub reason: String,
+}
+
 impl ImportSummary {
-    fn add(&mut self, batch: abcrm_store::Result<IntakeReport>) -> anyhow::Result<()> {
+    /// Counts a written batch and keeps its rejected rows, found by key among `rows` (each
+    /// item's key with its line and label).
+    fn add(
+        &mut self,
+        batch: abcrm_store::Result<IntakeReport>,
+        rows: &HashMap<String, (u64, String)>,
+    ) -> anyhow::Result<()> {
         let report = batch.context(
             "writing a batch; the batches before it are saved, so run the same import again to resume",
         )?;
+        for r in &report.rejections {
+            let (line, label) = rows.get(&r.key).cloned().unwrap_or_default();
+            self.rejected.push(RejectedRow {
+                line,
+                label,
+                reason: r.reason.clone(),
+            });
+        }
         self.report.add(&report);
         Ok(())
     }
+}
+
+/// What a person recognizes a record by, from what it has: its name, email and company (a
+/// long value cut short).
+fn label(record: &PersonRecord) -> String {
+    let name = [record.first_name.as_deref(), record.last_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let parts: Vec<String> = [
+        Some(name.as_str()),
+        record.email.as_deref(),
+        record.company.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|v| abcrm_core::validation::strip_controls(v.trim()).into_owned())
+    .filter(|v| !v.is_empty())
+    .map(|v| match v.char_indices().nth(40) {
+        Some((i, _)) => format!("{}...", &v[..i]),
+        None => v,
+    })
+    .collect();
+    if parts.is_empty() {
+        "(no name, email or company)".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Each item's key with its line and label, for reporting its rejection.
+fn rows_of(items: &[IntakeItem], lines: &[u64]) -> HashMap<String, (u64, String)> {
+    items
+        .iter()
+        .zip(lines)
+        .map(|(i, &line)| (i.source_key.clone(), (line, label(&i.record))))
+        .collect()
 }
 
 /// `abcrm import`.
@@ -103,6 +169,7 @@ pub async fn import(
         summary
             .unreadable
             .extend(errors.into_iter().map(|e| (e.line as u64, e.message)));
+        let lines: Vec<u64> = people.iter().map(|p| p.line as u64).collect();
         let items: Vec<IntakeItem> = people
             .into_iter()
             .map(|p| IntakeItem {
@@ -111,8 +178,9 @@ pub async fn import(
                 record: p.record,
             })
             .collect();
-        for batch in items.chunks(batch_size) {
-            summary.add(submit(batch.to_vec()).await)?;
+        for (batch, lines) in items.chunks(batch_size).zip(lines.chunks(batch_size)) {
+            let rows = rows_of(batch, lines);
+            summary.add(submit(batch.to_vec()).await, &rows)?;
         }
         progress.set_position(size);
     } else {
@@ -134,7 +202,8 @@ pub async fn import(
         while let Some(chunk) = rx.recv().await {
             summary.unreadable.extend(chunk.unreadable);
             if !chunk.items.is_empty() {
-                summary.add(submit(chunk.items).await)?;
+                let rows = rows_of(&chunk.items, &chunk.lines);
+                summary.add(submit(chunk.items).await, &rows)?;
             }
             progress.set_position(chunk.position);
         }
@@ -150,6 +219,8 @@ pub async fn import(
 /// Rows read from a CSV file, up to a batch of them.
 struct Chunk {
     items: Vec<IntakeItem>,
+    /// The line each item starts on.
+    lines: Vec<u64>,
     unreadable: Vec<(u64, String)>,
     /// Bytes of the file read so far.
     position: u64,
@@ -165,6 +236,7 @@ fn read_chunks(
 ) {
     let fresh = || Chunk {
         items: Vec::with_capacity(batch_size),
+        lines: Vec::with_capacity(batch_size),
         unreadable: Vec::new(),
         position: 0,
     };
@@ -193,6 +265,7 @@ fn read_chunks(
                         set_column(&mut record, &mut key, *col, v);
                     }
                 }
+                chunk.lines.push(line);
                 chunk.items.push(IntakeItem {
                     hints: Default::default(),
                     source_key: key.unwrap_or_else(|| content_key(&record)),
@@ -266,6 +339,22 @@ fn print_summary(file: &Path, s: &ImportSummary) {
             s.unreadable.len() - 20
         );
     }
+    for row in s.rejected.iter().take(20) {
+        eprintln!(
+            "{}: line {}: rejected {}: {}",
+            file.display(),
+            row.line,
+            row.label,
+            row.reason
+        );
+    }
+    if s.rejected.len() > 20 {
+        eprintln!(
+            "{}: ... and {} more rejected rows",
+            file.display(),
+            s.rejected.len() - 20
+        );
+    }
     let r = &s.report;
     let rate = if s.seconds > 0.0 {
         r.taken as f64 / s.seconds
@@ -273,7 +362,7 @@ fn print_summary(file: &Path, s: &ImportSummary) {
         0.0
     };
     eprintln!(
-        "Imported {} records from {} in {:.1}s ({:.0} records/s):\n  {} new contacts, {} merged into existing contacts ({} completed), {} new accounts\n  {} waiting in review (GET /api/v1/review), {} rejected (no name and no email)\n  {} already imported before (skipped), {} rows unreadable",
+        "Imported {} records from {} in {:.1}s ({:.0} records/s):\n  {} new contacts, {} merged into existing contacts ({} completed), {} new accounts\n  {} waiting in review (GET /api/v1/review), {} rejected (each listed above by line, the first 20)\n  {} already imported before (skipped), {} rows unreadable",
         r.taken,
         file.display(),
         s.seconds,

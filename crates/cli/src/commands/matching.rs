@@ -2,6 +2,7 @@
 //! measuring match quality; `abcrm synth`: messy test files with known truth.
 
 use crate::csv_rows::{self, RejectedRow};
+use abcrm_core::export::csv_row;
 use abcrm_core::matching::{
     match_person, synth, AccountEntry, BatchDedupe, MatchConfig, MatchIndex, MatchStatus,
     PersonRecord,
@@ -215,14 +216,15 @@ pub fn run_match(args: MatchArgs<'_>) -> anyhow::Result<()> {
             .filter(|a| a.0 < real_accounts)
             .map(|a| external[a.0 as usize].clone())
             .unwrap_or_default();
-        out.write_record([
+        // The ids come from the caller's files: written as text whatever they begin with.
+        out.write_record(csv_row([
             row.id.as_str(),
             &account_out,
             duplicate_of.as_deref().unwrap_or(""),
             r.rule,
             &format!("{:.3}", r.confidence),
             status.as_str(),
-        ])?;
+        ]))?;
         if i % 1024 == 0 {
             progress.set_position(i as u64);
         }

@@ -3,6 +3,7 @@
 //! (one row per source contact and lead), `rejected.csv` and `summary.md`.
 
 use crate::cli::{MigrateArgs, MigrateFrom};
+use abcrm_core::export::csv_row;
 use abcrm_core::migration::columns::{Column, Fields, Layout, MissingColumn, Row};
 use abcrm_core::migration::report::{
     summary_markdown, FileRead, PersonOutcome, RejectedRow, Summary,
@@ -411,7 +412,7 @@ fn write_report(dir: &Path, people: &[PersonOutcome], summary: &Summary) -> anyh
         .with_context(|| format!("cannot write {}", path.display()))?;
     w.write_record(PersonOutcome::HEADER)?;
     for p in people {
-        w.write_record(p.fields())?;
+        w.write_record(csv_row(p.fields()))?;
     }
     w.flush()?;
     let path = dir.join("rejected.csv");
@@ -419,12 +420,12 @@ fn write_report(dir: &Path, people: &[PersonOutcome], summary: &Summary) -> anyh
         .with_context(|| format!("cannot write {}", path.display()))?;
     w.write_record(["file", "line", "column", "reason"])?;
     for r in &summary.rejected {
-        w.write_record([
+        w.write_record(csv_row([
             r.file.as_str(),
             &r.line.to_string(),
             r.column.as_deref().unwrap_or(""),
             r.reason.as_str(),
-        ])?;
+        ]))?;
     }
     w.flush()?;
     let path = dir.join("summary.md");

@@ -2,7 +2,7 @@
 
 use crate::cli::{ColumnsArg, RowsFormat, SegmentCommand, TargetArg};
 use crate::output::Table;
-use abcrm_core::export::ColumnStyle;
+use abcrm_core::export::{csv_row, ColumnStyle};
 use abcrm_core::filter::{Checked, FilterError};
 use abcrm_core::model::{compile, Actor, NewSegment, SegmentTarget};
 use abcrm_store::segments::Export;
@@ -185,7 +185,7 @@ async fn print_rows(
             w.write_record(&header)?;
             while let Some(rows) = export.next_rows().await? {
                 for row in rows {
-                    w.write_record(&row)?;
+                    w.write_record(csv_row(&row))?;
                 }
             }
             w.flush()?;

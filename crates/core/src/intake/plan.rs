@@ -14,6 +14,7 @@ use crate::matching::{
 use crate::model::{ContactStatus, IntakeOutcome, NewAccount, NewContact};
 use crate::normalize::company::{company_key, is_placeholder};
 use crate::normalize::{registrable_domain, Email};
+use crate::validation::ValidationErrors;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -328,6 +329,12 @@ impl<'a> Planner<'a> {
     /// Plans one record.
     pub fn add(&mut self, item: IntakeItem) {
         let record = clean(item.record);
+        // A field too long or holding a control character rejects the record before any
+        // matching: it costs nothing however long it is, and the rest of the batch goes on.
+        if let Err(errors) = record.check() {
+            self.reject_invalid(item.source_key, record, &errors);
+            return;
+        }
         let mut observations = observations_of(&record);
         let email = match record.email.as_deref().map(Email::parse) {
             Some(Ok(e)) => Some(e),
@@ -398,9 +405,18 @@ impl<'a> Planner<'a> {
             }
             MatchStatus::NewAccount => {
                 let domain = result.new_account_domain.clone().unwrap_or_default();
-                let account = self.create_account(&record, &domain, &hints);
-                planned.account_id = Some(account);
-                self.create_contact(&mut planned, account, &record, email, &hints);
+                match self.create_account(&record, &domain, &hints) {
+                    Ok(account) => {
+                        planned.account_id = Some(account);
+                        self.create_contact(&mut planned, account, &record, email, &hints);
+                    }
+                    Err(errors) => {
+                        planned.outcome = IntakeOutcome::Rejected;
+                        planned.rule = "invalid".into();
+                        planned.explanation =
+                            format!("the record's company cannot be an account: {errors}");
+                    }
+                }
             }
             MatchStatus::Review => {
                 planned.outcome = IntakeOutcome::NeedsReview;
@@ -426,9 +442,7 @@ impl<'a> Planner<'a> {
         record: &PersonRecord,
         domain: &str,
         hints: &IntakeHints,
-    ) -> AccountId {
-        self.next_account -= 1;
-        let id = AccountId(self.next_account);
+    ) -> Result<AccountId, ValidationErrors> {
         let name = record
             .company
             .clone()
@@ -456,6 +470,11 @@ impl<'a> Planner<'a> {
             created_at: hints.created_at,
             ..NewAccount::default()
         };
+        // Checked here, not only by the store: one account the store refused would refuse
+        // the whole batch with it.
+        account.clone().validate()?;
+        self.next_account -= 1;
+        let id = AccountId(self.next_account);
         self.index.insert_account(AccountEntry {
             id,
             name,
@@ -467,7 +486,38 @@ impl<'a> Planner<'a> {
             parent_id: None,
         });
         self.plan.accounts.push(PlannedAccount { id, account });
-        id
+        Ok(id)
+    }
+
+    /// Keeps a record whose fields cannot be taken as rejected, naming each field and why
+    /// (also under `invalid` in its observations, for a caller that reports by field). Its
+    /// control characters are dropped so it can be stored at all.
+    fn reject_invalid(
+        &mut self,
+        source_key: String,
+        record: PersonRecord,
+        errors: &ValidationErrors,
+    ) {
+        let invalid: Map<String, Value> = errors
+            .0
+            .iter()
+            .map(|e| (e.field.clone(), Value::String(e.reason.clone())))
+            .collect();
+        let mut observations = Map::new();
+        observations.insert("invalid".into(), Value::Object(invalid));
+        self.plan.records.push(PlannedRecord {
+            source_key,
+            payload: record.without_controls(),
+            observations: Value::Object(observations),
+            outcome: IntakeOutcome::Rejected,
+            rule: "invalid".into(),
+            confidence: 0.0,
+            candidates: Vec::new(),
+            explanation: format!("the record cannot be taken: {errors}"),
+            account_id: None,
+            contact_id: None,
+            duplicate_of: None,
+        });
     }
 
     fn create_contact(
@@ -1053,5 +1103,41 @@ mod tests {
     fn accounts_made_from_a_bare_domain_get_a_readable_name() {
         assert_eq!(name_from_domain("acme-robotics.co.uk"), "Acme Robotics");
         assert_eq!(name_from_domain("mail.zeta.io"), "Zeta");
+    }
+
+    #[test]
+    fn a_record_with_a_field_too_long_or_a_nul_is_rejected_alone_naming_the_field() {
+        let mut index = index();
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "import");
+        planner.add(item("1", "Ann", "ann@initech.io", "Initech"));
+        planner.add(item("2", "Bob", "bob@globex.io", &"G".repeat(256)));
+        planner.add(item("3", "C\0y", "cy@umbrella.io", "Umbrella"));
+        planner.add(item("4", "Di", "di@hooli.io", &"Hooli ".repeat(10_000)));
+        let plan = planner.finish();
+        let outcomes: Vec<_> = plan.records.iter().map(|r| r.outcome).collect();
+        assert_eq!(
+            outcomes,
+            [
+                IntakeOutcome::Created,
+                IntakeOutcome::Rejected,
+                IntakeOutcome::Rejected,
+                IntakeOutcome::Rejected
+            ]
+        );
+        let invalid = |i: usize| plan.records[i].observations["invalid"].clone();
+        assert!(invalid(1)["company"]
+            .as_str()
+            .unwrap()
+            .contains("256 characters"));
+        assert!(invalid(2)["first_name"]
+            .as_str()
+            .unwrap()
+            .contains("U+0000"));
+        assert_eq!(plan.records[2].payload.first_name.as_deref(), Some("Cy"));
+        assert_eq!(
+            plan.accounts.len(),
+            1,
+            "only the valid record makes an account"
+        );
     }
 }

@@ -103,17 +103,26 @@ fn review_keys(p: &PersonRecord) -> (Option<Email>, Option<HandleKey>) {
     (email, handle)
 }
 
-/// The blocking keys of a company key: each token of three or more characters, and each of its
-/// one-deletion variants, so a one-letter typo still lands in a shared block.
+/// Tokens of a company key that get blocks; the rest of a longer name adds nothing a person
+/// would type.
+const MAX_BLOCK_TOKENS: usize = 12;
+/// The longest token whose one-deletion variants are blocks: a token makes as many variants
+/// as it has characters, each as long, so the work grows with the square of its length.
+const MAX_VARIANT_TOKEN: usize = 32;
+
+/// The blocking keys of a company key: each token of three or more characters (the first
+/// [`MAX_BLOCK_TOKENS`]), and each of its one-deletion variants (for tokens of up to
+/// [`MAX_VARIANT_TOKEN`] characters), so a one-letter typo still lands in a shared block.
 pub(crate) fn block_keys(key: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for t in company_tokens(key) {
+    for t in company_tokens(key)
+        .into_iter()
+        .filter(|t| t.chars().count() >= 3)
+        .take(MAX_BLOCK_TOKENS)
+    {
         let chars: Vec<char> = t.chars().collect();
-        if chars.len() < 3 {
-            continue;
-        }
         out.push(t.to_string());
-        if chars.len() >= 5 {
+        if (5..=MAX_VARIANT_TOKEN).contains(&chars.len()) {
             for i in 0..chars.len() {
                 let v: String = chars
                     .iter()
@@ -423,5 +432,26 @@ impl MatchIndex {
         out.sort_unstable();
         out.dedup();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_name_makes_a_bounded_number_of_blocking_keys() {
+        let one_token = "x".repeat(50_000);
+        assert_eq!(
+            block_keys(&one_token).len(),
+            1,
+            "no variants of a 50,000-character token"
+        );
+        let many_tokens: String = (0..10_000).map(|i| format!("token{i} ")).collect();
+        assert!(block_keys(&many_tokens).len() <= MAX_BLOCK_TOKENS * (MAX_VARIANT_TOKEN + 1));
+        assert!(
+            block_keys("acme").contains(&"acme".to_string()) && block_keys("globex").len() == 7,
+            "short names keep their variants"
+        );
     }
 }

@@ -25,3 +25,24 @@ pub use user::*;
 pub const MAX_NAME: usize = 200;
 /// Longest free text (descriptions, subjects) accepted, in characters.
 pub const MAX_TEXT: usize = 10_000;
+/// Longest email address accepted, in characters (what SMTP allows).
+pub const MAX_EMAIL: usize = 254;
+/// Longest web address accepted, in characters.
+pub const MAX_URL: usize = 2_048;
+
+/// The longest value each field of a raw person record may hold, in characters: the limits of
+/// the fields it becomes (a company becomes an account's name). Intake checks a record against
+/// it before matching, so a huge value costs nothing and never reaches the database.
+pub const PERSON_FIELD_LIMITS: [(&str, usize); 11] = [
+    ("first_name", MAX_NAME),
+    ("last_name", MAX_NAME),
+    ("email", MAX_EMAIL),
+    ("company", MAX_NAME),
+    ("title", MAX_NAME),
+    ("country", MAX_NAME),
+    ("state", MAX_NAME),
+    ("city", MAX_NAME),
+    ("phone", MAX_NAME),
+    ("duns", MAX_NAME),
+    ("website", MAX_URL),
+];

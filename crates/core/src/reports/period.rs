@@ -34,7 +34,12 @@ impl Period {
     /// The first day of the period holding `day`.
     pub fn start(self, day: NaiveDate) -> NaiveDate {
         match self {
-            Period::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
+            // Near the first day chrono can hold, the week's Monday may be before it.
+            Period::Week => day
+                .checked_sub_signed(Duration::days(i64::from(
+                    day.weekday().num_days_from_monday(),
+                )))
+                .unwrap_or(NaiveDate::MIN),
             Period::Month => day.with_day(1).unwrap_or(day),
             Period::Quarter => {
                 let month = (day.month0() / 3) * 3 + 1;
@@ -46,7 +51,9 @@ impl Period {
     /// The first day of the period after the one starting at `start`.
     pub fn next(self, start: NaiveDate) -> NaiveDate {
         match self {
-            Period::Week => start + Duration::days(7),
+            Period::Week => start
+                .checked_add_signed(Duration::days(7))
+                .unwrap_or(NaiveDate::MAX),
             Period::Month => start
                 .checked_add_months(chrono::Months::new(1))
                 .unwrap_or(NaiveDate::MAX),
@@ -68,13 +75,19 @@ impl Period {
         }
     }
 
-    /// Every period start from the one holding `from` to the one holding the day before `to`.
+    /// Every period start from the one holding `from` to the one holding the day before `to`
+    /// (at most 10,000 of them).
     pub fn starts(self, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
         let mut out = Vec::new();
         let mut p = self.start(from);
         while p < to && out.len() < 10_000 {
             out.push(p);
-            p = self.next(p);
+            let next = self.next(p);
+            // The last day chrono can hold has no next period.
+            if next <= p {
+                break;
+            }
+            p = next;
         }
         out
     }
@@ -111,6 +124,34 @@ mod tests {
             let start = period.start(day);
             prop_assert!(start <= day && day < period.next(start));
             prop_assert_eq!(period.start(start), start);
+        }
+
+        #[test]
+        fn period_arithmetic_never_panics_for_any_date_and_count(
+            // Beyond both ends of the days chrono holds (about 95.7 million either side).
+            day in -100_000_000i32..100_000_000,
+            other in -100_000_000i32..100_000_000,
+            count in 0usize..50,
+            p in 0usize..3,
+        ) {
+            let period = [Period::Week, Period::Month, Period::Quarter][p];
+            let any = |n: i32| NaiveDate::from_num_days_from_ce_opt(n)
+                .unwrap_or(if n < 0 { NaiveDate::MIN } else { NaiveDate::MAX });
+            let (day, other) = (any(day), any(other));
+            let mut start = period.start(day);
+            prop_assert!(start <= day);
+            for _ in 0..count {
+                let next = period.next(start);
+                prop_assert!(next >= start);
+                let _ = period.label(next);
+                start = next;
+            }
+            let starts = period.starts(day, other);
+            prop_assert!(starts.windows(2).all(|w| w[0] < w[1]));
+            for edge in [NaiveDate::MIN, NaiveDate::MAX] {
+                let _ = period.starts(edge, other);
+                let _ = period.starts(day, edge);
+            }
         }
     }
 }

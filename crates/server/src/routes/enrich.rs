@@ -140,10 +140,15 @@ async fn enrich(
         }
     };
     let source = source.trim().to_string();
-    if source.is_empty() || source.chars().count() > MAX_NAME {
+    if source.is_empty()
+        || source.chars().count() > MAX_NAME
+        || source
+            .chars()
+            .any(abcrm_core::validation::is_forbidden_control)
+    {
         return Err(ApiError::invalid_field(
             "source",
-            format!("must name where the data comes from, in 1 to {MAX_NAME} characters"),
+            format!("must name where the data comes from, in 1 to {MAX_NAME} characters with no control characters"),
         ));
     }
     let report = s

@@ -8,7 +8,8 @@ use crate::AppState;
 use abcrm_core::intake::IntakeItem;
 use abcrm_core::matching::PersonRecord;
 use abcrm_core::model::*;
-use abcrm_core::AccountId;
+use abcrm_core::validation::strip_controls;
+use abcrm_core::{AccountId, ValidationError};
 use abcrm_store::intake::{content_key, IntakeReport};
 use abcrm_store::{IntakeQuery, PageRequest};
 use axum::extract::State;
@@ -66,6 +67,10 @@ pub struct IntakeRequest {
 pub struct IntakeResponse {
     pub report: IntakeReport,
     pub records: Vec<IntakeRecord>,
+    /// Each field of a record rejected as invalid (too long, or holding a control character),
+    /// as a JSON path into the request (`records[1].company`), with why. The other records
+    /// were taken.
+    pub errors: Vec<ValidationError>,
 }
 
 #[utoipa::path(post, path = "/intake", tag = "intake", request_body = IntakeRequest,
@@ -92,34 +97,43 @@ async fn submit_intake(
         ));
     }
     let source = req.source.unwrap_or_else(|| "api".into());
-    let items: Vec<IntakeItem> = req
-        .records
-        .into_iter()
-        .map(|r| {
-            let record = PersonRecord {
-                first_name: r.first_name,
-                last_name: r.last_name,
-                email: r.email,
-                company: r.company,
-                title: r.title,
-                country: r.country,
-                state: r.state,
-                city: r.city,
-                phone: r.phone,
-                duns: r.duns,
-                website: r.website,
-            };
-            IntakeItem {
-                hints: Default::default(),
-                source_key: r
-                    .key
-                    .map(|k| k.trim().to_string())
-                    .filter(|k| !k.is_empty())
-                    .unwrap_or_else(|| content_key(&record)),
-                record,
-            }
-        })
-        .collect();
+    let mut errors = Vec::new();
+    let items: Vec<IntakeItem> =
+        req.records
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let record = PersonRecord {
+                    first_name: r.first_name,
+                    last_name: r.last_name,
+                    email: r.email,
+                    company: r.company,
+                    title: r.title,
+                    country: r.country,
+                    state: r.state,
+                    city: r.city,
+                    phone: r.phone,
+                    duns: r.duns,
+                    website: r.website,
+                };
+                // Intake rejects such a record on its own (core's `PersonRecord::check`); this
+                // names its fields for the caller.
+                if let Err(invalid) = record.check() {
+                    errors.extend(invalid.0.into_iter().map(|e| {
+                        ValidationError::new(format!("records[{i}].{}", e.field), e.reason)
+                    }));
+                }
+                IntakeItem {
+                    hints: Default::default(),
+                    source_key: r
+                        .key
+                        .map(|k| strip_controls(k.trim()).into_owned())
+                        .filter(|k| !k.is_empty())
+                        .unwrap_or_else(|| content_key(&record)),
+                    record,
+                }
+            })
+            .collect();
     let keys: Vec<String> = items.iter().map(|i| i.source_key.clone()).collect();
     let report = s.intake.submit(&actor, &source, items).await?;
     // Each record's result, whether taken now or by an earlier request with the same key.
@@ -142,7 +156,11 @@ async fn submit_intake(
             .await?;
         records.extend(page.items);
     }
-    Ok(axum::Json(IntakeResponse { report, records }))
+    Ok(axum::Json(IntakeResponse {
+        report,
+        records,
+        errors,
+    }))
 }
 
 /// Filters and paging for intake records.

@@ -225,6 +225,13 @@ async fn coverage_report(
         limit: page.limit as usize,
     };
     let engaged_days = p.engaged_days.unwrap_or(90);
+    // Counted back from now: a day count past the calendar would overflow the date.
+    if engaged_days == 0 || engaged_days > 3650 {
+        return Err(ApiError::bad_request(
+            "engaged_days must be between 1 and 3650",
+            Some("engaged_days"),
+        ));
+    }
     let report = s
         .store
         .report_coverage(&sc, engaged_days, rows, Utc::now())

@@ -249,7 +249,7 @@ async fn export_segment(
 fn csv_bytes(rows: impl Iterator<Item = Vec<String>>) -> Result<Bytes, std::io::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for row in rows {
-        w.write_record(&row)?;
+        w.write_record(abcrm_core::export::csv_row(&row))?;
     }
     w.into_inner()
         .map(Bytes::from)

@@ -56,7 +56,11 @@ pub fn rejection_reason(rule: &str, record: &PersonRecord) -> String {
             None => "no name and no email: nothing to make a contact from; add a name or an email"
                 .into(),
         },
-        "invalid" => match contact_from_record(record, AccountId(0), "import").validate() {
+        "invalid" => match record.check().and_then(|()| {
+            contact_from_record(record, AccountId(0), "import")
+                .validate()
+                .map(drop)
+        }) {
             Err(errors) => {
                 format!("the row cannot be a contact: {errors}; fix it and import again")
             }
