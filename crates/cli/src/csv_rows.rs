@@ -3,7 +3,7 @@
 
 use serde::de::DeserializeOwned;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 /// A row that could not be read, with where and why.
@@ -49,7 +49,7 @@ pub fn read_from<T: DeserializeOwned>(
         anyhow::bail!(
             "{name}: the header lacks the column(s) {}; found: {}",
             missing.join(", "),
-            headers.iter().collect::<Vec<_>>().join(",")
+            shown_header(&headers)
         );
     }
     let lowered = csv::StringRecord::from(
@@ -105,6 +105,72 @@ pub fn read_from<T: DeserializeOwned>(
         }
     }
     Ok(Rows { rows, rejected })
+}
+
+/// A file's text as UTF-8, whatever it was written in: UTF-8, UTF-16 with its byte order mark
+/// (Excel's "Unicode text"), or Windows-1252 (Excel's plain "CSV"), decided on its first 64 KiB
+/// as the web import decides on the whole file (`abcrm_core::intake::csv_file::sniff_encoding`).
+/// Streams: a file of any size is decoded a buffer at a time.
+pub fn decoded<R: Read>(input: R) -> std::io::Result<Utf8Text<R>> {
+    let mut input = BufReader::with_capacity(64 * 1024, input);
+    let (encoding, bom) = abcrm_core::intake::csv_file::sniff_encoding(input.fill_buf()?);
+    let decoder = (encoding != encoding_rs::UTF_8 || bom > 0)
+        .then(|| encoding.new_decoder_with_bom_removal());
+    Ok(Utf8Text {
+        input,
+        decoder,
+        out: Vec::new(),
+        at: 0,
+        ended: false,
+    })
+}
+
+/// The reader [`decoded`] returns.
+pub struct Utf8Text<R> {
+    input: BufReader<R>,
+    /// None when the file is UTF-8 already and passes through untouched.
+    decoder: Option<encoding_rs::Decoder>,
+    out: Vec<u8>,
+    at: usize,
+    ended: bool,
+}
+
+impl<R: Read> Read for Utf8Text<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let Some(decoder) = self.decoder.as_mut() else {
+            return self.input.read(buf);
+        };
+        while self.at == self.out.len() {
+            if self.ended {
+                return Ok(0);
+            }
+            let src = self.input.fill_buf()?;
+            let last = src.is_empty();
+            let room = decoder
+                .max_utf8_buffer_length(src.len())
+                .unwrap_or(src.len().saturating_mul(3).saturating_add(16));
+            self.out.resize(room, 0);
+            let (_, read, written, _) = decoder.decode_to_utf8(src, &mut self.out, last);
+            self.input.consume(read);
+            self.out.truncate(written);
+            self.at = 0;
+            self.ended = last;
+        }
+        let n = buf.len().min(self.out.len() - self.at);
+        buf[..n].copy_from_slice(&self.out[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// A header as an error message shows it: at most 300 characters, so a file whose first line
+/// is megabytes long is not echoed whole.
+pub fn shown_header(headers: &csv::StringRecord) -> String {
+    let joined = headers.iter().collect::<Vec<_>>().join(",");
+    match joined.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}… ({} characters)", &joined[..cut], joined.chars().count()),
+        None => joined,
+    }
 }
 
 /// A CSV reader for files of outside origin: a byte order mark skipped, CRLF read as LF,

@@ -14,7 +14,6 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 use std::time::Instant;
 
@@ -166,6 +165,12 @@ pub async fn import(
         let text = std::fs::read(args.file)
             .with_context(|| format!("cannot read {}", args.file.display()))?;
         let (people, errors) = parse_vcards(&String::from_utf8_lossy(&text));
+        if people.is_empty() && errors.is_empty() && !text.iter().all(u8::is_ascii_whitespace) {
+            anyhow::bail!(
+                "{}: no vCard found: a vCard starts with a line BEGIN:VCARD and ends with END:VCARD; is this the right file?",
+                args.file.display()
+            );
+        }
         summary
             .unreadable
             .extend(errors.into_iter().map(|e| (e.line as u64, e.message)));
@@ -186,7 +191,9 @@ pub async fn import(
     } else {
         let file = File::open(args.file)
             .with_context(|| format!("cannot open {}", args.file.display()))?;
-        let mut reader = csv_rows::reader(BufReader::new(file));
+        let text = csv_rows::decoded(file)
+            .with_context(|| format!("cannot read {}", args.file.display()))?;
+        let mut reader = csv_rows::reader(text);
         let headers = reader
             .headers()
             .with_context(|| format!("{}: cannot read the header line", args.file.display()))?
@@ -250,12 +257,18 @@ fn read_chunks(
                 if row.iter().all(|f| f.trim().is_empty()) {
                     continue;
                 }
-                if row.len() != width {
+                if row.len() != width || swallowed_rows(&row, width) {
                     // Fields that do not line up with the header cannot be trusted.
-                    chunk.unreadable.push((
-                        line,
-                        format!("has {} fields; the header has {width}; skipped", row.len()),
-                    ));
+                    let ends = reader.position().line().saturating_sub(1);
+                    let why = if ends > line.saturating_add(1) {
+                        // A quote left open reads every line up to the next quote as one field.
+                        format!(
+                            "a quote opened here is not closed before line {ends}, so lines {line} to {ends} were read as one row; close the quote and import the file again"
+                        )
+                    } else {
+                        format!("has {} fields; the header has {width}; skipped", row.len())
+                    };
+                    chunk.unreadable.push((line, why));
                     continue;
                 }
                 let mut record = PersonRecord::default();
@@ -297,6 +310,16 @@ fn read_chunks(
     let _ = tx.blocking_send(chunk);
 }
 
+/// Whether a quote left open made `row` take in the rows after it: one of its fields holds a
+/// line with as many fields as the header. (A field may hold line breaks, as an address does;
+/// a whole row inside one is a quote that was never closed.)
+fn swallowed_rows(row: &csv::StringRecord, width: usize) -> bool {
+    width > 1
+        && row
+            .iter()
+            .any(|f| f.lines().skip(1).any(|l| l.split(',').count() >= width))
+}
+
 /// A file with no column a person can be recognized by is refused before anything is written.
 fn check_columns(
     file: &Path,
@@ -309,7 +332,7 @@ fn check_columns(
         anyhow::bail!(
             "{}: no column names a person (email, first_name, last_name or name); found: {}",
             file.display(),
-            headers.iter().collect::<Vec<_>>().join(",")
+            csv_rows::shown_header(headers)
         );
     }
     let ignored: Vec<&str> = headers

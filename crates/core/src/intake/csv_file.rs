@@ -47,6 +47,20 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
+/// The encoding the first bytes of a file (`head`) say it is in, and the length of its byte order
+/// mark: UTF-8 or UTF-16 by their mark; UTF-8 when the bytes read as UTF-8 (a character cut at
+/// the end of `head` counts); else Windows-1252, which Excel's plain "CSV" writes. For readers
+/// that stream a file too large to hold; [`parse_csv`] decides on the whole file.
+pub fn sniff_encoding(head: &[u8]) -> (&'static encoding_rs::Encoding, usize) {
+    if let Some(found) = encoding_rs::Encoding::for_bom(head) {
+        return found;
+    }
+    match std::str::from_utf8(head) {
+        Err(e) if e.error_len().is_some() => (encoding_rs::WINDOWS_1252, 0),
+        _ => (encoding_rs::UTF_8, 0),
+    }
+}
+
 /// The text of a file, and the name of the encoding it was read in.
 fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
     if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
@@ -237,6 +251,16 @@ mod tests {
         assert!(parse_csv(b"\xff\xfe\x00").unwrap_err().contains("UTF-16LE"));
         assert!(parse_csv(b"a\0b").unwrap_err().contains("not text"));
         assert!(parse_csv(b"email\n").unwrap_err().contains("no rows"));
+    }
+
+    #[test]
+    fn a_files_first_bytes_name_its_encoding() {
+        assert_eq!(sniff_encoding(b"\xFF\xFEn\0"), (encoding_rs::UTF_16LE, 2));
+        assert_eq!(sniff_encoding(b"\xEF\xBB\xBFname"), (encoding_rs::UTF_8, 3));
+        assert_eq!(sniff_encoding("Müller".as_bytes()), (encoding_rs::UTF_8, 0));
+        // A character cut where the head ends is still UTF-8; a byte UTF-8 never has is not.
+        assert_eq!(sniff_encoding(&"Mü".as_bytes()[..2]), (encoding_rs::UTF_8, 0));
+        assert_eq!(sniff_encoding(b"M\xFCller"), (encoding_rs::WINDOWS_1252, 0));
     }
 
     #[test]
