@@ -358,6 +358,12 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
         applied.records.extend(ids);
     }
     attach_duplicates(&mut tx, plan, &applied.records).await?;
+    let creators: Vec<(String, i64)> = plan
+        .account_creators()
+        .into_iter()
+        .map(|(r, a)| (plan.records[r].source_key.clone(), applied.accounts[a].0))
+        .collect();
+    write_external_ids(&mut tx, source, crate::intake::CREATED_ACCOUNT, &creators).await?;
     let wrote_records = started.elapsed();
     tx.commit().await.map_err(db)?;
     tracing::debug!(

@@ -229,6 +229,26 @@ impl IntakePlan {
         }
     }
 
+    /// The record each of the plan's new accounts is made from, the first record placed at
+    /// it: `(index in records, index in accounts)`, in record order.
+    pub fn account_creators(&self) -> Vec<(usize, usize)> {
+        let planned: HashMap<AccountId, usize> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
+        let mut made = HashSet::new();
+        self.records
+            .iter()
+            .enumerate()
+            .filter_map(|(r, record)| {
+                let a = *planned.get(&record.account_id?)?;
+                made.insert(a).then_some((r, a))
+            })
+            .collect()
+    }
+
     /// The first provisional ids a plan made after this one may hand out, so that plans made
     /// one on top of another never share one.
     pub fn next_provisional(&self) -> (i64, i64) {
