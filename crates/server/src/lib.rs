@@ -5,6 +5,7 @@
 //! a missing token, is an RFC 9457 problem document.
 
 mod auth;
+mod etag;
 mod extract;
 mod pagination;
 mod problem;
