@@ -526,13 +526,21 @@ async fn refuse_creators(url: &str, refuse: bool) {
     ];
     if url.starts_with("sqlite") {
         let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        for sql in if refuse { &sqlite[..] } else { &["DROP TRIGGER stop_here"][..] } {
+        for sql in if refuse {
+            &sqlite[..]
+        } else {
+            &["DROP TRIGGER stop_here"][..]
+        } {
             sqlx::query(sql).execute(&pool).await.unwrap();
         }
         pool.close().await;
     } else {
         let pool = sqlx::PgPool::connect(url).await.unwrap();
-        for sql in if refuse { &postgres[..] } else { &["DROP TRIGGER stop_here ON external_ids"][..] } {
+        for sql in if refuse {
+            &postgres[..]
+        } else {
+            &["DROP TRIGGER stop_here ON external_ids"][..]
+        } {
             sqlx::query(sql).execute(&pool).await.unwrap();
         }
         pool.close().await;
@@ -544,15 +552,26 @@ async fn a_migration_stopped_right_after_a_batch_commits_resumes_with_the_report
     for (url, _guard) in backends().await {
         let dir = tiny();
         let args = |report: &Path| -> Vec<String> {
-            ["migrate", "salesforce", dir.to_str().unwrap(), "--batch", "2", "--report"]
-                .into_iter()
-                .map(String::from)
-                .chain([report.to_str().unwrap().to_string()])
-                .collect()
+            [
+                "migrate",
+                "salesforce",
+                dir.to_str().unwrap(),
+                "--batch",
+                "2",
+                "--report",
+            ]
+            .into_iter()
+            .map(String::from)
+            .chain([report.to_str().unwrap().to_string()])
+            .collect()
         };
         let run = |db: &str, report: &Path| {
             let args = args(report);
-            abcrm(db, &args.iter().map(String::as_str).collect::<Vec<_>>(), &[])
+            abcrm(
+                db,
+                &args.iter().map(String::as_str).collect::<Vec<_>>(),
+                &[],
+            )
         };
         let clean_dir = tempfile::tempdir().unwrap();
         let clean_db = format!("sqlite://{}", clean_dir.path().join("clean.db").display());

@@ -53,10 +53,7 @@ mod tests {
     fn a_tag_names_the_version_it_was_made_from() {
         let at = DateTime::from_timestamp_micros(1_733_480_000_123_456).unwrap();
         let tag = of(at);
-        assert_eq!(
-            if_match(&headers(tag.to_str().unwrap())),
-            Some(vec![at])
-        );
+        assert_eq!(if_match(&headers(tag.to_str().unwrap())), Some(vec![at]));
     }
 
     #[test]

@@ -76,5 +76,8 @@ async fn the_openapi_document_describes_if_match_and_the_412() {
     );
     assert!(patch["responses"]["412"].is_object(), "{patch}");
     let get = &doc["paths"]["/api/v1/accounts/{id}"]["get"];
-    assert!(get["responses"]["200"]["headers"]["ETag"].is_object(), "{get}");
+    assert!(
+        get["responses"]["200"]["headers"]["ETag"].is_object(),
+        "{get}"
+    );
 }

@@ -35,7 +35,10 @@ impl PgStore {
         // A statement that runs away (a filter over a hierarchy loop an older version let in,
         // a query the planner got badly wrong) ends with an error instead of holding its
         // connection after the client left; a URL that sets its own limit keeps it.
-        if !options.get_options().is_some_and(|o| o.contains("statement_timeout")) {
+        if !options
+            .get_options()
+            .is_some_and(|o| o.contains("statement_timeout"))
+        {
             options = options.options([("statement_timeout", STATEMENT_TIMEOUT)]);
         }
         let pool = PgPoolOptions::new()

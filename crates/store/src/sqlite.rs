@@ -69,10 +69,13 @@ mod time_limit {
     const EVERY: i32 = 100_000;
 
     /// Each open connection's deadline (milliseconds since 1970; 0: none), by its handle.
-    static DEADLINES: LazyLock<Mutex<HashMap<usize, Arc<AtomicU64>>>> = LazyLock::new(Default::default);
+    static DEADLINES: LazyLock<Mutex<HashMap<usize, Arc<AtomicU64>>>> =
+        LazyLock::new(Default::default);
 
     fn now_ms() -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
     }
 
     /// Gives a new connection its deadline and the handler that keeps it.
@@ -85,7 +88,10 @@ mod time_limit {
             let at = watched.load(Ordering::Relaxed);
             at == 0 || now_ms() <= at
         });
-        DEADLINES.lock().unwrap_or_else(|e| e.into_inner()).insert(key, deadline);
+        DEADLINES
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, deadline);
         Ok(())
     }
 
@@ -104,7 +110,11 @@ mod time_limit {
     /// Limits what runs on `conn` from now to [`LIMIT`] until the answer is dropped.
     pub(super) async fn start(conn: &mut SqliteConnection) -> Result<Limit, sqlx::Error> {
         let key = conn.lock_handle().await?.as_raw_handle().as_ptr() as usize;
-        let deadline = DEADLINES.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+        let deadline = DEADLINES
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
         if let Some(d) = &deadline {
             d.store(now_ms() + LIMIT.as_millis() as u64, Ordering::Relaxed);
         }

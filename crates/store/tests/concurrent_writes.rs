@@ -30,13 +30,34 @@ async fn a_patch_by_seven_clients_keeps_every_field() {
             .await
             .unwrap();
         let patches = vec![
-            AccountPatch { industry: Patch::Set("Software".into()), ..Default::default() },
-            AccountPatch { employees: Patch::Set(250), ..Default::default() },
-            AccountPatch { annual_revenue: Patch::Set(9_000_000), ..Default::default() },
-            AccountPatch { country: Patch::Set("US".into()), ..Default::default() },
-            AccountPatch { state: Patch::Set("CA".into()), ..Default::default() },
-            AccountPatch { city: Patch::Set("Oakland".into()), ..Default::default() },
-            AccountPatch { duns: Patch::Set("123456789".into()), ..Default::default() },
+            AccountPatch {
+                industry: Patch::Set("Software".into()),
+                ..Default::default()
+            },
+            AccountPatch {
+                employees: Patch::Set(250),
+                ..Default::default()
+            },
+            AccountPatch {
+                annual_revenue: Patch::Set(9_000_000),
+                ..Default::default()
+            },
+            AccountPatch {
+                country: Patch::Set("US".into()),
+                ..Default::default()
+            },
+            AccountPatch {
+                state: Patch::Set("CA".into()),
+                ..Default::default()
+            },
+            AccountPatch {
+                city: Patch::Set("Oakland".into()),
+                ..Default::default()
+            },
+            AccountPatch {
+                duns: Patch::Set("123456789".into()),
+                ..Default::default()
+            },
         ];
         let actor = actor();
         let done = join_all(
@@ -79,10 +100,19 @@ async fn an_update_naming_an_old_version_is_refused_and_changes_nothing() {
     for t in backends().await {
         let acme = t
             .store
-            .create_account(&actor(), NewAccount { name: "Acme".into(), ..Default::default() })
+            .create_account(
+                &actor(),
+                NewAccount {
+                    name: "Acme".into(),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
-        let city = |c: &str| AccountPatch { city: Patch::Set(c.into()), ..Default::default() };
+        let city = |c: &str| AccountPatch {
+            city: Patch::Set(c.into()),
+            ..Default::default()
+        };
         let moved = t
             .store
             .update_account_if(&actor(), acme.id, city("Austin"), &[acme.updated_at])
@@ -159,7 +189,8 @@ async fn four_reviewers_resolving_one_record_at_once_leave_one_resolution() {
         assert_eq!(winners.len(), 1, "{}: {done:?}", t.name);
         for lost in done.iter().filter_map(|r| r.as_ref().err()) {
             assert!(
-                matches!(lost, StoreError::Conflict { .. }) && lost.to_string().contains("already resolved"),
+                matches!(lost, StoreError::Conflict { .. })
+                    && lost.to_string().contains("already resolved"),
                 "{}: {lost:?}",
                 t.name
             );
@@ -173,9 +204,16 @@ async fn four_reviewers_resolving_one_record_at_once_leave_one_resolution() {
             .await
             .unwrap();
         match record.outcome {
-            IntakeOutcome::Rejected => assert!(contact.is_none(), "{}: rejected, yet {contact:?}", t.name),
+            IntakeOutcome::Rejected => {
+                assert!(contact.is_none(), "{}: rejected, yet {contact:?}", t.name)
+            }
             _ => assert_eq!(contact.map(|c| c.id), record.contact_id, "{}", t.name),
         }
-        assert_eq!(t.store.counts().await.unwrap().needs_review, 0, "{}", t.name);
+        assert_eq!(
+            t.store.counts().await.unwrap().needs_review,
+            0,
+            "{}",
+            t.name
+        );
     }
 }

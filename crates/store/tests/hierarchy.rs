@@ -77,7 +77,10 @@ async fn a_loop_through_a_chain_of_a_hundred_accounts_is_refused() {
                 assert_eq!(field.as_deref(), Some("parent_id"), "{}", t.name);
                 assert!(message.contains("cycle"), "{}: {message}", t.name);
             }
-            other => panic!("{}: expected a conflict on parent_id, got {other:?}", t.name),
+            other => panic!(
+                "{}: expected a conflict on parent_id, got {other:?}",
+                t.name
+            ),
         }
         assert_eq!(
             t.store.get_account(root.id).await.unwrap().parent_id,
@@ -148,23 +151,44 @@ async fn a_loop_left_by_an_older_version_ends_every_walk_over_it() {
         let mut c = NewContact::at(leaf.id);
         c.first_name = Some("Pat".into());
         t.store.create_contact(&actor(), c).await.unwrap();
-        within("a recompute", t.name, t.store.recompute_scores(&actor(), chrono::Utc::now(), &|_: RecomputeProgress| {}))
-            .await
-            .unwrap();
+        within(
+            "a recompute",
+            t.name,
+            t.store
+                .recompute_scores(&actor(), chrono::Utc::now(), &|_: RecomputeProgress| {}),
+        )
+        .await
+        .unwrap();
         // a -> b -> a, below top's old place: what the race or the 64-deep check let in.
-        raw_sql(&t, &format!("UPDATE accounts SET parent_id = {} WHERE id = {}", b.id, a.id)).await;
+        raw_sql(
+            &t,
+            &format!(
+                "UPDATE accounts SET parent_id = {} WHERE id = {}",
+                b.id, a.id
+            ),
+        )
+        .await;
 
-        let filter = check(&parse(r#"account.ultimate_parent.state = "CA""#).unwrap(), Target::Accounts).unwrap();
+        let filter = check(
+            &parse(r#"account.ultimate_parent.state = "CA""#).unwrap(),
+            Target::Accounts,
+        )
+        .unwrap();
         let today = chrono::Utc::now().date_naive();
         let found = within(
             "an ultimate_parent segment",
             t.name,
-            t.store.segment_accounts(&filter, today, PageRequest::default()),
+            t.store
+                .segment_accounts(&filter, today, PageRequest::default()),
         )
         .await
         .unwrap();
         let ids: Vec<AccountId> = found.items.iter().map(|a| a.id).collect();
-        assert!(ids.contains(&top.id) && ids.contains(&leaf.id), "{}: {ids:?}", t.name);
+        assert!(
+            ids.contains(&top.id) && ids.contains(&leaf.id),
+            "{}: {ids:?}",
+            t.name
+        );
         within(
             "an ultimate_parent count",
             t.name,
@@ -188,12 +212,21 @@ async fn a_loop_left_by_an_older_version_ends_every_walk_over_it() {
         )
         .await
         .unwrap();
-        within("a rescoring", t.name, t.store.rescore_accounts(&actor(), &[a.id, b.id]))
-            .await
-            .unwrap();
-        within("a recompute", t.name, t.store.recompute_scores(&actor(), chrono::Utc::now(), &|_: RecomputeProgress| {}))
-            .await
-            .unwrap();
+        within(
+            "a rescoring",
+            t.name,
+            t.store.rescore_accounts(&actor(), &[a.id, b.id]),
+        )
+        .await
+        .unwrap();
+        within(
+            "a recompute",
+            t.name,
+            t.store
+                .recompute_scores(&actor(), chrono::Utc::now(), &|_: RecomputeProgress| {}),
+        )
+        .await
+        .unwrap();
         let h = within("the hierarchy", t.name, t.store.account_hierarchy(b.id))
             .await
             .unwrap();
