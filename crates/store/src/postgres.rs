@@ -45,7 +45,17 @@ impl PgStore {
             .max_connections(16)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        // A schema change (an index built over millions of rows) may take longer than any
+        // query: migrations run on a connection without the limit.
+        let mut conn = pool.acquire().await?;
+        sqlx::query("SET statement_timeout = 0")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::migrate!("migrations/postgres").run(&mut *conn).await?;
+        sqlx::query("RESET statement_timeout")
+            .execute(&mut *conn)
+            .await?;
+        drop(conn);
         Ok(PgStore {
             pool,
             scoring: Default::default(),
