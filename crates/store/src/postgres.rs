@@ -51,7 +51,9 @@ impl PgStore {
         sqlx::query("SET statement_timeout = 0")
             .execute(&mut *conn)
             .await?;
-        sqlx::migrate!("migrations/postgres").run(&mut *conn).await?;
+        sqlx::migrate!("migrations/postgres")
+            .run(&mut *conn)
+            .await?;
         sqlx::query("RESET statement_timeout")
             .execute(&mut *conn)
             .await?;

@@ -743,6 +743,19 @@ mod tests {
     }
 
     #[test]
+    fn each_new_account_is_made_from_the_first_record_placed_at_it() {
+        let mut index = index();
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "import");
+        planner.add(item("1", "Cy", "cy@acme.com", ""));
+        planner.add(item("2", "Ann", "ann@initech.io", "Initech"));
+        planner.add(item("3", "Bob", "bob@initech.io", "Initech"));
+        planner.add(item("4", "Eve", "eve@hooli.xyz", "Hooli"));
+        let plan = planner.finish();
+        assert_eq!(plan.accounts.len(), 2);
+        assert_eq!(plan.account_creators(), [(1, 0), (3, 1)]);
+    }
+
+    #[test]
     fn hints_keep_a_source_placement_fold_a_known_person_and_seed_only_new_accounts() {
         let mut index = index();
         index.insert_account(AccountEntry {
