@@ -277,8 +277,10 @@ async fn segment_contacts_in(
     }
     q.push(" ORDER BY c.id LIMIT ").push_bind(limit + 1);
     let mut conn = pool.acquire().await.map_err(db)?;
-    let _limit = time_limit(&mut conn).await?;
-    let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+    let deadline = time_limit(&mut conn).await?;
+    let rows = q.build().fetch_all(&mut *conn).await;
+    deadline.end();
+    let rows = rows.map_err(db)?;
     let items = rows
         .iter()
         .map(contact_row)
@@ -307,8 +309,10 @@ async fn segment_accounts_in(
     }
     q.push(" ORDER BY a.id LIMIT ").push_bind(limit + 1);
     let mut conn = pool.acquire().await.map_err(db)?;
-    let _limit = time_limit(&mut conn).await?;
-    let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
+    let deadline = time_limit(&mut conn).await?;
+    let rows = q.build().fetch_all(&mut *conn).await;
+    deadline.end();
+    let rows = rows.map_err(db)?;
     let items = rows
         .iter()
         .map(account_row)

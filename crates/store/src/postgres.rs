@@ -132,6 +132,9 @@ mod imp {
     }
     /// No limit of its own: every PostgreSQL statement has the connection's `statement_timeout`.
     struct NoLimit;
+    impl NoLimit {
+        fn end(self) {}
+    }
     /// Nothing to do: every PostgreSQL statement has the connection's `statement_timeout`.
     async fn time_limit(_conn: &mut sqlx::PgConnection) -> Result<NoLimit> {
         Ok(NoLimit)

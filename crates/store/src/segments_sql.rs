@@ -129,8 +129,10 @@ async fn segment_count_in(pool: &sqlx::Pool<Db>, filter: &Checked, target: Targe
     });
     push_filter(&mut q, filter, target, today);
     let mut conn = pool.acquire().await.map_err(db)?;
-    let _limit = time_limit(&mut conn).await?;
-    Ok(count_of(&q.build().fetch_one(&mut *conn).await.map_err(db)?, "n")?)
+    let deadline = time_limit(&mut conn).await?;
+    let row = q.build().fetch_one(&mut *conn).await;
+    deadline.end();
+    Ok(count_of(&row.map_err(db)?, "n")?)
 }
 
 /// Accounts by id, in the order asked, skipping ids that do not exist.

@@ -86,7 +86,12 @@ mod time_limit {
         let watched = deadline.clone();
         handle.set_progress_handler(EVERY, move || {
             let at = watched.load(Ordering::Relaxed);
-            at == 0 || now_ms() <= at
+            if at == 0 || now_ms() <= at {
+                return true;
+            }
+            // One interrupt per deadline: what runs next on the connection is not limited.
+            watched.store(0, Ordering::Relaxed);
+            false
         });
         DEADLINES
             .lock()
@@ -95,20 +100,26 @@ mod time_limit {
         Ok(())
     }
 
-    /// A deadline in force on one connection until dropped (even when the query's future is
-    /// dropped midway, as when a client goes away).
+    /// A deadline in force on one connection until [`Limit::end`]. Not on drop: a query whose
+    /// future is dropped midway (the client went away) may still be running on the
+    /// connection's worker thread, and that is the statement the deadline must end.
     pub(super) struct Limit(Option<Arc<AtomicU64>>);
 
-    impl Drop for Limit {
-        fn drop(&mut self) {
+    impl Limit {
+        /// The limited statements are done: lifts the deadline.
+        pub(super) fn end(self) {
             if let Some(d) = &self.0 {
                 d.store(0, Ordering::Relaxed);
             }
         }
     }
 
-    /// Limits what runs on `conn` from now to [`LIMIT`] until the answer is dropped.
+    /// Limits what runs on `conn` from now to [`LIMIT`], until [`Limit::end`].
     pub(super) async fn start(conn: &mut SqliteConnection) -> Result<Limit, sqlx::Error> {
+        start_for(conn, LIMIT).await
+    }
+
+    async fn start_for(conn: &mut SqliteConnection, limit: Duration) -> Result<Limit, sqlx::Error> {
         let key = conn.lock_handle().await?.as_raw_handle().as_ptr() as usize;
         let deadline = DEADLINES
             .lock()
@@ -116,9 +127,42 @@ mod time_limit {
             .get(&key)
             .cloned();
         if let Some(d) = &deadline {
-            d.store(now_ms() + LIMIT.as_millis() as u64, Ordering::Relaxed);
+            d.store(now_ms() + limit.as_millis() as u64, Ordering::Relaxed);
         }
         Ok(Limit(deadline))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use sqlx::Connection;
+
+        #[tokio::test]
+        async fn a_runaway_statement_ends_at_its_deadline_and_the_connection_serves_on() {
+            let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+            watch(&mut conn).await.unwrap();
+            let forever = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r";
+            let started = std::time::Instant::now();
+            let limit = start_for(&mut conn, Duration::from_millis(200))
+                .await
+                .unwrap();
+            let err = sqlx::query_scalar::<_, i64>(forever)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap_err();
+            limit.end();
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{:?}",
+                started.elapsed()
+            );
+            assert!(err.to_string().contains("interrupt"), "{err}");
+            let one: i64 = sqlx::query_scalar("SELECT 1")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(one, 1);
+        }
     }
 }
 
@@ -178,7 +222,7 @@ mod imp {
         Ok(())
     }
     /// Ends a statement on `conn` that runs past the time limit (an interrupt, the query then
-    /// fails) until the answer is dropped; for queries whose cost the user decides (filters).
+    /// fails) until the answer's `end`; for queries whose cost the user decides (filters).
     async fn time_limit(conn: &mut sqlx::SqliteConnection) -> Result<super::time_limit::Limit> {
         super::time_limit::start(conn).await.map_err(db)
     }
