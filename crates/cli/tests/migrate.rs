@@ -500,6 +500,101 @@ async fn a_migration_killed_halfway_resumes_with_no_duplicates_and_no_losses() {
     }
 }
 
+/// The "Accounts created" section of summary.md.
+fn accounts_created(report: &Path) -> String {
+    let summary = std::fs::read_to_string(report.join("summary.md")).expect("summary.md");
+    let start = summary
+        .find("## Accounts created")
+        .unwrap_or_else(|| panic!("no accounts created in {summary}"));
+    let section = &summary[start..];
+    let end = section[2..].find("\n## ").map_or(section.len(), |i| i + 2);
+    section[..end].to_string()
+}
+
+/// Makes the database refuse (or, with `false`, accept again) the record of which person an
+/// account was made from: a process that stops at that point.
+async fn refuse_creators(url: &str, refuse: bool) {
+    let sqlite = [
+        "CREATE TRIGGER stop_here BEFORE INSERT ON external_ids WHEN NEW.object = 'created_account' \
+         BEGIN SELECT RAISE(ABORT, 'the process stops here'); END",
+    ];
+    let postgres = [
+        "CREATE FUNCTION stop_here() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'the process stops here'; END $$",
+        "CREATE TRIGGER stop_here BEFORE INSERT ON external_ids FOR EACH ROW \
+         WHEN (NEW.object = 'created_account') EXECUTE FUNCTION stop_here()",
+    ];
+    if url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        for sql in if refuse {
+            &sqlite[..]
+        } else {
+            &["DROP TRIGGER stop_here"][..]
+        } {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        for sql in if refuse {
+            &postgres[..]
+        } else {
+            &["DROP TRIGGER stop_here ON external_ids"][..]
+        } {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_migration_stopped_right_after_a_batch_commits_resumes_with_the_report_of_a_clean_run() {
+    for (url, _guard) in backends().await {
+        let dir = tiny();
+        let args = |report: &Path| -> Vec<String> {
+            [
+                "migrate",
+                "salesforce",
+                dir.to_str().unwrap(),
+                "--batch",
+                "2",
+                "--report",
+            ]
+            .into_iter()
+            .map(String::from)
+            .chain([report.to_str().unwrap().to_string()])
+            .collect()
+        };
+        let run = |db: &str, report: &Path| {
+            let args = args(report);
+            abcrm(
+                db,
+                &args.iter().map(String::as_str).collect::<Vec<_>>(),
+                &[],
+            )
+        };
+        let clean_dir = tempfile::tempdir().unwrap();
+        let clean_db = format!("sqlite://{}", clean_dir.path().join("clean.db").display());
+        let clean = tempfile::tempdir().unwrap();
+        ok(run(&clean_db, clean.path()));
+
+        let resumed = tempfile::tempdir().unwrap();
+        ok(abcrm(&url, &["stats"], &[]));
+        refuse_creators(&url, true).await;
+        let stopped = run(&url, resumed.path());
+        assert!(!stopped.status.success(), "the refused write stops the run");
+        refuse_creators(&url, false).await;
+        ok(run(&url, resumed.path()));
+
+        assert_eq!(people(resumed.path()), people(clean.path()), "{url}");
+        assert_eq!(
+            accounts_created(resumed.path()),
+            accounts_created(clean.path()),
+            "{url}"
+        );
+    }
+}
+
 #[test]
 fn a_file_without_its_id_column_stops_the_run_naming_file_line_and_column() {
     let src = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@
 
 mod auth;
 mod deadline;
+mod etag;
 mod extract;
 mod headers;
 mod limits;

@@ -114,6 +114,17 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }
 
+    /// A precondition of the request (`If-Match`) does not hold: the record changed since the
+    /// client read it.
+    pub fn precondition_failed(detail: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition-failed",
+            "Precondition failed",
+            detail,
+        )
+    }
+
     /// The route exists but not with this method.
     pub fn method_not_allowed() -> ApiError {
         ApiError::new(
@@ -187,6 +198,14 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::Invalid(v) => v.into(),
             StoreError::NotFound { .. } => ApiError::not_found(err.to_string()),
+            StoreError::Stale {
+                entity,
+                id,
+                updated_at,
+            } => ApiError::precondition_failed(format!(
+                "{entity} {id} changed since the version named in If-Match (its ETag is now {}); GET it again, apply your change to what it holds now and send the new ETag",
+                crate::etag::of(updated_at).to_str().unwrap_or_default()
+            )),
             StoreError::Conflict { field, message } => {
                 let mut e = ApiError::new(
                     StatusCode::CONFLICT,

@@ -131,7 +131,7 @@ async fn enrich_row(
     let at = now();
     let mut result = EnrichRowResult { line: row.line, key: row.key.clone(), outcome: EnrichOutcome::Matched, account: None, fields: Vec::new(), note: None };
     let before = match account_by_key(&mut *tx, by, &row.key).await? {
-        Some(id) => load_account(&mut *tx, id).await?,
+        Some(id) => load_account_for_update(tx, id).await?,
         None if !options.create_missing => {
             result.outcome = EnrichOutcome::Unknown;
             return Ok((result, 0));
@@ -210,6 +210,11 @@ async fn enrich_in(
             Some(t) => t,
             None => tx.insert(begin_write(&store.pool).await.map_err(db)?),
         };
+        // A row that offers a parent may re-parent its account: no other parent change may
+        // commit between the row's check and its write.
+        if chunk.iter().any(|r| r.parent.is_some()) {
+            lock_hierarchy(t).await?;
+        }
         let mut touched = Vec::new();
         for row in chunk {
             let (result, kept) = enrich_row(t, actor, source, by, row, options, &mut touched).await?;

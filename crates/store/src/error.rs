@@ -25,6 +25,16 @@ pub enum StoreError {
         /// What conflicts and what to do about it.
         message: String,
     },
+    /// The record changed since the version the caller read and named (HTTP's `If-Match`).
+    #[error("{entity} {id} changed since the version you read (it was updated at {updated_at}); read it again and apply your change to what it holds now")]
+    Stale {
+        /// The kind of record: `account`, ...
+        entity: &'static str,
+        /// Its id.
+        id: i64,
+        /// When it last changed: its version now.
+        updated_at: chrono::DateTime<chrono::Utc>,
+    },
     /// The configuration names no usable database.
     #[error("{0}")]
     Config(String),

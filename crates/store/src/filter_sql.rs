@@ -19,11 +19,16 @@ fn column_of(field: &Field) -> String {
         Scope::Contact => format!("c.{c}"),
         Scope::Account => format!("a.{c}"),
         Scope::Parent => format!("(SELECT p.{c} FROM accounts p WHERE p.id = a.parent_id)"),
+        // The walk up carries the ids it passed (`,7,3,`) and stops before one of them, so a
+        // loop in the links (an older version could write one) ends where it closes; its root
+        // is then the account the walk came back to, as `hierarchy::root_of` has it.
         Scope::UltimateParent => format!(
-            "(SELECT u.{c} FROM accounts u WHERE u.id = (WITH RECURSIVE up (id, parent_id) AS \
-             (SELECT id, parent_id FROM accounts WHERE id = a.id UNION ALL \
-              SELECT x.id, x.parent_id FROM accounts x JOIN up ON x.id = up.parent_id) \
-             SELECT id FROM up WHERE parent_id IS NULL))"
+            "(SELECT u.{c} FROM accounts u WHERE u.id = (WITH RECURSIVE up (id, parent_id, path) AS \
+             (SELECT id, parent_id, ',' || CAST(id AS TEXT) || ',' FROM accounts WHERE id = a.id UNION ALL \
+              SELECT x.id, x.parent_id, up.path || CAST(x.id AS TEXT) || ',' FROM accounts x JOIN up ON x.id = up.parent_id \
+              WHERE up.path NOT LIKE ('%,' || CAST(x.id AS TEXT) || ',%')) \
+             SELECT COALESCE(parent_id, id) FROM up \
+             WHERE parent_id IS NULL OR path LIKE ('%,' || CAST(parent_id AS TEXT) || ',%')))"
         ),
         Scope::Related(_) => format!("r.{c}"),
     }
@@ -284,7 +289,11 @@ async fn segment_contacts_in(
         q.push(" AND c.id > ").push_bind(after);
     }
     q.push(" ORDER BY c.id LIMIT ").push_bind(limit + 1);
-    let rows = q.build().fetch_all(pool).await.map_err(db)?;
+    let mut conn = pool.acquire().await.map_err(db)?;
+    let deadline = time_limit(&mut conn).await?;
+    let rows = q.build().fetch_all(&mut *conn).await;
+    deadline.end();
+    let rows = rows.map_err(db)?;
     let items = rows
         .iter()
         .map(contact_row)
@@ -312,12 +321,15 @@ async fn segment_accounts_in(
         q.push(" AND a.id > ").push_bind(after);
     }
     q.push(" ORDER BY a.id LIMIT ").push_bind(limit + 1);
-    let rows = q.build().fetch_all(pool).await.map_err(db)?;
+    let mut conn = pool.acquire().await.map_err(db)?;
+    let deadline = time_limit(&mut conn).await?;
+    let rows = q.build().fetch_all(&mut *conn).await;
+    deadline.end();
+    let rows = rows.map_err(db)?;
     let items = rows
         .iter()
         .map(account_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut conn = pool.acquire().await.map_err(db)?;
     let items = with_domains(&mut conn, items).await?;
     Ok(paginate(items, limit, |a| a.id.0))
 }

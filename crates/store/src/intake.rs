@@ -428,6 +428,11 @@ fn settle_written(st: &mut State, plan: &IntakePlan, applied: &IntakeApplied) {
 /// What one batch of a stream answers: its report and where each record taken now went.
 pub type IntakeBatchResult = (IntakeReport, Vec<IntakePlacement>);
 
+/// The external-id object under which a source's new accounts are remembered by the key of
+/// the record each was made from. Written in the batch's own transaction, so a run stopped
+/// at any point and resumed still knows (and reports) who made every account.
+pub const CREATED_ACCOUNT: &str = "created_account";
+
 /// Batches from one source, each planned while the one before it is written (see
 /// [`Intake::stream`]). Push batches in order and call [`IntakeStream::finish`] at the end;
 /// each batch's result comes back once it is written, in order.
@@ -615,21 +620,23 @@ fn placements(plan: &IntakePlan, applied: &IntakeApplied) -> Vec<IntakePlacement
         .zip(&applied.contacts)
         .map(|(p, &id)| (p.id, id))
         .collect();
-    // The first record placed at a new account is the one it was made from.
-    let mut made = HashSet::new();
+    let creators: HashSet<usize> = plan
+        .account_creators()
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
     plan.records
         .iter()
         .zip(&applied.records)
-        .map(|(r, &record_id)| IntakePlacement {
+        .enumerate()
+        .map(|(i, (r, &record_id))| IntakePlacement {
             key: r.source_key.clone(),
             outcome: r.outcome,
             rule: r.rule.clone(),
             confidence: r.confidence,
             account_id: r.account_id.map(|a| accounts.get(&a).copied().unwrap_or(a)),
             contact_id: r.contact_id.map(|c| contacts.get(&c).copied().unwrap_or(c)),
-            account_created: r
-                .account_id
-                .is_some_and(|a| accounts.contains_key(&a) && made.insert(a)),
+            account_created: creators.contains(&i),
             record_id,
             duplicate_of: r
                 .duplicate_of

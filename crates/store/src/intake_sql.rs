@@ -59,7 +59,16 @@ async fn with_duplicates(conn: &mut <Db as sqlx::Database>::Connection, records:
 }
 
 async fn load_intake(conn: &mut <Db as sqlx::Database>::Connection, id: i64) -> Result<IntakeRecord> {
-    let row = sqlx::query(&format!("SELECT {INTAKE_COLUMNS} FROM intake_records WHERE id = $1"))
+    read_intake(conn, id, "").await
+}
+
+/// [`load_intake`] for a read-modify-write: the row stays locked until the transaction ends.
+async fn load_intake_for_update(tx: &mut Tx<'_>, id: i64) -> Result<IntakeRecord> {
+    read_intake(tx, id, FOR_UPDATE).await
+}
+
+async fn read_intake(conn: &mut <Db as sqlx::Database>::Connection, id: i64, lock: &str) -> Result<IntakeRecord> {
+    let row = sqlx::query(&format!("SELECT {INTAKE_COLUMNS} FROM intake_records WHERE id = $1{lock}"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await
@@ -358,6 +367,12 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
         applied.records.extend(ids);
     }
     attach_duplicates(&mut tx, plan, &applied.records).await?;
+    let creators: Vec<(String, i64)> = plan
+        .account_creators()
+        .into_iter()
+        .map(|(r, a)| (plan.records[r].source_key.clone(), applied.accounts[a].0))
+        .collect();
+    write_external_ids(&mut tx, source, crate::intake::CREATED_ACCOUNT, &creators).await?;
     let wrote_records = started.elapsed();
     tx.commit().await.map_err(db)?;
     tracing::debug!(
@@ -421,7 +436,8 @@ async fn fill_contacts(tx: &mut Tx<'_>, actor: &Actor, fills: &[ContactFill]) ->
         for f in chunk {
             sep.push_bind(f.contact_id.0);
         }
-        q.push(")");
+        // Locked until the batch commits: a contact edited meanwhile keeps the edit.
+        q.push(format!(") ORDER BY id{FOR_UPDATE}"));
         for r in q.build().fetch_all(&mut **tx).await.map_err(db)? {
             let c = contact_row(&r)?;
             current.insert(c.id, c);
@@ -496,12 +512,9 @@ async fn intake_list(pool: &sqlx::Pool<Db>, query: &IntakeQuery, page: PageReque
 
 async fn intake_resolve(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64, resolution: Resolution) -> Result<IntakeRecord> {
     let mut tx = begin_write(pool).await.map_err(db)?;
-    let before = load_intake(&mut tx, id).await?;
+    let before = load_intake_for_update(&mut tx, id).await?;
     if before.outcome != IntakeOutcome::NeedsReview {
-        return Err(conflict(
-            "id",
-            format!("intake record {id} is not waiting for review (its outcome is {}); only needs_review records can be resolved", before.outcome),
-        ));
+        return Err(not_waiting(&before));
     }
     let (outcome, account, contact, how) = match resolution {
         Resolution::Reject(reason) => {
@@ -530,16 +543,24 @@ async fn intake_resolve(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64, resolutio
             (outcome, Some(account.id), Some(contact), format!("new account {} created by {}", account.id, actor.label))
         }
     };
-    sqlx::query("UPDATE intake_records SET outcome = $1, account_id = $2, contact_id = $3, resolved_at = $4, resolution = $5 WHERE id = $6")
+    // Only while it still waits: of reviewers resolving one record at once exactly one
+    // changes it, and the others' transactions (with any contact they made) roll back.
+    let resolved = sqlx::query("UPDATE intake_records SET outcome = $1, account_id = $2, contact_id = $3, resolved_at = $4, resolution = $5 WHERE id = $6 AND outcome = $7")
         .bind(outcome.as_str())
         .bind(account.map(|a| a.0))
         .bind(contact.map(|c: ContactId| c.0))
         .bind(now())
         .bind(&how)
         .bind(id)
+        .bind(IntakeOutcome::NeedsReview.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+    if resolved.rows_affected() != 1 {
+        drop(tx);
+        let mut conn = pool.acquire().await.map_err(db)?;
+        return Err(not_waiting(&load_intake(&mut conn, id).await?));
+    }
     let after = load_intake(&mut tx, id).await?;
     audit(&mut tx, actor, "intake_record", id, "resolve", Some(&before), Some(&after)).await?;
     // The records waiting as its duplicates are the same person: the same contact, or rejected.
@@ -557,7 +578,7 @@ async fn intake_resolve(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64, resolutio
         _ => (IntakeOutcome::Matched, format!("placed with intake record {id}, whose duplicate it is; {how}")),
     };
     for dup in waiting {
-        let before = load_intake(&mut tx, dup).await?;
+        let before = load_intake_for_update(&mut tx, dup).await?;
         sqlx::query("UPDATE intake_records SET outcome = $1, account_id = $2, contact_id = $3, resolved_at = $4, resolution = $5 WHERE id = $6")
             .bind(outcome.as_str())
             .bind(after.account_id.map(|a| a.0))
@@ -573,6 +594,22 @@ async fn intake_resolve(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64, resolutio
     }
     tx.commit().await.map_err(db)?;
     Ok(after)
+}
+
+/// The refusal to resolve a record that no longer waits for review (another reviewer, or
+/// the record's first, resolved it).
+fn not_waiting(record: &IntakeRecord) -> StoreError {
+    let id = record.id;
+    match &record.resolution {
+        Some(how) => conflict(
+            "id",
+            format!("intake record {id} is not waiting for review: it was already resolved ({how}); reload the review queue to see what still waits"),
+        ),
+        None => conflict(
+            "id",
+            format!("intake record {id} is not waiting for review (its outcome is {}); only needs_review records can be resolved", record.outcome),
+        ),
+    }
 }
 
 /// The contact a reviewed record becomes at `account`: the existing contact with its email, or
@@ -649,11 +686,19 @@ async fn contact_merge(pool: &sqlx::Pool<Db>, actor: &Actor, survivor: ContactId
         return Err(invalid("merged_id", "a contact cannot be merged into itself; name two different contacts"));
     }
     let mut tx = begin_write(pool).await.map_err(db)?;
-    let s = load_contact(&mut tx, survivor).await?;
-    let m = load_contact(&mut tx, merged).await.map_err(|e| match e {
+    // Both rows locked in id order: two merges of one pair in opposite directions queue
+    // instead of each holding the row the other waits for.
+    let merged_missing = |e| match e {
         StoreError::NotFound { id, .. } => invalid("merged_id", format!("contact {id} does not exist")),
         other => other,
-    })?;
+    };
+    let (s, m) = if survivor.0 < merged.0 {
+        let s = load_contact_for_update(&mut tx, survivor).await?;
+        (s, load_contact_for_update(&mut tx, merged).await.map_err(merged_missing)?)
+    } else {
+        let m = load_contact_for_update(&mut tx, merged).await.map_err(merged_missing)?;
+        (load_contact_for_update(&mut tx, survivor).await?, m)
+    };
     let mut next = survive(&s, &m, choices);
     next.updated_at = now();
 

@@ -95,6 +95,15 @@ pub trait Store: Send + Sync + 'static {
         id: AccountId,
         patch: AccountPatch,
     ) -> Result<Account>;
+    /// [`Store::update_account`], applied only while the account's `updated_at` is one of
+    /// `versions` (what the caller read; HTTP's `If-Match`); else [`StoreError::Stale`].
+    async fn update_account_if(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        patch: AccountPatch,
+        versions: &[chrono::DateTime<chrono::Utc>],
+    ) -> Result<Account>;
     /// Deletes an account. With [`OnDependents::Refuse`] an account that still has contacts,
     /// opportunities, activities, subsidiaries or assets is kept and the error says what remains;
     /// with [`OnDependents::MoveTo`] they are moved to the other account first.

@@ -87,8 +87,6 @@ const RECORD_BATCH: usize = 5_000;
 /// Stand-in ids of a dry run's accounts, campaigns and opportunities: far above real ones, and
 /// below intake's own stand-ins (2^48).
 const FIRST_DRY_ID: i64 = 1 << 46;
-/// The object under which the accounts people created are remembered, by key.
-const CREATED_ACCOUNT: &str = "created_account";
 
 fn rejected(at: At, column: Option<&str>, reason: impl Into<String>) -> RejectedRow {
     RejectedRow {
@@ -610,19 +608,10 @@ impl Run<'_> {
         }
     }
 
-    /// Takes in a written batch: where each person went, and which accounts people made.
+    /// Takes in a written batch: where each person went (intake remembered which accounts
+    /// people made in the batch's transaction, under `CREATED_ACCOUNT`).
     async fn placed(&mut self, (report, placed): IntakeBatchResult) -> Result<u64> {
         let n = (report.taken + report.already_taken) as u64;
-        let created: Vec<(String, i64)> = placed
-            .iter()
-            .filter(|p| p.account_created)
-            .filter_map(|p| Some((p.key.clone(), p.account_id?.0)))
-            .collect();
-        if !created.is_empty() && !self.opts.dry_run {
-            self.store
-                .record_external_ids(&self.opts.source, CREATED_ACCOUNT, created)
-                .await?;
-        }
         for p in placed {
             self.placements.insert(p.key.clone(), p);
         }
@@ -897,7 +886,7 @@ impl Run<'_> {
                 .collect()
         } else {
             self.store
-                .external_ids(&self.opts.source, CREATED_ACCOUNT)
+                .external_ids(&self.opts.source, crate::intake::CREATED_ACCOUNT)
                 .await?
                 .into_iter()
                 .map(|(person, id)| (AccountId(id), person))

@@ -374,7 +374,10 @@ async fn settle_one(tx: &mut Tx<'_>, actor: &Actor, scorer: &Scorer<'_>, model_i
         return Ok(());
     }
     // Up the hierarchy: each ancestor's own score stands; its roll-up takes in the change.
+    // An account met twice is a loop in the links (an older version could write one): the
+    // walk ends there, where a roll-up would otherwise grow around the loop forever.
     let mut child = id;
+    let mut walked = HashSet::from([id]);
     loop {
         let parent: Option<i64> = sqlx::query("SELECT parent_id FROM accounts WHERE id = $1")
             .bind(child.0)
@@ -382,7 +385,7 @@ async fn settle_one(tx: &mut Tx<'_>, actor: &Actor, scorer: &Scorer<'_>, model_i
             .await
             .map_err(db)?
             .try_get("parent_id")?;
-        let Some(parent) = parent.map(AccountId) else { break };
+        let Some(parent) = parent.map(AccountId).filter(|p| walked.insert(*p)) else { break };
         let rolled = match stored_score(tx, parent).await? {
             Some(stored) => {
                 let children: Vec<(AccountId, Points)> = children_scores(tx, parent)

@@ -19,7 +19,16 @@ fn segment_row(r: &DbRow) -> Result<Segment, sqlx::Error> {
 }
 
 async fn load_segment(conn: &mut <Db as sqlx::Database>::Connection, id: SegmentId) -> Result<Segment> {
-    let row = sqlx::query(&format!("SELECT {SEGMENT_COLUMNS} FROM segments WHERE id = $1"))
+    read_segment(conn, id, "").await
+}
+
+/// [`load_segment`] for a read-modify-write: the row stays locked until the transaction ends.
+async fn load_segment_for_update(tx: &mut Tx<'_>, id: SegmentId) -> Result<Segment> {
+    read_segment(tx, id, FOR_UPDATE).await
+}
+
+async fn read_segment(conn: &mut <Db as sqlx::Database>::Connection, id: SegmentId, lock: &str) -> Result<Segment> {
+    let row = sqlx::query(&format!("SELECT {SEGMENT_COLUMNS} FROM segments WHERE id = $1{lock}"))
         .bind(id.0)
         .fetch_optional(&mut *conn)
         .await
@@ -85,7 +94,7 @@ async fn segment_list(pool: &sqlx::Pool<Db>, page: PageRequest) -> Result<Page<S
 
 async fn segment_update(pool: &sqlx::Pool<Db>, actor: &Actor, id: SegmentId, patch: SegmentPatch) -> Result<Segment> {
     let mut tx = begin_write(pool).await.map_err(db)?;
-    let before = load_segment(&mut tx, id).await?;
+    let before = load_segment_for_update(&mut tx, id).await?;
     let next = patch.apply(&before)?;
     check_segment_name_free(&mut tx, &next.name, Some(id)).await?;
     sqlx::query("UPDATE segments SET name = $1, target = $2, expression = $3, updated_at = $4 WHERE id = $5")
@@ -105,7 +114,7 @@ async fn segment_update(pool: &sqlx::Pool<Db>, actor: &Actor, id: SegmentId, pat
 
 async fn segment_delete(pool: &sqlx::Pool<Db>, actor: &Actor, id: SegmentId) -> Result<()> {
     let mut tx = begin_write(pool).await.map_err(db)?;
-    let before = load_segment(&mut tx, id).await?;
+    let before = load_segment_for_update(&mut tx, id).await?;
     exec_each(&mut tx, &["DELETE FROM segments WHERE id = $1"], id.0).await?;
     audit::<_, ()>(&mut tx, actor, "segment", id.0, "delete", Some(&before), None).await?;
     tx.commit().await.map_err(db)?;
@@ -119,7 +128,11 @@ async fn segment_count_in(pool: &sqlx::Pool<Db>, filter: &Checked, target: Targe
         Target::Accounts => "SELECT COUNT(*) AS n FROM accounts a WHERE ",
     });
     push_filter(&mut q, filter, target, today);
-    Ok(count_of(&q.build().fetch_one(pool).await.map_err(db)?, "n")?)
+    let mut conn = pool.acquire().await.map_err(db)?;
+    let deadline = time_limit(&mut conn).await?;
+    let row = q.build().fetch_one(&mut *conn).await;
+    deadline.end();
+    Ok(count_of(&row.map_err(db)?, "n")?)
 }
 
 /// Accounts by id, in the order asked, skipping ids that do not exist.

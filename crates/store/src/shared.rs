@@ -291,7 +291,16 @@ async fn with_domains(conn: &mut <Db as sqlx::Database>::Connection, mut account
 }
 
 async fn load_account(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId) -> Result<Account> {
-    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
+    read_account(conn, id, "").await
+}
+
+/// [`load_account`] for a read-modify-write: the row stays locked until the transaction ends.
+async fn load_account_for_update(tx: &mut Tx<'_>, id: AccountId) -> Result<Account> {
+    read_account(tx, id, FOR_UPDATE).await
+}
+
+async fn read_account(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId, lock: &str) -> Result<Account> {
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1{lock}"))
         .bind(id.0)
         .fetch_optional(&mut *conn)
         .await
@@ -330,13 +339,19 @@ async fn require(conn: &mut <Db as sqlx::Database>::Connection, table: &str, wha
     }
 }
 
-/// Ancestors of `id`, nearest first (its parent, the parent's parent, ...).
+/// Ancestors of `id`, nearest first (its parent, the parent's parent, ...), up to a root.
+///
+/// No depth limit: a chain is followed to its end however long. `path` (`,7,3,`) holds the
+/// ids walked so far and the walk stops before one of them, so a loop in the links (which
+/// an older version could write) ends where it closes instead of running forever.
 async fn ancestors(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId) -> Result<Vec<AccountRef>> {
     let rows = sqlx::query(
-        "WITH RECURSIVE up(id, parent_id, depth) AS (
-             SELECT id, parent_id, 0 FROM accounts WHERE id = $1
+        "WITH RECURSIVE up(id, parent_id, depth, path) AS (
+             SELECT id, parent_id, 0, ',' || CAST(id AS TEXT) || ',' FROM accounts WHERE id = $1
              UNION ALL
-             SELECT a.id, a.parent_id, up.depth + 1 FROM accounts a JOIN up ON a.id = up.parent_id WHERE up.depth < 64
+             SELECT a.id, a.parent_id, up.depth + 1, up.path || CAST(a.id AS TEXT) || ','
+             FROM accounts a JOIN up ON a.id = up.parent_id
+             WHERE up.path NOT LIKE ('%,' || CAST(a.id AS TEXT) || ',%')
          )
          SELECT up.id, a.name FROM up JOIN accounts a ON a.id = up.id WHERE up.depth > 0 ORDER BY up.depth",
     )
@@ -349,13 +364,17 @@ async fn ancestors(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId)
         .collect()
 }
 
-/// Every account below `id`, with its parent, breadth first.
+/// Every account below `id`, with its parent, breadth first. As in [`ancestors`], each branch
+/// carries the ids it walked (starting with `id`) and stops before revisiting one.
 async fn descendants(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId) -> Result<Vec<(AccountRef, AccountId)>> {
     let rows = sqlx::query(
-        "WITH RECURSIVE down(id, parent_id, depth) AS (
-             SELECT id, parent_id, 0 FROM accounts WHERE parent_id = $1
+        "WITH RECURSIVE down(id, parent_id, depth, path) AS (
+             SELECT id, parent_id, 0, ',' || CAST(parent_id AS TEXT) || ',' || CAST(id AS TEXT) || ','
+             FROM accounts WHERE parent_id = $1 AND id <> parent_id
              UNION ALL
-             SELECT a.id, a.parent_id, down.depth + 1 FROM accounts a JOIN down ON a.parent_id = down.id WHERE down.depth < 64
+             SELECT a.id, a.parent_id, down.depth + 1, down.path || CAST(a.id AS TEXT) || ','
+             FROM accounts a JOIN down ON a.parent_id = down.id
+             WHERE down.path NOT LIKE ('%,' || CAST(a.id AS TEXT) || ',%')
          )
          SELECT down.id, down.parent_id, a.name FROM down JOIN accounts a ON a.id = down.id ORDER BY down.depth, down.id",
     )
@@ -374,9 +393,12 @@ async fn descendants(conn: &mut <Db as sqlx::Database>::Connection, id: AccountI
 }
 
 /// Checks that `parent` exists and that making it the parent of `account` closes no loop.
+/// The caller holds `lock_hierarchy` (taken here too, should it not), so no other parent
+/// change commits between this check and the write.
 async fn check_parent(conn: &mut <Db as sqlx::Database>::Connection, account: Option<AccountId>, parent: AccountId) -> Result<()> {
     referenced_account(conn, parent, "parent_id").await?;
     if let Some(account) = account {
+        lock_hierarchy(conn).await?;
         let chain: Vec<AccountId> = ancestors(conn, parent).await?.into_iter().map(|a| a.id).collect();
         check_new_parent(account, parent, &chain).map_err(|e| conflict("parent_id", e.to_string()))?;
     }
@@ -459,7 +481,16 @@ async fn check_email_free(conn: &mut <Db as sqlx::Database>::Connection, email: 
 }
 
 async fn load_contact(conn: &mut <Db as sqlx::Database>::Connection, id: ContactId) -> Result<Contact> {
-    let row = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"))
+    read_contact(conn, id, "").await
+}
+
+/// [`load_contact`] for a read-modify-write: the row stays locked until the transaction ends.
+async fn load_contact_for_update(tx: &mut Tx<'_>, id: ContactId) -> Result<Contact> {
+    read_contact(tx, id, FOR_UPDATE).await
+}
+
+async fn read_contact(conn: &mut <Db as sqlx::Database>::Connection, id: ContactId, lock: &str) -> Result<Contact> {
+    let row = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1{lock}"))
         .bind(id.0)
         .fetch_optional(&mut *conn)
         .await
@@ -539,7 +570,16 @@ async fn with_roles(conn: &mut <Db as sqlx::Database>::Connection, mut opps: Vec
 }
 
 async fn load_opportunity(conn: &mut <Db as sqlx::Database>::Connection, id: OpportunityId) -> Result<Opportunity> {
-    let row = sqlx::query(&format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities WHERE id = $1"))
+    read_opportunity(conn, id, "").await
+}
+
+/// [`load_opportunity`] for a read-modify-write: the row stays locked until the transaction ends.
+async fn load_opportunity_for_update(tx: &mut Tx<'_>, id: OpportunityId) -> Result<Opportunity> {
+    read_opportunity(tx, id, FOR_UPDATE).await
+}
+
+async fn read_opportunity(conn: &mut <Db as sqlx::Database>::Connection, id: OpportunityId, lock: &str) -> Result<Opportunity> {
+    let row = sqlx::query(&format!("SELECT {OPPORTUNITY_COLUMNS} FROM opportunities WHERE id = $1{lock}"))
         .bind(id.0)
         .fetch_optional(&mut *conn)
         .await
@@ -589,7 +629,16 @@ async fn write_roles(tx: &mut Tx<'_>, opportunity: OpportunityId, roles: &[Conta
 }
 
 async fn load_campaign(conn: &mut <Db as sqlx::Database>::Connection, id: CampaignId) -> Result<Campaign> {
-    let row = sqlx::query(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"))
+    read_campaign(conn, id, "").await
+}
+
+/// [`load_campaign`] for a read-modify-write: the row stays locked until the transaction ends.
+async fn load_campaign_for_update(tx: &mut Tx<'_>, id: CampaignId) -> Result<Campaign> {
+    read_campaign(tx, id, FOR_UPDATE).await
+}
+
+async fn read_campaign(conn: &mut <Db as sqlx::Database>::Connection, id: CampaignId, lock: &str) -> Result<Campaign> {
+    let row = sqlx::query(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1{lock}"))
         .bind(id.0)
         .fetch_optional(&mut *conn)
         .await
@@ -610,7 +659,16 @@ async fn check_campaign_name_free(conn: &mut <Db as sqlx::Database>::Connection,
 }
 
 async fn load_activity(conn: &mut <Db as sqlx::Database>::Connection, id: ActivityId) -> Result<Activity> {
-    let row = sqlx::query(&format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1"))
+    read_activity(conn, id, "").await
+}
+
+/// [`load_activity`] for a read-modify-write: the row stays locked until the transaction ends.
+async fn load_activity_for_update(tx: &mut Tx<'_>, id: ActivityId) -> Result<Activity> {
+    read_activity(tx, id, FOR_UPDATE).await
+}
+
+async fn read_activity(conn: &mut <Db as sqlx::Database>::Connection, id: ActivityId, lock: &str) -> Result<Activity> {
+    let row = sqlx::query(&format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1{lock}"))
         .bind(id.0)
         .fetch_optional(&mut *conn)
         .await
@@ -859,6 +917,82 @@ fn push_intake_filters(q: &mut QueryBuilder<'_, Db>, query: &crate::IntakeQuery)
     }
 }
 
+/// Applies a patch to an account, read locked so that concurrent patches of other fields all
+/// land. With `versions`, only when the account's `updated_at` is one of them (an HTTP
+/// `If-Match`); otherwise the account changed since the caller read it: `StoreError::Stale`.
+async fn update_account_in(store: &ThisStore, actor: &Actor, id: AccountId, patch: AccountPatch, versions: Option<&[DateTime<Utc>]>) -> Result<Account> {
+    let mut tx = begin_write(&store.pool).await.map_err(db)?;
+    if matches!(patch.parent_id, abcrm_core::patch::Patch::Set(_)) {
+        lock_hierarchy(&mut tx).await?;
+    }
+    let before = load_account_for_update(&mut tx, id).await?;
+    if let Some(versions) = versions {
+        if !versions.contains(&before.updated_at) {
+            return Err(StoreError::Stale { entity: "account", id: id.0, updated_at: before.updated_at });
+        }
+    }
+
+    let given = abcrm_core::enrich::AccountField::patched_by(&patch);
+    let next = patch.apply(&before)?;
+    if next.parent_id != before.parent_id {
+        if let Some(p) = next.parent_id {
+            check_parent(&mut tx, Some(id), p).await?;
+        }
+    }
+    if next.owner_id != before.owner_id {
+        if let Some(o) = next.owner_id {
+            require(&mut tx, "users", "user", "owner_id", o.0).await?;
+        }
+    }
+    check_domains_free(&mut tx, &next.domains, Some(id)).await?;
+    check_duns_free(&mut tx, &next.duns, Some(id)).await?;
+    sqlx::query(
+        "UPDATE accounts SET name = $1, duns = $2, parent_id = $3, industry = $4, employees = $5, annual_revenue = $6, country = $7, state = $8, city = $9,
+         relationship = $10, stage = $11, owner_id = $12, target_tier = $13, updated_at = $14 WHERE id = $15",
+    )
+    .bind(&next.name)
+    .bind(&next.duns)
+    .bind(next.parent_id.map(|p| p.0))
+    .bind(&next.industry)
+    .bind(next.employees)
+    .bind(next.annual_revenue)
+    .bind(&next.country)
+    .bind(&next.state)
+    .bind(&next.city)
+    .bind(next.relationship.as_str())
+    .bind(next.stage.as_str())
+    .bind(next.owner_id.map(|o| o.0))
+    .bind(next.target_tier)
+    .bind(now())
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    if next.domains != before.domains {
+        write_domains(&mut tx, id, &next.domains).await?;
+    }
+    record_provenance(&mut tx, id, &given, abcrm_core::enrich::SourceKind::Entered, &actor.label, now()).await?;
+    if next.stage != before.stage {
+        sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id.0)
+            .bind(before.stage.as_str())
+            .bind(next.stage.as_str())
+            .bind(format!("set by {}", actor.label))
+            .bind(now())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    let after = load_account(&mut tx, id).await?;
+    audit(&mut tx, actor, "account", id.0, "update", Some(&before), Some(&after)).await?;
+    // Firmographics feed the account's fit, and a new parent changes two roll-ups.
+    let mut touched = vec![id];
+    touched.extend(before.parent_id);
+    settle_accounts(store, &mut tx, actor, &touched).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(after)
+}
+
 #[async_trait]
 impl Store for ThisStore {
     fn backend(&self) -> Backend {
@@ -892,72 +1026,21 @@ impl Store for ThisStore {
     }
 
     async fn update_account(&self, actor: &Actor, id: AccountId, patch: AccountPatch) -> Result<Account> {
-        let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_account(&mut tx, id).await?;
-        let given = abcrm_core::enrich::AccountField::patched_by(&patch);
-        let next = patch.apply(&before)?;
-        if next.parent_id != before.parent_id {
-            if let Some(p) = next.parent_id {
-                check_parent(&mut tx, Some(id), p).await?;
-            }
-        }
-        if next.owner_id != before.owner_id {
-            if let Some(o) = next.owner_id {
-                require(&mut tx, "users", "user", "owner_id", o.0).await?;
-            }
-        }
-        check_domains_free(&mut tx, &next.domains, Some(id)).await?;
-        check_duns_free(&mut tx, &next.duns, Some(id)).await?;
-        sqlx::query(
-            "UPDATE accounts SET name = $1, duns = $2, parent_id = $3, industry = $4, employees = $5, annual_revenue = $6, country = $7, state = $8, city = $9,
-             relationship = $10, stage = $11, owner_id = $12, target_tier = $13, updated_at = $14 WHERE id = $15",
-        )
-        .bind(&next.name)
-        .bind(&next.duns)
-        .bind(next.parent_id.map(|p| p.0))
-        .bind(&next.industry)
-        .bind(next.employees)
-        .bind(next.annual_revenue)
-        .bind(&next.country)
-        .bind(&next.state)
-        .bind(&next.city)
-        .bind(next.relationship.as_str())
-        .bind(next.stage.as_str())
-        .bind(next.owner_id.map(|o| o.0))
-        .bind(next.target_tier)
-        .bind(now())
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        if next.domains != before.domains {
-            write_domains(&mut tx, id, &next.domains).await?;
-        }
-        record_provenance(&mut tx, id, &given, abcrm_core::enrich::SourceKind::Entered, &actor.label, now()).await?;
-        if next.stage != before.stage {
-            sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id.0)
-                .bind(before.stage.as_str())
-                .bind(next.stage.as_str())
-                .bind(format!("set by {}", actor.label))
-                .bind(now())
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        let after = load_account(&mut tx, id).await?;
-        audit(&mut tx, actor, "account", id.0, "update", Some(&before), Some(&after)).await?;
-        // Firmographics feed the account's fit, and a new parent changes two roll-ups.
-        let mut touched = vec![id];
-        touched.extend(before.parent_id);
-        settle_accounts(self, &mut tx, actor, &touched).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(after)
+        update_account_in(self, actor, id, patch, None).await
+    }
+
+    async fn update_account_if(&self, actor: &Actor, id: AccountId, patch: AccountPatch, versions: &[DateTime<Utc>]) -> Result<Account> {
+        update_account_in(self, actor, id, patch, Some(versions)).await
     }
 
     async fn delete_account(&self, actor: &Actor, id: AccountId, on_dependents: OnDependents) -> Result<()> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_account(&mut tx, id).await?;
+        // Moving subsidiaries re-parents them: no other parent change may slip in between the
+        // check below and the move.
+        if matches!(on_dependents, OnDependents::MoveTo(_)) {
+            lock_hierarchy(&mut tx).await?;
+        }
+        let before = load_account_for_update(&mut tx, id).await?;
         match on_dependents {
             OnDependents::Refuse => {
                 let remaining = dependents(&mut tx, id).await?;
@@ -1159,7 +1242,7 @@ impl Store for ThisStore {
 
     async fn update_contact(&self, actor: &Actor, id: ContactId, patch: ContactPatch) -> Result<Contact> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_contact(&mut tx, id).await?;
+        let before = load_contact_for_update(&mut tx, id).await?;
         let next = patch.apply(&before)?;
         if next.account_id != before.account_id {
             referenced_account(&mut tx, next.account_id, "account_id").await?;
@@ -1212,7 +1295,7 @@ impl Store for ThisStore {
 
     async fn delete_contact(&self, actor: &Actor, id: ContactId) -> Result<()> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_contact(&mut tx, id).await?;
+        let before = load_contact_for_update(&mut tx, id).await?;
         exec_each(&mut tx, &[
             "DELETE FROM opportunity_contact_roles WHERE contact_id = $1",
             "DELETE FROM campaign_members WHERE contact_id = $1",
@@ -1247,10 +1330,11 @@ impl Store for ThisStore {
 
     async fn import_parents(&self, actor: &Actor, source: &str, links: &[(AccountId, AccountId)]) -> Result<Vec<std::result::Result<bool, String>>> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
+        lock_hierarchy(&mut tx).await?;
         let mut out = Vec::with_capacity(links.len());
         let mut touched = Vec::new();
         for &(child, parent) in links {
-            let before = load_account(&mut tx, child).await?;
+            let before = load_account_for_update(&mut tx, child).await?;
             if before.parent_id.is_some() {
                 out.push(Ok(false));
                 continue;
@@ -1445,7 +1529,7 @@ impl Store for ThisStore {
 
     async fn update_opportunity(&self, actor: &Actor, id: OpportunityId, patch: OpportunityPatch) -> Result<Opportunity> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_opportunity(&mut tx, id).await?;
+        let before = load_opportunity_for_update(&mut tx, id).await?;
         let roles_changed = !patch.contact_roles.is_keep();
         let next = patch.apply(&before)?;
         check_opportunity_refs(&mut tx, next.account_id, next.source_campaign_id, next.owner_id, &next.contact_roles).await?;
@@ -1476,7 +1560,7 @@ impl Store for ThisStore {
 
     async fn delete_opportunity(&self, actor: &Actor, id: OpportunityId) -> Result<()> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_opportunity(&mut tx, id).await?;
+        let before = load_opportunity_for_update(&mut tx, id).await?;
         exec_each(&mut tx, &[
             "DELETE FROM opportunity_contact_roles WHERE opportunity_id = $1",
             "UPDATE activities SET opportunity_id = NULL WHERE opportunity_id = $1",
@@ -1542,7 +1626,7 @@ impl Store for ThisStore {
 
     async fn update_campaign(&self, actor: &Actor, id: CampaignId, patch: CampaignPatch) -> Result<Campaign> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_campaign(&mut tx, id).await?;
+        let before = load_campaign_for_update(&mut tx, id).await?;
         let next = patch.apply(&before)?;
         check_campaign_name_free(&mut tx, &next.name, Some(id)).await?;
         sqlx::query("UPDATE campaigns SET name = $1, kind = $2, starts_on = $3, ends_on = $4, budget = $5, updated_at = $6 WHERE id = $7")
@@ -1564,7 +1648,7 @@ impl Store for ThisStore {
 
     async fn delete_campaign(&self, actor: &Actor, id: CampaignId) -> Result<()> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_campaign(&mut tx, id).await?;
+        let before = load_campaign_for_update(&mut tx, id).await?;
         exec_each(&mut tx, &[
             "DELETE FROM campaign_members WHERE campaign_id = $1",
             "UPDATE activities SET campaign_id = NULL WHERE campaign_id = $1",
@@ -1690,7 +1774,7 @@ impl Store for ThisStore {
 
     async fn update_activity(&self, actor: &Actor, id: ActivityId, patch: ActivityPatch) -> Result<Activity> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_activity(&mut tx, id).await?;
+        let before = load_activity_for_update(&mut tx, id).await?;
         let next = patch.apply(&before)?;
         if let Some(c) = next.campaign_id {
             require(&mut tx, "campaigns", "campaign", "campaign_id", c.0).await?;
@@ -1720,7 +1804,7 @@ impl Store for ThisStore {
 
     async fn delete_activity(&self, actor: &Actor, id: ActivityId) -> Result<()> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_activity(&mut tx, id).await?;
+        let before = load_activity_for_update(&mut tx, id).await?;
         sqlx::query("DELETE FROM activities WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(db)?;
         if let Some(c) = before.contact_id {
             refresh_last_activity(&mut tx, &[c.0]).await?;
@@ -1790,7 +1874,7 @@ impl Store for ThisStore {
 
     async fn set_account_stage(&self, actor: &Actor, account: AccountId, stage: AccountStage, reason: &str, at: DateTime<Utc>) -> Result<Account> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_account(&mut tx, account).await?;
+        let before = load_account_for_update(&mut tx, account).await?;
         if before.stage == stage {
             return Ok(before);
         }

@@ -36,6 +36,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .after_connect(|conn, _| Box::pin(time_limit::watch(conn)))
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
@@ -48,6 +49,120 @@ impl SqliteStore {
     /// The connection pool, for code in this crate that needs SQL of its own (reports, tests).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// Statements that may run away (segment filters over data an older version wrote badly) end
+/// after a time instead of holding one of the pool's eight connections for good: SQLite has no
+/// `statement_timeout`, so each connection gets a progress handler that interrupts the running
+/// statement once a deadline set for it has passed.
+mod time_limit {
+    use sqlx::SqliteConnection;
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, LazyLock, Mutex};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    /// How long a limited statement may run, as PostgreSQL's `statement_timeout`.
+    const LIMIT: Duration = Duration::from_secs(30);
+    /// Virtual machine instructions between two looks at the clock (well under a millisecond).
+    const EVERY: i32 = 100_000;
+
+    /// Each open connection's deadline (milliseconds since 1970; 0: none), by its handle.
+    static DEADLINES: LazyLock<Mutex<HashMap<usize, Arc<AtomicU64>>>> =
+        LazyLock::new(Default::default);
+
+    fn now_ms() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
+    }
+
+    /// Gives a new connection its deadline and the handler that keeps it.
+    pub(super) async fn watch(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        let deadline = Arc::new(AtomicU64::new(0));
+        let mut handle = conn.lock_handle().await?;
+        let key = handle.as_raw_handle().as_ptr() as usize;
+        let watched = deadline.clone();
+        handle.set_progress_handler(EVERY, move || {
+            let at = watched.load(Ordering::Relaxed);
+            if at == 0 || now_ms() <= at {
+                return true;
+            }
+            // One interrupt per deadline: what runs next on the connection is not limited.
+            watched.store(0, Ordering::Relaxed);
+            false
+        });
+        DEADLINES
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, deadline);
+        Ok(())
+    }
+
+    /// A deadline in force on one connection until [`Limit::end`]. Not on drop: a query whose
+    /// future is dropped midway (the client went away) may still be running on the
+    /// connection's worker thread, and that is the statement the deadline must end.
+    pub(super) struct Limit(Option<Arc<AtomicU64>>);
+
+    impl Limit {
+        /// The limited statements are done: lifts the deadline.
+        pub(super) fn end(self) {
+            if let Some(d) = &self.0 {
+                d.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Limits what runs on `conn` from now to [`LIMIT`], until [`Limit::end`].
+    pub(super) async fn start(conn: &mut SqliteConnection) -> Result<Limit, sqlx::Error> {
+        start_for(conn, LIMIT).await
+    }
+
+    async fn start_for(conn: &mut SqliteConnection, limit: Duration) -> Result<Limit, sqlx::Error> {
+        let key = conn.lock_handle().await?.as_raw_handle().as_ptr() as usize;
+        let deadline = DEADLINES
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(d) = &deadline {
+            d.store(now_ms() + limit.as_millis() as u64, Ordering::Relaxed);
+        }
+        Ok(Limit(deadline))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use sqlx::Connection;
+
+        #[tokio::test]
+        async fn a_runaway_statement_ends_at_its_deadline_and_the_connection_serves_on() {
+            let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+            watch(&mut conn).await.unwrap();
+            let forever = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r";
+            let started = std::time::Instant::now();
+            let limit = start_for(&mut conn, Duration::from_millis(200))
+                .await
+                .unwrap();
+            let err = sqlx::query_scalar::<_, i64>(forever)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap_err();
+            limit.end();
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{:?}",
+                started.elapsed()
+            );
+            assert!(err.to_string().contains("interrupt"), "{err}");
+            let one: i64 = sqlx::query_scalar("SELECT 1")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(one, 1);
+        }
     }
 }
 
@@ -97,6 +212,19 @@ mod imp {
         pool: &sqlx::Pool<Db>,
     ) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
         pool.begin_with("BEGIN IMMEDIATE").await
+    }
+    /// Appended to the read of a read-modify-write: nothing here, since `begin_write`'s
+    /// `BEGIN IMMEDIATE` already holds the database's one write lock from the transaction's start.
+    const FOR_UPDATE: &str = "";
+    /// Serializes changes of parent links until the transaction ends: on SQLite `begin_write`
+    /// already does, as it serializes every writer.
+    async fn lock_hierarchy(_conn: &mut sqlx::SqliteConnection) -> Result<()> {
+        Ok(())
+    }
+    /// Ends a statement on `conn` that runs past the time limit (an interrupt, the query then
+    /// fails) until the answer's `end`; for queries whose cost the user decides (filters).
+    async fn time_limit(conn: &mut sqlx::SqliteConnection) -> Result<super::time_limit::Limit> {
+        super::time_limit::start(conn).await.map_err(db)
     }
     /// Brings the planner's statistics up to date after a bulk load.
     const REFRESH_STATISTICS: &str = "PRAGMA optimize";

@@ -230,6 +230,26 @@ impl IntakePlan {
         }
     }
 
+    /// The record each of the plan's new accounts is made from, the first record placed at
+    /// it: `(index in records, index in accounts)`, in record order.
+    pub fn account_creators(&self) -> Vec<(usize, usize)> {
+        let planned: HashMap<AccountId, usize> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
+        let mut made = HashSet::new();
+        self.records
+            .iter()
+            .enumerate()
+            .filter_map(|(r, record)| {
+                let a = *planned.get(&record.account_id?)?;
+                made.insert(a).then_some((r, a))
+            })
+            .collect()
+    }
+
     /// The first provisional ids a plan made after this one may hand out, so that plans made
     /// one on top of another never share one.
     pub fn next_provisional(&self) -> (i64, i64) {
@@ -770,6 +790,19 @@ mod tests {
             index.contact_with_email(&bob),
             Some((ContactId(901), AccountId(500)))
         );
+    }
+
+    #[test]
+    fn each_new_account_is_made_from_the_first_record_placed_at_it() {
+        let mut index = index();
+        let mut planner = Planner::new(&mut index, MatchConfig::default(), "import");
+        planner.add(item("1", "Cy", "cy@acme.com", ""));
+        planner.add(item("2", "Ann", "ann@initech.io", "Initech"));
+        planner.add(item("3", "Bob", "bob@initech.io", "Initech"));
+        planner.add(item("4", "Eve", "eve@hooli.xyz", "Hooli"));
+        let plan = planner.finish();
+        assert_eq!(plan.accounts.len(), 2);
+        assert_eq!(plan.account_creators(), [(1, 0), (3, 1)]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `/api/v1/accounts`: accounts, their hierarchy, the 360 view, assets and stage history.
 
 use super::created;
+use crate::etag;
 use crate::extract::{Id, Json, Query};
 use crate::pagination::{self, List};
 use crate::problem::{ApiError, Problem};
@@ -9,8 +10,8 @@ use abcrm_core::model::*;
 use abcrm_core::AccountId;
 use abcrm_store::{Account360, AccountQuery, Hierarchy, OnDependents};
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -95,26 +96,45 @@ async fn create_account(
     Ok(created(format!("/api/v1/accounts/{}", a.id), a))
 }
 
-#[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path)),
-    responses((status = 200, body = Account), (status = 404, body = Problem)))]
-async fn get_account(
-    State(s): State<AppState>,
-    Id(id): Id,
-) -> Result<axum::Json<Account>, ApiError> {
-    Ok(axum::Json(s.store.get_account(AccountId(id)).await?))
+/// An account with its version in `ETag`, for a later `If-Match`.
+fn with_etag(account: Account) -> Response {
+    let tag = etag::of(account.updated_at);
+    let mut res = axum::Json(account).into_response();
+    res.headers_mut().insert(header::ETAG, tag);
+    res
 }
 
-#[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), request_body = AccountPatch,
-    responses((status = 200, body = Account), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 200, body = Account, headers(("ETag" = String, description = "The account's version; send it in If-Match to update only that version"))),
+        (status = 404, body = Problem)))]
+async fn get_account(State(s): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {
+    Ok(with_etag(s.store.get_account(AccountId(id)).await?))
+}
+
+#[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts",
+    params(("id" = i64, Path),
+        ("If-Match" = Option<String>, Header, description = "Apply the change only if the account is still at this version (the ETag of a GET); a client that reads, edits and writes back sends it so that it never overwrites a change it did not see")),
+    request_body = AccountPatch,
+    responses((status = 200, body = Account, headers(("ETag" = String, description = "The account's new version"))),
+        (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 412, description = "The account changed since the version named in If-Match", body = Problem),
+        (status = 422, body = Problem)))]
 async fn update_account(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Id(id): Id,
+    headers: HeaderMap,
     Json(patch): Json<AccountPatch>,
-) -> Result<axum::Json<Account>, ApiError> {
-    Ok(axum::Json(
-        s.store.update_account(&actor, AccountId(id), patch).await?,
-    ))
+) -> Result<Response, ApiError> {
+    let account = match etag::if_match(&headers) {
+        Some(versions) => {
+            s.store
+                .update_account_if(&actor, AccountId(id), patch, &versions)
+                .await?
+        }
+        None => s.store.update_account(&actor, AccountId(id), patch).await?,
+    };
+    Ok(with_etag(account))
 }
 
 /// Where to move an account's records when deleting it.
