@@ -168,7 +168,11 @@ impl<R: Read> Read for Utf8Text<R> {
 pub fn shown_header(headers: &csv::StringRecord) -> String {
     let joined = headers.iter().collect::<Vec<_>>().join(",");
     match joined.char_indices().nth(300) {
-        Some((cut, _)) => format!("{}… ({} characters)", &joined[..cut], joined.chars().count()),
+        Some((cut, _)) => format!(
+            "{}… ({} characters)",
+            &joined[..cut],
+            joined.chars().count()
+        ),
         None => joined,
     }
 }

@@ -82,7 +82,10 @@ fn serve(database: &str, bind: &str) -> Child {
             std::thread::spawn(move || lines.for_each(drop));
             return child;
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "serve did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "serve did not start"
+        );
     }
     panic!("serve exited before listening");
 }
@@ -130,7 +133,10 @@ async fn serve_killed_during_a_burst_of_writes_keeps_every_acknowledged_write_on
             w.await.expect("a writer");
         }
         let acked = acked.lock().unwrap().clone();
-        assert!(!acked.is_empty(), "{url}: some writes were acknowledged before the kill");
+        assert!(
+            !acked.is_empty(),
+            "{url}: some writes were acknowledged before the kill"
+        );
 
         let mut server = serve(&url, &bind);
         let mut names = Vec::new();
@@ -138,7 +144,10 @@ async fn serve_killed_during_a_burst_of_writes_keeps_every_acknowledged_write_on
         loop {
             let page: serde_json::Value = client
                 .get(format!("http://{bind}/api/v1/accounts"))
-                .query(&[("limit", "1000"), ("cursor", cursor.as_deref().unwrap_or(""))])
+                .query(&[
+                    ("limit", "1000"),
+                    ("cursor", cursor.as_deref().unwrap_or("")),
+                ])
                 .bearer_auth(&token)
                 .send()
                 .await
@@ -162,12 +171,23 @@ async fn serve_killed_during_a_burst_of_writes_keeps_every_acknowledged_write_on
         let mut unique = names.clone();
         unique.sort();
         unique.dedup();
-        assert_eq!(unique.len(), names.len(), "{url}: an account was written twice");
+        assert_eq!(
+            unique.len(),
+            names.len(),
+            "{url}: an account was written twice"
+        );
         let missing: Vec<&String> = acked.iter().filter(|n| !names.contains(n)).collect();
-        assert!(missing.is_empty(), "{url}: acknowledged but lost: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "{url}: acknowledged but lost: {missing:?}"
+        );
         // Every account kept has its audit row, written in the same transaction.
         let counts = stats(&url);
-        assert_eq!(counts["accounts"].as_u64(), Some(names.len() as u64), "{url}: {counts}");
+        assert_eq!(
+            counts["accounts"].as_u64(),
+            Some(names.len() as u64),
+            "{url}: {counts}"
+        );
     }
 }
 
@@ -175,8 +195,15 @@ async fn serve_killed_during_a_burst_of_writes_keeps_every_acknowledged_write_on
 fn people_csv(dir: &Path, n: usize) -> String {
     let path = dir.join("people.csv");
     let mut w = csv::Writer::from_path(&path).expect("a csv");
-    w.write_record(["first_name", "last_name", "email", "company", "title", "country"])
-        .unwrap();
+    w.write_record([
+        "first_name",
+        "last_name",
+        "email",
+        "company",
+        "title",
+        "country",
+    ])
+    .unwrap();
     for i in 0..n {
         let company = i / 5;
         let person = if i % 17 == 0 { i.saturating_sub(1) } else { i };
@@ -251,8 +278,17 @@ async fn a_migration_killed_at_random_points_resumes_to_the_clean_runs_report() 
     run(
         "sqlite::memory:",
         &[
-            "synth-export", "--format", "salesforce", "--out", out, "--accounts", "150",
-            "--contacts", "600", "--leads", "600",
+            "synth-export",
+            "--format",
+            "salesforce",
+            "--out",
+            out,
+            "--accounts",
+            "150",
+            "--contacts",
+            "600",
+            "--leads",
+            "600",
         ],
     );
     let clean_dir = tempfile::tempdir().unwrap();
@@ -267,7 +303,10 @@ async fn a_migration_killed_at_random_points_resumes_to_the_clean_runs_report() 
     };
     let started = Instant::now();
     let clean_args = args(clean_report.path());
-    run(&clean, &clean_args.iter().map(String::as_str).collect::<Vec<_>>());
+    run(
+        &clean,
+        &clean_args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     let took = started.elapsed();
     let expected = outcome(&stats(&clean));
     let expected_people = std::fs::read_to_string(clean_report.path().join("people.csv")).unwrap();
@@ -280,7 +319,11 @@ async fn a_migration_killed_at_random_points_resumes_to_the_clean_runs_report() 
         }
         assert_eq!(outcome(&stats(&url)), expected, "{url}");
         let people = std::fs::read_to_string(report.path().join("people.csv")).unwrap();
-        assert_eq!(sorted_lines(&people), sorted_lines(&expected_people), "{url}: people.csv");
+        assert_eq!(
+            sorted_lines(&people),
+            sorted_lines(&expected_people),
+            "{url}: people.csv"
+        );
     }
 }
 

@@ -39,11 +39,18 @@ fn utf16_and_windows_1252_exports_import_with_their_accents() {
         .chain(csv.encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
     let (windows_1252, _, _) = encoding_rs::WINDOWS_1252.encode(csv);
-    for (name, bytes) in [("utf16.csv", utf16), ("excel.csv", windows_1252.into_owned())] {
+    for (name, bytes) in [
+        ("utf16.csv", utf16),
+        ("excel.csv", windows_1252.into_owned()),
+    ] {
         let (out, db, _dir) = imported(&bytes, name);
         assert!(out.status.success(), "{name}: {}", text(&out));
         let listed = abcrm(&db, &["contacts", "list", "--search", "Müller"]);
-        assert!(text(&listed).contains("Jürgen"), "{name}: {}", text(&listed));
+        assert!(
+            text(&listed).contains("Jürgen"),
+            "{name}: {}",
+            text(&listed)
+        );
     }
 }
 
@@ -65,7 +72,11 @@ fn a_header_of_megabytes_is_not_echoed_whole() {
     let (out, _, _dir) = imported(csv.as_bytes(), "wide.csv");
     assert!(!out.status.success());
     let said = text(&out);
-    assert!(said.contains("no column names a person"), "{}", &said[..said.len().min(500)]);
+    assert!(
+        said.contains("no column names a person"),
+        "{}",
+        &said[..said.len().min(500)]
+    );
     assert!(said.len() < 2_000, "{} bytes said", said.len());
 }
 

@@ -44,7 +44,10 @@ const METHODS: [&str; 8] = [
 /// The shared responses each operation may give, by status, with their descriptions.
 fn shared_errors(has_body: bool, has_id: bool) -> Vec<(&'static str, &'static str)> {
     let mut out = vec![
-        ("400", "The request could not be read: a query parameter, the path or the body's syntax"),
+        (
+            "400",
+            "The request could not be read: a query parameter, the path or the body's syntax",
+        ),
         ("401", "No valid bearer token"),
         ("403", "The token's role may not do this"),
         ("408", "The request took longer than the server allows"),
@@ -145,7 +148,9 @@ mod tests {
         }}}});
         finish(&mut doc);
         let op = &doc["paths"]["/things/{id}"]["patch"];
-        for status in ["400", "401", "403", "404", "408", "409", "413", "415", "422"] {
+        for status in [
+            "400", "401", "403", "404", "408", "409", "413", "415", "422",
+        ] {
             assert!(
                 op["responses"][status]["content"]["application/problem+json"].is_object(),
                 "{status}: {op}"

@@ -16,7 +16,11 @@ fn encode(s: &str) -> String {
 }
 
 fn nested(levels: usize) -> String {
-    format!("{}account.state = \"CA\"{}", "(".repeat(levels), ")".repeat(levels))
+    format!(
+        "{}account.state = \"CA\"{}",
+        "(".repeat(levels),
+        ")".repeat(levels)
+    )
 }
 
 fn chain(op: &str, n: usize) -> String {
@@ -27,7 +31,10 @@ fn chain(op: &str, n: usize) -> String {
 async fn hostile_filters_answer_400_naming_the_limit_and_the_server_lives_on() {
     let attacks = [
         (nested(1_750), "deeper than 32 levels"),
-        (format!("{}{}", "not ".repeat(1_000), chain("or", 1)), "deeper than 32 levels"),
+        (
+            format!("{}{}", "not ".repeat(1_000), chain("or", 1)),
+            "deeper than 32 levels",
+        ),
         (chain("or", 300), "more than 200 conditions"),
         (chain("and", 300), "more than 200 conditions"),
         (chain("or", 1_000), "at most 10000"),
@@ -36,7 +43,11 @@ async fn hostile_filters_answer_400_naming_the_limit_and_the_server_lives_on() {
         for (filter, limit) in &attacks {
             for path in ["/api/v1/accounts", "/api/v1/contacts"] {
                 let res = api
-                    .send(Method::GET, &format!("{path}?filter={}", encode(filter)), None)
+                    .send(
+                        Method::GET,
+                        &format!("{path}?filter={}", encode(filter)),
+                        None,
+                    )
                     .await;
                 let body = api.problem(res, 400, Some("filter")).await;
                 let detail = body["detail"].as_str().unwrap_or_default();
@@ -44,7 +55,11 @@ async fn hostile_filters_answer_400_naming_the_limit_and_the_server_lives_on() {
             }
         }
         let health = api.client.get(format!("{}/healthz", api.base)).send().await;
-        assert!(health.is_ok_and(|r| r.status().is_success()), "{}", api.name);
+        assert!(
+            health.is_ok_and(|r| r.status().is_success()),
+            "{}",
+            api.name
+        );
     }
     // 3,500 terms make a URL longer than HTTP clients send; in a body they arrive whole.
     let in_a_body = [(chain("or", 3_500), "at most 10000")];

@@ -592,7 +592,11 @@ mod tests {
     fn more_conditions_or_values_than_the_limits_are_refused() {
         for op in ["or", "and"] {
             let e = parse(&chain(op, MAX_CONDITIONS + 1)).unwrap_err();
-            assert!(e.message.contains("more than 200 conditions"), "{}", e.message);
+            assert!(
+                e.message.contains("more than 200 conditions"),
+                "{}",
+                e.message
+            );
         }
         let list = vec!["\"CA\""; MAX_VALUES + 1].join(",");
         let e = parse(&format!("account.state in ({list})")).unwrap_err();
@@ -612,13 +616,15 @@ mod tests {
         // The largest tree the limits allow: the longest chain inside the deepest nesting. Run
         // on a thread with the stack of a tokio worker, where the server would run it.
         let deepest = nested("(", MAX_DEPTH, &chain("or", MAX_CONDITIONS), ")");
-        let worker = std::thread::Builder::new().stack_size(2 << 20).spawn(move || {
-            let expr = parse(&deepest).expect("at the limits");
-            let checked = crate::filter::check(&expr, crate::filter::Target::Accounts)
-                .expect("checks");
-            drop(expr);
-            checked
-        });
+        let worker = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let expr = parse(&deepest).expect("at the limits");
+                let checked =
+                    crate::filter::check(&expr, crate::filter::Target::Accounts).expect("checks");
+                drop(expr);
+                checked
+            });
         let checked = worker.unwrap().join().expect("no stack overflow");
         assert!(matches!(checked, crate::filter::Checked::Or(..)));
     }

@@ -259,7 +259,10 @@ mod tests {
         assert_eq!(sniff_encoding(b"\xEF\xBB\xBFname"), (encoding_rs::UTF_8, 3));
         assert_eq!(sniff_encoding("Müller".as_bytes()), (encoding_rs::UTF_8, 0));
         // A character cut where the head ends is still UTF-8; a byte UTF-8 never has is not.
-        assert_eq!(sniff_encoding(&"Mü".as_bytes()[..2]), (encoding_rs::UTF_8, 0));
+        assert_eq!(
+            sniff_encoding(&"Mü".as_bytes()[..2]),
+            (encoding_rs::UTF_8, 0)
+        );
         assert_eq!(sniff_encoding(b"M\xFCller"), (encoding_rs::WINDOWS_1252, 0));
     }
 
