@@ -56,6 +56,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}"), None))?;
+    // Every body the API takes is an object; serde would read a struct from an array too.
+    if !value.is_object() {
+        return Err(ApiError::invalid_field(
+            "body",
+            "must be a JSON object ({ \"field\": value, ... }); see the operation in /api/openapi.json",
+        ));
+    }
     check_dates(&value, &mut String::new())?;
     whole_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|err| {
@@ -252,6 +259,15 @@ mod tests {
         assert_eq!(c.account_id.0, 14614);
         let e = parse_json::<NewContact>(br#"{"account_id":1.5}"#).unwrap_err();
         assert!(format!("{e:?}").contains("field: \"account_id\""), "{e:?}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_refused_naming_the_body() {
+        for body in [&b"[null, null]"[..], b"5", b"\"text\"", b"null"] {
+            let e = parse_json::<abcrm_core::model::AccountPatch>(body).unwrap_err();
+            assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(format!("{e:?}").contains("field: \"body\""), "{e:?}");
+        }
     }
 
     #[test]
