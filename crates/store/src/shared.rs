@@ -926,14 +926,15 @@ async fn update_account_in(store: &ThisStore, actor: &Actor, id: AccountId, patc
         lock_hierarchy(&mut tx).await?;
     }
     let before = load_account_for_update(&mut tx, id).await?;
+    let given = abcrm_core::enrich::AccountField::patched_by(&patch);
+    // An invalid patch is refused as invalid whatever version it names; a valid one only applies
+    // to the version it names.
+    let next = patch.apply(&before)?;
     if let Some(versions) = versions {
         if !versions.contains(&before.updated_at) {
             return Err(StoreError::Stale { entity: "account", id: id.0, updated_at: before.updated_at });
         }
     }
-
-    let given = abcrm_core::enrich::AccountField::patched_by(&patch);
-    let next = patch.apply(&before)?;
     if next.parent_id != before.parent_id {
         if let Some(p) = next.parent_id {
             check_parent(&mut tx, Some(id), p).await?;
