@@ -142,9 +142,11 @@ fn whole_numbers_as_integers(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
             if let Some(f) = n.as_f64() {
-                // 2^63 as f64; every whole f64 below it in magnitude fits an i64 exactly.
+                // 2^63 as f64; every whole f64 below it in magnitude fits an i64 exactly. An
+                // integer written past i64 reaches here rounded to 2^63, so the bound is open at
+                // both ends: such a number stays a float and is refused as out of range.
                 const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-                if f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) {
+                if f.fract() == 0.0 && f > -LIMIT && f < LIMIT {
                     *value = serde_json::Value::from(f as i64);
                 }
             }
@@ -257,8 +259,14 @@ mod tests {
     fn a_whole_number_written_as_a_float_is_an_integer() {
         let c = parse_json::<NewContact>(br#"{"account_id":14614.0,"first_name":"x"}"#).unwrap();
         assert_eq!(c.account_id.0, 14614);
-        let e = parse_json::<NewContact>(br#"{"account_id":1.5}"#).unwrap_err();
-        assert!(format!("{e:?}").contains("field: \"account_id\""), "{e:?}");
+        for past in [
+            &br#"{"account_id":1.5}"#[..],
+            br#"{"account_id":-9223372036854775809}"#,
+            br#"{"account_id":9223372036854775808}"#,
+        ] {
+            let e = parse_json::<NewContact>(past).unwrap_err();
+            assert!(format!("{e:?}").contains("field: \"account_id\""), "{e:?}");
+        }
     }
 
     #[test]
