@@ -49,7 +49,7 @@ pub fn read_from<T: DeserializeOwned>(
         anyhow::bail!(
             "{name}: the header lacks the column(s) {}; found: {}",
             missing.join(", "),
-            shown_header(&headers)
+            abcrm_core::intake::csv_file::shown_header(&headers)
         );
     }
     let lowered = csv::StringRecord::from(
@@ -160,20 +160,6 @@ impl<R: Read> Read for Utf8Text<R> {
         buf[..n].copy_from_slice(&self.out[self.at..self.at + n]);
         self.at += n;
         Ok(n)
-    }
-}
-
-/// A header as an error message shows it: at most 300 characters, so a file whose first line
-/// is megabytes long is not echoed whole.
-pub fn shown_header(headers: &csv::StringRecord) -> String {
-    let joined = headers.iter().collect::<Vec<_>>().join(",");
-    match joined.char_indices().nth(300) {
-        Some((cut, _)) => format!(
-            "{}… ({} characters)",
-            &joined[..cut],
-            joined.chars().count()
-        ),
-        None => joined,
     }
 }
 

@@ -332,7 +332,7 @@ fn check_columns(
         anyhow::bail!(
             "{}: no column names a person (email, first_name, last_name or name); found: {}",
             file.display(),
-            csv_rows::shown_header(headers)
+            abcrm_core::intake::csv_file::shown_header(headers)
         );
     }
     let ignored: Vec<&str> = headers

@@ -47,6 +47,20 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
+/// A file's header as a message shows it: its fields joined by commas, cut at 300 characters,
+/// so a file whose first line is megabytes long is not echoed whole.
+pub fn shown_header<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
+    let joined = fields.into_iter().collect::<Vec<_>>().join(",");
+    match joined.char_indices().nth(300) {
+        Some((cut, _)) => format!(
+            "{}… ({} characters)",
+            &joined[..cut],
+            joined.chars().count()
+        ),
+        None => joined,
+    }
+}
+
 /// The encoding the first bytes of a file (`head`) say it is in, and the length of its byte order
 /// mark: UTF-8 or UTF-16 by their mark; UTF-8 when the bytes read as UTF-8 (a character cut at
 /// the end of `head` counts); else Windows-1252, which Excel's plain "CSV" writes. For readers
@@ -251,6 +265,14 @@ mod tests {
         assert!(parse_csv(b"\xff\xfe\x00").unwrap_err().contains("UTF-16LE"));
         assert!(parse_csv(b"a\0b").unwrap_err().contains("not text"));
         assert!(parse_csv(b"email\n").unwrap_err().contains("no rows"));
+    }
+
+    #[test]
+    fn a_header_is_shown_whole_when_short_and_cut_when_long() {
+        assert_eq!(shown_header(["name", "email"]), "name,email");
+        let long = shown_header(std::iter::repeat_n("nobody", 100_000));
+        assert!(long.chars().count() < 340, "{}", long.len());
+        assert!(long.ends_with("(699999 characters)"), "{long}");
     }
 
     #[test]

@@ -98,7 +98,7 @@ impl Layout {
         if let Some(&column) = required.iter().find(|r| !at.contains_key(*r)) {
             return Err(MissingColumn {
                 column,
-                found: header.join(","),
+                found: crate::intake::csv_file::shown_header(header.iter().copied()),
             });
         }
         let unknown = header
