@@ -27,12 +27,13 @@ pub fn normalize_domain(raw: &str) -> Result<String, DomainError> {
         s.truncate(colon);
     }
     let s = s.trim_end_matches('.');
-    // `www.` goes only when a domain remains: `www.gz` is a host of its own, and stripping it
-    // would make `www.www.gz` normalize differently the second time (found by fuzzing).
-    let s = match s.strip_prefix("www.") {
-        Some(rest) if rest.contains('.') => rest,
-        _ => s,
-    };
+    // Every leading `www.` goes, but only while a domain remains: `www.gz` is a host of its own.
+    // Stripping to that fixed point is what makes the result normalize to itself: stripping once
+    // left `www.ww.jp.jp` from `www.www.ww.jp.jp`, which changed again (both found by fuzzing).
+    let mut s = s;
+    while let Some(rest) = s.strip_prefix("www.").filter(|rest| rest.contains('.')) {
+        s = rest;
+    }
     if s.is_empty() {
         return Err(DomainError::Empty);
     }
@@ -63,6 +64,10 @@ mod tests {
     fn www_is_stripped_only_when_a_domain_remains() {
         assert_eq!(normalize_domain("www.www.gz").as_deref(), Ok("www.gz"));
         assert_eq!(normalize_domain("www.gz").as_deref(), Ok("www.gz"));
+        assert_eq!(
+            normalize_domain("www.www.ww.jp.jp").as_deref(),
+            Ok("ww.jp.jp")
+        );
         assert_eq!(
             normalize_domain("https://WWW.Example.com/x").as_deref(),
             Ok("example.com")
