@@ -32,7 +32,7 @@ soak() {
   "$bin" serve --demo --database "$database" --bind "$bind" >"$log" 2>&1 &
   server=$!
   for _ in $(seq 1 300); do grep -q "is listening" "$log" && break; sleep 1; done
-  token=$(grep -o 'abcrm_[A-Za-z0-9]*' "$log" | head -n1)
+  token=$(sed -n "s/.*Demo API token (admin): \(abcrm_[A-Za-z0-9]*\).*/\1/p" "$log" | head -n1)
   printf 'account_ids = %s\ncontact_ids = %s\n' "$(ids /api/v1/accounts)" "$(ids /api/v1/contacts)" >"$work/ids.lua"
   echo "== $name: /healthz, 64 connections, 30 s (the reference)"
   wrk -t2 -c64 -d30s "http://$bind/healthz" | grep -E "Requests/sec|Latency"
