@@ -2,13 +2,14 @@
 //! DUNS, by exact company key, by fuzzy company name with location agreement; else a new account
 //! for a corporate domain, or review with ranked candidates.
 
-use super::index::{place, squashed, work_mailbox, MatchIndex};
+use super::family;
+use super::index::{dotless, squashed, work_mailbox, MatchIndex};
 use super::record::PersonRecord;
+use super::signals::RecordSignals;
 use crate::ids::{AccountId, ContactId};
 use crate::model::normalize_duns_str;
-use crate::normalize::company::{company_key, is_placeholder};
 use crate::normalize::person::person_key;
-use crate::normalize::{normalize_domain, personal_domain, registrable_domain, Email};
+use crate::normalize::{normalize_domain, registrable_domain, Email};
 use serde::Serialize;
 
 /// Thresholds of the fuzzy tier.
@@ -100,14 +101,12 @@ pub struct MatchResult {
 
 /// Matches one record against the index.
 pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) -> MatchResult {
-    let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
-    let host = email.as_ref().map(|e| e.domain().to_string());
-    let corporate_host = host
-        .clone()
-        .filter(|h| personal_domain(&registrable_domain(h)).is_none());
+    let signals = RecordSignals::of(p);
+    let email = signals.email.as_ref();
+    let corporate_host = signals.corporate_host.as_deref();
 
     // Tier 1: an existing contact, by email.
-    if let Some(e) = &email {
+    if let Some(e) = email {
         let hit = index
             .contact_by_email
             .get(e.as_str())
@@ -134,167 +133,178 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
         }
     }
 
-    // Tier 2: the account owning the corporate email domain (or the website's).
-    let website = p
-        .website
-        .as_deref()
-        .and_then(|w| normalize_domain(w).ok())
-        .filter(|w| personal_domain(&registrable_domain(w)).is_none());
+    // Tier 2: the family owning the corporate email domain (or the website's), and in it the
+    // member the record points to.
     for (h, rule, confidence) in [
-        (corporate_host.as_deref(), "email_domain", 0.97),
-        (website.as_deref(), "website_domain", 0.92),
+        (corporate_host, "email_domain", 0.97),
+        (signals.website.as_deref(), "website_domain", 0.92),
     ] {
-        if let Some(i) = h.and_then(|h| index.account_for_host(h)) {
-            let account = index.account(i).entry.id;
-            let contact = same_person(index, p, account);
-            return with_account(
-                index,
-                account,
-                rule,
-                confidence,
-                contact,
-                format!(
-                    "the domain {} belongs to {}",
-                    h.unwrap_or(""),
-                    index.account(i).entry.name
-                ),
+        let Some(h) = h else { continue };
+        if let Some(owner) = index.account_for_host(h) {
+            let why = format!(
+                "the domain {h} belongs to {}",
+                index.account(owner).entry.name
             );
+            return in_family(index, p, &signals, owner, rule, confidence, why);
         }
     }
 
-    // Tier 3: DUNS.
-    if let Some(i) = p
+    // Tier 3: DUNS, the same way.
+    if let Some(owner) = p
         .duns
         .as_deref()
         .and_then(normalize_duns_str)
         .and_then(|d| index.by_duns.get(&d).copied())
     {
-        let account = index.account(i).entry.id;
-        return with_account(
-            index,
-            account,
-            "duns",
-            0.99,
-            same_person(index, p, account),
-            format!(
-                "DUNS {} is {}",
-                p.duns.as_deref().unwrap_or(""),
-                index.account(i).entry.name
-            ),
+        let why = format!(
+            "DUNS {} is {}",
+            p.duns.as_deref().unwrap_or(""),
+            index.account(owner).entry.name
         );
+        return in_family(index, p, &signals, owner, "duns", 0.99, why);
     }
 
-    // Tier 3b: a work domain nobody owns that spells an account's name (tritrioncapital.com
-    // for "Tritrion Capital"), when only one account is so named.
-    if let Some(h) = corporate_host.as_deref() {
+    if let Some(h) = corporate_host {
+        // Tier 3b: a work domain nobody owns that spells an account's name (tritrioncapital.com
+        // for "Tritrion Capital"), when only one account is so named and nothing says it is
+        // somewhere else.
         let registrable = registrable_domain(h);
         let label = registrable.split('.').next().unwrap_or_default();
         if let Some(&[i]) = index.by_alias.get(label).map(Vec::as_slice) {
-            let account = index.account(i).entry.id;
-            return with_account(
-                index,
-                account,
-                "domain_name",
-                0.9,
-                same_person(index, p, account),
-                format!(
+            if conflict(index, i, &signals, Strictness::Exact).is_none() {
+                let why = format!(
                     "the domain {registrable} spells the name of {}",
                     index.account(i).entry.name
-                ),
-            );
+                );
+                return in_family(index, p, &signals, i, "domain_name", 0.9, why);
+            }
+        }
+        // Tier 3c: a known domain with a dot dropped (`ostwaldde.com` for ostwald.de), when
+        // the company agrees.
+        if let Some(i) = dotless_owner(index, h) {
+            if company_agrees(index, i, &signals) {
+                let why = format!(
+                    "{h} is {} mistyped, and the company agrees",
+                    index
+                        .account(i)
+                        .entry
+                        .domains
+                        .first()
+                        .map(String::as_str)
+                        .unwrap_or("")
+                );
+                return in_family(index, p, &signals, i, "domain_typo", 0.9, why);
+            }
         }
     }
 
-    let key = p
-        .company
-        .as_deref()
-        .map(company_key)
-        .filter(|k| !is_placeholder(k))
-        .unwrap_or_default();
+    let key = signals.company_key.as_str();
     let mut candidates = Vec::new();
+    // A record a name match cannot take, because what it says of itself contradicts the
+    // account: it is another company.
+    let mut turned_away: Option<String> = None;
     if !key.is_empty() {
         // Tier 4: the exact company key (or, failing that, the name without its spaces, which
         // also finds an account by its domain's name); several accounts share it -> location
         // decides.
         let exact = index
             .by_key
-            .get(&key)
+            .get(key)
             .filter(|b| !b.is_empty())
-            .or_else(|| {
-                index
-                    .by_alias
-                    .get(&squashed(&key))
-                    .filter(|b| !b.is_empty())
-            });
+            .or_else(|| index.by_alias.get(&squashed(key)).filter(|b| !b.is_empty()));
         if let Some(exact) = exact {
             let mut scored: Vec<Candidate> = exact
                 .iter()
-                .map(|&i| candidate(index, i, 1.0, p, "same normalized name"))
+                .map(|&i| candidate(index, i, 1.0, &signals, "same normalized name"))
                 .collect();
             rank(&mut scored);
             let clear = scored.len() == 1 || scored[0].score - scored[1].score >= config.margin;
-            if clear {
-                let c = &scored[0];
-                let confidence = if scored.len() == 1 { 0.93 } else { 0.85 };
-                let account = c.account_id;
-                let why = format!(
-                    "the company {:?} is {} ({})",
-                    p.company.as_deref().unwrap_or(""),
-                    c.name,
-                    c.reasons.join(", ")
-                );
-                let mut r = with_account(
-                    index,
-                    account,
-                    "company_name",
-                    confidence,
-                    same_person(index, p, account),
-                    why,
-                );
-                r.candidates = scored;
-                return r;
+            let best = index.by_id[&scored[0].account_id];
+            match conflict(index, best, &signals, Strictness::Exact) {
+                Some(why) => turned_away = Some(why),
+                None if clear => {
+                    let c = &scored[0];
+                    let confidence = if scored.len() == 1 { 0.93 } else { 0.85 };
+                    let why = format!(
+                        "the company {:?} is {} ({})",
+                        p.company.as_deref().unwrap_or(""),
+                        c.name,
+                        c.reasons.join(", ")
+                    );
+                    let mut r =
+                        in_family(index, p, &signals, best, "company_name", confidence, why);
+                    r.candidates = scored;
+                    return r;
+                }
+                None => {}
             }
             candidates = scored;
         } else {
-            // Tier 5: fuzzy name over the blocking index, with location agreement.
-            for i in index.candidates(&key) {
-                let s = similarity(&key, &index.account(i).key);
+            // Tier 5: fuzzy name over the blocking index (and the initials of long names),
+            // with location agreement.
+            let initials = index
+                .by_initials
+                .get(key)
+                .filter(|_| !key.contains(' '))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for &i in initials {
+                candidates.push(candidate(
+                    index,
+                    i,
+                    0.85,
+                    &signals,
+                    "the initials of the name",
+                ));
+            }
+            for i in index.candidates(key) {
+                let s = similarity(key, &index.account(i).key);
                 if s >= config.review_floor - 0.1 {
-                    candidates.push(candidate(index, i, s, p, "similar name"));
+                    candidates.push(candidate(index, i, s, &signals, "similar name"));
                 }
             }
             rank(&mut candidates);
+            candidates.dedup_by_key(|c| c.account_id);
             candidates.truncate(5);
             if let Some(best) = candidates.first() {
                 let second = candidates.get(1).map(|c| c.score).unwrap_or(0.0);
-                // A corporate email at a domain the account does not own speaks against a
-                // merely similar name: that person works somewhere else.
-                let contradicted = corporate_host.as_deref().is_some_and(|h| {
-                    let own = &index.account(index.by_id[&best.account_id]).entry.domains;
-                    let h = registrable_domain(h);
-                    !own.is_empty() && !own.iter().any(|d| registrable_domain(d) == h)
-                });
-                if best.score >= config.auto_accept
-                    && best.score - second >= config.margin
-                    && !contradicted
+                let i = index.by_id[&best.account_id];
+                let typo = corporate_host.is_some_and(|h| mistyped_domain_of(index, i, h));
+                let against = if typo {
+                    None
+                } else {
+                    conflict(index, i, &signals, Strictness::Fuzzy)
+                };
+                if let Some(why) = against {
+                    turned_away = Some(why);
+                } else if best.score >= config.auto_accept && best.score - second >= config.margin
+                    || typo && best.score >= config.review_floor
                 {
-                    let account = best.account_id;
-                    let why = format!(
-                        "{:?} is close to {} (score {:.2}; {})",
-                        p.company.as_deref().unwrap_or(""),
-                        best.name,
-                        best.score,
-                        best.reasons.join(", ")
-                    );
-                    let confidence = best.score.min(0.95);
-                    let mut r = with_account(
-                        index,
-                        account,
-                        "fuzzy_company",
-                        confidence,
-                        same_person(index, p, account),
-                        why,
-                    );
+                    let (rule, why) = if typo {
+                        (
+                            "domain_typo",
+                            format!(
+                                "{} is {}'s domain mistyped, and {:?} is close to its name ({:.2})",
+                                corporate_host.unwrap_or(""),
+                                best.name,
+                                p.company.as_deref().unwrap_or(""),
+                                best.score
+                            ),
+                        )
+                    } else {
+                        (
+                            "fuzzy_company",
+                            format!(
+                                "{:?} is close to {} (score {:.2}; {})",
+                                p.company.as_deref().unwrap_or(""),
+                                best.name,
+                                best.score,
+                                best.reasons.join(", ")
+                            ),
+                        )
+                    };
+                    let confidence = if typo { 0.9 } else { best.score.min(0.95) };
+                    let mut r = in_family(index, p, &signals, i, rule, confidence, why);
                     r.candidates = candidates;
                     return r;
                 }
@@ -305,34 +315,50 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
 
     // Tier 6: nothing matched.
     if let Some(h) = corporate_host {
-        let domain = registrable_domain(&h);
+        let domain = registrable_domain(h);
+        let explanation = match &turned_away {
+            Some(why) => format!(
+                "no account owns {domain}, and the account of the same name is another company \
+                 ({why}); a new account is made from {domain}"
+            ),
+            None => format!("no account owns {domain}; a new account is made from it"),
+        };
         return MatchResult {
             status: MatchStatus::NewAccount,
             rule: "new_account_domain",
             confidence: 0.9,
             contact: None,
             account: None,
-            explanation: format!("no account owns {domain}; a new account is made from it"),
+            explanation,
             new_account_domain: Some(domain),
             candidates,
         };
     }
-    let explanation = if candidates.is_empty() {
-        "no corporate email domain, DUNS or known company name: a person must place this record"
-            .to_string()
-    } else {
-        format!(
+    let explanation = match (&turned_away, candidates.is_empty()) {
+        (Some(why), _) => format!(
+            "{} is named like {:?}, but {why}; a person must decide",
+            candidates
+                .first()
+                .map(|c| c.name.as_str())
+                .unwrap_or("an account"),
+            p.company.as_deref().unwrap_or("")
+        ),
+        (None, true) => {
+            "no corporate email domain, DUNS or known company name: a person must place this record"
+                .to_string()
+        }
+        (None, false) => format!(
             "{} accounts could be {:?}; a person must choose",
             candidates.len(),
             p.company.as_deref().unwrap_or("")
-        )
+        ),
     };
     MatchResult {
         status: MatchStatus::Review,
-        rule: if candidates.is_empty() {
-            "no_match"
-        } else {
-            "ambiguous"
+        rule: match (&turned_away, candidates.is_empty()) {
+            (Some(_), _) => "other_company",
+            (None, true) => "no_match",
+            (None, false) => "ambiguous",
         },
         confidence: candidates.first().map(|c| c.score * 0.5).unwrap_or(0.0),
         contact: None,
@@ -341,6 +367,146 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
         candidates,
         explanation,
     }
+}
+
+/// Places a record in the family of `owner` (found by `rule`): at the member below it that the
+/// record points to ([`family::choose_member`]), else at `owner`.
+fn in_family(
+    index: &MatchIndex,
+    p: &PersonRecord,
+    signals: &RecordSignals,
+    owner: usize,
+    rule: &'static str,
+    confidence: f64,
+    why: String,
+) -> MatchResult {
+    let (account, rule, confidence, why) = match family::choose_member(index, owner, signals) {
+        Some(choice) => {
+            let member = &index.account(choice.member).entry;
+            (
+                member.id,
+                "family_member",
+                (confidence - 0.07_f64).max(0.85),
+                format!(
+                    "{why}; in its family, {} point to {}",
+                    choice.reasons.join(", "),
+                    member.name
+                ),
+            )
+        }
+        None => (index.account(owner).entry.id, rule, confidence, why),
+    };
+    with_account(
+        index,
+        account,
+        rule,
+        confidence,
+        same_person(index, p, account),
+        why,
+    )
+}
+
+/// How much a name match must withstand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strictness {
+    /// The same name: it takes two kinds of evidence of another country to turn it away
+    /// (the person's country and their legal form, say).
+    Exact,
+    /// A similar name: one clear kind of evidence turns it away, and so does a work domain
+    /// the account does not own.
+    Fuzzy,
+}
+
+/// Why account `i` cannot be the record's company, if something says so: a look-alike in
+/// another country (`Harwell Logistica S.p.A.`, Torino, harwelllogistica.it is not the US
+/// `Harwell Logistics Co.`). A stated country or a country-code domain is clear evidence; a
+/// legal form is a hint only, since people type `Inc.` after a GmbH's name.
+fn conflict(
+    index: &MatchIndex,
+    i: usize,
+    signals: &RecordSignals,
+    strictness: Strictness,
+) -> Option<String> {
+    let a = index.account(i);
+    let theirs = crate::normalize::country::country_code(&a.location.country)
+        .or_else(|| crate::normalize::country::legal_form_country(&a.entry.name));
+    if let Some(theirs) = theirs {
+        let mut weight = 0.0;
+        let mut why = Vec::new();
+        for (country, what, w) in [
+            (signals.country(), "the person is in", 1.0),
+            (signals.host_country, "the domain is of", 1.0),
+            (signals.legal_form_country, "the legal form is of", 0.5),
+        ] {
+            if let Some(c) = country.filter(|c| *c != theirs) {
+                weight += w;
+                why.push(format!("{what} {c}"));
+            }
+        }
+        let enough = match strictness {
+            Strictness::Exact => 1.5,
+            Strictness::Fuzzy => 1.0,
+        };
+        if weight >= enough {
+            return Some(format!(
+                "{}, and {} is in {theirs}",
+                why.join(", "),
+                a.entry.name
+            ));
+        }
+    }
+    // A corporate email at a domain the account does not own speaks against a merely similar
+    // name: that person works somewhere else.
+    if strictness == Strictness::Fuzzy {
+        if let Some(h) = signals.corporate_host.as_deref() {
+            let h = registrable_domain(h);
+            let own = &a.entry.domains;
+            if !own.is_empty() && !own.iter().any(|d| registrable_domain(d) == h) {
+                return Some(format!("{h} is not a domain of {}", a.entry.name));
+            }
+        }
+    }
+    None
+}
+
+/// Whether `host` is one of account `i`'s domains mistyped: one edit away (`acmecorp.cm`,
+/// `bluequay.con.au`) or with a dot dropped (`ostwaldde.com`).
+fn mistyped_domain_of(index: &MatchIndex, i: usize, host: &str) -> bool {
+    // The suffix may be the part mistyped (`con.au`), so the host is compared whole too.
+    let hosts = [host.to_string(), registrable_domain(host)];
+    index.account(i).entry.domains.iter().any(|d| {
+        let d = normalize_domain(d).unwrap_or_default();
+        d.len() >= 6
+            && hosts.iter().any(|host| {
+                strsim::osa_distance(&d, host) == 1
+                    || dotless(&d) == dotless(host)
+                    || dotless_owner_key(host).is_some_and(|k| k == dotless(&d))
+            })
+    })
+}
+
+/// `ostwaldde.com` without its generic suffix and dots: how a mistyped country-code domain is
+/// looked up in [`MatchIndex::by_dotless`].
+fn dotless_owner_key(host: &str) -> Option<String> {
+    ["com", "net", "org"]
+        .iter()
+        .find_map(|s| host.strip_suffix(s).and_then(|h| h.strip_suffix('.')))
+        .map(dotless)
+}
+
+/// The account whose domain `host` is with a dot dropped.
+fn dotless_owner(index: &MatchIndex, host: &str) -> Option<usize> {
+    let key = dotless_owner_key(host)?;
+    (key.len() >= 6)
+        .then(|| index.by_dotless.get(&key).copied())
+        .flatten()
+}
+
+/// Whether the record's company agrees with account `i`'s name (or the name its domain spells).
+fn company_agrees(index: &MatchIndex, i: usize, signals: &RecordSignals) -> bool {
+    let key = signals.company_key.as_str();
+    let a = index.account(i);
+    !key.is_empty() && (similarity(key, &a.key) >= 0.85 || squashed(key) == squashed(&a.key))
 }
 
 fn with_account(
@@ -473,17 +639,17 @@ fn candidate(
     index: &MatchIndex,
     i: usize,
     name_score: f64,
-    p: &PersonRecord,
+    signals: &RecordSignals,
     why: &str,
 ) -> Candidate {
     let a = index.account(i);
     let mut reasons = vec![format!("{why} ({name_score:.2})")];
     let mut score = name_score;
-    let (country, state, city) = (place(&p.country), place(&p.state), place(&p.city));
+    let (mine, theirs) = (&signals.location, &a.location);
     for (mine, theirs, label, weight) in [
-        (&country, &a.country, "country", 0.02),
-        (&state, &a.state, "state", 0.04),
-        (&city, &a.city, "city", 0.03),
+        (&mine.country, &theirs.country, "country", 0.02),
+        (&mine.state, &theirs.state, "state", 0.04),
+        (&mine.city, &theirs.city, "city", 0.03),
     ] {
         if mine.is_empty() || theirs.is_empty() {
             continue;
@@ -510,4 +676,256 @@ fn rank(c: &mut [Candidate]) {
             .total_cmp(&a.score)
             .then(a.account_id.cmp(&b.account_id))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    //! Realistic cases from the held-out data that the tiers used to get wrong (issue 17).
+    use super::*;
+    use crate::matching::AccountEntry;
+
+    fn account(id: i64, name: &str, domain: &str, country: &str, city: &str) -> AccountEntry {
+        AccountEntry {
+            id: AccountId(id),
+            name: name.into(),
+            domains: (!domain.is_empty())
+                .then(|| domain.to_string())
+                .into_iter()
+                .collect(),
+            duns: None,
+            country: Some(country.into()),
+            state: None,
+            city: (!city.is_empty()).then(|| city.to_string()),
+            parent_id: None,
+        }
+    }
+
+    fn child(mut a: AccountEntry, parent: i64) -> AccountEntry {
+        a.parent_id = Some(AccountId(parent));
+        a
+    }
+
+    fn person(email: &str, company: &str, country: &str, city: &str) -> PersonRecord {
+        let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        PersonRecord {
+            first_name: Some("Kenji".into()),
+            last_name: Some("Mori".into()),
+            email: some(email),
+            company: some(company),
+            country: some(country),
+            city: some(city),
+            ..PersonRecord::default()
+        }
+    }
+
+    fn index(accounts: Vec<AccountEntry>) -> MatchIndex {
+        let mut index = MatchIndex::new();
+        for a in accounts {
+            index.insert_account(a);
+        }
+        index
+    }
+
+    fn placed(index: &MatchIndex, p: &PersonRecord) -> (Option<i64>, &'static str, MatchResult) {
+        let r = match_person(index, p, &MatchConfig::default());
+        (r.account.as_ref().map(|a| a.account_id.0), r.rule, r)
+    }
+
+    fn families() -> MatchIndex {
+        index(vec![
+            account(1, "ParentCo", "parentco.com", "US", "New York"),
+            child(account(2, "ParentCo Japan K.K.", "", "JP", "Osaka"), 1),
+            child(account(3, "ParentCo France SAS", "", "FR", "Paris"), 1),
+            account(10, "Acme", "acme.com", "US", "Chicago"),
+            child(account(11, "Acme Retail", "", "US", "Chicago"), 10),
+            child(account(12, "Acme Health", "", "US", "Chicago"), 10),
+            child(
+                account(13, "Acme Business Solutions", "", "US", "Chicago"),
+                10,
+            ),
+        ])
+    }
+
+    #[test]
+    fn the_parents_domain_finds_the_family_and_the_company_string_the_member() {
+        let index = families();
+        for (p, want) in [
+            (
+                person("k.mori@parentco.com", "ParentCo Japan KK", "JP", "Osaka"),
+                2,
+            ),
+            (person("k.mori@parentco.com", "ParentCo Japan", "", ""), 2),
+            (
+                person("k.mori@parentco.com", "ParentCo", "Japan", "Osaka"),
+                2,
+            ),
+            (person("m.roux@parentco.com", "ParentCo France", "", ""), 3),
+            (person("ann@acme.com", "Acme Retail", "US", "Chicago"), 11),
+            (person("ann@acme.com", "ACME Health Division", "", ""), 12),
+            (person("ann@acme.com", "ABS", "", ""), 13),
+        ] {
+            let (got, rule, r) = placed(&index, &p);
+            assert_eq!(got, Some(want), "{p:?}: {}", r.explanation);
+            assert_eq!(rule, "family_member", "{}", r.explanation);
+        }
+    }
+
+    #[test]
+    fn the_domains_owner_stays_when_nothing_points_below_it() {
+        let index = families();
+        for (p, want) in [
+            (
+                person("k.mori@parentco.com", "ParentCo Inc.", "US", "New York"),
+                1,
+            ),
+            (person("k.mori@parentco.com", "", "", ""), 1),
+            (person("ann@acme.com", "Acme", "USA", ""), 10),
+            // A unit the family does not have is not another unit of it.
+            (person("ann@acme.com", "Acme Logistics", "", ""), 10),
+        ] {
+            let (got, rule, r) = placed(&index, &p);
+            assert_eq!(got, Some(want), "{p:?}: {}", r.explanation);
+            assert_eq!(rule, "email_domain");
+        }
+    }
+
+    #[test]
+    fn a_look_alike_in_another_country_is_another_company() {
+        let index = index(vec![
+            account(
+                1,
+                "Harwell Logistics Co.",
+                "harwelllogistics.com",
+                "US",
+                "Dallas",
+            ),
+            account(2, "Castlemont Advisory LLP", "", "GB", "London"),
+        ]);
+        let (got, rule, r) = placed(
+            &index,
+            &person(
+                "g.rossi@harwelllogistica.it",
+                "Harwell Logistica S.p.A.",
+                "IT",
+                "Torino",
+            ),
+        );
+        assert_eq!(
+            (got, rule),
+            (None, "new_account_domain"),
+            "{}",
+            r.explanation
+        );
+        let (got, _, r) = placed(
+            &index,
+            &person(
+                "liam@gmail.com",
+                "Castlemont Advisory Pty Ltd",
+                "Australia",
+                "Sydney",
+            ),
+        );
+        assert_eq!(got, None, "{}", r.explanation);
+        assert_eq!(r.status, MatchStatus::Review);
+        // The same company in its own country still matches.
+        let (got, _, r) = placed(
+            &index,
+            &person("liam@gmail.com", "Castlemont Advisory LLP", "UK", "London"),
+        );
+        assert_eq!(got, Some(2), "{}", r.explanation);
+    }
+
+    #[test]
+    fn an_unlisted_domain_with_the_name_of_an_account_without_one_is_that_account() {
+        let index = index(vec![account(7, "Fernhollow Textiles Inc.", "", "US", "")]);
+        let (got, _, r) = placed(
+            &index,
+            &person(
+                "j.doe@fernhollow.com",
+                "Fernhollow Textiles Corporation",
+                "",
+                "",
+            ),
+        );
+        assert_eq!(got, Some(7), "{}", r.explanation);
+    }
+
+    #[test]
+    fn a_mistyped_domain_with_an_agreeing_company_is_the_account() {
+        let index = index(vec![
+            account(1, "Blue Quay Pty Ltd", "bluequay.com.au", "AU", "Sydney"),
+            account(2, "Ostwald GmbH", "ostwald.de", "DE", "Hamburg"),
+            account(3, "AcmeCorp Inc.", "acmecorp.com", "US", ""),
+        ]);
+        for (p, want) in [
+            (person("a@bluequay.con.au", "Bluequay", "", ""), 1),
+            (person("a@ostwaldde.com", "Ostwald", "", ""), 2),
+            (person("a@acmecorp.cm", "Acme Corp", "", ""), 3),
+        ] {
+            let (got, _, r) = placed(&index, &p);
+            assert_eq!(got, Some(want), "{p:?}: {}", r.explanation);
+        }
+        // A name only close to the account's is taken because the domain is its mistyped (or,
+        // for acmecorp.cm, spells its name).
+        for (p, want, rule) in [
+            (
+                person("a@bluequay.con.au", "Blu Quay", "", ""),
+                1,
+                "domain_typo",
+            ),
+            (
+                person("a@ostwaldde.com", "Ostwald Maschinen", "", ""),
+                2,
+                "domain_typo",
+            ),
+            (
+                person("a@acmecorp.cm", "Acme Corpp", "", ""),
+                3,
+                "domain_name",
+            ),
+        ] {
+            let got = placed(&index, &p);
+            assert_eq!(
+                (got.0, got.1),
+                (Some(want), rule),
+                "{p:?}: {}",
+                got.2.explanation
+            );
+        }
+        // Without a company that agrees, a near domain is someone else's.
+        let (got, _, _) = placed(&index, &person("a@ostwaldde.com", "", "", ""));
+        assert_eq!(got, None);
+    }
+
+    #[test]
+    fn free_mail_people_with_noisy_company_strings_are_placed() {
+        let mut acme = account(4, "Acme Business Solutions", "acmebs.com", "US", "Keene");
+        acme.state = Some("NH".into());
+        let index = index(vec![
+            account(1, "KT Holdings", "kt-holdings.com", "US", ""),
+            account(2, "Lindqvist Paper AB", "lindqvistpaper.com", "SE", ""),
+            account(
+                3,
+                "Granite Savings and Trust of Keene",
+                "gstk.com",
+                "US",
+                "Keene",
+            ),
+            acme,
+        ]);
+        let mut abs = person("pat@gmail.com", "abs", "US", "Keene");
+        abs.state = Some("New Hampshire".into());
+        for (p, want) in [
+            (person("kt@gmail.com", "KT Holdings LLC - HQ", "", ""), 1),
+            (person("ek@gmail.com", "www.lindqvistpaper.com", "", ""), 2),
+            (
+                person("gs@yahoo.com", "Granite  Savings & Trus of Keene", "", ""),
+                3,
+            ),
+            (abs, 4),
+        ] {
+            let (got, _, r) = placed(&index, &p);
+            assert_eq!(got, Some(want), "{p:?}: {}", r.explanation);
+        }
+    }
 }

@@ -8,6 +8,7 @@ use super::record::{AccountEntry, ContactEntry, PersonRecord};
 use crate::ids::{AccountId, ContactId};
 use crate::model::normalize_duns_str;
 use crate::normalize::company::{company_key, company_tokens, is_placeholder};
+use crate::normalize::country::{country_key, region_key};
 use crate::normalize::person::person_key;
 use crate::normalize::{normalize_domain, personal_domain, registrable_domain, text::fold, Email};
 use std::collections::{HashMap, HashSet};
@@ -21,9 +22,7 @@ const MAX_BUCKET: usize = 400;
 pub(crate) struct IndexedAccount {
     pub entry: AccountEntry,
     pub key: String,
-    pub country: String,
-    pub state: String,
-    pub city: String,
+    pub location: Location,
 }
 
 /// A contact, normalized once for matching.
@@ -62,6 +61,14 @@ pub struct MatchIndex {
     /// (`sedamedia.de` -> `sedamedia`): "Seda Media" at an account named from its domain.
     pub(crate) by_alias: HashMap<String, Vec<usize>>,
     pub(crate) blocks: HashMap<String, Vec<usize>>,
+    /// Initials of names of three or more words (`abs` for Acme Business Solutions): what
+    /// people type for a long name.
+    pub(crate) by_initials: HashMap<String, Vec<usize>>,
+    /// Each account's domains written without dots (`ostwald.de` -> `ostwaldde`): a dropped
+    /// dot (`ostwaldde.com`) is the commonest way to mistype a country-code domain.
+    pub(crate) by_dotless: HashMap<String, usize>,
+    /// The accounts whose parent is the key: a family is walked down from the domain's owner.
+    pub(crate) children: HashMap<AccountId, Vec<usize>>,
     pub(crate) contact_by_email: HashMap<String, IndexedContact>,
     pub(crate) contact_by_mailbox: HashMap<String, IndexedContact>,
     pub(crate) contact_by_name: HashMap<(String, AccountId), IndexedContact>,
@@ -139,6 +146,35 @@ pub(crate) fn block_keys(key: &str) -> Vec<String> {
     out
 }
 
+/// The blocks a company key is looked up in: its own [`block_keys`] (the same token, or one
+/// substitution), and the two ways one letter more or less meets an account's token: the
+/// token as a deletion variant of the account's (`trus` for `trust`), and the token's own
+/// deletion variants as the account's plain token (`trusst` for `trust`).
+pub(crate) fn query_block_keys(key: &str) -> Vec<String> {
+    let mut out = block_keys(key);
+    for t in company_tokens(key).into_iter().take(MAX_BLOCK_TOKENS) {
+        let chars: Vec<char> = t.chars().collect();
+        if (4..MAX_VARIANT_TOKEN).contains(&chars.len()) {
+            out.push(format!("~{t}"));
+        }
+        if (4..=MAX_VARIANT_TOKEN).contains(&chars.len()) {
+            for i in 0..chars.len() {
+                out.push(
+                    chars
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != i)
+                        .map(|(_, c)| *c)
+                        .collect(),
+                );
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// A company key without its spaces: how a name and a domain label compare.
 pub(crate) fn squashed(key: &str) -> String {
     key.chars()
@@ -149,6 +185,45 @@ pub(crate) fn squashed(key: &str) -> String {
 /// Location text folded for comparison (`CA`, `ca`, ` Ca ` agree).
 pub(crate) fn place(v: &Option<String>) -> String {
     v.as_deref().map(fold).unwrap_or_default()
+}
+
+/// Where a record or an account is, each part as compared: the country as its ISO code, a US
+/// state as its code, the city folded; empty when unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Location {
+    pub country: String,
+    pub state: String,
+    pub city: String,
+}
+
+impl Location {
+    pub(crate) fn of(
+        country: &Option<String>,
+        state: &Option<String>,
+        city: &Option<String>,
+    ) -> Self {
+        Location {
+            country: country.as_deref().map(country_key).unwrap_or_default(),
+            state: state.as_deref().map(region_key).unwrap_or_default(),
+            city: place(city),
+        }
+    }
+}
+
+/// The initials of a company key of three or more words (`acme business solutions` -> `abs`),
+/// `and` and `of` left out.
+pub(crate) fn initials(key: &str) -> Option<String> {
+    let words: Vec<&str> = company_tokens(key)
+        .into_iter()
+        .filter(|w| !matches!(*w, "and" | "of" | "for" | "the"))
+        .collect();
+    (words.len() >= 3 && words.len() <= 6)
+        .then(|| words.iter().filter_map(|w| w.chars().next()).collect())
+}
+
+/// A domain without its dots, as [`MatchIndex::by_dotless`] files it.
+pub(crate) fn dotless(domain: &str) -> String {
+    domain.chars().filter(|c| *c != '.').collect()
 }
 
 impl MatchIndex {
@@ -177,6 +252,19 @@ impl MatchIndex {
         if let Some(duns) = entry.duns.as_deref().and_then(normalize_duns_str) {
             self.by_duns.entry(duns).or_insert(i);
         }
+        for d in entry
+            .domains
+            .iter()
+            .filter_map(|d| normalize_domain(d).ok())
+        {
+            self.by_dotless.entry(dotless(&d)).or_insert(i);
+        }
+        if let Some(initials) = initials(&key) {
+            self.by_initials.entry(initials).or_default().push(i);
+        }
+        if let Some(parent) = entry.parent_id {
+            self.children.entry(parent).or_default().push(i);
+        }
         if !key.is_empty() {
             self.by_key.entry(key.clone()).or_default().push(i);
             for b in block_keys(&key) {
@@ -197,9 +285,7 @@ impl MatchIndex {
         }
         self.by_id.insert(entry.id, i);
         self.accounts.push(IndexedAccount {
-            country: place(&entry.country),
-            state: place(&entry.state),
-            city: place(&entry.city),
+            location: Location::of(&entry.country, &entry.state, &entry.city),
             key,
             entry,
         });
@@ -240,16 +326,21 @@ impl MatchIndex {
         }
         self.by_domain.retain(|_, i| !slots.contains(i));
         self.by_duns.retain(|_, i| !slots.contains(i));
+        self.by_dotless.retain(|_, i| !slots.contains(i));
         for bucket in self
             .by_key
             .values_mut()
             .chain(self.blocks.values_mut())
             .chain(self.by_alias.values_mut())
+            .chain(self.by_initials.values_mut())
+            .chain(self.children.values_mut())
         {
             bucket.retain(|i| !slots.contains(i));
         }
         self.by_key.retain(|_, bucket| !bucket.is_empty());
         self.by_alias.retain(|_, bucket| !bucket.is_empty());
+        self.by_initials.retain(|_, bucket| !bucket.is_empty());
+        self.children.retain(|_, bucket| !bucket.is_empty());
     }
 
     /// Gives an account a new id (a provisional id made real once the account is stored).
@@ -257,6 +348,9 @@ impl MatchIndex {
         if let Some(i) = self.by_id.remove(&from) {
             self.accounts[i].entry.id = to;
             self.by_id.insert(to, i);
+        }
+        if let Some(children) = self.children.remove(&from) {
+            self.children.insert(to, children);
         }
     }
 
@@ -422,7 +516,7 @@ impl MatchIndex {
     /// blocks skipped), each once.
     pub(crate) fn candidates(&self, key: &str) -> Vec<usize> {
         let mut out: Vec<usize> = Vec::new();
-        for b in block_keys(key) {
+        for b in query_block_keys(key) {
             if let Some(bucket) = self.blocks.get(&b) {
                 if bucket.len() <= MAX_BUCKET {
                     out.extend_from_slice(bucket);

@@ -4,10 +4,12 @@
 
 mod dedupe;
 mod engine;
+mod family;
 pub mod handle;
 mod index;
 mod record;
 mod review;
+mod signals;
 pub mod synth;
 
 pub use dedupe::BatchDedupe;

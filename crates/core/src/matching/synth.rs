@@ -602,3 +602,38 @@ mod tests {
         assert_eq!(s.f1(), 1.0);
     }
 }
+#[cfg(test)]
+mod scratch {
+    #[test]
+    fn scratch_misses() {
+        let data = super::generate(2026, 3_000, 12_000);
+        let mut index = super::super::MatchIndex::new();
+        for a in &data.accounts {
+            index.insert_account(a.clone());
+        }
+        let cfg = super::super::MatchConfig::default();
+        let mut by_rule = std::collections::BTreeMap::new();
+        let mut shown = 0;
+        for p in &data.people {
+            let r = super::super::match_person(&index, &p.record, &cfg);
+            let predicted = r.account.as_ref().map(|a| a.account_id);
+            if predicted != p.account {
+                *by_rule
+                    .entry((r.rule, predicted.is_some(), p.account.is_some()))
+                    .or_insert(0) += 1;
+                if shown < 25 {
+                    shown += 1;
+                    let truth = p
+                        .account
+                        .and_then(|a| index.account_entry(a))
+                        .map(|a| format!("{} {:?} {:?}", a.name, a.domains, a.country));
+                    eprintln!(
+                        "{:?}\n  -> {} {:?} | truth {:?}\n  {}",
+                        p.record, r.rule, predicted, truth, r.explanation
+                    );
+                }
+            }
+        }
+        eprintln!("{by_rule:?}");
+    }
+}

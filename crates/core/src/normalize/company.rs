@@ -74,6 +74,13 @@ const LEGAL_FORMS: &[&str] = &[
     "pte ltd",
     "ulc",
     "lda",
+    // Not legal forms, but as little part of the name when typed after it: `KT Holdings LLC -
+    // HQ`.
+    "hq",
+    "headquarters",
+    "head office",
+    "main office",
+    "corporate office",
 ];
 
 /// Words that carry no identity in a company name when they stand alone at an end.
@@ -83,7 +90,7 @@ const ARTICLES: &[&str] = &["the", "der", "die", "das", "le", "la", "les", "el",
 /// forms removed (repeatedly: `Acme Holdings Co., Ltd.` -> `acme`). Never empty for a non-empty
 /// name: a name that is all legal form keeps its folded self.
 pub fn company_key(name: &str) -> String {
-    let folded = fold(name);
+    let folded = fold(website_name(name).unwrap_or(name));
     let mut words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
     if words.is_empty() {
         return String::new();
@@ -121,6 +128,35 @@ pub fn company_key(name: &str) -> String {
         words = original;
     }
     words.join(" ")
+}
+
+/// The name a website typed as the company stands for (`www.lindqvistpaper.com` ->
+/// `lindqvistpaper`): one word with a dot, read as a domain when it starts with `www.` or ends
+/// in a common or a country's suffix (`J.Crew` stays a name).
+fn website_name(name: &str) -> Option<&str> {
+    let t = name.trim();
+    if t.contains(char::is_whitespace) || !t.contains('.') {
+        return None;
+    }
+    let t = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .unwrap_or(t);
+    let after_www = t
+        .get(..4)
+        .filter(|w| w.eq_ignore_ascii_case("www."))
+        .map(|_| &t[4..]);
+    let www = after_www.is_some_and(|rest| !rest.is_empty());
+    let host = after_www.unwrap_or(t);
+    let host = host.split(['/', '?', '#']).next().unwrap_or(host);
+    let (label, suffix) = host.split_once('.')?;
+    let suffix_ok = suffix.split('.').all(|part| {
+        part.len() == 2 && part.chars().all(|c| c.is_ascii_alphabetic())
+            || ["com", "net", "org", "biz", "info", "io", "co"]
+                .iter()
+                .any(|s| part.eq_ignore_ascii_case(s))
+    });
+    (!label.is_empty() && (www || suffix_ok)).then_some(label)
 }
 
 /// Company keys people type when they have no employer to name ("Self-employed", "N/A",
@@ -195,6 +231,10 @@ mod tests {
             ("Johnson & Johnson", "johnson and johnson"),
             ("Smith & Co", "smith"),
             ("Acme L.L.C.", "acme"),
+            ("KT Holdings LLC - HQ", "kt"),
+            ("www.lindqvistpaper.com", "lindqvistpaper"),
+            ("https://lindqvistpaper.se/about", "lindqvistpaper"),
+            ("J.Crew", "j crew"),
         ] {
             assert_eq!(company_key(raw), key, "{raw}");
         }

@@ -1,4 +1,5 @@
-//! Normalization of what people type: emails, domains, company names, person names, titles.
+//! Normalization of what people type: emails, domains, company names, person names, titles,
+//! countries and states.
 //! Every function here is pure and total: any input gives an answer or a typed error.
 
 pub mod email;
@@ -9,6 +10,7 @@ pub mod domain;
 pub use domain::{normalize_domain, registrable_domain, DomainError};
 
 pub mod company;
+pub mod country;
 pub mod freemail;
 pub mod person;
 pub mod text;

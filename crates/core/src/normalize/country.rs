@@ -1,0 +1,304 @@
+//! Countries and US states as people write them (`US`, `U.S.A.`, `United States of America`;
+//! `CA`, `California`), and the country a company's legal form or a domain's country-code
+//! suffix points to. Matching reads these as evidence for or against an account.
+
+use super::text::fold;
+
+/// ISO 3166 alpha-2 codes with the names and variants people write for them, folded.
+const COUNTRIES: &[(&str, &[&str])] = &[
+    (
+        "US",
+        &[
+            "us",
+            "usa",
+            "u s",
+            "u s a",
+            "united states",
+            "united states of america",
+            "america",
+        ],
+    ),
+    (
+        "GB",
+        &[
+            "gb",
+            "uk",
+            "u k",
+            "united kingdom",
+            "great britain",
+            "britain",
+            "england",
+            "scotland",
+            "wales",
+        ],
+    ),
+    ("CA", &["ca", "canada"]),
+    ("MX", &["mx", "mexico"]),
+    ("BR", &["br", "brazil", "brasil"]),
+    ("AR", &["ar", "argentina"]),
+    ("CL", &["cl", "chile"]),
+    ("CO", &["co", "colombia"]),
+    ("DE", &["de", "germany", "deutschland"]),
+    ("AT", &["at", "austria", "osterreich"]),
+    (
+        "CH",
+        &["ch", "switzerland", "schweiz", "suisse", "svizzera"],
+    ),
+    ("FR", &["fr", "france"]),
+    ("BE", &["be", "belgium", "belgique", "belgie"]),
+    (
+        "NL",
+        &[
+            "nl",
+            "netherlands",
+            "the netherlands",
+            "nederland",
+            "holland",
+        ],
+    ),
+    ("LU", &["lu", "luxembourg"]),
+    ("IE", &["ie", "ireland"]),
+    ("IT", &["it", "italy", "italia"]),
+    ("ES", &["es", "spain", "espana"]),
+    ("PT", &["pt", "portugal"]),
+    ("SE", &["se", "sweden", "sverige"]),
+    ("NO", &["no", "norway", "norge"]),
+    ("DK", &["dk", "denmark", "danmark"]),
+    ("FI", &["fi", "finland", "suomi"]),
+    ("PL", &["pl", "poland", "polska"]),
+    ("CZ", &["cz", "czechia", "czech republic"]),
+    ("HU", &["hu", "hungary"]),
+    ("GR", &["gr", "greece"]),
+    ("TR", &["tr", "turkey", "turkiye"]),
+    ("RU", &["ru", "russia"]),
+    ("IL", &["il", "israel"]),
+    ("AE", &["ae", "uae", "united arab emirates"]),
+    ("SA", &["sa", "saudi arabia"]),
+    ("ZA", &["za", "south africa"]),
+    ("NG", &["ng", "nigeria"]),
+    ("EG", &["eg", "egypt"]),
+    ("IN", &["in", "india"]),
+    ("CN", &["cn", "china", "prc"]),
+    ("HK", &["hk", "hong kong"]),
+    ("TW", &["tw", "taiwan"]),
+    ("JP", &["jp", "japan", "nippon"]),
+    ("KR", &["kr", "korea", "south korea", "republic of korea"]),
+    ("SG", &["sg", "singapore"]),
+    ("MY", &["my", "malaysia"]),
+    ("TH", &["th", "thailand"]),
+    ("ID", &["id", "indonesia"]),
+    ("PH", &["ph", "philippines"]),
+    ("VN", &["vn", "vietnam", "viet nam"]),
+    ("AU", &["au", "australia"]),
+    ("NZ", &["nz", "new zealand"]),
+];
+
+/// The ISO code of a country as written (`USA`, `Deutschland`, `jp`), if known.
+pub fn country_code(raw: &str) -> Option<&'static str> {
+    let folded = fold(raw);
+    if folded.is_empty() || folded.len() > 40 {
+        return None;
+    }
+    COUNTRIES
+        .iter()
+        .find(|(_, names)| names.contains(&folded.as_str()))
+        .map(|(code, _)| *code)
+}
+
+/// The ISO code of a country named by a word of a company's name (`Japan` in `Acme Japan KK`).
+/// Two-letter codes are left out: `co`, `in`, `it` are words too.
+pub fn country_of_word(word: &str) -> Option<&'static str> {
+    if word.len() <= 2 {
+        return None;
+    }
+    COUNTRIES
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| n.len() > 3 && *n == word))
+        .map(|(code, _)| *code)
+}
+
+/// Legal forms that belong to one country (folded, as [`fold`] writes them), longest first.
+/// Forms shared by many countries (`Ltd`, `SA`, `AG`) say nothing and are left out.
+const LEGAL_FORM_COUNTRY: &[(&str, &str)] = &[
+    ("kabushiki kaisha", "JP"),
+    ("s de rl de cv", "MX"),
+    ("sa de cv", "MX"),
+    ("s a de c v", "MX"),
+    ("sp z o o", "PL"),
+    ("pvt ltd", "IN"),
+    ("private limited", "IN"),
+    ("pty ltd", "AU"),
+    ("sdn bhd", "MY"),
+    ("pte ltd", "SG"),
+    ("s p a", "IT"),
+    ("s r l", "IT"),
+    ("s a s", "FR"),
+    ("s a r l", "FR"),
+    ("b v", "NL"),
+    ("k k", "JP"),
+    ("kk", "JP"),
+    ("spa", "IT"),
+    ("srl", "IT"),
+    ("sas", "FR"),
+    ("sarl", "FR"),
+    ("bv", "NL"),
+    ("gmbh", "DE"),
+    ("oy", "FI"),
+    ("oyj", "FI"),
+    ("ab", "SE"),
+    ("aps", "DK"),
+    ("asa", "NO"),
+    ("pty", "AU"),
+    ("ltda", "BR"),
+    ("llc", "US"),
+    ("inc", "US"),
+    ("incorporated", "US"),
+    ("corp", "US"),
+    ("llp", "GB"),
+    ("plc", "GB"),
+];
+
+/// The country a company's legal form belongs to (`K.K.` -> JP, `S.p.A.` -> IT, `Inc.` -> US),
+/// read from the end of the name.
+pub fn legal_form_country(company: &str) -> Option<&'static str> {
+    let folded = fold(company);
+    let words: Vec<&str> = folded.split(' ').rev().take(6).collect();
+    LEGAL_FORM_COUNTRY
+        .iter()
+        .find(|(form, _)| {
+            let parts: Vec<&str> = form.split(' ').rev().collect();
+            words.len() >= parts.len() && words[..parts.len()] == parts[..]
+        })
+        .map(|(_, code)| *code)
+}
+
+/// The country of a host's country-code suffix (`acme.co.uk` -> GB, `acme.de` -> DE). Generic
+/// suffixes, and country codes used as generic ones (`.io`, `.co`, `.ai`, `.tv`, `.me`), say
+/// nothing.
+pub fn tld_country(host: &str) -> Option<&'static str> {
+    let tld = host.rsplit('.').next()?;
+    if tld.len() != 2 || matches!(tld, "io" | "co" | "ai" | "tv" | "me" | "cc" | "ws" | "fm") {
+        return None;
+    }
+    if tld == "uk" {
+        return Some("GB");
+    }
+    COUNTRIES
+        .iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(tld))
+        .map(|(code, _)| *code)
+}
+
+/// US states (and DC): code and name, folded.
+const US_STATES: &[(&str, &str)] = &[
+    ("al", "alabama"),
+    ("ak", "alaska"),
+    ("az", "arizona"),
+    ("ar", "arkansas"),
+    ("ca", "california"),
+    ("co", "colorado"),
+    ("ct", "connecticut"),
+    ("de", "delaware"),
+    ("dc", "district of columbia"),
+    ("fl", "florida"),
+    ("ga", "georgia"),
+    ("hi", "hawaii"),
+    ("id", "idaho"),
+    ("il", "illinois"),
+    ("in", "indiana"),
+    ("ia", "iowa"),
+    ("ks", "kansas"),
+    ("ky", "kentucky"),
+    ("la", "louisiana"),
+    ("me", "maine"),
+    ("md", "maryland"),
+    ("ma", "massachusetts"),
+    ("mi", "michigan"),
+    ("mn", "minnesota"),
+    ("ms", "mississippi"),
+    ("mo", "missouri"),
+    ("mt", "montana"),
+    ("ne", "nebraska"),
+    ("nv", "nevada"),
+    ("nh", "new hampshire"),
+    ("nj", "new jersey"),
+    ("nm", "new mexico"),
+    ("ny", "new york"),
+    ("nc", "north carolina"),
+    ("nd", "north dakota"),
+    ("oh", "ohio"),
+    ("ok", "oklahoma"),
+    ("or", "oregon"),
+    ("pa", "pennsylvania"),
+    ("ri", "rhode island"),
+    ("sc", "south carolina"),
+    ("sd", "south dakota"),
+    ("tn", "tennessee"),
+    ("tx", "texas"),
+    ("ut", "utah"),
+    ("vt", "vermont"),
+    ("va", "virginia"),
+    ("wa", "washington"),
+    ("wv", "west virginia"),
+    ("wi", "wisconsin"),
+    ("wy", "wyoming"),
+];
+
+/// A state or region as compared: a US state's name becomes its code (`California` -> `ca`),
+/// anything else is folded.
+pub fn region_key(raw: &str) -> String {
+    let folded = fold(raw);
+    US_STATES
+        .iter()
+        .find(|(_, name)| *name == folded)
+        .map(|(code, _)| code.to_string())
+        .unwrap_or(folded)
+}
+
+/// A country as compared: its ISO code when known, else the folded text.
+pub fn country_key(raw: &str) -> String {
+    country_code(raw)
+        .map(str::to_string)
+        .unwrap_or_else(|| fold(raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn countries_are_known_by_their_many_names() {
+        for raw in ["US", "USA", "U.S.", "United States of America", "u.s.a."] {
+            assert_eq!(country_code(raw), Some("US"), "{raw}");
+        }
+        assert_eq!(country_code("Deutschland"), Some("DE"));
+        assert_eq!(country_code("UK"), Some("GB"));
+        assert_eq!(country_code("Atlantis"), None);
+        assert_eq!(country_key("United Kingdom"), country_key("GB"));
+    }
+
+    #[test]
+    fn a_legal_form_or_a_suffix_can_name_a_country() {
+        assert_eq!(legal_form_country("ParentCo Japan K.K."), Some("JP"));
+        assert_eq!(legal_form_country("Harwell Logistica S.p.A."), Some("IT"));
+        assert_eq!(
+            legal_form_country("Castlemont Advisory Pty Ltd"),
+            Some("AU")
+        );
+        assert_eq!(legal_form_country("Castlemont Advisory LLP"), Some("GB"));
+        assert_eq!(legal_form_country("Acme Ltd"), None);
+        assert_eq!(tld_country("harwelllogistica.it"), Some("IT"));
+        assert_eq!(tld_country("acme.co.uk"), Some("GB"));
+        assert_eq!(tld_country("acme.com"), None);
+        assert_eq!(tld_country("acme.io"), None);
+    }
+
+    #[test]
+    fn states_compare_by_code() {
+        assert_eq!(region_key("California"), region_key("CA"));
+        assert_eq!(region_key(" ca "), "ca");
+        assert_eq!(region_key("Bavaria"), "bavaria");
+        assert_eq!(country_of_word("japan"), Some("JP"));
+        assert_eq!(country_of_word("in"), None);
+    }
+}
