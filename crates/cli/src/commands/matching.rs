@@ -4,8 +4,8 @@
 use crate::csv_rows::{self, RejectedRow};
 use abcrm_core::export::csv_row;
 use abcrm_core::matching::{
-    match_person, synth, AccountEntry, BatchDedupe, MatchConfig, MatchIndex, MatchStatus,
-    PersonRecord,
+    match_batch, match_person, synth, AccountEntry, BatchDedupe, MatchConfig, MatchIndex,
+    MatchStatus, PersonRecord,
 };
 use abcrm_core::AccountId;
 use anyhow::Context;
@@ -14,6 +14,9 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// Records matched together on every core; progress moves a chunk at a time.
+const MATCH_CHUNK: usize = 16_384;
 
 /// A row of accounts.csv.
 #[derive(Debug, Deserialize)]
@@ -161,73 +164,81 @@ pub fn run_match(args: MatchArgs<'_>) -> anyhow::Result<()> {
         "confidence",
         "status",
     ])?;
-    let mut dedupe: BatchDedupe<String> = BatchDedupe::new();
     let mut per_rule: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut per_status: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut duplicates = 0usize;
-    let mut next_provisional = real_accounts;
     let match_started = Instant::now();
-    for (i, (_, row)) in people.rows.into_iter().enumerate() {
-        let record = PersonRecord {
-            first_name: blank(row.first_name),
-            last_name: blank(row.last_name),
-            email: blank(row.email),
-            company: blank(row.company),
-            title: blank(row.title),
-            country: blank(row.country),
-            state: blank(row.state),
-            city: blank(row.city),
-            phone: blank(row.phone),
-            duns: None,
-            website: None,
-        };
-        let r = match_person(&index, &record, &args.config);
-        let mut status = r.status;
-        let mut account = r.account.as_ref().map(|a| a.account_id);
-        // An account this run would create is matchable at once by the colleagues that follow,
-        // but it has no id in accounts.csv: those people are new_account too.
-        if r.status == MatchStatus::NewAccount {
-            let id = AccountId(next_provisional);
-            next_provisional += 1;
-            let name = record
-                .company
-                .clone()
-                .unwrap_or_else(|| r.new_account_domain.clone().unwrap_or_default());
-            index.insert_account(AccountEntry {
-                id,
-                name,
-                domains: r.new_account_domain.iter().cloned().collect(),
+    let (ids, records): (Vec<String>, Vec<PersonRecord>) = people
+        .rows
+        .into_iter()
+        .map(|(_, row)| {
+            let record = PersonRecord {
+                first_name: blank(row.first_name),
+                last_name: blank(row.last_name),
+                email: blank(row.email),
+                company: blank(row.company),
+                title: blank(row.title),
+                country: blank(row.country),
+                state: blank(row.state),
+                city: blank(row.city),
+                phone: blank(row.phone),
                 duns: None,
-                country: record.country.clone(),
-                state: record.state.clone(),
-                city: record.city.clone(),
-                parent_id: None,
-            });
-            account = Some(id);
+                website: None,
+            };
+            (row.id, record)
+        })
+        .unzip();
+    // Matched a chunk at a time, each chunk on every core, so progress shows as it goes;
+    // accounts a chunk creates are known to the chunks after it.
+    let mut next_provisional = real_accounts;
+    let mut seen: BatchDedupe<String> = BatchDedupe::new();
+    for (chunk_ids, chunk) in ids.chunks(MATCH_CHUNK).zip(records.chunks(MATCH_CHUNK)) {
+        let decisions = match_batch(&index, chunk, &args.config, next_provisional);
+        for ((id, record), d) in chunk_ids.iter().zip(chunk).zip(decisions) {
+            let r = &d.result;
+            if r.status == MatchStatus::NewAccount {
+                if let Some(account) = d.account {
+                    next_provisional = next_provisional.max(account.0 + 1);
+                    index.insert_account(AccountEntry {
+                        id: account,
+                        name: record
+                            .company
+                            .clone()
+                            .unwrap_or_else(|| r.new_account_domain.clone().unwrap_or_default()),
+                        domains: r.new_account_domain.iter().cloned().collect(),
+                        duns: None,
+                        country: record.country.clone(),
+                        state: record.state.clone(),
+                        city: record.city.clone(),
+                        parent_id: None,
+                    });
+                }
+            }
+            let account = d.account;
+            let status = if account.is_some_and(|a| a.0 >= real_accounts) {
+                MatchStatus::NewAccount
+            } else {
+                r.status
+            };
+            let duplicate_of = seen.check(id.clone(), record, account.map(|a| a.to_string()));
+            duplicates += usize::from(duplicate_of.is_some());
+            *per_rule.entry(r.rule).or_default() += 1;
+            *per_status.entry(status.as_str()).or_default() += 1;
+            let account_out = account
+                .filter(|a| a.0 < real_accounts)
+                .map(|a| external[a.0 as usize].clone())
+                .unwrap_or_default();
+            // The ids come from the caller's files: written as text whatever they begin with.
+            out.write_record(csv_row([
+                id.as_str(),
+                &account_out,
+                duplicate_of.as_deref().unwrap_or(""),
+                r.rule,
+                &format!("{:.3}", r.confidence),
+                status.as_str(),
+            ]))?;
         }
-        if account.is_some_and(|a| a.0 >= real_accounts) {
-            status = MatchStatus::NewAccount;
-        }
-        let duplicate_of = dedupe.check(row.id.clone(), &record, account.map(|a| a.to_string()));
-        duplicates += usize::from(duplicate_of.is_some());
-        *per_rule.entry(r.rule).or_default() += 1;
-        *per_status.entry(status.as_str()).or_default() += 1;
-        let account_out = account
-            .filter(|a| a.0 < real_accounts)
-            .map(|a| external[a.0 as usize].clone())
-            .unwrap_or_default();
-        // The ids come from the caller's files: written as text whatever they begin with.
-        out.write_record(csv_row([
-            row.id.as_str(),
-            &account_out,
-            duplicate_of.as_deref().unwrap_or(""),
-            r.rule,
-            &format!("{:.3}", r.confidence),
-            status.as_str(),
-        ]))?;
-        if i % 1024 == 0 {
-            progress.set_position(i as u64);
-        }
+        progress.inc(chunk.len() as u64);
     }
     out.flush()?;
     progress.finish_and_clear();

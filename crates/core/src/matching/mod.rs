@@ -2,6 +2,7 @@
 //! and an account, by the tiers of DESIGN.md, first hit wins. Every result carries its rule, a
 //! confidence in [0, 1], the candidates considered and an explanation a person can read.
 
+mod batch;
 mod dedupe;
 mod engine;
 mod family;
@@ -12,6 +13,7 @@ mod review;
 mod signals;
 pub mod synth;
 
+pub use batch::{match_batch, BatchDecision};
 pub use dedupe::BatchDedupe;
 pub use engine::{
     match_person, place_at, AccountMatch, Candidate, ContactMatch, MatchConfig, MatchResult,

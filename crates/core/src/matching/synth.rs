@@ -491,19 +491,21 @@ pub struct Evaluation {
     pub duplicates: Score,
 }
 
-/// Matches every person of `data` in order, as the batch command does, and scores the result.
+/// Matches every person of `data` as one batch, as the batch command does, and scores the
+/// result. Accounts the batch creates are no account of the truth's.
 pub fn evaluate(data: &SynthData, config: &super::MatchConfig) -> Evaluation {
     let mut index = super::MatchIndex::new();
     for a in &data.accounts {
         index.insert_account(a.clone());
     }
-    let mut dedupe = super::BatchDedupe::new();
+    let records: Vec<PersonRecord> = data.people.iter().map(|p| p.record.clone()).collect();
+    let first_new = data.accounts.iter().map(|a| a.id.0).max().unwrap_or(0) + 1;
+    let decisions = super::match_batch(&index, &records, config, first_new);
     let mut out = Evaluation::default();
-    for p in &data.people {
-        let r = super::match_person(&index, &p.record, config);
-        let predicted = r.account.as_ref().map(|a| a.account_id);
+    for (p, d) in data.people.iter().zip(decisions) {
+        let predicted = d.account.filter(|a| a.0 < first_new);
         out.accounts.add(predicted, p.account);
-        let dup = dedupe.check(p.id.clone(), &p.record, predicted.map(|a| a.to_string()));
+        let dup = d.duplicate_of.map(|i| data.people[i].id.clone());
         out.duplicates.add(dup, p.duplicate_of.clone());
     }
     out

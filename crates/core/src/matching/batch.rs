@@ -1,0 +1,165 @@
+//! Matching a batch of records on every core. Most records are decided by what the index held
+//! before the batch (an address, a domain, a DUNS, a name), and those decisions do not depend
+//! on one another: they are made in parallel. What a record's predecessors in the batch create
+//! (a new account from a domain) is then settled in order, as matching one by one would.
+
+use super::dedupe::BatchDedupe;
+use super::engine::{match_person, MatchConfig, MatchResult, MatchStatus};
+use super::index::MatchIndex;
+use super::record::{AccountEntry, PersonRecord};
+use crate::ids::AccountId;
+use rayon::prelude::*;
+
+/// The decision for one record of a batch.
+#[derive(Debug, Clone)]
+pub struct BatchDecision {
+    pub result: MatchResult,
+    /// The account the record goes to: an existing one, or one this batch creates (an id from
+    /// `first_new_id` on).
+    pub account: Option<AccountId>,
+    /// The position of the earlier record of the batch that is the same person.
+    pub duplicate_of: Option<usize>,
+}
+
+/// The rules that decide from what the index held before the batch, whatever the batch adds:
+/// the tiers before any name is compared.
+fn decided_before_names(rule: &str) -> bool {
+    matches!(
+        rule,
+        "contact_email"
+            | "contact_email_plus_tag"
+            | "email_domain"
+            | "website_domain"
+            | "duns"
+            | "family_member"
+    )
+}
+
+/// Matches `records` in order against `index`, as [`match_person`] one by one would, with a
+/// new account made for each corporate domain nobody owns (ids from `first_new_id`, matchable
+/// by the records after it), and each record checked against the earlier ones for being the
+/// same person.
+pub fn match_batch(
+    index: &MatchIndex,
+    records: &[PersonRecord],
+    config: &MatchConfig,
+    first_new_id: i64,
+) -> Vec<BatchDecision> {
+    let first: Vec<MatchResult> = records
+        .par_iter()
+        .map(|p| match_person(index, p, config))
+        .collect();
+    // Accounts the batch creates, in an index of their own: small, and consulted only for the
+    // records the existing accounts did not decide.
+    let mut created = MatchIndex::new();
+    let mut next_id = first_new_id;
+    let mut dedupe: BatchDedupe<usize> = BatchDedupe::new();
+    let mut out = Vec::with_capacity(records.len());
+    for (i, (p, mut result)) in records.iter().zip(first).enumerate() {
+        if !decided_before_names(result.rule) && created.accounts_len() > 0 {
+            let again = match_person(&created, p, config);
+            let take = match again.status {
+                // A domain this batch gave an account outranks any name match.
+                MatchStatus::Matched if decided_before_names(again.rule) => true,
+                MatchStatus::Matched => result.status != MatchStatus::Matched,
+                _ => false,
+            };
+            if take {
+                result = again;
+            }
+        }
+        let mut account = result.account.as_ref().map(|a| a.account_id);
+        if result.status == MatchStatus::NewAccount {
+            let id = AccountId(next_id);
+            next_id += 1;
+            created.insert_account(AccountEntry {
+                id,
+                name: p
+                    .company
+                    .clone()
+                    .or_else(|| result.new_account_domain.clone())
+                    .unwrap_or_default(),
+                domains: result.new_account_domain.iter().cloned().collect(),
+                duns: None,
+                country: p.country.clone(),
+                state: p.state.clone(),
+                city: p.city.clone(),
+                parent_id: None,
+            });
+            account = Some(id);
+        }
+        let duplicate_of = dedupe.check(i, p, account.map(|a| a.to_string()));
+        out.push(BatchDecision {
+            result,
+            account,
+            duplicate_of,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::synth;
+
+    /// The one-by-one loop the batch must agree with: every record matched against an index
+    /// that holds every account made before it.
+    fn one_by_one(
+        index: &mut MatchIndex,
+        records: &[PersonRecord],
+        config: &MatchConfig,
+        first_new_id: i64,
+    ) -> Vec<Option<AccountId>> {
+        let mut next = first_new_id;
+        records
+            .iter()
+            .map(|p| {
+                let r = match_person(index, p, config);
+                if r.status == MatchStatus::NewAccount {
+                    let id = AccountId(next);
+                    next += 1;
+                    index.insert_account(AccountEntry {
+                        id,
+                        name: p.company.clone().unwrap_or_default(),
+                        domains: r.new_account_domain.iter().cloned().collect(),
+                        duns: None,
+                        country: p.country.clone(),
+                        state: p.state.clone(),
+                        city: p.city.clone(),
+                        parent_id: None,
+                    });
+                    return Some(id);
+                }
+                r.account.map(|a| a.account_id)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_batch_places_records_as_one_by_one_matching_does() {
+        let data = synth::generate(11, 800, 4_000);
+        let mut index = MatchIndex::new();
+        for a in &data.accounts {
+            index.insert_account(a.clone());
+        }
+        let records: Vec<PersonRecord> = data.people.iter().map(|p| p.record.clone()).collect();
+        let config = MatchConfig::default();
+        let batch: Vec<Option<AccountId>> = match_batch(&index, &records, &config, 1_000_000)
+            .into_iter()
+            .map(|d| d.account)
+            .collect();
+        let sequential = one_by_one(&mut index, &records, &config, 1_000_000);
+        let differ = batch
+            .iter()
+            .zip(&sequential)
+            .filter(|(a, b)| a != b)
+            .count();
+        // Only a name that two accounts, one old and one new, both resemble can differ.
+        assert!(
+            differ * 1000 <= records.len(),
+            "{differ} of {} records placed differently",
+            records.len()
+        );
+    }
+}
