@@ -16,6 +16,11 @@ use std::collections::{HashMap, HashSet};
 /// A blocking bucket larger than this is a common word ("systems", "global") and is not used
 /// to find candidates: it would make fuzzy matching scan much of the index.
 const MAX_BUCKET: usize = 400;
+/// Enough candidates: a block shared with more accounts than [`RARE_BUCKET`] adds no more once
+/// this many are found.
+const MAX_CANDIDATES: usize = 48;
+/// A block this small is a rare word (or a typo of one): its accounts are always candidates.
+const RARE_BUCKET: usize = 8;
 
 /// An account, normalized once for matching.
 #[derive(Debug, Clone)]
@@ -512,19 +517,27 @@ impl MatchIndex {
         self.by_domain.get(&registrable_domain(host)).copied()
     }
 
-    /// Candidate accounts for a company key, from the blocks it shares with them (common-word
-    /// blocks skipped), each once.
+    /// Candidate accounts for a company key, from the blocks it shares with them, rarest block
+    /// first: a name's identity is in its rare words (`Harwell` in Harwell Logistics), so the
+    /// accounts sharing those are all taken, and common words (`logistics`, `american`,
+    /// `services`) add accounts only while fewer than [`MAX_CANDIDATES`] are found. Blocks of
+    /// more than [`MAX_BUCKET`] accounts are never used.
     pub(crate) fn candidates(&self, key: &str) -> Vec<usize> {
+        let mut buckets: Vec<&Vec<usize>> = query_block_keys(key)
+            .iter()
+            .filter_map(|b| self.blocks.get(b))
+            .filter(|bucket| bucket.len() <= MAX_BUCKET)
+            .collect();
+        buckets.sort_by_key(|bucket| bucket.len());
         let mut out: Vec<usize> = Vec::new();
-        for b in query_block_keys(key) {
-            if let Some(bucket) = self.blocks.get(&b) {
-                if bucket.len() <= MAX_BUCKET {
-                    out.extend_from_slice(bucket);
-                }
+        for bucket in buckets {
+            if out.len() >= MAX_CANDIDATES && bucket.len() > RARE_BUCKET {
+                break;
             }
+            out.extend_from_slice(bucket);
+            out.sort_unstable();
+            out.dedup();
         }
-        out.sort_unstable();
-        out.dedup();
         out
     }
 }
