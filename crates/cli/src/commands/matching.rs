@@ -322,7 +322,7 @@ pub fn run_synth_files(dir: &Path, data: &synth::SynthData) -> anyhow::Result<()
         "city",
         "phone",
     ])?;
-    t.write_record(["person_id", "account_id", "duplicate_of"])?;
+    t.write_record(["person_id", "account_id", "duplicate_of", "kind"])?;
     for x in &data.people {
         let r = &x.record;
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -342,6 +342,7 @@ pub fn run_synth_files(dir: &Path, data: &synth::SynthData) -> anyhow::Result<()
             x.id.clone(),
             x.account.map(|a| format!("A{a}")).unwrap_or_default(),
             x.duplicate_of.clone().unwrap_or_default(),
+            x.kind.as_str().to_string(),
         ])?;
     }
     p.flush()?;
