@@ -170,8 +170,17 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
         // somewhere else.
         let registrable = registrable_domain(h);
         let label = registrable.split('.').next().unwrap_or_default();
-        if let Some(&[i]) = index.by_alias.get(label).map(Vec::as_slice) {
-            if conflict(index, i, &signals, Strictness::Exact).is_none() {
+        let spelled: Vec<usize> = index
+            .by_alias
+            .get(label)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .filter(|&i| conflict(index, i, &signals, Strictness::Exact).is_none())
+            .collect();
+        if let &[i] = spelled.as_slice() {
+            {
                 let why = format!(
                     "the domain {registrable} spells the name of {}",
                     index.account(i).entry.name
@@ -409,64 +418,83 @@ fn in_family(
 /// How much a name match must withstand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Strictness {
-    /// The same name: it takes two kinds of evidence of another country to turn it away
-    /// (the person's country and their legal form, say).
+    /// The same name (or a domain spelling it): turned away by a weight of evidence.
     Exact,
-    /// A similar name: one clear kind of evidence turns it away, and so does a work domain
-    /// the account does not own.
+    /// A similar name: turned away by less, and by any work domain the account does not own.
     Fuzzy,
 }
 
 /// Why account `i` cannot be the record's company, if something says so: a look-alike in
 /// another country (`Harwell Logistica S.p.A.`, Torino, harwelllogistica.it is not the US
-/// `Harwell Logistics Co.`). A stated country or a country-code domain is clear evidence; a
-/// legal form is a hint only, since people type `Inc.` after a GmbH's name.
+/// `Harwell Logistics Co.`). Evidence is weighed: a stated country (or a US state) or a
+/// country-code domain of another country is clear (1); a legal form is a hint (0.5, 0.75 when
+/// the account's own legal form is of another country), since people type `Inc.` after a
+/// GmbH's name; so is a work domain the account does not own (0.75: companies have domains
+/// nobody listed) and a phone's calling code (0.5).
 fn conflict(
     index: &MatchIndex,
     i: usize,
     signals: &RecordSignals,
     strictness: Strictness,
 ) -> Option<String> {
+    use crate::normalize::country::{country_code, legal_form_country};
     let a = index.account(i);
-    let theirs = crate::normalize::country::country_code(&a.location.country)
-        .or_else(|| crate::normalize::country::legal_form_country(&a.entry.name));
+    let own_form = legal_form_country(&a.entry.name);
+    let theirs = country_code(&a.location.country).or(own_form);
+    let mut weight = 0.0;
+    let mut why = Vec::new();
     if let Some(theirs) = theirs {
-        let mut weight = 0.0;
-        let mut why = Vec::new();
+        let form_weight = if own_form.is_some_and(|f| Some(f) != signals.legal_form_country) {
+            0.75
+        } else {
+            0.5
+        };
         for (country, what, w) in [
             (signals.country(), "the person is in", 1.0),
             (signals.host_country, "the domain is of", 1.0),
-            (signals.legal_form_country, "the legal form is of", 0.5),
+            (
+                signals.legal_form_country,
+                "the legal form is of",
+                form_weight,
+            ),
+            (signals.phone_country, "the phone is of", 0.5),
         ] {
-            if let Some(c) = country.filter(|c| *c != theirs) {
-                weight += w;
-                why.push(format!("{what} {c}"));
+            match country {
+                Some(c) if c != theirs => {
+                    weight += w;
+                    why.push(format!("{what} {c}"));
+                }
+                // The person where the account is speaks for it: a company's people write
+                // its other country's domain (`acme.ca` in Atlanta).
+                Some(_) if what == "the person is in" => weight -= 1.0,
+                _ => {}
             }
         }
-        let enough = match strictness {
-            Strictness::Exact => 1.5,
-            Strictness::Fuzzy => 1.0,
-        };
-        if weight >= enough {
-            return Some(format!(
-                "{}, and {} is in {theirs}",
-                why.join(", "),
-                a.entry.name
-            ));
+        if !why.is_empty() {
+            why.push(format!("{} is in {theirs}", a.entry.name));
         }
     }
-    // A corporate email at a domain the account does not own speaks against a merely similar
-    // name: that person works somewhere else.
-    if strictness == Strictness::Fuzzy {
-        if let Some(h) = signals.corporate_host.as_deref() {
-            let h = registrable_domain(h);
-            let own = &a.entry.domains;
-            if !own.is_empty() && !own.iter().any(|d| registrable_domain(d) == h) {
-                return Some(format!("{h} is not a domain of {}", a.entry.name));
-            }
+    if !signals.location.city.is_empty() && signals.location.city == a.location.city {
+        weight -= 1.0;
+    }
+    if let Some(h) = signals.corporate_host.as_deref() {
+        let h = registrable_domain(h);
+        let own = &a.entry.domains;
+        if !own.is_empty() && !own.iter().any(|d| registrable_domain(d) == h) {
+            // A corporate email at a domain the account does not own speaks against a merely
+            // similar name: that person works somewhere else.
+            weight += match strictness {
+                Strictness::Exact => 0.75,
+                Strictness::Fuzzy => 1.0,
+            };
+            why.push(format!("{h} is not a domain of {}", a.entry.name));
         }
     }
-    None
+    let enough = match strictness {
+        Strictness::Exact => 1.0,
+        Strictness::Fuzzy => 0.75,
+    };
+    (weight >= enough).then(|| why.join(", "))
 }
 
 /// Whether `host` is one of account `i`'s domains mistyped: one edit away (`acmecorp.cm`,

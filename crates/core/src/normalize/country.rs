@@ -22,6 +22,7 @@ const COUNTRIES: &[(&str, &[&str])] = &[
         "GB",
         &[
             "gb",
+            "gbr",
             "uk",
             "u k",
             "united kingdom",
@@ -32,24 +33,25 @@ const COUNTRIES: &[(&str, &[&str])] = &[
             "wales",
         ],
     ),
-    ("CA", &["ca", "canada"]),
-    ("MX", &["mx", "mexico"]),
-    ("BR", &["br", "brazil", "brasil"]),
-    ("AR", &["ar", "argentina"]),
+    ("CA", &["ca", "can", "canada"]),
+    ("MX", &["mx", "mex", "mexico"]),
+    ("BR", &["br", "bra", "brazil", "brasil"]),
+    ("AR", &["ar", "arg", "argentina"]),
     ("CL", &["cl", "chile"]),
     ("CO", &["co", "colombia"]),
-    ("DE", &["de", "germany", "deutschland"]),
-    ("AT", &["at", "austria", "osterreich"]),
+    ("DE", &["de", "deu", "germany", "deutschland"]),
+    ("AT", &["at", "aut", "austria", "osterreich"]),
     (
         "CH",
-        &["ch", "switzerland", "schweiz", "suisse", "svizzera"],
+        &["ch", "che", "switzerland", "schweiz", "suisse", "svizzera"],
     ),
-    ("FR", &["fr", "france"]),
-    ("BE", &["be", "belgium", "belgique", "belgie"]),
+    ("FR", &["fr", "fra", "france"]),
+    ("BE", &["be", "bel", "belgium", "belgique", "belgie"]),
     (
         "NL",
         &[
             "nl",
+            "nld",
             "netherlands",
             "the netherlands",
             "nederland",
@@ -57,40 +59,43 @@ const COUNTRIES: &[(&str, &[&str])] = &[
         ],
     ),
     ("LU", &["lu", "luxembourg"]),
-    ("IE", &["ie", "ireland"]),
-    ("IT", &["it", "italy", "italia"]),
-    ("ES", &["es", "spain", "espana"]),
-    ("PT", &["pt", "portugal"]),
-    ("SE", &["se", "sweden", "sverige"]),
-    ("NO", &["no", "norway", "norge"]),
-    ("DK", &["dk", "denmark", "danmark"]),
-    ("FI", &["fi", "finland", "suomi"]),
-    ("PL", &["pl", "poland", "polska"]),
+    ("IE", &["ie", "irl", "ireland"]),
+    ("IT", &["it", "ita", "italy", "italia"]),
+    ("ES", &["es", "esp", "spain", "espana"]),
+    ("PT", &["pt", "prt", "portugal"]),
+    ("SE", &["se", "swe", "sweden", "sverige"]),
+    ("NO", &["no", "nor", "norway", "norge"]),
+    ("DK", &["dk", "dnk", "denmark", "danmark"]),
+    ("FI", &["fi", "fin", "finland", "suomi"]),
+    ("PL", &["pl", "pol", "poland", "polska"]),
     ("CZ", &["cz", "czechia", "czech republic"]),
     ("HU", &["hu", "hungary"]),
     ("GR", &["gr", "greece"]),
     ("TR", &["tr", "turkey", "turkiye"]),
     ("RU", &["ru", "russia"]),
-    ("IL", &["il", "israel"]),
-    ("AE", &["ae", "uae", "united arab emirates"]),
+    ("IL", &["il", "isr", "israel"]),
+    ("AE", &["ae", "are", "uae", "united arab emirates"]),
     ("SA", &["sa", "saudi arabia"]),
-    ("ZA", &["za", "south africa"]),
+    ("ZA", &["za", "zaf", "south africa"]),
     ("NG", &["ng", "nigeria"]),
     ("EG", &["eg", "egypt"]),
-    ("IN", &["in", "india"]),
-    ("CN", &["cn", "china", "prc"]),
-    ("HK", &["hk", "hong kong"]),
+    ("IN", &["in", "ind", "india"]),
+    ("CN", &["cn", "chn", "china", "prc"]),
+    ("HK", &["hk", "hkg", "hong kong"]),
     ("TW", &["tw", "taiwan"]),
-    ("JP", &["jp", "japan", "nippon"]),
-    ("KR", &["kr", "korea", "south korea", "republic of korea"]),
-    ("SG", &["sg", "singapore"]),
+    ("JP", &["jp", "jpn", "japan", "nippon"]),
+    (
+        "KR",
+        &["kr", "kor", "korea", "south korea", "republic of korea"],
+    ),
+    ("SG", &["sg", "sgp", "singapore"]),
     ("MY", &["my", "malaysia"]),
     ("TH", &["th", "thailand"]),
     ("ID", &["id", "indonesia"]),
     ("PH", &["ph", "philippines"]),
     ("VN", &["vn", "vietnam", "viet nam"]),
-    ("AU", &["au", "australia"]),
-    ("NZ", &["nz", "new zealand"]),
+    ("AU", &["au", "aus", "australia"]),
+    ("NZ", &["nz", "nzl", "new zealand"]),
 ];
 
 /// The ISO code of a country as written (`USA`, `Deutschland`, `jp`), if known.
@@ -244,6 +249,11 @@ const US_STATES: &[(&str, &str)] = &[
     ("wy", "wyoming"),
 ];
 
+/// Whether a state as compared ([`region_key`]) is one of the US's.
+pub fn is_us_state(key: &str) -> bool {
+    US_STATES.iter().any(|(code, _)| *code == key)
+}
+
 /// A state or region as compared: a US state's name becomes its code (`California` -> `ca`),
 /// anything else is folded.
 pub fn region_key(raw: &str) -> String {
@@ -272,6 +282,8 @@ mod tests {
             assert_eq!(country_code(raw), Some("US"), "{raw}");
         }
         assert_eq!(country_code("Deutschland"), Some("DE"));
+        assert_eq!(country_code("DEU"), Some("DE"));
+        assert_eq!(country_code("FRA"), Some("FR"));
         assert_eq!(country_code("UK"), Some("GB"));
         assert_eq!(country_code("Atlantis"), None);
         assert_eq!(country_key("United Kingdom"), country_key("GB"));
