@@ -6,6 +6,7 @@ mod dedupe;
 mod engine;
 pub mod handle;
 mod index;
+pub mod person_link;
 mod record;
 mod review;
 pub mod synth;
@@ -16,5 +17,9 @@ pub use engine::{
     MatchStatus,
 };
 pub use index::{provisional_record, MatchIndex};
+pub use person_link::{
+    compare, BuiltinFrequencies, Level, LinkDecision, LinkFields, Linkage, NameFrequencies,
+    PersonFeatures, LEVELS, REVIEW_THRESHOLD, SAME_THRESHOLD,
+};
 pub use record::{AccountEntry, ContactEntry, PersonRecord, ReviewEntry};
 pub use review::{repeated_review, ReviewRepeat};
