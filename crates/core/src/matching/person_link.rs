@@ -90,8 +90,11 @@ impl Deref for LinkFields {
 /// field added, and the decision.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Linkage {
+    /// The total evidence: the sum of the fields' weights (log2 of the likelihood ratio).
     pub weight: f64,
+    /// What each compared field added.
     pub fields: LinkFields,
+    /// The weight against [`SAME_THRESHOLD`] and [`REVIEW_THRESHOLD`].
     pub decision: LinkDecision,
 }
 
@@ -215,7 +218,6 @@ const COMMON_FIRST_NAMES: &[(&str, f64)] = &[
     ("juan", 0.008),
     ("anna", 0.006),
     ("peter", 0.006),
-    ("thomas", 0.006),
     ("raj", 0.005),
     ("amit", 0.005),
 ];
@@ -241,8 +243,11 @@ impl NameFrequencies for BuiltinFrequencies {
 /// test checks each `w` against its `m` and `u`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Level {
+    /// How often two records of one person agree at this level.
     pub m: f64,
+    /// How often two different people of one account agree at this level.
     pub u: f64,
+    /// The weight it adds: log2(m / u).
     pub w: f64,
 }
 
@@ -262,6 +267,7 @@ pub const LEVELS: &[(&str, Level)] = &[
     ("email handle same (plain)", HANDLE_SAME_PLAIN),
     ("email other mailbox", MAILBOX_DIFFERENT),
     ("email other mailbox, same name", MAILBOX_ALIAS),
+    ("email numbered mailbox", MAILBOX_NUMBERED),
     ("email spells the name (full)", EMAIL_FITS_FULL_NAME),
     ("email spells the name (initial)", EMAIL_FITS_INITIAL),
     ("email spells the last name", EMAIL_FITS_LAST),
@@ -367,6 +373,14 @@ const MAILBOX_DIFFERENT: Level = Level {
     m: 0.1,
     u: 0.99,
     w: -3.31,
+};
+/// Two mailboxes at one company domain that differ only in a number (`chloe.wilson@` and
+/// `chloe.wilson8@`): how a company tells namesakes apart, almost never one person's aliases
+/// (both m and u are conditional on the name agreeing, which is when this level is seen).
+const MAILBOX_NUMBERED: Level = Level {
+    m: 0.002,
+    u: 0.5,
+    w: -7.97,
 };
 /// Two mailboxes at one company domain that both spell the same name (`tessa.vance@` and
 /// `tvance@`): an alias as likely as a namesake.
@@ -793,6 +807,16 @@ fn email(a: &PersonFeatures, b: &PersonFeatures, fields: &mut LinkFields) {
             fields.push("email handle same", HANDLE_SAME_PLAIN.w);
         }
     } else if x.domain == y.domain && !x.personal && !x.role && !y.role {
+        let digits = |h: &str| {
+            h.bytes()
+                .filter(u8::is_ascii_digit)
+                .fold(0u64, |n, d| n.wrapping_mul(31).wrapping_add(u64::from(d)))
+        };
+        if !x.letters.is_empty() && x.letters == y.letters && digits(&x.handle) != digits(&y.handle)
+        {
+            fields.push("email numbered mailbox", MAILBOX_NUMBERED.w);
+            return;
+        }
         let aliases = fit(&x.letters, b) != Fit::None && fit(&y.letters, a) != Fit::None;
         if aliases {
             fields.push("email other mailbox, same name", MAILBOX_ALIAS.w);
@@ -1225,6 +1249,23 @@ mod tests {
             "{}",
             l.explain()
         );
+    }
+
+    #[test]
+    fn a_numbered_mailbox_at_the_same_company_is_a_namesake() {
+        let l = link(
+            &[
+                ("first", "Chloe"),
+                ("last", "Wilson"),
+                ("email", "chloe.wilson@quuquimaex.com"),
+            ],
+            &[
+                ("first", "Chloe"),
+                ("last", "Wilson"),
+                ("email", "chloe.wilson8@quuquimaex.com"),
+            ],
+        );
+        assert_ne!(l.decision, LinkDecision::Same, "{}", l.explain());
     }
 
     #[test]
