@@ -150,16 +150,17 @@ mod tests {
             .map(|d| d.account)
             .collect();
         let sequential = one_by_one(&mut index, &records, &config, 1_000_000);
-        let differ = batch
-            .iter()
-            .zip(&sequential)
-            .filter(|(a, b)| a != b)
-            .count();
-        // Only a name that two accounts, one old and one new, both resemble can differ.
-        assert!(
-            differ * 1000 <= records.len(),
-            "{differ} of {} records placed differently",
-            records.len()
-        );
+        // The two differ where a record names a company both an existing account and one
+        // made earlier in the batch resemble: the batch prefers the existing account. That
+        // must cost nothing against the truth.
+        let score = |placed: &[Option<AccountId>]| {
+            let mut s = synth::Score::default();
+            for (p, a) in data.people.iter().zip(placed) {
+                s.add(a.filter(|a| a.0 < 1_000_000), p.account);
+            }
+            s.f1()
+        };
+        let (b, s) = (score(&batch), score(&sequential));
+        assert!(b >= s - 0.002, "batch F1 {b:.4}, one by one {s:.4}");
     }
 }

@@ -437,10 +437,10 @@ fn conflict(
     signals: &RecordSignals,
     strictness: Strictness,
 ) -> Option<String> {
-    use crate::normalize::country::{country_code, legal_form_country};
+    use crate::normalize::country::{iso_country, legal_form_country};
     let a = index.account(i);
     let own_form = legal_form_country(&a.entry.name);
-    let theirs = country_code(&a.location.country).or(own_form);
+    let theirs = iso_country(&a.location.country).or(own_form);
     let mut weight = 0.0;
     let mut why = Vec::new();
     if let Some(theirs) = theirs {

@@ -112,9 +112,16 @@ pub fn distinctive(handle: &str, first: &str, last: &str) -> bool {
     extra >= MIN_EXTRA
 }
 
+/// True when `handle` (a mailbox name) names a role or a shared mailbox (`info`, `sales`,
+/// `info2`), not one person.
+pub fn is_role_handle(handle: &str) -> bool {
+    let letters: String = handle.chars().filter(|c| c.is_alphabetic()).collect();
+    ROLE_HANDLES.contains(&letters.as_str())
+}
+
 /// A name folded and spelled as mailbox names spell it: letters that do not decompose written
 /// the usual Latin way (`Søren` -> `soren`, `Straße` -> `strasse`), spaces removed.
-fn latin(name: &str) -> String {
+pub(crate) fn latin(name: &str) -> String {
     let mut out = String::new();
     for c in fold(name).chars() {
         match c {

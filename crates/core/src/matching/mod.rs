@@ -8,6 +8,7 @@ mod engine;
 mod family;
 pub mod handle;
 mod index;
+pub mod person_link;
 mod record;
 mod review;
 mod signals;
@@ -20,5 +21,9 @@ pub use engine::{
     MatchStatus,
 };
 pub use index::{provisional_record, MatchIndex};
+pub use person_link::{
+    compare, BuiltinFrequencies, Level, LinkDecision, LinkFields, Linkage, NameFrequencies,
+    PersonFeatures, LEVELS, REVIEW_THRESHOLD, SAME_THRESHOLD,
+};
 pub use record::{AccountEntry, ContactEntry, PersonRecord, ReviewEntry};
 pub use review::{repeated_review, ReviewRepeat};

@@ -5,7 +5,7 @@
 use super::index::Location;
 use super::record::PersonRecord;
 use crate::normalize::company::{company_key, is_placeholder};
-use crate::normalize::country::{country_code, is_us_state, legal_form_country, tld_country};
+use crate::normalize::country::{is_us_state, iso_country, legal_form_country, tld_country};
 use crate::normalize::{normalize_domain, personal_domain, registrable_domain, Email};
 
 /// A record's evidence, normalized.
@@ -60,7 +60,7 @@ impl RecordSignals {
     /// The country the record states, when it is one the vocabulary knows, or the US when
     /// it states only a US state.
     pub(crate) fn country(&self) -> Option<&'static str> {
-        country_code(&self.location.country).or_else(|| {
+        iso_country(&self.location.country).or_else(|| {
             (self.location.country.is_empty() && is_us_state(&self.location.state)).then_some("US")
         })
     }

@@ -3,6 +3,41 @@
 //! suffix points to. Matching reads these as evidence for or against an account.
 
 use super::text::fold;
+use std::fmt;
+
+/// An ISO 3166-1 alpha-2 code, upper case (`GB`, `US`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CountryCode([u8; 2]);
+
+impl CountryCode {
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        // Only ever built from two ASCII upper-case letters.
+        std::str::from_utf8(&self.0).unwrap_or("ZZ")
+    }
+}
+
+impl fmt::Display for CountryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The ISO code of a country as typed: a name the vocabulary knows (`United Kingdom`, `DEU`),
+/// or any two letters, taken as a code already (`gb`). For reading phones with the record's
+/// country as the default region.
+pub fn country_code(raw: &str) -> Option<CountryCode> {
+    let code = iso_country(raw).map(str::to_string).or_else(|| {
+        let squashed: String = fold(super::text::head(raw, 64))
+            .chars()
+            .filter(|c| *c != ' ')
+            .collect();
+        (squashed.len() == 2 && squashed.bytes().all(|b| b.is_ascii_lowercase()))
+            .then(|| squashed.to_ascii_uppercase())
+    })?;
+    let b = code.as_bytes();
+    Some(CountryCode([b[0], b[1]]))
+}
 
 /// ISO 3166 alpha-2 codes with the names and variants people write for them, folded.
 const COUNTRIES: &[(&str, &[&str])] = &[
@@ -98,8 +133,9 @@ const COUNTRIES: &[(&str, &[&str])] = &[
     ("NZ", &["nz", "nzl", "new zealand"]),
 ];
 
-/// The ISO code of a country as written (`USA`, `Deutschland`, `jp`), if known.
-pub fn country_code(raw: &str) -> Option<&'static str> {
+/// The ISO code of a country as written (`USA`, `Deutschland`, `jp`), if the vocabulary knows
+/// it.
+pub fn iso_country(raw: &str) -> Option<&'static str> {
     let folded = fold(raw);
     if folded.is_empty() || folded.len() > 40 {
         return None;
@@ -267,7 +303,7 @@ pub fn region_key(raw: &str) -> String {
 
 /// A country as compared: its ISO code when known, else the folded text.
 pub fn country_key(raw: &str) -> String {
-    country_code(raw)
+    iso_country(raw)
         .map(str::to_string)
         .unwrap_or_else(|| fold(raw))
 }
@@ -275,18 +311,38 @@ pub fn country_key(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,80}") {
+            let _ = country_code(&s);
+            let _ = legal_form_country(&s);
+            let _ = tld_country(&s);
+            let _ = region_key(&s);
+        }
+    }
 
     #[test]
     fn countries_are_known_by_their_many_names() {
         for raw in ["US", "USA", "U.S.", "United States of America", "u.s.a."] {
-            assert_eq!(country_code(raw), Some("US"), "{raw}");
+            assert_eq!(iso_country(raw), Some("US"), "{raw}");
         }
-        assert_eq!(country_code("Deutschland"), Some("DE"));
-        assert_eq!(country_code("DEU"), Some("DE"));
-        assert_eq!(country_code("FRA"), Some("FR"));
-        assert_eq!(country_code("UK"), Some("GB"));
-        assert_eq!(country_code("Atlantis"), None);
+        assert_eq!(iso_country("Deutschland"), Some("DE"));
+        assert_eq!(iso_country("DEU"), Some("DE"));
+        assert_eq!(iso_country("FRA"), Some("FR"));
+        assert_eq!(iso_country("UK"), Some("GB"));
+        assert_eq!(iso_country("Atlantis"), None);
         assert_eq!(country_key("United Kingdom"), country_key("GB"));
+        assert_eq!(
+            country_code("gb").map(|c| c.to_string()).as_deref(),
+            Some("GB")
+        );
+        assert_eq!(
+            country_code("U.K.").map(|c| c.to_string()).as_deref(),
+            Some("GB")
+        );
+        assert_eq!(country_code("12"), None);
     }
 
     #[test]

@@ -13,8 +13,11 @@ pub mod company;
 pub mod country;
 pub mod freemail;
 pub mod person;
+pub mod phone;
 pub mod text;
 pub mod title;
 
 pub use company::company_key;
+pub use country::{country_code, CountryCode};
 pub use freemail::{personal_domain, PersonalDomain};
+pub use phone::{normalize_phone, Phone, PhoneKind};

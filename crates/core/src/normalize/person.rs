@@ -171,6 +171,59 @@ const NICKNAMES: &[(&str, &str)] = &[
     ("misha", "mikhail"),
     ("dima", "dmitry"),
     ("kostya", "konstantin"),
+    ("tess", "tessa"),
+    ("tessie", "tessa"),
+    ("terri", "theresa"),
+    ("teresa", "theresa"),
+    ("tess", "theresa"),
+    ("katy", "katherine"),
+    ("katharine", "katherine"),
+    ("chrissy", "christine"),
+    ("kris", "kristen"),
+    ("kristin", "kristen"),
+    ("ally", "allison"),
+    ("allie", "allison"),
+    ("alison", "allison"),
+    ("ellie", "eleanor"),
+    ("nell", "eleanor"),
+    ("nellie", "eleanor"),
+    ("gabe", "gabriel"),
+    ("gabby", "gabrielle"),
+    ("julie", "julia"),
+    ("jules", "julia"),
+    ("annie", "anne"),
+    ("ann", "anne"),
+    ("kim", "kimberly"),
+    ("kimmy", "kimberly"),
+    ("mel", "melissa"),
+    ("missy", "melissa"),
+    ("molly", "mary"),
+    ("polly", "mary"),
+    ("sally", "sarah"),
+    ("sadie", "sarah"),
+    ("sara", "sarah"),
+    ("emmy", "emily"),
+    ("em", "emily"),
+    ("josie", "josephine"),
+    ("dottie", "dorothy"),
+    ("dot", "dorothy"),
+    ("connie", "constance"),
+    ("izzy", "isabel"),
+    ("isabelle", "isabel"),
+    ("fran", "frances"),
+    ("nat", "natalie"),
+    ("toni", "antonia"),
+    ("vic", "victor"),
+    ("max", "maximilian"),
+    ("ollie", "oliver"),
+    ("theo", "theodore"),
+    ("teddy", "theodore"),
+    ("wes", "wesley"),
+    ("cam", "cameron"),
+    ("nico", "nicholas"),
+    ("matty", "matthew"),
+    ("mitch", "mitchell"),
+    ("ash", "ashley"),
 ];
 
 /// The canonical form of a first name: folded, and a known nickname replaced by its full name.
@@ -234,6 +287,17 @@ mod tests {
             person_key(Some("Bill"), Some("Smith"))
         );
         assert_eq!(person_key(None, Some("Smith")), None);
+    }
+
+    #[test]
+    fn common_nicknames_of_women_meet_their_full_names_too() {
+        for (nick, full) in [("Tess", "Tessa"), ("Kate", "Katherine"), ("Sally", "Sarah")] {
+            assert_eq!(
+                person_key(Some(nick), Some("Vance")),
+                person_key(Some(full), Some("Vance")),
+                "{nick} / {full}"
+            );
+        }
     }
 
     proptest! {

@@ -35,6 +35,19 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// The first at most `max_bytes` bytes of `s`, cut at a character boundary: what a comparison
+/// reads of an untrusted value, so its work stays bounded however long the value is.
+pub fn head(s: &str, max_bytes: usize) -> &str {
+    if s.len() <= max_bytes {
+        return s;
+    }
+    let mut end = max_bytes;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +58,13 @@ mod tests {
         assert_eq!(fold("  Société Générale, S.A. "), "societe generale s a");
         assert_eq!(fold("AT&T"), "at and t");
         assert_eq!(fold("O'Brien"), "obrien");
+    }
+
+    #[test]
+    fn head_cuts_at_a_character_boundary() {
+        assert_eq!(head("Müller", 2), "M");
+        assert_eq!(head("Müller", 3), "Mü");
+        assert_eq!(head("abc", 10), "abc");
     }
 
     proptest! {

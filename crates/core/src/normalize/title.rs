@@ -19,6 +19,12 @@ pub fn parse_title(title: &str) -> ParsedTitle {
     }
 }
 
+/// A title as a comparison key: folded, abbreviations spelled out (`Sr. Mktg Mgr` ->
+/// `senior marketing manager`), so two spellings of one title compare equal.
+pub fn title_key(title: &str) -> String {
+    expand(&fold(title))
+}
+
 /// Spells out the abbreviations titles use, so the rules below see words.
 fn expand(folded: &str) -> String {
     let words: Vec<String> = folded
@@ -369,6 +375,14 @@ mod tests {
 
     fn d(title: &str) -> Option<Department> {
         parse_title(title).department
+    }
+
+    #[test]
+    fn abbreviated_and_spelled_out_titles_share_a_key() {
+        assert_eq!(
+            title_key("Sr. Mktg Mgr"),
+            title_key("Senior Marketing Manager")
+        );
     }
 
     #[test]

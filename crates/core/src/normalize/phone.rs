@@ -1,0 +1,200 @@
+//! Phone numbers to E.164 digits, so `+44 7700 900 123`, `447700900123` and `07700-900123` (in a
+//! UK record) are one number. Parsing uses the `phonenumber` crate (libphonenumber's metadata)
+//! with the record's country as the default region; what it cannot read falls back to its
+//! digits.
+
+use super::country::country_code;
+use phonenumber::metadata::DATABASE;
+use phonenumber::{Mode, Type};
+use std::str::FromStr;
+
+/// A phone number as typed is at most this many bytes; past it is not read.
+const MAX_INPUT: usize = 64;
+/// At most this many digits are kept of a number that could not be parsed (E.164 allows 15).
+const MAX_DIGITS: usize = 20;
+/// Fewer digits than this are not a phone number (`0`, `n/a`, `123`).
+const MIN_DIGITS: usize = 6;
+
+/// What kind of line a number is, as far as its digits tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneKind {
+    /// A mobile number: one person's.
+    Mobile,
+    /// A fixed line, toll-free, shared or other non-mobile number: often an office's.
+    Fixed,
+    /// Not known: unparsed, or a plan (like North America's) whose numbers do not tell.
+    Unknown,
+}
+
+/// A normalized phone number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone {
+    digits: String,
+    extension: String,
+    valid: bool,
+    kind: PhoneKind,
+}
+
+impl Phone {
+    /// The number's digits: E.164 without the `+` when it could be read (with the record's
+    /// country as default region), otherwise the digits as typed.
+    pub fn digits(&self) -> &str {
+        &self.digits
+    }
+
+    /// The extension's digits, empty when there is none.
+    pub fn extension(&self) -> &str {
+        &self.extension
+    }
+
+    /// True when the number was read in E.164 and is in a range the metadata knows as
+    /// assigned.
+    pub fn is_valid(&self) -> bool {
+        self.valid
+    }
+
+    /// The kind of line.
+    pub fn kind(&self) -> PhoneKind {
+        self.kind
+    }
+}
+
+/// Normalizes a phone number typed in a record whose country is `country` (an ISO code or a
+/// name like `United Kingdom`; the default region for numbers written without `+`). `None` when
+/// it holds fewer than six digits. Never panics; reads at most 64 bytes.
+pub fn normalize_phone(raw: &str, country: Option<&str>) -> Option<Phone> {
+    let raw = super::text::head(raw, MAX_INPUT);
+    let (base, extension) = split_extension(raw);
+    let digits: String = base
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(MAX_DIGITS)
+        .collect();
+    if digits.len() < MIN_DIGITS {
+        return None;
+    }
+    // Only the characters of a plainly written number reach the parser: no RFC 3966 `tel:`
+    // parameters, the part of it that has had panics.
+    let plain: String = base
+        .chars()
+        .filter(|c| c.is_ascii_digit() || "+-(). /".contains(*c))
+        .collect();
+    let region = country
+        .and_then(country_code)
+        .and_then(|c| phonenumber::country::Id::from_str(c.as_str()).ok());
+    if let Ok(number) = phonenumber::parse(region, &plain) {
+        // A number the metadata does not know as assigned (a fictional `07700 900xxx`, a new
+        // range) is still read in E.164; it is only not taken as certainly right.
+        let valid = number.is_valid();
+        let kind = match number.number_type(&DATABASE) {
+            Type::Mobile => PhoneKind::Mobile,
+            Type::FixedLineOrMobile | Type::Unknown => PhoneKind::Unknown,
+            _ if !valid => PhoneKind::Unknown,
+            _ => PhoneKind::Fixed,
+        };
+        let e164 = number.format().mode(Mode::E164).to_string();
+        let e164: String = e164.chars().filter(char::is_ascii_digit).collect();
+        if e164.len() >= MIN_DIGITS {
+            return Some(Phone {
+                digits: e164,
+                extension,
+                valid,
+                kind,
+            });
+        }
+    }
+    Some(Phone {
+        digits,
+        extension,
+        valid: false,
+        kind: PhoneKind::Unknown,
+    })
+}
+
+/// Splits `+1 555 0100 ext. 12` into the number and the extension's digits (`12`).
+fn split_extension(raw: &str) -> (&str, String) {
+    let lower_at = raw
+        .char_indices()
+        .find(|(_, c)| matches!(c, 'x' | 'X' | 'e' | 'E' | '#' | ','))
+        .map(|(i, _)| i);
+    match lower_at {
+        Some(i) => {
+            let ext = raw[i..]
+                .chars()
+                .filter(char::is_ascii_digit)
+                .take(MAX_DIGITS)
+                .collect();
+            (&raw[..i], ext)
+        }
+        None => (raw, String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn digits(raw: &str, country: Option<&str>) -> Option<String> {
+        normalize_phone(raw, country).map(|p| p.digits().to_string())
+    }
+
+    #[test]
+    fn three_spellings_of_a_uk_mobile_are_one_number() {
+        for (raw, country) in [
+            ("+44 7700 900 123", None),
+            ("447700900123", Some("United Kingdom")),
+            ("07700-900123", Some("UK")),
+            ("(07700) 900123", Some("GB")),
+        ] {
+            let p = normalize_phone(raw, country).unwrap();
+            assert_eq!(p.digits(), "447700900123", "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_uk_mobile_is_known_as_mobile() {
+        let p = normalize_phone("07911 123456", Some("UK")).unwrap();
+        assert_eq!(p.digits(), "447911123456");
+        assert_eq!(p.kind(), PhoneKind::Mobile);
+        assert!(p.is_valid());
+    }
+
+    #[test]
+    fn a_fictional_number_is_read_but_not_valid() {
+        // Ofcom keeps 07700 900000-999 for drama; libphonenumber knows it as unassigned.
+        let p = normalize_phone("07700 900123", Some("UK")).unwrap();
+        assert_eq!(p.digits(), "447700900123");
+        assert!(!p.is_valid());
+    }
+
+    #[test]
+    fn a_number_without_a_known_region_keeps_its_digits() {
+        assert_eq!(digits("07700-900123", None).as_deref(), Some("07700900123"));
+    }
+
+    #[test]
+    fn the_extension_is_kept_apart() {
+        let p = normalize_phone("+1 (415) 555-0134 ext. 12", None).unwrap();
+        assert_eq!(p.digits(), "14155550134");
+        assert_eq!(p.extension(), "12");
+    }
+
+    #[test]
+    fn too_few_digits_are_no_number() {
+        assert_eq!(digits("n/a", Some("US")), None);
+        assert_eq!(digits("123", None), None);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(raw in "\\PC{0,80}", country in proptest::option::of("\\PC{0,12}")) {
+            let _ = normalize_phone(&raw, country.as_deref());
+        }
+
+        #[test]
+        fn never_panics_on_number_like_text(raw in "[+0-9() .;=:/a-zA-Z-]{0,40}", country in "[A-Z]{2}") {
+            let _ = normalize_phone(&raw, Some(&country));
+        }
+    }
+}
