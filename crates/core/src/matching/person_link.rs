@@ -617,6 +617,32 @@ impl PersonFeatures {
     pub fn phone(&self) -> Option<&Phone> {
         self.phone.as_ref()
     }
+
+    /// The first three letters of the last name and of the first name (canonical, so a
+    /// nickname meets its full name): a blocking index files a record under both, so a typo
+    /// late in either name, or the two swapped, still meets its twin.
+    pub fn name_prefixes(&self) -> [&str; 2] {
+        let prefix = |s: &'_ str| -> usize { s.char_indices().nth(3).map_or(s.len(), |(i, _)| i) };
+        let canonical = self
+            .first_spellings
+            .iter()
+            .min()
+            .map(String::as_str)
+            .unwrap_or(&self.first);
+        [
+            &self.last[..prefix(&self.last)],
+            &canonical[..prefix(canonical)],
+        ]
+    }
+
+    /// The email's handle (`tvance`), unless it is a role's (`info`) or too short to tell
+    /// anyone apart: the same handle at work and at home is often one person's.
+    pub fn handle(&self) -> Option<&str> {
+        self.email
+            .as_ref()
+            .filter(|e| !e.role && e.handle.len() >= 5)
+            .map(|e| e.handle.as_str())
+    }
 }
 
 fn capped(s: &str) -> String {
