@@ -45,7 +45,7 @@ soak() {
   IDS_LUA="$work/ids.lua" TOKEN="$token" wrk -t2 -c64 -d"${seconds}s" --timeout 10s \
     -s bench/soak.lua "http://$bind/"
   kill "$sampler" 2>/dev/null || true
-  grep -ciE "panicked|ERROR" "$log" | sed 's/^/server log errors: /'
+  echo "server log errors: $(grep -ciE "panicked|ERROR" "$log" || true)"
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 }
 
