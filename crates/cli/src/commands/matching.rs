@@ -4,7 +4,7 @@
 use crate::csv_rows::{self, RejectedRow};
 use abcrm_core::export::csv_row;
 use abcrm_core::matching::{
-    match_batch, match_person, synth, AccountEntry, BatchDedupe, MatchConfig, MatchIndex,
+    match_chunk, match_person, synth, AccountEntry, BatchDedupe, MatchConfig, MatchIndex,
     MatchStatus, PersonRecord,
 };
 use abcrm_core::AccountId;
@@ -191,9 +191,18 @@ pub fn run_match(args: MatchArgs<'_>) -> anyhow::Result<()> {
     // Matched a chunk at a time, each chunk on every core, so progress shows as it goes;
     // accounts a chunk creates are known to the chunks after it.
     let mut next_provisional = real_accounts;
-    let mut seen: BatchDedupe<String> = BatchDedupe::new();
+    let mut seen: BatchDedupe<usize> = BatchDedupe::new();
+    let mut position = 0;
     for (chunk_ids, chunk) in ids.chunks(MATCH_CHUNK).zip(records.chunks(MATCH_CHUNK)) {
-        let decisions = match_batch(&index, chunk, &args.config, next_provisional);
+        let decisions = match_chunk(
+            &index,
+            chunk,
+            &args.config,
+            next_provisional,
+            &mut seen,
+            position,
+        );
+        position += chunk.len();
         for ((id, record), d) in chunk_ids.iter().zip(chunk).zip(decisions) {
             let r = &d.result;
             if r.status == MatchStatus::NewAccount {
@@ -220,7 +229,7 @@ pub fn run_match(args: MatchArgs<'_>) -> anyhow::Result<()> {
             } else {
                 r.status
             };
-            let duplicate_of = seen.check(id.clone(), record, account.map(|a| a.to_string()));
+            let duplicate_of = d.duplicate_of.map(|at| ids[at].as_str());
             duplicates += usize::from(duplicate_of.is_some());
             *per_rule.entry(r.rule).or_default() += 1;
             *per_status.entry(status.as_str()).or_default() += 1;
@@ -232,7 +241,7 @@ pub fn run_match(args: MatchArgs<'_>) -> anyhow::Result<()> {
             out.write_record(csv_row([
                 id.as_str(),
                 &account_out,
-                duplicate_of.as_deref().unwrap_or(""),
+                duplicate_of.unwrap_or(""),
                 r.rule,
                 &format!("{:.3}", r.confidence),
                 status.as_str(),

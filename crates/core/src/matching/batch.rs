@@ -6,6 +6,7 @@
 use super::dedupe::BatchDedupe;
 use super::engine::{match_person, MatchConfig, MatchResult, MatchStatus};
 use super::index::MatchIndex;
+use super::person_link::PersonFeatures;
 use super::record::{AccountEntry, PersonRecord};
 use crate::ids::AccountId;
 use rayon::prelude::*;
@@ -17,7 +18,7 @@ pub struct BatchDecision {
     /// The account the record goes to: an existing one, or one this batch creates (an id from
     /// `first_new_id` on).
     pub account: Option<AccountId>,
-    /// The position of the earlier record of the batch that is the same person.
+    /// The position of the earlier record of the run that is the same person.
     pub duplicate_of: Option<usize>,
 }
 
@@ -45,17 +46,37 @@ pub fn match_batch(
     config: &MatchConfig,
     first_new_id: i64,
 ) -> Vec<BatchDecision> {
-    let first: Vec<MatchResult> = records
+    match_chunk(
+        index,
+        records,
+        config,
+        first_new_id,
+        &mut BatchDedupe::new(),
+        0,
+    )
+}
+
+/// [`match_batch`] for one chunk of a longer run: `seen` remembers the people of the chunks
+/// before (positions from 0 for the run's first record), and this chunk's records are at
+/// positions from `first_position`.
+pub fn match_chunk(
+    index: &MatchIndex,
+    records: &[PersonRecord],
+    config: &MatchConfig,
+    first_new_id: i64,
+    seen: &mut BatchDedupe<usize>,
+    first_position: usize,
+) -> Vec<BatchDecision> {
+    let first: Vec<(MatchResult, PersonFeatures)> = records
         .par_iter()
-        .map(|p| match_person(index, p, config))
+        .map(|p| (match_person(index, p, config), PersonFeatures::new(p)))
         .collect();
     // Accounts the batch creates, in an index of their own: small, and consulted only for the
     // records the existing accounts did not decide.
     let mut created = MatchIndex::new();
     let mut next_id = first_new_id;
-    let mut dedupe: BatchDedupe<usize> = BatchDedupe::new();
     let mut out = Vec::with_capacity(records.len());
-    for (i, (p, mut result)) in records.iter().zip(first).enumerate() {
+    for (i, (p, (mut result, features))) in records.iter().zip(first).enumerate() {
         if !decided_before_names(result.rule) && created.accounts_len() > 0 {
             let again = match_person(&created, p, config);
             let take = match again.status {
@@ -88,7 +109,12 @@ pub fn match_batch(
             });
             account = Some(id);
         }
-        let duplicate_of = dedupe.check(i, p, account.map(|a| a.to_string()));
+        let duplicate_of = seen.check_with(
+            first_position + i,
+            p,
+            features,
+            account.map(|a| a.to_string()),
+        );
         out.push(BatchDecision {
             result,
             account,

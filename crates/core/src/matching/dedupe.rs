@@ -6,6 +6,7 @@
 use super::person_link::{compare, LinkDecision, PersonFeatures};
 use super::record::PersonRecord;
 use crate::normalize::company::{company_key, is_placeholder};
+use crate::normalize::person::person_key;
 use crate::normalize::{personal_domain, registrable_domain, Email};
 use std::collections::HashMap;
 
@@ -13,13 +14,22 @@ use std::collections::HashMap;
 /// as a common name at a large employer must not make a batch quadratic.
 const MAX_COMPARED: usize = 64;
 
+#[derive(Debug)]
+struct Seen<Id> {
+    first: Id,
+    features: PersonFeatures,
+    place: Option<String>,
+    name: Option<String>,
+}
+
 /// Remembers the records of a batch and says which earlier one a record repeats.
 #[derive(Debug, Default)]
 pub struct BatchDedupe<Id> {
     by_email: HashMap<String, Id>,
     by_mailbox: HashMap<String, Id>,
-    /// Every record seen: the first record of its person, its features and its place.
-    people: Vec<(Id, PersonFeatures, Option<String>)>,
+    /// Every record seen: the first record of its person, its features, its place and its
+    /// name's key ([`person_key`]).
+    people: Vec<Seen<Id>>,
     blocks: HashMap<String, Vec<u32>>,
 }
 
@@ -71,8 +81,9 @@ impl<Id: Clone> BatchDedupe<Id> {
                 .cloned()
         });
         let keys = block_keys(&features, place.as_deref());
+        let name = person_key(p.first_name.as_deref(), p.last_name.as_deref());
         if found.is_none() {
-            found = self.linked(&features, place.as_deref(), &keys);
+            found = self.linked(&features, place.as_deref(), name.as_deref(), &keys);
         }
         let keep = found.clone().unwrap_or(id);
         if let Some(e) = &email {
@@ -84,7 +95,12 @@ impl<Id: Clone> BatchDedupe<Id> {
                 .or_insert_with(|| keep.clone());
         }
         let at = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
-        self.people.push((keep, features, place));
+        self.people.push(Seen {
+            first: keep,
+            features,
+            place,
+            name,
+        });
         for k in keys {
             self.blocks.entry(k).or_default().push(at);
         }
@@ -92,12 +108,16 @@ impl<Id: Clone> BatchDedupe<Id> {
     }
 
     /// The first record of the earlier person the features are most surely the same as.
-    /// Two places named and different are two employers: the same name, handle or phone there
-    /// is a namesake or a shared line, not one person.
+    /// The first record of the earlier person the features are most surely the same as. Two
+    /// places named and different are two employers: the same name, handle or phone there is a
+    /// namesake or a shared line, not one person. The same name (nicknames folded) at the same
+    /// employer is one person unless the evidence says otherwise (two work mailboxes, two
+    /// mobiles); any other pair must be surely the same.
     fn linked(
         &self,
         features: &PersonFeatures,
         place: Option<&str>,
+        name: Option<&str>,
         keys: &[String],
     ) -> Option<Id> {
         let mut best: Option<(f64, u32)> = None;
@@ -106,21 +126,33 @@ impl<Id: Clone> BatchDedupe<Id> {
                 continue;
             };
             for &at in block.iter().rev().take(MAX_COMPARED) {
-                let (_, theirs, their_place) = &self.people[at as usize];
-                if place
-                    .zip(their_place.as_deref())
-                    .is_some_and(|(a, b)| a != b)
-                {
+                let seen = &self.people[at as usize];
+                let same_place = place.is_some() && place == seen.place.as_deref();
+                if !same_place && place.is_some() && seen.place.is_some() {
                     continue;
                 }
-                let link = compare(features, theirs);
-                if link.decision == LinkDecision::Same && best.is_none_or(|(w, _)| link.weight > w)
-                {
+                let link = compare(features, &seen.features);
+                let same_name = same_place && name.is_some() && name == seen.name.as_deref();
+                let contradicted = link.fields.iter().any(|(label, _)| {
+                    matches!(
+                        *label,
+                        "email other mailbox"
+                            | "email numbered mailbox"
+                            | "mobile phone different"
+                            | "phone different"
+                    )
+                });
+                let linked = match link.decision {
+                    LinkDecision::Same => true,
+                    LinkDecision::Review => same_name && !contradicted,
+                    LinkDecision::Different => false,
+                };
+                if linked && best.is_none_or(|(w, _)| link.weight > w) {
                     best = Some((link.weight, at));
                 }
             }
         }
-        best.map(|(_, at)| self.people[at as usize].0.clone())
+        best.map(|(_, at)| self.people[at as usize].first.clone())
     }
 }
 
@@ -139,8 +171,12 @@ fn block_keys(f: &PersonFeatures, place: Option<&str>) -> Vec<String> {
             keys.push(format!("p\u{1}{}", phone.digits()));
         }
     }
-    if let Some(handle) = f.handle() {
-        keys.push(format!("h\u{1}{handle}"));
+    // A handle that says more than the name (`tessav81`) is looked up everywhere; a plain one
+    // (`john.smith`) only at its place, or thousands of John Smiths would be compared.
+    match (f.handle(), place) {
+        (Some((handle, true)), _) => keys.push(format!("h\u{1}{handle}")),
+        (Some((handle, false)), Some(place)) => keys.push(format!("h\u{1}{place}\u{1}{handle}")),
+        _ => {}
     }
     keys
 }

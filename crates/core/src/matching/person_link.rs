@@ -636,12 +636,13 @@ impl PersonFeatures {
     }
 
     /// The email's handle (`tvance`), unless it is a role's (`info`) or too short to tell
-    /// anyone apart: the same handle at work and at home is often one person's.
-    pub fn handle(&self) -> Option<&str> {
+    /// anyone apart, and whether it says more than the name (`tessav81`): the same handle at
+    /// work and at home is often one person's.
+    pub fn handle(&self) -> Option<(&str, bool)> {
         self.email
             .as_ref()
             .filter(|e| !e.role && e.handle.len() >= 5)
-            .map(|e| e.handle.as_str())
+            .map(|e| (e.handle.as_str(), e.distinctive))
     }
 }
 
