@@ -2168,7 +2168,7 @@ impl World {
         match self.rng.gen_range(0..10) {
             0..=3 => format!("{f}.{l}"),
             4 | 5 => format!("{i}{l}"),
-            6 => format!("{f}"),
+            6 => f.to_string(),
             7 => format!("{f}_{l}"),
             8 => format!("{i}.{l}"),
             _ => format!("{f}{}", l.chars().next().unwrap_or('x')),
