@@ -2168,7 +2168,7 @@ impl World {
         match self.rng.gen_range(0..10) {
             0..=3 => format!("{f}.{l}"),
             4 | 5 => format!("{i}{l}"),
-            6 => f.to_string(),
+            6 => f.clone(),
             7 => format!("{f}_{l}"),
             8 => format!("{i}.{l}"),
             _ => format!("{f}{}", l.chars().next().unwrap_or('x')),
@@ -3002,19 +3002,30 @@ impl fmt::Display for Evaluation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:<16} {:>7} | {:>6} {:>6} {:>6} | {:>6} {:>6} {:>6}",
-            "kind", "people", "acc P", "acc R", "acc F1", "dup P", "dup R", "dup F1"
+            "{:<16} {:>7} | {:>6} {:>6} {:>6} {:>11} | {:>6} {:>6} {:>6} {:>11}",
+            "kind",
+            "people",
+            "acc P",
+            "acc R",
+            "acc F1",
+            "fp/fn",
+            "dup P",
+            "dup R",
+            "dup F1",
+            "fp/fn"
         )?;
         let row = |f: &mut fmt::Formatter<'_>, name: &str, n: usize, a: &Score, d: &Score| {
             writeln!(
                 f,
-                "{name:<16} {n:>7} | {:>6.4} {:>6.4} {:>6.4} | {:>6.4} {:>6.4} {:>6.4}",
+                "{name:<16} {n:>7} | {:>6.4} {:>6.4} {:>6.4} {:>11} | {:>6.4} {:>6.4} {:>6.4} {:>11}",
                 a.precision(),
                 a.recall(),
                 a.f1(),
+                format!("{}/{}", a.false_positives, a.false_negatives),
                 d.precision(),
                 d.recall(),
-                d.f1()
+                d.f1(),
+                format!("{}/{}", d.false_positives, d.false_negatives)
             )
         };
         for kind in PersonKind::ALL {
