@@ -133,18 +133,9 @@ impl<Id: Clone> BatchDedupe<Id> {
                 }
                 let link = compare(features, &seen.features);
                 let same_name = same_place && name.is_some() && name == seen.name.as_deref();
-                let contradicted = link.fields.iter().any(|(label, _)| {
-                    matches!(
-                        *label,
-                        "email other mailbox"
-                            | "email numbered mailbox"
-                            | "mobile phone different"
-                            | "phone different"
-                    )
-                });
                 let linked = match link.decision {
                     LinkDecision::Same => true,
-                    LinkDecision::Review => same_name && !contradicted,
+                    LinkDecision::Review => same_name && !link.tells_apart(),
                     LinkDecision::Different => false,
                 };
                 if linked && best.is_none_or(|(w, _)| link.weight > w) {

@@ -135,20 +135,24 @@ pub(crate) fn block_keys(key: &str) -> Vec<String> {
         let chars: Vec<char> = t.chars().collect();
         out.push(t.to_string());
         if (5..=MAX_VARIANT_TOKEN).contains(&chars.len()) {
-            for i in 0..chars.len() {
-                let v: String = chars
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != i)
-                    .map(|(_, c)| *c)
-                    .collect();
-                out.push(format!("~{v}"));
-            }
+            out.extend(deletions(&chars).map(|v| format!("~{v}")));
         }
     }
     out.sort();
     out.dedup();
     out
+}
+
+/// A token with one character left out, once for each character.
+fn deletions(chars: &[char]) -> impl Iterator<Item = String> + '_ {
+    (0..chars.len()).map(move |i| {
+        chars
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, c)| *c)
+            .collect()
+    })
 }
 
 /// The blocks a company key is looked up in: its own [`block_keys`] (the same token, or one
@@ -163,16 +167,7 @@ pub(crate) fn query_block_keys(key: &str) -> Vec<String> {
             out.push(format!("~{t}"));
         }
         if (4..=MAX_VARIANT_TOKEN).contains(&chars.len()) {
-            for i in 0..chars.len() {
-                out.push(
-                    chars
-                        .iter()
-                        .enumerate()
-                        .filter(|(j, _)| *j != i)
-                        .map(|(_, c)| *c)
-                        .collect(),
-                );
-            }
+            out.extend(deletions(&chars));
         }
     }
     out.sort();

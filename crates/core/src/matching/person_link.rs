@@ -114,6 +114,20 @@ impl Linkage {
         }
         out
     }
+
+    /// Whether a field tells two people apart however alike their names: two mailboxes at one
+    /// company (or one numbered), two phones. A namesake at one employer shows one of these.
+    pub fn tells_apart(&self) -> bool {
+        self.fields.iter().any(|(label, _)| {
+            matches!(
+                *label,
+                "email other mailbox"
+                    | "email numbered mailbox"
+                    | "mobile phone different"
+                    | "phone different"
+            )
+        })
+    }
 }
 
 /// How often a name is seen: the share of people (0..1) who carry it, among the people an
