@@ -203,25 +203,11 @@ pub fn run_match(args: MatchArgs<'_>) -> anyhow::Result<()> {
             position,
         );
         position += chunk.len();
-        for ((id, record), d) in chunk_ids.iter().zip(chunk).zip(decisions) {
+        for (id, d) in chunk_ids.iter().zip(decisions) {
             let r = &d.result;
-            if r.status == MatchStatus::NewAccount {
-                if let Some(account) = d.account {
-                    next_provisional = next_provisional.max(account.0 + 1);
-                    index.insert_account(AccountEntry {
-                        id: account,
-                        name: record
-                            .company
-                            .clone()
-                            .unwrap_or_else(|| r.new_account_domain.clone().unwrap_or_default()),
-                        domains: r.new_account_domain.iter().cloned().collect(),
-                        duns: None,
-                        country: record.country.clone(),
-                        state: record.state.clone(),
-                        city: record.city.clone(),
-                        parent_id: None,
-                    });
-                }
+            if let Some(entry) = d.new_account {
+                next_provisional = next_provisional.max(entry.id.0 + 1);
+                index.insert_account(entry);
             }
             let account = d.account;
             let status = if account.is_some_and(|a| a.0 >= real_accounts) {

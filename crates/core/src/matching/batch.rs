@@ -18,6 +18,8 @@ pub struct BatchDecision {
     /// The account the record goes to: an existing one, or one this batch creates (an id from
     /// `first_new_id` on).
     pub account: Option<AccountId>,
+    /// The account this record makes (its corporate domain nobody owned), as the batch filed it.
+    pub new_account: Option<AccountEntry>,
     /// The position of the earlier record of the run that is the same person.
     pub duplicate_of: Option<usize>,
 }
@@ -90,10 +92,11 @@ pub fn match_chunk(
             }
         }
         let mut account = result.account.as_ref().map(|a| a.account_id);
+        let mut new_account = None;
         if result.status == MatchStatus::NewAccount {
             let id = AccountId(next_id);
             next_id += 1;
-            created.insert_account(AccountEntry {
+            let entry = AccountEntry {
                 id,
                 name: p
                     .company
@@ -106,7 +109,9 @@ pub fn match_chunk(
                 state: p.state.clone(),
                 city: p.city.clone(),
                 parent_id: None,
-            });
+            };
+            created.insert_account(entry.clone());
+            new_account = Some(entry);
             account = Some(id);
         }
         let duplicate_of = seen.check_with(
@@ -118,6 +123,7 @@ pub fn match_chunk(
         out.push(BatchDecision {
             result,
             account,
+            new_account,
             duplicate_of,
         });
     }
