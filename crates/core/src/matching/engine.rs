@@ -437,9 +437,9 @@ fn conflict(
     signals: &RecordSignals,
     strictness: Strictness,
 ) -> Option<String> {
-    use crate::normalize::country::{iso_country, legal_form_country};
+    use crate::normalize::country::iso_country;
     let a = index.account(i);
-    let own_form = legal_form_country(&a.entry.name);
+    let own_form = a.legal_form_country;
     let theirs = iso_country(&a.location.country).or(own_form);
     let mut weight = 0.0;
     let mut why = Vec::new();

@@ -8,7 +8,7 @@ use super::record::{AccountEntry, ContactEntry, PersonRecord};
 use crate::ids::{AccountId, ContactId};
 use crate::model::normalize_duns_str;
 use crate::normalize::company::{company_key, company_tokens, is_placeholder};
-use crate::normalize::country::{country_key, region_key};
+use crate::normalize::country::{country_key, legal_form_country, region_key};
 use crate::normalize::person::person_key;
 use crate::normalize::{normalize_domain, personal_domain, registrable_domain, text::fold, Email};
 use std::collections::{HashMap, HashSet};
@@ -28,6 +28,9 @@ pub(crate) struct IndexedAccount {
     pub entry: AccountEntry,
     pub key: String,
     pub location: Location,
+    /// The country of the name's legal form (`GmbH` -> DE), read once: every name match
+    /// weighs it against the record's.
+    pub legal_form_country: Option<&'static str>,
 }
 
 /// A contact, normalized once for matching.
@@ -286,6 +289,7 @@ impl MatchIndex {
         self.by_id.insert(entry.id, i);
         self.accounts.push(IndexedAccount {
             location: Location::of(&entry.country, &entry.state, &entry.city),
+            legal_form_country: legal_form_country(&entry.name),
             key,
             entry,
         });
