@@ -141,14 +141,8 @@ fn out_of_range_date(s: &str) -> bool {
 fn whole_numbers_as_integers(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
-            if let Some(f) = n.as_f64() {
-                // 2^63 as f64; every whole f64 below it in magnitude fits an i64 exactly. An
-                // integer written past i64 reaches here rounded to 2^63, so the bound is open at
-                // both ends: such a number stays a float and is refused as out of range.
-                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-                if f.fract() == 0.0 && f > -LIMIT && f < LIMIT {
-                    *value = serde_json::Value::from(f as i64);
-                }
+            if let Some(i) = whole_number(n) {
+                *value = serde_json::Value::from(i);
             }
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
@@ -157,6 +151,20 @@ fn whole_numbers_as_integers(value: &mut serde_json::Value) {
         }
         _ => {}
     }
+}
+
+/// The `i64` a JSON number stands for when it is whole, however it is written (`3`, `3.0`,
+/// `3e0`); `None` for a fraction or a number outside `i64`.
+fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let f = n.as_f64()?;
+    // 2^63 as f64; every whole f64 below it in magnitude fits an i64 exactly. An integer
+    // written past i64 reaches here rounded to 2^63, so the bound is open at both ends: such a
+    // number stays a float and is refused as out of range.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    (f.fract() == 0.0 && f > -LIMIT && f < LIMIT).then_some(f as i64)
 }
 
 fn strip_position(message: &str) -> String {
@@ -172,26 +180,50 @@ fn quoted_field(message: &str) -> Option<String> {
     Some(message[start..end].to_string())
 }
 
-/// A numeric record id from the path; anything else is 400.
+/// A numeric record id from the path; anything else is 400. The id is an integer in the
+/// OpenAPI document, and to JSON Schema `3.0` is the integer 3, so a whole number written as a
+/// JSON number in any form is that id.
 pub struct Id(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(id) = axum::extract::Path::<i64>::from_request_parts(parts, state)
-            .await
-            .map_err(|e: PathRejection| {
-                ApiError::bad_request(
-                    format!(
-                        "the record id in the path must be a whole number ({})",
-                        e.body_text()
-                    ),
-                    Some("id"),
-                )
-            })?;
-        Ok(Id(id))
+        let axum::extract::Path(text) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e: PathRejection| {
+                    ApiError::bad_request(
+                        format!(
+                            "the record id in the path is unreadable ({})",
+                            e.body_text()
+                        ),
+                        Some("id"),
+                    )
+                })?;
+        path_id(&text).map(Id).ok_or_else(|| {
+            ApiError::bad_request(
+                format!(
+                    "the record id in the path must be a whole number, not `{}`",
+                    text.chars().take(40).collect::<String>()
+                ),
+                Some("id"),
+            )
+        })
     }
+}
+
+/// The id a path segment names: a JSON number that is whole and within `i64`.
+fn path_id(text: &str) -> Option<i64> {
+    if let Ok(i) = text.parse::<i64>() {
+        return Some(i);
+    }
+    // JSON's number grammar, not Rust's float parser, which would also take `inf` and `NaN`.
+    let number_chars = |b: u8| b.is_ascii_digit() || b"-+.eE".contains(&b);
+    if text.len() > 64 || !text.bytes().all(number_chars) {
+        return None;
+    }
+    whole_number(&serde_json::from_str::<serde_json::Number>(text).ok()?)
 }
 
 /// Query parameters; a bad one is 400 naming it.
@@ -253,6 +285,25 @@ mod tests {
     fn a_missing_field_is_named() {
         let e = parse_json::<NewContact>(br#"{"first_name":"x"}"#).unwrap_err();
         assert!(format!("{e:?}").contains("field: \"account_id\""), "{e:?}");
+    }
+
+    #[test]
+    fn a_path_id_is_any_whole_json_number() {
+        for (text, id) in [("3", 3), ("3.0", 3), ("3e0", 3), ("-7", -7), ("30E-1", 3)] {
+            assert_eq!(path_id(text), Some(id), "{text}");
+        }
+        for text in [
+            "3.5",
+            "inf",
+            "NaN",
+            "",
+            " 3",
+            "0x10",
+            "9223372036854775808",
+            "1e400",
+        ] {
+            assert_eq!(path_id(text), None, "{text}");
+        }
     }
 
     #[test]

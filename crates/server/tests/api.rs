@@ -451,6 +451,31 @@ async fn intake_review_and_merge_over_http() {
             .await;
         assert_eq!(merge["survivor"]["first_name"], "Ann");
         assert_eq!(merge["survivor"]["phone"], "555");
+        // The merged contact is gone now: naming it again is a bad body, naming it as the
+        // survivor a missing record.
+        let again = api
+            .send(
+                Method::POST,
+                &format!("/api/v1/contacts/{ann}/merge"),
+                Some(json!({"merged_id": dup["id"]})),
+            )
+            .await;
+        assert_eq!(
+            again.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            api.name
+        );
+        let problem: serde_json::Value = again.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "merged_id", "{problem}");
+        let res = api
+            .send(
+                Method::POST,
+                &format!("/api/v1/contacts/{}/merge", dup["id"]),
+                Some(json!({"merged_id": ann})),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{}", api.name);
         let res = api
             .send(
                 Method::GET,

@@ -681,7 +681,9 @@ fn merge_row(r: &DbRow, survivor: Contact) -> Result<ContactMerge, sqlx::Error> 
     })
 }
 
-async fn contact_merge(pool: &sqlx::Pool<Db>, actor: &Actor, survivor: ContactId, merged: ContactId, choices: &MergeChoices) -> Result<ContactMerge> {
+/// Merges `merged` into `survivor`; answers the merge and the account the merged contact was
+/// under (read under the row lock, so its rescoring sees where it really was).
+async fn contact_merge(pool: &sqlx::Pool<Db>, actor: &Actor, survivor: ContactId, merged: ContactId, choices: &MergeChoices) -> Result<(ContactMerge, AccountId)> {
     if survivor == merged {
         return Err(invalid("merged_id", "a contact cannot be merged into itself; name two different contacts"));
     }
@@ -803,7 +805,7 @@ async fn contact_merge(pool: &sqlx::Pool<Db>, actor: &Actor, survivor: ContactId
     let merge = merge_row(&row, after)?;
     audit::<(), _>(&mut tx, actor, "contact_merge", merge.id, "create", None, Some(&merge)).await?;
     tx.commit().await.map_err(db)?;
-    Ok(merge)
+    Ok((merge, m.account_id))
 }
 
 /// Writes every field of a contact but its id and creation account.

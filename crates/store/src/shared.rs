@@ -2142,8 +2142,9 @@ impl Store for ThisStore {
     }
 
     async fn merge_contacts(&self, actor: &Actor, survivor: ContactId, merged: ContactId, choices: &MergeChoices) -> Result<ContactMerge> {
-        let merged_account = self.get_contact(merged).await?.account_id;
-        let merge = contact_merge(&self.pool, actor, survivor, merged, choices).await?;
+        // A missing `merged_id` is a bad body (422), found under the lock; only the path's
+        // survivor missing is 404.
+        let (merge, merged_account) = contact_merge(&self.pool, actor, survivor, merged, choices).await?;
         self.rescore_accounts(actor, &[merge.survivor.account_id, merged_account]).await?;
         Ok(merge)
     }

@@ -62,7 +62,7 @@ async fn get_campaign(
 }
 
 #[utoipa::path(patch, path = "/campaigns/{id}", tag = "campaigns", params(("id" = i64, Path)), request_body = CampaignPatch,
-    responses((status = 200, body = Campaign), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Campaign), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn update_campaign(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
