@@ -9,6 +9,7 @@ use super::signals::RecordSignals;
 use crate::ids::{AccountId, ContactId};
 use crate::model::normalize_duns_str;
 use crate::normalize::person::person_key;
+use crate::normalize::text::jaro_winkler;
 use crate::normalize::{normalize_domain, registrable_domain, Email};
 use serde::Serialize;
 
@@ -640,26 +641,31 @@ fn same_person(index: &MatchIndex, p: &PersonRecord, account: AccountId) -> Opti
 /// Similarity of two company keys in [0, 1]: the better of Jaro-Winkler on the whole key and a
 /// token-set comparison, so word order and an extra word cost little.
 pub(crate) fn similarity(a: &str, b: &str) -> f64 {
-    let whole = strsim::jaro_winkler(a, b);
-    let ta: Vec<&str> = a.split(' ').collect();
-    let tb: Vec<&str> = b.split(' ').collect();
+    let whole = jaro_winkler(a, b);
     let mut matched = 0.0;
-    for x in &ta {
-        let best = tb
-            .iter()
-            .map(|y| strsim::jaro_winkler(x, y))
-            .fold(0.0, f64::max);
+    let mut first_words = 0.0;
+    for (i, x) in a.split(' ').enumerate() {
+        let mut best: f64 = 0.0;
+        for (j, y) in b.split(' ').enumerate() {
+            let s = jaro_winkler(x, y);
+            if i == 0 && j == 0 {
+                first_words = s;
+            }
+            best = best.max(s);
+        }
         if best >= 0.9 {
             matched += best;
         }
     }
-    let tokens = 2.0 * matched / (ta.len() + tb.len()) as f64;
+    let words = a.split(' ').count() + b.split(' ').count();
+    let tokens = 2.0 * matched / words as f64;
     let score = whole.max(tokens);
     // The first word of a company's name is what tells it apart ("Acme" in Acme Robotics);
     // sharing only the rest ("Robotics") is a different company, however alike the strings.
-    match (ta.first(), tb.first()) {
-        (Some(x), Some(y)) if strsim::jaro_winkler(x, y) < 0.9 => score.min(0.7),
-        _ => score,
+    if first_words < 0.9 {
+        score.min(0.7)
+    } else {
+        score
     }
 }
 

@@ -9,6 +9,7 @@ use super::index::{initials, Location, MatchIndex};
 use super::signals::RecordSignals;
 use crate::normalize::company::company_tokens;
 use crate::normalize::country::country_of_word;
+use crate::normalize::text::jaro_winkler;
 
 /// How many members below the domain's owner are looked at: the largest real families have a
 /// few hundred legal entities; a bigger one (or a loop) stops here.
@@ -134,11 +135,7 @@ fn evidence(
     } else if !words.is_empty() && !member_words.is_empty() {
         let shared = words
             .iter()
-            .filter(|w| {
-                member_words
-                    .iter()
-                    .any(|x| strsim::jaro_winkler(w, x) >= 0.9)
-            })
+            .filter(|w| member_words.iter().any(|x| jaro_winkler(w, x) >= 0.9))
             .count();
         if shared > 0 {
             score += 2.0 * shared as f64 / words.len().max(member_words.len()) as f64;

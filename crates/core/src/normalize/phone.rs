@@ -104,11 +104,13 @@ pub fn normalize_phone(raw: &str, country: Option<&str>) -> Option<Phone> {
     if let Ok(number) = phonenumber::parse(region, &plain) {
         // A number the metadata does not know as assigned (a fictional `07700 900xxx`, a new
         // range) is still read in E.164; it is only not taken as certainly right.
-        let valid = number.is_valid();
-        let kind = match number.number_type(&DATABASE) {
+        // `is_valid` is `number_type` is not `Unknown` (libphonenumber's definition, and the
+        // crate's): one classification, not two, as each runs a dozen regular expressions.
+        let kind = number.number_type(&DATABASE);
+        let valid = kind != Type::Unknown;
+        let kind = match kind {
             Type::Mobile => PhoneKind::Mobile,
             Type::FixedLineOrMobile | Type::Unknown => PhoneKind::Unknown,
-            _ if !valid => PhoneKind::Unknown,
             _ => PhoneKind::Fixed,
         };
         let e164 = number.format().mode(Mode::E164).to_string();
