@@ -4,10 +4,11 @@
 //! (a new account from a domain) is then settled in order, as matching one by one would.
 
 use super::dedupe::BatchDedupe;
-use super::engine::{match_person, MatchConfig, MatchResult, MatchStatus};
+use super::engine::{match_with_signals, MatchConfig, MatchResult, MatchStatus};
 use super::index::MatchIndex;
 use super::person_link::PersonFeatures;
 use super::record::{AccountEntry, PersonRecord};
+use super::signals::RecordSignals;
 use crate::ids::AccountId;
 use rayon::prelude::*;
 
@@ -38,7 +39,24 @@ fn decided_before_names(rule: &str) -> bool {
     )
 }
 
-/// Matches `records` in order against `index`, as [`match_person`] one by one would, with a
+/// True when what the batch created so far could change a record's first decision: a record
+/// the index did not place at all, or one placed by name whose domain a new account owns (a
+/// domain outranks a name). Matching against the new accounts is skipped for the rest, most
+/// of a batch.
+fn may_change(first: &MatchResult, signals: &RecordSignals, created: &MatchIndex) -> bool {
+    if created.accounts_len() == 0 || decided_before_names(first.rule) {
+        return false;
+    }
+    if first.status != MatchStatus::Matched {
+        return true;
+    }
+    [&signals.corporate_host, &signals.website]
+        .into_iter()
+        .flatten()
+        .any(|h| created.account_for_host(h).is_some())
+}
+
+/// Matches `records` in order against `index`, as [`match_person`](super::match_person) one by one would, with a
 /// new account made for each corporate domain nobody owns (ids from `first_new_id`, matchable
 /// by the records after it), and each record checked against the earlier ones for being the
 /// same person.
@@ -69,18 +87,23 @@ pub fn match_chunk(
     seen: &mut BatchDedupe<usize>,
     first_position: usize,
 ) -> Vec<BatchDecision> {
-    let first: Vec<(MatchResult, PersonFeatures)> = records
+    let first: Vec<(RecordSignals, MatchResult, PersonFeatures)> = records
         .par_iter()
-        .map(|p| (match_person(index, p, config), PersonFeatures::new(p)))
+        .map(|p| {
+            let signals = RecordSignals::of(p);
+            let result = match_with_signals(index, p, &signals, config);
+            (signals, result, PersonFeatures::new(p))
+        })
         .collect();
     // Accounts the batch creates, in an index of their own: small, and consulted only for the
     // records the existing accounts did not decide.
     let mut created = MatchIndex::new();
     let mut next_id = first_new_id;
     let mut out = Vec::with_capacity(records.len());
-    for (i, (p, (mut result, features))) in records.iter().zip(first).enumerate() {
-        if !decided_before_names(result.rule) && created.accounts_len() > 0 {
-            let again = match_person(&created, p, config);
+    seen.reserve(records.len());
+    for (i, (p, (signals, mut result, features))) in records.iter().zip(first).enumerate() {
+        if may_change(&result, &signals, &created) {
+            let again = match_with_signals(&created, p, &signals, config);
             let take = match again.status {
                 // A domain this batch gave an account outranks any name match.
                 MatchStatus::Matched if decided_before_names(again.rule) => true,
@@ -133,7 +156,7 @@ pub fn match_chunk(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matching::synth;
+    use crate::matching::{match_person, synth};
 
     /// The one-by-one loop the batch must agree with: every record matched against an index
     /// that holds every account made before it.

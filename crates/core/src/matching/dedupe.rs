@@ -44,6 +44,11 @@ impl<Id: Clone> BatchDedupe<Id> {
         }
     }
 
+    /// Makes room for `more` records, so a long run does not copy what it holds as it grows.
+    pub fn reserve(&mut self, more: usize) {
+        self.people.reserve(more);
+    }
+
     /// The earlier record `p` repeats, if any; `p` is remembered as `id` either way.
     /// `place` says where the person works (the matched account's id, or the company key) so a
     /// name is compared only within one employer.

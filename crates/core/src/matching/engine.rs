@@ -102,7 +102,17 @@ pub struct MatchResult {
 
 /// Matches one record against the index.
 pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) -> MatchResult {
-    let signals = RecordSignals::of(p);
+    match_with_signals(index, p, &RecordSignals::of(p), config)
+}
+
+/// [`match_person`] with the record's signals read already: a batch reads them once and
+/// matches against two indexes.
+pub(crate) fn match_with_signals(
+    index: &MatchIndex,
+    p: &PersonRecord,
+    signals: &RecordSignals,
+    config: &MatchConfig,
+) -> MatchResult {
     let email = signals.email.as_ref();
     let corporate_host = signals.corporate_host.as_deref();
 
@@ -146,7 +156,7 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
                 "the domain {h} belongs to {}",
                 index.account(owner).entry.name
             );
-            return in_family(index, p, &signals, owner, rule, confidence, why);
+            return in_family(index, p, signals, owner, rule, confidence, why);
         }
     }
 
@@ -162,7 +172,7 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
             p.duns.as_deref().unwrap_or(""),
             index.account(owner).entry.name
         );
-        return in_family(index, p, &signals, owner, "duns", 0.99, why);
+        return in_family(index, p, signals, owner, "duns", 0.99, why);
     }
 
     if let Some(h) = corporate_host {
@@ -178,7 +188,7 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
             .unwrap_or_default()
             .iter()
             .copied()
-            .filter(|&i| conflict(index, i, &signals, Strictness::Exact).is_none())
+            .filter(|&i| conflict(index, i, signals, Strictness::Exact).is_none())
             .collect();
         if let &[i] = spelled.as_slice() {
             {
@@ -186,13 +196,13 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
                     "the domain {registrable} spells the name of {}",
                     index.account(i).entry.name
                 );
-                return in_family(index, p, &signals, i, "domain_name", 0.9, why);
+                return in_family(index, p, signals, i, "domain_name", 0.9, why);
             }
         }
         // Tier 3c: a known domain with a dot dropped (`ostwaldde.com` for ostwald.de), when
         // the company agrees.
         if let Some(i) = dotless_owner(index, h) {
-            if company_agrees(index, i, &signals) {
+            if company_agrees(index, i, signals) {
                 let why = format!(
                     "{h} is {} mistyped, and the company agrees",
                     index
@@ -203,7 +213,7 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
                         .map(String::as_str)
                         .unwrap_or("")
                 );
-                return in_family(index, p, &signals, i, "domain_typo", 0.9, why);
+                return in_family(index, p, signals, i, "domain_typo", 0.9, why);
             }
         }
     }
@@ -225,12 +235,12 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
         if let Some(exact) = exact {
             let mut scored: Vec<Candidate> = exact
                 .iter()
-                .map(|&i| candidate(index, i, 1.0, &signals, "same normalized name"))
+                .map(|&i| candidate(index, i, 1.0, signals, "same normalized name"))
                 .collect();
             rank(&mut scored);
             let clear = scored.len() == 1 || scored[0].score - scored[1].score >= config.margin;
             let best = index.by_id[&scored[0].account_id];
-            match conflict(index, best, &signals, Strictness::Exact) {
+            match conflict(index, best, signals, Strictness::Exact) {
                 Some(why) => turned_away = Some(why),
                 None if clear => {
                     let c = &scored[0];
@@ -241,8 +251,7 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
                         c.name,
                         c.reasons.join(", ")
                     );
-                    let mut r =
-                        in_family(index, p, &signals, best, "company_name", confidence, why);
+                    let mut r = in_family(index, p, signals, best, "company_name", confidence, why);
                     r.candidates = scored;
                     return r;
                 }
@@ -263,14 +272,14 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
                     index,
                     i,
                     0.85,
-                    &signals,
+                    signals,
                     "the initials of the name",
                 ));
             }
             for i in index.candidates(key) {
                 let s = similarity(key, &index.account(i).key);
                 if s >= config.review_floor - 0.1 {
-                    candidates.push(candidate(index, i, s, &signals, "similar name"));
+                    candidates.push(candidate(index, i, s, signals, "similar name"));
                 }
             }
             rank(&mut candidates);
@@ -283,7 +292,7 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
                 let against = if typo {
                     None
                 } else {
-                    conflict(index, i, &signals, Strictness::Fuzzy)
+                    conflict(index, i, signals, Strictness::Fuzzy)
                 };
                 if let Some(why) = against {
                     turned_away = Some(why);
@@ -314,7 +323,7 @@ pub fn match_person(index: &MatchIndex, p: &PersonRecord, config: &MatchConfig) 
                         )
                     };
                     let confidence = if typo { 0.9 } else { best.score.min(0.95) };
-                    let mut r = in_family(index, p, &signals, i, rule, confidence, why);
+                    let mut r = in_family(index, p, signals, i, rule, confidence, why);
                     r.candidates = candidates;
                     return r;
                 }
