@@ -4,8 +4,7 @@
 use crate::csv_rows::{self, RejectedRow};
 use abcrm_core::export::csv_row;
 use abcrm_core::matching::{
-    match_chunk, match_person, synth, AccountEntry, BatchDedupe, MatchConfig, MatchIndex,
-    MatchStatus, PersonRecord,
+    match_person, synth, AccountEntry, BatchRun, MatchConfig, MatchIndex, MatchStatus, PersonRecord,
 };
 use abcrm_core::AccountId;
 use anyhow::Context;
@@ -188,27 +187,25 @@ pub fn run_match(args: MatchArgs<'_>) -> anyhow::Result<()> {
             (row.id, record)
         })
         .unzip();
-    // Matched a chunk at a time, each chunk on every core, so progress shows as it goes;
-    // accounts a chunk creates are known to the chunks after it.
-    let mut next_provisional = real_accounts;
-    let mut seen: BatchDedupe<usize> = BatchDedupe::new();
-    let mut position = 0;
-    for (chunk_ids, chunk) in ids.chunks(MATCH_CHUNK).zip(records.chunks(MATCH_CHUNK)) {
-        let decisions = match_chunk(
-            &index,
-            chunk,
-            &args.config,
-            next_provisional,
-            &mut seen,
-            position,
-        );
-        position += chunk.len();
+    // Matched a chunk at a time, so progress shows as it goes: each chunk's first pass against
+    // the accounts on every core, overlapping the settling of the chunk before it (accounts a
+    // chunk creates are known to the chunks after it, in the run).
+    let chunks: Vec<(&[String], &[PersonRecord])> = ids
+        .chunks(MATCH_CHUNK)
+        .zip(records.chunks(MATCH_CHUNK))
+        .collect();
+    let mut run = BatchRun::new(real_accounts);
+    let mut pending = chunks
+        .first()
+        .map(|(_, chunk)| BatchRun::first_pass(&index, chunk, &args.config));
+    for (k, (chunk_ids, chunk)) in chunks.iter().enumerate() {
+        let Some(first) = pending.take() else { break };
+        let next_chunk = chunks.get(k + 1).map(|(_, next)| *next);
+        let (decisions, next) =
+            run.settle_overlapping(&index, chunk, first, next_chunk, &args.config);
+        pending = next;
         for (id, d) in chunk_ids.iter().zip(decisions) {
             let r = &d.result;
-            if let Some(entry) = d.new_account {
-                next_provisional = next_provisional.max(entry.id.0 + 1);
-                index.insert_account(entry);
-            }
             let account = d.account;
             let status = if account.is_some_and(|a| a.0 >= real_accounts) {
                 MatchStatus::NewAccount

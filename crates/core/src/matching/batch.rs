@@ -56,101 +56,142 @@ fn may_change(first: &MatchResult, signals: &RecordSignals, created: &MatchIndex
         .any(|h| created.account_for_host(h).is_some())
 }
 
-/// Matches `records` in order against `index`, as [`match_person`](super::match_person) one by one would, with a
-/// new account made for each corporate domain nobody owns (ids from `first_new_id`, matchable
-/// by the records after it), and each record checked against the earlier ones for being the
-/// same person.
+/// Matches `records` in order against `index`, as [`match_person`](super::match_person) one
+/// by one would, with a new account made for each corporate domain nobody owns (ids from
+/// `first_new_id`, matchable by the records after it), and each record checked against the
+/// earlier ones for being the same person.
 pub fn match_batch(
     index: &MatchIndex,
     records: &[PersonRecord],
     config: &MatchConfig,
     first_new_id: i64,
 ) -> Vec<BatchDecision> {
-    match_chunk(
-        index,
-        records,
-        config,
-        first_new_id,
-        &mut BatchDedupe::new(),
-        0,
-    )
+    let first = BatchRun::first_pass(index, records, config);
+    BatchRun::new(first_new_id).settle(records, first, config)
 }
 
-/// [`match_batch`] for one chunk of a longer run: `seen` remembers the people of the chunks
-/// before (positions from 0 for the run's first record), and this chunk's records are at
-/// positions from `first_position`.
-pub fn match_chunk(
-    index: &MatchIndex,
-    records: &[PersonRecord],
-    config: &MatchConfig,
-    first_new_id: i64,
-    seen: &mut BatchDedupe<usize>,
-    first_position: usize,
-) -> Vec<BatchDecision> {
-    let first: Vec<(RecordSignals, MatchResult, PersonFeatures)> = records
-        .par_iter()
-        .map(|p| {
-            let signals = RecordSignals::of(p);
-            let result = match_with_signals(index, p, &signals, config);
-            (signals, result, PersonFeatures::new(p))
-        })
-        .collect();
-    // Accounts the batch creates, in an index of their own: small, and consulted only for the
-    // records the existing accounts did not decide.
-    let mut created = MatchIndex::new();
-    let mut next_id = first_new_id;
-    let mut out = Vec::with_capacity(records.len());
-    seen.reserve(records.len());
-    for (i, (p, (signals, mut result, features))) in records.iter().zip(first).enumerate() {
-        if may_change(&result, &signals, &created) {
-            let again = match_with_signals(&created, p, &signals, config);
-            let take = match again.status {
-                // A domain this batch gave an account outranks any name match.
-                MatchStatus::Matched if decided_before_names(again.rule) => true,
-                MatchStatus::Matched => result.status != MatchStatus::Matched,
-                _ => false,
-            };
-            if take {
-                result = again;
-            }
+/// What a chunk's records decide from the index alone, with what each record's settling needs.
+pub struct FirstPass(Vec<(RecordSignals, MatchResult, PersonFeatures)>);
+
+/// A long run matched a chunk at a time. Each chunk is matched in two steps: the
+/// [`first_pass`](Self::first_pass) against the index, on every core, which depends on nothing
+/// the run made; and the [`settle`](Self::settle), in order, against the accounts the run made
+/// so far and the people it saw. The two can overlap: one chunk settles while the next one's
+/// first pass runs.
+pub struct BatchRun {
+    /// The accounts the run made, in an index of their own: consulted only for the records the
+    /// index did not decide.
+    created: MatchIndex,
+    next_id: i64,
+    seen: BatchDedupe<usize>,
+    position: usize,
+}
+
+impl BatchRun {
+    /// A run whose new accounts get ids from `first_new_id` on; record positions count from 0.
+    pub fn new(first_new_id: i64) -> Self {
+        BatchRun {
+            created: MatchIndex::new(),
+            next_id: first_new_id,
+            seen: BatchDedupe::new(),
+            position: 0,
         }
-        let mut account = result.account.as_ref().map(|a| a.account_id);
-        let mut new_account = None;
-        if result.status == MatchStatus::NewAccount {
-            let id = AccountId(next_id);
-            next_id += 1;
-            let entry = AccountEntry {
-                id,
-                name: p
-                    .company
-                    .clone()
-                    .or_else(|| result.new_account_domain.clone())
-                    .unwrap_or_default(),
-                domains: result.new_account_domain.iter().cloned().collect(),
-                duns: None,
-                country: p.country.clone(),
-                state: p.state.clone(),
-                city: p.city.clone(),
-                parent_id: None,
-            };
-            created.insert_account(entry.clone());
-            new_account = Some(entry);
-            account = Some(id);
-        }
-        let duplicate_of = seen.check_with(
-            first_position + i,
-            p,
-            features,
-            account.map(|a| a.to_string()),
-        );
-        out.push(BatchDecision {
-            result,
-            account,
-            new_account,
-            duplicate_of,
-        });
     }
-    out
+
+    /// Matches `records` against `index` on every core.
+    pub fn first_pass(
+        index: &MatchIndex,
+        records: &[PersonRecord],
+        config: &MatchConfig,
+    ) -> FirstPass {
+        FirstPass(
+            records
+                .par_iter()
+                .map(|p| {
+                    let signals = RecordSignals::of(p);
+                    let result = match_with_signals(index, p, &signals, config);
+                    (signals, result, PersonFeatures::new(p))
+                })
+                .collect(),
+        )
+    }
+
+    /// [`settle`](Self::settle) for one chunk while the first pass of the `next` one runs on
+    /// the other cores.
+    pub fn settle_overlapping(
+        &mut self,
+        index: &MatchIndex,
+        records: &[PersonRecord],
+        first: FirstPass,
+        next: Option<&[PersonRecord]>,
+        config: &MatchConfig,
+    ) -> (Vec<BatchDecision>, Option<FirstPass>) {
+        rayon::join(
+            || self.settle(records, first, config),
+            || next.map(|n| Self::first_pass(index, n, config)),
+        )
+    }
+
+    /// Decides the chunk `records` (whose first pass is `first`) in order: against the accounts
+    /// the run made before each record, and against the people seen before it (their positions
+    /// count across the run's chunks).
+    pub fn settle(
+        &mut self,
+        records: &[PersonRecord],
+        first: FirstPass,
+        config: &MatchConfig,
+    ) -> Vec<BatchDecision> {
+        let mut out = Vec::with_capacity(records.len());
+        self.seen.reserve(records.len());
+        for (p, (signals, mut result, features)) in records.iter().zip(first.0) {
+            if may_change(&result, &signals, &self.created) {
+                let again = match_with_signals(&self.created, p, &signals, config);
+                let take = match again.status {
+                    // A domain this run gave an account outranks any name match.
+                    MatchStatus::Matched if decided_before_names(again.rule) => true,
+                    MatchStatus::Matched => result.status != MatchStatus::Matched,
+                    _ => false,
+                };
+                if take {
+                    result = again;
+                }
+            }
+            let mut account = result.account.as_ref().map(|a| a.account_id);
+            let mut new_account = None;
+            if result.status == MatchStatus::NewAccount {
+                let id = AccountId(self.next_id);
+                self.next_id += 1;
+                let entry = AccountEntry {
+                    id,
+                    name: p
+                        .company
+                        .clone()
+                        .or_else(|| result.new_account_domain.clone())
+                        .unwrap_or_default(),
+                    domains: result.new_account_domain.iter().cloned().collect(),
+                    duns: None,
+                    country: p.country.clone(),
+                    state: p.state.clone(),
+                    city: p.city.clone(),
+                    parent_id: None,
+                };
+                self.created.insert_account(entry.clone());
+                new_account = Some(entry);
+                account = Some(id);
+            }
+            let duplicate_of =
+                self.seen
+                    .check_with(self.position, p, features, account.map(|a| a.to_string()));
+            self.position += 1;
+            out.push(BatchDecision {
+                result,
+                account,
+                new_account,
+                duplicate_of,
+            });
+        }
+        out
+    }
 }
 
 #[cfg(test)]

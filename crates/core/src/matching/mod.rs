@@ -14,7 +14,7 @@ mod review;
 mod signals;
 pub mod synth;
 
-pub use batch::{match_batch, match_chunk, BatchDecision};
+pub use batch::{match_batch, BatchDecision, BatchRun, FirstPass};
 pub use dedupe::BatchDedupe;
 pub use engine::{
     match_person, place_at, AccountMatch, Candidate, ContactMatch, MatchConfig, MatchResult,
