@@ -425,6 +425,16 @@ fn in_family(
     )
 }
 
+/// Whether `short` is a way of shortening `word`: its letters in order, from the same first
+/// letter (`log` for logistics, `ptnrs` for partners, `sw` for software).
+fn abbreviates(short: &str, word: &str) -> bool {
+    if short.len() < 2 || short.len() >= word.len() || short.chars().next() != word.chars().next() {
+        return false;
+    }
+    let mut letters = word.chars();
+    short.chars().all(|c| letters.any(|w| w == c))
+}
+
 /// How much a name match must withstand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Strictness {
@@ -490,6 +500,21 @@ fn conflict(
     if let Some(h) = signals.corporate_host.as_deref() {
         let h = registrable_domain(h);
         let own = &a.entry.domains;
+        let label = h.split('.').next().unwrap_or_default();
+        let company = squashed(&signals.company_key);
+        if strictness == Strictness::Fuzzy
+            && !company.is_empty()
+            && label == company
+            && label != squashed(&a.key)
+            && !own.iter().any(|d| registrable_domain(d) == h)
+        {
+            // The work domain spells the very company the person typed, and this account is
+            // only like it: the person's company is the one with that domain, wherever it is.
+            return Some(format!(
+                "{h} is the domain of {:?}, not of {}",
+                signals.company_key, a.entry.name
+            ));
+        }
         if !own.is_empty() && !own.iter().any(|d| registrable_domain(d) == h) {
             // A corporate email at a domain the account does not own speaks against a merely
             // similar name: that person works somewhere else.
@@ -653,6 +678,7 @@ pub(crate) fn similarity(a: &str, b: &str) -> f64 {
     let whole = jaro_winkler(a, b);
     let mut matched = 0.0;
     let mut first_words = 0.0;
+    let mut rest_shared = false;
     for (i, x) in a.split(' ').enumerate() {
         let mut best: f64 = 0.0;
         for (j, y) in b.split(' ').enumerate() {
@@ -660,18 +686,23 @@ pub(crate) fn similarity(a: &str, b: &str) -> f64 {
             if i == 0 && j == 0 {
                 first_words = s;
             }
+            rest_shared |= i > 0 && j > 0 && (s >= 0.9 || abbreviates(x, y) || abbreviates(y, x));
             best = best.max(s);
         }
         if best >= 0.9 {
             matched += best;
         }
     }
-    let words = a.split(' ').count() + b.split(' ').count();
-    let tokens = 2.0 * matched / words as f64;
+    let (words_a, words_b) = (a.split(' ').count(), b.split(' ').count());
+    let tokens = 2.0 * matched / (words_a + words_b) as f64;
     let score = whole.max(tokens);
     // The first word of a company's name is what tells it apart ("Acme" in Acme Robotics);
     // sharing only the rest ("Robotics") is a different company, however alike the strings.
-    if first_words < 0.9 {
+    // Sharing only the first is one too when both go on with other words: Kraków Insurance is
+    // not Kraków Labs, Müller Robotics not Müller Foods (a family name, or a city, starts
+    // many companies' names), though Jaro-Winkler rates a long common start highly.
+    let only_first = words_a >= 2 && words_b >= 2 && !rest_shared;
+    if first_words < 0.9 || only_first {
         score.min(0.7)
     } else {
         score
@@ -970,5 +1001,77 @@ mod tests {
             let (got, _, r) = placed(&index, &p);
             assert_eq!(got, Some(want), "{p:?}: {}", r.explanation);
         }
+    }
+
+    #[test]
+    fn sharing_only_the_first_word_is_another_company_unless_the_rest_is_abbreviated() {
+        let index = index(vec![
+            account(1, "Kraków Labs Co.", "krakowlabs.io", "US", "San Francisco"),
+            account(2, "Müller Foods", "muellerfoods.de", "US", "San Diego"),
+            account(
+                3,
+                "Kiquebru Logistics",
+                "kiquebrulogistics.com",
+                "US",
+                "Atlanta",
+            ),
+            account(4, "Cestu Partners", "cestupartners.net", "US", "San Diego"),
+        ]);
+        for p in [
+            person(
+                "chloe@krakowinsurance.com",
+                "Kraków Insurance",
+                "USA",
+                "San Francisco",
+            ),
+            person("zoewhite49@gmx.de", "Müller Robotics", "", "San Diego"),
+        ] {
+            let (got, _, r) = placed(&index, &p);
+            assert_eq!(got, None, "{p:?}: {}", r.explanation);
+        }
+        for (p, want) in [
+            (
+                person(
+                    "mp74@gmail.com",
+                    "Kiquebru Log.",
+                    "United States",
+                    "Atlanta",
+                ),
+                3,
+            ),
+            (person("jm@gmail.com", "Cestu Ptnrs", "US", "San Diego"), 4),
+        ] {
+            let (got, _, r) = placed(&index, &p);
+            assert_eq!(got, Some(want), "{p:?}: {}", r.explanation);
+        }
+    }
+
+    #[test]
+    fn a_name_match_stays_with_its_account_when_only_a_childs_place_agrees() {
+        // The owner's place is unknown, so a child in the person's country and city says
+        // nothing against it: the person named the owner.
+        let mut owner = account(1, "Zürich Security Inc.", "zurichsecurity.com", "", "");
+        owner.country = None;
+        let index = index(vec![
+            owner,
+            child(
+                account(
+                    2,
+                    "Couloquux Pharma Co.",
+                    "couloquuxpharma.co.uk",
+                    "US",
+                    "Chicago",
+                ),
+                1,
+            ),
+        ]);
+        let p = person(
+            "zoelee17@aol.com",
+            "Zürich Security Inc.",
+            "United States",
+            "Chicago",
+        );
+        let (got, _, r) = placed(&index, &p);
+        assert_eq!(got, Some(1), "{}", r.explanation);
     }
 }

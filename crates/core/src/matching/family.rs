@@ -167,7 +167,9 @@ fn evidence(
         (record.phone_country, "the phone is of", 0.75),
     ] {
         let Some(country) = country else { continue };
-        if here.country.is_empty() || here.country == owner.country {
+        // Where the owner is unknown, nothing contrasts it with the member: a person in the
+        // member's country may as well be at the owner (a name match to the owner, say).
+        if here.country.is_empty() || owner.country.is_empty() || here.country == owner.country {
             continue;
         }
         if here.country == country {
@@ -177,7 +179,7 @@ fn evidence(
             score -= weight;
         }
     }
-    if !record.location.state.is_empty() && here.state != owner.state {
+    if !record.location.state.is_empty() && !owner.state.is_empty() && here.state != owner.state {
         if here.state == record.location.state {
             score += 0.5;
             reasons.push(format!("the same state ({})", here.state));
@@ -186,6 +188,7 @@ fn evidence(
         }
     }
     if !record.location.city.is_empty()
+        && !owner.city.is_empty()
         && here.city == record.location.city
         && here.city != owner.city
     {
