@@ -1,9 +1,16 @@
 //! Duplicates within one batch: a later record that is the same human as an earlier one. The
 //! same address is the same person; otherwise records that meet in a block (the same employer
-//! and the start of a name, the same phone, the same mailbox handle) are compared field by
-//! field ([`person_link::compare`]) and linked when the evidence says Same.
+//! and the start of a name, the same full name anywhere, the same phone, the same mailbox
+//! handle) are compared field by field ([`person_link::compare`]) and linked when the evidence
+//! says Same.
+//!
+//! The model's threshold is set for two records of one employer. When the batch cannot tell
+//! whether two records work at one employer (one names none, or names a company no account was
+//! found for), the earlier record is one candidate among everyone the batch has seen, not
+//! among one employer's people, and the evidence must be stronger by the log of how many more
+//! candidates that is ([`BatchDedupe::unplaced_margin`]).
 
-use super::person_link::{compare, LinkDecision, PersonFeatures};
+use super::person_link::{compare, LinkDecision, PersonFeatures, SAME_THRESHOLD};
 use super::record::PersonRecord;
 use crate::normalize::company::{company_key, is_placeholder};
 use crate::normalize::person::person_key;
@@ -14,11 +21,63 @@ use std::collections::HashMap;
 /// as a common name at a large employer must not make a batch quadratic.
 const MAX_COMPARED: usize = 64;
 
+/// The prior behind [`SAME_THRESHOLD`]: two records of one employer that blocking puts side by
+/// side are the same person once in this many pairs.
+const EMPLOYER_PAIRS_PER_MATCH: f64 = 64.0;
+
+/// The share of a batch's records that repeat someone earlier in it (real data: about one in
+/// ten). A pair drawn from everyone seen, `n` records, is the same person with odds of about
+/// this share in `n`.
+const REPEAT_SHARE: f64 = 0.1;
+
+/// Phones are filed under their last this many digits, so a number written with and without
+/// its country code (`+1 614 135 7940`, `614-135-7940` in a record without a country) meets.
+const PHONE_TAIL: usize = 9;
+
+/// Where a record's person works, as far as the batch can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// The account the record was matched to.
+    Account(String),
+    /// No account: the corporate domain or company the record itself names. Another record's
+    /// account may be the same employer under another name.
+    Declared(String),
+    /// Nothing says.
+    Unknown,
+}
+
+impl Place {
+    fn key(&self) -> Option<&str> {
+        match self {
+            Place::Account(k) | Place::Declared(k) => Some(k),
+            Place::Unknown => None,
+        }
+    }
+}
+
+/// Whether two records' places are one employer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Employer {
+    Same,
+    /// Not known: one place is unknown, or one is only declared and the two differ.
+    Maybe,
+    /// Two accounts.
+    Different,
+}
+
+fn employer(a: &Place, b: &Place) -> Employer {
+    match (a, b) {
+        (Place::Account(x), Place::Account(y)) if x != y => Employer::Different,
+        _ if a.key().is_some() && a.key() == b.key() => Employer::Same,
+        _ => Employer::Maybe,
+    }
+}
+
 #[derive(Debug)]
 struct Seen<Id> {
     first: Id,
     features: PersonFeatures,
-    place: Option<String>,
+    place: Place,
     name: Option<String>,
 }
 
@@ -60,30 +119,20 @@ impl<Id: Clone> BatchDedupe<Id> {
         place: Option<String>,
     ) -> Option<Id> {
         let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
-        let place = place.or_else(|| {
-            // A free-mail domain says nothing about the employer: two Bob Smiths at gmail.com
-            // are not one person.
-            let corporate = email
-                .as_ref()
-                .map(|e| registrable_domain(e.domain()))
-                .filter(|d| personal_domain(d).is_none());
-            corporate.or_else(|| {
-                p.company
-                    .as_deref()
-                    .map(company_key)
-                    .filter(|k| !k.is_empty() && !is_placeholder(k))
-            })
-        });
+        let place = match place {
+            Some(k) => Place::Account(k),
+            None => own_place(p, email.as_ref()).map_or(Place::Unknown, Place::Declared),
+        };
         let mut found = email.as_ref().and_then(|e| {
             self.by_email
                 .get(e.as_str())
                 .or_else(|| self.by_mailbox.get(&e.without_plus_tag()))
                 .cloned()
         });
-        let keys = block_keys(&features, place.as_deref());
         let name = person_key(p.first_name.as_deref(), p.last_name.as_deref());
+        let keys = block_keys(&features, place.key(), name.as_deref());
         if found.is_none() {
-            found = self.linked(&features, place.as_deref(), name.as_deref(), &keys);
+            found = self.linked(&features, &place, name.as_deref(), &keys);
         }
         let keep = found.clone().unwrap_or(id);
         if let Some(e) = &email {
@@ -107,19 +156,31 @@ impl<Id: Clone> BatchDedupe<Id> {
         found
     }
 
-    /// The first record of the earlier person the features are most surely the same as.
+    /// How much more evidence than [`SAME_THRESHOLD`] a pair needs when the batch cannot tell
+    /// whether the two work at one employer: the log of how much lower its prior is, one same
+    /// person in `n / REPEAT_SHARE` pairs of everyone seen rather than one in 64 of one
+    /// employer's.
+    fn unplaced_margin(&self) -> f64 {
+        let n = self.people.len() as f64;
+        (n / (REPEAT_SHARE * EMPLOYER_PAIRS_PER_MATCH))
+            .log2()
+            .max(0.0)
+    }
+
     /// The first record of the earlier person the features are most surely the same as. Two
-    /// places named and different are two employers: the same name, handle or phone there is a
-    /// namesake or a shared line, not one person. The same name (nicknames folded) at the same
-    /// employer is one person unless the evidence says otherwise (two work mailboxes, two
-    /// mobiles); any other pair must be surely the same.
+    /// accounts are two employers: the same name, handle or phone there is a namesake or a
+    /// shared line, not one person. The same name (nicknames folded) at the same employer is
+    /// one person unless the evidence says otherwise (two work mailboxes, two mobiles); any
+    /// other pair at one employer must be surely the same, and a pair whose employers may
+    /// differ surer still ([`unplaced_margin`](Self::unplaced_margin)).
     fn linked(
         &self,
         features: &PersonFeatures,
-        place: Option<&str>,
+        place: &Place,
         name: Option<&str>,
         keys: &[String],
     ) -> Option<Id> {
+        let margin = self.unplaced_margin();
         let mut best: Option<(f64, u32)> = None;
         for k in keys {
             let Some(block) = self.blocks.get(k) else {
@@ -127,16 +188,18 @@ impl<Id: Clone> BatchDedupe<Id> {
             };
             for &at in block.iter().rev().take(MAX_COMPARED) {
                 let seen = &self.people[at as usize];
-                let same_place = place.is_some() && place == seen.place.as_deref();
-                if !same_place && place.is_some() && seen.place.is_some() {
+                let relation = employer(place, &seen.place);
+                if relation == Employer::Different {
                     continue;
                 }
                 let link = compare(features, &seen.features);
-                let same_name = same_place && name.is_some() && name == seen.name.as_deref();
-                let linked = match link.decision {
-                    LinkDecision::Same => true,
-                    LinkDecision::Review => same_name && !link.tells_apart(),
-                    LinkDecision::Different => false,
+                let linked = match (relation, link.decision) {
+                    (Employer::Maybe, _) => link.weight >= SAME_THRESHOLD + margin,
+                    (_, LinkDecision::Same) => true,
+                    (_, LinkDecision::Review) => {
+                        name.is_some() && name == seen.name.as_deref() && !link.tells_apart()
+                    }
+                    (_, LinkDecision::Different) => false,
                 };
                 if linked && best.is_none_or(|(w, _)| link.weight > w) {
                     best = Some((link.weight, at));
@@ -147,9 +210,25 @@ impl<Id: Clone> BatchDedupe<Id> {
     }
 }
 
-/// The blocks a record is filed under: its name's starts at its place, its phone, its handle.
-fn block_keys(f: &PersonFeatures, place: Option<&str>) -> Vec<String> {
-    let mut keys = Vec::with_capacity(4);
+/// Where a record no account was found for works, by what it says itself: its corporate
+/// domain, or else the company it names. A free-mail domain says nothing about the employer:
+/// two Bob Smiths at gmail.com are not one person.
+fn own_place(p: &PersonRecord, email: Option<&Email>) -> Option<String> {
+    let corporate = email
+        .map(|e| registrable_domain(e.domain()))
+        .filter(|d| personal_domain(d).is_none());
+    corporate.or_else(|| {
+        p.company
+            .as_deref()
+            .map(company_key)
+            .filter(|k| !k.is_empty() && !is_placeholder(k))
+    })
+}
+
+/// The blocks a record is filed under: its name's starts at its place, its full name, its
+/// phone, its handle.
+fn block_keys(f: &PersonFeatures, place: Option<&str>, name: Option<&str>) -> Vec<String> {
+    let mut keys = Vec::with_capacity(5);
     if let Some(place) = place {
         for (tag, prefix) in ["l", "f"].into_iter().zip(f.name_prefixes()) {
             if !prefix.is_empty() {
@@ -157,9 +236,15 @@ fn block_keys(f: &PersonFeatures, place: Option<&str>) -> Vec<String> {
             }
         }
     }
+    // The full name anywhere: a record at home without a company meets its work record.
+    if let Some(name) = name {
+        keys.push(format!("n\u{1}{name}"));
+    }
     if let Some(phone) = f.phone() {
-        if phone.digits().len() >= 7 {
-            keys.push(format!("p\u{1}{}", phone.digits()));
+        let digits = phone.digits();
+        if digits.len() >= 7 {
+            let tail = &digits[digits.len().saturating_sub(PHONE_TAIL)..];
+            keys.push(format!("p\u{1}{tail}"));
         }
     }
     // A handle that says more than the name (`tessav81`) is looked up everywhere; a plain one
@@ -232,5 +317,137 @@ mod tests {
         b.title = Some("VP Finance".into());
         assert_eq!(d.check(0, &a, Some("acme".into())), None);
         assert_eq!(d.check(1, &b, Some("acme".into())), None);
+    }
+
+    /// Duplicates the batch gets wrong on realistic data, each pair side by side with where
+    /// each record was placed, whether the two ever meet in a block and what the comparison
+    /// weighed, grouped by why: a tool for tuning the model, not a check.
+    #[test]
+    #[ignore = "a diagnostic: run in release with --nocapture"]
+    fn diagnose_duplicates_on_realistic_data() {
+        use crate::matching::{match_batch, synth, MatchConfig, MatchIndex};
+        use std::collections::BTreeMap;
+        let data = synth::generate(2026, 3_000, 12_000);
+        let mut index = MatchIndex::new();
+        for a in &data.accounts {
+            index.insert_account(a.clone());
+        }
+        let records: Vec<PersonRecord> = data.people.iter().map(|p| p.record.clone()).collect();
+        let decisions = match_batch(&index, &records, &MatchConfig::default(), 1_000_000);
+        let at: HashMap<&str, usize> = data
+            .people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.as_str(), i))
+            .collect();
+        let features: Vec<PersonFeatures> = records.iter().map(PersonFeatures::new).collect();
+        let places: Vec<Place> = records
+            .iter()
+            .zip(&decisions)
+            .map(|(p, d)| {
+                let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
+                match d.account {
+                    Some(a) => Place::Account(a.to_string()),
+                    None => own_place(p, email.as_ref()).map_or(Place::Unknown, Place::Declared),
+                }
+            })
+            .collect();
+        let keys: Vec<Vec<String>> = features
+            .iter()
+            .zip(&places)
+            .zip(&records)
+            .map(|((f, pl), r)| {
+                let name = person_key(r.first_name.as_deref(), r.last_name.as_deref());
+                block_keys(f, pl.key(), name.as_deref())
+            })
+            .collect();
+        let show = |i: usize| {
+            let r = &records[i];
+            let p = &data.people[i];
+            format!(
+                "  {:>6} {:<15} {:?} {:?} <{}> co={:?} ph={:?} t={:?} {:?}/{:?}/{:?} acc={:?} place={:?}",
+                p.id,
+                p.kind.as_str(),
+                r.first_name.as_deref().unwrap_or(""),
+                r.last_name.as_deref().unwrap_or(""),
+                r.email.as_deref().unwrap_or(""),
+                r.company.as_deref().unwrap_or(""),
+                r.phone.as_deref().unwrap_or(""),
+                r.title.as_deref().unwrap_or(""),
+                r.city.as_deref().unwrap_or(""),
+                r.state.as_deref().unwrap_or(""),
+                r.country.as_deref().unwrap_or(""),
+                p.account.map(|a| a.0),
+                places[i],
+            )
+        };
+        let pair = |i: usize, j: usize| {
+            let l = compare(&features[i], &features[j]);
+            let blocked = keys[i].iter().any(|k| keys[j].contains(k));
+            format!(
+                "{}\n{}\n    {:?} {:+.1} blocked={blocked}: {}",
+                show(j),
+                show(i),
+                l.decision,
+                l.weight,
+                l.explain()
+            )
+        };
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (i, (p, d)) in data.people.iter().zip(&decisions).enumerate() {
+            let truth = p.duplicate_of.as_deref().map(|id| at[id]);
+            if d.duplicate_of == truth {
+                continue;
+            }
+            if let Some(k) = d.duplicate_of {
+                let why = format!(
+                    "FP {} linked to {}",
+                    p.kind.as_str(),
+                    data.people[k].kind.as_str()
+                );
+                groups.entry(why).or_default().push(pair(i, k));
+            }
+            let Some(j) = truth else { continue };
+            // The earlier record of the person the comparison likes best.
+            let best = (0..i)
+                .filter(|&k| {
+                    k == j || data.people[k].duplicate_of.as_deref().map(|id| at[id]) == Some(j)
+                })
+                .max_by(|&x, &y| {
+                    let w = |k: usize| compare(&features[i], &features[k]).weight;
+                    w(x).total_cmp(&w(y))
+                })
+                .unwrap_or(j);
+            let blocked = keys[i].iter().any(|k| keys[best].contains(k));
+            let l = compare(&features[i], &features[best]);
+            let why = if employer(&places[i], &places[best]) == Employer::Different {
+                "accounts differ"
+            } else if !blocked {
+                "never blocked together"
+            } else if employer(&places[i], &places[best]) == Employer::Maybe {
+                "employer maybe, weight too low"
+            } else if l.decision == LinkDecision::Same {
+                "Same but not taken"
+            } else if l.decision == LinkDecision::Review {
+                "review"
+            } else {
+                "weight too low"
+            };
+            let why = format!(
+                "FN {why}{}",
+                if d.duplicate_of.is_some() {
+                    " (linked elsewhere)"
+                } else {
+                    ""
+                }
+            );
+            groups.entry(why).or_default().push(pair(i, best));
+        }
+        for (why, pairs) in &groups {
+            eprintln!("== {why}: {}", pairs.len());
+            for p in pairs.iter().take(12) {
+                eprintln!("{p}");
+            }
+        }
     }
 }
