@@ -123,6 +123,7 @@ impl Linkage {
                 *label,
                 "email other mailbox"
                     | "email numbered mailbox"
+                    | "email other middle initial"
                     | "mobile phone different"
                     | "phone different"
             )
@@ -282,6 +283,7 @@ pub const LEVELS: &[(&str, Level)] = &[
     ("email other mailbox", MAILBOX_DIFFERENT),
     ("email other mailbox, same name", MAILBOX_ALIAS),
     ("email numbered mailbox", MAILBOX_NUMBERED),
+    ("email other middle initial", MAILBOX_NUMBERED),
     ("email spells the name (full)", EMAIL_FITS_FULL_NAME),
     ("email spells the name (initial)", EMAIL_FITS_INITIAL),
     ("email spells the last name", EMAIL_FITS_LAST),
@@ -389,8 +391,9 @@ const MAILBOX_DIFFERENT: Level = Level {
     w: -3.31,
 };
 /// Two mailboxes at one company domain that differ only in a number (`chloe.wilson@` and
-/// `chloe.wilson8@`): how a company tells namesakes apart, almost never one person's aliases
-/// (both m and u are conditional on the name agreeing, which is when this level is seen).
+/// `chloe.wilson8@`) or a middle initial (`chloe.a.wilson@`): how a company tells namesakes
+/// apart, almost never one person's aliases (both m and u are conditional on the name
+/// agreeing, which is when this level is seen).
 const MAILBOX_NUMBERED: Level = Level {
     m: 0.002,
     u: 0.5,
@@ -555,8 +558,11 @@ struct EmailFeatures {
     address: String,
     /// The handle without a +tag.
     handle: String,
-    /// The handle's letters, folded (`tessav81` -> `tessav`).
+    /// The handle's letters, folded, without a middle initial (`tessav81` -> `tessav`,
+    /// `tessa.m.vance` -> `tessavance`).
     letters: String,
+    /// The middle initial the handle spells between two name parts (`tessa.m.vance`).
+    middle: Option<char>,
     /// The registrable domain.
     domain: String,
     /// At a free-mail or throwaway provider.
@@ -680,20 +686,43 @@ fn exact_weight(m: f64, freq: Option<f64>, default: f64) -> f64 {
 
 fn email_features(email: &Email, first: &str, last: &str) -> EmailFeatures {
     let handle = email.local().split('+').next().unwrap_or_default();
-    let letters: String = latin(handle)
-        .chars()
-        .filter(|c| c.is_alphabetic())
-        .collect();
+    let middle = middle_initial(handle);
+    let letters: String = match middle {
+        Some(_) => handle
+            .split(['.', '_', '-'])
+            .filter(|part| part.chars().count() > 1)
+            .map(latin)
+            .collect(),
+        None => latin(handle),
+    };
+    let letters: String = letters.chars().filter(|c| c.is_alphabetic()).collect();
     let domain = registrable_domain(email.domain());
     let role = is_role_handle(handle);
     EmailFeatures {
         address: capped(&format!("{handle}@{}", email.domain())),
         handle: capped(handle),
         letters: capped(&letters),
+        middle,
         personal: personal_domain(&domain).is_some(),
         domain: capped(&domain),
         role,
         distinctive: !role && distinctive(handle, first, last),
+    }
+}
+
+/// The middle initial of a handle of three parts, the middle one a single letter
+/// (`tessa.m.vance`, `t_m_vance`).
+fn middle_initial(handle: &str) -> Option<char> {
+    let mut parts = handle.split(['.', '_', '-']);
+    let (Some(first), Some(middle), Some(last), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let mut m = middle.chars();
+    match (m.next(), m.next()) {
+        (Some(c), None) if c.is_alphabetic() && !first.is_empty() && last.len() > 1 => Some(c),
+        _ => None,
     }
 }
 
@@ -891,7 +920,9 @@ fn email(a: &PersonFeatures, b: &PersonFeatures, fields: &mut LinkFields) {
             return;
         }
         let aliases = fit(&x.letters, b) != Fit::None && fit(&y.letters, a) != Fit::None;
-        if aliases {
+        if aliases && x.middle != y.middle {
+            fields.push("email other middle initial", MAILBOX_NUMBERED.w);
+        } else if aliases {
             fields.push("email other mailbox, same name", MAILBOX_ALIAS.w);
         } else {
             fields.push("email other mailbox", MAILBOX_DIFFERENT.w);
@@ -1338,6 +1369,24 @@ mod tests {
                 ("email", "chloe.wilson8@quuquimaex.com"),
             ],
         );
+        assert_ne!(l.decision, LinkDecision::Same, "{}", l.explain());
+    }
+
+    #[test]
+    fn a_mailbox_with_a_middle_initial_at_the_same_company_is_a_namesake() {
+        let l = link(
+            &[
+                ("first", "Donald"),
+                ("last", "Tromena"),
+                ("email", "d.tromena@blackwood-foods.com"),
+            ],
+            &[
+                ("first", "Donald"),
+                ("last", "Tromena"),
+                ("email", "donald.a.tromena@blackwood-foods.com"),
+            ],
+        );
+        assert!(l.tells_apart(), "{}", l.explain());
         assert_ne!(l.decision, LinkDecision::Same, "{}", l.explain());
     }
 
