@@ -118,7 +118,7 @@ pub fn match_chunk(
             first_position + i,
             p,
             features,
-            account.map(|a| a.to_string()),
+            account.map(|a| employer_key(index, a)),
         );
         out.push(BatchDecision {
             result,
@@ -128,6 +128,24 @@ pub fn match_chunk(
         });
     }
     out
+}
+
+/// The most parents walked up from an account to the top of its family (a loop written into
+/// the data stops here).
+const MAX_FAMILY_DEPTH: usize = 16;
+
+/// Where a person placed under `account` works, for telling duplicates apart: the top account
+/// of its family. One person writes the parent's domain at one time and names the subsidiary
+/// at another, and is placed under each.
+pub(crate) fn employer_key(index: &MatchIndex, account: AccountId) -> String {
+    let mut top = account;
+    for _ in 0..MAX_FAMILY_DEPTH {
+        match index.account_entry(top).and_then(|a| a.parent_id) {
+            Some(parent) if parent != top => top = parent,
+            _ => break,
+        }
+    }
+    top.to_string()
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ const PHONE_TAIL: usize = 9;
 /// Where a record's person works, as far as the batch can tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Place {
-    /// The account the record was matched to.
+    /// The account (or account family) the record was matched to.
     Account(String),
     /// No account: the corporate domain or company the record itself names. Another record's
     /// account may be the same employer under another name.
@@ -46,12 +46,65 @@ enum Place {
     Unknown,
 }
 
-impl Place {
+/// A record's place and the employer it names itself, squashed (`unitedsouthernretail`): its
+/// company's key and its corporate domain's name (`unitedsouthernretail.co.uk`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Workplace {
+    place: Place,
+    company: Option<String>,
+    domain: Option<String>,
+}
+
+impl Workplace {
+    /// `account` is where the record was placed, if it was.
+    fn of(p: &PersonRecord, email: Option<&Email>, account: Option<String>) -> Self {
+        let domain = email
+            .map(|e| registrable_domain(e.domain()))
+            .filter(|d| personal_domain(d).is_none());
+        let company = p
+            .company
+            .as_deref()
+            .map(company_key)
+            .filter(|k| !k.is_empty() && !is_placeholder(k));
+        let squashed = |s: &str| {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        };
+        let named = [
+            company.as_deref().map(squashed),
+            domain
+                .as_deref()
+                .and_then(|d| d.split('.').next())
+                .map(squashed),
+        ];
+        let place = match account {
+            Some(k) => Place::Account(k),
+            None => domain.or(company).map_or(Place::Unknown, Place::Declared),
+        };
+        let [company, domain] = named.map(|n| n.filter(|n| !n.is_empty()));
+        Workplace {
+            place,
+            company,
+            domain,
+        }
+    }
+
+    /// The key the record's name blocks are filed under.
     fn key(&self) -> Option<&str> {
-        match self {
+        match &self.place {
             Place::Account(k) | Place::Declared(k) => Some(k),
             Place::Unknown => None,
         }
+    }
+
+    /// The two records name one employer themselves: a company or a domain's name.
+    fn names_one_employer(&self, other: &Workplace) -> bool {
+        let mine = [&self.company, &self.domain];
+        let theirs = [&other.company, &other.domain];
+        mine.iter()
+            .flat_map(|m| theirs.iter().map(move |t| (m, t)))
+            .any(|(m, t)| m.is_some() && m == t)
     }
 }
 
@@ -65,10 +118,11 @@ enum Employer {
     Different,
 }
 
-fn employer(a: &Place, b: &Place) -> Employer {
-    match (a, b) {
+fn employer(a: &Workplace, b: &Workplace) -> Employer {
+    match (&a.place, &b.place) {
         (Place::Account(x), Place::Account(y)) if x != y => Employer::Different,
         _ if a.key().is_some() && a.key() == b.key() => Employer::Same,
+        _ if a.names_one_employer(b) => Employer::Same,
         _ => Employer::Maybe,
     }
 }
@@ -77,7 +131,7 @@ fn employer(a: &Place, b: &Place) -> Employer {
 struct Seen<Id> {
     first: Id,
     features: PersonFeatures,
-    place: Place,
+    workplace: Workplace,
     name: Option<String>,
 }
 
@@ -104,8 +158,8 @@ impl<Id: Clone> BatchDedupe<Id> {
     }
 
     /// The earlier record `p` repeats, if any; `p` is remembered as `id` either way.
-    /// `place` says where the person works (the matched account's id, or the company key) so a
-    /// name is compared only within one employer.
+    /// `place` says where the person works (the matched account's family, or the company key)
+    /// so a name is compared closely only within one employer.
     pub fn check(&mut self, id: Id, p: &PersonRecord, place: Option<String>) -> Option<Id> {
         self.check_with(id, p, PersonFeatures::new(p), place)
     }
@@ -119,10 +173,7 @@ impl<Id: Clone> BatchDedupe<Id> {
         place: Option<String>,
     ) -> Option<Id> {
         let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
-        let place = match place {
-            Some(k) => Place::Account(k),
-            None => own_place(p, email.as_ref()).map_or(Place::Unknown, Place::Declared),
-        };
+        let workplace = Workplace::of(p, email.as_ref(), place);
         let mut found = email.as_ref().and_then(|e| {
             self.by_email
                 .get(e.as_str())
@@ -130,9 +181,9 @@ impl<Id: Clone> BatchDedupe<Id> {
                 .cloned()
         });
         let name = person_key(p.first_name.as_deref(), p.last_name.as_deref());
-        let keys = block_keys(&features, place.key(), name.as_deref());
+        let keys = block_keys(&features, workplace.key(), name.as_deref());
         if found.is_none() {
-            found = self.linked(&features, &place, name.as_deref(), &keys);
+            found = self.linked(&features, &workplace, name.as_deref(), &keys);
         }
         let keep = found.clone().unwrap_or(id);
         if let Some(e) = &email {
@@ -147,7 +198,7 @@ impl<Id: Clone> BatchDedupe<Id> {
         self.people.push(Seen {
             first: keep,
             features,
-            place,
+            workplace,
             name,
         });
         for k in keys {
@@ -176,7 +227,7 @@ impl<Id: Clone> BatchDedupe<Id> {
     fn linked(
         &self,
         features: &PersonFeatures,
-        place: &Place,
+        workplace: &Workplace,
         name: Option<&str>,
         keys: &[String],
     ) -> Option<Id> {
@@ -188,7 +239,7 @@ impl<Id: Clone> BatchDedupe<Id> {
             };
             for &at in block.iter().rev().take(MAX_COMPARED) {
                 let seen = &self.people[at as usize];
-                let relation = employer(place, &seen.place);
+                let relation = employer(workplace, &seen.workplace);
                 if relation == Employer::Different {
                     continue;
                 }
@@ -208,21 +259,6 @@ impl<Id: Clone> BatchDedupe<Id> {
         }
         best.map(|(_, at)| self.people[at as usize].first.clone())
     }
-}
-
-/// Where a record no account was found for works, by what it says itself: its corporate
-/// domain, or else the company it names. A free-mail domain says nothing about the employer:
-/// two Bob Smiths at gmail.com are not one person.
-fn own_place(p: &PersonRecord, email: Option<&Email>) -> Option<String> {
-    let corporate = email
-        .map(|e| registrable_domain(e.domain()))
-        .filter(|d| personal_domain(d).is_none());
-    corporate.or_else(|| {
-        p.company
-            .as_deref()
-            .map(company_key)
-            .filter(|k| !k.is_empty() && !is_placeholder(k))
-    })
 }
 
 /// The blocks a record is filed under: its name's starts at its place, its full name, its
@@ -325,6 +361,7 @@ mod tests {
     #[test]
     #[ignore = "a diagnostic: run in release with --nocapture"]
     fn diagnose_duplicates_on_realistic_data() {
+        use crate::matching::batch::employer_key;
         use crate::matching::{match_batch, synth, MatchConfig, MatchIndex};
         use std::collections::BTreeMap;
         let data = synth::generate(2026, 3_000, 12_000);
@@ -341,15 +378,13 @@ mod tests {
             .map(|(i, p)| (p.id.as_str(), i))
             .collect();
         let features: Vec<PersonFeatures> = records.iter().map(PersonFeatures::new).collect();
-        let places: Vec<Place> = records
+        let places: Vec<Workplace> = records
             .iter()
             .zip(&decisions)
             .map(|(p, d)| {
                 let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
-                match d.account {
-                    Some(a) => Place::Account(a.to_string()),
-                    None => own_place(p, email.as_ref()).map_or(Place::Unknown, Place::Declared),
-                }
+                let family = d.account.map(|a| employer_key(&index, a));
+                Workplace::of(p, email.as_ref(), family)
             })
             .collect();
         let keys: Vec<Vec<String>> = features
@@ -378,7 +413,7 @@ mod tests {
                 r.state.as_deref().unwrap_or(""),
                 r.country.as_deref().unwrap_or(""),
                 p.account.map(|a| a.0),
-                places[i],
+                places[i].place,
             )
         };
         let pair = |i: usize, j: usize| {
@@ -443,9 +478,15 @@ mod tests {
             );
             groups.entry(why).or_default().push(pair(i, best));
         }
+        // DEDUPE_SAMPLES=all lists every pair.
+        let samples = match std::env::var("DEDUPE_SAMPLES").as_deref() {
+            Ok("all") => usize::MAX,
+            Ok(n) => n.parse().unwrap_or(12),
+            Err(_) => 12,
+        };
         for (why, pairs) in &groups {
             eprintln!("== {why}: {}", pairs.len());
-            for p in pairs.iter().take(12) {
+            for p in pairs.iter().take(samples) {
                 eprintln!("{p}");
             }
         }
