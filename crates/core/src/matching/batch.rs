@@ -3,7 +3,7 @@
 //! on one another: they are made in parallel. What a record's predecessors in the batch create
 //! (a new account from a domain) is then settled in order, as matching one by one would.
 
-use super::dedupe::BatchDedupe;
+use super::dedupe::{BatchDedupe, Placed};
 use super::engine::{match_person, MatchConfig, MatchResult, MatchStatus};
 use super::index::MatchIndex;
 use super::person_link::PersonFeatures;
@@ -118,7 +118,7 @@ pub fn match_chunk(
             first_position + i,
             p,
             features,
-            account.map(|a| employer_key(index, a)),
+            account.map(|a| placed(index, a, first_new_id)),
         );
         out.push(BatchDecision {
             result,
@@ -134,10 +134,14 @@ pub fn match_chunk(
 /// the data stops here).
 const MAX_FAMILY_DEPTH: usize = 16;
 
-/// Where a person placed under `account` works, for telling duplicates apart: the top account
-/// of its family. One person writes the parent's domain at one time and names the subsidiary
-/// at another, and is placed under each.
-pub(crate) fn employer_key(index: &MatchIndex, account: AccountId) -> String {
+/// Where a person placed under `account` works, for telling duplicates apart: an account this
+/// batch made (ids from `first_new_id`) is only provisional; an existing one stands for its
+/// family, by the family's top account. One person writes the parent's domain at one time and
+/// names the subsidiary at another, and is placed under each.
+pub(crate) fn placed(index: &MatchIndex, account: AccountId, first_new_id: i64) -> Placed {
+    if account.0 >= first_new_id {
+        return Placed::Provisional(account.to_string());
+    }
     let mut top = account;
     for _ in 0..MAX_FAMILY_DEPTH {
         match index.account_entry(top).and_then(|a| a.parent_id) {
@@ -145,7 +149,7 @@ pub(crate) fn employer_key(index: &MatchIndex, account: AccountId) -> String {
             _ => break,
         }
     }
-    top.to_string()
+    Placed::Existing(top.to_string())
 }
 
 #[cfg(test)]

@@ -34,6 +34,17 @@ const REPEAT_SHARE: f64 = 0.1;
 /// its country code (`+1 614 135 7940`, `614-135-7940` in a record without a country) meets.
 const PHONE_TAIL: usize = 9;
 
+/// The account a batch placed a record under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placed {
+    /// An account that was there before the batch: the key of its family (one person is
+    /// placed under a parent at one time and its subsidiary at another).
+    Existing(String),
+    /// An account the batch made of the record's own domain: it may be an existing account
+    /// under another name.
+    Provisional(String),
+}
+
 /// Where a record's person works, as far as the batch can tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Place {
@@ -57,7 +68,7 @@ struct Workplace {
 
 impl Workplace {
     /// `account` is where the record was placed, if it was.
-    fn of(p: &PersonRecord, email: Option<&Email>, account: Option<String>) -> Self {
+    fn of(p: &PersonRecord, email: Option<&Email>, account: Option<Placed>) -> Self {
         let domain = email
             .map(|e| registrable_domain(e.domain()))
             .filter(|d| personal_domain(d).is_none());
@@ -79,7 +90,8 @@ impl Workplace {
                 .map(squashed),
         ];
         let place = match account {
-            Some(k) => Place::Account(k),
+            Some(Placed::Existing(k)) => Place::Account(k),
+            Some(Placed::Provisional(k)) => Place::Declared(k),
             None => domain.or(company).map_or(Place::Unknown, Place::Declared),
         };
         let [company, domain] = named.map(|n| n.filter(|n| !n.is_empty()));
@@ -114,7 +126,7 @@ enum Employer {
     Same,
     /// Not known: one place is unknown, or one is only declared and the two differ.
     Maybe,
-    /// Two accounts.
+    /// Two accounts, or two companies' domains.
     Different,
 }
 
@@ -123,6 +135,8 @@ fn employer(a: &Workplace, b: &Workplace) -> Employer {
         (Place::Account(x), Place::Account(y)) if x != y => Employer::Different,
         _ if a.key().is_some() && a.key() == b.key() => Employer::Same,
         _ if a.names_one_employer(b) => Employer::Same,
+        // Two corporate addresses at two companies' domains: two employers, as two accounts.
+        _ if a.domain.is_some() && b.domain.is_some() => Employer::Different,
         _ => Employer::Maybe,
     }
 }
@@ -161,16 +175,17 @@ impl<Id: Clone> BatchDedupe<Id> {
     /// `place` says where the person works (the matched account's family, or the company key)
     /// so a name is compared closely only within one employer.
     pub fn check(&mut self, id: Id, p: &PersonRecord, place: Option<String>) -> Option<Id> {
-        self.check_with(id, p, PersonFeatures::new(p), place)
+        self.check_with(id, p, PersonFeatures::new(p), place.map(Placed::Existing))
     }
 
-    /// [`check`](Self::check) with the record's features computed already (in parallel, say).
+    /// [`check`](Self::check) with the record's features computed already (in parallel, say),
+    /// and where the batch placed it.
     pub fn check_with(
         &mut self,
         id: Id,
         p: &PersonRecord,
         features: PersonFeatures,
-        place: Option<String>,
+        place: Option<Placed>,
     ) -> Option<Id> {
         let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
         let workplace = Workplace::of(p, email.as_ref(), place);
@@ -361,7 +376,7 @@ mod tests {
     #[test]
     #[ignore = "a diagnostic: run in release with --nocapture"]
     fn diagnose_duplicates_on_realistic_data() {
-        use crate::matching::batch::employer_key;
+        use crate::matching::batch::placed;
         use crate::matching::{match_batch, synth, MatchConfig, MatchIndex};
         use std::collections::BTreeMap;
         let data = synth::generate(2026, 3_000, 12_000);
@@ -383,8 +398,8 @@ mod tests {
             .zip(&decisions)
             .map(|(p, d)| {
                 let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
-                let family = d.account.map(|a| employer_key(&index, a));
-                Workplace::of(p, email.as_ref(), family)
+                let placed = d.account.map(|a| placed(&index, a, 1_000_000));
+                Workplace::of(p, email.as_ref(), placed)
             })
             .collect();
         let keys: Vec<Vec<String>> = features
