@@ -354,6 +354,64 @@ mod tests {
     }
 
     #[test]
+    fn a_sighting_at_home_without_a_company_is_found_by_name_and_phone() {
+        let mut d = BatchDedupe::new();
+        let work = person(
+            "Charles",
+            "Powell",
+            "charles.powell@centralsterling.com",
+            "",
+            "+1 614 135 7940",
+        );
+        let home = person(
+            "Charles",
+            "Powell",
+            "chuckp21@gmail.com",
+            "",
+            "614-135-7940",
+        );
+        assert_eq!(d.check(0, &work, Some("7".into())), None);
+        assert_eq!(d.check(1, &home, None), Some(0));
+    }
+
+    #[test]
+    fn the_same_name_alone_at_an_unknown_employer_is_not_enough_in_a_large_batch() {
+        let mut d = BatchDedupe::new();
+        for i in 0..5_000 {
+            let filler = person(&format!("P{i}"), &format!("Q{i}"), "", "", "");
+            d.check(i, &filler, Some(format!("{}", i % 1_000)));
+        }
+        let work = person("Donna", "Hale", "dhale@acme.com", "", "");
+        let elsewhere = person("Donna", "Hale", "donnahale@gmail.com", "", "");
+        assert_eq!(d.check(5_000, &work, Some("acme".into())), None);
+        assert_eq!(d.check(5_001, &elsewhere, None), None);
+    }
+
+    #[test]
+    fn two_companies_domains_are_two_employers() {
+        let mut d = BatchDedupe::new();
+        let a = person("Rahul", "Taylor", "rahul.taylor@newcorp.com", "", "");
+        let b = person("Rahul", "Taylor", "rahul.taylor@vertexaero.com", "", "");
+        assert_eq!(d.check(0, &a, None), None);
+        assert_eq!(d.check(1, &b, None), None);
+    }
+
+    #[test]
+    fn records_that_name_one_company_work_at_one_employer() {
+        let mut d = BatchDedupe::new();
+        let work = person("Lars", "Wang", "lars.wang@unitedsouthern.co.uk", "", "");
+        let home = person(
+            "Lars",
+            "Wang",
+            "larswang1972@sky.com",
+            "United Southern Ltd",
+            "",
+        );
+        assert_eq!(d.check(0, &work, Some("1197".into())), None);
+        assert_eq!(d.check(1, &home, None), Some(0));
+    }
+
+    #[test]
     fn namesakes_at_one_company_stay_two_people() {
         let mut d = BatchDedupe::new();
         let mut a = person(

@@ -17,6 +17,7 @@
 
 use crate::matching::handle::{distinctive, is_role_handle, latin};
 use crate::matching::PersonRecord;
+use crate::normalize::country::region_key;
 use crate::normalize::person::{canonical_first_name, first_name_spellings};
 use crate::normalize::text::{fold, head};
 use crate::normalize::title::{parse_title, title_key, ParsedTitle};
@@ -582,7 +583,9 @@ impl PersonFeatures {
     /// The features of `record`, names weighed by `freq` (an account's own name counts, say).
     pub fn with_frequencies(record: &PersonRecord, freq: &dyn NameFrequencies) -> Self {
         let raw = |v: &Option<String>| head(v.as_deref().unwrap_or(""), MAX_RAW).to_string();
-        let first_raw = fold(&raw(&record.first_name));
+        // A hyphenated given name is one name (`Seo-yeon`, `Jean-Pierre`), not a name and a
+        // middle name.
+        let first_raw = fold(&raw(&record.first_name).replace('-', ""));
         let last_raw = fold(&raw(&record.last_name));
         // `Tessa Vance` typed whole into the first name: its last word is the last name.
         let (first_raw, last_raw) = match first_raw.rsplit_once(' ') {
@@ -628,7 +631,7 @@ impl PersonFeatures {
             title: capped(&title_key(&title_raw)),
             title_parsed: parse_title(&title_raw),
             city: capped(&fold(&raw(&record.city))),
-            state: capped(&fold(&raw(&record.state))),
+            state: capped(&region_key(&raw(&record.state))),
             country: record.country.as_deref().and_then(country_code),
         }
     }
@@ -1003,6 +1006,17 @@ fn email_fits_name(a: &PersonFeatures, b: &PersonFeatures, fields: &mut LinkFiel
     }
 }
 
+/// One number is the other without its country code (and with a trunk `0`, maybe): `6141357940`
+/// or `07700900123` in a record without a country, `16141357940` or `447700900123` read in
+/// E.164. At least seven digits must agree.
+fn same_national(x: &str, y: &str) -> bool {
+    const MAX_COUNTRY_CODE: usize = 3;
+    let (long, short) = if x.len() >= y.len() { (x, y) } else { (y, x) };
+    [short, short.strip_prefix('0').unwrap_or(short)]
+        .iter()
+        .any(|s| s.len() >= 7 && long.len() - s.len() <= MAX_COUNTRY_CODE && long.ends_with(s))
+}
+
 /// The last nine digits of both numbers are the same.
 fn same_tail(x: &str, y: &str) -> bool {
     const TAIL: usize = 9;
@@ -1016,13 +1030,15 @@ fn phone(a: &PersonFeatures, b: &PersonFeatures, fields: &mut LinkFields) {
     let both_mobile = x.kind() == PhoneKind::Mobile && y.kind() == PhoneKind::Mobile;
     let other_line =
         !x.extension().is_empty() && !y.extension().is_empty() && x.extension() != y.extension();
-    if x.digits() == y.digits() && !other_line {
+    let one_unread = !(x.is_valid() && y.is_valid());
+    let same = x.digits() == y.digits() || (one_unread && same_national(x.digits(), y.digits()));
+    if same && !other_line {
         if x.kind() == PhoneKind::Mobile || y.kind() == PhoneKind::Mobile {
             fields.push("phone same", PHONE_SAME_MOBILE.w);
         } else {
             fields.push("phone same", PHONE_SAME_OTHER.w);
         }
-    } else if !(other_line || (x.is_valid() && y.is_valid())) && same_tail(x.digits(), y.digits()) {
+    } else if !other_line && one_unread && same_tail(x.digits(), y.digits()) {
         fields.push("phone close", PHONE_CLOSE.w);
     } else if both_mobile {
         fields.push("mobile phone different", PHONE_DIFFERENT_MOBILE.w);
@@ -1370,6 +1386,60 @@ mod tests {
             ],
         );
         assert_ne!(l.decision, LinkDecision::Same, "{}", l.explain());
+    }
+
+    #[test]
+    fn a_number_without_its_country_code_is_the_same_phone() {
+        let l = link(
+            &[("first", "Charles"), ("phone", "+16141357940")],
+            &[("first", "Charles"), ("phone", "614-135-7940")],
+        );
+        assert!(l.explain().contains("phone same"), "{}", l.explain());
+    }
+
+    #[test]
+    fn a_state_written_as_its_code_is_the_same_state() {
+        let l = link(
+            &[("first", "Beatriz"), ("state", "MI")],
+            &[("first", "Beatriz"), ("state", "Michigan")],
+        );
+        assert!(l.explain().contains("state same"), "{}", l.explain());
+    }
+
+    #[test]
+    fn a_hyphenated_given_name_is_one_name() {
+        let l = link(
+            &[
+                ("first", "Seo-yeon"),
+                ("last", "Howard"),
+                ("email", "seoyeon_howard@quaistodai.io"),
+            ],
+            &[
+                ("first", "Seo-yeon"),
+                ("last", "Howard"),
+                ("email", "seoyeon.n.howard@quaistodai.io"),
+            ],
+        );
+        assert!(
+            l.explain().contains("email other middle initial"),
+            "{}",
+            l.explain()
+        );
+    }
+
+    #[test]
+    fn ted_is_a_theodore_as_well_as_an_edward() {
+        for full in ["Theodore", "Edward"] {
+            let l = link(
+                &[("first", "Ted"), ("last", "Graham")],
+                &[("first", full), ("last", "Graham")],
+            );
+            assert!(
+                l.explain().contains("first name nickname"),
+                "{}",
+                l.explain()
+            );
+        }
     }
 
     #[test]
