@@ -428,6 +428,34 @@ mod tests {
         assert_eq!(d.check(1, &b, Some("acme".into())), None);
     }
 
+    /// The cost of telling duplicates apart, the features computed already: blocks are
+    /// bounded, so it grows with the batch, not its square.
+    #[test]
+    #[ignore = "a timing: run in release"]
+    fn deduping_60k_realistic_people_is_fast() {
+        use crate::matching::synth;
+        use rayon::prelude::*;
+        let data = synth::generate(5, 6_000, 60_000);
+        let features: Vec<PersonFeatures> = data
+            .people
+            .par_iter()
+            .map(|p| PersonFeatures::new(&p.record))
+            .collect();
+        let started = std::time::Instant::now();
+        let mut d = BatchDedupe::new();
+        let mut found = 0;
+        for (i, (p, f)) in data.people.iter().zip(features).enumerate() {
+            let place = p.account.map(|a| Placed::Existing(a.to_string()));
+            found += usize::from(d.check_with(i, &p.record, f, place).is_some());
+        }
+        let took = started.elapsed();
+        eprintln!(
+            "{} people, {found} duplicates, in {took:?}",
+            data.people.len()
+        );
+        assert!(took.as_secs_f64() < 2.0);
+    }
+
     /// Duplicates the batch gets wrong on realistic data, each pair side by side with where
     /// each record was placed, whether the two ever meet in a block and what the comparison
     /// weighed, grouped by why: a tool for tuning the model, not a check.
