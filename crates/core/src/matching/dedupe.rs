@@ -144,6 +144,8 @@ fn employer(a: &Workplace, b: &Workplace) -> Employer {
 #[derive(Debug)]
 struct Seen<Id> {
     first: Id,
+    /// Where the first record of the person is among those seen.
+    first_at: u32,
     features: PersonFeatures,
     workplace: Workplace,
     name: Option<String>,
@@ -152,8 +154,9 @@ struct Seen<Id> {
 /// Remembers the records of a batch and says which earlier one a record repeats.
 #[derive(Debug, Default)]
 pub struct BatchDedupe<Id> {
-    by_email: HashMap<String, Id>,
-    by_mailbox: HashMap<String, Id>,
+    /// Where the first record of the person with an address is among those seen.
+    by_email: HashMap<String, u32>,
+    by_mailbox: HashMap<String, u32>,
     /// Every record seen: the first record of its person, its features, its place and its
     /// name's key ([`person_key`]).
     people: Vec<Seen<Id>>,
@@ -189,29 +192,38 @@ impl<Id: Clone> BatchDedupe<Id> {
     ) -> Option<Id> {
         let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
         let workplace = Workplace::of(p, email.as_ref(), place);
-        let mut found = email.as_ref().and_then(|e| {
+        let by_address = email.as_ref().and_then(|e| {
             self.by_email
                 .get(e.as_str())
                 .or_else(|| self.by_mailbox.get(&e.without_plus_tag()))
-                .cloned()
+                .copied()
         });
         let name = person_key(p.first_name.as_deref(), p.last_name.as_deref());
         let keys = block_keys(&features, workplace.key(), name.as_deref());
-        if found.is_none() {
-            found = self.linked(&features, &workplace, name.as_deref(), &keys);
-        }
-        let keep = found.clone().unwrap_or(id);
+        let by_evidence = self
+            .linked(&features, &workplace, name.as_deref(), &keys, by_address)
+            .map(|at| self.people[at as usize].first_at);
+        // A record whose address is one earlier person's and whose other fields are surely
+        // another's joins two sightings of one person (a home address seen first without a
+        // company, then with it): it repeats the earlier.
+        let first_at = match (by_address, by_evidence) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let found = first_at.map(|at| self.people[at as usize].first.clone());
+        let at = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
+        let first_at = first_at.unwrap_or(at);
         if let Some(e) = &email {
             self.by_email
                 .entry(e.as_str().to_string())
-                .or_insert_with(|| keep.clone());
+                .or_insert(first_at);
             self.by_mailbox
                 .entry(e.without_plus_tag())
-                .or_insert_with(|| keep.clone());
+                .or_insert(first_at);
         }
-        let at = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
         self.people.push(Seen {
-            first: keep,
+            first: found.clone().unwrap_or(id),
+            first_at,
             features,
             workplace,
             name,
@@ -233,7 +245,8 @@ impl<Id: Clone> BatchDedupe<Id> {
             .max(0.0)
     }
 
-    /// The first record of the earlier person the features are most surely the same as. Two
+    /// The earlier record the features are most surely the same person as, among those not of
+    /// the `known` person (by the position of their first record). Two
     /// accounts are two employers: the same name, handle or phone there is a namesake or a
     /// shared line, not one person. The same name (nicknames folded) at the same employer is
     /// one person unless the evidence says otherwise (two work mailboxes, two mobiles); any
@@ -245,7 +258,8 @@ impl<Id: Clone> BatchDedupe<Id> {
         workplace: &Workplace,
         name: Option<&str>,
         keys: &[String],
-    ) -> Option<Id> {
+        known: Option<u32>,
+    ) -> Option<u32> {
         let margin = self.unplaced_margin();
         let mut best: Option<(f64, u32)> = None;
         for k in keys {
@@ -254,6 +268,9 @@ impl<Id: Clone> BatchDedupe<Id> {
             };
             for &at in block.iter().rev().take(MAX_COMPARED) {
                 let seen = &self.people[at as usize];
+                if Some(seen.first_at) == known {
+                    continue;
+                }
                 let relation = employer(workplace, &seen.workplace);
                 if relation == Employer::Different {
                     continue;
@@ -272,7 +289,7 @@ impl<Id: Clone> BatchDedupe<Id> {
                 }
             }
         }
-        best.map(|(_, at)| self.people[at as usize].first.clone())
+        best.map(|(_, at)| at)
     }
 }
 
@@ -385,6 +402,24 @@ mod tests {
         let elsewhere = person("Donna", "Hale", "donnahale@gmail.com", "", "");
         assert_eq!(d.check(5_000, &work, Some("acme".into())), None);
         assert_eq!(d.check(5_001, &elsewhere, None), None);
+    }
+
+    #[test]
+    fn an_address_seen_first_without_a_company_then_with_it_joins_the_work_record() {
+        let mut d = BatchDedupe::new();
+        for i in 0..5_000 {
+            let filler = person(&format!("P{i}"), &format!("Q{i}"), "", "", "");
+            d.check(i, &filler, Some(format!("{}", i % 1_000)));
+        }
+        let work = person("Jennifer", "Watanabe", "jwatanabe@quinton.com", "", "");
+        let home = person("Jennifer", "Watanabe", "jen_w91@yahoo.com", "", "");
+        let home_at_work = person("Jennifer", "Watanabe", "jen_w91@yahoo.com", "Quinton", "");
+        assert_eq!(d.check(5_000, &work, Some("84".into())), None);
+        assert_eq!(d.check(5_001, &home, None), None);
+        assert_eq!(
+            d.check(5_002, &home_at_work, Some("84".into())),
+            Some(5_000)
+        );
     }
 
     #[test]
