@@ -3,7 +3,7 @@
 //! on one another: they are made in parallel. What a record's predecessors in the batch create
 //! (a new account from a domain) is then settled in order, as matching one by one would.
 
-use super::dedupe::BatchDedupe;
+use super::dedupe::{BatchDedupe, Placed};
 use super::engine::{match_with_signals, MatchConfig, MatchResult, MatchStatus};
 use super::index::MatchIndex;
 use super::person_link::PersonFeatures;
@@ -67,7 +67,7 @@ pub fn match_batch(
     first_new_id: i64,
 ) -> Vec<BatchDecision> {
     let first = BatchRun::first_pass(index, records, config);
-    BatchRun::new(first_new_id).settle(records, first, config)
+    BatchRun::new(first_new_id).settle(index, records, first, config)
 }
 
 /// What a chunk's records decide from the index alone, with what each record's settling needs.
@@ -82,6 +82,8 @@ pub struct BatchRun {
     /// The accounts the run made, in an index of their own: consulted only for the records the
     /// index did not decide.
     created: MatchIndex,
+    /// The id of the run's first new account: ids from it on are the run's own.
+    first_new_id: i64,
     next_id: i64,
     seen: BatchDedupe<usize>,
     position: usize,
@@ -92,6 +94,7 @@ impl BatchRun {
     pub fn new(first_new_id: i64) -> Self {
         BatchRun {
             created: MatchIndex::new(),
+            first_new_id,
             next_id: first_new_id,
             seen: BatchDedupe::new(),
             position: 0,
@@ -127,16 +130,17 @@ impl BatchRun {
         config: &MatchConfig,
     ) -> (Vec<BatchDecision>, Option<FirstPass>) {
         rayon::join(
-            || self.settle(records, first, config),
+            || self.settle(index, records, first, config),
             || next.map(|n| Self::first_pass(index, n, config)),
         )
     }
 
-    /// Decides the chunk `records` (whose first pass is `first`) in order: against the accounts
-    /// the run made before each record, and against the people seen before it (their positions
-    /// count across the run's chunks).
+    /// Decides the chunk `records` (whose first pass against `index` is `first`) in order:
+    /// against the accounts the run made before each record, and against the people seen before
+    /// it (their positions count across the run's chunks).
     pub fn settle(
         &mut self,
+        index: &MatchIndex,
         records: &[PersonRecord],
         first: FirstPass,
         config: &MatchConfig,
@@ -179,9 +183,12 @@ impl BatchRun {
                 new_account = Some(entry);
                 account = Some(id);
             }
-            let duplicate_of =
-                self.seen
-                    .check_with(self.position, p, features, account.map(|a| a.to_string()));
+            let duplicate_of = self.seen.check_with(
+                self.position,
+                p,
+                features,
+                account.map(|a| placed(index, a, self.first_new_id)),
+            );
             self.position += 1;
             out.push(BatchDecision {
                 result,
@@ -192,6 +199,28 @@ impl BatchRun {
         }
         out
     }
+}
+
+/// The most parents walked up from an account to the top of its family (a loop written into
+/// the data stops here).
+const MAX_FAMILY_DEPTH: usize = 16;
+
+/// Where a person placed under `account` works, for telling duplicates apart: an account this
+/// run made (ids from `first_new_id`) is only provisional; an existing one stands for its
+/// family, by the family's top account. One person writes the parent's domain at one time and
+/// names the subsidiary at another, and is placed under each.
+pub(crate) fn placed(index: &MatchIndex, account: AccountId, first_new_id: i64) -> Placed {
+    if account.0 >= first_new_id {
+        return Placed::Provisional(account.to_string());
+    }
+    let mut top = account;
+    for _ in 0..MAX_FAMILY_DEPTH {
+        match index.account_entry(top).and_then(|a| a.parent_id) {
+            Some(parent) if parent != top => top = parent,
+            _ => break,
+        }
+    }
+    Placed::Existing(top.to_string())
 }
 
 #[cfg(test)]

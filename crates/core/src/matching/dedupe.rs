@@ -1,9 +1,16 @@
 //! Duplicates within one batch: a later record that is the same human as an earlier one. The
 //! same address is the same person; otherwise records that meet in a block (the same employer
-//! and the start of a name, the same phone, the same mailbox handle) are compared field by
-//! field ([`person_link::compare`]) and linked when the evidence says Same.
+//! and the start of a name, the same full name anywhere, the same phone, the same mailbox
+//! handle) are compared field by field ([`person_link::compare`]) and linked when the evidence
+//! says Same.
+//!
+//! The model's threshold is set for two records of one employer. When the batch cannot tell
+//! whether two records work at one employer (one names none, or names a company no account was
+//! found for), the earlier record is one candidate among everyone the batch has seen, not
+//! among one employer's people, and the evidence must be stronger by the log of how many more
+//! candidates that is ([`BatchDedupe::unplaced_margin`]).
 
-use super::person_link::{compare, LinkDecision, PersonFeatures};
+use super::person_link::{compare, LinkDecision, PersonFeatures, SAME_THRESHOLD};
 use super::record::PersonRecord;
 use crate::normalize::company::{company_key, is_placeholder};
 use crate::normalize::person::person_key;
@@ -14,19 +21,142 @@ use std::collections::HashMap;
 /// as a common name at a large employer must not make a batch quadratic.
 const MAX_COMPARED: usize = 64;
 
+/// The prior behind [`SAME_THRESHOLD`]: two records of one employer that blocking puts side by
+/// side are the same person once in this many pairs.
+const EMPLOYER_PAIRS_PER_MATCH: f64 = 64.0;
+
+/// The share of a batch's records that repeat someone earlier in it (real data: about one in
+/// ten). A pair drawn from everyone seen, `n` records, is the same person with odds of about
+/// this share in `n`.
+const REPEAT_SHARE: f64 = 0.1;
+
+/// Phones are filed under their last this many digits, so a number written with and without
+/// its country code (`+1 614 135 7940`, `614-135-7940` in a record without a country) meets.
+const PHONE_TAIL: usize = 9;
+
+/// The account a batch placed a record under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placed {
+    /// An account that was there before the batch: the key of its family (one person is
+    /// placed under a parent at one time and its subsidiary at another).
+    Existing(String),
+    /// An account the batch made of the record's own domain: it may be an existing account
+    /// under another name.
+    Provisional(String),
+}
+
+/// Where a record's person works, as far as the batch can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// The account (or account family) the record was matched to.
+    Account(String),
+    /// No account: the corporate domain or company the record itself names. Another record's
+    /// account may be the same employer under another name.
+    Declared(String),
+    /// Nothing says.
+    Unknown,
+}
+
+/// A record's place and the employer it names itself, squashed (`unitedsouthernretail`): its
+/// company's key and its corporate domain's name (`unitedsouthernretail.co.uk`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Workplace {
+    place: Place,
+    company: Option<String>,
+    domain: Option<String>,
+}
+
+impl Workplace {
+    /// `account` is where the record was placed, if it was.
+    fn of(p: &PersonRecord, email: Option<&Email>, account: Option<Placed>) -> Self {
+        let domain = email
+            .map(|e| registrable_domain(e.domain()))
+            .filter(|d| personal_domain(d).is_none());
+        let company = p
+            .company
+            .as_deref()
+            .map(company_key)
+            .filter(|k| !k.is_empty() && !is_placeholder(k));
+        let squashed = |s: &str| {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        };
+        let named = [
+            company.as_deref().map(squashed),
+            domain
+                .as_deref()
+                .and_then(|d| d.split('.').next())
+                .map(squashed),
+        ];
+        let place = match account {
+            Some(Placed::Existing(k)) => Place::Account(k),
+            Some(Placed::Provisional(k)) => Place::Declared(k),
+            None => domain.or(company).map_or(Place::Unknown, Place::Declared),
+        };
+        let [company, domain] = named.map(|n| n.filter(|n| !n.is_empty()));
+        Workplace {
+            place,
+            company,
+            domain,
+        }
+    }
+
+    /// The key the record's name blocks are filed under.
+    fn key(&self) -> Option<&str> {
+        match &self.place {
+            Place::Account(k) | Place::Declared(k) => Some(k),
+            Place::Unknown => None,
+        }
+    }
+
+    /// The two records name one employer themselves: a company or a domain's name.
+    fn names_one_employer(&self, other: &Workplace) -> bool {
+        let mine = [&self.company, &self.domain];
+        let theirs = [&other.company, &other.domain];
+        mine.iter()
+            .flat_map(|m| theirs.iter().map(move |t| (m, t)))
+            .any(|(m, t)| m.is_some() && m == t)
+    }
+}
+
+/// Whether two records' places are one employer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Employer {
+    Same,
+    /// Not known: one place is unknown, or one is only declared and the two differ.
+    Maybe,
+    /// Two accounts, or two companies' domains.
+    Different,
+}
+
+fn employer(a: &Workplace, b: &Workplace) -> Employer {
+    match (&a.place, &b.place) {
+        (Place::Account(x), Place::Account(y)) if x != y => Employer::Different,
+        _ if a.key().is_some() && a.key() == b.key() => Employer::Same,
+        _ if a.names_one_employer(b) => Employer::Same,
+        // Two corporate addresses at two companies' domains: two employers, as two accounts.
+        _ if a.domain.is_some() && b.domain.is_some() => Employer::Different,
+        _ => Employer::Maybe,
+    }
+}
+
 #[derive(Debug)]
 struct Seen<Id> {
     first: Id,
+    /// Where the first record of the person is among those seen.
+    first_at: u32,
     features: PersonFeatures,
-    place: Option<String>,
+    workplace: Workplace,
     name: Option<String>,
 }
 
 /// Remembers the records of a batch and says which earlier one a record repeats.
 #[derive(Debug, Default)]
 pub struct BatchDedupe<Id> {
-    by_email: HashMap<String, Id>,
-    by_mailbox: HashMap<String, Id>,
+    /// Where the first record of the person with an address is among those seen.
+    by_email: HashMap<String, u32>,
+    by_mailbox: HashMap<String, u32>,
     /// Every record seen: the first record of its person, its features, its place and its
     /// name's key ([`person_key`]).
     people: Vec<Seen<Id>>,
@@ -50,60 +180,57 @@ impl<Id: Clone> BatchDedupe<Id> {
     }
 
     /// The earlier record `p` repeats, if any; `p` is remembered as `id` either way.
-    /// `place` says where the person works (the matched account's id, or the company key) so a
-    /// name is compared only within one employer.
+    /// `place` says where the person works (the matched account's family, or the company key)
+    /// so a name is compared closely only within one employer.
     pub fn check(&mut self, id: Id, p: &PersonRecord, place: Option<String>) -> Option<Id> {
-        self.check_with(id, p, PersonFeatures::new(p), place)
+        self.check_with(id, p, PersonFeatures::new(p), place.map(Placed::Existing))
     }
 
-    /// [`check`](Self::check) with the record's features computed already (in parallel, say).
+    /// [`check`](Self::check) with the record's features computed already (in parallel, say),
+    /// and where the batch placed it.
     pub fn check_with(
         &mut self,
         id: Id,
         p: &PersonRecord,
         features: PersonFeatures,
-        place: Option<String>,
+        place: Option<Placed>,
     ) -> Option<Id> {
         let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
-        let place = place.or_else(|| {
-            // A free-mail domain says nothing about the employer: two Bob Smiths at gmail.com
-            // are not one person.
-            let corporate = email
-                .as_ref()
-                .map(|e| registrable_domain(e.domain()))
-                .filter(|d| personal_domain(d).is_none());
-            corporate.or_else(|| {
-                p.company
-                    .as_deref()
-                    .map(company_key)
-                    .filter(|k| !k.is_empty() && !is_placeholder(k))
-            })
-        });
-        let mut found = email.as_ref().and_then(|e| {
+        let workplace = Workplace::of(p, email.as_ref(), place);
+        let by_address = email.as_ref().and_then(|e| {
             self.by_email
                 .get(e.as_str())
                 .or_else(|| self.by_mailbox.get(&e.without_plus_tag()))
-                .cloned()
+                .copied()
         });
-        let keys = block_keys(&features, place.as_deref());
         let name = person_key(p.first_name.as_deref(), p.last_name.as_deref());
-        if found.is_none() {
-            found = self.linked(&features, place.as_deref(), name.as_deref(), &keys);
-        }
-        let keep = found.clone().unwrap_or(id);
+        let keys = block_keys(&features, workplace.key(), name.as_deref());
+        let by_evidence = self
+            .linked(&features, &workplace, name.as_deref(), &keys, by_address)
+            .map(|at| self.people[at as usize].first_at);
+        // A record whose address is one earlier person's and whose other fields are surely
+        // another's joins two sightings of one person (a home address seen first without a
+        // company, then with it): it repeats the earlier.
+        let first_at = match (by_address, by_evidence) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let found = first_at.map(|at| self.people[at as usize].first.clone());
+        let at = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
+        let first_at = first_at.unwrap_or(at);
         if let Some(e) = &email {
             self.by_email
                 .entry(e.as_str().to_string())
-                .or_insert_with(|| keep.clone());
+                .or_insert(first_at);
             self.by_mailbox
                 .entry(e.without_plus_tag())
-                .or_insert_with(|| keep.clone());
+                .or_insert(first_at);
         }
-        let at = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
         self.people.push(Seen {
-            first: keep,
+            first: found.clone().unwrap_or(id),
+            first_at,
             features,
-            place,
+            workplace,
             name,
         });
         for k in keys {
@@ -112,19 +239,33 @@ impl<Id: Clone> BatchDedupe<Id> {
         found
     }
 
-    /// The first record of the earlier person the features are most surely the same as.
-    /// The first record of the earlier person the features are most surely the same as. Two
-    /// places named and different are two employers: the same name, handle or phone there is a
-    /// namesake or a shared line, not one person. The same name (nicknames folded) at the same
-    /// employer is one person unless the evidence says otherwise (two work mailboxes, two
-    /// mobiles); any other pair must be surely the same.
+    /// How much more evidence than [`SAME_THRESHOLD`] a pair needs when the batch cannot tell
+    /// whether the two work at one employer: the log of how much lower its prior is, one same
+    /// person in `n / REPEAT_SHARE` pairs of everyone seen rather than one in 64 of one
+    /// employer's.
+    fn unplaced_margin(&self) -> f64 {
+        let n = self.people.len() as f64;
+        (n / (REPEAT_SHARE * EMPLOYER_PAIRS_PER_MATCH))
+            .log2()
+            .max(0.0)
+    }
+
+    /// The earlier record the features are most surely the same person as, among those not of
+    /// the `known` person (by the position of their first record). Two
+    /// accounts are two employers: the same name, handle or phone there is a namesake or a
+    /// shared line, not one person. The same name (nicknames folded) at the same employer is
+    /// one person unless the evidence says otherwise (two work mailboxes, two mobiles); any
+    /// other pair at one employer must be surely the same, and a pair whose employers may
+    /// differ surer still ([`unplaced_margin`](Self::unplaced_margin)).
     fn linked(
         &self,
         features: &PersonFeatures,
-        place: Option<&str>,
+        workplace: &Workplace,
         name: Option<&str>,
         keys: &[String],
-    ) -> Option<Id> {
+        known: Option<u32>,
+    ) -> Option<u32> {
+        let margin = self.unplaced_margin();
         let mut best: Option<(f64, u32)> = None;
         for k in keys {
             let Some(block) = self.blocks.get(k) else {
@@ -132,29 +273,35 @@ impl<Id: Clone> BatchDedupe<Id> {
             };
             for &at in block.iter().rev().take(MAX_COMPARED) {
                 let seen = &self.people[at as usize];
-                let same_place = place.is_some() && place == seen.place.as_deref();
-                if !same_place && place.is_some() && seen.place.is_some() {
+                if Some(seen.first_at) == known {
+                    continue;
+                }
+                let relation = employer(workplace, &seen.workplace);
+                if relation == Employer::Different {
                     continue;
                 }
                 let link = compare(features, &seen.features);
-                let same_name = same_place && name.is_some() && name == seen.name.as_deref();
-                let linked = match link.decision {
-                    LinkDecision::Same => true,
-                    LinkDecision::Review => same_name && !link.tells_apart(),
-                    LinkDecision::Different => false,
+                let linked = match (relation, link.decision) {
+                    (Employer::Maybe, _) => link.weight >= SAME_THRESHOLD + margin,
+                    (_, LinkDecision::Same) => true,
+                    (_, LinkDecision::Review) => {
+                        name.is_some() && name == seen.name.as_deref() && !link.tells_apart()
+                    }
+                    (_, LinkDecision::Different) => false,
                 };
                 if linked && best.is_none_or(|(w, _)| link.weight > w) {
                     best = Some((link.weight, at));
                 }
             }
         }
-        best.map(|(_, at)| self.people[at as usize].first.clone())
+        best.map(|(_, at)| at)
     }
 }
 
-/// The blocks a record is filed under: its name's starts at its place, its phone, its handle.
-fn block_keys(f: &PersonFeatures, place: Option<&str>) -> Vec<String> {
-    let mut keys = Vec::with_capacity(4);
+/// The blocks a record is filed under: its name's starts at its place, its full name, its
+/// phone, its handle.
+fn block_keys(f: &PersonFeatures, place: Option<&str>, name: Option<&str>) -> Vec<String> {
+    let mut keys = Vec::with_capacity(5);
     if let Some(place) = place {
         for (tag, prefix) in ["l", "f"].into_iter().zip(f.name_prefixes()) {
             if !prefix.is_empty() {
@@ -162,9 +309,15 @@ fn block_keys(f: &PersonFeatures, place: Option<&str>) -> Vec<String> {
             }
         }
     }
+    // The full name anywhere: a record at home without a company meets its work record.
+    if let Some(name) = name {
+        keys.push(format!("n\u{1}{name}"));
+    }
     if let Some(phone) = f.phone() {
-        if phone.digits().len() >= 7 {
-            keys.push(format!("p\u{1}{}", phone.digits()));
+        let digits = phone.digits();
+        if digits.len() >= 7 {
+            let tail = &digits[digits.len().saturating_sub(PHONE_TAIL)..];
+            keys.push(format!("p\u{1}{tail}"));
         }
     }
     // A handle that says more than the name (`tessav81`) is looked up everywhere; a plain one
@@ -223,6 +376,82 @@ mod tests {
     }
 
     #[test]
+    fn a_sighting_at_home_without_a_company_is_found_by_name_and_phone() {
+        let mut d = BatchDedupe::new();
+        let work = person(
+            "Charles",
+            "Powell",
+            "charles.powell@centralsterling.com",
+            "",
+            "+1 614 135 7940",
+        );
+        let home = person(
+            "Charles",
+            "Powell",
+            "chuckp21@gmail.com",
+            "",
+            "614-135-7940",
+        );
+        assert_eq!(d.check(0, &work, Some("7".into())), None);
+        assert_eq!(d.check(1, &home, None), Some(0));
+    }
+
+    #[test]
+    fn the_same_name_alone_at_an_unknown_employer_is_not_enough_in_a_large_batch() {
+        let mut d = BatchDedupe::new();
+        for i in 0..5_000 {
+            let filler = person(&format!("P{i}"), &format!("Q{i}"), "", "", "");
+            d.check(i, &filler, Some(format!("{}", i % 1_000)));
+        }
+        let work = person("Donna", "Hale", "dhale@acme.com", "", "");
+        let elsewhere = person("Donna", "Hale", "donnahale@gmail.com", "", "");
+        assert_eq!(d.check(5_000, &work, Some("acme".into())), None);
+        assert_eq!(d.check(5_001, &elsewhere, None), None);
+    }
+
+    #[test]
+    fn an_address_seen_first_without_a_company_then_with_it_joins_the_work_record() {
+        let mut d = BatchDedupe::new();
+        for i in 0..5_000 {
+            let filler = person(&format!("P{i}"), &format!("Q{i}"), "", "", "");
+            d.check(i, &filler, Some(format!("{}", i % 1_000)));
+        }
+        let work = person("Jennifer", "Watanabe", "jwatanabe@quinton.com", "", "");
+        let home = person("Jennifer", "Watanabe", "jen_w91@yahoo.com", "", "");
+        let home_at_work = person("Jennifer", "Watanabe", "jen_w91@yahoo.com", "Quinton", "");
+        assert_eq!(d.check(5_000, &work, Some("84".into())), None);
+        assert_eq!(d.check(5_001, &home, None), None);
+        assert_eq!(
+            d.check(5_002, &home_at_work, Some("84".into())),
+            Some(5_000)
+        );
+    }
+
+    #[test]
+    fn two_companies_domains_are_two_employers() {
+        let mut d = BatchDedupe::new();
+        let a = person("Rahul", "Taylor", "rahul.taylor@newcorp.com", "", "");
+        let b = person("Rahul", "Taylor", "rahul.taylor@vertexaero.com", "", "");
+        assert_eq!(d.check(0, &a, None), None);
+        assert_eq!(d.check(1, &b, None), None);
+    }
+
+    #[test]
+    fn records_that_name_one_company_work_at_one_employer() {
+        let mut d = BatchDedupe::new();
+        let work = person("Lars", "Wang", "lars.wang@unitedsouthern.co.uk", "", "");
+        let home = person(
+            "Lars",
+            "Wang",
+            "larswang1972@sky.com",
+            "United Southern Ltd",
+            "",
+        );
+        assert_eq!(d.check(0, &work, Some("1197".into())), None);
+        assert_eq!(d.check(1, &home, None), Some(0));
+    }
+
+    #[test]
     fn namesakes_at_one_company_stay_two_people() {
         let mut d = BatchDedupe::new();
         let mut a = person(
@@ -237,5 +466,170 @@ mod tests {
         b.title = Some("VP Finance".into());
         assert_eq!(d.check(0, &a, Some("acme".into())), None);
         assert_eq!(d.check(1, &b, Some("acme".into())), None);
+    }
+
+    /// The cost of telling duplicates apart, the features computed already: blocks are
+    /// bounded, so it grows with the batch, not its square.
+    #[test]
+    #[ignore = "a timing: run in release"]
+    fn deduping_60k_realistic_people_is_fast() {
+        use crate::matching::synth;
+        use rayon::prelude::*;
+        let data = synth::generate(5, 6_000, 60_000);
+        let features: Vec<PersonFeatures> = data
+            .people
+            .par_iter()
+            .map(|p| PersonFeatures::new(&p.record))
+            .collect();
+        let started = std::time::Instant::now();
+        let mut d = BatchDedupe::new();
+        let mut found = 0;
+        for (i, (p, f)) in data.people.iter().zip(features).enumerate() {
+            let place = p.account.map(|a| Placed::Existing(a.to_string()));
+            found += usize::from(d.check_with(i, &p.record, f, place).is_some());
+        }
+        let took = started.elapsed();
+        eprintln!(
+            "{} people, {found} duplicates, in {took:?}",
+            data.people.len()
+        );
+        assert!(took.as_secs_f64() < 2.0);
+    }
+
+    /// Duplicates the batch gets wrong on realistic data, each pair side by side with where
+    /// each record was placed, whether the two ever meet in a block and what the comparison
+    /// weighed, grouped by why: a tool for tuning the model, not a check.
+    #[test]
+    #[ignore = "a diagnostic: run in release with --nocapture"]
+    fn diagnose_duplicates_on_realistic_data() {
+        use crate::matching::batch::placed;
+        use crate::matching::{match_batch, synth, MatchConfig, MatchIndex};
+        use std::collections::BTreeMap;
+        let data = synth::generate(2026, 3_000, 12_000);
+        let mut index = MatchIndex::new();
+        for a in &data.accounts {
+            index.insert_account(a.clone());
+        }
+        let records: Vec<PersonRecord> = data.people.iter().map(|p| p.record.clone()).collect();
+        let decisions = match_batch(&index, &records, &MatchConfig::default(), 1_000_000);
+        let at: HashMap<&str, usize> = data
+            .people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.as_str(), i))
+            .collect();
+        let features: Vec<PersonFeatures> = records.iter().map(PersonFeatures::new).collect();
+        let places: Vec<Workplace> = records
+            .iter()
+            .zip(&decisions)
+            .map(|(p, d)| {
+                let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
+                let placed = d.account.map(|a| placed(&index, a, 1_000_000));
+                Workplace::of(p, email.as_ref(), placed)
+            })
+            .collect();
+        let keys: Vec<Vec<String>> = features
+            .iter()
+            .zip(&places)
+            .zip(&records)
+            .map(|((f, pl), r)| {
+                let name = person_key(r.first_name.as_deref(), r.last_name.as_deref());
+                block_keys(f, pl.key(), name.as_deref())
+            })
+            .collect();
+        let show = |i: usize| {
+            let r = &records[i];
+            let p = &data.people[i];
+            format!(
+                "  {:>6} {:<15} {:?} {:?} <{}> co={:?} ph={:?} t={:?} {:?}/{:?}/{:?} acc={:?} place={:?}",
+                p.id,
+                p.kind.as_str(),
+                r.first_name.as_deref().unwrap_or(""),
+                r.last_name.as_deref().unwrap_or(""),
+                r.email.as_deref().unwrap_or(""),
+                r.company.as_deref().unwrap_or(""),
+                r.phone.as_deref().unwrap_or(""),
+                r.title.as_deref().unwrap_or(""),
+                r.city.as_deref().unwrap_or(""),
+                r.state.as_deref().unwrap_or(""),
+                r.country.as_deref().unwrap_or(""),
+                p.account.map(|a| a.0),
+                places[i].place,
+            )
+        };
+        let pair = |i: usize, j: usize| {
+            let l = compare(&features[i], &features[j]);
+            let blocked = keys[i].iter().any(|k| keys[j].contains(k));
+            format!(
+                "{}\n{}\n    {:?} {:+.1} blocked={blocked}: {}",
+                show(j),
+                show(i),
+                l.decision,
+                l.weight,
+                l.explain()
+            )
+        };
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (i, (p, d)) in data.people.iter().zip(&decisions).enumerate() {
+            let truth = p.duplicate_of.as_deref().map(|id| at[id]);
+            if d.duplicate_of == truth {
+                continue;
+            }
+            if let Some(k) = d.duplicate_of {
+                let why = format!(
+                    "FP {} linked to {}",
+                    p.kind.as_str(),
+                    data.people[k].kind.as_str()
+                );
+                groups.entry(why).or_default().push(pair(i, k));
+            }
+            let Some(j) = truth else { continue };
+            // The earlier record of the person the comparison likes best.
+            let best = (0..i)
+                .filter(|&k| {
+                    k == j || data.people[k].duplicate_of.as_deref().map(|id| at[id]) == Some(j)
+                })
+                .max_by(|&x, &y| {
+                    let w = |k: usize| compare(&features[i], &features[k]).weight;
+                    w(x).total_cmp(&w(y))
+                })
+                .unwrap_or(j);
+            let blocked = keys[i].iter().any(|k| keys[best].contains(k));
+            let l = compare(&features[i], &features[best]);
+            let why = if employer(&places[i], &places[best]) == Employer::Different {
+                "accounts differ"
+            } else if !blocked {
+                "never blocked together"
+            } else if employer(&places[i], &places[best]) == Employer::Maybe {
+                "employer maybe, weight too low"
+            } else if l.decision == LinkDecision::Same {
+                "Same but not taken"
+            } else if l.decision == LinkDecision::Review {
+                "review"
+            } else {
+                "weight too low"
+            };
+            let why = format!(
+                "FN {why}{}",
+                if d.duplicate_of.is_some() {
+                    " (linked elsewhere)"
+                } else {
+                    ""
+                }
+            );
+            groups.entry(why).or_default().push(pair(i, best));
+        }
+        // DEDUPE_SAMPLES=all lists every pair.
+        let samples = match std::env::var("DEDUPE_SAMPLES").as_deref() {
+            Ok("all") => usize::MAX,
+            Ok(n) => n.parse().unwrap_or(12),
+            Err(_) => 12,
+        };
+        for (why, pairs) in &groups {
+            eprintln!("== {why}: {}", pairs.len());
+            for p in pairs.iter().take(samples) {
+                eprintln!("{p}");
+            }
+        }
     }
 }

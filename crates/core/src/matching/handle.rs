@@ -75,20 +75,7 @@ pub fn distinctive(handle: &str, first: &str, last: &str) -> bool {
     if squashed.is_empty() || ROLE_HANDLES.contains(&letters.as_str()) {
         return false;
     }
-    let mut rest = squashed;
-    let mut take = |part: &str| {
-        if part.chars().count() < 2 {
-            return false;
-        }
-        match rest.find(part) {
-            Some(at) => {
-                rest.replace_range(at..at + part.len(), " ");
-                true
-            }
-            None => false,
-        }
-    };
-    let found_last = take(&latin(last));
+    let last = latin(last);
     // The longest spelling of the first name the handle holds: "christopher" before "chris",
     // and "bob" for a Robert.
     let mut firsts: Vec<String> = first_name_spellings(first)
@@ -96,20 +83,43 @@ pub fn distinctive(handle: &str, first: &str, last: &str) -> bool {
         .map(|f| latin(f))
         .collect();
     firsts.sort_by_key(|f| std::cmp::Reverse(f.len()));
-    let found_first = firsts.iter().any(|f| take(f));
-    let extra: usize = runs(&rest)
-        .into_iter()
-        .map(|run| {
-            let n = run.chars().count();
-            let digits = run.chars().all(|c| c.is_ascii_digit());
-            match (digits, n) {
-                (true, 2..) => n,
-                (false, 3..) if found_first && found_last => n,
-                _ => 0,
+    // The name's parts are taken out in both orders, so one inside the other (`ward` in
+    // `edward`) is not taken from the wrong place.
+    let extra = |last_first: bool| -> usize {
+        let mut rest = squashed.clone();
+        let mut take = |part: &str| {
+            if part.chars().count() < 2 {
+                return false;
             }
-        })
-        .sum();
-    extra >= MIN_EXTRA
+            match rest.find(part) {
+                Some(at) => {
+                    rest.replace_range(at..at + part.len(), " ");
+                    true
+                }
+                None => false,
+            }
+        };
+        let (found_last, found_first) = if last_first {
+            let l = take(&last);
+            (l, firsts.iter().any(|f| take(f)))
+        } else {
+            let f = firsts.iter().any(|f| take(f));
+            (take(&last), f)
+        };
+        runs(&rest)
+            .into_iter()
+            .map(|run| {
+                let n = run.chars().count();
+                let digits = run.chars().all(|c| c.is_ascii_digit());
+                match (digits, n) {
+                    (true, 2..) => n,
+                    (false, 3..) if found_first && found_last => n,
+                    _ => 0,
+                }
+            })
+            .sum()
+    };
+    extra(true).min(extra(false)) >= MIN_EXTRA
 }
 
 /// True when `handle` (a mailbox name) names a role or a shared mailbox (`info`, `sales`,
@@ -196,6 +206,9 @@ mod tests {
         assert!(!distinctive("jsmith1", "John", "Smith"));
         assert!(!distinctive("bob.smith", "Robert", "Smith"));
         assert!(!distinctive("soren.moore", "Søren", "Moore"));
+        // A last name inside the first name is not taken from it.
+        assert!(!distinctive("edward.ward", "Edward", "Ward"));
+        assert!(!distinctive("johnson.jo", "Jo", "Johnson"));
     }
 
     #[test]

@@ -17,6 +17,7 @@
 
 use crate::matching::handle::{distinctive, is_role_handle, latin};
 use crate::matching::PersonRecord;
+use crate::normalize::country::region_key;
 use crate::normalize::person::{canonical_first_name, first_name_spellings};
 use crate::normalize::text::{fold, head};
 use crate::normalize::title::{parse_title, title_key, ParsedTitle};
@@ -123,6 +124,7 @@ impl Linkage {
                 *label,
                 "email other mailbox"
                     | "email numbered mailbox"
+                    | "email other middle initial"
                     | "mobile phone different"
                     | "phone different"
             )
@@ -282,6 +284,7 @@ pub const LEVELS: &[(&str, Level)] = &[
     ("email other mailbox", MAILBOX_DIFFERENT),
     ("email other mailbox, same name", MAILBOX_ALIAS),
     ("email numbered mailbox", MAILBOX_NUMBERED),
+    ("email other middle initial", MAILBOX_NUMBERED),
     ("email spells the name (full)", EMAIL_FITS_FULL_NAME),
     ("email spells the name (initial)", EMAIL_FITS_INITIAL),
     ("email spells the last name", EMAIL_FITS_LAST),
@@ -389,8 +392,9 @@ const MAILBOX_DIFFERENT: Level = Level {
     w: -3.31,
 };
 /// Two mailboxes at one company domain that differ only in a number (`chloe.wilson@` and
-/// `chloe.wilson8@`): how a company tells namesakes apart, almost never one person's aliases
-/// (both m and u are conditional on the name agreeing, which is when this level is seen).
+/// `chloe.wilson8@`) or a middle initial (`chloe.a.wilson@`): how a company tells namesakes
+/// apart, almost never one person's aliases (both m and u are conditional on the name
+/// agreeing, which is when this level is seen).
 const MAILBOX_NUMBERED: Level = Level {
     m: 0.002,
     u: 0.5,
@@ -555,8 +559,11 @@ struct EmailFeatures {
     address: String,
     /// The handle without a +tag.
     handle: String,
-    /// The handle's letters, folded (`tessav81` -> `tessav`).
+    /// The handle's letters, folded, without a middle initial (`tessav81` -> `tessav`,
+    /// `tessa.m.vance` -> `tessavance`).
     letters: String,
+    /// The middle initial the handle spells between two name parts (`tessa.m.vance`).
+    middle: Option<char>,
     /// The registrable domain.
     domain: String,
     /// At a free-mail or throwaway provider.
@@ -576,7 +583,9 @@ impl PersonFeatures {
     /// The features of `record`, names weighed by `freq` (an account's own name counts, say).
     pub fn with_frequencies(record: &PersonRecord, freq: &dyn NameFrequencies) -> Self {
         let raw = |v: &Option<String>| head(v.as_deref().unwrap_or(""), MAX_RAW).to_string();
-        let first_raw = fold(&raw(&record.first_name));
+        // A hyphenated given name is one name (`Seo-yeon`, `Jean-Pierre`), not a name and a
+        // middle name.
+        let first_raw = fold(&raw(&record.first_name).replace('-', ""));
         let last_raw = fold(&raw(&record.last_name));
         // `Tessa Vance` typed whole into the first name: its last word is the last name.
         let (first_raw, last_raw) = match first_raw.rsplit_once(' ') {
@@ -622,7 +631,7 @@ impl PersonFeatures {
             title: capped(&title_key(&title_raw)),
             title_parsed: parse_title(&title_raw),
             city: capped(&fold(&raw(&record.city))),
-            state: capped(&fold(&raw(&record.state))),
+            state: capped(&region_key(&raw(&record.state))),
             country: record.country.as_deref().and_then(country_code),
         }
     }
@@ -680,20 +689,43 @@ fn exact_weight(m: f64, freq: Option<f64>, default: f64) -> f64 {
 
 fn email_features(email: &Email, first: &str, last: &str) -> EmailFeatures {
     let handle = email.local().split('+').next().unwrap_or_default();
-    let letters: String = latin(handle)
-        .chars()
-        .filter(|c| c.is_alphabetic())
-        .collect();
+    let middle = middle_initial(handle);
+    let letters: String = match middle {
+        Some(_) => handle
+            .split(['.', '_', '-'])
+            .filter(|part| part.chars().count() > 1)
+            .map(latin)
+            .collect(),
+        None => latin(handle),
+    };
+    let letters: String = letters.chars().filter(|c| c.is_alphabetic()).collect();
     let domain = registrable_domain(email.domain());
     let role = is_role_handle(handle);
     EmailFeatures {
         address: capped(&format!("{handle}@{}", email.domain())),
         handle: capped(handle),
         letters: capped(&letters),
+        middle,
         personal: personal_domain(&domain).is_some(),
         domain: capped(&domain),
         role,
         distinctive: !role && distinctive(handle, first, last),
+    }
+}
+
+/// The middle initial of a handle of three parts, the middle one a single letter
+/// (`tessa.m.vance`, `t_m_vance`).
+fn middle_initial(handle: &str) -> Option<char> {
+    let mut parts = handle.split(['.', '_', '-']);
+    let (Some(first), Some(middle), Some(last), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let mut m = middle.chars();
+    match (m.next(), m.next()) {
+        (Some(c), None) if c.is_alphabetic() && !first.is_empty() && last.len() > 1 => Some(c),
+        _ => None,
     }
 }
 
@@ -891,7 +923,9 @@ fn email(a: &PersonFeatures, b: &PersonFeatures, fields: &mut LinkFields) {
             return;
         }
         let aliases = fit(&x.letters, b) != Fit::None && fit(&y.letters, a) != Fit::None;
-        if aliases {
+        if aliases && x.middle != y.middle {
+            fields.push("email other middle initial", MAILBOX_NUMBERED.w);
+        } else if aliases {
             fields.push("email other mailbox, same name", MAILBOX_ALIAS.w);
         } else {
             fields.push("email other mailbox", MAILBOX_DIFFERENT.w);
@@ -972,6 +1006,17 @@ fn email_fits_name(a: &PersonFeatures, b: &PersonFeatures, fields: &mut LinkFiel
     }
 }
 
+/// One number is the other without its country code (and with a trunk `0`, maybe): `6141357940`
+/// or `07700900123` in a record without a country, `16141357940` or `447700900123` read in
+/// E.164. At least seven digits must agree.
+fn same_national(x: &str, y: &str) -> bool {
+    const MAX_COUNTRY_CODE: usize = 3;
+    let (long, short) = if x.len() >= y.len() { (x, y) } else { (y, x) };
+    [short, short.strip_prefix('0').unwrap_or(short)]
+        .iter()
+        .any(|s| s.len() >= 7 && long.len() - s.len() <= MAX_COUNTRY_CODE && long.ends_with(s))
+}
+
 /// The last nine digits of both numbers are the same.
 fn same_tail(x: &str, y: &str) -> bool {
     const TAIL: usize = 9;
@@ -985,13 +1030,15 @@ fn phone(a: &PersonFeatures, b: &PersonFeatures, fields: &mut LinkFields) {
     let both_mobile = x.kind() == PhoneKind::Mobile && y.kind() == PhoneKind::Mobile;
     let other_line =
         !x.extension().is_empty() && !y.extension().is_empty() && x.extension() != y.extension();
-    if x.digits() == y.digits() && !other_line {
+    let one_unread = !(x.is_valid() && y.is_valid());
+    let same = x.digits() == y.digits() || (one_unread && same_national(x.digits(), y.digits()));
+    if same && !other_line {
         if x.kind() == PhoneKind::Mobile || y.kind() == PhoneKind::Mobile {
             fields.push("phone same", PHONE_SAME_MOBILE.w);
         } else {
             fields.push("phone same", PHONE_SAME_OTHER.w);
         }
-    } else if !(other_line || (x.is_valid() && y.is_valid())) && same_tail(x.digits(), y.digits()) {
+    } else if !other_line && one_unread && same_tail(x.digits(), y.digits()) {
         fields.push("phone close", PHONE_CLOSE.w);
     } else if both_mobile {
         fields.push("mobile phone different", PHONE_DIFFERENT_MOBILE.w);
@@ -1338,6 +1385,78 @@ mod tests {
                 ("email", "chloe.wilson8@quuquimaex.com"),
             ],
         );
+        assert_ne!(l.decision, LinkDecision::Same, "{}", l.explain());
+    }
+
+    #[test]
+    fn a_number_without_its_country_code_is_the_same_phone() {
+        let l = link(
+            &[("first", "Charles"), ("phone", "+16141357940")],
+            &[("first", "Charles"), ("phone", "614-135-7940")],
+        );
+        assert!(l.explain().contains("phone same"), "{}", l.explain());
+    }
+
+    #[test]
+    fn a_state_written_as_its_code_is_the_same_state() {
+        let l = link(
+            &[("first", "Beatriz"), ("state", "MI")],
+            &[("first", "Beatriz"), ("state", "Michigan")],
+        );
+        assert!(l.explain().contains("state same"), "{}", l.explain());
+    }
+
+    #[test]
+    fn a_hyphenated_given_name_is_one_name() {
+        let l = link(
+            &[
+                ("first", "Seo-yeon"),
+                ("last", "Howard"),
+                ("email", "seoyeon_howard@quaistodai.io"),
+            ],
+            &[
+                ("first", "Seo-yeon"),
+                ("last", "Howard"),
+                ("email", "seoyeon.n.howard@quaistodai.io"),
+            ],
+        );
+        assert!(
+            l.explain().contains("email other middle initial"),
+            "{}",
+            l.explain()
+        );
+    }
+
+    #[test]
+    fn ted_is_a_theodore_as_well_as_an_edward() {
+        for full in ["Theodore", "Edward"] {
+            let l = link(
+                &[("first", "Ted"), ("last", "Graham")],
+                &[("first", full), ("last", "Graham")],
+            );
+            assert!(
+                l.explain().contains("first name nickname"),
+                "{}",
+                l.explain()
+            );
+        }
+    }
+
+    #[test]
+    fn a_mailbox_with_a_middle_initial_at_the_same_company_is_a_namesake() {
+        let l = link(
+            &[
+                ("first", "Donald"),
+                ("last", "Tromena"),
+                ("email", "d.tromena@blackwood-foods.com"),
+            ],
+            &[
+                ("first", "Donald"),
+                ("last", "Tromena"),
+                ("email", "donald.a.tromena@blackwood-foods.com"),
+            ],
+        );
+        assert!(l.tells_apart(), "{}", l.explain());
         assert_ne!(l.decision, LinkDecision::Same, "{}", l.explain());
     }
 

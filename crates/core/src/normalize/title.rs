@@ -20,9 +20,20 @@ pub fn parse_title(title: &str) -> ParsedTitle {
 }
 
 /// A title as a comparison key: folded, abbreviations spelled out (`Sr. Mktg Mgr` ->
-/// `senior marketing manager`), so two spellings of one title compare equal.
+/// `senior marketing manager`, `CFO` -> `chief financial officer`), so two spellings of one
+/// title compare equal.
 pub fn title_key(title: &str) -> String {
-    expand(&fold(title))
+    let key = expand(&fold(title));
+    match key.as_str() {
+        "ceo" => "chief executive officer",
+        "cfo" => "chief financial officer",
+        "coo" => "chief operating officer",
+        "cto" => "chief technology officer",
+        "cio" => "chief information officer",
+        "cmo" => "chief marketing officer",
+        _ => return key,
+    }
+    .to_string()
 }
 
 /// Spells out the abbreviations titles use, so the rules below see words.
@@ -383,6 +394,11 @@ mod tests {
             title_key("Sr. Mktg Mgr"),
             title_key("Senior Marketing Manager")
         );
+    }
+
+    #[test]
+    fn a_c_level_acronym_is_the_title_spelled_out() {
+        assert_eq!(title_key("CFO"), title_key("Chief Financial Officer"));
     }
 
     #[test]
