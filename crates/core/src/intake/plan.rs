@@ -495,14 +495,16 @@ impl<'a> Planner<'a> {
         account.clone().validate()?;
         self.next_account -= 1;
         let id = AccountId(self.next_account);
+        // The index holds the account as the store will: a run resumed after a crash reads it
+        // back from there, and must decide the records after it as the first run did.
         self.index.insert_account(AccountEntry {
             id,
             name,
             domains: vec![domain.to_string()],
             duns: None,
-            country: None,
-            state: None,
-            city: None,
+            country: account.country.clone(),
+            state: account.state.clone(),
+            city: account.city.clone(),
             parent_id: None,
         });
         self.plan.accounts.push(PlannedAccount { id, account });
