@@ -1,21 +1,13 @@
 //! Matching speed: batch throughput against 100,000 accounts, and the latency of one match
 //! against an index of 1,000,000 accounts. `cargo bench -p abcrm-core --bench matching`.
 
-use abcrm_core::matching::{match_person, synth, MatchConfig, MatchIndex};
+use abcrm_core::matching::{match_person, synth, MatchConfig};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::hint::black_box;
 
-fn index_of(data: &synth::SynthData) -> MatchIndex {
-    let mut index = MatchIndex::new();
-    for a in &data.accounts {
-        index.insert_account(a.clone());
-    }
-    index
-}
-
 fn batch(c: &mut Criterion) {
     let data = synth::generate(7, 100_000, 20_000);
-    let index = index_of(&data);
+    let index = data.index();
     let config = MatchConfig::default();
     let mut g = c.benchmark_group("batch_100k_accounts");
     g.sample_size(10);
@@ -32,7 +24,7 @@ fn batch(c: &mut Criterion) {
 
 fn single(c: &mut Criterion) {
     let data = synth::generate(11, 1_000_000, 10_000);
-    let index = index_of(&data);
+    let index = data.index();
     let config = MatchConfig::default();
     let mut i = 0usize;
     let mut g = c.benchmark_group("single_1m_accounts");

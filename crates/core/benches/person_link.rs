@@ -1,9 +1,11 @@
 //! Person linkage speed: `compare` on one pair of prepared records, for pairs of different
-//! people and for pairs of one person's duplicates, and the cost of preparing a record.
+//! people and for pairs of one person's duplicates, the cost of preparing a record, and of
+//! telling a batch's duplicates apart with the features prepared (blocks are bounded, so it
+//! grows with the batch, not its square).
 //! `cargo bench -p abcrm-core --bench person_link`.
 
-use abcrm_core::matching::{compare, synth, PersonFeatures};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use abcrm_core::matching::{compare, synth, BatchDedupe, PersonFeatures, Placed};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::collections::HashMap;
 use std::hint::black_box;
 
@@ -55,5 +57,31 @@ fn person_link(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, person_link);
+fn dedupe(c: &mut Criterion) {
+    let data = synth::generate(5, 6_000, 60_000);
+    let features: Vec<PersonFeatures> = data
+        .people
+        .iter()
+        .map(|p| PersonFeatures::new(&p.record))
+        .collect();
+    let mut g = c.benchmark_group("dedupe");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(data.people.len() as u64));
+    g.bench_function("60k_people", |b| {
+        b.iter_batched(
+            || features.clone(),
+            |features| {
+                let mut d = BatchDedupe::new();
+                for (i, (p, f)) in data.people.iter().zip(features).enumerate() {
+                    let place = p.account.map(|a| Placed::Existing(a.to_string()));
+                    black_box(d.check_with(i, &p.record, f, place));
+                }
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, person_link, dedupe);
 criterion_main!(benches);

@@ -399,10 +399,7 @@ pub fn run_bench(seed: u64, accounts: usize, people: usize) -> anyhow::Result<()
     let data = synth::generate(seed, accounts, people);
     let generated = started.elapsed();
     let started = Instant::now();
-    let mut index = MatchIndex::new();
-    for a in &data.accounts {
-        index.insert_account(a.clone());
-    }
+    let index = data.index();
     let built = started.elapsed();
     let config = MatchConfig::default();
     let mut latencies: Vec<f64> = Vec::with_capacity(data.people.len());

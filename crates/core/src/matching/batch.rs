@@ -264,10 +264,7 @@ mod tests {
     #[test]
     fn the_batch_places_records_as_one_by_one_matching_does() {
         let data = synth::generate(11, 800, 4_000);
-        let mut index = MatchIndex::new();
-        for a in &data.accounts {
-            index.insert_account(a.clone());
-        }
+        let mut index = data.index();
         let records: Vec<PersonRecord> = data.people.iter().map(|p| p.record.clone()).collect();
         let config = MatchConfig::default();
         let batch: Vec<Option<AccountId>> = match_batch(&index, &records, &config, 1_000_000)

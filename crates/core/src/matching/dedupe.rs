@@ -396,13 +396,20 @@ mod tests {
         assert_eq!(d.check(1, &home, None), Some(0));
     }
 
-    #[test]
-    fn the_same_name_alone_at_an_unknown_employer_is_not_enough_in_a_large_batch() {
+    /// A dedupe that has seen `n` people of distinct names at a thousand employers: a batch
+    /// large enough that a bare name must say more to link.
+    fn crowded(n: usize) -> BatchDedupe<usize> {
         let mut d = BatchDedupe::new();
-        for i in 0..5_000 {
+        for i in 0..n {
             let filler = person(&format!("P{i}"), &format!("Q{i}"), "", "", "");
             d.check(i, &filler, Some(format!("{}", i % 1_000)));
         }
+        d
+    }
+
+    #[test]
+    fn the_same_name_alone_at_an_unknown_employer_is_not_enough_in_a_large_batch() {
+        let mut d = crowded(5_000);
         let work = person("Donna", "Hale", "dhale@acme.com", "", "");
         let elsewhere = person("Donna", "Hale", "donnahale@gmail.com", "", "");
         assert_eq!(d.check(5_000, &work, Some("acme".into())), None);
@@ -411,11 +418,7 @@ mod tests {
 
     #[test]
     fn an_address_seen_first_without_a_company_then_with_it_joins_the_work_record() {
-        let mut d = BatchDedupe::new();
-        for i in 0..5_000 {
-            let filler = person(&format!("P{i}"), &format!("Q{i}"), "", "", "");
-            d.check(i, &filler, Some(format!("{}", i % 1_000)));
-        }
+        let mut d = crowded(5_000);
         let work = person("Jennifer", "Watanabe", "jwatanabe@quinton.com", "", "");
         let home = person("Jennifer", "Watanabe", "jen_w91@yahoo.com", "", "");
         let home_at_work = person("Jennifer", "Watanabe", "jen_w91@yahoo.com", "Quinton", "");
@@ -468,34 +471,6 @@ mod tests {
         assert_eq!(d.check(1, &b, Some("acme".into())), None);
     }
 
-    /// The cost of telling duplicates apart, the features computed already: blocks are
-    /// bounded, so it grows with the batch, not its square.
-    #[test]
-    #[ignore = "a timing: run in release"]
-    fn deduping_60k_realistic_people_is_fast() {
-        use crate::matching::synth;
-        use rayon::prelude::*;
-        let data = synth::generate(5, 6_000, 60_000);
-        let features: Vec<PersonFeatures> = data
-            .people
-            .par_iter()
-            .map(|p| PersonFeatures::new(&p.record))
-            .collect();
-        let started = std::time::Instant::now();
-        let mut d = BatchDedupe::new();
-        let mut found = 0;
-        for (i, (p, f)) in data.people.iter().zip(features).enumerate() {
-            let place = p.account.map(|a| Placed::Existing(a.to_string()));
-            found += usize::from(d.check_with(i, &p.record, f, place).is_some());
-        }
-        let took = started.elapsed();
-        eprintln!(
-            "{} people, {found} duplicates, in {took:?}",
-            data.people.len()
-        );
-        assert!(took.as_secs_f64() < 2.0);
-    }
-
     /// Duplicates the batch gets wrong on realistic data, each pair side by side with where
     /// each record was placed, whether the two ever meet in a block and what the comparison
     /// weighed, grouped by why: a tool for tuning the model, not a check.
@@ -503,13 +478,10 @@ mod tests {
     #[ignore = "a diagnostic: run in release with --nocapture"]
     fn diagnose_duplicates_on_realistic_data() {
         use crate::matching::batch::placed;
-        use crate::matching::{match_batch, synth, MatchConfig, MatchIndex};
+        use crate::matching::{match_batch, synth, MatchConfig};
         use std::collections::BTreeMap;
         let data = synth::generate(2026, 3_000, 12_000);
-        let mut index = MatchIndex::new();
-        for a in &data.accounts {
-            index.insert_account(a.clone());
-        }
+        let index = data.index();
         let records: Vec<PersonRecord> = data.people.iter().map(|p| p.record.clone()).collect();
         let decisions = match_batch(&index, &records, &MatchConfig::default(), 1_000_000);
         let at: HashMap<&str, usize> = data

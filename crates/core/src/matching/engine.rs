@@ -500,13 +500,14 @@ fn conflict(
     if let Some(h) = signals.corporate_host.as_deref() {
         let h = registrable_domain(h);
         let own = &a.entry.domains;
+        let owned = own.iter().any(|d| registrable_domain(d) == h);
         let label = h.split('.').next().unwrap_or_default();
         let company = squashed(&signals.company_key);
         if strictness == Strictness::Fuzzy
+            && !owned
             && !company.is_empty()
             && label == company
             && label != squashed(&a.key)
-            && !own.iter().any(|d| registrable_domain(d) == h)
         {
             // The work domain spells the very company the person typed, and this account is
             // only like it: the person's company is the one with that domain, wherever it is.
@@ -515,7 +516,7 @@ fn conflict(
                 signals.company_key, a.entry.name
             ));
         }
-        if !own.is_empty() && !own.iter().any(|d| registrable_domain(d) == h) {
+        if !own.is_empty() && !owned {
             // A corporate email at a domain the account does not own speaks against a merely
             // similar name: that person works somewhere else.
             weight += match strictness {

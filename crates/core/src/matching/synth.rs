@@ -131,6 +131,17 @@ pub struct SynthData {
     pub people: Vec<SynthPerson>,
 }
 
+impl SynthData {
+    /// A match index holding the generated accounts, as a run against them starts.
+    pub fn index(&self) -> super::MatchIndex {
+        let mut index = super::MatchIndex::new();
+        for a in &self.accounts {
+            index.insert_account(a.clone());
+        }
+        index
+    }
+}
+
 /// A region of a country: its code and name as people write them, and its cities.
 struct Region {
     code: &'static str,
@@ -2976,10 +2987,7 @@ pub struct Evaluation {
 /// Matches every person of `data` as one batch, as the batch command does, and scores the
 /// result. Accounts the batch creates are no account of the truth's.
 pub fn evaluate(data: &SynthData, config: &super::MatchConfig) -> Evaluation {
-    let mut index = super::MatchIndex::new();
-    for a in &data.accounts {
-        index.insert_account(a.clone());
-    }
+    let index = data.index();
     let records: Vec<PersonRecord> = data.people.iter().map(|p| p.record.clone()).collect();
     let first_new = data.accounts.iter().map(|a| a.id.0).max().unwrap_or(0) + 1;
     let decisions = super::match_batch(&index, &records, config, first_new);
