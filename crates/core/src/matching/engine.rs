@@ -9,7 +9,7 @@ use super::signals::RecordSignals;
 use crate::ids::{AccountId, ContactId};
 use crate::model::normalize_duns_str;
 use crate::normalize::person::person_key;
-use crate::normalize::text::jaro_winkler;
+use crate::normalize::text::{jaro_winkler, jaro_winkler_at_least};
 use crate::normalize::{normalize_domain, registrable_domain, Email};
 use serde::Serialize;
 
@@ -676,6 +676,8 @@ fn same_person(index: &MatchIndex, p: &PersonRecord, account: AccountId) -> Opti
 /// Similarity of two company keys in [0, 1]: the better of Jaro-Winkler on the whole key and a
 /// token-set comparison, so word order and an extra word cost little.
 pub(crate) fn similarity(a: &str, b: &str) -> f64 {
+    /// Two words below this are not the same word: they add nothing to the token score.
+    const SAME_WORD: f64 = 0.9;
     let whole = jaro_winkler(a, b);
     let mut matched = 0.0;
     let mut first_words = 0.0;
@@ -683,14 +685,16 @@ pub(crate) fn similarity(a: &str, b: &str) -> f64 {
     for (i, x) in a.split(' ').enumerate() {
         let mut best: f64 = 0.0;
         for (j, y) in b.split(' ').enumerate() {
-            let s = jaro_winkler(x, y);
+            // Only whether two words are the same, and how alike if so, counts below.
+            let s = jaro_winkler_at_least(x, y, SAME_WORD).unwrap_or(0.0);
             if i == 0 && j == 0 {
                 first_words = s;
             }
-            rest_shared |= i > 0 && j > 0 && (s >= 0.9 || abbreviates(x, y) || abbreviates(y, x));
+            rest_shared |=
+                i > 0 && j > 0 && (s >= SAME_WORD || abbreviates(x, y) || abbreviates(y, x));
             best = best.max(s);
         }
-        if best >= 0.9 {
+        if best >= SAME_WORD {
             matched += best;
         }
     }
@@ -703,7 +707,7 @@ pub(crate) fn similarity(a: &str, b: &str) -> f64 {
     // not Kraków Labs, Müller Robotics not Müller Foods (a family name, or a city, starts
     // many companies' names), though Jaro-Winkler rates a long common start highly.
     let only_first = words_a >= 2 && words_b >= 2 && !rest_shared;
-    if first_words < 0.9 || only_first {
+    if first_words < SAME_WORD || only_first {
         score.min(0.7)
     } else {
         score

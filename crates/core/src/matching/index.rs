@@ -11,6 +11,7 @@ use crate::normalize::company::{company_key, company_tokens, is_placeholder};
 use crate::normalize::country::{country_key, legal_form_country, region_key};
 use crate::normalize::person::person_key;
 use crate::normalize::{normalize_domain, personal_domain, registrable_domain, text::fold, Email};
+use super::FastMap;
 use std::collections::{HashMap, HashSet};
 
 /// A blocking bucket larger than this is a common word ("systems", "global") and is not used
@@ -61,36 +62,36 @@ pub(crate) fn work_mailbox(email: Option<&Email>) -> u64 {
 #[derive(Debug, Default)]
 pub struct MatchIndex {
     pub(crate) accounts: Vec<IndexedAccount>,
-    pub(crate) by_id: HashMap<AccountId, usize>,
-    pub(crate) by_domain: HashMap<String, usize>,
-    pub(crate) by_duns: HashMap<String, usize>,
-    pub(crate) by_key: HashMap<String, Vec<usize>>,
+    pub(crate) by_id: FastMap<AccountId, usize>,
+    pub(crate) by_domain: FastMap<String, usize>,
+    pub(crate) by_duns: FastMap<String, usize>,
+    pub(crate) by_key: FastMap<String, Vec<usize>>,
     /// The same names written without spaces, and the names the accounts' domains spell
     /// (`sedamedia.de` -> `sedamedia`): "Seda Media" at an account named from its domain.
-    pub(crate) by_alias: HashMap<String, Vec<usize>>,
-    pub(crate) blocks: HashMap<String, Vec<usize>>,
+    pub(crate) by_alias: FastMap<String, Vec<usize>>,
+    pub(crate) blocks: FastMap<String, Vec<usize>>,
     /// Initials of names of three or more words (`abs` for Acme Business Solutions): what
     /// people type for a long name.
-    pub(crate) by_initials: HashMap<String, Vec<usize>>,
+    pub(crate) by_initials: FastMap<String, Vec<usize>>,
     /// Each account's domains written without dots (`ostwald.de` -> `ostwaldde`): a dropped
     /// dot (`ostwaldde.com`) is the commonest way to mistype a country-code domain.
-    pub(crate) by_dotless: HashMap<String, usize>,
+    pub(crate) by_dotless: FastMap<String, usize>,
     /// The accounts whose parent is the key: a family is walked down from the domain's owner.
-    pub(crate) children: HashMap<AccountId, Vec<usize>>,
-    pub(crate) contact_by_email: HashMap<String, IndexedContact>,
-    pub(crate) contact_by_mailbox: HashMap<String, IndexedContact>,
-    pub(crate) contact_by_name: HashMap<(String, AccountId), IndexedContact>,
+    pub(crate) children: FastMap<AccountId, Vec<usize>>,
+    pub(crate) contact_by_email: FastMap<String, IndexedContact>,
+    pub(crate) contact_by_mailbox: FastMap<String, IndexedContact>,
+    pub(crate) contact_by_name: FastMap<(String, AccountId), IndexedContact>,
     /// Intake records waiting in review, by what identifies their person. Each key leads to
     /// the first record of that person (the one later repeats are attached to). Ids are intake
     /// record ids; negative ones are records of a batch being planned ([`provisional_record`]).
-    pub(crate) review_by_email: HashMap<String, i64>,
-    pub(crate) review_by_mailbox: HashMap<String, i64>,
+    pub(crate) review_by_email: FastMap<String, i64>,
+    pub(crate) review_by_mailbox: FastMap<String, i64>,
     /// By free-mail handle and name, with the company the record named (its key, empty for
     /// none): a handle is weaker evidence than an address, and two companies speak against it.
-    pub(crate) review_by_handle: HashMap<HandleKey, (i64, String)>,
+    pub(crate) review_by_handle: FastMap<HandleKey, (i64, String)>,
     /// How many people waiting in review (first records) bear each name ([`person_key`]): a
     /// shared handle tells one person from a namesake only while the name is rare there.
-    pub(crate) review_names: HashMap<String, u32>,
+    pub(crate) review_names: FastMap<String, u32>,
 }
 
 /// The provisional id of the `i`-th record of a batch being planned, until the store gives it

@@ -5,9 +5,9 @@
 
 use super::country::country_code;
 use phonenumber::metadata::DATABASE;
-use phonenumber::{Mode, Type};
+use phonenumber::{Mode, PhoneNumber, Type};
 use std::str::FromStr;
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 /// A phone number as typed is at most this many bytes; past it is not read.
 const MAX_INPUT: usize = 64;
@@ -45,13 +45,28 @@ pub enum PhoneKind {
 }
 
 /// A normalized phone number.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Phone {
     digits: String,
     extension: String,
-    valid: bool,
-    kind: PhoneKind,
+    /// The number as the metadata read it, when it could: only such a number is classified.
+    parsed: Option<Box<PhoneNumber>>,
+    /// Whether the number is assigned, and its kind: made the first time either is asked for.
+    /// Classifying runs a dozen of the metadata's regular expressions, a fifth of a batch
+    /// match's time when it was done for every number, while only the numbers of two records
+    /// compared as possibly one person are ever asked about.
+    class: OnceLock<(bool, PhoneKind)>,
 }
+
+/// Two numbers are the same when their digits and extensions are: the classification follows
+/// from the digits.
+impl PartialEq for Phone {
+    fn eq(&self, other: &Self) -> bool {
+        self.digits == other.digits && self.extension == other.extension
+    }
+}
+
+impl Eq for Phone {}
 
 impl Phone {
     /// The number's digits: E.164 without the `+` when it could be read (with the record's
@@ -68,13 +83,36 @@ impl Phone {
     /// True when the number was read in E.164 and is in a range the metadata knows as
     /// assigned.
     pub fn is_valid(&self) -> bool {
-        self.valid
+        self.class().0
     }
 
     /// The kind of line.
     pub fn kind(&self) -> PhoneKind {
-        self.kind
+        self.class().1
     }
+
+    fn class(&self) -> (bool, PhoneKind) {
+        *self.class.get_or_init(|| match &self.parsed {
+            Some(number) => classify(number),
+            None => (false, PhoneKind::Unknown),
+        })
+    }
+}
+
+/// Whether `number` is assigned, and of what kind.
+fn classify(number: &PhoneNumber) -> (bool, PhoneKind) {
+    // A number the metadata does not know as assigned (a fictional `07700 900xxx`, a new
+    // range) is still read in E.164; it is only not taken as certainly right. `is_valid` is
+    // `number_type` is not `Unknown` (libphonenumber's definition, and the crate's): one
+    // classification, not two.
+    let kind = number.number_type(&DATABASE);
+    let valid = kind != Type::Unknown;
+    let kind = match kind {
+        Type::Mobile => PhoneKind::Mobile,
+        Type::FixedLineOrMobile | Type::Unknown => PhoneKind::Unknown,
+        _ => PhoneKind::Fixed,
+    };
+    (valid, kind)
 }
 
 /// Normalizes a phone number typed in a record whose country is `country` (an ISO code or a
@@ -98,38 +136,99 @@ pub fn normalize_phone(raw: &str, country: Option<&str>) -> Option<Phone> {
         .chars()
         .filter(|c| c.is_ascii_digit() || "+-(). /".contains(*c))
         .collect();
-    let region = country
-        .and_then(country_code)
-        .and_then(|c| phonenumber::country::Id::from_str(c.as_str()).ok());
+    // A number written with its calling code in a record without a country is read in the
+    // country the code names first (`+1` as the US): the parser then need not try each of the
+    // countries sharing the code (two dozen for `+1`), a dozen regular expressions each, and
+    // the digits it gives are the same.
+    let stated = country.and_then(country_code);
+    let region = stated
+        .as_ref()
+        .map(|c| c.as_str())
+        .or_else(|| calling_country(&plain))
+        .and_then(|c| phonenumber::country::Id::from_str(c).ok());
     if let Ok(number) = phonenumber::parse(region, &plain) {
-        // A number the metadata does not know as assigned (a fictional `07700 900xxx`, a new
-        // range) is still read in E.164; it is only not taken as certainly right.
-        // `is_valid` is `number_type` is not `Unknown` (libphonenumber's definition, and the
-        // crate's): one classification, not two, as each runs a dozen regular expressions.
-        let kind = number.number_type(&DATABASE);
-        let valid = kind != Type::Unknown;
-        let kind = match kind {
-            Type::Mobile => PhoneKind::Mobile,
-            Type::FixedLineOrMobile | Type::Unknown => PhoneKind::Unknown,
-            _ => PhoneKind::Fixed,
-        };
         let e164 = number.format().mode(Mode::E164).to_string();
         let e164: String = e164.chars().filter(char::is_ascii_digit).collect();
         if e164.len() >= MIN_DIGITS {
             return Some(Phone {
                 digits: e164,
                 extension,
-                valid,
-                kind,
+                parsed: Some(Box::new(number)),
+                class: OnceLock::new(),
             });
         }
     }
     Some(Phone {
         digits,
         extension,
-        valid: false,
-        kind: PhoneKind::Unknown,
+        parsed: None,
+        class: OnceLock::new(),
     })
+}
+
+/// International calling codes of the countries the vocabulary knows, longest first where one
+/// is a prefix of another.
+const CALLING_CODES: &[(&str, &str)] = &[
+    ("852", "HK"),
+    ("886", "TW"),
+    ("971", "AE"),
+    ("966", "SA"),
+    ("972", "IL"),
+    ("353", "IE"),
+    ("351", "PT"),
+    ("352", "LU"),
+    ("358", "FI"),
+    ("420", "CZ"),
+    ("234", "NG"),
+    ("1", "US"),
+    ("7", "RU"),
+    ("20", "EG"),
+    ("27", "ZA"),
+    ("30", "GR"),
+    ("31", "NL"),
+    ("32", "BE"),
+    ("33", "FR"),
+    ("34", "ES"),
+    ("36", "HU"),
+    ("39", "IT"),
+    ("41", "CH"),
+    ("43", "AT"),
+    ("44", "GB"),
+    ("45", "DK"),
+    ("46", "SE"),
+    ("47", "NO"),
+    ("48", "PL"),
+    ("49", "DE"),
+    ("52", "MX"),
+    ("54", "AR"),
+    ("55", "BR"),
+    ("56", "CL"),
+    ("57", "CO"),
+    ("60", "MY"),
+    ("61", "AU"),
+    ("62", "ID"),
+    ("63", "PH"),
+    ("64", "NZ"),
+    ("65", "SG"),
+    ("66", "TH"),
+    ("81", "JP"),
+    ("82", "KR"),
+    ("84", "VN"),
+    ("86", "CN"),
+    ("90", "TR"),
+    ("91", "IN"),
+];
+
+/// The country of a phone written with its calling code (`+81 6 1234 5678`, `0081...`). `+1`
+/// is read as the US (Canada shares it). A number without a calling code says nothing.
+pub fn calling_country(phone: &str) -> Option<&'static str> {
+    let t = phone.trim_start();
+    let rest = t.strip_prefix('+').or_else(|| t.strip_prefix("00"))?;
+    let digits: String = rest.chars().filter(char::is_ascii_digit).take(3).collect();
+    CALLING_CODES
+        .iter()
+        .find(|(code, _)| digits.starts_with(code))
+        .map(|(_, country)| *country)
 }
 
 /// Splits `+1 555 0100 ext. 12` into the number and the extension's digits (`12`).
@@ -199,6 +298,16 @@ mod tests {
         let p = normalize_phone("+1 (415) 555-0134 ext. 12", None).unwrap();
         assert_eq!(p.digits(), "14155550134");
         assert_eq!(p.extension(), "12");
+    }
+
+    #[test]
+    fn a_phone_names_its_country_only_with_its_calling_code() {
+        assert_eq!(calling_country("+81 6-1234-5678"), Some("JP"));
+        assert_eq!(calling_country("+44 7700 900 123"), Some("GB"));
+        assert_eq!(calling_country("0049 30 1234"), Some("DE"));
+        assert_eq!(calling_country("+1 (415) 555-0100"), Some("US"));
+        assert_eq!(calling_country("07700-900123"), None);
+        assert_eq!(calling_country("+"), None);
     }
 
     #[test]

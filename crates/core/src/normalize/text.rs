@@ -55,6 +55,21 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     }
 }
 
+/// [`jaro_winkler`] when it is at least `cutoff`, else `None`: most pairs of unrelated words
+/// are told apart by their lengths and letters before the whole measure is computed.
+pub fn jaro_winkler_at_least(a: &str, b: &str, cutoff: f64) -> Option<f64> {
+    use rapidfuzz::distance::jaro_winkler::{similarity_with_args, Args};
+    if a == b {
+        return Some(1.0);
+    }
+    let args = Args::default().score_cutoff(cutoff);
+    if a.is_ascii() && b.is_ascii() {
+        similarity_with_args(a.bytes(), b.bytes(), &args)
+    } else {
+        similarity_with_args(a.chars(), b.chars(), &args)
+    }
+}
+
 /// The first at most `max_bytes` bytes of `s`, cut at a character boundary: what a comparison
 /// reads of an untrusted value, so its work stays bounded however long the value is.
 pub fn head(s: &str, max_bytes: usize) -> &str {
@@ -99,6 +114,15 @@ mod tests {
         fn jaro_winkler_agrees_with_the_reference_everywhere(a in "[a-cé ]{0,12}", b in "[a-cé ]{0,12}") {
             let (ours, reference) = (jaro_winkler(&a, &b), strsim::jaro_winkler(&a, &b));
             prop_assert!((ours - reference).abs() < 1e-9, "{} vs {}", ours, reference);
+        }
+
+        #[test]
+        fn the_cut_off_measure_is_the_measure_above_its_cutoff(a in "[a-cé ]{0,12}", b in "[a-cé ]{0,12}", cutoff in 0.0f64..1.0) {
+            let whole = jaro_winkler(&a, &b);
+            match jaro_winkler_at_least(&a, &b, cutoff) {
+                Some(s) => prop_assert!((s - whole).abs() < 1e-9 && whole >= cutoff - 1e-9),
+                None => prop_assert!(whole < cutoff + 1e-9, "{} dropped at {}", whole, cutoff),
+            }
         }
     }
 
