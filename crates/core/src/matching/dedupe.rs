@@ -12,10 +12,10 @@
 
 use super::person_link::{compare, LinkDecision, PersonFeatures, SAME_THRESHOLD};
 use super::record::PersonRecord;
+use super::FastMap;
 use crate::normalize::company::{company_key, is_placeholder};
 use crate::normalize::person::person_key;
 use crate::normalize::{personal_domain, registrable_domain, Email};
-use std::collections::HashMap;
 
 /// The most records of one block a record is compared with (the latest ones): a block as big
 /// as a common name at a large employer must not make a batch quadratic.
@@ -155,22 +155,22 @@ struct Seen<Id> {
 #[derive(Debug, Default)]
 pub struct BatchDedupe<Id> {
     /// Where the first record of the person with an address is among those seen.
-    by_email: HashMap<String, u32>,
-    by_mailbox: HashMap<String, u32>,
+    by_email: FastMap<String, u32>,
+    by_mailbox: FastMap<String, u32>,
     /// Every record seen: the first record of its person, its features, its place and its
     /// name's key ([`person_key`]).
     people: Vec<Seen<Id>>,
-    blocks: HashMap<String, Vec<u32>>,
+    blocks: FastMap<String, Vec<u32>>,
 }
 
 impl<Id: Clone> BatchDedupe<Id> {
     /// An empty batch.
     pub fn new() -> Self {
         BatchDedupe {
-            by_email: HashMap::new(),
-            by_mailbox: HashMap::new(),
+            by_email: FastMap::default(),
+            by_mailbox: FastMap::default(),
             people: Vec::new(),
-            blocks: HashMap::new(),
+            blocks: FastMap::default(),
         }
     }
 
@@ -333,6 +333,7 @@ fn block_keys(f: &PersonFeatures, place: Option<&str>, name: Option<&str>) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     fn person(first: &str, last: &str, email: &str, company: &str, phone: &str) -> PersonRecord {
         let some = |v: &str| (!v.is_empty()).then(|| v.to_string());

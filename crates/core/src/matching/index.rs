@@ -5,13 +5,13 @@
 
 use super::handle::{handle_key, HandleKey};
 use super::record::{AccountEntry, ContactEntry, PersonRecord};
+use super::FastMap;
 use crate::ids::{AccountId, ContactId};
 use crate::model::normalize_duns_str;
 use crate::normalize::company::{company_key, company_tokens, is_placeholder};
 use crate::normalize::country::{country_key, legal_form_country, region_key};
 use crate::normalize::person::person_key;
 use crate::normalize::{normalize_domain, personal_domain, registrable_domain, text::fold, Email};
-use super::FastMap;
 use std::collections::{HashMap, HashSet};
 
 /// A blocking bucket larger than this is a common word ("systems", "global") and is not used
