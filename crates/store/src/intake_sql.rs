@@ -177,7 +177,7 @@ async fn account_entries(conn: &mut <Db as sqlx::Database>::Connection, ids: Opt
 }
 
 async fn contact_entries(conn: &mut <Db as sqlx::Database>::Connection, ids: Option<&[i64]>) -> Result<Vec<ContactEntry>> {
-    let mut q = QueryBuilder::<Db>::new("SELECT id, account_id, email, first_name, last_name FROM contacts");
+    let mut q = QueryBuilder::<Db>::new("SELECT id, account_id, email, first_name, last_name, phone, title FROM contacts");
     if let Some(ids) = ids {
         q.push(" WHERE id IN (");
         let mut sep = q.separated(", ");
@@ -196,6 +196,8 @@ async fn contact_entries(conn: &mut <Db as sqlx::Database>::Connection, ids: Opt
                 email: r.try_get("email")?,
                 first_name: r.try_get("first_name")?,
                 last_name: r.try_get("last_name")?,
+                phone: r.try_get("phone")?,
+                title: r.try_get("title")?,
             })
         })
         .collect()

@@ -300,6 +300,8 @@ fn entry_of(id: ContactId, c: &NewContact) -> ContactEntry {
         email: c.email.as_ref().map(|e| e.as_str().to_string()),
         first_name: c.first_name.clone(),
         last_name: c.last_name.clone(),
+        phone: c.phone.clone(),
+        title: c.title.clone(),
     }
 }
 
@@ -713,6 +715,8 @@ mod tests {
             email: Some("jane@acme.com".into()),
             first_name: Some("Jane".into()),
             last_name: None,
+            phone: None,
+            title: None,
         });
         index
     }
@@ -1124,6 +1128,8 @@ mod tests {
             email: Some("ingridclark34@gmail.com".into()),
             first_name: Some("Ingrid".into()),
             last_name: Some("Clark".into()),
+            phone: None,
+            title: None,
         });
         let mut planner = Planner::new(&mut index, MatchConfig::default(), "api");
         planner.add(free_mail("1", "Ingrid", "Clark", "ingridclark34@aol.com"));

@@ -11,7 +11,8 @@ use crate::model::normalize_duns_str;
 use crate::normalize::company::{company_key, company_tokens, is_placeholder};
 use crate::normalize::country::{country_key, legal_form_country, region_key};
 use crate::normalize::person::person_key;
-use crate::normalize::{normalize_domain, personal_domain, registrable_domain, text::fold, Email};
+use crate::normalize::text::{fold, head};
+use crate::normalize::{normalize_domain, personal_domain, registrable_domain, Email};
 use std::collections::{HashMap, HashSet};
 
 /// A blocking bucket larger than this is a common word ("systems", "global") and is not used
@@ -81,6 +82,11 @@ pub struct MatchIndex {
     pub(crate) contact_by_email: FastMap<String, IndexedContact>,
     pub(crate) contact_by_mailbox: FastMap<String, IndexedContact>,
     pub(crate) contact_by_name: FastMap<(String, AccountId), IndexedContact>,
+    /// Each contact as a record, for comparing field by field with one at its account.
+    pub(crate) contact_people: FastMap<ContactId, (AccountId, PersonRecord)>,
+    /// The contacts of an account by the start of their last and of their first name
+    /// ([`person_blocks`]).
+    pub(crate) people_blocks: FastMap<(AccountId, String), Vec<ContactId>>,
     /// Intake records waiting in review, by what identifies their person. Each key leads to
     /// the first record of that person (the one later repeats are attached to). Ids are intake
     /// record ids; negative ones are records of a batch being planned ([`provisional_record`]).
@@ -92,6 +98,32 @@ pub struct MatchIndex {
     /// How many people waiting in review (first records) bear each name ([`person_key`]): a
     /// shared handle tells one person from a namesake only while the name is rare there.
     pub(crate) review_names: FastMap<String, u32>,
+}
+
+/// The most contacts of one account a record is compared with field by field: a common name
+/// at a large account must not make matching one record slow.
+const MAX_PEOPLE_COMPARED: usize = 32;
+
+/// The blocks a person is filed under at their account: the first three letters of the last
+/// name and of the first name, folded, so a typo late in either (or a nickname of the same
+/// start) still meets the contact.
+fn person_blocks(p: &PersonRecord) -> Vec<String> {
+    let start = |v: &Option<String>| -> Option<String> {
+        let folded: String = fold(v.as_deref().map(|s| head(s, 64)).unwrap_or(""))
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .take(3)
+            .collect();
+        (!folded.is_empty()).then_some(folded)
+    };
+    let mut out = Vec::with_capacity(2);
+    if let Some(last) = start(&p.last_name) {
+        out.push(format!("l{last}"));
+    }
+    if let Some(first) = start(&p.first_name) {
+        out.push(format!("f{first}"));
+    }
+    out
 }
 
 /// The provisional id of the `i`-th record of a batch being planned, until the store gives it
@@ -317,6 +349,60 @@ impl MatchIndex {
                 .entry((k, entry.account_id))
                 .or_insert(c);
         }
+        let person = PersonRecord {
+            first_name: entry.first_name.clone(),
+            last_name: entry.last_name.clone(),
+            email: entry.email.clone(),
+            phone: entry.phone.clone(),
+            title: entry.title.clone(),
+            ..PersonRecord::default()
+        };
+        for block in person_blocks(&person) {
+            self.people_blocks
+                .entry((entry.account_id, block))
+                .or_default()
+                .push(entry.id);
+        }
+        self.contact_people
+            .insert(entry.id, (entry.account_id, person));
+    }
+
+    /// The contacts at `account` whose name starts like the record's: at most
+    /// [`MAX_PEOPLE_COMPARED`], those of each block filed last first.
+    pub(crate) fn people_like(
+        &self,
+        account: AccountId,
+        p: &PersonRecord,
+    ) -> impl Iterator<Item = (ContactId, &PersonRecord)> {
+        let mut ids: Vec<ContactId> = person_blocks(p)
+            .into_iter()
+            .filter_map(|b| self.people_blocks.get(&(account, b)))
+            .flat_map(|ids| ids.iter().rev().take(MAX_PEOPLE_COMPARED).copied())
+            .collect();
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.dedup();
+        ids.truncate(MAX_PEOPLE_COMPARED);
+        ids.into_iter().filter_map(move |id| {
+            self.contact_people
+                .get(&id)
+                .filter(|(at, _)| *at == account)
+                .map(|(_, person)| (id, person))
+        })
+    }
+
+    /// Forgets a contact's record and its name blocks.
+    fn forget_person(&mut self, id: ContactId) {
+        if let Some((account, person)) = self.contact_people.remove(&id) {
+            for block in person_blocks(&person) {
+                let key = (account, block);
+                if let Some(ids) = self.people_blocks.get_mut(&key) {
+                    ids.retain(|c| *c != id);
+                    if ids.is_empty() {
+                        self.people_blocks.remove(&key);
+                    }
+                }
+            }
+        }
     }
 
     /// Forgets accounts (deleted or about to be re-inserted with new fields). Their slots stay
@@ -368,6 +454,9 @@ impl MatchIndex {
         self.contact_by_email.retain(|_, c| !ids.contains(&c.id));
         self.contact_by_mailbox.retain(|_, c| !ids.contains(&c.id));
         self.contact_by_name.retain(|_, c| !ids.contains(&c.id));
+        for id in ids {
+            self.forget_person(*id);
+        }
     }
 
     /// Replaces a contact inserted as `old` (say, with provisional ids) by `new`, touching only
@@ -393,6 +482,7 @@ impl MatchIndex {
                 self.contact_by_name.remove(&key);
             }
         }
+        self.forget_person(old.id);
         self.insert_contact(new);
     }
 

@@ -105,6 +105,9 @@ pub struct ContactEntry {
     pub email: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// As typed; compared with a record's when the names and addresses do not decide.
+    pub phone: Option<String>,
+    pub title: Option<String>,
 }
 
 /// An intake record waiting in review, as the matcher needs it.
