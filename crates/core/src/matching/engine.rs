@@ -4,7 +4,7 @@
 
 use super::family;
 use super::index::{dotless, squashed, work_mailbox, MatchIndex};
-use super::person_link::{compare, LinkDecision, Linkage, PersonFeatures};
+use super::person_link::{compare, LinkDecision, Linkage, PersonFeatures, SAME_THRESHOLD};
 use super::record::PersonRecord;
 use super::signals::RecordSignals;
 use crate::ids::{AccountId, ContactId};
@@ -135,14 +135,7 @@ pub(crate) fn match_with_signals(
                 c.account,
                 rule,
                 confidence,
-                Some((
-                    ContactMatch {
-                        contact_id: c.id,
-                        rule,
-                        confidence,
-                    },
-                    None,
-                )),
+                AtAccount::is(c.id, rule, confidence),
                 format!("{e} is already contact {}", c.id),
             );
         }
@@ -582,7 +575,7 @@ fn with_account(
     account: AccountId,
     rule: &'static str,
     confidence: f64,
-    contact: Option<(ContactMatch, Option<String>)>,
+    person: AtAccount,
     explanation: String,
 ) -> MatchResult {
     let a = index.by_id.get(&account).map(|&i| &index.account(i).entry);
@@ -597,19 +590,11 @@ fn with_account(
             "; a subsidiary of {parent_name} (account {parent})"
         ));
     }
-    match &contact {
-        Some((c, None)) if c.rule == "contact_name" => {
-            explanation.push_str(&format!("; the same person as contact {}", c.contact_id));
-        }
-        Some((c, Some(fields))) => {
-            explanation.push_str(&format!(
-                "; the same person as contact {} by comparing fields: {fields}",
-                c.contact_id
-            ));
-        }
-        _ => {}
+    if let Some(note) = &person.note {
+        explanation.push_str("; ");
+        explanation.push_str(note);
     }
-    let contact = contact.map(|(c, _)| c);
+    let contact = person.contact;
     MatchResult {
         status: MatchStatus::Matched,
         rule,
@@ -633,23 +618,21 @@ pub fn place_at(index: &MatchIndex, p: &PersonRecord, account: AccountId) -> Mat
     let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
     if let Some(e) = &email {
         if let Some(c) = index.contact_by_email.get(e.as_str()) {
-            let contact = ContactMatch {
-                contact_id: c.id,
-                rule: "contact_email",
-                confidence: 1.0,
-            };
             return with_account(
                 index,
                 c.account,
                 "contact_email",
                 1.0,
-                Some((contact, None)),
+                AtAccount::is(c.id, "contact_email", 1.0),
                 format!("{e} is already contact {}", c.id),
             );
         }
     }
     let contact = same_person(index, p, account);
-    let rule = contact.as_ref().map_or("source_account", |(c, _)| c.rule);
+    let rule = contact
+        .contact
+        .as_ref()
+        .map_or("source_account", |c| c.rule);
     with_account(
         index,
         account,
@@ -664,11 +647,7 @@ pub fn place_at(index: &MatchIndex, p: &PersonRecord, account: AccountId) -> Mat
 /// unless two work mailboxes tell them apart; else the contact the fields compared one by one
 /// ([`compare`]) surely make the same person (a nickname, a typo in a name, the
 /// same phone written another way, a home address), explained by what each field weighed.
-fn same_person(
-    index: &MatchIndex,
-    p: &PersonRecord,
-    account: AccountId,
-) -> Option<(ContactMatch, Option<String>)> {
+fn same_person(index: &MatchIndex, p: &PersonRecord, account: AccountId) -> AtAccount {
     let mine = work_mailbox(
         p.email
             .as_deref()
@@ -682,26 +661,69 @@ fn same_person(
             .filter(|c| mine == 0 || c.work_mailbox == 0 || c.work_mailbox == mine)
     });
     if let Some(c) = by_name {
-        let contact = ContactMatch {
-            contact_id: c.id,
-            rule: "contact_name",
-            confidence: 0.85,
-        };
-        return Some((contact, None));
+        return AtAccount::is(c.id, "contact_name", 0.85)
+            .noting(format!("the same person as contact {}", c.id));
     }
     let mut people = index.people_like(account, p).peekable();
-    people.peek()?;
+    if people.peek().is_none() {
+        return AtAccount::default();
+    }
     let features = PersonFeatures::new(p);
-    let (id, link) = people
+    let best = people
         .map(|(id, person)| (id, compare(&features, &PersonFeatures::new(person))))
-        .filter(|(_, link)| link.decision == LinkDecision::Same && reaches_the_person(link))
-        .max_by(|(a, x), (b, y)| x.weight.total_cmp(&y.weight).then(b.cmp(a)))?;
-    let contact = ContactMatch {
-        contact_id: id,
-        rule: "contact_linkage",
-        confidence: posterior(link.weight),
-    };
-    Some((contact, Some(link.explain())))
+        .filter(|(_, link)| link.decision != LinkDecision::Different)
+        .max_by(|(a, x), (b, y)| {
+            let sure = |l: &Linkage| l.decision == LinkDecision::Same && reaches_the_person(l);
+            sure(x)
+                .cmp(&sure(y))
+                .then(x.weight.total_cmp(&y.weight))
+                .then(b.cmp(a))
+        });
+    match best {
+        Some((id, link)) if link.decision == LinkDecision::Same && reaches_the_person(&link) => {
+            AtAccount::is(id, "contact_linkage", posterior(link.weight)).noting(format!(
+                "the same person as contact {id} by comparing fields: {}",
+                link.explain()
+            ))
+        }
+        // Alike, not surely one: a new contact, and the explanation says which one it may be.
+        Some((id, link)) => AtAccount::default().noting(format!(
+            "a new contact, though it may be contact {id} ({}: {:.1} where {SAME_THRESHOLD:.0} \
+             and an agreeing address or phone decide)",
+            link.explain(),
+            link.weight
+        )),
+        None => AtAccount::default(),
+    }
+}
+
+/// What the contacts already at an account say about a record's person.
+#[derive(Debug, Default)]
+struct AtAccount {
+    /// The contact the record's person is.
+    contact: Option<ContactMatch>,
+    /// What the explanation adds: why it is that contact, or which one it may be.
+    note: Option<String>,
+}
+
+impl AtAccount {
+    fn is(contact_id: ContactId, rule: &'static str, confidence: f64) -> Self {
+        AtAccount {
+            contact: Some(ContactMatch {
+                contact_id,
+                rule,
+                confidence,
+            }),
+            note: None,
+        }
+    }
+
+    fn noting(self, note: String) -> Self {
+        AtAccount {
+            note: Some(note),
+            ..self
+        }
+    }
 }
 
 /// Whether the evidence holds more than names: an address or a phone that agrees. Names alone,
@@ -1226,6 +1248,15 @@ mod tests {
             AccountId(1),
         );
         assert_eq!(placed.rule, "contact_linkage");
+        // Names alone make a new contact, and the explanation says which one it may be.
+        let r = match_person(&index, &at_orbitly("Tess", "Vancce", "", "", ""), &config);
+        assert!(r.contact.is_none(), "{:?}", r.contact);
+        assert!(
+            r.explanation
+                .contains("a new contact, though it may be contact 41"),
+            "{}",
+            r.explanation
+        );
     }
 
     #[test]
