@@ -264,24 +264,28 @@ pub(crate) fn match_with_signals(
                 .filter(|_| !key.contains(' '))
                 .map(Vec::as_slice)
                 .unwrap_or_default();
+            // Ranked on their scores alone; the reasons are written for the five kept.
+            let mut scored: Vec<(f64, AccountId, usize, f64, &str)> = Vec::new();
+            let mut consider = |i: usize, name_score: f64, why: &'static str| {
+                let score = located(index, i, name_score, signals);
+                scored.push((score, index.account(i).entry.id, i, name_score, why));
+            };
             for &i in initials {
-                candidates.push(candidate(
-                    index,
-                    i,
-                    0.85,
-                    signals,
-                    "the initials of the name",
-                ));
+                consider(i, 0.85, "the initials of the name");
             }
             for i in index.candidates(key) {
                 let s = similarity(key, &index.account(i).key);
                 if s >= config.review_floor - 0.1 {
-                    candidates.push(candidate(index, i, s, signals, "similar name"));
+                    consider(i, s, "similar name");
                 }
             }
-            rank(&mut candidates);
-            candidates.dedup_by_key(|c| c.account_id);
-            candidates.truncate(5);
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            scored.dedup_by_key(|c| c.1);
+            scored.truncate(5);
+            candidates = scored
+                .into_iter()
+                .map(|(_, _, i, name_score, why)| candidate(index, i, name_score, signals, why))
+                .collect();
             if let Some(best) = candidates.first() {
                 let second = candidates.get(1).map(|c| c.score).unwrap_or(0.0);
                 let i = index.by_id[&best.account_id];
@@ -798,30 +802,47 @@ fn candidate(
 ) -> Candidate {
     let a = index.account(i);
     let mut reasons = vec![format!("{why} ({name_score:.2})")];
-    let mut score = name_score;
-    let (mine, theirs) = (&signals.location, &a.location);
-    for (mine, theirs, label, weight) in [
-        (&mine.country, &theirs.country, "country", 0.02),
-        (&mine.state, &theirs.state, "state", 0.04),
-        (&mine.city, &theirs.city, "city", 0.03),
-    ] {
-        if mine.is_empty() || theirs.is_empty() {
-            continue;
-        }
-        if mine == theirs {
-            score += weight;
-            reasons.push(format!("same {label}"));
-        } else {
-            score -= weight;
-            reasons.push(format!("different {label}"));
-        }
+    for (label, same, _) in place_agreement(index, i, signals) {
+        let agreement = if same { "same" } else { "different" };
+        reasons.push(format!("{agreement} {label}"));
     }
     Candidate {
         account_id: a.entry.id,
         name: a.entry.name.clone(),
-        score: score.clamp(0.0, 1.0),
+        score: located(index, i, name_score, signals),
         reasons,
     }
+}
+
+/// The parts of its place a record and the account `i` both state: the part, whether they
+/// agree, and what that adds to or takes from a name's score.
+fn place_agreement<'a>(
+    index: &'a MatchIndex,
+    i: usize,
+    signals: &'a RecordSignals,
+) -> impl Iterator<Item = (&'static str, bool, f64)> + 'a {
+    let (mine, theirs) = (&signals.location, &index.account(i).location);
+    [
+        (&mine.country, &theirs.country, "country", 0.02),
+        (&mine.state, &theirs.state, "state", 0.04),
+        (&mine.city, &theirs.city, "city", 0.03),
+    ]
+    .into_iter()
+    .filter(|(mine, theirs, _, _)| !mine.is_empty() && !theirs.is_empty())
+    .map(|(mine, theirs, label, weight)| (label, mine == theirs, weight))
+}
+
+/// A name's score at the account `i`, moved by where the record and the account are.
+fn located(index: &MatchIndex, i: usize, name_score: f64, signals: &RecordSignals) -> f64 {
+    let mut score = name_score;
+    for (_, same, weight) in place_agreement(index, i, signals) {
+        if same {
+            score += weight;
+        } else {
+            score -= weight;
+        }
+    }
+    score.clamp(0.0, 1.0)
 }
 
 fn rank(c: &mut [Candidate]) {
