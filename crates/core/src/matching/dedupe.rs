@@ -66,10 +66,27 @@ struct Workplace {
     domain: Option<String>,
 }
 
-impl Workplace {
-    /// `account` is where the record was placed, if it was.
-    fn of(p: &PersonRecord, email: Option<&Email>, account: Option<Placed>) -> Self {
+/// What the duplicate check reads of a record, wherever the batch places it: made ahead of
+/// the in-order check, on any core ([`BatchDedupe::check_keyed`]).
+#[derive(Debug, Clone)]
+pub struct PersonKeys {
+    /// The address, and the address without its +tag.
+    address: Option<(String, String)>,
+    /// The registrable corporate domain of the address (not free mail's).
+    domain: Option<String>,
+    /// The company's key, unless it names none (`N/A`).
+    company: Option<String>,
+    /// The employer the record names, squashed: its company and its domain's name.
+    named: [Option<String>; 2],
+    /// The name's key ([`person_key`]).
+    name: Option<String>,
+}
+
+impl PersonKeys {
+    pub fn of(p: &PersonRecord) -> Self {
+        let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
         let domain = email
+            .as_ref()
             .map(|e| registrable_domain(e.domain()))
             .filter(|d| personal_domain(d).is_none());
         let company = p
@@ -88,13 +105,31 @@ impl Workplace {
                 .as_deref()
                 .and_then(|d| d.split('.').next())
                 .map(squashed),
-        ];
+        ]
+        .map(|n| n.filter(|n| !n.is_empty()));
+        PersonKeys {
+            address: email.map(|e| (e.as_str().to_string(), e.without_plus_tag())),
+            domain,
+            company,
+            named,
+            name: person_key(p.first_name.as_deref(), p.last_name.as_deref()),
+        }
+    }
+}
+
+impl Workplace {
+    /// `account` is where the record was placed, if it was.
+    fn of(keys: &PersonKeys, account: Option<Placed>) -> Self {
         let place = match account {
             Some(Placed::Existing(k)) => Place::Account(k),
             Some(Placed::Provisional(k)) => Place::Declared(k),
-            None => domain.or(company).map_or(Place::Unknown, Place::Declared),
+            None => keys
+                .domain
+                .clone()
+                .or_else(|| keys.company.clone())
+                .map_or(Place::Unknown, Place::Declared),
         };
-        let [company, domain] = named.map(|n| n.filter(|n| !n.is_empty()));
+        let [company, domain] = keys.named.clone();
         Workplace {
             place,
             company,
@@ -195,18 +230,28 @@ impl<Id: Clone> BatchDedupe<Id> {
         features: PersonFeatures,
         place: Option<Placed>,
     ) -> Option<Id> {
-        let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
-        let workplace = Workplace::of(p, email.as_ref(), place);
-        let by_address = email.as_ref().and_then(|e| {
+        self.check_keyed(id, PersonKeys::of(p), features, place)
+    }
+
+    /// [`check_with`](Self::check_with) with the record's keys made already.
+    pub fn check_keyed(
+        &mut self,
+        id: Id,
+        keys: PersonKeys,
+        features: PersonFeatures,
+        place: Option<Placed>,
+    ) -> Option<Id> {
+        let workplace = Workplace::of(&keys, place);
+        let by_address = keys.address.as_ref().and_then(|(address, mailbox)| {
             self.by_email
-                .get(e.as_str())
-                .or_else(|| self.by_mailbox.get(&e.without_plus_tag()))
+                .get(address)
+                .or_else(|| self.by_mailbox.get(mailbox))
                 .copied()
         });
-        let name = person_key(p.first_name.as_deref(), p.last_name.as_deref());
-        let keys = block_keys(&features, workplace.key(), name.as_deref());
+        let PersonKeys { address, name, .. } = keys;
+        let blocks = block_keys(&features, workplace.key(), name.as_deref());
         let by_evidence = self
-            .linked(&features, &workplace, name.as_deref(), &keys, by_address)
+            .linked(&features, &workplace, name.as_deref(), &blocks, by_address)
             .map(|at| self.people[at as usize].first_at);
         // A record whose address is one earlier person's and whose other fields are surely
         // another's joins two sightings of one person (a home address seen first without a
@@ -218,13 +263,9 @@ impl<Id: Clone> BatchDedupe<Id> {
         let found = first_at.map(|at| self.people[at as usize].first.clone());
         let at = u32::try_from(self.people.len()).unwrap_or(u32::MAX);
         let first_at = first_at.unwrap_or(at);
-        if let Some(e) = &email {
-            self.by_email
-                .entry(e.as_str().to_string())
-                .or_insert(first_at);
-            self.by_mailbox
-                .entry(e.without_plus_tag())
-                .or_insert(first_at);
+        if let Some((address, mailbox)) = address {
+            self.by_email.entry(address).or_insert(first_at);
+            self.by_mailbox.entry(mailbox).or_insert(first_at);
         }
         self.people.push(Seen {
             first: found.clone().unwrap_or(id),
@@ -233,7 +274,7 @@ impl<Id: Clone> BatchDedupe<Id> {
             workplace,
             name,
         });
-        for k in keys {
+        for k in blocks {
             self.blocks.entry(k).or_default().push(at);
         }
         found
@@ -496,9 +537,8 @@ mod tests {
             .iter()
             .zip(&decisions)
             .map(|(p, d)| {
-                let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
                 let placed = d.account.map(|a| placed(&index, a, 1_000_000));
-                Workplace::of(p, email.as_ref(), placed)
+                Workplace::of(&PersonKeys::of(p), placed)
             })
             .collect();
         let keys: Vec<Vec<String>> = features

@@ -15,7 +15,7 @@ mod signals;
 pub mod synth;
 
 pub use batch::{match_batch, BatchDecision, BatchRun, FirstPass};
-pub use dedupe::{BatchDedupe, Placed};
+pub use dedupe::{BatchDedupe, PersonKeys, Placed};
 pub use engine::{
     match_person, place_at, AccountMatch, Candidate, ContactMatch, MatchConfig, MatchResult,
     MatchStatus,
