@@ -9,6 +9,7 @@ use super::index::MatchIndex;
 use super::person_link::PersonFeatures;
 use super::record::{AccountEntry, PersonRecord};
 use super::signals::RecordSignals;
+use crate::hierarchy::root_of;
 use crate::ids::AccountId;
 use rayon::prelude::*;
 
@@ -208,10 +209,6 @@ impl BatchRun {
     }
 }
 
-/// The most parents walked up from an account to the top of its family (a loop written into
-/// the data stops here).
-const MAX_FAMILY_DEPTH: usize = 16;
-
 /// Where a person placed under `account` works, for telling duplicates apart: an account this
 /// run made (ids from `first_new_id`) is only provisional; an existing one stands for its
 /// family, by the family's top account. One person writes the parent's domain at one time and
@@ -220,14 +217,13 @@ pub(crate) fn placed(index: &MatchIndex, account: AccountId, first_new_id: i64) 
     if account.0 >= first_new_id {
         return Placed::Provisional(account.to_string());
     }
-    let mut top = account;
-    for _ in 0..MAX_FAMILY_DEPTH {
-        match index.account_entry(top).and_then(|a| a.parent_id) {
-            Some(parent) if parent != top => top = parent,
-            _ => break,
-        }
-    }
-    Placed::Existing(top.to_string())
+    let top = root_of(account.0, |id| {
+        index
+            .account_entry(AccountId(id))
+            .and_then(|a| a.parent_id)
+            .map(|p| p.0)
+    });
+    Placed::Existing(AccountId(top).to_string())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! among one employer's people, and the evidence must be stronger by the log of how many more
 //! candidates that is ([`BatchDedupe::unplaced_margin`]).
 
-use super::person_link::{compare, LinkDecision, PersonFeatures, SAME_THRESHOLD};
+use super::person_link::{compare, LinkDecision, PersonFeatures, PAIRS_PER_MATCH, SAME_THRESHOLD};
 use super::record::PersonRecord;
 use super::FastMap;
 use crate::normalize::company::{company_key, is_placeholder};
@@ -20,10 +20,6 @@ use crate::normalize::{personal_domain, registrable_domain, Email};
 /// The most records of one block a record is compared with (the latest ones): a block as big
 /// as a common name at a large employer must not make a batch quadratic.
 const MAX_COMPARED: usize = 64;
-
-/// The prior behind [`SAME_THRESHOLD`]: two records of one employer that blocking puts side by
-/// side are the same person once in this many pairs.
-const EMPLOYER_PAIRS_PER_MATCH: f64 = 64.0;
 
 /// The share of a batch's records that repeat someone earlier in it (real data: about one in
 /// ten). A pair drawn from everyone seen, `n` records, is the same person with odds of about
@@ -286,9 +282,7 @@ impl<Id: Clone> BatchDedupe<Id> {
     /// employer's.
     fn unplaced_margin(&self) -> f64 {
         let n = self.people.len() as f64;
-        (n / (REPEAT_SHARE * EMPLOYER_PAIRS_PER_MATCH))
-            .log2()
-            .max(0.0)
+        (n / (REPEAT_SHARE * PAIRS_PER_MATCH)).log2().max(0.0)
     }
 
     /// The earlier record the features are most surely the same person as, among those not of

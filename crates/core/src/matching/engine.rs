@@ -279,7 +279,7 @@ pub(crate) fn match_with_signals(
                     consider(i, s, "similar name");
                 }
             }
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            scored.sort_by(|a, b| ranked((a.0, a.1), (b.0, b.1)));
             scored.dedup_by_key(|c| c.1);
             scored.truncate(5);
             candidates = scored
@@ -617,7 +617,7 @@ fn with_account(
 
 /// A record whose account the source already knows (a CRM contact under its account): it is
 /// placed there, and still deduplicated: the same email anywhere, or the same person at that
-/// account ([`same_person`]).
+/// account (the same name, or fields compared one by one).
 pub fn place_at(index: &MatchIndex, p: &PersonRecord, account: AccountId) -> MatchResult {
     let email = p.email.as_deref().and_then(|e| Email::parse(e).ok());
     if let Some(e) = &email {
@@ -677,15 +677,14 @@ fn same_person(index: &MatchIndex, p: &PersonRecord, account: AccountId) -> AtAc
         .map(|(id, person)| (id, compare(&features, &PersonFeatures::new(person))))
         .filter(|(_, link)| link.decision != LinkDecision::Different)
         .max_by(|(a, x), (b, y)| {
-            let sure = |l: &Linkage| l.decision == LinkDecision::Same && reaches_the_person(l);
-            sure(x)
-                .cmp(&sure(y))
+            surely_one(x)
+                .cmp(&surely_one(y))
                 .then(x.weight.total_cmp(&y.weight))
                 .then(b.cmp(a))
         });
     match best {
-        Some((id, link)) if link.decision == LinkDecision::Same && reaches_the_person(&link) => {
-            AtAccount::is(id, "contact_linkage", posterior(link.weight)).noting(format!(
+        Some((id, link)) if surely_one(&link) => {
+            AtAccount::is(id, "contact_linkage", link.probability()).noting(format!(
                 "the same person as contact {id} by comparing fields: {}",
                 link.explain()
             ))
@@ -730,26 +729,19 @@ impl AtAccount {
     }
 }
 
-/// Whether the evidence holds more than names: an address or a phone that agrees. Names alone,
-/// however alike, are not enough to fold a record into a contact someone already works with:
-/// measured on migrated exports, an account's Olivia Martin and Olivia Martinez, Patricia
-/// Miller and Patricia Muller, were more often two people than one (the exact same name is
-/// [`same_person`]'s first rule).
-fn reaches_the_person(link: &Linkage) -> bool {
+/// Whether the linkage surely makes a record a contact's person: Same, on evidence that holds
+/// more than names (an address or a phone that agrees). Names alone, however alike, are not
+/// enough to fold a record into a contact someone already works with: measured on migrated
+/// exports, an account's Olivia Martin and Olivia Martinez, Patricia Miller and Patricia
+/// Muller, were more often two people than one (the exact same name is [`same_person`]'s
+/// first rule).
+fn surely_one(link: &Linkage) -> bool {
     /// An agreement weighing less than this says little (a title, a city).
     const STRONG: f64 = 2.0;
-    link.fields.iter().any(|(label, w)| {
-        (label.starts_with("email") || label.starts_with("phone")) && *w >= STRONG
-    })
-}
-
-/// The probability that two records of one account's people are one person, given the
-/// evidence `weight` (log2 of the likelihood ratio) and the prior [`SAME_THRESHOLD`] is set
-/// from: one pair in 64 that blocking puts side by side.
-fn posterior(weight: f64) -> f64 {
-    const PAIRS_PER_MATCH: f64 = 64.0;
-    let odds = weight.exp2() / PAIRS_PER_MATCH;
-    (odds / (1.0 + odds)).clamp(0.0, 0.99)
+    link.decision == LinkDecision::Same
+        && link.fields.iter().any(|(label, w)| {
+            (label.starts_with("email") || label.starts_with("phone")) && *w >= STRONG
+        })
 }
 
 /// Similarity of two company keys in [0, 1]: the better of Jaro-Winkler on the whole key and a
@@ -846,11 +838,12 @@ fn located(index: &MatchIndex, i: usize, name_score: f64, signals: &RecordSignal
 }
 
 fn rank(c: &mut [Candidate]) {
-    c.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.account_id.cmp(&b.account_id))
-    });
+    c.sort_by(|a, b| ranked((a.score, a.account_id), (b.score, b.account_id)));
+}
+
+/// The order of candidates: the best score first, the lower account id first among equals.
+fn ranked(a: (f64, AccountId), b: (f64, AccountId)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
 #[cfg(test)]

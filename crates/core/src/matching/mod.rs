@@ -23,7 +23,7 @@ pub use engine::{
 pub use index::{provisional_record, MatchIndex};
 pub use person_link::{
     compare, BuiltinFrequencies, Level, LinkDecision, LinkFields, Linkage, NameFrequencies,
-    PersonFeatures, LEVELS, REVIEW_THRESHOLD, SAME_THRESHOLD,
+    PersonFeatures, LEVELS, PAIRS_PER_MATCH, REVIEW_THRESHOLD, SAME_THRESHOLD,
 };
 /// The maps of the match index and of a batch's people, keyed by text from outside: hashed
 /// with foldhash, several times faster than the standard SipHash on short keys, and seeded per

@@ -28,11 +28,15 @@ use crate::normalize::{
 use std::fmt::Write as _;
 use std::ops::Deref;
 
+/// The prior the thresholds are set from: a pair of one account's records that blocking puts
+/// side by side is the same person about once in this many pairs.
+pub const PAIRS_PER_MATCH: f64 = 64.0;
+
 /// At or above this weight two records are the same person. Set from a prior: a pair of one
 /// account's records that blocking puts side by side is the same person about once in 64
-/// (log2 odds -6); +10 of evidence makes the odds 16:1 (posterior ~94%). A full name of ordinary
-/// frequency with nothing against it (`John Smith`, +11.9) passes; the commonest name pairs of
-/// their population (`Wei Wang`, +9.0) alone do not, and go to review.
+/// ([`PAIRS_PER_MATCH`], log2 odds -6); +10 of evidence makes the odds 16:1 (posterior ~94%).
+/// A full name of ordinary frequency with nothing against it (`John Smith`, +11.9) passes; the
+/// commonest name pairs of their population (`Wei Wang`, +9.0) alone do not, and go to review.
 pub const SAME_THRESHOLD: f64 = 10.0;
 
 /// At or above this weight (and below [`SAME_THRESHOLD`]) the pair goes to a person for review:
@@ -114,6 +118,13 @@ impl Linkage {
             let _ = write!(out, "{label} ({weight:+.1})");
         }
         out
+    }
+
+    /// The probability that the two records are one person: the evidence applied to the
+    /// prior of two records of one account ([`PAIRS_PER_MATCH`]), at most 0.99.
+    pub fn probability(&self) -> f64 {
+        let odds = self.weight.exp2() / PAIRS_PER_MATCH;
+        (odds / (1.0 + odds)).clamp(0.0, 0.99)
     }
 
     /// Whether a field tells two people apart however alike their names: two mailboxes at one

@@ -52,9 +52,9 @@ pub struct Phone {
     /// The number as the metadata read it, when it could: only such a number is classified.
     parsed: Option<Box<PhoneNumber>>,
     /// Whether the number is assigned, and its kind: made the first time either is asked for.
-    /// Classifying runs a dozen of the metadata's regular expressions, a fifth of a batch
-    /// match's time when it was done for every number, while only the numbers of two records
-    /// compared as possibly one person are ever asked about.
+    /// Classifying runs a dozen of the metadata's regular expressions, and most callers never
+    /// ask (intake compares the phones of a record and an account's few alike contacts; a
+    /// batch match asks for every number, on every core, ahead of its in-order settling).
     class: OnceLock<(bool, PhoneKind)>,
 }
 
