@@ -115,12 +115,6 @@ impl BatchRun {
                     let signals = RecordSignals::of(p);
                     let result = match_with_signals(index, p, &signals, config);
                     let features = PersonFeatures::new(p);
-                    // The phone is classified here, on every core, rather than when the
-                    // in-order settling first compares it: that settling is the one part of
-                    // a batch on one core, and classifying was a fifth of it.
-                    if let Some(phone) = features.phone() {
-                        phone.kind();
-                    }
                     (signals, result, features, PersonKeys::of(p))
                 })
                 .collect(),

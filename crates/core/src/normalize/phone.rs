@@ -5,7 +5,7 @@
 
 use super::country::country_code;
 use phonenumber::metadata::DATABASE;
-use phonenumber::{Mode, PhoneNumber, Type};
+use phonenumber::{Metadata, Mode, PhoneNumber, Type};
 use std::str::FromStr;
 use std::sync::{Once, OnceLock};
 
@@ -51,6 +51,9 @@ pub struct Phone {
     extension: String,
     /// The number as the metadata read it, when it could: only such a number is classified.
     parsed: Option<Box<PhoneNumber>>,
+    /// The region the number was read in (the record's country, or the one its calling code
+    /// names): the first whose ranges classifying tries.
+    region: Option<phonenumber::country::Id>,
     /// Whether the number is assigned, and its kind: made the first time either is asked for.
     /// Classifying runs a dozen of the metadata's regular expressions, and most callers never
     /// ask (intake compares the phones of a record and an account's few alike contacts; a
@@ -93,26 +96,91 @@ impl Phone {
 
     fn class(&self) -> (bool, PhoneKind) {
         *self.class.get_or_init(|| match &self.parsed {
-            Some(number) => classify(number),
+            Some(number) => classify(number, self.region),
             None => (false, PhoneKind::Unknown),
         })
     }
 }
 
-/// Whether `number` is assigned, and of what kind.
-fn classify(number: &PhoneNumber) -> (bool, PhoneKind) {
+/// Whether `number` is assigned, and of what kind, trying the ranges of `region` (where it was
+/// read) first.
+fn classify(number: &PhoneNumber, region: Option<phonenumber::country::Id>) -> (bool, PhoneKind) {
     // A number the metadata does not know as assigned (a fictional `07700 900xxx`, a new
-    // range) is still read in E.164; it is only not taken as certainly right. `is_valid` is
-    // `number_type` is not `Unknown` (libphonenumber's definition, and the crate's): one
-    // classification, not two.
-    let kind = number.number_type(&DATABASE);
-    let valid = kind != Type::Unknown;
-    let kind = match kind {
+    // range) is still read in E.164; it is only not taken as certainly right. Valid means the
+    // line type is not `Unknown` (libphonenumber's definition, and the crate's).
+    let national = number.national().value().to_string();
+    let code = number.code().value();
+    // `PhoneNumber::number_type` first finds the region by classifying the number in each
+    // region sharing its calling code (two dozen for `+1`), then classifies it again there.
+    // The region it was read in is nearly always the one, so it is tried first.
+    let in_region = region
+        .and_then(|r| DATABASE.by_id(r.as_ref()))
+        .filter(|meta| meta.country_code() == code)
+        .map(|meta| line_type(meta, &national))
+        .filter(|t| *t != Type::Unknown);
+    let kind = match in_region {
+        Some(t) => t,
+        None => number
+            .metadata(&DATABASE)
+            .map_or(Type::Unknown, |meta| line_type(meta, &national)),
+    };
+    classify_type(kind)
+}
+
+/// Whether a number of line type `t` is assigned, and its kind.
+fn classify_type(t: Type) -> (bool, PhoneKind) {
+    let kind = match t {
         Type::Mobile => PhoneKind::Mobile,
         Type::FixedLineOrMobile | Type::Unknown => PhoneKind::Unknown,
         _ => PhoneKind::Fixed,
     };
-    (valid, kind)
+    (t != Type::Unknown, kind)
+}
+
+/// The type of line the national number `national` is in `meta`'s region: libphonenumber's
+/// `getNumberTypeHelper`, in its order (the special services before fixed and mobile lines).
+/// The crate has it only behind its own region lookup.
+fn line_type(meta: &Metadata, national: &str) -> Type {
+    let is = |t: Type| {
+        meta.descriptors()
+            .get(t)
+            .is_some_and(|d| d.is_match(national))
+    };
+    if !meta.descriptors().general().is_match(national) {
+        return Type::Unknown;
+    }
+    const SPECIAL: [Type; 8] = [
+        Type::PremiumRate,
+        Type::TollFree,
+        Type::SharedCost,
+        Type::Voip,
+        Type::PersonalNumber,
+        Type::Pager,
+        Type::Uan,
+        Type::Voicemail,
+    ];
+    if let Some(t) = SPECIAL.into_iter().find(|t| is(*t)) {
+        return t;
+    }
+    if is(Type::FixedLine) {
+        let descriptors = meta.descriptors();
+        let same_ranges = pattern(descriptors.fixed_line()) == pattern(descriptors.mobile());
+        return if same_ranges || is(Type::Mobile) {
+            Type::FixedLineOrMobile
+        } else {
+            Type::FixedLine
+        };
+    }
+    if is(Type::Mobile) {
+        Type::Mobile
+    } else {
+        Type::Unknown
+    }
+}
+
+/// The regular expression of a descriptor's national numbers, as written in the metadata.
+fn pattern(d: Option<&phonenumber::metadata::Descriptor>) -> Option<&str> {
+    d.map(|d| d.national_number().as_str())
 }
 
 /// Normalizes a phone number typed in a record whose country is `country` (an ISO code or a
@@ -154,6 +222,7 @@ pub fn normalize_phone(raw: &str, country: Option<&str>) -> Option<Phone> {
                 digits: e164,
                 extension,
                 parsed: Some(Box::new(number)),
+                region,
                 class: OnceLock::new(),
             });
         }
@@ -162,6 +231,7 @@ pub fn normalize_phone(raw: &str, country: Option<&str>) -> Option<Phone> {
         digits,
         extension,
         parsed: None,
+        region: None,
         class: OnceLock::new(),
     })
 }
@@ -325,6 +395,22 @@ mod tests {
         #[test]
         fn never_panics_on_number_like_text(raw in "[+0-9() .;=:/a-zA-Z-]{0,40}", country in "[A-Z]{2}") {
             let _ = normalize_phone(&raw, Some(&country));
+        }
+
+        /// Classifying in the region the number was read in first answers what the crate's
+        /// own lookup of the region answers.
+        #[test]
+        fn the_region_read_in_classifies_as_the_crate_does(
+            region in proptest::sample::select(vec!["US", "CA", "GB", "DE", "FR", "JP", "IN", "BR", "AU", "NL"]),
+            national in "[0-9]{6,12}",
+        ) {
+            let id = phonenumber::country::Id::from_str(region).ok();
+            if let Ok(number) = phonenumber::parse(id, &national) {
+                let crate_type = number.number_type(&DATABASE);
+                let expected = classify_type(crate_type);
+                prop_assert_eq!(classify(&number, id), expected, "{} in {}", national, region);
+                prop_assert_eq!(classify(&number, None), expected, "{} without a region", national);
+            }
         }
     }
 }
