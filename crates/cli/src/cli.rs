@@ -520,12 +520,19 @@ pub enum SegmentCommand {
         /// Rows in a table (CSV and JSON print every row).
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Take people who left their company or unsubscribed too: by default a segment of
+        /// people holds only those who can be contacted, unless it names `contact.status`.
+        #[arg(long)]
+        everyone: bool,
     },
     /// Count what a filter expression or saved segment selects.
     Count {
         segment: String,
         #[arg(long, value_enum, default_value_t = TargetArg::Contact)]
         target: TargetArg,
+        /// Count people who left their company or unsubscribed too (see `run --everyone`).
+        #[arg(long)]
+        everyone: bool,
     },
     /// Save a segment under a name (checked first).
     Save {

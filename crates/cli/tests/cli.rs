@@ -113,7 +113,7 @@ const DEMO_QUESTIONS: &[&[&str]] = &[
 
 /// The design's seed segment: managers or directors at California software companies that are
 /// not customers.
-const SEED_SEGMENT: &str = r#"contact.seniority in ("manager", "director") and account.state = "CA" and account.industry = "Software" and account.relationship != "customer""#;
+const SEED_SEGMENT: &str = r#"contact.seniority in ("manager", "director") and account.state = "CA" and account.industry = "Software" and account.relationship not in ("customer", "former_customer")"#;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_loads_a_realistic_dataset_once_on_each_backend() {

@@ -153,3 +153,53 @@ async fn sales_may_read_scores_but_not_change_scoring() {
         api.problem(missing, 404, None).await;
     }
 }
+
+/// Customer status over HTTP: an asset in force makes a customer, stage and relationship alike,
+/// and a PATCH that contradicts it is a 409 naming the field and the fact.
+#[tokio::test]
+async fn an_asset_makes_a_customer_and_a_contradicting_patch_is_refused() {
+    for api in each_backend(Role::Admin).await {
+        let acme = api
+            .ok(
+                Method::POST,
+                "/api/v1/accounts",
+                Some(json!({"name": "Acme"})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let renews = (chrono::Utc::now().date_naive() + chrono::Duration::days(200)).to_string();
+        let asset = api
+            .ok(
+                Method::POST,
+                &format!("/api/v1/accounts/{acme}/assets"),
+                Some(json!({"product": "Platform", "renews_on": renews})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let account = api
+            .ok(Method::GET, &format!("/api/v1/accounts/{acme}"), None)
+            .await;
+        assert_eq!(
+            (account["stage"].as_str(), account["relationship"].as_str()),
+            (Some("customer"), Some("customer")),
+            "{}",
+            api.name
+        );
+        let res = api
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/accounts/{acme}"),
+                Some(json!({"relationship": "prospect"})),
+            )
+            .await;
+        let body = api.problem(res, 409, Some("relationship")).await;
+        let detail = body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains(&format!("asset {asset} is active")),
+            "{}: {detail}",
+            api.name
+        );
+    }
+}

@@ -147,6 +147,83 @@ async fn saved_segments_run_count_and_export_as_csv() {
     }
 }
 
+/// A segment of people is a list to reach: people who left or unsubscribed are out unless
+/// the caller asks for everyone, or the expression speaks of `contact.status` itself.
+#[tokio::test]
+async fn segments_of_people_reach_only_those_who_can_be_contacted() {
+    for api in each_backend(Role::Admin).await {
+        let (acme, _, ann) = seed(&api).await;
+        let gone = api.ok(Method::POST, "/api/v1/contacts", Some(json!({"account_id": acme, "first_name": "Gil", "email": "gil@acme.com", "title": "IT Director", "status": "left_company"}))).await["id"].as_i64().unwrap();
+        let quiet = api.ok(Method::POST, "/api/v1/contacts", Some(json!({"account_id": acme, "first_name": "Una", "email": "una@acme.com", "title": "Director of Sales", "status": "unsubscribed"}))).await["id"].as_i64().unwrap();
+        let seg = api
+            .ok(Method::POST, "/api/v1/segments", Some(json!({"name": "Acme directors", "expression": "contact.seniority >= \"director\" and account.state = \"CA\""})))
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let run = api
+            .ok(Method::GET, &format!("/api/v1/segments/{seg}/run"), None)
+            .await;
+        assert_eq!(ids(&run), [ann], "{}", api.name);
+        let count = api
+            .ok(Method::GET, &format!("/api/v1/segments/{seg}/count"), None)
+            .await;
+        assert_eq!(count["count"], 1, "{}", api.name);
+        let everyone = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/segments/{seg}/run?everyone=true"),
+                None,
+            )
+            .await;
+        assert_eq!(ids(&everyone), [ann, gone, quiet], "{}", api.name);
+        let count = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/segments/{seg}/count?everyone=true"),
+                None,
+            )
+            .await;
+        assert_eq!(count["count"], 3, "{}", api.name);
+        let csv = api
+            .send(
+                Method::GET,
+                &format!("/api/v1/segments/{seg}/export?everyone=true"),
+                None,
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(csv.lines().count(), 4, "{}: {csv}", api.name);
+        let bad = api
+            .send(
+                Method::GET,
+                &format!("/api/v1/segments/{seg}/count?everyone=perhaps"),
+                None,
+            )
+            .await;
+        api.problem(bad, 400, None).await;
+        // An expression about the status decides for itself.
+        let leavers = api
+            .ok(
+                Method::POST,
+                "/api/v1/segments",
+                Some(json!({"name": "Leavers", "expression": "contact.status = \"left_company\""})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let run = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/segments/{leavers}/run"),
+                None,
+            )
+            .await;
+        assert_eq!(ids(&run), [gone], "{}", api.name);
+    }
+}
+
 #[tokio::test]
 async fn reports_answer_over_http_and_take_a_segment() {
     for api in each_backend(Role::Admin).await {

@@ -9,7 +9,7 @@ use abcrm_core::{AccountId, ContactId};
 use common::web::{self, Web};
 use reqwest::StatusCode;
 
-const SEED: &str = r#"contact.seniority in ("manager", "director") and account.state = "CA" and account.industry = "Software" and account.relationship != "customer""#;
+const SEED: &str = r#"contact.seniority in ("manager", "director") and account.state = "CA" and account.industry = "Software" and account.relationship not in ("customer", "former_customer")"#;
 
 fn actor() -> Actor {
     Actor::system("test")

@@ -5,8 +5,9 @@
 use crate::{RecomputeProgress, RecomputeSummary, ScoringModelRecord, StoredAccountScore};
 use abcrm_core::scoring::{
     self, AccountFacts, AccountScore, ActivityFact, ContactScore, Points, Recompute, Rollup,
-    Scorer, ScoringModel, StageFacts,
+    AssetFacts, Scorer, ScoringModel, StageFacts, StageMove,
 };
+use abcrm_core::AssetId;
 use futures::TryStreamExt;
 use crate::ActiveModel;
 use std::sync::Arc;
@@ -268,15 +269,18 @@ async fn rescore_one(conn: &mut Conn, scorer: &Scorer<'_>, model_id: i64, id: Ac
 }
 
 /// What the stage rules need besides the score: the account's stage and relationship, its
-/// oldest open and its latest won opportunity.
-async fn stage_facts(conn: &mut Conn, id: AccountId, score: Points) -> Result<StageFacts> {
+/// oldest open and its latest won opportunity, and what its assets say today.
+pub(crate) async fn stage_facts(conn: &mut Conn, id: AccountId, score: Points) -> Result<StageFacts> {
     let row = sqlx::query(
         "SELECT a.stage, a.relationship,
            (SELECT o.id FROM opportunities o WHERE o.account_id = a.id AND o.stage NOT IN ('closed_won', 'closed_lost') ORDER BY o.created_at, o.id LIMIT 1) AS open_id,
-           (SELECT o.id FROM opportunities o WHERE o.account_id = a.id AND o.stage = 'closed_won' ORDER BY o.updated_at DESC, o.id DESC LIMIT 1) AS won_id
+           (SELECT o.id FROM opportunities o WHERE o.account_id = a.id AND o.stage = 'closed_won' ORDER BY o.updated_at DESC, o.id DESC LIMIT 1) AS won_id,
+           (SELECT s.id FROM assets s WHERE s.account_id = a.id AND (s.renews_on IS NULL OR s.renews_on >= $2) ORDER BY s.id LIMIT 1) AS active_asset_id,
+           (SELECT MAX(s.renews_on) FROM assets s WHERE s.account_id = a.id) AS last_renewal
          FROM accounts a WHERE a.id = $1",
     )
     .bind(id.0)
+    .bind(today())
     .fetch_optional(&mut *conn)
     .await
     .map_err(db)?
@@ -287,27 +291,39 @@ async fn stage_facts(conn: &mut Conn, id: AccountId, score: Points) -> Result<St
         score,
         open_opportunity: row.try_get::<Option<i64>, _>("open_id")?.map(OpportunityId),
         won_opportunity: row.try_get::<Option<i64>, _>("won_id")?.map(OpportunityId),
+        assets: asset_facts(row.try_get::<Option<i64>, _>("active_asset_id")?.map(AssetId), row.try_get("last_renewal")?),
     })
 }
 
-/// Moves an account to a stage with a reason: the stage, its history row and an audit row.
-async fn move_stage(tx: &mut Tx<'_>, actor: &Actor, id: AccountId, from: AccountStage, to: AccountStage, reason: &str, at: DateTime<Utc>) -> Result<()> {
-    move_stages(tx, actor, &[(id, from, to, reason.to_string())], at).await
+/// The day whose assets are in force: renewal dates are days, in UTC like every stored time.
+fn today() -> NaiveDate {
+    now().date_naive()
 }
 
-/// Moves accounts' stages (a full recompute's many, or [`move_stage`]'s one): the stage, a
-/// history row and an audit row each, in a few multi-row statements.
-async fn move_stages(tx: &mut Tx<'_>, actor: &Actor, moves: &[(AccountId, AccountStage, AccountStage, String)], at: DateTime<Utc>) -> Result<()> {
+/// What an account's assets say: one in force, or (when none is) the last renewal missed.
+fn asset_facts(active: Option<AssetId>, last_renewal: Option<NaiveDate>) -> AssetFacts {
+    AssetFacts { active, lapsed_on: if active.is_some() { None } else { last_renewal } }
+}
+
+/// Moves an account to a stage with a reason: the stage, its history row and an audit row.
+async fn move_stage(tx: &mut Tx<'_>, actor: &Actor, id: AccountId, from: AccountStage, m: StageMove, at: DateTime<Utc>) -> Result<()> {
+    move_stages(tx, actor, &[(id, from, m)], at).await
+}
+
+/// Moves accounts' stages (a full recompute's many, or [`move_stage`]'s one): the stage and the
+/// relationship that goes with it, a history row and an audit row each, in a few multi-row
+/// statements.
+async fn move_stages(tx: &mut Tx<'_>, actor: &Actor, moves: &[(AccountId, AccountStage, StageMove)], at: DateTime<Utc>) -> Result<()> {
     if moves.is_empty() {
         return Ok(());
     }
-    let mut by_stage: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for (id, _, to, _) in moves {
-        by_stage.entry(to.as_str()).or_default().push(id.0);
+    let mut by_stage: BTreeMap<(&str, &str), Vec<i64>> = BTreeMap::new();
+    for (id, _, m) in moves {
+        by_stage.entry((m.to.as_str(), m.relationship.as_str())).or_default().push(id.0);
     }
-    for (to, ids) in by_stage {
+    for ((to, relationship), ids) in by_stage {
         let mut q = QueryBuilder::<Db>::new("UPDATE accounts SET stage = ");
-        q.push_bind(to).push(", updated_at = ").push_bind(at).push(" WHERE id IN (");
+        q.push_bind(to).push(", relationship = ").push_bind(relationship).push(", updated_at = ").push_bind(at).push(" WHERE id IN (");
         let mut sep = q.separated(", ");
         for id in ids {
             sep.push_bind(id);
@@ -316,18 +332,18 @@ async fn move_stages(tx: &mut Tx<'_>, actor: &Actor, moves: &[(AccountId, Accoun
         q.build().execute(&mut **tx).await.map_err(db)?;
     }
     let mut q = QueryBuilder::<Db>::new("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) ");
-    q.push_values(moves, |mut b, (id, from, to, reason)| {
-        b.push_bind(id.0).push_bind(from.as_str()).push_bind(to.as_str()).push_bind(reason.as_str()).push_bind(at);
+    q.push_values(moves, |mut b, (id, from, m)| {
+        b.push_bind(id.0).push_bind(from.as_str()).push_bind(m.to.as_str()).push_bind(m.reason.as_str()).push_bind(at);
     });
     q.build().execute(&mut **tx).await.map_err(db)?;
     let audits: Vec<AuditRow> = moves
         .iter()
-        .map(|(id, from, to, reason)| AuditRow {
+        .map(|(id, from, m)| AuditRow {
             entity: "account",
             id: id.0,
             action: "stage",
             before: None,
-            after: Some(Json(serde_json::json!({ "from": from, "to": to, "reason": reason }))),
+            after: Some(Json(serde_json::json!({ "from": from, "to": m.to, "relationship": m.relationship, "reason": m.reason }))),
         })
         .collect();
     audit_many(tx, actor, &audits).await?;
@@ -339,7 +355,7 @@ async fn apply_stage_rules(tx: &mut Tx<'_>, actor: &Actor, model: &ScoringModel,
     let facts = stage_facts(tx, id, score).await?;
     match scoring::next_stage(&model.stages, &model.name, &facts) {
         Some(m) => {
-            move_stage(tx, actor, id, facts.current, m.to, &m.reason, at).await?;
+            move_stage(tx, actor, id, facts.current, m, at).await?;
             Ok(true)
         }
         None => Ok(false),
@@ -533,6 +549,20 @@ async fn recompute_in(
             }
         }
     }
+    // And every account's assets in one pass.
+    let mut assets: HashMap<AccountId, AssetFacts> = HashMap::new();
+    let rows = sqlx::query(
+        "SELECT account_id, MIN(CASE WHEN renews_on IS NULL OR renews_on >= $1 THEN id END) AS active_id, MAX(renews_on) AS last_renewal
+         FROM assets GROUP BY account_id",
+    )
+    .bind(today())
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?;
+    for r in &rows {
+        let facts = asset_facts(r.try_get::<Option<i64>, _>("active_id")?.map(AssetId), r.try_get("last_renewal")?);
+        assets.insert(AccountId(r.try_get("account_id")?), facts);
+    }
     let by_account: HashMap<AccountId, Points> = account_scores.iter().map(|s| (s.account_id, s.score)).collect();
     let (mut moves, mut stage_changes) = (Vec::new(), 0u64);
     for (i, (id, current, relationship)) in stages.iter().enumerate() {
@@ -543,9 +573,10 @@ async fn recompute_in(
             score: by_account.get(id).copied().unwrap_or_default(),
             open_opportunity: open,
             won_opportunity: won,
+            assets: assets.get(id).copied().unwrap_or_default(),
         };
         if let Some(m) = scoring::next_stage(&active.model.stages, &active.model.name, &facts) {
-            moves.push((*id, *current, m.to, m.reason));
+            moves.push((*id, *current, m));
         }
         if moves.len() == CHUNK {
             move_stages(&mut tx, actor, &moves, at).await?;

@@ -929,11 +929,25 @@ async fn update_account_in(store: &ThisStore, actor: &Actor, id: AccountId, patc
     let given = abcrm_core::enrich::AccountField::patched_by(&patch);
     // An invalid patch is refused as invalid whatever version it names; a valid one only applies
     // to the version it names.
-    let next = patch.apply(&before)?;
+    let mut next = patch.apply(&before)?;
     if let Some(versions) = versions {
         if !versions.contains(&before.updated_at) {
             return Err(StoreError::Stale { entity: "account", id: id.0, updated_at: before.updated_at });
         }
+    }
+    // Customer status is one fact: the relationship a person sets may not contradict what the
+    // account's deals and assets say, and the stage follows it (or the relationship the stage).
+    let mut stage_reason = format!("set by {}", actor.label);
+    if next.relationship != before.relationship {
+        let facts = stage_facts(&mut tx, id, Points::default()).await?;
+        scoring::check_relationship(next.relationship, &facts)
+            .map_err(|message| StoreError::Conflict { field: Some("relationship".into()), message })?;
+        if next.stage == before.stage {
+            next.stage = scoring::stage_for_relationship(next.relationship, next.stage);
+            stage_reason = format!("relationship set to {} by {}", next.relationship.as_str(), actor.label);
+        }
+    } else if next.stage != before.stage {
+        next.relationship = scoring::relationship_after(before.stage, next.stage, next.relationship);
     }
     if next.parent_id != before.parent_id {
         if let Some(p) = next.parent_id {
@@ -978,7 +992,7 @@ async fn update_account_in(store: &ThisStore, actor: &Actor, id: AccountId, patc
             .bind(id.0)
             .bind(before.stage.as_str())
             .bind(next.stage.as_str())
-            .bind(format!("set by {}", actor.label))
+            .bind(&stage_reason)
             .bind(now())
             .execute(&mut *tx)
             .await
@@ -1857,6 +1871,8 @@ impl Store for ThisStore {
         .map_err(db)?;
         let asset = asset_row(&row)?;
         audit::<(), _>(&mut tx, actor, "asset", asset.id.0, "create", None, Some(&asset)).await?;
+        // An asset in force makes a customer; one already lapsed may make a former customer.
+        settle_accounts(self, &mut tx, actor, &[asset.account_id]).await?;
         tx.commit().await.map_err(db)?;
         Ok(asset)
     }
@@ -1879,8 +1895,10 @@ impl Store for ThisStore {
         if before.stage == stage {
             return Ok(before);
         }
-        sqlx::query("UPDATE accounts SET stage = $1, updated_at = $2 WHERE id = $3")
+        let relationship = scoring::relationship_after(before.stage, stage, before.relationship);
+        sqlx::query("UPDATE accounts SET stage = $1, relationship = $2, updated_at = $3 WHERE id = $4")
             .bind(stage.as_str())
+            .bind(relationship.as_str())
             .bind(now())
             .bind(account.0)
             .execute(&mut *tx)

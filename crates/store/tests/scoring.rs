@@ -434,3 +434,156 @@ async fn models_are_checked_versioned_and_cached_per_version() {
         assert_eq!(Some(s.model_id), v2.id, "{}", t.name);
     }
 }
+
+/// Customer status is one fact (issue 19): the stage and the relationship move together, from
+/// a won deal and from assets, and a person may not set one that the facts contradict.
+#[tokio::test]
+async fn an_account_walks_from_prospect_to_customer_to_former_customer() {
+    for t in backends().await {
+        let a = account(&t, "Acme", None, None).await;
+        let status = |t: &TestStore| {
+            let store = t.store.clone();
+            async move {
+                let a = store.get_account(a.id).await.unwrap();
+                (a.stage, a.relationship)
+            }
+        };
+        assert_eq!(
+            status(&t).await,
+            (AccountStage::Target, Relationship::Prospect)
+        );
+        let opp = t
+            .store
+            .create_opportunity(&actor(), opportunity(a.id, "Deal"))
+            .await
+            .unwrap();
+        let won = OpportunityPatch {
+            stage: Patch::Set(OpportunityStage::ClosedWon),
+            ..Default::default()
+        };
+        t.store
+            .update_opportunity(&actor(), opp.id, won)
+            .await
+            .unwrap();
+        assert_eq!(
+            status(&t).await,
+            (AccountStage::Customer, Relationship::Customer),
+            "{}: a won deal makes a customer, stage and relationship alike",
+            t.name
+        );
+        let asset = |renews: i64| NewAsset {
+            account_id: a.id,
+            product: "Platform".into(),
+            quantity: 1,
+            annual_value: None,
+            purchased_on: None,
+            renews_on: Some(Utc::now().date_naive() + Duration::days(renews)),
+        };
+        t.store.create_asset(&actor(), asset(-30)).await.unwrap();
+        assert_eq!(
+            status(&t).await,
+            (AccountStage::FormerCustomer, Relationship::FormerCustomer),
+            "{}: every asset lapsed",
+            t.name
+        );
+        let last = t.store.stage_history(a.id).await.unwrap().pop().unwrap();
+        assert!(
+            last.reason.starts_with("every asset lapsed"),
+            "{}: {}",
+            t.name,
+            last.reason
+        );
+        let err = t
+            .store
+            .update_account(
+                &actor(),
+                a.id,
+                AccountPatch {
+                    relationship: Patch::Set(Relationship::Customer),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, abcrm_store::StoreError::Conflict { field: Some(f), message } if f == "relationship" && message.contains("every asset lapsed")),
+            "{}: {err}",
+            t.name
+        );
+        let renewed = t.store.create_asset(&actor(), asset(335)).await.unwrap();
+        assert_eq!(
+            status(&t).await,
+            (AccountStage::Customer, Relationship::Customer),
+            "{}: an asset in force makes a customer again",
+            t.name
+        );
+        let err = t
+            .store
+            .update_account(
+                &actor(),
+                a.id,
+                AccountPatch {
+                    relationship: Patch::Set(Relationship::Prospect),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("asset {} is active", renewed.id)),
+            "{}: {err}",
+            t.name
+        );
+        // Where no deal or asset decides, a person's choice is the fact, and the stage follows.
+        let b = account(&t, "Beta", None, None).await;
+        let set = |r: Relationship| AccountPatch {
+            relationship: Patch::Set(r),
+            ..Default::default()
+        };
+        let b1 = t
+            .store
+            .update_account(&actor(), b.id, set(Relationship::Customer))
+            .await
+            .unwrap();
+        assert_eq!(
+            (b1.stage, b1.relationship),
+            (AccountStage::Customer, Relationship::Customer),
+            "{}",
+            t.name
+        );
+        let reason = t
+            .store
+            .stage_history(b.id)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap()
+            .reason;
+        assert_eq!(reason, "relationship set to customer by test", "{}", t.name);
+        let b2 = t
+            .store
+            .update_account(&actor(), b.id, set(Relationship::Prospect))
+            .await
+            .unwrap();
+        assert_eq!(
+            (b2.stage, b2.relationship),
+            (AccountStage::Target, Relationship::Prospect),
+            "{}",
+            t.name
+        );
+        // A person moving the stage moves the relationship with it.
+        let b3 = t
+            .store
+            .set_account_stage(
+                &actor(),
+                b.id,
+                AccountStage::Customer,
+                "signed on paper",
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(b3.relationship, Relationship::Customer, "{}", t.name);
+    }
+}

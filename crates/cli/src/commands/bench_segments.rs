@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The design's seed segment.
-pub const SEED: &str = r#"contact.seniority in ("manager", "director") and account.state = "CA" and account.industry = "Software" and account.relationship != "customer""#;
+pub const SEED: &str = r#"contact.seniority in ("manager", "director") and account.state = "CA" and account.industry = "Software" and account.relationship not in ("customer", "former_customer")"#;
 
 /// The same question as one would write it by hand against the schema.
 const HAND_WHERE: &str = "c.seniority IN ('manager', 'director') AND lower(a.state) = 'ca' \

@@ -4,7 +4,7 @@ use crate::cli::{ColumnsArg, RowsFormat, SegmentCommand, TargetArg};
 use crate::output::Table;
 use abcrm_core::export::{csv_row, ColumnStyle};
 use abcrm_core::filter::{Checked, FilterError};
-use abcrm_core::model::{compile, Actor, NewSegment, SegmentTarget};
+use abcrm_core::model::{audience, compile, Actor, NewSegment, SegmentTarget};
 use abcrm_store::segments::Export;
 use abcrm_store::{PageRequest, Store};
 use anyhow::Context;
@@ -23,13 +23,20 @@ pub async fn run(url: &str, cmd: &SegmentCommand) -> anyhow::Result<()> {
             format,
             columns,
             limit,
+            everyone,
         } => {
             let (filter, target) = resolve(store.as_ref(), segment, *target).await?;
+            let filter = audience(filter, target, *everyone);
             let export = Export::new(store.clone(), filter, target, today);
             print_rows(export, *format, style(*columns), *limit).await
         }
-        SegmentCommand::Count { segment, target } => {
+        SegmentCommand::Count {
+            segment,
+            target,
+            everyone,
+        } => {
             let (filter, target) = resolve(store.as_ref(), segment, *target).await?;
+            let filter = audience(filter, target, *everyone);
             let n = store
                 .segment_count(&filter, target.filter_target(), today)
                 .await?;
@@ -54,7 +61,11 @@ pub async fn run(url: &str, cmd: &SegmentCommand) -> anyhow::Result<()> {
                 )
                 .await?;
             let n = store
-                .segment_count(&saved.checked()?, saved.target.filter_target(), today)
+                .segment_count(
+                    &audience(saved.checked()?, saved.target, false),
+                    saved.target.filter_target(),
+                    today,
+                )
                 .await?;
             println!(
                 "saved segment {} {:?} ({} {}s today)",

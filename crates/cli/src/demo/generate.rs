@@ -479,15 +479,16 @@ impl Generator {
                 .last()
                 .map(|(_, t)| t.date_naive())
                 .unwrap_or(self.now.date_naive());
+            // Subscriptions renew every year: in force until the next anniversary of the
+            // purchase (a customer's assets have not lapsed; former customers have none).
+            let today = self.now.date_naive();
+            let mut renews = bought + Duration::days(365);
+            while renews < today {
+                renews += Duration::days(365);
+            }
             for product in PRODUCTS.iter().take(self.rng.gen_range(1..=3)) {
                 let qty = self.rng.gen_range(1..200);
-                assets.push((
-                    product.to_string(),
-                    qty,
-                    qty as f64 * 480.0,
-                    bought,
-                    bought + Duration::days(365),
-                ));
+                assets.push((product.to_string(), qty, qty as f64 * 480.0, bought, renews));
             }
         }
         self.data.accounts.push(DemoAccount {
@@ -1003,7 +1004,10 @@ mod tests {
                 a.state.as_deref() == Some("CA")
                     && a.country.as_deref() == Some("US")
                     && a.industry.as_deref() == Some("Software")
-                    && a.relationship != Some(Relationship::Customer)
+                    && !matches!(
+                        a.relationship,
+                        Some(Relationship::Customer | Relationship::FormerCustomer)
+                    )
             })
             .count();
         assert!(n >= 20, "only {n} contacts in the seed segment");

@@ -15,7 +15,8 @@ pub const SAVED_SEGMENTS: &[(&str, abcrm_core::model::SegmentTarget, &str)] = &[
         "CA software managers and directors, not customers",
         abcrm_core::model::SegmentTarget::Contact,
         "contact.seniority in (\"manager\", \"director\") and account.state = \"CA\" \
-         and account.industry = \"Software\" and account.relationship != \"customer\"",
+         and account.industry = \"Software\" \
+         and account.relationship not in (\"customer\", \"former_customer\")",
     ),
     (
         "Economic buyers at customers",

@@ -31,6 +31,43 @@ impl Segment {
     }
 }
 
+/// The statuses of people a campaign must not reach: they left, or they asked not to hear
+/// from us.
+pub const UNREACHABLE_STATUSES: [&str; 2] = ["left_company", "unsubscribed"];
+
+/// The condition a segment of people adds by default: [`UNREACHABLE_STATUSES`] left out.
+pub const REACHABLE: &str = r#"contact.status not in ("left_company", "unsubscribed")"#;
+
+/// Who a segment selects when it runs. A segment of people is a list to reach, so by default it
+/// holds only people who can be contacted; an expression that speaks of `contact.status`
+/// itself decides, and `everyone` takes every person the expression selects.
+pub fn audience(filter: Checked, target: SegmentTarget, everyone: bool) -> Checked {
+    if everyone || target != SegmentTarget::Contact || names_contact_status(&filter) {
+        return filter;
+    }
+    // Written in the language and checked like any filter, so its field is the catalog's own.
+    let reachable = filter::parse(REACHABLE)
+        .and_then(|e| filter::check(&e, filter::Target::Contacts))
+        .expect("REACHABLE is a valid contact filter (a test parses it)");
+    Checked::And(Box::new(filter), Box::new(reachable))
+}
+
+/// Whether the filter says anything of the selected person's status (not of a related record's).
+fn names_contact_status(f: &Checked) -> bool {
+    let is_status =
+        |field: &filter::Field| field.scope == filter::Scope::Contact && field.column == "status";
+    match f {
+        Checked::And(a, b) | Checked::Or(a, b) => {
+            names_contact_status(a) || names_contact_status(b)
+        }
+        Checked::Not(a) => names_contact_status(a),
+        Checked::Compare { field, .. }
+        | Checked::In { field, .. }
+        | Checked::IsEmpty { field, .. } => is_status(field),
+        Checked::Has { .. } | Checked::InCampaign(_) => false,
+    }
+}
+
 /// Parses and checks an expression for a target.
 pub fn compile(expression: &str, target: SegmentTarget) -> Result<Checked, filter::FilterError> {
     filter::check(&filter::parse(expression)?, target.filter_target())
@@ -183,5 +220,37 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(patch.apply(&s).unwrap_err().0[0].field, "expression");
+    }
+
+    #[test]
+    fn a_segment_of_people_reaches_only_those_who_can_be_contacted() {
+        let seg = |e: &str| compile(e, SegmentTarget::Contact).unwrap();
+        let plain = seg(r#"contact.seniority = "manager""#);
+        let reachable = audience(plain.clone(), SegmentTarget::Contact, false);
+        assert_eq!(
+            reachable,
+            Checked::And(Box::new(plain.clone()), Box::new(seg(REACHABLE)))
+        );
+        assert_eq!(
+            audience(plain.clone(), SegmentTarget::Contact, true),
+            plain,
+            "everyone asked for"
+        );
+        let speaks = seg(r#"contact.status = "left_company" or contact.title contains "former""#);
+        assert_eq!(
+            audience(speaks.clone(), SegmentTarget::Contact, false),
+            speaks,
+            "the expression decides"
+        );
+        let related = seg(r#"has activity where kind = "meeting""#);
+        assert_ne!(
+            audience(related.clone(), SegmentTarget::Contact, false),
+            related
+        );
+        let accounts = compile(r#"account.state = "CA""#, SegmentTarget::Account).unwrap();
+        assert_eq!(
+            audience(accounts.clone(), SegmentTarget::Account, false),
+            accounts
+        );
     }
 }

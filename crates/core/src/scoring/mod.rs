@@ -24,7 +24,10 @@ pub use model::{
     parse_model, AccountSettings, ContactSettings, EngagementRule, FitRule, FitTarget, ModelError,
     Rollup, ScoringModel, StageThresholds, DEFAULT_MODEL,
 };
-pub use stages::{next_stage, StageFacts, StageMove};
+pub use stages::{
+    check_relationship, customer_status, next_stage, relationship_after, stage_for_relationship,
+    AssetFacts, StageFacts, StageMove,
+};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;

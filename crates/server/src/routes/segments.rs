@@ -43,8 +43,19 @@ pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-fn checked(segment: &Segment) -> Result<Checked, ApiError> {
-    segment.checked().map_err(|e| {
+/// Whom a run, count or export of a segment of people takes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AudienceParams {
+    /// `true` takes everyone the expression selects; by default a segment of people leaves out
+    /// those who left their company or unsubscribed (unless its expression names
+    /// `contact.status`). Ignored for segments of accounts.
+    pub everyone: Option<bool>,
+}
+
+/// The segment's expression, checked, for the audience asked for.
+fn checked(segment: &Segment, everyone: Option<bool>) -> Result<Checked, ApiError> {
+    let filter = segment.checked().map_err(|e| {
         ApiError::invalid_field(
             "expression",
             format!(
@@ -52,7 +63,8 @@ fn checked(segment: &Segment) -> Result<Checked, ApiError> {
                 segment.id, segment.id
             ),
         )
-    })
+    })?;
+    Ok(audience(filter, segment.target, everyone.unwrap_or(false)))
 }
 
 /// Paging for segment lists.
@@ -140,16 +152,26 @@ fn page_of<T: Serialize>(target: SegmentTarget, p: abcrm_store::Page<T>) -> Segm
     }
 }
 
-#[utoipa::path(get, path = "/segments/{id}/run", tag = "segments", params(("id" = i64, Path), PageParams),
-    responses((status = 200, body = SegmentPage), (status = 404, body = Problem), (status = 422, body = Problem)))]
+/// Paging of a segment's run, and whom it takes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RunParams {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    /// As for `/count`: `true` takes people who left or unsubscribed too.
+    pub everyone: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/segments/{id}/run", tag = "segments", params(("id" = i64, Path), RunParams),
+    responses((status = 200, body = SegmentPage), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn run_segment(
     State(s): State<AppState>,
     Id(id): Id,
-    Query(p): Query<PageParams>,
+    Query(p): Query<RunParams>,
 ) -> Result<axum::Json<SegmentPage>, ApiError> {
     let page = pagination::request(p.limit, p.cursor.as_deref())?;
     let seg = s.store.get_segment(SegmentId(id)).await?;
-    let filter = checked(&seg)?;
+    let filter = checked(&seg, p.everyone)?;
     Ok(axum::Json(match seg.target {
         SegmentTarget::Contact => page_of(
             seg.target,
@@ -169,14 +191,15 @@ pub struct SegmentCount {
     pub count: u64,
 }
 
-#[utoipa::path(get, path = "/segments/{id}/count", tag = "segments", params(("id" = i64, Path)),
-    responses((status = 200, body = SegmentCount), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/segments/{id}/count", tag = "segments", params(("id" = i64, Path), AudienceParams),
+    responses((status = 200, body = SegmentCount), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn count_segment(
     State(s): State<AppState>,
     Id(id): Id,
+    Query(p): Query<AudienceParams>,
 ) -> Result<axum::Json<SegmentCount>, ApiError> {
     let seg = s.store.get_segment(SegmentId(id)).await?;
-    let filter = checked(&seg)?;
+    let filter = checked(&seg, p.everyone)?;
     let count = s
         .store
         .segment_count(&filter, seg.target.filter_target(), today())
@@ -193,18 +216,20 @@ async fn count_segment(
 pub struct ExportParams {
     /// `abcrm` (default), `salesforce` or `hubspot`.
     pub columns: Option<ColumnStyle>,
+    /// As for `/count`: `true` takes people who left or unsubscribed too.
+    pub everyone: Option<bool>,
 }
 
 #[utoipa::path(get, path = "/segments/{id}/export", tag = "segments", params(("id" = i64, Path), ExportParams),
     responses((status = 200, description = "Every selected record as CSV, streamed", content_type = "text/csv", body = String),
-              (status = 404, body = Problem), (status = 422, body = Problem)))]
+              (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn export_segment(
     State(s): State<AppState>,
     Id(id): Id,
     Query(p): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
     let seg = s.store.get_segment(SegmentId(id)).await?;
-    let filter = checked(&seg)?;
+    let filter = checked(&seg, p.everyone)?;
     let style = p.columns.unwrap_or_default();
     let mut export = Export::new(s.store.clone(), filter, seg.target, today());
     let header = export.header(style);
