@@ -626,9 +626,12 @@ pub enum ReportKind {
         /// Touches this many days before an opportunity was created count.
         #[arg(long, default_value_t = 90)]
         window_days: u32,
-        /// Count only touches at the opportunity's own account, not its whole hierarchy.
+        /// Count touches anywhere in the account's hierarchy, not only at its own account.
         #[arg(long)]
-        no_hierarchy: bool,
+        hierarchy: bool,
+        /// Count every campaign touch, sends and opens too, not only responses.
+        #[arg(long)]
+        all_touches: bool,
     },
     /// Contacts in nurture by age, and how many converted after 6, 12, 18+ months.
     Nurture,

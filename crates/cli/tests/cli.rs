@@ -104,7 +104,8 @@ const DEMO_QUESTIONS: &[&[&str]] = &[
     &[
         "report",
         "influence",
-        "--no-hierarchy",
+        "--hierarchy",
+        "--all-touches",
         "--window-days",
         "30",
     ],

@@ -116,6 +116,29 @@ async fn the_list_filters_by_segment_and_search_and_shows_a_bad_filter_beside_th
             .await;
         assert_eq!(row_ids(&page), vec![bob.0], "{}", w.name);
 
+        // A filter is a segment: a VP who left is out unless asked for.
+        let mut gone = NewContact::at(zeta);
+        gone.first_name = Some("Gil".into());
+        gone.title = Some("VP Marketing".into());
+        gone.status = Some(ContactStatus::LeftCompany);
+        let gone = w.store.create_contact(&actor(), gone).await.unwrap().id;
+        let page = w
+            .page("/contacts?filter=contact.seniority+%3D+%22vp%22")
+            .await;
+        assert_eq!(row_ids(&page), vec![ann.0], "{}", w.name);
+        assert!(
+            page.contains("leaving out people who left or unsubscribed"),
+            "{page}"
+        );
+        let page = w
+            .page("/contacts?filter=contact.seniority+%3D+%22vp%22&everyone=1")
+            .await;
+        assert_eq!(row_ids(&page), vec![ann.0, gone.0], "{}", w.name);
+        assert!(
+            page.contains("name=\"everyone\" value=\"1\" checked"),
+            "{page}"
+        );
+
         let page = w.page("/contacts?q=STONE").await;
         assert_eq!(row_ids(&page), vec![bob.0], "{}", w.name);
 

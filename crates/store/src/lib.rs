@@ -437,8 +437,7 @@ pub trait Store: Send + Sync + 'static {
         scope: &reports::ReportScope,
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
-        window_days: u32,
-        hierarchy: bool,
+        options: reports::InfluenceOptions,
     ) -> Result<reports::InfluenceReport>;
     /// Contacts in nurture by age, and conversions by time to convert.
     async fn report_nurture(

@@ -199,7 +199,8 @@ async fn report_coverage_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_
     Ok(reports::coverage(&totals, &page, &cells, engaged_days, rows.limit))
 }
 
-async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: NaiveDate, to: NaiveDate, window_days: u32, hierarchy: bool) -> Result<reports::InfluenceReport> {
+async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: NaiveDate, to: NaiveDate, options: reports::InfluenceOptions) -> Result<reports::InfluenceReport> {
+    let reports::InfluenceOptions { window_days, hierarchy, touches } = options;
     let (from, to) = (midnight(from), midnight(to));
     // Each opportunity in range is paired with every account of its hierarchy (or just its
     // own): the families are worked out here, from the parent links, and sent as one bound JSON
@@ -267,10 +268,17 @@ async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: N
         q
     };
     // Activities and memberships are read side by side, on two connections.
-    let mut by_activity = touches_from("activities", "x", "occurred_at", " AND x.campaign_id IS NOT NULL");
-    let mut by_membership = touches_from("campaign_members", "m", "joined_at", "");
+    // Responses only, by default: the vocabularies are core's constants, written into the text.
+    let among = |column: &str, values: &[&str]| match touches {
+        reports::Touches::Responses => format!(" AND {column} IN ({})", values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")),
+        reports::Touches::All => String::new(),
+    };
+    let activity_kinds = among("x.kind", &reports::RESPONSE_ACTIVITY_KINDS);
+    let member_statuses = among("m.status", &reports::RESPONSE_MEMBER_STATUSES);
+    let mut by_activity = touches_from("activities", "x", "occurred_at", &format!(" AND x.campaign_id IS NOT NULL{activity_kinds}"));
+    let mut by_membership = touches_from("campaign_members", "m", "joined_at", &member_statuses);
     let (a, b) = tokio::try_join!(by_activity.build().fetch_all(pool), by_membership.build().fetch_all(pool)).map_err(db)?;
-    let touches = a
+    let found = a
         .iter()
         .chain(&b)
         .map(|r| {
@@ -290,7 +298,7 @@ async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: N
         .iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
         .collect::<Result<_, sqlx::Error>>()?;
-    Ok(reports::influence(opportunities, amount, &touches, &names, window_days, hierarchy))
+    Ok(reports::influence(opportunities, amount, &found, &names, options))
 }
 
 async fn report_nurture_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, now: DateTime<Utc>) -> Result<reports::NurtureReport> {

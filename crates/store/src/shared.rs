@@ -2236,8 +2236,8 @@ impl Store for ThisStore {
         report_coverage_in(&self.pool, scope, engaged_days, rows, now).await
     }
 
-    async fn report_influence(&self, scope: &abcrm_core::reports::ReportScope, from: chrono::NaiveDate, to: chrono::NaiveDate, window_days: u32, hierarchy: bool) -> Result<abcrm_core::reports::InfluenceReport> {
-        report_influence_in(&self.pool, scope, from, to, window_days, hierarchy).await
+    async fn report_influence(&self, scope: &abcrm_core::reports::ReportScope, from: chrono::NaiveDate, to: chrono::NaiveDate, options: abcrm_core::reports::InfluenceOptions) -> Result<abcrm_core::reports::InfluenceReport> {
+        report_influence_in(&self.pool, scope, from, to, options).await
     }
 
     async fn report_nurture(&self, scope: &abcrm_core::reports::ReportScope, now: DateTime<Utc>) -> Result<abcrm_core::reports::NurtureReport> {

@@ -147,6 +147,18 @@ async fn world(t: &TestStore) -> [AccountId; 3] {
     )
     .await
     .unwrap();
+    // An email sent to Cyd: it reached her, she did not answer.
+    s.add_campaign_member(
+        &actor(),
+        c1,
+        NewCampaignMember {
+            contact_id: cyd,
+            status: Some(MemberStatus::Sent),
+            joined_at: Some(days(35)),
+        },
+    )
+    .await
+    .unwrap();
     let opp = |a, amount: f64, stage, age: i64, campaign| NewOpportunity {
         account_id: a,
         name: format!("deal {amount}"),
@@ -298,7 +310,11 @@ async fn reports_give_the_known_answers_on_both_backends() {
             "{n}"
         );
 
-        let influence = s.report_influence(&all, from, to, 90, true).await.unwrap();
+        let family = InfluenceOptions {
+            hierarchy: true,
+            ..Default::default()
+        };
+        let influence = s.report_influence(&all, from, to, family).await.unwrap();
         assert_eq!(
             (influence.opportunities, influence.influenced),
             (3, 2),
@@ -314,10 +330,28 @@ async fn reports_give_the_known_answers_on_both_backends() {
             [("C1", 1000.0), ("C2", 500.0)],
             "{n}: a subsidiary's webinar influences the parent's deal"
         );
-        let flat = s.report_influence(&all, from, to, 90, false).await.unwrap();
+        let flat = s
+            .report_influence(&all, from, to, InfluenceOptions::default())
+            .await
+            .unwrap();
         assert_eq!(
-            flat.influenced, 1,
-            "{n}: without the hierarchy only Other's deal is influenced"
+            (flat.influenced, flat.hierarchy, flat.touches),
+            (1, false, Touches::Responses),
+            "{n}: by default only Other's deal is influenced, by responses at its own account"
+        );
+        let sends = InfluenceOptions {
+            touches: Touches::All,
+            ..family
+        };
+        let with_sends = s.report_influence(&all, from, to, sends).await.unwrap();
+        let c1 = with_sends
+            .campaigns
+            .iter()
+            .find(|c| c.campaign == "C1")
+            .unwrap();
+        assert_eq!(
+            c1.influenced_amount, 1500.0,
+            "{n}: counting sends, the email sent to Cyd claims Other's deal too"
         );
 
         let nurture = s.report_nurture(&all, now).await.unwrap();

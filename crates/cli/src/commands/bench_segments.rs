@@ -204,7 +204,15 @@ pub async fn run(url: &str, runs: usize) -> anyhow::Result<()> {
         "report influence (90 days, hierarchy)",
         time(runs, || async {
             Ok(store
-                .report_influence(&all, from, to, 90, true)
+                .report_influence(
+                    &all,
+                    from,
+                    to,
+                    abcrm_core::reports::InfluenceOptions {
+                        hierarchy: true,
+                        ..Default::default()
+                    },
+                )
                 .await?
                 .influenced
                 .to_string())

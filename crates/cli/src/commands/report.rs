@@ -207,7 +207,8 @@ pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
             from,
             to,
             window_days,
-            no_hierarchy,
+            hierarchy,
+            all_touches,
         } => {
             let (df, dt) = default_range(today);
             let (from, to) = (from.unwrap_or(df), to.unwrap_or(dt));
@@ -217,7 +218,20 @@ pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
                 "--window-days must be between 1 and 3650"
             );
             let r = store
-                .report_influence(&scope, from, to, *window_days, !no_hierarchy)
+                .report_influence(
+                    &scope,
+                    from,
+                    to,
+                    InfluenceOptions {
+                        window_days: *window_days,
+                        hierarchy: *hierarchy,
+                        touches: if *all_touches {
+                            Touches::All
+                        } else {
+                            Touches::Responses
+                        },
+                    },
+                )
                 .await?;
             if !table {
                 return json(&r);

@@ -2,9 +2,14 @@
 //! crediting a campaign only through roles misses most of what marketing did: here an
 //! opportunity is influenced by every campaign that touched any contact of its account (or of
 //! its whole hierarchy) within a window before the opportunity was created.
+//!
+//! A touch is a person's response by default: a campaign that only reached someone (an email
+//! sent or opened, a membership `sent`) earns no credit, or every send would claim every deal.
+//! Family-wide credit is an option, not the default: a webinar attended at one subsidiary did
+//! not start a deal at another.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
@@ -17,6 +22,47 @@ pub struct OpportunityTouch {
     pub campaign: i64,
     pub first_at: DateTime<Utc>,
     pub last_at: DateTime<Utc>,
+}
+
+/// Which campaign touches credit an opportunity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Touches {
+    /// Responses only: memberships [`RESPONSE_MEMBER_STATUSES`] and activities
+    /// [`RESPONSE_ACTIVITY_KINDS`].
+    #[default]
+    Responses,
+    /// Every membership and campaign activity, sends included.
+    All,
+}
+
+/// Campaign membership statuses that are a person's response (`sent` is not).
+pub const RESPONSE_MEMBER_STATUSES: [&str; 3] = ["registered", "attended", "responded"];
+
+/// Activity kinds that are a person's response to a campaign: a click through, a form filled, a
+/// webinar or event attended, a meeting or call held. An `email` activity records a send or an
+/// open, which reaches a person without their answering.
+pub const RESPONSE_ACTIVITY_KINDS: [&str; 6] =
+    ["web_visit", "form", "webinar", "event", "meeting", "call"];
+
+/// How an influence report credits campaigns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InfluenceOptions {
+    /// Touches this many days before an opportunity was created count.
+    pub window_days: u32,
+    /// Touches anywhere in the account's hierarchy count, not only at its own account.
+    pub hierarchy: bool,
+    pub touches: Touches,
+}
+
+impl Default for InfluenceOptions {
+    fn default() -> Self {
+        InfluenceOptions {
+            window_days: 90,
+            hierarchy: false,
+            touches: Touches::Responses,
+        }
+    }
 }
 
 /// Credit under one attribution model.
@@ -63,6 +109,8 @@ pub struct InfluenceReport {
     pub window_days: u32,
     /// Whether touches anywhere in the account's hierarchy count.
     pub hierarchy: bool,
+    /// Which touches counted.
+    pub touches: Touches,
     pub opportunities: u64,
     pub amount: f64,
     /// Opportunities with at least one campaign touch in the window.
@@ -80,8 +128,7 @@ pub fn influence(
     amount: f64,
     touches: &[OpportunityTouch],
     names: &HashMap<i64, String>,
-    window_days: u32,
-    hierarchy: bool,
+    options: InfluenceOptions,
 ) -> InfluenceReport {
     // By opportunity, in id order, so sums of fractions come out the same whatever order the
     // rows came in.
@@ -144,8 +191,9 @@ pub fn influence(
             .then(a.campaign_id.cmp(&b.campaign_id))
     });
     InfluenceReport {
-        window_days,
-        hierarchy,
+        window_days: options.window_days,
+        hierarchy: options.hierarchy,
+        touches: options.touches,
         opportunities,
         amount,
         influenced,
@@ -190,7 +238,11 @@ mod tests {
             touch(1, 900.0, 1, (5, 25), (5, 25)),
         ];
         let names = HashMap::from([(1, "Webinar".to_string())]);
-        let r = influence(3, 1500.0, &touches, &names, 90, true);
+        let options = InfluenceOptions {
+            hierarchy: true,
+            ..InfluenceOptions::default()
+        };
+        let r = influence(3, 1500.0, &touches, &names, options);
         assert_eq!(
             (r.opportunities, r.influenced, r.influenced_amount),
             (3, 2, 1000.0)

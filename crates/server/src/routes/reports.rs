@@ -261,8 +261,12 @@ pub struct InfluenceParams {
     pub to: Option<NaiveDate>,
     /// Touches this many days before an opportunity was created count (default 90).
     pub window_days: Option<u32>,
-    /// Touches anywhere in the account's hierarchy count (default true).
+    /// Touches anywhere in the account's hierarchy count (default false: only the
+    /// opportunity's own account).
     pub hierarchy: Option<bool>,
+    /// `responses` (default: registered, attended, responded; clicks, forms, events, meetings,
+    /// calls) or `all` (sends and opens too).
+    pub touches: Option<Touches>,
     pub segment: Option<String>,
     pub filter: Option<String>,
     pub target: Option<SegmentTarget>,
@@ -285,7 +289,16 @@ async fn influence_report(
     }
     Ok(axum::Json(
         s.store
-            .report_influence(&sc, from, to, window, p.hierarchy.unwrap_or(true))
+            .report_influence(
+                &sc,
+                from,
+                to,
+                InfluenceOptions {
+                    window_days: window,
+                    hierarchy: p.hierarchy.unwrap_or(false),
+                    touches: p.touches.unwrap_or_default(),
+                },
+            )
             .await?,
     ))
 }

@@ -8,7 +8,7 @@ use super::query_string;
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::routes::segments::today;
 use crate::AppState;
-use abcrm_core::model::{compile, Contact, MergeChoices, SegmentTarget, Side};
+use abcrm_core::model::{audience, compile, Contact, MergeChoices, SegmentTarget, Side};
 use abcrm_core::{AccountId, ContactId, UserId};
 use abcrm_store::{ActivityQuery, ContactQuery, PageRequest, StoreError};
 use askama::Template;
@@ -35,6 +35,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Default, Deserialize)]
 struct ListParams {
     filter: Option<String>,
+    /// Any value: a filter takes people who left or unsubscribed too.
+    everyone: Option<String>,
     q: Option<String>,
     after: Option<String>,
     page: Option<String>,
@@ -62,6 +64,8 @@ struct SavedView {
 struct ListPage {
     nav: Nav,
     filter: String,
+    /// The filter takes people who left or unsubscribed too (a segment leaves them out).
+    everyone: bool,
     q: String,
     filter_error: Option<FilterErrorView>,
     views: Vec<SavedView>,
@@ -84,6 +88,7 @@ async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Response, WebError> {
     let filter = text(&p.filter).unwrap_or_default();
+    let everyone = text(&p.everyone).is_some();
     let q = text(&p.q).unwrap_or_default();
     let number = people::number(&p.page).unwrap_or(1).clamp(1, 1_000_000) as u32;
     let page = PageRequest {
@@ -108,6 +113,7 @@ async fn list(
     let mut out = ListPage {
         nav: Nav::new(&me, "contacts"),
         filter: filter.clone(),
+        everyone,
         q: q.clone(),
         filter_error: None,
         views,
@@ -120,6 +126,8 @@ async fn list(
     let (found, total) = if !filter.is_empty() {
         match compile(&filter, SegmentTarget::Contact) {
             Ok(checked) => {
+                // A filter here is a segment: the same people its run and export reach.
+                let checked = audience(checked, SegmentTarget::Contact, everyone);
                 let found = s.store.segment_contacts(&checked, today(), page).await?;
                 let total = s
                     .store
@@ -146,7 +154,10 @@ async fn list(
     out.rows = rows_of(&s, &found.items).await?;
     out.info = PageInfo::new(number, out.rows.len(), total);
     out.total_text = thousands(total);
-    let keep = [("filter", filter.clone()), ("q", q.clone())];
+    let mut keep = vec![("filter", filter.clone()), ("q", q.clone())];
+    if everyone {
+        keep.push(("everyone", "1".to_string()));
+    }
     if let Some(after) = found.next_after {
         let mut pairs = keep.to_vec();
         pairs.push(("after", after.to_string()));
