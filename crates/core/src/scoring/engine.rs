@@ -356,8 +356,12 @@ impl<'m> Scorer<'m> {
         match self.model.account.rollup {
             Rollup::Own => own,
             Rollup::SumChildren => {
+                let weight = self.model.account.subsidiary_weight;
                 let mut total = own;
                 for &(id, points) in children {
+                    // Each level down counts `weight` of the one above: a child's rolled score
+                    // already holds its own children at `weight`.
+                    let points = points.scaled(weight);
                     sink.subsidiary(id, points);
                     total += points;
                 }

@@ -108,6 +108,9 @@ pub struct AccountSettings {
     pub points_per_seniority: Points,
     pub skip_statuses: Vec<ContactStatus>,
     pub rollup: Rollup,
+    /// With `sum_children`, a subsidiary's rolled-up score counts this share in its parent's:
+    /// two levels down, its square. 1 counts the hierarchy as one.
+    pub subsidiary_weight: f64,
 }
 
 /// Account score thresholds of the stage rules.
@@ -183,6 +186,7 @@ struct RawAccount {
     points_per_seniority: Option<Spanned<f64>>,
     skip_statuses: Option<Spanned<Vec<Spanned<String>>>>,
     rollup: Option<Spanned<String>>,
+    subsidiary_weight: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -310,6 +314,16 @@ pub fn parse_model(text: &str) -> Result<ScoringModel, ModelError> {
         },
         None => Rollup::Own,
     };
+    let subsidiary_weight = match &a.subsidiary_weight {
+        Some(v) => {
+            let w = *v.get_ref();
+            if !(w > 0.0 && w <= 1.0) {
+                return Err(err(v.span(), "account.subsidiary_weight must be above 0 and at most 1 (1 counts the hierarchy as one)".into()));
+            }
+            w
+        }
+        None => 1.0,
+    };
     let account = AccountSettings {
         next_contact_weight,
         max_contacts,
@@ -323,6 +337,7 @@ pub fn parse_model(text: &str) -> Result<ScoringModel, ModelError> {
         },
         skip_statuses,
         rollup,
+        subsidiary_weight,
     };
 
     let engaged_at = match &raw.stages.engaged_at {

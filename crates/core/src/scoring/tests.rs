@@ -526,3 +526,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn each_level_of_subsidiaries_counts_its_weight_in_the_parent() {
+    let m = engagement_model("rollup = \"sum_children\"\nsubsidiary_weight = 0.5");
+    let scorer = Scorer::new(&m, &[], now());
+    let p = Points::from_f64;
+    // A grandchild's 40 is 20 in its parent's rolled score, which counts half again above.
+    let child = scorer.rollup(p(10.0), &[(AccountId(4), p(40.0))]);
+    assert_eq!(child, p(30.0));
+    let parent = scorer.rollup(p(5.0), &[(AccountId(3), child), (AccountId(2), p(8.0))]);
+    assert_eq!(parent, p(5.0 + 15.0 + 4.0));
+}
+
+#[test]
+fn the_shipped_model_scores_a_company_as_a_family() {
+    let m = ScoringModel::default_model();
+    assert_eq!(m.account.rollup, Rollup::SumChildren);
+    assert!(m.account.subsidiary_weight > 0.0 && m.account.subsidiary_weight < 1.0);
+}
