@@ -660,6 +660,75 @@ async fn the_hierarchy_links_up_and_down_and_marks_the_account() {
     }
 }
 
+/// A parent's 360 shows its family's open deals beside its own, each under its member.
+#[tokio::test]
+async fn a_parents_360_shows_the_familys_open_opportunities() {
+    for w in web::each_backend(Role::Sales).await {
+        let parent = account(
+            &w,
+            firm(
+                "Orbit Group",
+                "CA",
+                "Software",
+                9000,
+                Relationship::Prospect,
+            ),
+        )
+        .await;
+        let mut child = firm("Orbit Japan", "CA", "Software", 900, Relationship::Prospect);
+        child.parent_id = Some(parent);
+        let child = account(&w, child).await;
+        let mut grandchild = firm("Orbit Osaka", "CA", "Software", 90, Relationship::Prospect);
+        grandchild.parent_id = Some(child);
+        let grandchild = account(&w, grandchild).await;
+        let deal = |account: AccountId, name: &str, stage: OpportunityStage| NewOpportunity {
+            account_id: account,
+            name: name.into(),
+            stage: Some(stage),
+            amount: Some(1000.0),
+            close_date: None,
+            source_campaign_id: None,
+            owner_id: None,
+            contact_roles: Vec::new(),
+            created_at: None,
+        };
+        for (a, name, stage) in [
+            (grandchild, "Osaka rollout", OpportunityStage::Negotiation),
+            (child, "Japan pilot", OpportunityStage::ClosedLost),
+        ] {
+            w.store
+                .create_opportunity(&actor(), deal(a, name, stage))
+                .await
+                .unwrap();
+        }
+        let page = w.page(&format!("/accounts/{}", parent.0)).await;
+        assert!(
+            page.contains("0 open, 0 closed"),
+            "{}: the parent's own",
+            w.name
+        );
+        let family = element(&page, "family-opportunities", "</table>");
+        assert!(
+            family.contains(&format!(
+                "href=\"/accounts/{}\">Orbit Osaka</a>",
+                grandchild.0
+            )),
+            "{family}"
+        );
+        assert!(
+            family.contains("Osaka rollout") && !family.contains("Japan pilot"),
+            "{}: open deals only: {family}",
+            w.name
+        );
+        assert!(page.contains("1 open at its 2 subsidiaries"), "{}", w.name);
+        let leaf = w.page(&format!("/accounts/{}", grandchild.0)).await;
+        assert!(
+            !leaf.contains("family-opportunities"),
+            "a leaf has no family pipeline"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_unknown_account_is_a_404_page() {
     for w in web::each_backend(Role::Sales).await {

@@ -1596,6 +1596,14 @@ impl Store for ThisStore {
         if let Some(a) = query.account_id {
             q.push(" AND account_id = ").push_bind(a.0);
         }
+        if !query.accounts.is_empty() {
+            q.push(" AND account_id IN (");
+            let mut ids = q.separated(", ");
+            for a in &query.accounts {
+                ids.push_bind(a.0);
+            }
+            q.push(")");
+        }
         if let Some(s) = query.stage {
             q.push(" AND stage = ").push_bind(s.as_str());
         }

@@ -80,6 +80,8 @@ pub struct ContactQuery {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpportunityQuery {
     pub account_id: Option<AccountId>,
+    /// Only opportunities of these accounts (a family's members); empty takes any.
+    pub accounts: Vec<AccountId>,
     pub stage: Option<OpportunityStage>,
     /// Only open (`true`) or only closed (`false`) opportunities.
     pub open: Option<bool>,

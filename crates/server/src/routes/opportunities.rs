@@ -50,6 +50,7 @@ async fn list_opportunities(
         account_id: p.account_id.map(AccountId),
         stage: p.stage,
         open: p.open,
+        ..Default::default()
     };
     Ok(axum::Json(
         s.store.list_opportunities(&q, page).await?.into(),

@@ -12,7 +12,7 @@ use abcrm_core::model::*;
 use abcrm_core::scoring::{Explanation, Line, Points};
 use abcrm_core::AccountId;
 use abcrm_store::{
-    ActivityQuery, Hierarchy, HierarchyNode, OpportunityQuery, PageRequest, StoreError,
+    AccountRef, ActivityQuery, Hierarchy, HierarchyNode, OpportunityQuery, PageRequest, StoreError,
 };
 use askama::Template;
 use axum::extract::{Path, State};
@@ -28,6 +28,8 @@ struct Fact {
 }
 
 struct OppRow {
+    /// The family member it belongs to, in the family pipeline: id and name.
+    member: Option<(i64, String)>,
     name: String,
     stage: String,
     open: bool,
@@ -113,6 +115,10 @@ struct AccountPage {
     score: ScoreView,
     opportunities: Vec<OppRow>,
     open_count: usize,
+    /// The open opportunities of the account's subsidiaries, at any depth.
+    family_opportunities: Vec<OppRow>,
+    /// The subsidiaries the family pipeline covers.
+    family_members: usize,
     assets: Vec<AssetRow>,
     timeline: Vec<TimelineItem>,
     contacts: Vec<ContactRow>,
@@ -173,7 +179,34 @@ pub async fn account_360(
     let explanation = store.explain_account_score(id, now).await?;
     let provenance = store.account_provenance(id).await?;
     let history = store.stage_history(id).await?;
-    let mut owner_ids: Vec<_> = opportunities.iter().filter_map(|o| o.owner_id).collect();
+    // A parent's deals are its family's: the subsidiaries' open opportunities stand beside its
+    // own, each under the member it belongs to.
+    let mut members: Vec<AccountRef> = Vec::new();
+    subsidiaries_of(&a360.hierarchy.tree, &mut members);
+    members.truncate(MAX_FAMILY_MEMBERS);
+    let family = if members.is_empty() {
+        Vec::new()
+    } else {
+        store
+            .list_opportunities(
+                &OpportunityQuery {
+                    accounts: members.iter().map(|m| m.id).collect(),
+                    open: Some(true),
+                    ..Default::default()
+                },
+                PageRequest {
+                    after: None,
+                    limit: 1000,
+                },
+            )
+            .await?
+            .items
+    };
+    let mut owner_ids: Vec<_> = opportunities
+        .iter()
+        .chain(&family)
+        .filter_map(|o| o.owner_id)
+        .collect();
     owner_ids.extend(a360.account.owner_id);
     owner_ids.sort();
     owner_ids.dedup();
@@ -286,9 +319,32 @@ pub async fn account_360(
     let mut opps = opportunities;
     opps.sort_by_key(|o| (!o.stage.is_open(), o.close_date, o.id));
     let open_count = opps.iter().filter(|o| o.stage.is_open()).count();
+    let member_names: HashMap<AccountId, &str> =
+        members.iter().map(|m| (m.id, m.name.as_str())).collect();
+    let row = |o: &Opportunity, member: Option<(i64, String)>| OppRow {
+        member,
+        name: o.name.clone(),
+        stage: words(o.stage.as_str()),
+        open: o.stage.is_open(),
+        amount: o.amount.map_or("—".into(), money),
+        close_date: o.close_date.map_or("—".into(), |d| d.to_string()),
+        owner: or_dash(o.owner_id.and_then(|u| owners.get(&u).cloned())),
+    };
+    let mut family = family;
+    family.sort_by_key(|o| (o.close_date, o.id));
+    let family_opportunities = family
+        .iter()
+        .map(|o| {
+            let member = member_names
+                .get(&o.account_id)
+                .map(|n| (o.account_id.0, n.to_string()));
+            row(o, member)
+        })
+        .collect();
     let opportunities = opps
         .iter()
         .map(|o| OppRow {
+            member: None,
             name: o.name.clone(),
             stage: words(o.stage.as_str()),
             open: o.stage.is_open(),
@@ -352,11 +408,24 @@ pub async fn account_360(
         score,
         opportunities,
         open_count,
+        family_opportunities,
+        family_members: members.len(),
         assets,
         timeline,
         contacts: contact_rows,
         account,
     })
+}
+
+/// The most subsidiaries whose deals a parent's page lists (a conglomerate's first ones).
+const MAX_FAMILY_MEMBERS: usize = 500;
+
+/// Every subsidiary under `node`, at any depth, parents before their children.
+fn subsidiaries_of(node: &HierarchyNode, out: &mut Vec<AccountRef>) {
+    for child in &node.subsidiaries {
+        out.push(child.account.clone());
+        subsidiaries_of(child, out);
+    }
 }
 
 fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
