@@ -599,6 +599,9 @@ pub enum ReportKind {
         /// Print the waterfall of every monthly cohort too.
         #[arg(long)]
         cohorts: bool,
+        /// Count each family (an ultimate parent with its subsidiaries) once, as one company.
+        #[arg(long)]
+        family: bool,
     },
     /// Open opportunity amount by stage and expected close period.
     Pipeline {

@@ -290,6 +290,23 @@ async fn reports_answer_over_http_and_take_a_segment() {
         ] {
             api.ok(Method::GET, path, None).await;
         }
+        let families = api
+            .ok(Method::GET, "/api/v1/reports/funnel?family=true", None)
+            .await;
+        assert_eq!(families["family"], true, "{}", api.name);
+        let sends = api
+            .ok(
+                Method::GET,
+                "/api/v1/reports/campaign-influence?touches=all&hierarchy=true",
+                None,
+            )
+            .await;
+        assert_eq!(
+            (sends["touches"].as_str(), sends["hierarchy"].as_bool()),
+            (Some("all"), Some(true)),
+            "{}",
+            api.name
+        );
 
         let unknown = api
             .send(Method::GET, "/api/v1/reports/pipeline?segment=nope", None)

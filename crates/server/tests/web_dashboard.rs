@@ -97,7 +97,7 @@ async fn the_headline_funnel_and_pipeline_are_the_reports_figures() {
         assert!((1..=3).contains(&to_date), "{to_date}");
 
         let funnel = s
-            .report_funnel(&ReportScope::all(today), None)
+            .report_funnel(&ReportScope::all(today), None, true)
             .await
             .unwrap();
         for stage in &funnel.stages {

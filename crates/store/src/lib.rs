@@ -410,11 +410,13 @@ pub trait Store: Send + Sync + 'static {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<reports::CyclesReport>;
-    /// The account funnel from the stage history, for accounts that entered it since a day.
+    /// The account funnel from the stage history, for accounts that entered it since a day;
+    /// with `family`, each ultimate parent and its subsidiaries count once.
     async fn report_funnel(
         &self,
         scope: &reports::ReportScope,
         since: Option<chrono::NaiveDate>,
+        family: bool,
     ) -> Result<reports::FunnelReport>;
     /// Open opportunity amount by stage and expected close period.
     async fn report_pipeline(

@@ -64,7 +64,19 @@ async fn report_cycles_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: re
     Ok(reports::sales_cycles(&starts, period, by, from, to))
 }
 
-async fn report_funnel_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, since: Option<NaiveDate>) -> Result<reports::FunnelReport> {
+/// Every account's ultimate parent (itself at the top), from the parent links.
+async fn account_roots(pool: &sqlx::Pool<Db>) -> Result<HashMap<i64, i64>> {
+    let parents: HashMap<i64, Option<i64>> = sqlx::query("SELECT id, parent_id FROM accounts")
+        .fetch_all(pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("parent_id")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(parents.keys().map(|&id| (id, abcrm_core::hierarchy::root_of(id, |a| parents.get(&a).copied().flatten()))).collect())
+}
+
+async fn report_funnel_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, since: Option<NaiveDate>, family: bool) -> Result<reports::FunnelReport> {
     // One row per account: when it first reached each waterfall stage, ranked as core ranks
     // them (`funnel_rank`), and where it is now.
     let entered: Vec<String> = (0..reports::FUNNEL.len()).map(|i| format!("MIN(CASE WHEN h.r >= {i} THEN h.d END) AS e{i}")).collect();
@@ -89,14 +101,21 @@ async fn report_funnel_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, since: Opt
             for (i, slot) in entered.iter_mut().enumerate() {
                 *slot = at(r.try_get(format!("e{i}").as_str())?);
             }
-            Ok(reports::Path {
+            let path = reports::Path {
                 entered,
                 now: parse(&r.try_get::<String, _>("stage")?)?,
                 first: at(r.try_get("first_d")?).unwrap_or_default(),
-            })
+            };
+            Ok((r.try_get::<i64, _>("account_id")?, path))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(reports::funnel(&paths, since))
+    let paths = if family {
+        let roots = account_roots(pool).await?;
+        reports::family_paths(&paths, |a| roots.get(&a).copied().unwrap_or(a))
+    } else {
+        paths.into_iter().map(|(_, p)| p).collect()
+    };
+    Ok(reports::funnel(&paths, since, family))
 }
 
 async fn report_pipeline_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: reports::Period, today: NaiveDate) -> Result<reports::PipelineReport> {
@@ -223,20 +242,10 @@ async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: N
     let opportunities = opps.len() as u64;
     let amount: f64 = opps.iter().filter_map(|(_, _, amount)| *amount).sum();
     // Account -> root, and root -> every account under it.
-    let (mut root, mut family): (HashMap<i64, i64>, HashMap<i64, Vec<i64>>) = (HashMap::new(), HashMap::new());
-    if hierarchy {
-        let parents: HashMap<i64, Option<i64>> = sqlx::query("SELECT id, parent_id FROM accounts")
-            .fetch_all(pool)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("parent_id")?)))
-            .collect::<Result<_, sqlx::Error>>()?;
-        for &id in parents.keys() {
-            let r = abcrm_core::hierarchy::root_of(id, |a| parents.get(&a).copied().flatten());
-            root.insert(id, r);
-            family.entry(r).or_default().push(id);
-        }
+    let root = if hierarchy { account_roots(pool).await? } else { HashMap::new() };
+    let mut family: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (&id, &r) in &root {
+        family.entry(r).or_default().push(id);
     }
     let mut pairs = String::from("[");
     for (opp, account, _) in &opps {

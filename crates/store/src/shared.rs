@@ -2232,8 +2232,8 @@ impl Store for ThisStore {
         report_cycles_in(&self.pool, scope, period, by, from, to).await
     }
 
-    async fn report_funnel(&self, scope: &abcrm_core::reports::ReportScope, since: Option<chrono::NaiveDate>) -> Result<abcrm_core::reports::FunnelReport> {
-        report_funnel_in(&self.pool, scope, since).await
+    async fn report_funnel(&self, scope: &abcrm_core::reports::ReportScope, since: Option<chrono::NaiveDate>, family: bool) -> Result<abcrm_core::reports::FunnelReport> {
+        report_funnel_in(&self.pool, scope, since, family).await
     }
 
     async fn report_pipeline(&self, scope: &abcrm_core::reports::ReportScope, period: abcrm_core::reports::Period, today: chrono::NaiveDate) -> Result<abcrm_core::reports::PipelineReport> {

@@ -363,9 +363,15 @@ async fn reports_give_the_known_answers_on_both_backends() {
         assert_eq!(bands, [(1, 1), (0, 0), (1, 1), (0, 0)], "{n}");
         assert_eq!(nurture.contacts, 3, "{n}");
 
-        let funnel = s.report_funnel(&all, None).await.unwrap();
+        let funnel = s.report_funnel(&all, None, false).await.unwrap();
         let reached: Vec<u64> = funnel.stages.iter().map(|s| s.reached).collect();
         assert_eq!(reached, [3, 2, 2, 1, 0], "{n}");
+        // Root and its subsidiary are one company: counted once, from the first of them.
+        let families = s.report_funnel(&all, None, true).await.unwrap();
+        let reached: Vec<u64> = families.stages.iter().map(|s| s.reached).collect();
+        assert_eq!((families.family, families.accounts), (true, 2), "{n}");
+        // Both companies were engaged and qualified (Root as a family, Other on its own).
+        assert_eq!(reached, [2, 2, 2, 1, 0], "{n}");
         // Engaged to qualified: 10 days for Root, none for Other's skip.
         assert_eq!(funnel.stages[2].median_days_from_previous, Some(5.0), "{n}");
         assert_eq!(funnel.stages[3].median_days_from_previous, Some(0.0), "{n}");

@@ -169,7 +169,11 @@ pub async fn run(url: &str, runs: usize) -> anyhow::Result<()> {
     report(
         "report funnel",
         time(runs, || async {
-            Ok(store.report_funnel(&all, None).await?.accounts.to_string())
+            Ok(store
+                .report_funnel(&all, None, false)
+                .await?
+                .accounts
+                .to_string())
         })
         .await?,
     );

@@ -91,13 +91,18 @@ pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
             }
             t.print()?;
         }
-        ReportKind::Funnel { since, cohorts } => {
-            let r = store.report_funnel(&scope, *since).await?;
+        ReportKind::Funnel {
+            since,
+            cohorts,
+            family,
+        } => {
+            let r = store.report_funnel(&scope, *since, *family).await?;
             if !table {
                 return json(&r);
             }
+            let unit = if r.family { "families" } else { "accounts" };
             println!(
-                "Account funnel: {} accounts ({} former customers now)",
+                "Account funnel: {} {unit} ({} former customers now)",
                 r.accounts, r.former_customers_now
             );
             print_waterfall(&r.stages)?;

@@ -55,6 +55,9 @@ pub struct FunnelCohort {
 pub struct FunnelReport {
     /// Accounts that entered the funnel on or after this day (all when absent).
     pub since: Option<NaiveDate>,
+    /// Whether each family (an ultimate parent with its subsidiaries) counts once, as one
+    /// company: `accounts` and every count below are then families.
+    pub family: bool,
     pub accounts: u64,
     pub stages: Vec<FunnelStage>,
     /// Accounts that left a customer relationship (counted as customers in the waterfall).
@@ -98,8 +101,41 @@ fn waterfall(paths: &[&Path]) -> Vec<FunnelStage> {
     out
 }
 
-/// Builds the funnel from every account's path.
-pub fn funnel(all: &[Path], since: Option<NaiveDate>) -> FunnelReport {
+/// The paths of families: the accounts' paths (with their ids) merged by `root_of` (the
+/// ultimate parent of an account), each family once. A family reached a stage when its first
+/// member did, entered the funnel with its first member, and is now where its furthest member is
+/// (a customer anywhere makes a customer family).
+pub fn family_paths(paths: &[(i64, Path)], root_of: impl Fn(i64) -> i64) -> Vec<Path> {
+    // Current stages from least to most advanced for a company: a former customer is further
+    // than a prospect in an opportunity, and less than a customer.
+    let standing = |s: AccountStage| match s {
+        AccountStage::Customer => FUNNEL.len() + 1,
+        AccountStage::FormerCustomer => FUNNEL.len(),
+        s => funnel_rank(s),
+    };
+    let mut families: BTreeMap<i64, Path> = BTreeMap::new();
+    for (account, p) in paths {
+        families
+            .entry(root_of(*account))
+            .and_modify(|f| {
+                for (mine, theirs) in f.entered.iter_mut().zip(p.entered) {
+                    *mine = match (*mine, theirs) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+                f.first = f.first.min(p.first);
+                if standing(p.now) > standing(f.now) {
+                    f.now = p.now;
+                }
+            })
+            .or_insert_with(|| p.clone());
+    }
+    families.into_values().collect()
+}
+
+/// Builds the funnel from every account's path (or every family's, [`family_paths`]).
+pub fn funnel(all: &[Path], since: Option<NaiveDate>, family: bool) -> FunnelReport {
     let chosen: Vec<&Path> = all
         .iter()
         .filter(|p| since.is_none_or(|s| p.first.date_naive() >= s))
@@ -113,6 +149,7 @@ pub fn funnel(all: &[Path], since: Option<NaiveDate>) -> FunnelReport {
     }
     FunnelReport {
         since,
+        family,
         accounts: chosen.len() as u64,
         stages: waterfall(&chosen),
         former_customers_now: chosen
@@ -177,7 +214,7 @@ mod tests {
             path([Some((2, 1)), None, None, None, None], Target),
             path([Some((2, 3)); 5], FormerCustomer),
         ];
-        let r = funnel(&paths, None);
+        let r = funnel(&paths, None, false);
         let reached: Vec<u64> = r.stages.iter().map(|s| s.reached).collect();
         assert_eq!(reached, [4, 3, 3, 2, 1]);
         assert_eq!(r.stages[1].conversion_from_previous, Some(0.75));
@@ -190,7 +227,52 @@ mod tests {
         assert_eq!(r.cohorts[0].stages[0].reached, 2);
         assert_eq!(r.cohorts[1].stages[4].reached, 1);
 
-        let since = funnel(&paths, NaiveDate::from_ymd_opt(2026, 2, 1));
+        let since = funnel(&paths, NaiveDate::from_ymd_opt(2026, 2, 1), false);
         assert_eq!(since.accounts, 2);
+    }
+
+    #[test]
+    fn a_family_counts_once_from_its_first_member_to_its_furthest() {
+        use AccountStage::*;
+        let paths = [
+            // The parent: engaged in January.
+            (
+                1,
+                path([Some((1, 10)), Some((1, 20)), None, None, None], Engaged),
+            ),
+            // Its subsidiary: targeted earlier, a customer in March.
+            (
+                2,
+                path(
+                    [
+                        Some((1, 2)),
+                        Some((2, 1)),
+                        Some((2, 10)),
+                        Some((2, 20)),
+                        Some((3, 1)),
+                    ],
+                    Customer,
+                ),
+            ),
+            // Another company on its own.
+            (3, path([Some((2, 5)), None, None, None, None], Target)),
+        ];
+        let root = |a: i64| if a == 2 { 1 } else { a };
+        let families = family_paths(&paths, root);
+        assert_eq!(families.len(), 2);
+        let group = &families[0];
+        assert_eq!(group.first, day(1, 2));
+        assert_eq!(
+            group.entered[1],
+            Some(day(1, 20)),
+            "engaged with its first member"
+        );
+        assert_eq!(group.entered[4], Some(day(3, 1)));
+        assert_eq!(group.now, Customer);
+        let r = funnel(&families, None, true);
+        assert!(r.family);
+        assert_eq!(r.accounts, 2);
+        let reached: Vec<u64> = r.stages.iter().map(|s| s.reached).collect();
+        assert_eq!(reached, [2, 1, 1, 1, 1]);
     }
 }

@@ -154,6 +154,9 @@ async fn sales_cycles(
 pub struct FunnelParams {
     /// Only accounts that entered the funnel on or after this day.
     pub since: Option<NaiveDate>,
+    /// `true` counts each family (an ultimate parent with its subsidiaries) once, as one
+    /// company (default false: every account).
+    pub family: Option<bool>,
     pub segment: Option<String>,
     pub filter: Option<String>,
     pub target: Option<SegmentTarget>,
@@ -166,7 +169,11 @@ async fn funnel_report(
     Query(p): Query<FunnelParams>,
 ) -> Result<axum::Json<FunnelReport>, ApiError> {
     let sc = scope(&s, p.scope_params()).await?;
-    Ok(axum::Json(s.store.report_funnel(&sc, p.since).await?))
+    Ok(axum::Json(
+        s.store
+            .report_funnel(&sc, p.since, p.family.unwrap_or(false))
+            .await?,
+    ))
 }
 
 /// The pipeline.

@@ -154,7 +154,7 @@ async fn dashboard(
     let (cycles, last_to_date, funnel, pipeline, top) = tokio::try_join!(
         store.report_sales_cycles(&scope, period, CyclesBy::Total, from, to),
         store.report_sales_cycles(&scope, period, CyclesBy::Total, last_start, same_day),
-        store.report_funnel(&scope, None),
+        store.report_funnel(&scope, None, true),
         store.report_pipeline(&scope, period, today),
         store.top_accounts_by_score(TOP_ACCOUNTS),
     )?;
