@@ -377,3 +377,57 @@ async fn saved_segments_run_count_and_export() {
         assert!(s.find_segment("Directors and up").await.unwrap().is_none());
     }
 }
+
+/// A place is found however it was typed: `California` and `CA`, `USA` and `United States`.
+#[tokio::test]
+async fn a_state_or_country_matches_every_spelling_on_both_backends() {
+    for t in backends().await {
+        let n = t.name;
+        let made = |name: &str, state: &str, country: &str| NewAccount {
+            name: name.into(),
+            state: Some(state.into()),
+            country: Some(country.into()),
+            ..Default::default()
+        };
+        let mut ids = Vec::new();
+        for (name, state, country) in [
+            ("Typed code", "CA", "US"),
+            ("Typed name", "California", "USA"),
+            ("Elsewhere", "NY", "United States"),
+            ("Abroad", "Bavaria", "Deutschland"),
+        ] {
+            ids.push(
+                t.store
+                    .create_account(&actor(), made(name, state, country))
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        assert_eq!(
+            accounts(&t, r#"account.state = "CA""#).await,
+            [ids[0], ids[1]],
+            "{n}"
+        );
+        assert_eq!(
+            accounts(&t, r#"account.state = "california""#).await,
+            [ids[0], ids[1]],
+            "{n}"
+        );
+        assert_eq!(
+            accounts(&t, r#"account.state != "California""#).await,
+            [ids[2], ids[3]],
+            "{n}"
+        );
+        assert_eq!(
+            accounts(&t, r#"account.country = "US""#).await,
+            [ids[0], ids[1], ids[2]],
+            "{n}"
+        );
+        assert_eq!(
+            accounts(&t, r#"account.country in ("Germany")"#).await,
+            [ids[3]],
+            "{n}"
+        );
+    }
+}

@@ -259,10 +259,19 @@ impl Checker {
                         format!("{} has no order; use = or in (...)", field.path),
                     ));
                 }
-                Checked::Compare {
-                    field: f,
-                    op: *op,
-                    value: operand(&f, field, value)?,
+                let value = operand(&f, field, value)?;
+                match (op, spellings(&f, &value)) {
+                    // `account.state = "California"` finds accounts entered as `CA` too.
+                    (CompareOp::Eq | CompareOp::Ne, Some(values)) => Checked::In {
+                        field: f,
+                        values,
+                        negated: *op == CompareOp::Ne,
+                    },
+                    _ => Checked::Compare {
+                        field: f,
+                        op: *op,
+                        value,
+                    },
                 }
             }
             Expr::In {
@@ -271,13 +280,22 @@ impl Checker {
                 negated,
             } => {
                 let f = self.field(field)?;
-                let values = values
-                    .iter()
-                    .map(|v| operand(&f, field, v))
-                    .collect::<Result<_, _>>()?;
+                let mut checked: Vec<Operand> = Vec::new();
+                // A place's spellings once, however often the list names it.
+                let mut spelled: std::collections::HashSet<String> = Default::default();
+                for v in values {
+                    let v = operand(&f, field, v)?;
+                    match spellings(&f, &v) {
+                        Some(all) => checked.extend(all.into_iter().filter(|s| match s {
+                            Operand::Text(t) => spelled.insert(t.clone()),
+                            _ => true,
+                        })),
+                        None => checked.push(v),
+                    }
+                }
                 Checked::In {
                     field: f,
-                    values,
+                    values: checked,
                     negated: *negated,
                 }
             }
@@ -384,6 +402,21 @@ impl Checker {
 }
 
 /// Checks a literal against a field's type.
+/// Every spelling of a place a state or country field is compared with, when the vocabulary
+/// knows the place: stored values are as people typed them (`CA`, `California`; `US`, `USA`).
+fn spellings(f: &Field, value: &Operand) -> Option<Vec<Operand>> {
+    let Operand::Text(text) = value else {
+        return None;
+    };
+    let state = match f.column {
+        "state" => true,
+        "country" => false,
+        _ => return None,
+    };
+    crate::normalize::country::place_spellings(text, state)
+        .map(|all| all.into_iter().map(Operand::Text).collect())
+}
+
 fn operand(f: &Field, name: &Name, lit: &Literal) -> Result<Operand, FilterError> {
     let wrong = |what: &str| {
         FilterError::at(
@@ -537,5 +570,52 @@ mod tests {
                 .message
                 .contains("account segments")
         );
+    }
+
+    #[test]
+    fn a_place_matches_however_it_was_written() {
+        let texts = |c: &Checked| match c {
+            Checked::In {
+                values, negated, ..
+            } => (
+                values
+                    .iter()
+                    .map(|v| match v {
+                        Operand::Text(t) => t.clone(),
+                        other => format!("{other:?}"),
+                    })
+                    .collect::<Vec<_>>(),
+                *negated,
+            ),
+            other => panic!("{other:?}"),
+        };
+        let state = ok(r#"account.state = "California""#, Target::Accounts);
+        assert_eq!(
+            texts(&state),
+            (vec!["ca".to_string(), "california".to_string()], false)
+        );
+        let not_ca = ok(r#"account.state != "ca""#, Target::Contacts);
+        assert_eq!(texts(&not_ca).1, true);
+        let (countries, _) = texts(&ok(
+            r#"account.country in ("USA", "United States", "DE")"#,
+            Target::Accounts,
+        ));
+        assert!(
+            countries.contains(&"us".to_string()) && countries.contains(&"germany".to_string())
+        );
+        assert_eq!(
+            countries.iter().filter(|c| *c == "us").count(),
+            1,
+            "each spelling once: {countries:?}"
+        );
+        // A place the vocabulary does not know is compared as written.
+        assert!(matches!(
+            ok(r#"account.state = "Bavaria""#, Target::Accounts),
+            Checked::Compare { .. }
+        ));
+        assert!(matches!(
+            ok(r#"account.state starts with "Cal""#, Target::Accounts),
+            Checked::Compare { .. }
+        ));
     }
 }

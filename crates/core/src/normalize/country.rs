@@ -301,6 +301,25 @@ pub fn region_key(raw: &str) -> String {
         .unwrap_or(folded)
 }
 
+/// Every way the vocabulary knows of writing the place `raw` names, lowercase: a US state's
+/// code and name (`CA`, `California`) when `state`, else a country's code and names (`US`,
+/// `USA`, `United States`). `None` when the vocabulary does not know it.
+pub fn place_spellings(raw: &str, state: bool) -> Option<Vec<String>> {
+    if state {
+        let key = region_key(raw);
+        US_STATES
+            .iter()
+            .find(|(code, _)| *code == key)
+            .map(|(code, name)| vec![code.to_string(), name.to_string()])
+    } else {
+        let code = iso_country(raw)?;
+        COUNTRIES
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, names)| names.iter().map(|n| n.to_string()).collect())
+    }
+}
+
 /// A country as compared: its ISO code when known, else the folded text.
 pub fn country_key(raw: &str) -> String {
     iso_country(raw)
