@@ -595,7 +595,7 @@ mod tests {
             (vec!["ca".to_string(), "california".to_string()], false)
         );
         let not_ca = ok(r#"account.state != "ca""#, Target::Contacts);
-        assert_eq!(texts(&not_ca).1, true);
+        assert!(texts(&not_ca).1, "!= is the negated list");
         let (countries, _) = texts(&ok(
             r#"account.country in ("USA", "United States", "DE")"#,
             Target::Accounts,
