@@ -242,9 +242,11 @@ pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
                 return json(&r);
             }
             println!(
-                "Campaign influence on {} opportunities created {from} to {} (worth {}): {} influenced (worth {}), touches up to {} days before, {}",
+                "Campaign influence on {} opportunities created {from} to {} (worth {}): {} influenced (worth {}), {} up to {} days before, {}",
                 r.opportunities,
-                last_day(to), money(r.amount), r.influenced, money(r.influenced_amount), r.window_days,
+                last_day(to), money(r.amount), r.influenced, money(r.influenced_amount),
+                match r.touches { Touches::Responses => "responses", Touches::All => "touches (sends included)" },
+                r.window_days,
                 if r.hierarchy { "anywhere in the account's hierarchy" } else { "at the account itself" }
             );
             let mut t = Table::new(&[
