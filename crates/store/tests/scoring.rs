@@ -448,6 +448,11 @@ async fn an_account_walks_from_prospect_to_customer_to_former_customer() {
                 (a.stage, a.relationship)
             }
         };
+        // A person's choice of relationship, as a PATCH carries it.
+        let set = |r: Relationship| AccountPatch {
+            relationship: Patch::Set(r),
+            ..Default::default()
+        };
         assert_eq!(
             status(&t).await,
             (AccountStage::Target, Relationship::Prospect)
@@ -495,14 +500,7 @@ async fn an_account_walks_from_prospect_to_customer_to_former_customer() {
         );
         let err = t
             .store
-            .update_account(
-                &actor(),
-                a.id,
-                AccountPatch {
-                    relationship: Patch::Set(Relationship::Customer),
-                    ..Default::default()
-                },
-            )
+            .update_account(&actor(), a.id, set(Relationship::Customer))
             .await
             .unwrap_err();
         assert!(
@@ -519,14 +517,7 @@ async fn an_account_walks_from_prospect_to_customer_to_former_customer() {
         );
         let err = t
             .store
-            .update_account(
-                &actor(),
-                a.id,
-                AccountPatch {
-                    relationship: Patch::Set(Relationship::Prospect),
-                    ..Default::default()
-                },
-            )
+            .update_account(&actor(), a.id, set(Relationship::Prospect))
             .await
             .unwrap_err();
         assert!(
@@ -537,10 +528,6 @@ async fn an_account_walks_from_prospect_to_customer_to_former_customer() {
         );
         // Where no deal or asset decides, a person's choice is the fact, and the stage follows.
         let b = account(&t, "Beta", None, None).await;
-        let set = |r: Relationship| AccountPatch {
-            relationship: Patch::Set(r),
-            ..Default::default()
-        };
         let b1 = t
             .store
             .update_account(&actor(), b.id, set(Relationship::Customer))

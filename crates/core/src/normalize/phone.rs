@@ -55,9 +55,9 @@ pub struct Phone {
     /// names): the first whose ranges classifying tries.
     region: Option<phonenumber::country::Id>,
     /// Whether the number is assigned, and its kind: made the first time either is asked for.
-    /// Classifying runs a dozen of the metadata's regular expressions, and most callers never
-    /// ask (intake compares the phones of a record and an account's few alike contacts; a
-    /// batch match asks for every number, on every core, ahead of its in-order settling).
+    /// Classifying runs a dozen of the metadata's regular expressions, and most numbers are
+    /// never asked: only two records' phones compared by the person linkage are (intake's
+    /// record and an account's few alike contacts; a batch's record and its earlier namesakes).
     class: OnceLock<(bool, PhoneKind)>,
 }
 

@@ -341,18 +341,7 @@ pub async fn account_360(
             row(o, member)
         })
         .collect();
-    let opportunities = opps
-        .iter()
-        .map(|o| OppRow {
-            member: None,
-            name: o.name.clone(),
-            stage: words(o.stage.as_str()),
-            open: o.stage.is_open(),
-            amount: o.amount.map_or("—".into(), money),
-            close_date: o.close_date.map_or("—".into(), |d| d.to_string()),
-            owner: or_dash(o.owner_id.and_then(|u| owners.get(&u).cloned())),
-        })
-        .collect();
+    let opportunities = opps.iter().map(|o| row(o, None)).collect();
     let assets = a360
         .assets
         .iter()
