@@ -164,6 +164,17 @@ pub struct ImportArgs {
     /// Fuzzy company scores at or above this (and below --auto-accept) go to review.
     #[arg(long, default_value_t = 0.78)]
     pub review_floor: f64,
+    /// The status of contacts the file creates: nurture (a list is not a raised hand) or
+    /// active (people who asked, such as a form's export).
+    #[arg(long, default_value = "nurture")]
+    pub status: String,
+    /// The campaign (its id) the file's people answered: each person placed gets a membership
+    /// and an activity on it; people waiting in review get them when placed.
+    #[arg(long)]
+    pub campaign: Option<i64>,
+    /// How far they went in the campaign: responded, registered or attended.
+    #[arg(long, requires = "campaign", default_value = "responded")]
+    pub response: String,
 }
 
 #[derive(Debug, Args)]
@@ -607,6 +618,9 @@ pub enum ReportKind {
     Pipeline {
         #[arg(long, value_enum, default_value_t = PeriodArg::Month)]
         period: PeriodArg,
+        /// Count each family (an ultimate parent with its subsidiaries) once, as one company.
+        #[arg(long)]
+        family: bool,
     },
     /// Buying-center coverage per account, and accounts missing an economic buyer.
     Coverage {
@@ -619,6 +633,10 @@ pub enum ReportKind {
         /// Accounts listed.
         #[arg(long, default_value_t = 25)]
         limit: usize,
+        /// Make each family (an ultimate parent with its subsidiaries) one company: one row,
+        /// its buying center the people of every member.
+        #[arg(long)]
+        family: bool,
     },
     /// Campaign influence on opportunities, at the account level.
     Influence {

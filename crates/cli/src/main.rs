@@ -91,6 +91,7 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
                     source: args.source.as_deref(),
                     batch: args.batch,
                     config: match_config(args.auto_accept, args.review_floor)?,
+                    person: import_person(args)?,
                 },
             )
             .await
@@ -165,6 +166,33 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
         } => commands::migrate_score::run(people, truth, *format),
         Command::MatchScore { matches, truth } => commands::matching::run_score(matches, truth),
     }
+}
+
+/// What becomes of an imported file's people, from the command line, checked.
+fn import_person(args: &cli::ImportArgs) -> anyhow::Result<abcrm_core::model::PersonContext> {
+    use abcrm_core::model::{CampaignResponse, ContactStatus, MemberStatus, PersonContext};
+    let status: ContactStatus = args
+        .status
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--status: {e}"))?;
+    let response = match args.campaign {
+        None => None,
+        Some(id) => Some(CampaignResponse {
+            campaign_id: abcrm_core::CampaignId(id),
+            status: match args.response.parse::<MemberStatus>() {
+                Ok(s) if s != MemberStatus::Sent => s,
+                _ => anyhow::bail!(
+                    "--response: {:?} is not an answer to a campaign; use responded, registered or attended",
+                    args.response
+                ),
+            },
+        }),
+    };
+    Ok(PersonContext {
+        status: Some(status),
+        response,
+        ..PersonContext::default()
+    })
 }
 
 /// Matching thresholds from the command line, checked.

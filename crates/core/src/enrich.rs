@@ -659,7 +659,7 @@ impl EnrichColumns {
 
 /// A whole number as spreadsheets write them: `1,200`, `1 200`, `$5,000,000`; with `fraction`,
 /// `1234.56` rounds to `1235`.
-fn parse_number(raw: &str, fraction: bool) -> Result<i64, String> {
+pub(crate) fn parse_number(raw: &str, fraction: bool) -> Result<i64, String> {
     let cleaned: String = raw
         .chars()
         .filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}' | '$' | '€' | '£'))

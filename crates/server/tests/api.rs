@@ -514,3 +514,121 @@ async fn intake_review_and_merge_over_http() {
         }
     }
 }
+
+#[tokio::test]
+async fn intake_records_the_campaign_answered_and_the_status_history_says_why() {
+    for api in each_backend(Role::Admin).await {
+        let n = api.name;
+        let acme = api
+            .ok(
+                Method::POST,
+                "/api/v1/accounts",
+                Some(json!({"name": "Acme Corp", "domains": ["acme.com"]})),
+            )
+            .await;
+        let webinar = api
+            .ok(
+                Method::POST,
+                "/api/v1/campaigns",
+                Some(json!({"name": "Spring webinar", "kind": "webinar"})),
+            )
+            .await;
+        let body = json!({"source": "webinar-list", "campaign_id": webinar["id"], "response": "registered",
+            "status": "nurture", "records": [
+            {"key": "w-1", "first_name": "Ann", "last_name": "Lee", "email": "ann@acme.com"}
+        ]});
+        let out = api.ok(Method::POST, "/api/v1/intake", Some(body)).await;
+        assert_eq!(out["records"][0]["outcome"], "created", "{n}: {out}");
+        assert_eq!(
+            out["records"][0]["person"]["response"]["status"], "registered",
+            "{n}: {out}"
+        );
+        let ann = out["records"][0]["contact_id"].as_i64().unwrap();
+        assert_eq!(out["records"][0]["account_id"], acme["id"], "{n}");
+
+        let contact = api
+            .ok(Method::GET, &format!("/api/v1/contacts/{ann}"), None)
+            .await;
+        assert_eq!(contact["status"], "nurture", "{n}");
+        let members = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/campaigns/{}/members", webinar["id"]),
+                None,
+            )
+            .await;
+        assert_eq!(members["items"][0]["contact_id"], ann, "{n}: {members}");
+        assert_eq!(members["items"][0]["status"], "registered", "{n}");
+        let activities = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/activities?contact_id={ann}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            activities["items"][0]["kind"], "webinar",
+            "{n}: {activities}"
+        );
+        assert_eq!(activities["items"][0]["campaign_id"], webinar["id"], "{n}");
+
+        // A person moves her out of nurture: the history says who, and when.
+        api.ok(
+            Method::PATCH,
+            &format!("/api/v1/contacts/{ann}"),
+            Some(json!({"status": "active"})),
+        )
+        .await;
+        let history = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/contacts/{ann}/status-history"),
+                None,
+            )
+            .await;
+        let steps: Vec<(Value, Value)> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["from_status"].clone(), h["to_status"].clone()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (Value::Null, json!("nurture")),
+                (json!("nurture"), json!("active"))
+            ],
+            "{n}: {history}"
+        );
+        assert_eq!(history[0]["reason"], "created from webinar-list", "{n}");
+        assert!(
+            history[1]["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("set by "),
+            "{n}: {history}"
+        );
+
+        // A campaign that is not there, or a response without a campaign, is refused up front.
+        let res = api
+            .send(
+                Method::POST,
+                "/api/v1/intake",
+                Some(json!({"campaign_id": 999999, "records": [{"email": "x@acme.com"}]})),
+            )
+            .await;
+        api.problem(res, 422, Some("campaign_id")).await;
+        let res = api
+            .send(
+                Method::POST,
+                "/api/v1/intake",
+                Some(json!({"response": "attended", "records": [{"email": "x@acme.com"}]})),
+            )
+            .await;
+        api.problem(res, 422, Some("response")).await;
+        let res = api
+            .send(Method::GET, "/api/v1/contacts/999999/status-history", None)
+            .await;
+        api.problem(res, 404, None).await;
+    }
+}

@@ -721,9 +721,43 @@ async fn a_parents_360_shows_the_familys_open_opportunities() {
             w.name
         );
         assert!(page.contains("1 open at its 2 subsidiaries"), "{}", w.name);
+
+        // The family's people and products, each under its member; the roles nobody holds.
+        let mut buyer = NewContact::at(grandchild);
+        buyer.email = Some(abcrm_core::normalize::Email::parse("kenji@orbit.jp").unwrap());
+        buyer.buying_role = Some(BuyingRole::EconomicBuyer);
+        w.store.create_contact(&actor(), buyer).await.unwrap();
+        w.store
+            .create_asset(
+                &actor(),
+                NewAsset {
+                    account_id: child,
+                    product: "Platform".into(),
+                    quantity: 1,
+                    annual_value: None,
+                    purchased_on: None,
+                    renews_on: None,
+                },
+            )
+            .await
+            .unwrap();
+        let page = w.page(&format!("/accounts/{}", parent.0)).await;
+        let members = element(&page, "family-members", "</table>");
+        assert!(
+            members.contains(&format!("href=\"/accounts/{}\">Orbit Osaka</a></td><td class=\"num\">1</td><td>economic buyer</td>", grandchild.0)),
+            "{}: {members}",
+            w.name
+        );
+        assert!(members.contains("Platform"), "{}: {members}", w.name);
+        let coverage = element(&page, "family-coverage", "</p>");
+        assert!(
+            coverage.contains("nobody is champion") && !coverage.contains("economic buyer"),
+            "{}: {coverage}",
+            w.name
+        );
         let leaf = w.page(&format!("/accounts/{}", grandchild.0)).await;
         assert!(
-            !leaf.contains("family-opportunities"),
+            !leaf.contains("family-opportunities") && !leaf.contains("family-members"),
             "a leaf has no family pipeline"
         );
     }

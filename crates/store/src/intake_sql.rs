@@ -12,12 +12,13 @@ use serde::Deserialize;
 /// PostgreSQL 65,535) at 14 columns.
 const CHUNK: usize = 1000;
 
-const INTAKE_COLUMNS: &str = "id, source, source_key, received_at, payload, observations, outcome, rule, confidence, candidates, explanation, account_id, contact_id, resolved_at, resolution, duplicate_of";
+const INTAKE_COLUMNS: &str = "id, source, source_key, received_at, payload, observations, outcome, rule, confidence, candidates, explanation, account_id, contact_id, resolved_at, resolution, duplicate_of, person";
 
 fn intake_row(r: &DbRow) -> Result<IntakeRecord, sqlx::Error> {
     let payload: Json<PersonRecord> = r.try_get("payload")?;
     let candidates: Option<Json<Vec<Candidate>>> = r.try_get("candidates")?;
     let observations: Option<Json<serde_json::Value>> = r.try_get("observations")?;
+    let person: Option<Json<PersonContext>> = r.try_get("person")?;
     Ok(IntakeRecord {
         id: r.try_get("id")?,
         source: r.try_get("source")?,
@@ -36,6 +37,7 @@ fn intake_row(r: &DbRow) -> Result<IntakeRecord, sqlx::Error> {
         resolution: r.try_get("resolution")?,
         duplicate_of: r.try_get("duplicate_of")?,
         duplicates: Vec::new(),
+        person: person.map(|p| p.0).unwrap_or_default(),
     })
 }
 
@@ -347,7 +349,7 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
         })
         .collect();
     for chunk in records.chunks(CHUNK) {
-        let mut q = QueryBuilder::<Db>::new("INSERT INTO intake_records (source, source_key, received_at, payload, observations, outcome, rule, confidence, candidates, explanation, account_id, contact_id) ");
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO intake_records (source, source_key, received_at, payload, observations, outcome, rule, confidence, candidates, explanation, account_id, contact_id, person) ");
         q.push_values(chunk, |mut b, r| {
             b.push_bind(source)
                 .push_bind(&r.source_key)
@@ -360,7 +362,8 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
                 .push_bind((!r.candidates.is_empty()).then(|| json_of(&r.candidates)))
                 .push_bind(&r.explanation)
                 .push_bind(r.account_id.map(|a| a.0))
-                .push_bind(r.contact_id.map(|c| c.0));
+                .push_bind(r.contact_id.map(|c| c.0))
+                .push_bind((r.person != PersonContext::default()).then(|| Json(r.person.clone())));
         });
         let ids = insert_ids(&mut tx, "intake_records", q).await.map_err(|e| match e {
             StoreError::Conflict { .. } => conflict("source_key", format!("a record of this batch was already taken from {source:?}")),
@@ -369,6 +372,13 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
         applied.records.extend(ids);
     }
     attach_duplicates(&mut tx, plan, &applied.records).await?;
+    // The campaign each placed person answered; those waiting in review answer it when placed.
+    let responses: Vec<(ContactId, CampaignResponse)> = records
+        .iter()
+        .filter(|r| matches!(r.outcome, IntakeOutcome::Matched | IntakeOutcome::Created))
+        .filter_map(|r| Some((r.contact_id?, r.person.response?)))
+        .collect();
+    record_responses(&mut tx, actor, source, &responses, received).await?;
     let creators: Vec<(String, i64)> = plan
         .account_creators()
         .into_iter()
@@ -384,6 +394,41 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
         "intake batch written"
     );
     Ok(applied)
+}
+
+/// Records that people answered a campaign: a membership (with how far they went) and an
+/// activity of theirs on the campaign, each dated when the record arrived. A membership the
+/// person already had takes the new status. The activity's kind follows the campaign's: a
+/// webinar or an event attended, a form filled for the others.
+async fn record_responses(tx: &mut Tx<'_>, actor: &Actor, source: &str, responses: &[(ContactId, CampaignResponse)], at: DateTime<Utc>) -> Result<()> {
+    if responses.is_empty() {
+        return Ok(());
+    }
+    let mut by_campaign: BTreeMap<CampaignId, Vec<(usize, NewCampaignMember)>> = BTreeMap::new();
+    for (i, (contact, r)) in responses.iter().enumerate() {
+        by_campaign.entry(r.campaign_id).or_default().push((i, NewCampaignMember { contact_id: *contact, status: Some(r.status), joined_at: Some(at) }));
+    }
+    let mut activities = Vec::with_capacity(responses.len());
+    for (campaign, members) in &by_campaign {
+        let c = load_campaign(tx, *campaign).await.map_err(|e| match e {
+            StoreError::NotFound { .. } => invalid("campaign_id", format!("campaign {campaign} does not exist; create it first, or send the records without a campaign")),
+            other => other,
+        })?;
+        upsert_members(tx, actor, *campaign, members).await?;
+        activities.extend(members.iter().map(|(_, m)| NewActivity {
+            account_id: None,
+            contact_id: Some(m.contact_id),
+            kind: c.kind.response_activity(),
+            subject: Some(format!("{} to {} ({source})", m.status.unwrap_or(MemberStatus::Responded), c.name)),
+            occurred_at: Some(at),
+            campaign_id: Some(*campaign),
+            opportunity_id: None,
+        }));
+    }
+    for chunk in activities.chunks(CHUNK) {
+        insert_activities(tx, actor, 0, chunk.to_vec()).await?;
+    }
+    Ok(())
 }
 
 /// Points each planned repeat at the record waiting in review that it repeats, once the batch's
@@ -579,8 +624,10 @@ async fn intake_resolve(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64, resolutio
         IntakeOutcome::Rejected => (IntakeOutcome::Rejected, format!("rejected with intake record {id}, whose duplicate it is; {how}")),
         _ => (IntakeOutcome::Matched, format!("placed with intake record {id}, whose duplicate it is; {how}")),
     };
+    let mut responses: Vec<(ContactId, CampaignResponse)> = after.contact_id.zip(after.person.response).into_iter().collect();
     for dup in waiting {
         let before = load_intake_for_update(&mut tx, dup).await?;
+        responses.extend(after.contact_id.zip(before.person.response));
         sqlx::query("UPDATE intake_records SET outcome = $1, account_id = $2, contact_id = $3, resolved_at = $4, resolution = $5 WHERE id = $6")
             .bind(outcome.as_str())
             .bind(after.account_id.map(|a| a.0))
@@ -593,6 +640,9 @@ async fn intake_resolve(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64, resolutio
             .map_err(db)?;
         let resolved = load_intake(&mut tx, dup).await?;
         audit(&mut tx, actor, "intake_record", dup, "resolve", Some(&before), Some(&resolved)).await?;
+    }
+    if after.outcome != IntakeOutcome::Rejected {
+        record_responses(&mut tx, actor, &after.source, &responses, after.received_at).await?;
     }
     tx.commit().await.map_err(db)?;
     Ok(after)
@@ -617,7 +667,16 @@ fn not_waiting(record: &IntakeRecord) -> StoreError {
 /// The contact a reviewed record becomes at `account`: the existing contact with its email, or
 /// a new one.
 async fn place_person(tx: &mut Tx<'_>, actor: &Actor, record: &IntakeRecord, account: AccountId) -> Result<(IntakeOutcome, ContactId)> {
-    let new = contact_from_record(&record.payload, account, &record.source);
+    let from_record = contact_from_record(&record.payload, account, &record.source);
+    // The contact it would have become at once: the source's status, owner and dates.
+    let person = &record.person;
+    let new = NewContact {
+        status: person.status.or(from_record.status),
+        owner_id: person.owner.or(from_record.owner_id),
+        source: person.source.clone().or(from_record.source.clone()),
+        created_at: person.created_at.or(Some(record.received_at)),
+        ..from_record
+    };
     if let Some(email) = &new.email {
         let existing: Option<i64> = sqlx::query("SELECT id FROM contacts WHERE email = $1")
             .bind(email.as_str())
@@ -776,6 +835,11 @@ async fn contact_merge(pool: &sqlx::Pool<Db>, actor: &Actor, survivor: ContactId
         intake_records.push(r.try_get::<i64, _>("id")?);
     }
     sqlx::query("UPDATE intake_records SET contact_id = $1 WHERE contact_id = $2").bind(s.id.0).bind(m.id.0).execute(&mut *tx).await.map_err(db)?;
+
+    // The survivor is the person, so their history includes the merged record's: one who
+    // entered nurture through a duplicate entered it then. (Undo leaves it with the survivor;
+    // the restored record starts its history again from its creation.)
+    sqlx::query("UPDATE contact_status_changes SET contact_id = $1 WHERE contact_id = $2").bind(s.id.0).bind(m.id.0).execute(&mut *tx).await.map_err(db)?;
 
     // The merged contact goes before the survivor takes its email, which is unique.
     sqlx::query("DELETE FROM contacts WHERE id = $1").bind(m.id.0).execute(&mut *tx).await.map_err(db)?;

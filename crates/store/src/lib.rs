@@ -22,6 +22,10 @@ pub use types::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Most ids one call may name in a list (bound one by one in an `IN (...)`: well within both
+/// backends' bound-parameter limits).
+pub const MAX_IN_LIST: usize = 1000;
+
 /// The active scoring model's record and its parsed form, cached by the store per saved version.
 #[derive(Clone)]
 pub(crate) struct ActiveModel {
@@ -248,6 +252,25 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Account>;
     /// An account's stage history, oldest first.
     async fn stage_history(&self, account: AccountId) -> Result<Vec<StageChange>>;
+    /// People, buying roles and products in force (on `today`) of each of some accounts (a
+    /// family's members), in the order given; at most [`MAX_IN_LIST`] accounts.
+    async fn member_summaries(
+        &self,
+        accounts: &[AccountId],
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<MemberSummary>>;
+    /// Sets a contact's status as of `at` (a loader replaying history passes a past time; any
+    /// other writer passes now), recording `reason` in the status history.
+    async fn set_contact_status(
+        &self,
+        actor: &Actor,
+        contact: ContactId,
+        status: ContactStatus,
+        reason: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Contact>;
+    /// A contact's status history, oldest first.
+    async fn status_history(&self, contact: ContactId) -> Result<Vec<ContactStatusChange>>;
 
     // --- users, tokens, audit ---
     /// Creates a user; emails are unique.
@@ -418,20 +441,24 @@ pub trait Store: Send + Sync + 'static {
         since: Option<chrono::NaiveDate>,
         family: bool,
     ) -> Result<reports::FunnelReport>;
-    /// Open opportunity amount by stage and expected close period.
+    /// Open opportunity amount by stage and expected close period; with `family`, the
+    /// companies counted are families (an ultimate parent and its subsidiaries count once).
     async fn report_pipeline(
         &self,
         scope: &reports::ReportScope,
         period: reports::Period,
         today: chrono::NaiveDate,
+        family: bool,
     ) -> Result<reports::PipelineReport>;
-    /// Buying-center coverage per account; engaged means an activity in `engaged_days`.
+    /// Buying-center coverage per account; engaged means an activity in `engaged_days`. With
+    /// `family`, each ultimate parent is one row whose buying center is the whole family's.
     async fn report_coverage(
         &self,
         scope: &reports::ReportScope,
         engaged_days: u32,
         rows: reports::CoverageRows,
         now: chrono::DateTime<chrono::Utc>,
+        family: bool,
     ) -> Result<reports::CoverageReport>;
     /// Campaign influence on opportunities created in `[from, to)`, at the account level.
     async fn report_influence(

@@ -15,6 +15,7 @@ use abcrm_core::intake::{CompanyFacts, IntakeHints, IntakeItem};
 use abcrm_core::matching::{AccountEntry, MatchConfig};
 use abcrm_core::migration::report::{Action, PersonOutcome, Placement, RejectedRow};
 use abcrm_core::migration::source::*;
+use abcrm_core::model::PersonContext;
 use abcrm_core::model::{
     normalize_duns_str, Actor, BuyingRole, ContactRole, IntakeOutcome, NewAccount, NewActivity,
     NewCampaign, NewCampaignMember, NewOpportunity, Role,
@@ -599,11 +600,14 @@ impl Run<'_> {
                     .and_then(|a| self.accounts.get(a))
                     .copied(),
                 same_as: None,
-                status: p.status,
-                contact_source: p.source.clone(),
-                created_at: p.created_at,
                 account_facts: (lead || has_facts).then(|| CompanyFacts::clone(facts)),
-                owner: self.owner_of(p.owner_id.as_deref()),
+                person: PersonContext {
+                    status: p.status,
+                    owner: self.owner_of(p.owner_id.as_deref()),
+                    source: p.source.clone(),
+                    created_at: p.created_at,
+                    response: None,
+                },
             },
         }
     }

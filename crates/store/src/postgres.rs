@@ -141,10 +141,6 @@ mod imp {
     }
     /// Brings the planner's statistics up to date after a bulk load.
     const REFRESH_STATISTICS: &str = "ANALYZE";
-    /// Days from `earlier` to `later`, fractional: the one date function the reports need.
-    fn days_between(later: &str, earlier: &str) -> String {
-        format!("(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)")
-    }
     /// Runs a multi-row `INSERT ... VALUES` (without `RETURNING`) and answers the new rows'
     /// ids in VALUES order. PostgreSQL does not promise RETURNING's order, but a sequence hands
     /// out ids ascending within one statement, so sorting restores it.

@@ -118,30 +118,36 @@ async fn report_funnel_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, since: Opt
     Ok(reports::funnel(&paths, since, family))
 }
 
-async fn report_pipeline_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: reports::Period, today: NaiveDate) -> Result<reports::PipelineReport> {
-    let mut q = QueryBuilder::<Db>::new("SELECT o.stage, o.amount, o.close_date FROM opportunities o WHERE o.stage NOT IN ('closed_won', 'closed_lost')");
+async fn report_pipeline_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, period: reports::Period, today: NaiveDate, family: bool) -> Result<reports::PipelineReport> {
+    let mut q = QueryBuilder::<Db>::new("SELECT o.account_id, o.stage, o.amount, o.close_date FROM opportunities o WHERE o.stage NOT IN ('closed_won', 'closed_lost')");
     push_scope(&mut q, "o.account_id", scope);
     let rows = q.build().fetch_all(pool).await.map_err(db)?;
+    let roots = if family { account_roots(pool).await? } else { HashMap::new() };
     let open = rows
         .iter()
         .map(|r| {
+            let account: i64 = r.try_get("account_id")?;
             Ok(reports::OpenOpportunity {
+                account: roots.get(&account).copied().unwrap_or(account),
                 stage: parse(&r.try_get::<String, _>("stage")?)?,
                 amount: r.try_get("amount")?,
                 close_date: r.try_get("close_date")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(reports::pipeline(&open, period, today))
+    Ok(reports::pipeline(&open, period, today, family))
 }
 
-async fn report_coverage_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_days: u32, rows: reports::CoverageRows, now: DateTime<Utc>) -> Result<reports::CoverageReport> {
+async fn report_coverage_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_days: u32, rows: reports::CoverageRows, now: DateTime<Utc>, family: bool) -> Result<reports::CoverageReport> {
     // A day count reaching before the year 1 counts from its first day: both databases store
     // and order that one alike, and the subtraction cannot overflow.
     let year_one = abcrm_core::filter::clamp_date(NaiveDate::MIN).and_time(chrono::NaiveTime::MIN).and_utc();
     let since = now.checked_sub_signed(chrono::Duration::days(i64::from(engaged_days))).unwrap_or(year_one).max(year_one);
     // People who left are not part of a buying center any more.
     const KNOWN: &str = "c.status <> 'left_company'";
+    if family {
+        return family_coverage(pool, scope, engaged_days, rows, since).await;
+    }
 
     // Totals over every account in scope, aggregated where the rows are (one row comes back).
     let flags: Vec<String> = BuyingRole::ALL
@@ -215,10 +221,66 @@ async fn report_coverage_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_
             });
         }
     }
-    Ok(reports::coverage(&totals, &page, &cells, engaged_days, rows.limit))
+    Ok(reports::coverage(&totals, &page, &cells, engaged_days, rows.limit, false))
 }
 
-async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: NaiveDate, to: NaiveDate, options: reports::InfluenceOptions) -> Result<reports::InfluenceReport> {
+/// Coverage with each family as one company: its members' people counted under the ultimate
+/// parent. A family is in scope when one of its members is. The cells of every account in scope
+/// are read at once and grouped here (the database cannot see families).
+async fn family_coverage(pool: &sqlx::Pool<Db>, scope: &ReportScope, engaged_days: u32, rows: reports::CoverageRows, since: DateTime<Utc>) -> Result<reports::CoverageReport> {
+    let roots = account_roots(pool).await?;
+    let root = |a: i64| roots.get(&a).copied().unwrap_or(a);
+    let mut q = QueryBuilder::<Db>::new("SELECT c.account_id, c.buying_role, c.seniority, COUNT(*) AS n, SUM(CASE WHEN c.last_activity_at >= ");
+    q.push_bind(since);
+    q.push(" THEN 1 ELSE 0 END) AS engaged FROM contacts c WHERE c.status <> 'left_company'");
+    push_scope(&mut q, "c.account_id", scope);
+    q.push(" GROUP BY c.account_id, c.buying_role, c.seniority");
+    let mut cells = Vec::new();
+    for r in q.build().fetch_all(pool).await.map_err(db)? {
+        cells.push(reports::CoverageCell {
+            account: root(r.try_get("account_id")?),
+            role: parse_opt(r.try_get("buying_role")?)?,
+            seniority: parse_opt(r.try_get("seniority")?)?,
+            contacts: count_of(&r, "n")?,
+            engaged: count_of(&r, "engaged")?,
+        });
+    }
+    let mut q = QueryBuilder::<Db>::new("SELECT a.id FROM accounts a WHERE TRUE");
+    push_scope(&mut q, "a.id", scope);
+    let families: std::collections::BTreeSet<i64> = q
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| r.try_get::<i64, _>("id").map(root))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let totals = reports::totals_of(families.len() as u64, &cells);
+    let with_buyer: HashSet<i64> = cells.iter().filter(|c| c.role == Some(BuyingRole::EconomicBuyer) && c.contacts > 0).map(|c| c.account).collect();
+    let listed: Vec<i64> = families
+        .iter()
+        .copied()
+        .filter(|f| rows.after.is_none_or(|after| *f > after))
+        .filter(|f| !rows.missing_economic_buyer || !with_buyer.contains(f))
+        .take(rows.limit + 1)
+        .collect();
+    let mut names: HashMap<i64, String> = HashMap::with_capacity(listed.len());
+    for chunk in listed.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("SELECT id, name FROM accounts WHERE id IN (");
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        for r in q.build().fetch_all(pool).await.map_err(db)? {
+            names.insert(r.try_get("id")?, r.try_get("name")?);
+        }
+    }
+    let page: Vec<(i64, String)> = listed.iter().map(|id| (*id, names.remove(id).unwrap_or_default())).collect();
+    Ok(reports::coverage(&totals, &page, &cells, engaged_days, rows.limit, true))
+}
+
+async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: NaiveDate, to: NaiveDate, options: reports::InfluenceOptions, responses: &[(CampaignKind, Vec<MemberStatus>)]) -> Result<reports::InfluenceReport> {
     let reports::InfluenceOptions { window_days, hierarchy, touches } = options;
     let (from, to) = (midnight(from), midnight(to));
     // Each opportunity in range is paired with every account of its hierarchy (or just its
@@ -283,7 +345,22 @@ async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: N
         reports::Touches::All => String::new(),
     };
     let activity_kinds = among("x.kind", &reports::RESPONSE_ACTIVITY_KINDS);
-    let member_statuses = among("m.status", &reports::RESPONSE_MEMBER_STATUSES);
+    // A membership answers its campaign by the statuses the scoring model lists for its kind.
+    let member_statuses = match touches {
+        reports::Touches::Responses => {
+            let answers: Vec<String> = responses
+                .iter()
+                .filter(|(_, statuses)| !statuses.is_empty())
+                .map(|(kind, statuses)| {
+                    let listed: Vec<String> = statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
+                    format!("(k.kind = '{}' AND m.status IN ({}))", kind.as_str(), listed.join(", "))
+                })
+                .collect();
+            let answers = if answers.is_empty() { "FALSE".to_string() } else { answers.join(" OR ") };
+            format!(" AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = m.campaign_id AND ({answers}))")
+        }
+        reports::Touches::All => String::new(),
+    };
     let mut by_activity = touches_from("activities", "x", "occurred_at", &format!(" AND x.campaign_id IS NOT NULL{activity_kinds}"));
     let mut by_membership = touches_from("campaign_members", "m", "joined_at", &member_statuses);
     let (a, b) = tokio::try_join!(by_activity.build().fetch_all(pool), by_membership.build().fetch_all(pool)).map_err(db)?;
@@ -311,31 +388,30 @@ async fn report_influence_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, from: N
 }
 
 async fn report_nurture_in(pool: &sqlx::Pool<Db>, scope: &ReportScope, now: DateTime<Utc>) -> Result<reports::NurtureReport> {
-    let [b0, b1, b2] = reports::band_bounds(now);
-    let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n, SUM(CASE WHEN c.status = 'nurture' AND c.created_at >= ");
-    q.push_bind(b0).push(" THEN 1 ELSE 0 END) AS b0, SUM(CASE WHEN c.status = 'nurture' AND c.created_at < ").push_bind(b0);
-    q.push(" AND c.created_at >= ").push_bind(b1).push(" THEN 1 ELSE 0 END) AS b1, SUM(CASE WHEN c.status = 'nurture' AND c.created_at < ").push_bind(b1);
-    q.push(" AND c.created_at >= ").push_bind(b2).push(" THEN 1 ELSE 0 END) AS b2, SUM(CASE WHEN c.status = 'nurture' AND c.created_at < ").push_bind(b2);
-    q.push(" THEN 1 ELSE 0 END) AS b3 FROM contacts c WHERE TRUE");
+    // Each person's first entry into nurture (the status history), beside their account's first
+    // opportunity; the report decides in core which of them started a first sales cycle.
+    let mut q = QueryBuilder::<Db>::new(
+        "SELECT e.entered_at, f.first_at, c.status FROM \
+         (SELECT contact_id, MIN(changed_at) AS entered_at FROM contact_status_changes WHERE to_status = 'nurture' AND changed_at <= ",
+    );
+    q.push_bind(now).push(
+        " GROUP BY contact_id) e JOIN contacts c ON c.id = e.contact_id \
+         LEFT JOIN (SELECT account_id, MIN(created_at) AS first_at FROM opportunities GROUP BY account_id) f ON f.account_id = c.account_id WHERE TRUE",
+    );
     push_scope(&mut q, "c.account_id", scope);
-    let r = q.build().fetch_one(pool).await.map_err(db)?;
-    let count = |k: &str| count_of(&r, k);
-    let contacts = count("n")?;
-    let in_nurture = [count("b0")?, count("b1")?, count("b2")?, count("b3")?];
-
-    // Converted: the first opportunity at the contact's account created after the contact.
-    let days = days_between("MIN(o.created_at)", "c.created_at");
-    let [d0, d1, d2] = reports::BAND_DAYS;
-    let mut q = QueryBuilder::<Db>::new(format!(
-        "SELECT CAST(CASE WHEN d < {d0} THEN 0 WHEN d < {d1} THEN 1 WHEN d < {d2} THEN 2 ELSE 3 END AS BIGINT) AS band, COUNT(*) AS n FROM \
-         (SELECT {days} AS d FROM contacts c JOIN opportunities o ON o.account_id = c.account_id AND o.created_at >= c.created_at WHERE TRUE"
-    ));
-    push_scope(&mut q, "c.account_id", scope);
-    q.push(" GROUP BY c.id, c.created_at) t GROUP BY 1");
-    let mut converted = [0u64; 4];
-    for r in q.build().fetch_all(pool).await.map_err(db)? {
-        let band: i64 = r.try_get::<Option<i64>, _>("band")?.unwrap_or(3);
-        converted[band.clamp(0, 3) as usize] = count_of(&r, "n")?;
-    }
-    Ok(reports::nurture(now, contacts, in_nurture, converted))
+    let entries = q
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            Ok(reports::NurtureEntry {
+                entered_at: r.try_get("entered_at")?,
+                first_cycle_at: r.try_get("first_at")?,
+                in_nurture: r.try_get::<String, _>("status")? == ContactStatus::Nurture.as_str(),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(reports::nurture(now, &entries))
 }

@@ -6,7 +6,7 @@
 
 use crate::{
     Account360, WebSession, AccountQuery, AccountRef, ActivityQuery, AuditQuery, Backend, ContactQuery, Counts,
-    Hierarchy, HierarchyNode, OnDependents, OpportunityQuery, Page, PageRequest, Result, Store,
+    Hierarchy, HierarchyNode, MemberSummary, OnDependents, OpportunityQuery, Page, PageRequest, Result, Store,
     StoreError,
 };
 use abcrm_core::hierarchy::check_new_parent;
@@ -1270,7 +1270,7 @@ impl Store for ThisStore {
         check_email_free(&mut tx, &next.email, Some(id)).await?;
         sqlx::query(
             "UPDATE contacts SET account_id = $1, first_name = $2, last_name = $3, email = $4, phone = $5, title = $6, seniority = $7, department = $8,
-             buying_role = $9, status = $10, owner_id = $11, source = $12, updated_at = $13 WHERE id = $14",
+             buying_role = $9, status = $10, owner_id = $11, source = $12, updated_at = $13, status_reason = COALESCE($15, status_reason) WHERE id = $14",
         )
         .bind(next.account_id.0)
         .bind(&next.first_name)
@@ -1286,6 +1286,8 @@ impl Store for ThisStore {
         .bind(&next.source)
         .bind(now())
         .bind(id.0)
+        // The status history (migration 0012) records why a status changed.
+        .bind((next.status != before.status).then(|| format!("set by {}", actor.label)))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -1948,6 +1950,86 @@ impl Store for ThisStore {
             .collect()
     }
 
+    async fn set_contact_status(&self, actor: &Actor, contact: ContactId, status: ContactStatus, reason: &str, at: DateTime<Utc>) -> Result<Contact> {
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
+        let before = load_contact_for_update(&mut tx, contact).await?;
+        if before.status == status {
+            return Ok(before);
+        }
+        // The history's row is written by the trigger of migration 0012, dated `updated_at`.
+        sqlx::query("UPDATE contacts SET status = $1, status_reason = $2, updated_at = $3 WHERE id = $4")
+            .bind(status.as_str())
+            .bind(reason)
+            .bind(at.trunc_subsecs(6))
+            .bind(contact.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let after = load_contact(&mut tx, contact).await?;
+        audit(&mut tx, actor, "contact", contact.0, "update", Some(&before), Some(&after)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(after)
+    }
+
+    async fn member_summaries(&self, accounts: &[AccountId], today: chrono::NaiveDate) -> Result<Vec<MemberSummary>> {
+        if accounts.len() > crate::MAX_IN_LIST {
+            return Err(invalid("accounts", format!("{} accounts asked for at once; ask for at most {}", accounts.len(), crate::MAX_IN_LIST)));
+        }
+        let mut out: Vec<MemberSummary> = accounts.iter().map(|&account_id| MemberSummary { account_id, people: 0, roles: Vec::new(), products: Vec::new() }).collect();
+        if accounts.is_empty() {
+            return Ok(out);
+        }
+        let at: HashMap<i64, usize> = accounts.iter().enumerate().map(|(i, a)| (a.0, i)).collect();
+        let in_list = |q: &mut QueryBuilder<'_, Db>| {
+            let mut list = q.separated(", ");
+            for a in accounts {
+                list.push_bind(a.0);
+            }
+        };
+        let mut q = QueryBuilder::<Db>::new("SELECT account_id, buying_role, COUNT(*) AS n FROM contacts WHERE status <> 'left_company' AND account_id IN (");
+        in_list(&mut q);
+        q.push(") GROUP BY account_id, buying_role");
+        for r in q.build().fetch_all(&self.pool).await.map_err(db)? {
+            let m = &mut out[at[&r.try_get::<i64, _>("account_id")?]];
+            m.people += count_of(&r, "n")?;
+            if let Some(role) = parse_opt::<BuyingRole>(r.try_get("buying_role")?)? {
+                m.roles.push(role);
+            }
+        }
+        let mut q = QueryBuilder::<Db>::new("SELECT DISTINCT account_id, product FROM assets WHERE (renews_on IS NULL OR renews_on >= ");
+        q.push_bind(today).push(") AND account_id IN (");
+        in_list(&mut q);
+        q.push(") ORDER BY account_id, product");
+        for r in q.build().fetch_all(&self.pool).await.map_err(db)? {
+            out[at[&r.try_get::<i64, _>("account_id")?]].products.push(r.try_get("product")?);
+        }
+        for m in &mut out {
+            m.roles.sort_by_key(|r| BuyingRole::ALL.iter().position(|x| x == r));
+        }
+        Ok(out)
+    }
+
+    async fn status_history(&self, contact: ContactId) -> Result<Vec<ContactStatusChange>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        load_contact(&mut conn, contact).await?;
+        let rows = sqlx::query("SELECT contact_id, from_status, to_status, reason, changed_at FROM contact_status_changes WHERE contact_id = $1 ORDER BY changed_at, id")
+            .bind(contact.0)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ContactStatusChange {
+                    contact_id: ContactId(r.try_get("contact_id")?),
+                    from_status: parse_opt(r.try_get("from_status")?)?,
+                    to_status: parse(r.try_get::<&str, _>("to_status")?)?,
+                    reason: r.try_get("reason")?,
+                    changed_at: r.try_get("changed_at")?,
+                })
+            })
+            .collect()
+    }
+
     async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
         if sqlx::query("SELECT id FROM users WHERE email = $1").bind(new.email.as_str()).fetch_optional(&mut *tx).await.map_err(db)?.is_some() {
@@ -2236,16 +2318,20 @@ impl Store for ThisStore {
         report_funnel_in(&self.pool, scope, since, family).await
     }
 
-    async fn report_pipeline(&self, scope: &abcrm_core::reports::ReportScope, period: abcrm_core::reports::Period, today: chrono::NaiveDate) -> Result<abcrm_core::reports::PipelineReport> {
-        report_pipeline_in(&self.pool, scope, period, today).await
+    async fn report_pipeline(&self, scope: &abcrm_core::reports::ReportScope, period: abcrm_core::reports::Period, today: chrono::NaiveDate, family: bool) -> Result<abcrm_core::reports::PipelineReport> {
+        report_pipeline_in(&self.pool, scope, period, today, family).await
     }
 
-    async fn report_coverage(&self, scope: &abcrm_core::reports::ReportScope, engaged_days: u32, rows: abcrm_core::reports::CoverageRows, now: DateTime<Utc>) -> Result<abcrm_core::reports::CoverageReport> {
-        report_coverage_in(&self.pool, scope, engaged_days, rows, now).await
+    async fn report_coverage(&self, scope: &abcrm_core::reports::ReportScope, engaged_days: u32, rows: abcrm_core::reports::CoverageRows, now: DateTime<Utc>, family: bool) -> Result<abcrm_core::reports::CoverageReport> {
+        report_coverage_in(&self.pool, scope, engaged_days, rows, now, family).await
     }
 
     async fn report_influence(&self, scope: &abcrm_core::reports::ReportScope, from: chrono::NaiveDate, to: chrono::NaiveDate, options: abcrm_core::reports::InfluenceOptions) -> Result<abcrm_core::reports::InfluenceReport> {
-        report_influence_in(&self.pool, scope, from, to, options).await
+        let model = {
+            let mut conn = self.pool.acquire().await.map_err(db)?;
+            active_model(self, &mut conn).await?
+        };
+        report_influence_in(&self.pool, scope, from, to, options, &model.model.responses).await
     }
 
     async fn report_nurture(&self, scope: &abcrm_core::reports::ReportScope, now: DateTime<Utc>) -> Result<abcrm_core::reports::NurtureReport> {

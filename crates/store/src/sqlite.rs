@@ -228,10 +228,6 @@ mod imp {
     }
     /// Brings the planner's statistics up to date after a bulk load.
     const REFRESH_STATISTICS: &str = "PRAGMA optimize";
-    /// Days from `earlier` to `later`, fractional: the one date function the reports need.
-    fn days_between(later: &str, earlier: &str) -> String {
-        format!("(julianday({later}) - julianday({earlier}))")
-    }
     /// Runs a multi-row `INSERT ... VALUES` (without `RETURNING`) into a table with an integer
     /// primary key and answers the new rows' ids in VALUES order.
     ///

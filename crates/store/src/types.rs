@@ -148,6 +148,16 @@ pub struct Account360 {
     pub assets: Vec<Asset>,
 }
 
+/// One member of an account's family as the parent's 360 shows it: its people (those who have
+/// not left), the buying roles they cover, and the products it owns that are in force.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MemberSummary {
+    pub account_id: AccountId,
+    pub people: u64,
+    pub roles: Vec<BuyingRole>,
+    pub products: Vec<String>,
+}
+
 /// Row counts of the main tables.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Counts {

@@ -4,6 +4,7 @@ use abcrm_core::intake::IntakeItem;
 use abcrm_core::matching::{MatchConfig, PersonRecord};
 use abcrm_core::model::*;
 use abcrm_core::normalize::Email;
+use abcrm_core::ContactId;
 use abcrm_store::intake::{content_key, Intake};
 use abcrm_store::testing::{backends, TestStore};
 use abcrm_store::*;
@@ -694,5 +695,190 @@ async fn a_person_waits_in_review_once_and_resolving_the_first_record_places_the
                 t.name
             );
         }
+    }
+}
+
+/// Items that carry what becomes of the people: their status and the campaign they answered.
+fn answering(records: &[PersonRecord], person: &PersonContext) -> Vec<IntakeItem> {
+    items(records)
+        .into_iter()
+        .map(|mut i| {
+            i.hints.person = person.clone();
+            i
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn intake_keeps_the_marketing_signal_at_once_and_through_review() {
+    for t in backends().await {
+        let n = t.name;
+        let acme = acme(&t).await;
+        let webinar = t
+            .store
+            .create_campaign(
+                &actor(),
+                NewCampaign {
+                    name: "Spring webinar".into(),
+                    kind: Some(CampaignKind::Webinar),
+                    starts_on: None,
+                    ends_on: None,
+                    budget: None,
+                },
+            )
+            .await
+            .unwrap();
+        // Ann was sent the invitation before: answering it raises her membership.
+        let mut ann = NewContact::at(acme.id);
+        ann.email = Some(Email::parse("ann@acme.com").unwrap());
+        let ann = t.store.create_contact(&actor(), ann).await.unwrap();
+        t.store
+            .add_campaign_member(
+                &actor(),
+                webinar.id,
+                NewCampaignMember {
+                    contact_id: ann.id,
+                    status: Some(MemberStatus::Sent),
+                    joined_at: None,
+                },
+            )
+            .await
+            .unwrap();
+
+        let list = PersonContext {
+            status: Some(ContactStatus::Nurture),
+            response: Some(CampaignResponse {
+                campaign_id: webinar.id,
+                status: MemberStatus::Attended,
+            }),
+            ..PersonContext::default()
+        };
+        let intake = Intake::new(t.store.clone(), MatchConfig::default());
+        let mut bo = person("Bo", "Ek", "bo@newco.io", "NewCo");
+        bo.state = Some("TX".into());
+        bo.country = Some("US".into());
+        let mut new_account = answering(&[bo], &list);
+        new_account[0].hints.account_facts = Some(abcrm_core::intake::CompanyFacts {
+            industry: Some("Software".into()),
+            employees: Some(1200),
+            annual_revenue: None,
+        });
+        let mut batch = answering(
+            &[
+                person("Ann", "Lee", "ann@acme.com", "Acme"),
+                person("Kim", "Ng", "kim@gmail.com", "Acme Widgets"),
+            ],
+            &list,
+        );
+        batch.extend(new_account);
+        let report = intake
+            .submit(&actor(), "list:webinar", batch)
+            .await
+            .unwrap();
+        assert_eq!(
+            (report.matched, report.needs_review, report.created),
+            (1, 1, 1),
+            "{n}: {report:?}"
+        );
+
+        // Placed at once: membership and activity; a new contact takes the list's status; the
+        // account the record made is seeded from it.
+        let bo = contact_by_email(&t, "bo@newco.io").await.unwrap();
+        assert_eq!(bo.status, ContactStatus::Nurture, "{n}");
+        let newco = t.store.get_account(bo.account_id).await.unwrap();
+        assert_eq!(
+            (
+                newco.industry.as_deref(),
+                newco.employees,
+                newco.state.as_deref()
+            ),
+            (Some("Software"), Some(1200), Some("TX")),
+            "{n}"
+        );
+        let members = t
+            .store
+            .list_campaign_members(
+                webinar.id,
+                PageRequest {
+                    after: None,
+                    limit: 50,
+                },
+            )
+            .await
+            .unwrap()
+            .items;
+        let statuses: Vec<(ContactId, MemberStatus)> =
+            members.iter().map(|m| (m.contact_id, m.status)).collect();
+        assert_eq!(
+            statuses,
+            [
+                (ann.id, MemberStatus::Attended),
+                (bo.id, MemberStatus::Attended)
+            ],
+            "{n}"
+        );
+        let activities = |c: ContactId| {
+            let store = t.store.clone();
+            async move {
+                store
+                    .list_activities(
+                        &ActivityQuery {
+                            contact_id: Some(c),
+                            ..Default::default()
+                        },
+                        PageRequest {
+                            after: None,
+                            limit: 50,
+                        },
+                    )
+                    .await
+                    .unwrap()
+                    .items
+            }
+        };
+        let of_ann = activities(ann.id).await;
+        assert_eq!(of_ann.len(), 1, "{n}");
+        assert_eq!(
+            (of_ann[0].kind, of_ann[0].campaign_id),
+            (ActivityKind::Webinar, Some(webinar.id)),
+            "{n}"
+        );
+
+        // Kim waits in review with the list's context, and gets it when placed.
+        let kim_record = report.record_ids[1];
+        let waiting = t.store.get_intake(kim_record).await.unwrap();
+        assert_eq!(waiting.person, list, "{n}");
+        let placed = t
+            .store
+            .resolve_review(&actor(), kim_record, Resolution::Account(acme.id))
+            .await
+            .unwrap();
+        let kim = t
+            .store
+            .get_contact(placed.contact_id.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(kim.status, ContactStatus::Nurture, "{n}");
+        assert_eq!(kim.source.as_deref(), Some("list:webinar"), "{n}");
+        assert_eq!(kim.created_at, waiting.received_at, "{n}");
+        assert_eq!(activities(kim.id).await.len(), 1, "{n}");
+        let members = t
+            .store
+            .list_campaign_members(
+                webinar.id,
+                PageRequest {
+                    after: None,
+                    limit: 50,
+                },
+            )
+            .await
+            .unwrap()
+            .items;
+        assert!(
+            members
+                .iter()
+                .any(|m| m.contact_id == kim.id && m.status == MemberStatus::Attended),
+            "{n}"
+        );
     }
 }

@@ -267,10 +267,13 @@ async fn reports_give_the_known_answers_on_both_backends() {
             "{n}"
         );
 
-        let pipeline = s.report_pipeline(&all, Period::Month, today).await.unwrap();
+        let pipeline = s
+            .report_pipeline(&all, Period::Month, today, false)
+            .await
+            .unwrap();
         assert_eq!(
-            (pipeline.opportunities, pipeline.amount),
-            (2, 1500.0),
+            (pipeline.opportunities, pipeline.amount, pipeline.accounts),
+            (2, 1500.0, 2),
             "{n}"
         );
 
@@ -283,6 +286,7 @@ async fn reports_give_the_known_answers_on_both_backends() {
                     ..Default::default()
                 },
                 now,
+                false,
             )
             .await
             .unwrap();
@@ -309,6 +313,51 @@ async fn reports_give_the_known_answers_on_both_backends() {
             (2, 1, true),
             "{n}"
         );
+        // As families, Root and Sub are one company: one row, Sub's people its buying center.
+        let families = s
+            .report_coverage(
+                &all,
+                90,
+                CoverageRows {
+                    limit: 10,
+                    ..Default::default()
+                },
+                now,
+                true,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                families.accounts,
+                families.accounts_with_contacts,
+                families.accounts_missing_economic_buyer
+            ),
+            (2, 2, 1),
+            "{n}"
+        );
+        let rows: Vec<(i64, u64, bool)> = families
+            .rows
+            .iter()
+            .map(|r| (r.account_id, r.contacts, r.has_economic_buyer))
+            .collect();
+        assert_eq!(rows, [(root.0, 2, true), (other.0, 1, false)], "{n}");
+        let missing = s
+            .report_coverage(
+                &all,
+                90,
+                CoverageRows {
+                    limit: 10,
+                    missing_economic_buyer: true,
+                    ..Default::default()
+                },
+                now,
+                true,
+            )
+            .await
+            .unwrap();
+        assert_eq!(missing.rows.len(), 1, "{n}");
+        assert_eq!(missing.rows[0].account_name, "Other", "{n}");
 
         let family = InfluenceOptions {
             hierarchy: true,
@@ -354,14 +403,77 @@ async fn reports_give_the_known_answers_on_both_backends() {
             "{n}: counting sends, the email sent to Cyd claims Other's deal too"
         );
 
-        let nurture = s.report_nurture(&all, now).await.unwrap();
-        let bands: Vec<(u64, u64)> = nurture
-            .bands
-            .iter()
-            .map(|b| (b.in_nurture, b.converted))
+        // Nurture follows the status history. Bob was active, went to nurture 90 days ago and
+        // came back 50 days ago; his account's first cycle (20 days ago) came 70 days after he
+        // entered. Ann entered 400 days ago and her account's first cycle followed. Cyd entered
+        // 10 days ago at an account in a cycle since 30 days ago: no first cycle for her.
+        let bob = s
+            .find_contact_by_email(&Email::parse("bob@sub.com").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        s.set_contact_status(
+            &actor(),
+            bob.id,
+            ContactStatus::Nurture,
+            "no budget this year",
+            now - Duration::days(90),
+        )
+        .await
+        .unwrap();
+        s.set_contact_status(
+            &actor(),
+            bob.id,
+            ContactStatus::Active,
+            "asked for a demo",
+            now - Duration::days(50),
+        )
+        .await
+        .unwrap();
+        let history: Vec<(Option<ContactStatus>, ContactStatus, Option<String>)> = s
+            .status_history(bob.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.from_status, h.to_status, h.reason))
             .collect();
-        assert_eq!(bands, [(1, 1), (0, 0), (1, 1), (0, 0)], "{n}");
-        assert_eq!(nurture.contacts, 3, "{n}");
+        assert_eq!(
+            history,
+            [
+                (None, ContactStatus::Active, Some("created".to_string())),
+                (
+                    Some(ContactStatus::Active),
+                    ContactStatus::Nurture,
+                    Some("no budget this year".to_string())
+                ),
+                (
+                    Some(ContactStatus::Nurture),
+                    ContactStatus::Active,
+                    Some("asked for a demo".to_string())
+                ),
+            ],
+            "{n}"
+        );
+        let nurture = s.report_nurture(&all, now).await.unwrap();
+        assert_eq!(
+            (
+                nurture.entered,
+                nurture.after_a_cycle,
+                nurture.converted,
+                nurture.in_nurture
+            ),
+            (3, 1, 2, 2),
+            "{n}"
+        );
+        let bands: Vec<u64> = nurture.bands.iter().map(|b| b.converted).collect();
+        assert_eq!(bands, [1, 0, 1, 0], "{n}");
+        assert_eq!(nurture.conversion_rate, Some(1.0), "{n}");
+        assert_eq!(nurture.share_18_months_or_more, Some(0.0), "{n}");
+        assert_eq!(
+            nurture.cohorts.iter().map(|c| c.entered).sum::<u64>(),
+            3,
+            "{n}"
+        );
 
         let funnel = s.report_funnel(&all, None, false).await.unwrap();
         let reached: Vec<u64> = funnel.stages.iter().map(|s| s.reached).collect();
@@ -387,7 +499,7 @@ async fn reports_give_the_known_answers_on_both_backends() {
             today,
         };
         let p = s
-            .report_pipeline(&scoped, Period::Month, today)
+            .report_pipeline(&scoped, Period::Month, today, true)
             .await
             .unwrap();
         assert_eq!((p.opportunities, p.amount), (1, 500.0), "{n}");
@@ -434,11 +546,26 @@ async fn reports_give_the_known_answers_on_both_backends() {
                     ..Default::default()
                 },
                 now,
+                false,
             )
             .await
             .unwrap();
         let sub_after = after.rows.iter().find(|r| r.account_id == sub.0).unwrap();
         assert_eq!(sub_after.engaged, 0, "{n}");
+
+        // The scoring model says what answers a campaign of each kind: with webinars answered
+        // only by attending, Cyd's registration no longer credits Other's deal.
+        s.save_scoring_model(
+            &actor(),
+            "name = \"attendance\"\n[responses]\nwebinar = [\"attended\"]\n",
+        )
+        .await
+        .unwrap();
+        let attended = s
+            .report_influence(&all, from, to, InfluenceOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(attended.influenced, 0, "{n}: {attended:?}");
 
         jsons.push(
             serde_json::to_value((
@@ -446,6 +573,7 @@ async fn reports_give_the_known_answers_on_both_backends() {
                 &coverage.by_role,
                 &influence.campaigns,
                 &nurture.bands,
+                &nurture.cohorts,
                 &funnel.stages,
             ))
             .unwrap(),

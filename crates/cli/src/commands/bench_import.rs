@@ -86,6 +86,7 @@ pub async fn run(url: &str, args: BenchImportArgs) -> anyhow::Result<()> {
             source: Some("bench"),
             batch: args.batch,
             config: MatchConfig::default(),
+            person: Default::default(),
         },
     )
     .await?;

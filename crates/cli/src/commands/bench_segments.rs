@@ -181,7 +181,7 @@ pub async fn run(url: &str, runs: usize) -> anyhow::Result<()> {
         "report pipeline",
         time(runs, || async {
             Ok(store
-                .report_pipeline(&all, Period::Month, today)
+                .report_pipeline(&all, Period::Month, today, false)
                 .await?
                 .opportunities
                 .to_string())
@@ -197,7 +197,7 @@ pub async fn run(url: &str, runs: usize) -> anyhow::Result<()> {
                 limit: 100,
             };
             Ok(store
-                .report_coverage(&all, 90, rows, now)
+                .report_coverage(&all, 90, rows, now, false)
                 .await?
                 .accounts_missing_economic_buyer
                 .to_string())

@@ -4,11 +4,11 @@
 //! hash of its content) and keys already taken from the same source are skipped.
 
 use crate::csv_rows;
-use abcrm_core::intake::columns::{person_column, set_column, PersonColumn};
+use abcrm_core::intake::columns::{person_column, set_column, PersonColumn, RowValues};
 use abcrm_core::intake::vcard::parse_vcards;
 use abcrm_core::intake::IntakeItem;
 use abcrm_core::matching::{MatchConfig, PersonRecord};
-use abcrm_core::model::Actor;
+use abcrm_core::model::{Actor, PersonContext};
 use abcrm_store::intake::{content_key, Intake, IntakeReport};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -23,6 +23,8 @@ pub struct ImportArgs<'a> {
     pub source: Option<&'a str>,
     pub batch: usize,
     pub config: MatchConfig,
+    /// What becomes of the file's people: their status, the campaign they answered.
+    pub person: PersonContext,
 }
 
 /// What an import did, for the summary and for tests.
@@ -143,6 +145,14 @@ pub async fn import(
         .source
         .map(str::to_string)
         .unwrap_or_else(|| format!("{}:{name}", if is_vcard { "vcard" } else { "import" }));
+    if let Some(r) = args.person.response {
+        store.get_campaign(r.campaign_id).await.with_context(|| {
+            format!(
+                "--campaign {}: no such campaign; `abcrm campaign list` shows them",
+                r.campaign_id
+            )
+        })?;
+    }
     let intake = Intake::new(store, args.config);
     let actor = Actor::system(format!("import {name}"));
     let size = std::fs::metadata(args.file)
@@ -177,10 +187,12 @@ pub async fn import(
         let lines: Vec<u64> = people.iter().map(|p| p.line as u64).collect();
         let items: Vec<IntakeItem> = people
             .into_iter()
-            .map(|p| IntakeItem {
-                hints: Default::default(),
-                source_key: content_key(&p.record),
-                record: p.record,
+            .map(|p| {
+                RowValues {
+                    record: p.record,
+                    ..RowValues::default()
+                }
+                .into_item(&args.person, content_key)
             })
             .collect();
         for (batch, lines) in items.chunks(batch_size).zip(lines.chunks(batch_size)) {
@@ -204,8 +216,10 @@ pub async fn import(
         // this one matches and writes.
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(2);
         let width = headers.len();
-        let reading =
-            std::thread::spawn(move || read_chunks(reader, width, &columns, batch_size, tx));
+        let person = args.person.clone();
+        let reading = std::thread::spawn(move || {
+            read_chunks(reader, width, &columns, &person, batch_size, tx)
+        });
         while let Some(chunk) = rx.recv().await {
             summary.unreadable.extend(chunk.unreadable);
             if !chunk.items.is_empty() {
@@ -238,6 +252,7 @@ fn read_chunks(
     mut reader: csv::Reader<impl std::io::Read>,
     width: usize,
     columns: &[Option<PersonColumn>],
+    person: &PersonContext,
     batch_size: usize,
     tx: tokio::sync::mpsc::Sender<Chunk>,
 ) {
@@ -271,19 +286,14 @@ fn read_chunks(
                     chunk.unreadable.push((line, why));
                     continue;
                 }
-                let mut record = PersonRecord::default();
-                let mut key = None;
+                let mut values = RowValues::default();
                 for (v, col) in row.iter().zip(columns) {
                     if let Some(col) = col {
-                        set_column(&mut record, &mut key, *col, v);
+                        set_column(&mut values, *col, v);
                     }
                 }
                 chunk.lines.push(line);
-                chunk.items.push(IntakeItem {
-                    hints: Default::default(),
-                    source_key: key.unwrap_or_else(|| content_key(&record)),
-                    record,
-                });
+                chunk.items.push(values.into_item(person, content_key));
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);

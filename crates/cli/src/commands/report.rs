@@ -117,21 +117,31 @@ pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
                 }
             }
         }
-        ReportKind::Pipeline { period: p } => {
-            let r = store.report_pipeline(&scope, period(*p), today).await?;
+        ReportKind::Pipeline { period: p, family } => {
+            let r = store
+                .report_pipeline(&scope, period(*p), today, *family)
+                .await?;
             if !table {
                 return json(&r);
             }
             println!(
-                "Open pipeline: {} opportunities worth {}",
+                "Open pipeline: {} opportunities worth {} at {} {}",
                 r.opportunities,
-                money(r.amount)
+                money(r.amount),
+                r.accounts,
+                if r.family { "companies" } else { "accounts" }
             );
-            let mut t = Table::new(&["stage", "opportunities", "amount"]);
+            let mut t = Table::new(&[
+                "stage",
+                "opportunities",
+                if r.family { "companies" } else { "accounts" },
+                "amount",
+            ]);
             for s in &r.by_stage {
                 t.row(vec![
                     s.stage.to_string(),
                     s.opportunities.to_string(),
+                    s.accounts.to_string(),
                     money(s.amount),
                 ]);
             }
@@ -151,6 +161,7 @@ pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
             engaged_days,
             missing_economic_buyer,
             limit,
+            family,
         } => {
             let rows = CoverageRows {
                 missing_economic_buyer: *missing_economic_buyer,
@@ -158,7 +169,7 @@ pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
                 limit: *limit,
             };
             let r = store
-                .report_coverage(&scope, *engaged_days, rows, now)
+                .report_coverage(&scope, *engaged_days, rows, now, *family)
                 .await?;
             if !table {
                 return json(&r);
@@ -275,19 +286,35 @@ pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
                 return json(&r);
             }
             println!(
-                "Nurture database: {} of {} contacts in nurture; {} converted ({})",
+                "Nurture: {} people entered nurture, {} are in it now; {} of them started their account's first sales cycle ({}; {} took 18 months or more); {} entered at an account already in a cycle",
+                r.entered,
                 r.in_nurture,
-                r.contacts,
                 r.converted,
-                percent(r.conversion_rate)
+                percent(r.conversion_rate),
+                percent(r.share_18_months_or_more),
+                r.after_a_cycle,
             );
-            let mut t = Table::new(&["age", "in nurture", "converted after"]);
-            for b in &r.bands {
-                t.row(vec![
-                    b.band.clone(),
-                    b.in_nurture.to_string(),
-                    b.converted.to_string(),
-                ]);
+            let mut t = Table::new(&[
+                "entered",
+                "people",
+                "converted",
+                "conversion",
+                "0-6 months",
+                "6-12",
+                "12-18",
+                "18+ months",
+                "18+ share",
+            ]);
+            for c in &r.cohorts {
+                let mut row = vec![
+                    c.cohort.clone(),
+                    c.entered.to_string(),
+                    c.converted.to_string(),
+                    percent(c.conversion_rate),
+                ];
+                row.extend(c.bands.iter().map(|b| b.converted.to_string()));
+                row.push(percent(c.share_18_months_or_more));
+                t.row(row);
             }
             t.print()?;
         }

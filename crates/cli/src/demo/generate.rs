@@ -75,8 +75,19 @@ pub struct DemoAccount {
 #[derive(Debug, Clone)]
 pub struct DemoContact {
     pub account: usize,
-    /// `account_id` is a placeholder until loading.
+    /// `account_id` is a placeholder until loading; `status` is the status the contact has now.
     pub new: NewContact,
+    /// For a person who had another status first: that status (held from their creation), and
+    /// when and why they moved to the one they have now.
+    pub was: Option<StatusBefore>,
+}
+
+/// The status a demo contact held before the one it has now.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusBefore {
+    pub status: ContactStatus,
+    pub until: DateTime<Utc>,
+    pub reason: &'static str,
 }
 
 /// A campaign membership.
@@ -119,6 +130,7 @@ pub struct DemoActivity {
 pub fn generate(seed: u64, now: DateTime<Utc>, size: DemoSize) -> DemoSlices {
     let mut g = Generator {
         rng: ChaCha8Rng::seed_from_u64(seed),
+        history_rng: ChaCha8Rng::seed_from_u64(seed ^ HISTORY_SEED),
         now,
         data: DemoData::default(),
         names: HashSet::new(),
@@ -186,8 +198,15 @@ impl Iterator for DemoSlices {
     }
 }
 
+/// Mixed into the seed of the nurture history's own generator.
+const HISTORY_SEED: u64 = 0x6e75_7274_7572_6521;
+/// How far back the nurture history reaches: three years, so an 18-month wait shows.
+const HISTORY_DAYS: i64 = 1095;
+
 struct Generator {
     rng: ChaCha8Rng,
+    /// Draws for the nurture history only (see `nurture_history`).
+    history_rng: ChaCha8Rng,
     now: DateTime<Utc>,
     /// Users and campaigns, and the slice being made.
     data: DemoData,
@@ -511,7 +530,13 @@ impl Generator {
             self.contact(idx, domain.as_deref(), entered);
         }
         let contacts: Vec<usize> = (first_contact..self.data.contacts.len()).collect();
+        let first_opportunity = self.data.opportunities.len();
         self.opportunities(idx, owner, relationship, &contacts, entered);
+        let first_cycle = self.data.opportunities[first_opportunity..]
+            .iter()
+            .map(|o| o.created_at)
+            .min();
+        self.nurture_history(&contacts, first_cycle);
         self.activities(&contacts, entered);
         idx
     }
@@ -580,6 +605,7 @@ impl Generator {
         });
         self.data.contacts.push(DemoContact {
             account,
+            was: None,
             new: NewContact {
                 first_name: Some(first.to_string()),
                 last_name: Some(last.to_string()),
@@ -601,6 +627,40 @@ impl Generator {
                 ..NewContact::at(abcrm_core::AccountId(0))
             },
         });
+    }
+
+    /// The nurture database's past, up to three years back. Half the people active at an
+    /// account with a sales cycle waited in nurture until its first cycle started (most for
+    /// months, some for years); some of the people in nurture now have waited since long before
+    /// their account entered the funnel. Drawn from a generator of its own, so the rest of the
+    /// demo is the same with or without this history.
+    fn nurture_history(&mut self, contacts: &[usize], first_cycle: Option<DateTime<Utc>>) {
+        let oldest = self.now - Duration::days(HISTORY_DAYS);
+        for &c in contacts {
+            let rng = &mut self.history_rng;
+            let contact = &mut self.data.contacts[c];
+            match (contact.new.status, first_cycle) {
+                (Some(ContactStatus::Active), Some(first)) if rng.gen_bool(0.5) => {
+                    let waited = if rng.gen_bool(0.7) {
+                        rng.gen_range(20..400)
+                    } else {
+                        rng.gen_range(400..1000)
+                    };
+                    let entered = (first - Duration::days(waited)).max(oldest);
+                    contact.new.created_at = Some(entered);
+                    contact.was = Some(StatusBefore {
+                        status: ContactStatus::Nurture,
+                        until: (first + Duration::days(rng.gen_range(0..14))).min(self.now),
+                        reason: "joined the account's sales cycle",
+                    });
+                }
+                (Some(ContactStatus::Nurture), _) if rng.gen_bool(0.4) => {
+                    contact.new.created_at =
+                        Some(self.now - Duration::days(rng.gen_range(30..HISTORY_DAYS)));
+                }
+                _ => {}
+            }
+        }
     }
 
     /// A title and its seniority; the department name is returned with the title.
@@ -971,6 +1031,38 @@ mod tests {
         assert!(
             now() - oldest > Duration::days(450),
             "history spans 18 months"
+        );
+    }
+
+    #[test]
+    fn the_nurture_history_shows_an_eighteen_month_tail() {
+        let d = generate(1, now(), DemoSize::default());
+        let waits: Vec<i64> = d
+            .contacts
+            .iter()
+            .filter_map(|c| Some((c.new.created_at?, c.was?)))
+            .map(|(entered, was)| (was.until - entered).num_days())
+            .collect();
+        let long = waits.iter().filter(|&&w| w >= 548).count();
+        assert!(
+            waits.len() >= 500,
+            "{} people waited in nurture",
+            waits.len()
+        );
+        assert!(
+            long * 10 >= waits.len() && long * 2 <= waits.len(),
+            "{long} of {} waited 18 months or more",
+            waits.len()
+        );
+        let oldest = d
+            .contacts
+            .iter()
+            .filter_map(|c| c.new.created_at)
+            .min()
+            .unwrap();
+        assert!(
+            now() - oldest > Duration::days(1000),
+            "history spans three years"
         );
     }
 

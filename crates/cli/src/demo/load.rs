@@ -3,7 +3,7 @@
 //! many records (contacts, campaign memberships, activities) through the bulk operations, the
 //! few one by one.
 
-use super::generate::{DemoActivity, DemoData, DemoSlices};
+use super::generate::{DemoActivity, DemoData, DemoSlices, StatusBefore};
 use abcrm_core::model::*;
 use abcrm_core::*;
 use abcrm_store::{Backend, Counts, Store, StoreError};
@@ -69,6 +69,7 @@ impl DemoData {
             + self.campaigns.len()
             + self.accounts.len() * 2
             + self.contacts.len()
+            + self.contacts.iter().filter(|c| c.was.is_some()).count()
             + self.members.len()
             + self.opportunities.len()
             + self.activities.len()
@@ -136,6 +137,7 @@ impl Loader<'_> {
         if self.lanes > 1 {
             tokio::try_join!(
                 self.members(data, &contacts),
+                self.status_changes(data, &contacts),
                 self.opportunities(data, &accounts, &contacts),
                 self.activities(data, &contacts),
                 self.histories(data, &accounts),
@@ -143,6 +145,7 @@ impl Loader<'_> {
             Ok(())
         } else {
             self.members(data, &contacts).await?;
+            self.status_changes(data, &contacts).await?;
             self.opportunities(data, &accounts, &contacts).await?;
             self.activities(data, &contacts).await?;
             self.histories(data, &accounts).await
@@ -228,6 +231,7 @@ impl Loader<'_> {
                     .map(|c| NewContact {
                         account_id: accounts[c.account],
                         owner_id: self.users.get(data.accounts[c.account].owner).copied(),
+                        status: c.was.map(|w| w.status).or(c.new.status),
                         ..c.new.clone()
                     })
                     .collect();
@@ -239,6 +243,29 @@ impl Loader<'_> {
         })
         .await?;
         Ok(ids.into_inner())
+    }
+
+    /// The status changes of people who held another status first, dated when they happened
+    /// (the status history the nurture report reads).
+    async fn status_changes(
+        &self,
+        data: &DemoData,
+        contacts: &[ContactId],
+    ) -> Result<(), StoreError> {
+        let changed: Vec<(ContactId, ContactStatus, StatusBefore)> = data
+            .contacts
+            .iter()
+            .zip(contacts)
+            .filter_map(|(c, &id)| Some((id, c.new.status?, c.was?)))
+            .collect();
+        in_lanes(self.lanes, &changed, |&(id, status, was)| async move {
+            self.store
+                .set_contact_status(&self.actor, id, status, was.reason, was.until)
+                .await?;
+            self.progress.inc(1);
+            Ok(())
+        })
+        .await
     }
 
     /// Memberships, in bulk calls of one campaign each.

@@ -2,7 +2,9 @@
 //! of a [`PersonRecord`]: `First Name`, `first_name`, `FirstName`, HubSpot's `Company Name`,
 //! Salesforce's `State/Province` all land where they belong.
 
+use super::{CompanyFacts, IntakeHints, IntakeItem};
 use crate::matching::PersonRecord;
+use crate::model::PersonContext;
 
 /// A field of a person record, or the record's key in its source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +22,11 @@ pub enum PersonColumn {
     Country,
     State,
     City,
+    /// Company facts a list carries: they seed an account the file creates, and never
+    /// overwrite an account's own.
+    Industry,
+    Employees,
+    AnnualRevenue,
 }
 
 impl PersonColumn {
@@ -37,6 +44,9 @@ impl PersonColumn {
         PersonColumn::State,
         PersonColumn::City,
         PersonColumn::Duns,
+        PersonColumn::Industry,
+        PersonColumn::Employees,
+        PersonColumn::AnnualRevenue,
         PersonColumn::Key,
     ];
 
@@ -57,6 +67,9 @@ impl PersonColumn {
             Country => "country",
             State => "state",
             City => "city",
+            Industry => "industry",
+            Employees => "employees",
+            AnnualRevenue => "annual_revenue",
         }
     }
 
@@ -77,6 +90,9 @@ impl PersonColumn {
             Country => "Country",
             State => "State or province",
             City => "City",
+            Industry => "Industry (for a new account)",
+            Employees => "Employees (for a new account)",
+            AnnualRevenue => "Annual revenue (for a new account)",
         }
     }
 
@@ -136,21 +152,59 @@ pub fn person_column(header: &str) -> Option<PersonColumn> {
         | "mailingstateprovince"
         | "mailingstatecode" => State,
         "city" | "town" | "locality" | "mailingcity" => City,
+        "industry" | "companyindustry" | "sector" => Industry,
+        "employees" | "numberofemployees" | "employeecount" | "companysize" | "headcount" => {
+            Employees
+        }
+        "annualrevenue" | "revenue" | "companyrevenue" => AnnualRevenue,
         _ => return None,
     })
 }
 
-/// Sets a column's value on a record; a full name is split when first and last are absent.
-pub fn set_column(record: &mut PersonRecord, key: &mut Option<String>, col: PersonColumn, v: &str) {
+/// One row of a person file, gathered column by column: the person, the row's key, and the
+/// company facts it carried.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowValues {
+    pub record: PersonRecord,
+    pub key: Option<String>,
+    pub facts: CompanyFacts,
+}
+
+impl RowValues {
+    /// The row as intake takes it, keyed by `content_key` when the file gave no key; `person`
+    /// says what becomes of the people of the file (their status, the campaign they answered).
+    pub fn into_item(
+        self,
+        person: &PersonContext,
+        content_key: impl FnOnce(&PersonRecord) -> String,
+    ) -> IntakeItem {
+        let has_facts = self.facts != CompanyFacts::default();
+        IntakeItem {
+            source_key: self.key.unwrap_or_else(|| content_key(&self.record)),
+            record: self.record,
+            hints: IntakeHints {
+                account_facts: has_facts.then_some(self.facts),
+                person: person.clone(),
+                ..IntakeHints::default()
+            },
+        }
+    }
+}
+
+/// Sets a column's value on a row; a full name is split when first and last are absent. A
+/// company fact that does not read as one (`many` employees) is left out: it is only ever a
+/// seed for a new account, and the person on the row is still taken.
+pub fn set_column(row: &mut RowValues, col: PersonColumn, v: &str) {
     use PersonColumn::*;
     let v = v.trim();
     if v.is_empty() {
         return;
     }
     let value = Some(v.to_string());
+    let record = &mut row.record;
     // A second column for the same field (Phone and Mobile) does not replace the first.
     let slot = match col {
-        Key => key,
+        Key => &mut row.key,
         FirstName => &mut record.first_name,
         LastName => &mut record.last_name,
         FullName => {
@@ -170,6 +224,21 @@ pub fn set_column(record: &mut PersonRecord, key: &mut Option<String>, col: Pers
         Country => &mut record.country,
         State => &mut record.state,
         City => &mut record.city,
+        Industry => &mut row.facts.industry,
+        Employees => {
+            let n = crate::enrich::parse_number(v, false)
+                .ok()
+                .filter(|n| *n > 0);
+            row.facts.employees = row.facts.employees.or(n);
+            return;
+        }
+        AnnualRevenue => {
+            let n = crate::enrich::parse_number(v, true)
+                .ok()
+                .filter(|n| *n >= 0);
+            row.facts.annual_revenue = row.facts.annual_revenue.or(n);
+            return;
+        }
     };
     if slot.is_none() {
         *slot = value;
@@ -260,7 +329,7 @@ mod tests {
             assert_eq!(PersonColumn::from_name(c.as_str()), Some(*c));
             assert_eq!(person_column(c.as_str()), Some(*c), "{}", c.as_str());
         }
-        assert_eq!(PersonColumn::ALL.len(), 13);
+        assert_eq!(PersonColumn::ALL.len(), 16);
         assert_eq!(PersonColumn::from_name("zip"), None);
         assert!(PersonColumn::FullName.identifies() && !PersonColumn::Company.identifies());
     }
@@ -280,14 +349,51 @@ mod tests {
 
     #[test]
     fn the_first_of_two_columns_for_a_field_wins() {
-        let mut r = PersonRecord::default();
-        let mut key = None;
-        set_column(&mut r, &mut key, Phone, "+1 555 0100");
-        set_column(&mut r, &mut key, Phone, "+1 555 0199");
-        set_column(&mut r, &mut key, FullName, "Ada Lovelace");
-        set_column(&mut r, &mut key, Key, " 00Q1 ");
-        assert_eq!(r.phone.as_deref(), Some("+1 555 0100"));
-        assert_eq!(r.last_name.as_deref(), Some("Lovelace"));
-        assert_eq!(key.as_deref(), Some("00Q1"));
+        let mut row = RowValues::default();
+        set_column(&mut row, Phone, "+1 555 0100");
+        set_column(&mut row, Phone, "+1 555 0199");
+        set_column(&mut row, FullName, "Ada Lovelace");
+        set_column(&mut row, Key, " 00Q1 ");
+        assert_eq!(row.record.phone.as_deref(), Some("+1 555 0100"));
+        assert_eq!(row.record.last_name.as_deref(), Some("Lovelace"));
+        assert_eq!(row.key.as_deref(), Some("00Q1"));
+    }
+
+    #[test]
+    fn company_facts_seed_a_new_account_and_unreadable_ones_are_left_out() {
+        for (header, col) in [
+            ("Industry", Industry),
+            ("NumberOfEmployees", Employees),
+            ("Number of Employees", Employees),
+            ("Annual Revenue", AnnualRevenue),
+        ] {
+            assert_eq!(person_column(header), Some(col), "{header}");
+        }
+        let mut row = RowValues::default();
+        set_column(&mut row, Email, "ada@example.com");
+        set_column(&mut row, Industry, "Software");
+        set_column(&mut row, Employees, "1,200");
+        set_column(&mut row, AnnualRevenue, "$5,000,000.40");
+        let item = row
+            .clone()
+            .into_item(&PersonContext::default(), |_| "k".into());
+        let facts = item.hints.account_facts.expect("facts");
+        assert_eq!(
+            (
+                facts.industry.as_deref(),
+                facts.employees,
+                facts.annual_revenue
+            ),
+            (Some("Software"), Some(1200), Some(5_000_000))
+        );
+        assert_eq!(item.source_key, "k");
+
+        let mut odd = RowValues::default();
+        set_column(&mut odd, Email, "bo@example.com");
+        set_column(&mut odd, Employees, "51-200");
+        set_column(&mut odd, AnnualRevenue, "lots");
+        let item = odd.into_item(&PersonContext::default(), |_| "k".into());
+        assert_eq!(item.hints.account_facts, None);
+        assert_eq!(item.record.email.as_deref(), Some("bo@example.com"));
     }
 }

@@ -5,17 +5,16 @@
 //! earlier one made. Records not stored yet carry provisional (negative) ids until the store
 //! gives them real ones ([`IntakePlan::settle`]).
 
-use crate::ids::{AccountId, ContactId, UserId};
+use crate::ids::{AccountId, ContactId};
 use crate::matching::{
     match_person, place_at, provisional_record, repeated_review, AccountEntry, AccountMatch,
     Candidate, ContactEntry, ContactMatch, MatchConfig, MatchIndex, MatchResult, MatchStatus,
     PersonRecord,
 };
-use crate::model::{ContactStatus, IntakeOutcome, NewAccount, NewContact};
+use crate::model::{IntakeOutcome, NewAccount, NewContact, PersonContext};
 use crate::normalize::company::{company_key, is_placeholder};
 use crate::normalize::{registrable_domain, Email};
 use crate::validation::ValidationErrors;
-use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
@@ -37,15 +36,12 @@ pub struct IntakeHints {
     /// The contact (at the account) this record is known to be, such as a converted lead's: it
     /// is folded into it without matching.
     pub same_as: Option<(ContactId, AccountId)>,
-    /// For a contact created from the record.
-    pub status: Option<ContactStatus>,
-    pub contact_source: Option<String>,
-    pub created_at: Option<DateTime<Utc>>,
     /// Firmographics the record carried, for an account created from it (and only then: they
     /// never overwrite an account's own).
     pub account_facts: Option<CompanyFacts>,
-    /// The owner of a contact created from the record (a contact it merges into keeps its own).
-    pub owner: Option<UserId>,
+    /// What becomes of the person: kept with the record, so one placed from review later
+    /// becomes the same contact it would have become at once.
+    pub person: PersonContext,
 }
 
 /// Company facts typed on a person record (a lead's firmographics).
@@ -98,6 +94,8 @@ pub struct PlannedRecord {
     /// (the same person), which it is placed with. Provisional ([`provisional_record`]) when
     /// that record is of this batch.
     pub duplicate_of: Option<i64>,
+    /// What becomes of the person, kept with the record (see [`PersonContext`]).
+    pub person: PersonContext,
 }
 
 impl PlannedRecord {
@@ -380,6 +378,7 @@ impl<'a> Planner<'a> {
             account_id: None,
             contact_id: None,
             duplicate_of: None,
+            person: item.hints.person.clone(),
         };
         if email.is_none() && record.first_name.is_none() && record.last_name.is_none() {
             self.plan.records.push(planned);
@@ -477,19 +476,11 @@ impl<'a> Planner<'a> {
             industry: facts.industry,
             employees: facts.employees,
             annual_revenue: facts.annual_revenue,
-            country: record
-                .country
-                .clone()
-                .filter(|_| hints.account_facts.is_some()),
-            state: record
-                .state
-                .clone()
-                .filter(|_| hints.account_facts.is_some()),
-            city: record
-                .city
-                .clone()
-                .filter(|_| hints.account_facts.is_some()),
-            created_at: hints.created_at,
+            // A new account's empty fields are seeded from the record that made it.
+            country: record.country.clone(),
+            state: record.state.clone(),
+            city: record.city.clone(),
+            created_at: hints.person.created_at,
             ..NewAccount::default()
         };
         // Checked here, not only by the store: one account the store refused would refuse
@@ -541,6 +532,7 @@ impl<'a> Planner<'a> {
             account_id: None,
             contact_id: None,
             duplicate_of: None,
+            person: PersonContext::default(),
         });
     }
 
@@ -555,10 +547,10 @@ impl<'a> Planner<'a> {
         let from_record = contact_from_record(record, account, &self.source);
         let contact = NewContact {
             email,
-            status: hints.status,
-            source: hints.contact_source.clone().or(from_record.source.clone()),
-            created_at: hints.created_at,
-            owner_id: hints.owner,
+            status: hints.person.status,
+            source: hints.person.source.clone().or(from_record.source.clone()),
+            created_at: hints.person.created_at,
+            owner_id: hints.person.owner,
             ..from_record
         };
         match contact.validate() {
@@ -696,6 +688,8 @@ pub fn name_from_domain(domain: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::UserId;
+    use crate::model::ContactStatus;
 
     fn index() -> MatchIndex {
         let mut index = MatchIndex::new();
@@ -828,7 +822,7 @@ mod tests {
         // The source put this gmail user under Globex: she stays there.
         let mut kept = item("c1", "Lu", "lu@gmail.com", "");
         kept.hints.account = Some(AccountId(2));
-        kept.hints.status = Some(ContactStatus::Nurture);
+        kept.hints.person.status = Some(ContactStatus::Nurture);
         planner.add(kept);
         // Under Globex in the source, but her email is already contact 10's: merged.
         let mut known = item("c2", "Jane", "jane@acme.com", "");
@@ -888,11 +882,11 @@ mod tests {
         let mut index = index();
         let mut planner = Planner::new(&mut index, MatchConfig::default(), "salesforce");
         let mut new = item("l1", "Ann", "ann@acme.com", "Acme");
-        new.hints.owner = Some(UserId(7));
+        new.hints.person.owner = Some(UserId(7));
         planner.add(new);
         // Contact 10 (jane@acme.com) exists: a lead that is her merges and leaves her owner be.
         let mut known = item("l2", "Jane", "jane@acme.com", "Acme");
-        known.hints.owner = Some(UserId(8));
+        known.hints.person.owner = Some(UserId(8));
         planner.add(known);
         let plan = planner.finish();
         assert_eq!(plan.contacts.len(), 1);

@@ -33,6 +33,18 @@ pub struct Contact {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One change of a contact's status, with when and why (`reason` is absent where the writer
+/// gave none, as for rows written before the history began to be kept).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ContactStatusChange {
+    pub contact_id: ContactId,
+    /// Absent for the status the contact was created with.
+    pub from_status: Option<ContactStatus>,
+    pub to_status: ContactStatus,
+    pub reason: Option<String>,
+    pub changed_at: DateTime<Utc>,
+}
+
 impl Contact {
     /// "First Last", or the email, or "contact N".
     pub fn display_name(&self) -> String {

@@ -193,6 +193,21 @@ vocabulary!(
     }
 );
 
+impl CampaignKind {
+    /// The kind of activity a person's answer to such a campaign is: attending a webinar or an
+    /// event, filling a form for the others (a download, a landing page, a reply form).
+    pub fn response_activity(self) -> ActivityKind {
+        match self {
+            CampaignKind::Webinar => ActivityKind::Webinar,
+            CampaignKind::Event => ActivityKind::Event,
+            CampaignKind::Email
+            | CampaignKind::Content
+            | CampaignKind::Paid
+            | CampaignKind::Other => ActivityKind::Form,
+        }
+    }
+}
+
 vocabulary!(
     /// How far a campaign member got.
     MemberStatus, "campaign member status" {

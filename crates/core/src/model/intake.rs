@@ -1,7 +1,7 @@
 //! Intake records as stored, the ways a person resolves one in review, and contact merges.
 
-use super::{Contact, IntakeOutcome, NewAccount};
-use crate::ids::{AccountId, ContactId};
+use super::{Contact, ContactStatus, IntakeOutcome, MemberStatus, NewAccount};
+use crate::ids::{AccountId, CampaignId, ContactId, UserId};
 use crate::matching::{Candidate, PersonRecord};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,41 @@ pub struct IntakeRecord {
     pub duplicate_of: Option<i64>,
     /// The records that repeat this one (see `duplicate_of`), oldest first.
     pub duplicates: Vec<i64>,
+    /// What becomes of the person: the status, owner, source and creation date of a contact
+    /// made from the record, and the campaign they answered. A record placed from review
+    /// becomes the contact it would have become at once.
+    pub person: PersonContext,
+}
+
+/// What the source says about the person beyond the record's fields: the status, owner, source
+/// and creation date of a contact created from it, and the campaign the person answered.
+/// Intake keeps it with the record (a record waiting in review keeps it until it is placed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PersonContext {
+    /// The status of a contact created from the record (a contact it merges into keeps its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ContactStatus>,
+    /// The owner of a contact created from the record (a contact it merges into keeps its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<UserId>,
+    /// Where the person came from, for a contact created from the record; the intake source
+    /// when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// When the source first knew the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// The campaign the person answered, and how: recorded as a campaign membership and an
+    /// activity of the contact the record becomes (or merges into).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<CampaignResponse>,
+}
+
+/// A campaign a person answered, and how far they went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CampaignResponse {
+    pub campaign_id: CampaignId,
+    pub status: MemberStatus,
 }
 
 /// How a person settles a record waiting in review.

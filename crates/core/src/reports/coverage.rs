@@ -46,6 +46,9 @@ pub struct Covered {
 pub struct CoverageReport {
     /// What counts as engaged: an activity within this many days.
     pub engaged_days: u32,
+    /// Whether a company is its whole family: each ultimate parent is one row and one account,
+    /// its buying center the people of every member.
+    pub family: bool,
     pub accounts: u64,
     pub accounts_with_contacts: u64,
     pub accounts_missing_economic_buyer: u64,
@@ -80,6 +83,33 @@ pub struct CoverageTotals {
     pub by_seniority: [u64; 5],
     /// The sum over accounts with contacts of engaged over known.
     pub penetration_sum: f64,
+}
+
+/// The totals over accounts, from their cells: how the store's totals for single accounts are
+/// counted, for groups it cannot see (a family is its members' cells under the ultimate parent's
+/// id). `accounts` is how many accounts (or families) are in scope, with contacts or not.
+pub fn totals_of(accounts: u64, cells: &[CoverageCell]) -> CoverageTotals {
+    let mut by_account: BTreeMap<i64, Vec<&CoverageCell>> = BTreeMap::new();
+    for c in cells.iter().filter(|c| c.contacts > 0) {
+        by_account.entry(c.account).or_default().push(c);
+    }
+    let mut totals = CoverageTotals {
+        accounts,
+        accounts_with_contacts: by_account.len() as u64,
+        ..CoverageTotals::default()
+    };
+    for cells in by_account.values() {
+        let contacts: u64 = cells.iter().map(|c| c.contacts).sum();
+        let engaged: u64 = cells.iter().map(|c| c.engaged).sum();
+        totals.penetration_sum += ratio(engaged, contacts).unwrap_or(0.0);
+        for (i, r) in BuyingRole::ALL.iter().enumerate() {
+            totals.by_role[i] += u64::from(cells.iter().any(|c| c.role == Some(*r)));
+        }
+        for (i, s) in Seniority::ALL.iter().enumerate() {
+            totals.by_seniority[i] += u64::from(cells.iter().any(|c| c.seniority == Some(*s)));
+        }
+    }
+    totals
 }
 
 /// One account's row from its cells.
@@ -124,6 +154,7 @@ pub fn coverage(
     cells: &[CoverageCell],
     engaged_days: u32,
     limit: usize,
+    family: bool,
 ) -> CoverageReport {
     let mut by_account: BTreeMap<i64, Vec<&CoverageCell>> = BTreeMap::new();
     for c in cells {
@@ -150,6 +181,7 @@ pub fn coverage(
     };
     CoverageReport {
         engaged_days,
+        family,
         accounts: totals.accounts,
         accounts_with_contacts: totals.accounts_with_contacts,
         accounts_missing_economic_buyer: totals.accounts.saturating_sub(totals.by_role[0]),
@@ -224,7 +256,9 @@ mod tests {
             by_seniority: [1, 0, 0, 1, 0],
             penetration_sum: 0.75,
         };
-        let r = coverage(&totals, &page, &cells, 90, 10);
+        // The store's totals are what the cells give.
+        assert_eq!(totals_of(3, &cells), totals);
+        let r = coverage(&totals, &page, &cells, 90, 10, false);
         assert_eq!(
             (
                 r.accounts,
@@ -249,8 +283,34 @@ mod tests {
         assert_eq!(r.by_role[0].share, Some(1.0 / 3.0));
         assert_eq!(r.next_after, None);
 
-        let paged = coverage(&totals, &page[..2], &cells, 90, 1);
+        let paged = coverage(&totals, &page[..2], &cells, 90, 1, false);
         assert_eq!(paged.rows.len(), 1);
         assert_eq!(paged.next_after, Some(1));
+    }
+
+    #[test]
+    fn a_family_is_one_buying_center() {
+        // Acme (1) has an economic buyer; its subsidiary (2) a champion: as a family, both.
+        let cells = [
+            cell(1, Some(BuyingRole::EconomicBuyer), None, 1, 1),
+            cell(1, Some(BuyingRole::Champion), None, 1, 0),
+        ];
+        let totals = totals_of(1, &cells);
+        assert_eq!(
+            (
+                totals.accounts_with_contacts,
+                totals.by_role[0],
+                totals.by_role[1]
+            ),
+            (1, 1, 1)
+        );
+        let r = coverage(&totals, &[(1, "Acme".into())], &cells, 90, 10, true);
+        assert!(r.family);
+        assert_eq!(
+            r.rows[0].roles,
+            [BuyingRole::EconomicBuyer, BuyingRole::Champion]
+        );
+        assert_eq!(r.rows[0].penetration, Some(0.5));
+        assert_eq!(r.accounts_missing_economic_buyer, 0);
     }
 }

@@ -28,16 +28,14 @@ pub struct OpportunityTouch {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Touches {
-    /// Responses only: memberships [`RESPONSE_MEMBER_STATUSES`] and activities
-    /// [`RESPONSE_ACTIVITY_KINDS`].
+    /// Responses only: memberships with a status the scoring model counts as an answer to
+    /// their campaign's kind (`[responses]`, by default registered, attended and responded) and
+    /// activities [`RESPONSE_ACTIVITY_KINDS`].
     #[default]
     Responses,
     /// Every membership and campaign activity, sends included.
     All,
 }
-
-/// Campaign membership statuses that are a person's response (`sent` is not).
-pub const RESPONSE_MEMBER_STATUSES: [&str; 3] = ["registered", "attended", "responded"];
 
 /// Activity kinds that are a person's response to a campaign: a click through, a form filled, a
 /// webinar or event attended, a meeting or call held. An `email` activity records a send or an

@@ -10,6 +10,8 @@ use utoipa::ToSchema;
 /// An open opportunity as the pipeline sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenOpportunity {
+    /// The account it is at, or its ultimate parent when families count as one company.
+    pub account: i64,
     pub stage: OpportunityStage,
     pub amount: Option<f64>,
     pub close_date: Option<NaiveDate>,
@@ -20,6 +22,8 @@ pub struct OpenOpportunity {
 pub struct PipelineStage {
     pub stage: OpportunityStage,
     pub opportunities: u64,
+    /// The companies they are at: accounts, or families with `family`.
+    pub accounts: u64,
     pub amount: f64,
 }
 
@@ -38,10 +42,22 @@ pub struct PipelinePeriod {
 pub struct PipelineReport {
     pub period: Period,
     pub today: NaiveDate,
+    /// Whether an ultimate parent and its subsidiaries count as one company in `accounts`.
+    pub family: bool,
     pub opportunities: u64,
+    /// The companies with open opportunities: accounts, or families with `family`.
+    pub accounts: u64,
     pub amount: f64,
     pub by_stage: Vec<PipelineStage>,
     pub by_close_period: Vec<PipelinePeriod>,
+}
+
+/// The distinct companies of some opportunities.
+fn companies<'a>(opps: impl IntoIterator<Item = &'a OpenOpportunity>) -> u64 {
+    opps.into_iter()
+        .map(|o| o.account)
+        .collect::<std::collections::HashSet<_>>()
+        .len() as u64
 }
 
 fn stages(opps: &[&OpenOpportunity]) -> Vec<PipelineStage> {
@@ -58,6 +74,7 @@ fn stages(opps: &[&OpenOpportunity]) -> Vec<PipelineStage> {
             PipelineStage {
                 stage: *s,
                 opportunities: at.len() as u64,
+                accounts: companies(at.iter().copied().copied()),
                 amount: at.iter().filter_map(|o| o.amount).sum(),
             }
         })
@@ -65,7 +82,12 @@ fn stages(opps: &[&OpenOpportunity]) -> Vec<PipelineStage> {
 }
 
 /// Builds the pipeline from open opportunities (closed ones are ignored).
-pub fn pipeline(opps: &[OpenOpportunity], period: Period, today: NaiveDate) -> PipelineReport {
+pub fn pipeline(
+    opps: &[OpenOpportunity],
+    period: Period,
+    today: NaiveDate,
+    family: bool,
+) -> PipelineReport {
     let open: Vec<&OpenOpportunity> = opps
         .iter()
         .filter(|o| {
@@ -88,7 +110,9 @@ pub fn pipeline(opps: &[OpenOpportunity], period: Period, today: NaiveDate) -> P
     PipelineReport {
         period,
         today,
+        family,
         opportunities: open.len() as u64,
+        accounts: companies(open.iter().copied()),
         amount: open.iter().filter_map(|o| o.amount).sum(),
         by_stage: stages(&open),
         by_close_period: periods
@@ -114,6 +138,7 @@ mod tests {
 
     fn o(stage: OpportunityStage, amount: f64, close: Option<(u32, u32)>) -> OpenOpportunity {
         OpenOpportunity {
+            account: amount as i64 % 3,
             stage,
             amount: Some(amount),
             close_date: close.and_then(|(m, d)| NaiveDate::from_ymd_opt(2026, m, d)),
@@ -130,8 +155,10 @@ mod tests {
             o(Qualification, 5.0, None),
             o(ClosedWon, 1000.0, Some((12, 1))),
         ];
-        let r = pipeline(&opps, Period::Month, today);
+        let r = pipeline(&opps, Period::Month, today, false);
         assert_eq!((r.opportunities, r.amount), (4, 165.0));
+        // At accounts 1, 2, 1 and 2 (the amount modulo 3).
+        assert_eq!(r.accounts, 2);
         let periods: Vec<(&str, u64, f64)> = r
             .by_close_period
             .iter()

@@ -3,7 +3,7 @@
 
 use super::Points;
 use crate::filter::{self, Checked, Scope};
-use crate::model::{ActivityKind, ContactStatus};
+use crate::model::{ActivityKind, CampaignKind, ContactStatus, MemberStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::ops::Range;
@@ -129,9 +129,28 @@ pub struct ScoringModel {
     pub stages: StageThresholds,
     pub fit: Vec<FitRule>,
     pub engagement: Vec<EngagementRule>,
+    /// Per campaign kind, the membership statuses that are a person's answer to it (campaign
+    /// influence counts only those); every kind is present.
+    pub responses: Vec<(CampaignKind, Vec<MemberStatus>)>,
 }
 
+/// The membership statuses that answer a campaign of a kind the model does not list: a
+/// registration, an attendance, a response (a send reaches a person without an answer).
+pub const DEFAULT_RESPONSES: [MemberStatus; 3] = [
+    MemberStatus::Registered,
+    MemberStatus::Attended,
+    MemberStatus::Responded,
+];
+
 impl ScoringModel {
+    /// The membership statuses that answer a campaign of `kind`.
+    pub fn responses_to(&self, kind: CampaignKind) -> &[MemberStatus] {
+        self.responses
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(&DEFAULT_RESPONSES[..], |(_, s)| s.as_slice())
+    }
+
     /// The model abcrm ships with.
     pub fn default_model() -> ScoringModel {
         parse_model(DEFAULT_MODEL).expect("the shipped scoring model is valid")
@@ -168,6 +187,8 @@ struct RawModel {
     fit: Vec<RawFit>,
     #[serde(default)]
     engagement: Vec<RawEngagement>,
+    #[serde(default)]
+    responses: std::collections::BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -481,6 +502,28 @@ pub fn parse_model(text: &str) -> Result<ScoringModel, ModelError> {
         });
     }
 
+    let mut responses: Vec<(CampaignKind, Vec<MemberStatus>)> = CampaignKind::ALL
+        .iter()
+        .map(|k| (*k, DEFAULT_RESPONSES.to_vec()))
+        .collect();
+    for (kind, statuses) in &raw.responses {
+        let kind = kind
+            .parse::<CampaignKind>()
+            .map_err(|e| err(statuses.span(), format!("responses: {e}")))?;
+        let mut list = Vec::new();
+        for s in statuses.get_ref() {
+            let status = s
+                .get_ref()
+                .parse::<MemberStatus>()
+                .map_err(|e| err(s.span(), format!("responses.{kind}: {e}")))?;
+            if !list.contains(&status) {
+                list.push(status);
+            }
+        }
+        if let Some(slot) = responses.iter_mut().find(|(k, _)| *k == kind) {
+            slot.1 = list;
+        }
+    }
     Ok(ScoringModel {
         name,
         contact,
@@ -488,6 +531,7 @@ pub fn parse_model(text: &str) -> Result<ScoringModel, ModelError> {
         stages,
         fit,
         engagement,
+        responses,
     })
 }
 
@@ -515,6 +559,21 @@ mod tests {
         assert_eq!(m.account.max_contacts, 10);
         assert_eq!(m.account.skip_statuses, vec![ContactStatus::LeftCompany]);
         assert!(m.stages.qualified_at >= m.stages.engaged_at);
+    }
+
+    #[test]
+    fn responses_are_configured_per_campaign_kind() {
+        let m = parse_model("name = \"x\"\n[responses]\nwebinar = [\"attended\"]\n").unwrap();
+        assert_eq!(
+            m.responses_to(CampaignKind::Webinar),
+            [MemberStatus::Attended]
+        );
+        assert_eq!(m.responses_to(CampaignKind::Email), DEFAULT_RESPONSES);
+        let e = error_of("name = \"x\"\n[responses]\nwebinar = [\"clicked\"]\n");
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("clicked"), "{e}");
+        let e = error_of("name = \"x\"\n[responses]\npodcast = [\"attended\"]\n");
+        assert!(e.message.contains("podcast"), "{e}");
     }
 
     #[test]

@@ -23,6 +23,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_contact, update_contact, delete_contact))
         .routes(routes!(merge_contacts))
         .routes(routes!(undo_merge))
+        .routes(routes!(status_history))
+}
+
+#[utoipa::path(get, path = "/contacts/{id}/status-history", tag = "contacts", params(("id" = i64, Path)),
+    responses((status = 200, description = "Every change of the contact's status, oldest first, with when and why", body = Vec<ContactStatusChange>),
+              (status = 404, body = Problem)))]
+async fn status_history(
+    State(s): State<AppState>,
+    Id(id): Id,
+) -> Result<axum::Json<Vec<ContactStatusChange>>, ApiError> {
+    Ok(axum::Json(s.store.status_history(ContactId(id)).await?))
 }
 
 /// Which contact to merge into the one named in the path, and the fields to take from either.

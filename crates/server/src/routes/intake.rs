@@ -5,11 +5,11 @@ use crate::extract::{Id, Json, Query};
 use crate::pagination::{self, List};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
-use abcrm_core::intake::IntakeItem;
+use abcrm_core::intake::{IntakeHints, IntakeItem};
 use abcrm_core::matching::PersonRecord;
 use abcrm_core::model::*;
 use abcrm_core::validation::strip_controls;
-use abcrm_core::{AccountId, ValidationError};
+use abcrm_core::{AccountId, CampaignId, ValidationError};
 use abcrm_store::intake::{content_key, IntakeReport};
 use abcrm_store::{IntakeQuery, PageRequest};
 use axum::extract::State;
@@ -60,6 +60,15 @@ pub struct IntakeRequest {
     pub source: Option<String>,
     #[schema(min_items = 1, max_items = 1000)]
     pub records: Vec<IncomingRecord>,
+    /// The campaign the people answered (a form on its landing page, a list of its attendees):
+    /// each person placed gets a membership with the `response` status and an activity on it.
+    /// People waiting in review get them when a person places them.
+    pub campaign_id: Option<i64>,
+    /// How far the people went in the campaign; `responded` unless said. Needs `campaign_id`.
+    pub response: Option<MemberStatus>,
+    /// The status of contacts created from the records. `active` unless said: a person who
+    /// fills a form raised a hand. Send `nurture` for a list of people who did not.
+    pub status: Option<ContactStatus>,
 }
 
 /// What intake did: the counts, and each record's result in the order sent.
@@ -96,6 +105,35 @@ async fn submit_intake(
             ),
         ));
     }
+    if req.response.is_some() && req.campaign_id.is_none() {
+        return Err(ApiError::invalid_field(
+            "response",
+            "a response is to a campaign: send campaign_id too, or leave response out",
+        ));
+    }
+    if let Some(c) = req.campaign_id {
+        // Checked before any record is taken: one waiting in review would otherwise carry an
+        // answer to a campaign that is not there.
+        match s.store.get_campaign(CampaignId(c)).await {
+            Err(abcrm_store::StoreError::NotFound { .. }) => {
+                return Err(ApiError::invalid_field(
+                    "campaign_id",
+                    format!("campaign {c} does not exist; create it first, or send the records without a campaign"),
+                ))
+            }
+            other => {
+                other?;
+            }
+        }
+    }
+    let person = PersonContext {
+        status: req.status,
+        response: req.campaign_id.map(|c| CampaignResponse {
+            campaign_id: CampaignId(c),
+            status: req.response.unwrap_or(MemberStatus::Responded),
+        }),
+        ..PersonContext::default()
+    };
     let source = req.source.unwrap_or_else(|| "api".into());
     let mut errors = Vec::new();
     let items: Vec<IntakeItem> =
@@ -124,7 +162,10 @@ async fn submit_intake(
                     }));
                 }
                 IntakeItem {
-                    hints: Default::default(),
+                    hints: IntakeHints {
+                        person: person.clone(),
+                        ..IntakeHints::default()
+                    },
                     source_key: r
                         .key
                         .map(|k| strip_controls(k.trim()).into_owned())

@@ -182,6 +182,9 @@ async fn funnel_report(
 pub struct PipelineParams {
     /// Close periods: `week`, `month` (default) or `quarter`.
     pub period: Option<Period>,
+    /// `true` counts each family (an ultimate parent with its subsidiaries) once, as one
+    /// company (default false: every account).
+    pub family: Option<bool>,
     pub segment: Option<String>,
     pub filter: Option<String>,
     pub target: Option<SegmentTarget>,
@@ -196,7 +199,12 @@ async fn pipeline_report(
     let sc = scope(&s, p.scope_params()).await?;
     Ok(axum::Json(
         s.store
-            .report_pipeline(&sc, p.period.unwrap_or_default(), super::segments::today())
+            .report_pipeline(
+                &sc,
+                p.period.unwrap_or_default(),
+                super::segments::today(),
+                p.family.unwrap_or(false),
+            )
             .await?,
     ))
 }
@@ -209,6 +217,9 @@ pub struct CoverageParams {
     pub engaged_days: Option<u32>,
     /// List only accounts without an economic buyer.
     pub missing_economic_buyer: Option<bool>,
+    /// `true` makes each family (an ultimate parent with its subsidiaries) one row, one
+    /// account and one buying center (default false: every account).
+    pub family: Option<bool>,
     /// Accounts listed per page, 1 to 1000 (default 100).
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
@@ -241,7 +252,13 @@ async fn coverage_report(
     }
     let report = s
         .store
-        .report_coverage(&sc, engaged_days, rows, Utc::now())
+        .report_coverage(
+            &sc,
+            engaged_days,
+            rows,
+            Utc::now(),
+            p.family.unwrap_or(false),
+        )
         .await?;
     let next_cursor = report.next_after.map(crate::pagination::encode);
     Ok(axum::Json(CoveragePage {

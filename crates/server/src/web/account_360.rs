@@ -38,6 +38,15 @@ struct OppRow {
     owner: String,
 }
 
+/// A subsidiary as its parent's 360 lists it: its people, the roles they cover, its products.
+struct MemberRow {
+    id: i64,
+    name: String,
+    people: u64,
+    roles: String,
+    products: String,
+}
+
 struct AssetRow {
     product: String,
     quantity: i64,
@@ -119,6 +128,10 @@ struct AccountPage {
     family_opportunities: Vec<OppRow>,
     /// The subsidiaries the family pipeline covers.
     family_members: usize,
+    /// Each of them, with its people, roles and products.
+    members: Vec<MemberRow>,
+    /// The buying roles nobody in the whole family holds (empty without subsidiaries).
+    family_missing_roles: Vec<String>,
     assets: Vec<AssetRow>,
     timeline: Vec<TimelineItem>,
     contacts: Vec<ContactRow>,
@@ -201,6 +214,12 @@ pub async fn account_360(
             )
             .await?
             .items
+    };
+    let summaries = if members.is_empty() {
+        Vec::new()
+    } else {
+        let ids: Vec<AccountId> = members.iter().map(|m| m.id).collect();
+        store.member_summaries(&ids, today).await?
     };
     let mut owner_ids: Vec<_> = opportunities
         .iter()
@@ -386,6 +405,42 @@ pub async fn account_360(
         })
         .collect();
     let score = score_view(stored, &explanation, &names, &whole);
+    let member_rows: Vec<MemberRow> = members
+        .iter()
+        .zip(&summaries)
+        .map(|(m, s)| MemberRow {
+            id: m.id.0,
+            name: m.name.clone(),
+            people: s.people,
+            roles: if s.roles.is_empty() {
+                "—".into()
+            } else {
+                s.roles
+                    .iter()
+                    .map(|r| words(r.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            products: if s.products.is_empty() {
+                "—".into()
+            } else {
+                s.products.join(", ")
+            },
+        })
+        .collect();
+    // The family's buying center is everyone's: a role held at any member is covered.
+    let family_missing_roles = if members.is_empty() {
+        Vec::new()
+    } else {
+        BuyingRole::ALL
+            .iter()
+            .filter(|r| {
+                !contacts.iter().any(|c| c.buying_role == Some(**r))
+                    && !summaries.iter().any(|s| s.roles.contains(r))
+            })
+            .map(|r| words(r.as_str()))
+            .collect()
+    };
     render(&AccountPage {
         nav: Nav::new(&me, "accounts"),
         tree_html: tree_html(&whole, id),
@@ -399,6 +454,8 @@ pub async fn account_360(
         open_count,
         family_opportunities,
         family_members: members.len(),
+        members: member_rows,
+        family_missing_roles,
         assets,
         timeline,
         contacts: contact_rows,

@@ -155,7 +155,7 @@ async fn dashboard(
         store.report_sales_cycles(&scope, period, CyclesBy::Total, from, to),
         store.report_sales_cycles(&scope, period, CyclesBy::Total, last_start, same_day),
         store.report_funnel(&scope, None, true),
-        store.report_pipeline(&scope, period, today),
+        store.report_pipeline(&scope, period, today, true),
         store.top_accounts_by_score(TOP_ACCOUNTS),
     )?;
     let top_ids: Vec<AccountId> = top.iter().map(|s| s.score.account_id).collect();

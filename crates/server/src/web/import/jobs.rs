@@ -6,7 +6,7 @@ use crate::AppState;
 use abcrm_core::intake::columns::PersonColumn;
 use abcrm_core::intake::IntakeItem;
 use abcrm_core::matching::{MatchConfig, PersonRecord};
-use abcrm_core::model::{Actor, IntakeOutcome};
+use abcrm_core::model::{Actor, ContactStatus, IntakeOutcome, PersonContext};
 use abcrm_core::UserId;
 use abcrm_store::intake::{Intake, IntakeBatchResult, IntakeReport};
 use std::collections::{HashMap, VecDeque};
@@ -45,12 +45,24 @@ pub struct Upload {
     pub(super) unreadable: Vec<(u64, String)>,
     /// The mapping chosen in step 2: a field (or nothing) per column.
     pub(super) mapping: Mutex<Option<Vec<Option<PersonColumn>>>>,
+    /// What becomes of the file's people, chosen with the mapping: their status (`nurture`
+    /// unless said: a list is not a raised hand) and the campaign they answered.
+    pub(super) person: Mutex<PersonContext>,
     pub(super) job: Mutex<Option<Arc<Job>>>,
     /// The dry-run intake service the next preview plans with, built (and its match index
     /// read) in the background while the person looks at the page before, so a preview does
     /// not wait for the index. Each preview uses one and starts the next: a dry run remembers
     /// what it pretended to create, and one preview must not see another's.
     pub(super) dry: Mutex<Option<Arc<Intake>>>,
+}
+
+/// What becomes of an uploaded file's people until the mapping form says otherwise: contacts
+/// in nurture, answering no campaign. A list is not a raised hand.
+pub(super) fn list_people() -> PersonContext {
+    PersonContext {
+        status: Some(ContactStatus::Nurture),
+        ..PersonContext::default()
+    }
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -77,6 +89,10 @@ impl Upload {
 
     pub(super) fn mapping(&self) -> Option<Vec<Option<PersonColumn>>> {
         lock(&self.mapping).clone()
+    }
+
+    pub(super) fn person(&self) -> PersonContext {
+        lock(&self.person).clone()
     }
 
     pub(super) fn job(&self) -> Option<Arc<Job>> {
@@ -245,12 +261,13 @@ impl RowIndex {
     pub(super) fn new<'a>(
         rows: impl Iterator<Item = (u64, Vec<&'a str>)>,
         mapping: &[Option<PersonColumn>],
+        person: &PersonContext,
     ) -> RowIndex {
         let mut items = Vec::new();
         let mut lines = Vec::new();
         let mut by_key = HashMap::new();
         for (line, row) in rows {
-            let item = item_of(&row, mapping);
+            let item = item_of(&row, mapping, person);
             by_key.entry(item.source_key.clone()).or_insert(items.len());
             items.push(item);
             lines.push(line);
@@ -285,8 +302,9 @@ pub(super) async fn run_job(
         let mut stream = intake.stream(&actor, &source).await?;
         let mut rows = upload.rows.rows();
         let mut pending = VecDeque::new();
+        let person = upload.person();
         loop {
-            let batch = RowIndex::new(rows.by_ref().take(BATCH), &mapping);
+            let batch = RowIndex::new(rows.by_ref().take(BATCH), &mapping, &person);
             if batch.items.is_empty() {
                 break;
             }
@@ -341,6 +359,7 @@ mod tests {
             rows: table,
             unreadable: Vec::new(),
             mapping: Mutex::new(None),
+            person: Mutex::new(list_people()),
             job: Mutex::new(None),
             dry: Mutex::new(None),
         }

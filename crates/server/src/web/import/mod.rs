@@ -23,8 +23,10 @@ use super::{render, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::intake::columns::PersonColumn;
 use abcrm_core::matching::PersonRecord;
-use abcrm_core::model::IntakeOutcome;
-use abcrm_core::{AccountId, ContactId};
+use abcrm_core::model::{
+    CampaignResponse, ContactStatus, IntakeOutcome, MemberStatus, PersonContext,
+};
+use abcrm_core::{AccountId, CampaignId, ContactId};
 use abcrm_store::IntakePlacement;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
@@ -222,6 +224,7 @@ async fn upload(
         rows,
         unreadable: shape.unreadable,
         mapping: Mutex::new(Some(mapping)),
+        person: Mutex::new(list_people()),
         job: Mutex::new(None),
         dry: Mutex::new(None),
     };
@@ -268,12 +271,134 @@ struct MappingPage {
     columns: Vec<ColumnRow>,
     fields: Vec<(&'static str, &'static str)>,
     error: Option<String>,
+    /// What becomes of the people: the status of new contacts, and the campaign answered.
+    person: PersonChoices,
+}
+
+/// The choices of what becomes of a file's people, as the mapping form shows them.
+struct PersonChoices {
+    /// (value, label, selected)
+    statuses: Vec<(&'static str, &'static str, bool)>,
+    /// (id, name, selected); the first campaigns by id.
+    campaigns: Vec<(i64, String, bool)>,
+    responses: Vec<(&'static str, bool)>,
+}
+
+/// Campaigns the mapping form lists; a file for an older one goes through the API or CLI.
+const LISTED_CAMPAIGNS: u32 = 200;
+
+impl PersonChoices {
+    async fn new(state: &AppState, chosen: &PersonContext) -> Result<PersonChoices, WebError> {
+        let campaign = chosen.response.map(|r| r.campaign_id);
+        let response = chosen
+            .response
+            .map_or(MemberStatus::Responded, |r| r.status);
+        let campaigns = state
+            .store
+            .list_campaigns(abcrm_store::PageRequest {
+                after: None,
+                limit: LISTED_CAMPAIGNS,
+            })
+            .await?
+            .items
+            .into_iter()
+            .map(|c| (c.id.0, c.name, Some(c.id) == campaign))
+            .collect();
+        Ok(PersonChoices {
+            statuses: [
+                (
+                    ContactStatus::Nurture,
+                    "Nurture: a list of people who did not ask (the default)",
+                ),
+                (
+                    ContactStatus::Active,
+                    "Active: people who asked to hear from you",
+                ),
+            ]
+            .into_iter()
+            .map(|(s, label)| (s.as_str(), label, chosen.status == Some(s)))
+            .collect(),
+            campaigns,
+            responses: RESPONSES
+                .iter()
+                .map(|r| (r.as_str(), *r == response))
+                .collect(),
+        })
+    }
+}
+
+/// The campaign statuses a file's people can have answered with (a send is not an answer).
+const RESPONSES: [MemberStatus; 3] = [
+    MemberStatus::Responded,
+    MemberStatus::Registered,
+    MemberStatus::Attended,
+];
+
+/// The choice itself, or why its campaign cannot be chosen (deleted since the form was shown).
+async fn known_campaign(
+    state: &AppState,
+    person: PersonContext,
+) -> Result<Result<PersonContext, String>, WebError> {
+    let Some(r) = person.response else {
+        return Ok(Ok(person));
+    };
+    match state.store.get_campaign(r.campaign_id).await {
+        Ok(_) => Ok(Ok(person)),
+        Err(abcrm_store::StoreError::NotFound { .. }) => Ok(Err(format!(
+            "campaign: campaign {} no longer exists; choose another",
+            r.campaign_id
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What the mapping form says becomes of the people, or what is wrong with it.
+fn person_from_form(fields: &[(String, String)]) -> Result<PersonContext, String> {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    let status = match field("status") {
+        None => ContactStatus::Nurture,
+        Some(s) => s
+            .parse::<ContactStatus>()
+            .map_err(|e| format!("status: {e}"))?,
+    };
+    let response = match field("campaign") {
+        None => None,
+        Some(c) => {
+            let id: i64 = c.parse().map_err(|_| {
+                format!("campaign: \"{c}\" is not a campaign; choose one from the list")
+            })?;
+            let status = match field("response") {
+                None => MemberStatus::Responded,
+                Some(r) => r
+                    .parse::<MemberStatus>()
+                    .ok()
+                    .filter(|r| RESPONSES.contains(r))
+                    .ok_or_else(|| format!("response: \"{r}\" is not an answer to a campaign; choose responded, registered or attended"))?,
+            };
+            Some(CampaignResponse {
+                campaign_id: CampaignId(id),
+                status,
+            })
+        }
+    };
+    Ok(PersonContext {
+        status: Some(status),
+        response,
+        ..PersonContext::default()
+    })
 }
 
 fn mapping_page(
     me: &SignedIn,
     upload: &Upload,
     mapping: &[Option<PersonColumn>],
+    person: PersonChoices,
     error: Option<String>,
 ) -> MappingPage {
     let recognized = default_mapping(&upload.headers);
@@ -308,6 +433,7 @@ fn mapping_page(
             .map(|c| (c.as_str(), c.label()))
             .collect(),
         error,
+        person,
     }
 }
 
@@ -342,7 +468,8 @@ async fn mapping_form(
     let mapping = upload
         .mapping()
         .unwrap_or_else(|| default_mapping(&upload.headers));
-    render(&mapping_page(&me, &upload, &mapping, None))
+    let person = PersonChoices::new(&state, &upload.person()).await?;
+    render(&mapping_page(&me, &upload, &mapping, person, None))
 }
 
 async fn save_mapping(
@@ -356,15 +483,24 @@ async fn save_mapping(
         return Ok(Redirect::to(&format!("/import/{id}/run")).into_response());
     }
     let width = upload.headers.len();
-    let checked = mapping_from_form(&fields, width).and_then(|m| check_mapping(&m).map(|()| m));
+    let person = match person_from_form(&fields) {
+        Ok(p) => known_campaign(&state, p).await?,
+        Err(e) => Err(e),
+    };
+    let checked = mapping_from_form(&fields, width)
+        .and_then(|m| check_mapping(&m).map(|()| m))
+        .and_then(|m| person.clone().map(|p| (m, p)));
     match checked {
-        Ok(mapping) => {
+        Ok((mapping, person)) => {
             *lock(&upload.mapping) = Some(mapping);
+            *lock(&upload.person) = person;
             Ok(Redirect::to(&format!("/import/{id}/preview")).into_response())
         }
         Err(message) => {
             let shown = mapping_from_form(&fields, width).unwrap_or_else(|_| vec![None; width]);
-            let mut res = render(&mapping_page(&me, &upload, &shown, Some(message)))?;
+            let choices =
+                PersonChoices::new(&state, &person.unwrap_or_else(|_| upload.person())).await?;
+            let mut res = render(&mapping_page(&me, &upload, &shown, choices, Some(message)))?;
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }
@@ -424,7 +560,11 @@ async fn preview(
     let Some(mapping) = upload.mapping().filter(|m| check_mapping(m).is_ok()) else {
         return Ok(Redirect::to(&format!("/import/{id}")).into_response());
     };
-    let rows = RowIndex::new(upload.rows.rows().take(PREVIEW_ROWS), &mapping);
+    let rows = RowIndex::new(
+        upload.rows.rows().take(PREVIEW_ROWS),
+        &mapping,
+        &upload.person(),
+    );
     // A service of its own that plans against the store and writes nothing.
     let dry = upload.take_dry_run(&state);
     let (_, placements) = dry

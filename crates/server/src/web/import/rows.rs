@@ -2,10 +2,11 @@
 //! header, rows set aside with their line, the column mapping and its checks, and the words a
 //! rejected row is reported with.
 
-use abcrm_core::intake::columns::{person_column, set_column, PersonColumn};
+use abcrm_core::intake::columns::{person_column, set_column, PersonColumn, RowValues};
 pub use abcrm_core::intake::csv_file::read_csv;
 use abcrm_core::intake::{contact_from_record, IntakeItem};
 use abcrm_core::matching::PersonRecord;
+use abcrm_core::model::PersonContext;
 use abcrm_core::normalize::Email;
 use abcrm_core::AccountId;
 use abcrm_store::intake::content_key;
@@ -26,19 +27,18 @@ pub fn check_mapping(mapping: &[Option<PersonColumn>]) -> Result<(), String> {
 
 /// A row as the intake service takes it: its fields by the mapping, and its key (the mapped
 /// record id, or a hash of its content).
-pub fn item_of(row: &[impl AsRef<str>], mapping: &[Option<PersonColumn>]) -> IntakeItem {
-    let mut record = PersonRecord::default();
-    let mut key = None;
+pub fn item_of(
+    row: &[impl AsRef<str>],
+    mapping: &[Option<PersonColumn>],
+    person: &PersonContext,
+) -> IntakeItem {
+    let mut values = RowValues::default();
     for (value, col) in row.iter().zip(mapping) {
         if let Some(col) = col {
-            set_column(&mut record, &mut key, *col, value.as_ref());
+            set_column(&mut values, *col, value.as_ref());
         }
     }
-    IntakeItem {
-        hints: Default::default(),
-        source_key: key.unwrap_or_else(|| content_key(&record)),
-        record,
-    }
+    values.into_item(person, content_key)
 }
 
 /// Why intake rejected a record, for a person: from the rule the planner named and the record.
@@ -150,10 +150,18 @@ mod tests {
         let row: Vec<String> = ["00Q1", "Ada Lovelace", "ADA@example.com"]
             .map(String::from)
             .to_vec();
-        let item = item_of(&row, &[Some(Key), Some(FullName), Some(Email)]);
+        let item = item_of(
+            &row,
+            &[Some(Key), Some(FullName), Some(Email)],
+            &PersonContext::default(),
+        );
         assert_eq!(item.source_key, "00Q1");
         assert_eq!(item.record.last_name.as_deref(), Some("Lovelace"));
-        let unkeyed = item_of(&row, &[None, Some(FullName), Some(Email)]);
+        let unkeyed = item_of(
+            &row,
+            &[None, Some(FullName), Some(Email)],
+            &PersonContext::default(),
+        );
         assert!(unkeyed.source_key.starts_with("sha256:"));
     }
 
