@@ -15,6 +15,20 @@ use chrono::NaiveDate;
 /// account, or the account itself).
 fn column_of(field: &Field) -> String {
     let c = field.column;
+    if c == "score" {
+        // Stored in thousandths of a point, in tables of their own; a record not scored yet has
+        // no score (NULL), as in memory.
+        let (table, key, id) = match field.scope {
+            Scope::Contact => ("contact_scores", "contact_id", "c.id".to_string()),
+            Scope::Related(_) => ("contact_scores", "contact_id", "r.id".to_string()),
+            Scope::Account => ("account_scores", "account_id", "a.id".to_string()),
+            Scope::Parent | Scope::UltimateParent => {
+                let id = column_of(&Field { column: "id", ..field.clone() });
+                ("account_scores", "account_id", id)
+            }
+        };
+        return format!("(SELECT s.score / 1000.0 FROM {table} s WHERE s.{key} = {id})");
+    }
     match field.scope {
         Scope::Contact => format!("c.{c}"),
         Scope::Account => format!("a.{c}"),
@@ -213,6 +227,7 @@ fn push_condition(
                 (Related::Activity, Target::Contacts) => ("activities", "r.contact_id = c.id"),
                 (Related::Activity, Target::Accounts) => ("activities", "r.account_id = a.id"),
                 (Related::Contact, _) => ("contacts", "r.account_id = a.id"),
+                (Related::Asset, _) => ("assets", "r.account_id = a.id"),
             };
             q.push(format!("EXISTS (SELECT 1 FROM {table} r WHERE {link}"));
             if let Some(f) = filter {

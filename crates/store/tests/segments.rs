@@ -431,3 +431,110 @@ async fn a_state_or_country_matches_every_spelling_on_both_backends() {
         );
     }
 }
+
+#[tokio::test]
+async fn scores_and_assets_are_filterable_on_both_backends() {
+    for t in backends().await {
+        let s = &t.store;
+        let n = t.name;
+        let today = chrono::Utc::now().date_naive();
+        let run = |target: Target, filter: &str| {
+            let checked = check(&parse(filter).unwrap(), target).unwrap();
+            let store = s.clone();
+            async move {
+                match target {
+                    Target::Accounts => store
+                        .segment_accounts(&checked, today, PageRequest::default())
+                        .await
+                        .unwrap()
+                        .items
+                        .iter()
+                        .map(|a| a.id.0)
+                        .collect::<Vec<i64>>(),
+                    Target::Contacts => store
+                        .segment_contacts(&checked, today, PageRequest::default())
+                        .await
+                        .unwrap()
+                        .items
+                        .iter()
+                        .map(|c| c.id.0)
+                        .collect(),
+                }
+            }
+        };
+        let account = |name: &str| NewAccount {
+            name: name.into(),
+            ..Default::default()
+        };
+        let soon = s
+            .create_account(&actor(), account("Renews Soon"))
+            .await
+            .unwrap()
+            .id;
+        let later = s
+            .create_account(&actor(), account("Renews Later"))
+            .await
+            .unwrap()
+            .id;
+        for (a, days) in [(soon, 30), (later, 200)] {
+            s.create_asset(
+                &actor(),
+                NewAsset {
+                    account_id: a,
+                    product: "Platform".into(),
+                    quantity: 1,
+                    annual_value: Some(1000.0),
+                    purchased_on: None,
+                    renews_on: Some(today + chrono::Duration::days(days)),
+                },
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(
+            run(Target::Accounts, "has asset where renews_on < +90d").await,
+            [soon.0],
+            "{n}"
+        );
+        assert_eq!(
+            run(
+                Target::Accounts,
+                r#"has asset where product = "platform" and annual_value >= 1000"#
+            )
+            .await,
+            [soon.0, later.0],
+            "{n}"
+        );
+        // The shipped model gives a director 10 points of fit; nobody scores a person without one.
+        let mut director = NewContact::at(soon);
+        director.email = Some(Email::parse("dir@soon.com").unwrap());
+        director.seniority = Some(Seniority::Director);
+        let director = s.create_contact(&actor(), director).await.unwrap().id;
+        let mut ic = NewContact::at(later);
+        ic.email = Some(Email::parse("ic@later.com").unwrap());
+        ic.seniority = Some(Seniority::IndividualContributor);
+        s.create_contact(&actor(), ic).await.unwrap();
+        s.recompute_scores(&actor(), chrono::Utc::now(), &|_| {})
+            .await
+            .unwrap();
+        assert_eq!(
+            run(Target::Contacts, "contact.score >= 10").await,
+            [director.0],
+            "{n}"
+        );
+        assert_eq!(
+            run(Target::Accounts, "account.score >= 10").await,
+            [soon.0],
+            "{n}"
+        );
+        assert_eq!(
+            run(
+                Target::Contacts,
+                "account.score >= 10 and has asset where renews_on < +90d"
+            )
+            .await,
+            [director.0],
+            "{n}"
+        );
+    }
+}

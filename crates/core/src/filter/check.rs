@@ -144,6 +144,8 @@ fn contact_fields() -> Vec<(&'static str, FieldType)> {
         ("updated_at", FieldType::Timestamp),
         // The newest activity's time, kept by the store: `contact.last_activity_at > -90d`.
         ("last_activity_at", FieldType::Timestamp),
+        // The stored score, in points, kept by the store: `contact.score >= 40`.
+        ("score", FieldType::Number),
     ]
 }
 
@@ -164,6 +166,8 @@ fn account_fields() -> Vec<(&'static str, FieldType)> {
         ("target_tier", FieldType::Integer),
         ("created_at", FieldType::Timestamp),
         ("updated_at", FieldType::Timestamp),
+        // The stored score after the hierarchy roll-up, in points: `account.score >= 60`.
+        ("score", FieldType::Number),
     ]
 }
 
@@ -183,6 +187,14 @@ fn related_fields(r: Related) -> Vec<(&'static str, FieldType)> {
             ("occurred_at", FieldType::Timestamp),
         ],
         Related::Contact => contact_fields(),
+        // Products the account owns: `has asset where renews_on < +90d` finds renewals due.
+        Related::Asset => vec![
+            ("product", FieldType::Text),
+            ("quantity", FieldType::Integer),
+            ("annual_value", FieldType::Number),
+            ("purchased_on", FieldType::Date),
+            ("renews_on", FieldType::Date),
+        ],
     }
 }
 

@@ -86,6 +86,7 @@ pub enum Related {
     Opportunity,
     Activity,
     Contact,
+    Asset,
 }
 
 impl Related {
@@ -95,6 +96,7 @@ impl Related {
             Related::Opportunity => "opportunity",
             Related::Activity => "activity",
             Related::Contact => "contact",
+            Related::Asset => "asset",
         }
     }
 }
@@ -372,11 +374,17 @@ impl Parser {
                 "opportunity" | "opportunitie" => Related::Opportunity,
                 "activity" | "activitie" => Related::Activity,
                 "contact" => Related::Contact,
+                "asset" => Related::Asset,
                 _ => {
-                    return Err(self.expected("`opportunity`, `activity` or `contact` after `has`"))
+                    return Err(self
+                        .expected("`opportunity`, `activity`, `contact` or `asset` after `has`"))
                 }
             },
-            _ => return Err(self.expected("`opportunity`, `activity` or `contact` after `has`")),
+            _ => {
+                return Err(
+                    self.expected("`opportunity`, `activity`, `contact` or `asset` after `has`")
+                )
+            }
         };
         self.pos += 1;
         let where_at = self.here();

@@ -419,6 +419,12 @@ pub fn parse_model(text: &str) -> Result<ScoringModel, ModelError> {
                     format!("fit rule {name:?}: {}", e.message),
                 )
             })?;
+        if when.contains(".score") {
+            return Err(err(
+                span,
+                format!("fit rule {name:?}: a score is what fit rules make; a rule cannot read it"),
+            ));
+        }
         if when.contains("last_activity_at") {
             return Err(err(span, format!("fit rule {name:?}: recency of activity is engagement, not fit; use an [[engagement]] rule with within_days")));
         }
