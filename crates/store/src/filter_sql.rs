@@ -23,7 +23,7 @@ fn column_of(field: &Field) -> String {
             Scope::Related(_) => ("contact_scores", "contact_id", "r.id".to_string()),
             Scope::Account => ("account_scores", "account_id", "a.id".to_string()),
             Scope::Parent | Scope::UltimateParent => {
-                let id = column_of(&Field { column: "id", ..field.clone() });
+                let id = column_of(&Field { column: "id", ..*field });
                 ("account_scores", "account_id", id)
             }
         };
