@@ -538,3 +538,51 @@ async fn scores_and_assets_are_filterable_on_both_backends() {
         );
     }
 }
+
+#[tokio::test]
+async fn countries_and_states_are_kept_as_iso_codes() {
+    for t in backends().await {
+        let s = &t.store;
+        let n = t.name;
+        let a = s
+            .create_account(
+                &actor(),
+                NewAccount {
+                    name: "Munich Motors".into(),
+                    country: Some("Deutschland".into()),
+                    state: Some("Bavaria".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (a.country.as_deref(), a.state.as_deref()),
+            (Some("DE"), Some("BY")),
+            "{n}"
+        );
+        let moved = s
+            .update_account(
+                &actor(),
+                a.id,
+                AccountPatch {
+                    country: abcrm_core::patch::Patch::Set("United States".into()),
+                    state: abcrm_core::patch::Patch::Set("california".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (moved.country.as_deref(), moved.state.as_deref()),
+            (Some("US"), Some("CA")),
+            "{n}"
+        );
+        // Whatever was typed, the filter finds it by any spelling.
+        assert_eq!(
+            accounts(&t, r#"account.state = "California""#).await,
+            [a.id],
+            "{n}"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 
 use super::{AccountStage, Relationship, MAX_NAME};
 use crate::ids::{AccountId, AssetId, UserId};
+use crate::normalize::country::normalize_location;
 use crate::normalize::normalize_domain;
 use crate::patch::Patch;
 use crate::validation::{check_len, clean, require_text, ValidationErrors};
@@ -105,13 +106,14 @@ impl NewAccount {
             self.annual_revenue,
             self.target_tier,
         );
+        let (country, state) = normalize_location(clean(self.country), clean(self.state));
         let out = NewAccount {
             name: self.name.trim().to_string(),
             domains,
             duns,
             industry: clean(self.industry),
-            country: clean(self.country),
-            state: clean(self.state),
+            country,
+            state,
             city: clean(self.city),
             ..self
         };
@@ -190,8 +192,10 @@ impl AccountPatch {
         next.industry = clean(self.industry.apply(next.industry));
         next.employees = self.employees.apply(next.employees);
         next.annual_revenue = self.annual_revenue.apply(next.annual_revenue);
-        next.country = clean(self.country.apply(next.country));
-        next.state = clean(self.state.apply(next.state));
+        (next.country, next.state) = normalize_location(
+            clean(self.country.apply(next.country)),
+            clean(self.state.apply(next.state)),
+        );
         next.city = clean(self.city.apply(next.city));
         match self.relationship {
             Patch::Set(r) => next.relationship = r,

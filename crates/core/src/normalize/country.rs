@@ -285,6 +285,179 @@ const US_STATES: &[(&str, &str)] = &[
     ("wy", "wyoming"),
 ];
 
+/// The subdivisions abcrm normalizes beyond the US's, by country: the ISO 3166-2 code's
+/// subdivision part and its names as written (lowercase, folded).
+const SUBDIVISIONS: &[(&str, &[(&str, &[&str])])] = &[
+    (
+        "CA",
+        &[
+            ("ab", &["alberta"]),
+            ("bc", &["british columbia", "colombie britannique"]),
+            ("mb", &["manitoba"]),
+            ("nb", &["new brunswick", "nouveau brunswick"]),
+            ("nl", &["newfoundland and labrador", "newfoundland"]),
+            ("ns", &["nova scotia"]),
+            ("on", &["ontario"]),
+            ("pe", &["prince edward island"]),
+            ("qc", &["quebec", "que"]),
+            ("sk", &["saskatchewan"]),
+            ("nt", &["northwest territories"]),
+            ("nu", &["nunavut"]),
+            ("yt", &["yukon"]),
+        ],
+    ),
+    (
+        "AU",
+        &[
+            ("nsw", &["new south wales"]),
+            ("vic", &["victoria"]),
+            ("qld", &["queensland"]),
+            ("wa", &["western australia"]),
+            ("sa", &["south australia"]),
+            ("tas", &["tasmania"]),
+            ("act", &["australian capital territory"]),
+            ("nt", &["northern territory"]),
+        ],
+    ),
+    (
+        "DE",
+        &[
+            ("bw", &["baden wurttemberg", "baden wuerttemberg"]),
+            ("by", &["bayern", "bavaria"]),
+            ("be", &["berlin"]),
+            ("bb", &["brandenburg"]),
+            ("hb", &["bremen"]),
+            ("hh", &["hamburg"]),
+            ("he", &["hessen", "hesse"]),
+            (
+                "mv",
+                &["mecklenburg vorpommern", "mecklenburg western pomerania"],
+            ),
+            ("ni", &["niedersachsen", "lower saxony"]),
+            (
+                "nw",
+                &["nordrhein westfalen", "north rhine westphalia", "nrw"],
+            ),
+            ("rp", &["rheinland pfalz", "rhineland palatinate"]),
+            ("sl", &["saarland"]),
+            ("sn", &["sachsen", "saxony"]),
+            ("st", &["sachsen anhalt", "saxony anhalt"]),
+            ("sh", &["schleswig holstein"]),
+            ("th", &["thuringen", "thueringen", "thuringia"]),
+        ],
+    ),
+    (
+        "BR",
+        &[
+            ("ac", &["acre"]),
+            ("al", &["alagoas"]),
+            ("ap", &["amapa"]),
+            ("am", &["amazonas"]),
+            ("ba", &["bahia"]),
+            ("ce", &["ceara"]),
+            ("df", &["distrito federal"]),
+            ("es", &["espirito santo"]),
+            ("go", &["goias"]),
+            ("ma", &["maranhao"]),
+            ("mt", &["mato grosso"]),
+            ("ms", &["mato grosso do sul"]),
+            ("mg", &["minas gerais"]),
+            ("pa", &["para"]),
+            ("pb", &["paraiba"]),
+            ("pr", &["parana"]),
+            ("pe", &["pernambuco"]),
+            ("pi", &["piaui"]),
+            ("rj", &["rio de janeiro"]),
+            ("rn", &["rio grande do norte"]),
+            ("rs", &["rio grande do sul"]),
+            ("ro", &["rondonia"]),
+            ("rr", &["roraima"]),
+            ("sc", &["santa catarina"]),
+            ("sp", &["sao paulo"]),
+            ("se", &["sergipe"]),
+            ("to", &["tocantins"]),
+        ],
+    ),
+    (
+        "IN",
+        &[
+            ("an", &["andaman and nicobar islands"]),
+            ("ap", &["andhra pradesh"]),
+            ("ar", &["arunachal pradesh"]),
+            ("as", &["assam"]),
+            ("br", &["bihar"]),
+            ("ch", &["chandigarh"]),
+            ("cg", &["chhattisgarh"]),
+            ("dh", &["dadra and nagar haveli and daman and diu"]),
+            ("dl", &["delhi", "new delhi", "nct of delhi"]),
+            ("ga", &["goa"]),
+            ("gj", &["gujarat"]),
+            ("hr", &["haryana"]),
+            ("hp", &["himachal pradesh"]),
+            ("jk", &["jammu and kashmir"]),
+            ("jh", &["jharkhand"]),
+            ("ka", &["karnataka"]),
+            ("kl", &["kerala"]),
+            ("la", &["ladakh"]),
+            ("ld", &["lakshadweep"]),
+            ("mp", &["madhya pradesh"]),
+            ("mh", &["maharashtra"]),
+            ("mn", &["manipur"]),
+            ("ml", &["meghalaya"]),
+            ("mz", &["mizoram"]),
+            ("nl", &["nagaland"]),
+            ("od", &["odisha", "orissa"]),
+            ("py", &["puducherry", "pondicherry"]),
+            ("pb", &["punjab"]),
+            ("rj", &["rajasthan"]),
+            ("sk", &["sikkim"]),
+            ("tn", &["tamil nadu"]),
+            ("tg", &["telangana"]),
+            ("tr", &["tripura"]),
+            ("up", &["uttar pradesh"]),
+            ("uk", &["uttarakhand", "uttaranchal"]),
+            ("wb", &["west bengal"]),
+        ],
+    ),
+];
+
+/// The subdivision code (the part after `US-` of ISO 3166-2, upper case) of a state or region
+/// as written in `country` (an ISO code; `None` reads US states only, as people in the US leave
+/// the country out): `California` -> `CA`, `Bavaria` in `DE` -> `BY`. `None` when unknown.
+pub fn subdivision_code(country: Option<&str>, raw: &str) -> Option<String> {
+    let folded = fold(raw);
+    if folded.is_empty() || folded.len() > 60 {
+        return None;
+    }
+    let code = match country.map(str::to_ascii_uppercase).as_deref() {
+        None | Some("US") => US_STATES
+            .iter()
+            .find(|(code, name)| *code == folded || *name == folded)
+            .map(|(code, _)| *code),
+        Some(c) => SUBDIVISIONS
+            .iter()
+            .find(|(country, _)| *country == c)
+            .and_then(|(_, subs)| {
+                subs.iter()
+                    .find(|(code, names)| *code == folded || names.contains(&folded.as_str()))
+            })
+            .map(|(code, _)| *code),
+    }?;
+    Some(code.to_ascii_uppercase())
+}
+
+/// A country and a state as an account keeps them: a country the vocabulary knows as its ISO
+/// 3166-1 code, a state it knows in that country as its ISO 3166-2 subdivision code; anything
+/// else as typed. What was typed stays in the audit log.
+pub fn normalize_location(
+    country: Option<String>,
+    state: Option<String>,
+) -> (Option<String>, Option<String>) {
+    let country = country.map(|c| iso_country(&c).map(str::to_string).unwrap_or(c));
+    let state = state.map(|s| subdivision_code(country.as_deref(), &s).unwrap_or(s));
+    (country, state)
+}
+
 /// Whether a state as compared ([`region_key`]) is one of the US's.
 pub fn is_us_state(key: &str) -> bool {
     US_STATES.iter().any(|(code, _)| *code == key)
@@ -307,10 +480,23 @@ pub fn region_key(raw: &str) -> String {
 pub fn place_spellings(raw: &str, state: bool) -> Option<Vec<String>> {
     if state {
         let key = region_key(raw);
-        US_STATES
+        let mut out: Vec<String> = US_STATES
             .iter()
-            .find(|(code, _)| *code == key)
-            .map(|(code, name)| vec![code.to_string(), name.to_string()])
+            .filter(|(code, _)| *code == key)
+            .flat_map(|(code, name)| [code.to_string(), name.to_string()])
+            .collect();
+        let folded = fold(raw);
+        for (_, subs) in SUBDIVISIONS {
+            for (code, names) in subs.iter() {
+                if *code == folded || names.contains(&folded.as_str()) {
+                    out.push(code.to_string());
+                    out.extend(names.iter().map(|n| n.to_string()));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        (!out.is_empty()).then_some(out)
     } else {
         let code = iso_country(raw)?;
         COUNTRIES
@@ -331,6 +517,51 @@ pub fn country_key(raw: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn locations_are_kept_as_iso_codes() {
+        let n = |c: Option<&str>, s: Option<&str>| {
+            normalize_location(c.map(String::from), s.map(String::from))
+        };
+        assert_eq!(
+            n(Some("USA"), Some("California")),
+            (Some("US".into()), Some("CA".into()))
+        );
+        assert_eq!(n(None, Some("texas")), (None, Some("TX".into())));
+        assert_eq!(
+            n(Some("Deutschland"), Some("Bavaria")),
+            (Some("DE".into()), Some("BY".into()))
+        );
+        assert_eq!(
+            n(Some("Australia"), Some("Western Australia")),
+            (Some("AU".into()), Some("WA".into()))
+        );
+        assert_eq!(
+            n(Some("India"), Some("Maharashtra")),
+            (Some("IN".into()), Some("MH".into()))
+        );
+        assert_eq!(
+            n(Some("Brazil"), Some("São Paulo")),
+            (Some("BR".into()), Some("SP".into()))
+        );
+        assert_eq!(
+            n(Some("Canada"), Some("Québec")),
+            (Some("CA".into()), Some("QC".into()))
+        );
+        // Unknown places stay as typed; a state is read in its own country only.
+        assert_eq!(
+            n(Some("Atlantis"), Some("Bavaria")),
+            (Some("Atlantis".into()), Some("Bavaria".into()))
+        );
+        assert_eq!(
+            n(Some("GB"), Some("California")),
+            (Some("GB".into()), Some("California".into()))
+        );
+        let wa = place_spellings("WA", true).unwrap();
+        assert!(
+            wa.contains(&"washington".to_string()) && wa.contains(&"western australia".to_string())
+        );
+    }
 
     proptest! {
         #[test]
