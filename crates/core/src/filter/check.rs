@@ -620,9 +620,14 @@ mod tests {
             1,
             "each spelling once: {countries:?}"
         );
+        // States of the other countries abcrm keeps as codes are known too.
+        assert_eq!(
+            texts(&ok(r#"account.state = "Bavaria""#, Target::Accounts)).0,
+            ["bavaria", "bayern", "by"]
+        );
         // A place the vocabulary does not know is compared as written.
         assert!(matches!(
-            ok(r#"account.state = "Bavaria""#, Target::Accounts),
+            ok(r#"account.state = "Atlantis""#, Target::Accounts),
             Checked::Compare { .. }
         ));
         assert!(matches!(
