@@ -299,7 +299,6 @@ async fn a_merge_moves_every_row_to_the_survivor_and_its_undo_moves_exactly_thos
                 &AuditQuery {
                     entity: Some("account".into()),
                     entity_id: Some(p.merged.id.0),
-                    ..Default::default()
                 },
                 PageRequest::default(),
             )

@@ -2,7 +2,7 @@
 //! merge. Plain forms: picking the other account (by name or id), the comparison with a choice
 //! per field that differs, and the merge itself; the undo button is on the survivor's page.
 
-use super::format::words;
+use super::format::{thousands, words};
 use super::people::{path_id, text};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
@@ -48,7 +48,7 @@ fn shown(
     user: &impl Fn(UserId) -> String,
 ) -> String {
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
-    let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let n = |v: Option<i64>| v.map(thousands).unwrap_or_default();
     match field {
         "name" => a.name.clone(),
         "duns" => s(&a.duns),
