@@ -643,3 +643,113 @@ async fn a_merge_and_its_undo_rescore_to_what_a_full_recompute_gives() {
         );
     }
 }
+
+/// Runs one statement against the test's database directly.
+async fn execute(t: &TestStore, sql: &str, candidates: serde_json::Value) {
+    let at = chrono::Utc::now();
+    let payload = sqlx::types::Json(serde_json::json!({"first_name": "Kim"}));
+    let candidates = sqlx::types::Json(candidates);
+    if t.name == "sqlite" {
+        let pool = sqlx::SqlitePool::connect(&t.url()).await.unwrap();
+        sqlx::query(sql)
+            .bind(at)
+            .bind(payload)
+            .bind(candidates)
+            .execute(&pool)
+            .await
+            .unwrap();
+    } else {
+        let pool = sqlx::PgPool::connect(&t.url()).await.unwrap();
+        sqlx::query(sql)
+            .bind(at)
+            .bind(payload)
+            .bind(candidates)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_record_waiting_in_review_offers_the_survivor_after_a_merge_and_the_merged_account_after_its_undo(
+) {
+    for t in backends().await {
+        let name = t.name;
+        let survivor = account(
+            &t,
+            NewAccount {
+                name: "Wayne Enterprises".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+        let merged = account(
+            &t,
+            NewAccount {
+                name: "Wayne Ent.".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+        let other = account(
+            &t,
+            NewAccount {
+                name: "Wayne Foods".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+        let candidate = |id: AccountId, name: &str, score: f64| serde_json::json!({"account_id": id, "name": name, "score": score, "reasons": ["company name"]});
+        execute(
+            &t,
+            "INSERT INTO intake_records (source, received_at, payload, outcome, candidates) VALUES ('form', $1, $2, 'needs_review', $3)",
+            serde_json::json!([candidate(merged.id, "Wayne Ent.", 0.8), candidate(other.id, "Wayne Foods", 0.6), candidate(survivor.id, "Wayne Enterprises", 0.5)]),
+        )
+        .await;
+        let waiting = |t: &TestStore| {
+            let store = t.store.clone();
+            async move {
+                let page = store
+                    .list_intake(
+                        &IntakeQuery {
+                            outcome: Some(IntakeOutcome::NeedsReview),
+                            ..Default::default()
+                        },
+                        PageRequest::default(),
+                    )
+                    .await
+                    .unwrap();
+                page.items[0]
+                    .candidates
+                    .iter()
+                    .map(|c| c.account_id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        let merge = t
+            .store
+            .merge_accounts(
+                &actor(),
+                survivor.id,
+                merged.id,
+                &AccountMergeChoices::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            waiting(&t).await,
+            [survivor.id, other.id],
+            "{name}: the survivor takes the merged account's place, once"
+        );
+        assert_eq!(merge.moved.get("review_candidates"), Some(&1), "{name}");
+        t.store
+            .undo_account_merge(&actor(), merge.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            waiting(&t).await,
+            [merged.id, other.id, survivor.id],
+            "{name}"
+        );
+    }
+}
