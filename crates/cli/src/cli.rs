@@ -30,9 +30,9 @@ pub enum Command {
     /// Manage the people who sign in to the web UI.
     #[command(subcommand)]
     User(UserCommand),
-    /// List or show accounts.
+    /// List, show and merge accounts.
     #[command(subcommand, alias = "account")]
-    Accounts(RecordCommand),
+    Accounts(AccountCommand),
     /// List or show contacts.
     #[command(subcommand, alias = "contact")]
     Contacts(RecordCommand),
@@ -444,6 +444,40 @@ pub enum RecordCommand {
     /// Show one record (for an account: its 360 view).
     Show {
         /// The record's id.
+        id: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// `abcrm accounts ...`: the record commands, and merging two accounts for one company.
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    #[command(flatten)]
+    Record(RecordCommand),
+    /// Merge account MERGED into account SURVIVOR: the survivor keeps its values (its empty
+    /// fields take the merged account's), takes the merged account's domains, people,
+    /// opportunities, activities, assets, subsidiaries and external ids; the merged account is
+    /// deleted. Prints the merge id, which `undo-merge` takes.
+    Merge {
+        /// The account that stays.
+        survivor: i64,
+        /// The duplicate, merged into the survivor and deleted.
+        merged: i64,
+        /// Take the merged account's value of this field even where the survivor has one
+        /// (name, duns, parent_id, industry, employees, annual_revenue, country, state, city,
+        /// owner_id, target_tier, stage); repeat for more.
+        #[arg(long = "take", value_name = "FIELD")]
+        take: Vec<String>,
+        /// Keep the survivor's value of this field even where it is empty; repeat for more.
+        #[arg(long = "keep", value_name = "FIELD")]
+        keep: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Undo an account merge: the merged account comes back with the rows the merge moved.
+    UndoMerge {
+        /// The merge's id, as `merge` printed it.
         id: i64,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,

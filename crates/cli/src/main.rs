@@ -7,7 +7,7 @@ mod demo;
 mod output;
 
 use clap::{parser::ValueSource, CommandFactory, FromArgMatches};
-use cli::{Cli, Command, TokenCommand, UserCommand};
+use cli::{AccountCommand, Cli, Command, TokenCommand, UserCommand};
 use commands::records::Kind;
 use tracing_subscriber::EnvFilter;
 
@@ -72,7 +72,19 @@ async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
             email,
             password_stdin,
         }) => commands::user::run_password(url, email, *password_stdin).await,
-        Command::Accounts(cmd) => commands::records::run(url, Kind::Accounts, cmd).await,
+        Command::Accounts(AccountCommand::Record(cmd)) => {
+            commands::records::run(url, Kind::Accounts, cmd).await
+        }
+        Command::Accounts(AccountCommand::Merge {
+            survivor,
+            merged,
+            take,
+            keep,
+            format,
+        }) => commands::records::merge_accounts(url, *survivor, *merged, take, keep, *format).await,
+        Command::Accounts(AccountCommand::UndoMerge { id, format }) => {
+            commands::records::undo_account_merge(url, *id, *format).await
+        }
         Command::Contacts(cmd) => commands::records::run(url, Kind::Contacts, cmd).await,
         Command::Opportunities(cmd) => commands::records::run(url, Kind::Opportunities, cmd).await,
         Command::Campaigns(cmd) => commands::records::run(url, Kind::Campaigns, cmd).await,

@@ -666,3 +666,65 @@ async fn users_made_by_the_cli_sign_in_to_the_web_ui() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn accounts_merge_and_undo_merge_from_the_command_line() {
+    for (url, _guard) in backends().await {
+        let store = abcrm_store::open(&url).await.unwrap();
+        let actor = abcrm_core::model::Actor::system("test");
+        let mut ids = Vec::new();
+        for (name, domain, city) in [
+            ("Hooli", "hooli.com", None),
+            ("Hooli Inc", "hooli.io", Some("Palo Alto")),
+        ] {
+            let a = store
+                .create_account(
+                    &actor,
+                    abcrm_core::model::NewAccount {
+                        name: name.into(),
+                        domains: vec![domain.into()],
+                        city: city.map(String::from),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            ids.push(a.id.0.to_string());
+        }
+        let (survivor, merged) = (ids[0].as_str(), ids[1].as_str());
+        let bad = abcrm(
+            &url,
+            &["account", "merge", survivor, merged, "--take", "colour"],
+        );
+        assert!(!bad.status.success());
+        assert!(
+            String::from_utf8_lossy(&bad.stderr).contains("not a field a merge decides"),
+            "{}",
+            String::from_utf8_lossy(&bad.stderr)
+        );
+        let out = ok(abcrm(
+            &url,
+            &[
+                "account", "merge", survivor, merged, "--take", "name", "--format", "json",
+            ],
+        ));
+        let merge: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(merge["survivor"]["name"], "Hooli Inc", "{out}");
+        assert_eq!(merge["survivor"]["city"], "Palo Alto", "{out}");
+        assert_eq!(
+            merge["survivor"]["domains"],
+            serde_json::json!(["hooli.com", "hooli.io"])
+        );
+        let merge_id = merge["id"].to_string();
+        let out = ok(abcrm(&url, &["accounts", "undo-merge", &merge_id]));
+        assert!(out.contains(&format!("account {merged} is back")), "{out}");
+        let back = store
+            .get_account(abcrm_core::AccountId(merged.parse().unwrap()))
+            .await
+            .unwrap();
+        assert_eq!(back.domains, ["hooli.io"]);
+        let again = abcrm(&url, &["accounts", "undo-merge", &merge_id]);
+        assert!(!again.status.success());
+        assert!(String::from_utf8_lossy(&again.stderr).contains("undone already"));
+    }
+}

@@ -379,6 +379,22 @@ pub trait Store: Send + Sync + 'static {
     /// Undoes a merge: the merged contact comes back with its id and its rows, and the survivor's
     /// fields go back unless edited since.
     async fn undo_merge(&self, actor: &Actor, merge: i64) -> Result<ContactMerge>;
+    /// Merges account `merged` into `survivor` in one transaction: the survivor's fields win
+    /// unless chosen (its empty ones filled from the merged account), domains are unioned,
+    /// every row naming the merged account (contacts, opportunities, activities, assets,
+    /// memberships, roles, intake records, review candidates, scores, external ids) and its
+    /// subsidiaries move to the survivor, the merged account is deleted, and the survivor is
+    /// rescored. Refused when the hierarchy would loop. Recorded for undo.
+    async fn merge_accounts(
+        &self,
+        actor: &Actor,
+        survivor: AccountId,
+        merged: AccountId,
+        choices: &AccountMergeChoices,
+    ) -> Result<AccountMerge>;
+    /// Undoes an account merge: the merged account comes back with its id, fields, domains and
+    /// exactly the rows that merge moved; the survivor's fields go back unless edited since.
+    async fn undo_account_merge(&self, actor: &Actor, merge: i64) -> Result<AccountMerge>;
 
     // --- segments ---
     /// Contacts a checked filter selects, in id order; relative dates count from `today`.

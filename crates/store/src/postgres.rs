@@ -76,6 +76,7 @@ mod imp {
     const BACKEND: super::Backend = super::Backend::Postgres;
     include!("shared.rs");
     include!("intake_sql.rs");
+    include!("account_merge_sql.rs");
     include!("filter_sql.rs");
     include!("segments_sql.rs");
     include!("reports_sql.rs");

@@ -2269,6 +2269,14 @@ impl Store for ThisStore {
         Ok(merge)
     }
 
+    async fn merge_accounts(&self, actor: &Actor, survivor: AccountId, merged: AccountId, choices: &AccountMergeChoices) -> Result<AccountMerge> {
+        account_merge(self, actor, survivor, merged, choices).await
+    }
+
+    async fn undo_account_merge(&self, actor: &Actor, merge: i64) -> Result<AccountMerge> {
+        account_unmerge(self, actor, merge).await
+    }
+
     async fn segment_contacts(&self, filter: &abcrm_core::filter::Checked, today: chrono::NaiveDate, page: PageRequest) -> Result<Page<Contact>> {
         segment_contacts_in(&self.pool, filter, today, page).await
     }

@@ -172,6 +172,7 @@ mod imp {
     const BACKEND: super::Backend = super::Backend::Sqlite;
     include!("shared.rs");
     include!("intake_sql.rs");
+    include!("account_merge_sql.rs");
     include!("filter_sql.rs");
     include!("segments_sql.rs");
     include!("reports_sql.rs");

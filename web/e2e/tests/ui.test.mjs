@@ -165,6 +165,45 @@ test("two contacts are merged side by side, choosing the surviving values", asyn
   assert.equal(res.status, 404, "the merged-away contact is gone");
 });
 
+test("two accounts are merged field by field from the 360, and the merge is undone", async () => {
+  // Two top-level accounts: neither can be above the other, so the merge is allowed.
+  const roots = (await server.api("/api/v1/accounts?limit=60")).items.filter((a) => a.parent_id === null);
+  assert.ok(roots.length >= 12, "the demo has top-level accounts");
+  const [keep, gone] = [roots[10], roots[11]];
+  const people = async (id) => (await server.api(`/api/v1/contacts?account_id=${id}&limit=1000`)).items.length;
+  const [keepPeople, gonePeople] = [await people(keep.id), await people(gone.id)];
+  await page.goto(`${server.base}/accounts/${keep.id}`);
+  await page.locator("#buying-center").waitFor();
+  await page.locator("#account-merge-link").click();
+  await page.locator("#account-merge-search").fill(gone.name);
+  await Promise.all([page.waitForLoadState("load"), page.locator("#account-merge-search").press("Enter")]);
+  await page.locator(`#account-merge-candidates li[data-account-id="${gone.id}"] a`).click();
+  await page.locator("#account-merge-form").waitFor();
+  await screenshot(page, "account-merge", { fullPage: true });
+  // Take the other account's industry, where the two differ.
+  const industry = page.locator(`#account-merge-fields tr[data-field="industry"] input[value="${gone.id}"]`);
+  const takeIndustry = gone.industry && gone.industry !== keep.industry;
+  if (takeIndustry) await industry.check();
+  await Promise.all([page.waitForLoadState("load"), page.locator("#account-merge-submit").click()]);
+  await page.locator("#account-notice").waitFor();
+  assert.match(await page.locator("#account-notice").innerText(), /Merged .* into /);
+  const merged = await server.api(`/api/v1/accounts/${keep.id}`);
+  if (takeIndustry) assert.equal(merged.industry, gone.industry);
+  for (const d of gone.domains) assert.ok(merged.domains.includes(d), `the survivor has ${d}`);
+  assert.equal(await people(keep.id), keepPeople + gonePeople, "the people moved to the survivor");
+  const res = await fetch(`${server.base}/api/v1/accounts/${gone.id}`, { headers: { authorization: `Bearer ${server.token}` } });
+  assert.equal(res.status, 404, "the merged-away account is gone");
+  await screenshot(page, "account-merged", { fullPage: false });
+  await Promise.all([page.waitForLoadState("load"), page.locator("#undo-account-merge").click()]);
+  await page.locator("#account-notice").waitFor();
+  assert.match(await page.locator("#account-notice").innerText(), /Undid the merge/);
+  const back = await server.api(`/api/v1/accounts/${gone.id}`);
+  assert.deepEqual(back.domains, gone.domains);
+  assert.equal(back.industry, gone.industry);
+  assert.equal(await people(gone.id), gonePeople, "the people went back");
+  assert.equal((await server.api(`/api/v1/accounts/${keep.id}`)).industry, keep.industry);
+});
+
 test("a review-queue item is resolved by accepting a ranked candidate", async () => {
   await page.goto(server.base + "/review");
   const row = page.locator("#review-table [data-record-id]").first();

@@ -1,7 +1,9 @@
-//! `abcrm accounts|contacts|opportunities|campaigns|activities list|show`, `audit` and `stats`.
+//! `abcrm accounts|contacts|opportunities|campaigns|activities list|show`, `accounts merge|undo-merge`,
+//! `audit` and `stats`.
 
 use crate::cli::{AuditArgs, Format, ListArgs, RecordCommand};
 use crate::output::{json, opt, Table};
+use abcrm_core::model::{AccountMerge, AccountMergeChoices, Side, ACCOUNT_MERGE_FIELDS};
 use abcrm_core::*;
 use abcrm_store::*;
 use anyhow::Context;
@@ -29,6 +31,86 @@ pub async fn run(url: &str, kind: Kind, cmd: &RecordCommand) -> anyhow::Result<(
         RecordCommand::List(args) => list(store.as_ref(), kind, args).await,
         RecordCommand::Show { id, format } => show(store.as_ref(), kind, *id, *format).await,
     }
+}
+
+/// The choices `--take` and `--keep` make, or which field name is not one a merge decides.
+pub fn merge_choices(take: &[String], keep: &[String]) -> anyhow::Result<AccountMergeChoices> {
+    let mut choices = AccountMergeChoices::default();
+    for (fields, side) in [(take, Side::Merged), (keep, Side::Survivor)] {
+        for field in fields {
+            let slot = choices.side_mut(field.trim()).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{field:?} is not a field a merge decides; use one of {}",
+                    ACCOUNT_MERGE_FIELDS.join(", ")
+                )
+            })?;
+            if slot.is_some_and(|s| s != side) {
+                anyhow::bail!("{field} is given to both --take and --keep; name it once");
+            }
+            *slot = Some(side);
+        }
+    }
+    Ok(choices)
+}
+
+fn print_merge(merge: &AccountMerge, format: Format, undone: bool) -> anyhow::Result<()> {
+    if format == Format::Json {
+        return json(merge);
+    }
+    let s = &merge.survivor;
+    if undone {
+        println!(
+            "Undid merge {}: account {} is back; {} (account {}) keeps what it had before",
+            merge.id, merge.merged_id, s.name, s.id
+        );
+    } else {
+        println!(
+            "Merged account {} into {} (account {}) as merge {}; undo with `abcrm accounts undo-merge {}`",
+            merge.merged_id, s.name, s.id, merge.id, merge.id
+        );
+    }
+    let moved: Vec<String> = merge
+        .moved
+        .iter()
+        .map(|(t, n)| format!("{n} {t}"))
+        .collect();
+    if !moved.is_empty() {
+        println!("  moved         {}", moved.join(", "));
+    }
+    println!("  domains       {}", s.domains.join(", "));
+    println!("  relationship  {}    stage {}", s.relationship, s.stage);
+    Ok(())
+}
+
+/// `abcrm accounts merge SURVIVOR MERGED`.
+pub async fn merge_accounts(
+    url: &str,
+    survivor: i64,
+    merged: i64,
+    take: &[String],
+    keep: &[String],
+    format: Format,
+) -> anyhow::Result<()> {
+    let choices = merge_choices(take, keep)?;
+    let store = open(url).await?;
+    let merge = store
+        .merge_accounts(
+            &abcrm_core::model::Actor::system("cli"),
+            AccountId(survivor),
+            AccountId(merged),
+            &choices,
+        )
+        .await?;
+    print_merge(&merge, format, false)
+}
+
+/// `abcrm accounts undo-merge ID`.
+pub async fn undo_account_merge(url: &str, id: i64, format: Format) -> anyhow::Result<()> {
+    let store = open(url).await?;
+    let merge = store
+        .undo_account_merge(&abcrm_core::model::Actor::system("cli"), id)
+        .await?;
+    print_merge(&merge, format, true)
 }
 
 fn page(args: &ListArgs) -> PageRequest {

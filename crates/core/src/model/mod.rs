@@ -2,6 +2,7 @@
 //! is the one place its field rules live; the store calls it before writing.
 
 mod account;
+mod account_merge;
 mod activity;
 mod campaign;
 mod contact;
@@ -12,6 +13,7 @@ mod segment;
 mod user;
 
 pub use account::*;
+pub use account_merge::*;
 pub use activity::*;
 pub use campaign::*;
 pub use contact::*;

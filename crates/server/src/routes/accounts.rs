@@ -26,6 +26,55 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(account_360))
         .routes(routes!(list_assets, create_asset))
         .routes(routes!(stage_history))
+        .routes(routes!(merge_accounts))
+        .routes(routes!(undo_account_merge))
+}
+
+/// Which account to merge into the one named in the path, and the fields to take from it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountMergeRequest {
+    /// The duplicate: merged into the survivor and deleted.
+    pub merged_id: i64,
+    /// Fields whose value you choose; the others keep the survivor's value, or take the
+    /// merged account's when the survivor's is empty.
+    #[serde(default)]
+    pub choices: AccountMergeChoices,
+}
+
+#[utoipa::path(post, path = "/accounts/{id}/merge", tag = "accounts", params(("id" = i64, Path, description = "The surviving account")), request_body = AccountMergeRequest,
+    responses((status = 200, description = "The merge, with the surviving account and how many rows moved; undo it with POST /accounts/merges/{id}/undo", body = AccountMerge),
+              (status = 404, description = "No account has this id", body = Problem),
+              (status = 409, description = "The merge would make an account its own ancestor (the merged account is above the survivor, or the parent taken would sit below either), or a concurrent write took a unique value", body = Problem),
+              (status = 422, description = "merged_id names the survivor itself or no account, or a choice is not survivor or merged", body = Problem)))]
+async fn merge_accounts(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+    Json(req): Json<AccountMergeRequest>,
+) -> Result<axum::Json<AccountMerge>, ApiError> {
+    Ok(axum::Json(
+        s.store
+            .merge_accounts(
+                &actor,
+                AccountId(id),
+                AccountId(req.merged_id),
+                &req.choices,
+            )
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/accounts/merges/{id}/undo", tag = "accounts", params(("id" = i64, Path, description = "The merge, as POST /accounts/{id}/merge answered it")),
+    responses((status = 200, description = "The merged account is back with its fields, domains and the rows the merge moved", body = AccountMerge),
+              (status = 404, description = "No account merge has this id", body = Problem),
+              (status = 409, description = "Undone already, or the survivor, the merged account's id, DUNS or parent changed since so that it cannot come back", body = Problem)))]
+async fn undo_account_merge(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+) -> Result<axum::Json<AccountMerge>, ApiError> {
+    Ok(axum::Json(s.store.undo_account_merge(&actor, id).await?))
 }
 
 /// Filters and paging for the account list.

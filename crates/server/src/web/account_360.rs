@@ -15,7 +15,7 @@ use abcrm_store::{
     AccountRef, ActivityQuery, Hierarchy, HierarchyNode, OpportunityQuery, PageRequest, StoreError,
 };
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{NaiveDate, Utc};
 use std::collections::HashMap;
@@ -135,12 +135,23 @@ struct AccountPage {
     assets: Vec<AssetRow>,
     timeline: Vec<TimelineItem>,
     contacts: Vec<ContactRow>,
+    /// What the last action did (a merge, its undo), and the merge it may undo.
+    notice: Option<String>,
+    undo: Option<i64>,
+}
+
+/// What a page reached after an action is told: `done` (a notice) and `undo` (a merge id).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NoticeParams {
+    done: Option<String>,
+    undo: Option<String>,
 }
 
 pub async fn account_360(
     State(s): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
+    Query(notice): Query<NoticeParams>,
 ) -> Result<Response, WebError> {
     let id: i64 = id
         .trim()
@@ -460,6 +471,8 @@ pub async fn account_360(
         timeline,
         contacts: contact_rows,
         account,
+        notice: super::people::text(&notice.done),
+        undo: super::people::number(&notice.undo).filter(|_| me.can_write()),
     })
 }
 

@@ -6,6 +6,7 @@
 //! drag-and-drop on the board, import progress).
 
 mod account_360;
+mod account_merge;
 mod accounts;
 mod assets;
 mod buying_center;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(contacts::routes())
         .merge(review::routes())
         .merge(accounts::routes())
+        .merge(account_merge::routes())
         .merge(opportunities::routes())
         .merge(import::routes())
         .merge(signin::signed_in_routes())
