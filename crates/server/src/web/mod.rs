@@ -11,6 +11,7 @@ mod assets;
 mod buying_center;
 pub mod charts;
 mod contacts;
+mod csv_download;
 mod dashboard;
 mod filter_error;
 pub mod format;
@@ -18,6 +19,7 @@ pub mod import;
 mod opportunities;
 pub mod password;
 mod people;
+mod reports;
 mod review;
 pub mod session;
 pub mod signin;
@@ -42,6 +44,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(review::routes())
         .merge(accounts::routes())
         .merge(opportunities::routes())
+        .merge(reports::routes())
+        .merge(csv_download::routes())
         .merge(import::routes())
         .merge(signin::signed_in_routes())
         .layer(axum::middleware::from_fn_with_state(
@@ -76,7 +80,7 @@ pub struct Nav {
     pub role: Role,
     pub csrf: String,
     /// The section this page belongs to: `dashboard`, `accounts`, `contacts`, `opportunities`,
-    /// `review` or `import`.
+    /// `reports`, `review` or `import`.
     pub active: &'static str,
 }
 
@@ -109,6 +113,7 @@ impl Nav {
             ("/accounts", "Accounts", "accounts"),
             ("/contacts", "Contacts", "contacts"),
             ("/opportunities", "Opportunities", "opportunities"),
+            ("/reports", "Reports", "reports"),
             ("/review", "Review queue", "review"),
             ("/import", "Import", "import"),
         ]
