@@ -103,6 +103,6 @@ mod tests {
 
     #[test]
     fn file_names_keep_letters_and_digits_only() {
-        assert_eq!(file_name("CA prospects/\"x\""), "CA-prospects---x-.csv");
+        assert_eq!(file_name("CA prospects/\"x\""), "CA-prospects--x-.csv");
     }
 }
