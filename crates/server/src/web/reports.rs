@@ -6,7 +6,7 @@
 //! parameters are checked by the API's own functions (`routes::reports`), so a page refuses what
 //! the API refuses, with the same words.
 
-use super::charts::BarChart;
+use super::charts::{short_label, BarChart};
 use super::format::{human, money, thousands, words};
 use super::people::text;
 use super::{query_string, render, Nav, SignedIn, WebError};
@@ -256,7 +256,12 @@ fn answer(
     } else {
         String::new()
     };
-    let bars = r.bars.into_iter().take(CHART_BARS).collect();
+    let bars = r
+        .bars
+        .into_iter()
+        .take(CHART_BARS)
+        .map(|(label, value, text, note)| (short_label(&label, 28), value, text, note))
+        .collect();
     render(&ReportView {
         nav: Nav::new(me, "reports"),
         title: r.title,
@@ -265,7 +270,7 @@ fn answer(
         fields: r.fields,
         figures: r.figures,
         chart_title: r.chart_title,
-        chart: BarChart::new(bars, 180, 420),
+        chart: BarChart::new(bars, 210, 420),
         chart_note,
         table_caption: r.table_caption,
         columns: r.columns,
