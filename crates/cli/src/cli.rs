@@ -690,6 +690,23 @@ pub enum ReportKind {
     },
     /// Contacts in nurture by age, and how many converted after 6, 12, 18+ months.
     Nurture,
+    /// Cost per sales cycle started: each campaign's budget over the opportunities created in
+    /// range that it influenced (as `influence` counts them).
+    CostPerCycle {
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// Touches this many days before an opportunity was created count.
+        #[arg(long, default_value_t = 90)]
+        window_days: u32,
+        /// Count touches anywhere in the account's hierarchy, not only at its own account.
+        #[arg(long)]
+        hierarchy: bool,
+        /// Count every campaign touch, sends and opens too, not only responses.
+        #[arg(long)]
+        all_touches: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

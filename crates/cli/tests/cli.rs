@@ -110,6 +110,14 @@ const DEMO_QUESTIONS: &[&[&str]] = &[
         "30",
     ],
     &["report", "nurture"],
+    &["report", "cost-per-cycle", "--format", "json"],
+    &[
+        "report",
+        "cost-per-cycle",
+        "--hierarchy",
+        "--window-days",
+        "180",
+    ],
 ];
 
 /// The design's seed segment: managers or directors at California software companies that are

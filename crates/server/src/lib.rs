@@ -5,6 +5,7 @@
 //! a missing token, is an RFC 9457 problem document.
 
 mod auth;
+mod csv_body;
 mod deadline;
 mod etag;
 mod extract;

@@ -61,6 +61,16 @@ impl ApiError {
         }
     }
 
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// What went wrong, and what to do about it (the problem's `detail`).
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     /// The request could not be read (malformed JSON, a bad cursor or query parameter).
     pub fn bad_request(detail: impl Into<String>, field: Option<&str>) -> ApiError {
         let detail = detail.into();
@@ -155,12 +165,6 @@ impl ApiError {
             _ => ("bad-request", "Bad request"),
         };
         ApiError::new(status, slug, title, detail)
-    }
-
-    /// The status this error answers with.
-    #[cfg(test)]
-    pub fn status(&self) -> StatusCode {
-        self.status
     }
 
     fn problem(&self) -> Problem {

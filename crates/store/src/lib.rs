@@ -490,6 +490,35 @@ pub trait Store: Send + Sync + 'static {
         scope: &reports::ReportScope,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<reports::NurtureReport>;
+    /// Cost per sales cycle started: every campaign's budget over the opportunities created in
+    /// `[from, to)` that it influenced, as [`Store::report_influence`] counts them.
+    async fn report_cost_per_cycle(
+        &self,
+        scope: &reports::ReportScope,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        options: reports::InfluenceOptions,
+    ) -> Result<reports::CostPerCycleReport> {
+        let influence = self.report_influence(scope, from, to, options).await?;
+        let mut budgets = Vec::new();
+        let mut page = PageRequest {
+            after: None,
+            limit: 1000,
+        };
+        loop {
+            let got = self.list_campaigns(page).await?;
+            budgets.extend(got.items.into_iter().map(|c| reports::CampaignBudget {
+                campaign_id: c.id.0,
+                name: c.name,
+                budget: c.budget,
+            }));
+            match got.next_after {
+                Some(after) => page.after = Some(after),
+                None => break,
+            }
+        }
+        Ok(reports::cost_per_cycle(&influence, &budgets, from, to))
+    }
 
     /// Brings the query planner's statistics up to date; call after a bulk load (until then a
     /// planner may guess table sizes badly).

@@ -278,11 +278,61 @@ test("an opportunity moves to another stage on the board", async () => {
   assert.equal((await server.api(`/api/v1/opportunities/${id}`)).stage, "proposal");
 });
 
+test("each report page draws its chart and table, agrees with the report API and downloads as CSV", async () => {
+  const reports = [
+    ["coverage", "/api/v1/reports/coverage?limit=100", (r) => r.rows.length],
+    ["influence", "/api/v1/reports/campaign-influence", (r) => r.campaigns.length],
+    ["sales-cycles", "/api/v1/reports/sales-cycles?by=owner", (r) => r.rows.length],
+    ["cost-per-cycle", "/api/v1/reports/cost-per-cycle", (r) => r.campaigns.length],
+    ["nurture", "/api/v1/reports/nurture", (r) => r.cohorts.length],
+  ];
+  await page.goto(server.base + "/reports");
+  await screenshot(page, "reports");
+  for (const [name, api, rowsOf] of reports) {
+    await page.goto(`${server.base}/reports/${name}`);
+    await page.locator("#report-chart rect.bar").first().waitFor({ state: "attached" });
+    await screenshot(page, `report-${name}`, { fullPage: true });
+    const expected = rowsOf(await server.api(api));
+    assert.ok(expected > 0, `${name}: the demo has rows`);
+    assert.equal(await page.locator("#report-table tbody tr").count(), expected, `${name}: a table row per report row`);
+    const href = await page.locator("#csv-download").getAttribute("href");
+    const res = await page.request.get(server.base + href);
+    assert.equal(res.status(), 200, `${name} CSV`);
+    assert.equal(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert.match(res.headers()["content-disposition"], /^attachment; filename=".+\.csv"$/);
+    const lines = (await res.text()).trim().split("\n");
+    assert.ok(lines.length >= expected + 1, `${name} CSV: a header and every row`);
+  }
+  // Grouped by campaign, the form keeps the choice.
+  await page.goto(server.base + "/reports/sales-cycles");
+  await page.locator("#f-by").selectOption("campaign");
+  await page.getByRole("button", { name: "Show" }).click();
+  await page.waitForURL(/by=campaign/);
+  assert.equal(await page.locator("#f-by").inputValue(), "campaign");
+  await screenshot(page, "report-sales-cycles-by-campaign", { fullPage: true });
+});
+
+test("the account list downloads the rows on screen as CSV under Salesforce names", async () => {
+  await page.goto(server.base + "/accounts?sort=employees&dir=desc");
+  const first = (await page.locator("#accounts-table tbody tr").first().locator("a").first().innerText()).trim();
+  await page.locator("#accounts-columns").selectOption("salesforce");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.locator("#accounts-csv").getByRole("button", { name: "Download CSV" }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), "accounts.csv");
+  const text = await (await import("node:fs/promises")).readFile(await download.path(), "utf8");
+  const [header, row] = text.split("\n");
+  assert.match(header, /^Id,Name,Website,/);
+  assert.ok(row.includes(first.includes(",") ? `"${first}"` : first), `the first row is ${first}: ${row}`);
+});
+
 test("pages fit a phone's width and the skip link comes first for keyboard users", async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
   const phone = await context.newPage();
   for (const cookie of await page.context().cookies()) await context.addCookies([cookie]);
-  for (const path of ["/", "/accounts", "/contacts", "/opportunities", "/review", "/import"]) {
+  for (const path of ["/", "/accounts", "/contacts", "/opportunities", "/review", "/import", "/reports",
+    "/reports/coverage", "/reports/influence", "/reports/sales-cycles", "/reports/cost-per-cycle", "/reports/nurture"]) {
     await phone.goto(server.base + path);
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `${path} is ${overflow}px wider than the phone`);

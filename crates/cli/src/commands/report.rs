@@ -40,6 +40,38 @@ fn percent(v: Option<f64>) -> String {
     v.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_default()
 }
 
+/// The range and influence options of `influence` and `cost-per-cycle`, checked.
+fn influence_args(
+    today: chrono::NaiveDate,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    window_days: u32,
+    hierarchy: bool,
+    all_touches: bool,
+) -> anyhow::Result<(chrono::NaiveDate, chrono::NaiveDate, InfluenceOptions)> {
+    let (df, dt) = default_range(today);
+    let (from, to) = (from.unwrap_or(df), to.unwrap_or(dt));
+    anyhow::ensure!(from < to, "--from ({from}) must be before --to ({to})");
+    anyhow::ensure!(
+        (1..=3650).contains(&window_days),
+        "--window-days must be between 1 and 3650"
+    );
+    let touches = if all_touches {
+        Touches::All
+    } else {
+        Touches::Responses
+    };
+    Ok((
+        from,
+        to,
+        InfluenceOptions {
+            window_days,
+            hierarchy,
+            touches,
+        },
+    ))
+}
+
 /// Runs a report.
 pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
     let store = abcrm_store::open(url)
@@ -226,29 +258,9 @@ pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
             hierarchy,
             all_touches,
         } => {
-            let (df, dt) = default_range(today);
-            let (from, to) = (from.unwrap_or(df), to.unwrap_or(dt));
-            anyhow::ensure!(from < to, "--from ({from}) must be before --to ({to})");
-            anyhow::ensure!(
-                (1..=3650).contains(window_days),
-                "--window-days must be between 1 and 3650"
-            );
-            let r = store
-                .report_influence(
-                    &scope,
-                    from,
-                    to,
-                    InfluenceOptions {
-                        window_days: *window_days,
-                        hierarchy: *hierarchy,
-                        touches: if *all_touches {
-                            Touches::All
-                        } else {
-                            Touches::Responses
-                        },
-                    },
-                )
-                .await?;
+            let (from, to, options) =
+                influence_args(today, *from, *to, *window_days, *hierarchy, *all_touches)?;
+            let r = store.report_influence(&scope, from, to, options).await?;
             if !table {
                 return json(&r);
             }
@@ -276,6 +288,39 @@ pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
                     money(c.first_touch.amount),
                     money(c.last_touch.amount),
                     money(c.even_split.amount),
+                ]);
+            }
+            t.print()?;
+        }
+        ReportKind::CostPerCycle {
+            from,
+            to,
+            window_days,
+            hierarchy,
+            all_touches,
+        } => {
+            let (from, to, options) =
+                influence_args(today, *from, *to, *window_days, *hierarchy, *all_touches)?;
+            let r = store
+                .report_cost_per_cycle(&scope, from, to, options)
+                .await?;
+            if !table {
+                return json(&r);
+            }
+            println!(
+                "Cost per sales cycle started {from} to {}: each campaign's budget over the opportunities it influenced ({} up to {} days before)",
+                last_day(to),
+                match r.touches { Touches::Responses => "responses", Touches::All => "touches, sends included" },
+                r.window_days
+            );
+            let mut t = Table::new(&["campaign", "budget", "cycles started", "cost per cycle"]);
+            for c in &r.campaigns {
+                t.row(vec![
+                    c.campaign.clone(),
+                    c.budget.map_or_else(|| "no budget".to_string(), money),
+                    c.cycles_started.to_string(),
+                    c.cost_per_cycle
+                        .map_or_else(|| c.status.label().to_string(), money),
                 ]);
             }
             t.print()?;

@@ -1,8 +1,9 @@
 //! The revenue reports, as pure functions over rows the store reads: sales cycles started,
 //! the account funnel, pipeline, buying-center coverage, campaign influence at the account
-//! level, and the nurture database. Each takes plain inputs and the time it runs at, so the
+//! level, cost per sales cycle started, and the nurture database. Each takes plain inputs and the time it runs at, so the
 //! same rows give the same report on every backend.
 
+mod cost;
 mod coverage;
 mod cycles;
 mod funnel;
@@ -11,6 +12,7 @@ mod nurture;
 mod period;
 mod pipeline;
 
+pub use cost::*;
 pub use coverage::*;
 pub use cycles::*;
 pub use funnel::*;

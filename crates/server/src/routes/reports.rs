@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(coverage_report))
         .routes(routes!(influence_report))
         .routes(routes!(nurture_report))
+        .routes(routes!(cost_per_cycle_report))
 }
 
 /// Which accounts a report covers: a saved segment, or an ad-hoc filter.
@@ -34,7 +35,7 @@ pub struct ScopeParams {
     pub target: Option<SegmentTarget>,
 }
 
-async fn scope(s: &AppState, p: ScopeParams) -> Result<ReportScope, ApiError> {
+pub(crate) async fn scope(s: &AppState, p: ScopeParams) -> Result<ReportScope, ApiError> {
     let today = super::segments::today();
     let segment = match (&p.segment, &p.filter) {
         (Some(_), Some(_)) => {
@@ -75,7 +76,7 @@ async fn scope(s: &AppState, p: ScopeParams) -> Result<ReportScope, ApiError> {
 macro_rules! scoped {
     ($($params:ty),*) => {$(
         impl $params {
-            fn scope_params(&self) -> ScopeParams {
+            pub(crate) fn scope_params(&self) -> ScopeParams {
                 ScopeParams {
                     segment: self.segment.clone(),
                     filter: self.filter.clone(),
@@ -95,7 +96,7 @@ scoped!(
 );
 
 /// `[from, to)`, by default the twelve months up to and including today.
-fn range(
+pub(crate) fn range(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<(NaiveDate, NaiveDate), ApiError> {
@@ -304,25 +305,42 @@ async fn influence_report(
 ) -> Result<axum::Json<InfluenceReport>, ApiError> {
     let sc = scope(&s, p.scope_params()).await?;
     let (from, to) = range(p.from, p.to)?;
-    let window = p.window_days.unwrap_or(90);
-    if window == 0 || window > 3650 {
-        return Err(ApiError::bad_request(
-            "window_days must be between 1 and 3650",
-            Some("window_days"),
-        ));
-    }
     Ok(axum::Json(
         s.store
-            .report_influence(
-                &sc,
-                from,
-                to,
-                InfluenceOptions {
-                    window_days: window,
-                    hierarchy: p.hierarchy.unwrap_or(false),
-                    touches: p.touches.unwrap_or_default(),
-                },
-            )
+            .report_influence(&sc, from, to, p.options()?)
+            .await?,
+    ))
+}
+
+impl InfluenceParams {
+    /// The influence options asked for, the window checked.
+    pub(crate) fn options(&self) -> Result<InfluenceOptions, ApiError> {
+        let window = self.window_days.unwrap_or(90);
+        if window == 0 || window > 3650 {
+            return Err(ApiError::bad_request(
+                "window_days must be between 1 and 3650",
+                Some("window_days"),
+            ));
+        }
+        Ok(InfluenceOptions {
+            window_days: window,
+            hierarchy: self.hierarchy.unwrap_or(false),
+            touches: self.touches.unwrap_or_default(),
+        })
+    }
+}
+
+#[utoipa::path(get, path = "/reports/cost-per-cycle", tag = "reports", params(InfluenceParams),
+    responses((status = 200, description = "Per campaign: its budget over the sales cycles started in range that it influenced (the influence report's count), or why there is no such cost: `no_budget` or `no_cycle_started`", body = CostPerCycleReport), (status = 400, body = Problem)))]
+async fn cost_per_cycle_report(
+    State(s): State<AppState>,
+    Query(p): Query<InfluenceParams>,
+) -> Result<axum::Json<CostPerCycleReport>, ApiError> {
+    let sc = scope(&s, p.scope_params()).await?;
+    let (from, to) = range(p.from, p.to)?;
+    Ok(axum::Json(
+        s.store
+            .report_cost_per_cycle(&sc, from, to, p.options()?)
             .await?,
     ))
 }

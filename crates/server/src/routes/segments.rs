@@ -10,10 +10,9 @@ use abcrm_core::filter::Checked;
 use abcrm_core::model::*;
 use abcrm_core::SegmentId;
 use abcrm_store::segments::Export;
-use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Extension;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -231,52 +230,15 @@ async fn export_segment(
     let seg = s.store.get_segment(SegmentId(id)).await?;
     let filter = checked(&seg, p.everyone)?;
     let style = p.columns.unwrap_or_default();
-    let mut export = Export::new(s.store.clone(), filter, seg.target, today());
-    let header = export.header(style);
+    let export = Export::new(s.store.clone(), filter, seg.target, today());
+    let header = export.header(style).iter().map(|h| h.to_string()).collect();
     // Pages are fetched as the client reads, so a large segment streams in bounded memory.
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    tokio::spawn(async move {
-        let mut chunk = csv_bytes(std::iter::once(
-            header.iter().map(|h| h.to_string()).collect(),
-        ));
-        loop {
-            if tx.send(chunk).await.is_err() {
-                return;
-            }
-            chunk = match export.next_rows().await {
-                Ok(Some(rows)) => csv_bytes(rows.into_iter()),
-                Ok(None) => return,
-                Err(e) => Err(std::io::Error::other(e.to_string())),
-            };
+    let body = crate::csv_body::streamed(header, export, |mut export| async move {
+        match export.next_rows().await {
+            Ok(Some(rows)) => Ok(Some((rows, export))),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.to_string()),
         }
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
-    let name = seg
-        .name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
-}
-
-fn csv_bytes(rows: impl Iterator<Item = Vec<String>>) -> Result<Bytes, std::io::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        w.write_record(abcrm_core::export::csv_row(&row))?;
-    }
-    w.into_inner()
-        .map(Bytes::from)
-        .map_err(|e| std::io::Error::other(e.to_string()))
+    Ok(crate::csv_body::attachment(&seg.name, body))
 }

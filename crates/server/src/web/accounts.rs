@@ -325,6 +325,26 @@ async fn list(
     list_page(&s, &me, state, extras).await
 }
 
+/// The selection and order the list shows for a filter, target, sort and direction: what its
+/// CSV download (`/accounts.csv`) writes.
+pub(super) fn table_order(
+    filter: &str,
+    target: Option<SegmentTarget>,
+    sort: Option<String>,
+    dir: Option<String>,
+) -> Result<(AccountSelection, AccountSort, bool), FilterError> {
+    let (key, descending) = sort_of(&ListParams {
+        sort,
+        dir,
+        ..Default::default()
+    });
+    let sort = COLUMNS
+        .iter()
+        .find(|c| c.0 == key)
+        .map_or(AccountSort::Name, |c| c.2);
+    Ok((resolve(filter, target)?.selection, sort, descending))
+}
+
 fn sort_of(p: &ListParams) -> (&'static str, bool) {
     let column = COLUMNS
         .iter()

@@ -69,6 +69,18 @@ impl BarChart {
     }
 }
 
+/// A label cut to `max` characters, the last of them an ellipsis, so it fits beside its bar
+/// (the table beside the chart has it whole).
+pub fn short_label(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        return label.to_string();
+    }
+    let mut cut: String = label.chars().take(max.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
 /// One column of a column chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
@@ -184,6 +196,17 @@ mod tests {
             100,
         );
         assert_eq!(z.bars[0].width, 0.0);
+    }
+
+    #[test]
+    fn long_labels_are_cut_with_an_ellipsis() {
+        assert_eq!(short_label("Q1 Summit", 10), "Q1 Summit");
+        assert_eq!(
+            short_label("Webinar: Scoring the Buying Center", 12),
+            "Webinar: Sc…"
+        );
+        assert_eq!(short_label("Ünïcödé names", 5), "Ünïc…");
+        assert_eq!(short_label("ab cd", 4), "ab…");
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod assets;
 mod buying_center;
 pub mod charts;
 mod contacts;
+mod csv_download;
 mod dashboard;
 mod filter_error;
 pub mod format;
@@ -19,6 +20,7 @@ pub mod import;
 mod opportunities;
 pub mod password;
 mod people;
+mod reports;
 mod review;
 pub mod session;
 pub mod signin;
@@ -44,6 +46,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(accounts::routes())
         .merge(account_merge::routes())
         .merge(opportunities::routes())
+        .merge(reports::routes())
+        .merge(csv_download::routes())
         .merge(import::routes())
         .merge(signin::signed_in_routes())
         .layer(axum::middleware::from_fn_with_state(
@@ -78,7 +82,7 @@ pub struct Nav {
     pub role: Role,
     pub csrf: String,
     /// The section this page belongs to: `dashboard`, `accounts`, `contacts`, `opportunities`,
-    /// `review` or `import`.
+    /// `reports`, `review` or `import`.
     pub active: &'static str,
 }
 
@@ -111,6 +115,7 @@ impl Nav {
             ("/accounts", "Accounts", "accounts"),
             ("/contacts", "Contacts", "contacts"),
             ("/opportunities", "Opportunities", "opportunities"),
+            ("/reports", "Reports", "reports"),
             ("/review", "Review queue", "review"),
             ("/import", "Import", "import"),
         ]
