@@ -285,9 +285,12 @@ const US_STATES: &[(&str, &str)] = &[
     ("wy", "wyoming"),
 ];
 
+/// A subdivision: its code and the names it is written as.
+type Subdivision = (&'static str, &'static [&'static str]);
+
 /// The subdivisions abcrm normalizes beyond the US's, by country: the ISO 3166-2 code's
 /// subdivision part and its names as written (lowercase, folded).
-const SUBDIVISIONS: &[(&str, &[(&str, &[&str])])] = &[
+const SUBDIVISIONS: &[(&str, &[Subdivision])] = &[
     (
         "CA",
         &[
