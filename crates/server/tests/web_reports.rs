@@ -356,7 +356,29 @@ async fn each_report_page_has_its_form_chart_table_and_csv() {
             "{n}"
         );
 
-        // Nurture: the page and the CSV show the report cohort by cohort.
+        // Nurture: the page and the CSV show the report cohort by cohort. Bob spent a month in
+        // nurture before he left.
+        let bob = w
+            .store
+            .find_contact_by_email(&Email::parse("bob@acme.com").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        for (status, days) in [
+            (ContactStatus::Nurture, 60),
+            (ContactStatus::LeftCompany, 30),
+        ] {
+            w.store
+                .set_contact_status(
+                    &actor(),
+                    bob.id,
+                    status,
+                    "test",
+                    Utc::now() - Duration::days(days),
+                )
+                .await
+                .unwrap();
+        }
         let report = w
             .store
             .report_nurture(&ReportScope::all(Utc::now().date_naive()), Utc::now())
