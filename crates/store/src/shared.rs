@@ -42,6 +42,35 @@ fn db(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// Whether PostgreSQL rolled a transaction back as a deadlock's victim (or for a serialization
+/// failure): the whole transaction was undone, so running it again is safe and is what the
+/// PostgreSQL manual asks of the client.
+fn must_run_again(e: &StoreError) -> bool {
+    matches!(e, StoreError::Database(sqlx::Error::Database(d)) if matches!(d.code().as_deref(), Some("40P01" | "40001")))
+}
+
+/// Runs a write transaction, again when the database chose it as a deadlock's victim. Writers
+/// that lock an activity before its account (activity writes) can meet writers that lock the
+/// account first (an account merge); one of them is then rolled back and runs again here, instead
+/// of failing a request that did nothing wrong.
+async fn run_again_on_deadlock<T, F, Fut>(mut write: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    const ATTEMPTS: usize = 4;
+    let mut attempt = 1;
+    loop {
+        match write().await {
+            Err(e) if attempt < ATTEMPTS && must_run_again(&e) => {
+                attempt += 1;
+                tracing::info!(attempt, "a write was a deadlock's victim; running it again");
+            }
+            done => return done,
+        }
+    }
+}
+
 fn parse<T: FromStr>(s: &str) -> Result<T, sqlx::Error>
 where
     T::Err: std::error::Error + Send + Sync + 'static,
@@ -1765,11 +1794,14 @@ impl Store for ThisStore {
     }
 
     async fn create_activity(&self, actor: &Actor, new: NewActivity) -> Result<Activity> {
-        let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let activity = insert_activity(&mut tx, actor, new).await?;
-        settle_accounts(self, &mut tx, actor, &[activity.account_id]).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(activity)
+        run_again_on_deadlock(|| async {
+            let mut tx = begin_write(&self.pool).await.map_err(db)?;
+            let activity = insert_activity(&mut tx, actor, new.clone()).await?;
+            settle_accounts(self, &mut tx, actor, &[activity.account_id]).await?;
+            tx.commit().await.map_err(db)?;
+            Ok(activity)
+        })
+        .await
     }
 
     async fn create_activities(&self, actor: &Actor, new: Vec<NewActivity>) -> Result<Vec<ActivityId>> {
@@ -1798,46 +1830,11 @@ impl Store for ThisStore {
     }
 
     async fn update_activity(&self, actor: &Actor, id: ActivityId, patch: ActivityPatch) -> Result<Activity> {
-        let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_activity_for_update(&mut tx, id).await?;
-        let next = patch.apply(&before)?;
-        if let Some(c) = next.campaign_id {
-            require(&mut tx, "campaigns", "campaign", "campaign_id", c.0).await?;
-        }
-        if let Some(o) = next.opportunity_id {
-            require(&mut tx, "opportunities", "opportunity", "opportunity_id", o.0).await?;
-        }
-        sqlx::query("UPDATE activities SET kind = $1, subject = $2, occurred_at = $3, campaign_id = $4, opportunity_id = $5 WHERE id = $6")
-            .bind(next.kind.as_str())
-            .bind(&next.subject)
-            .bind(next.occurred_at.trunc_subsecs(6))
-            .bind(next.campaign_id.map(|c| c.0))
-            .bind(next.opportunity_id.map(|o| o.0))
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let after = load_activity(&mut tx, id).await?;
-        if let Some(c) = after.contact_id.filter(|_| after.occurred_at != before.occurred_at) {
-            refresh_last_activity(&mut tx, &[c.0]).await?;
-        }
-        audit(&mut tx, actor, "activity", id.0, "update", Some(&before), Some(&after)).await?;
-        settle_accounts(self, &mut tx, actor, &[after.account_id]).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(after)
+        run_again_on_deadlock(|| update_activity_once(self, actor, id, patch.clone())).await
     }
 
     async fn delete_activity(&self, actor: &Actor, id: ActivityId) -> Result<()> {
-        let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_activity_for_update(&mut tx, id).await?;
-        sqlx::query("DELETE FROM activities WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(db)?;
-        if let Some(c) = before.contact_id {
-            refresh_last_activity(&mut tx, &[c.0]).await?;
-        }
-        audit::<_, ()>(&mut tx, actor, "activity", id.0, "delete", Some(&before), None).await?;
-        settle_accounts(self, &mut tx, actor, &[before.account_id]).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(())
+        run_again_on_deadlock(|| delete_activity_once(self, actor, id)).await
     }
 
     async fn list_activities(&self, query: &ActivityQuery, page: PageRequest) -> Result<Page<Activity>> {
@@ -2270,11 +2267,11 @@ impl Store for ThisStore {
     }
 
     async fn merge_accounts(&self, actor: &Actor, survivor: AccountId, merged: AccountId, choices: &AccountMergeChoices) -> Result<AccountMerge> {
-        account_merge(self, actor, survivor, merged, choices).await
+        run_again_on_deadlock(|| account_merge(self, actor, survivor, merged, choices)).await
     }
 
     async fn undo_account_merge(&self, actor: &Actor, merge: i64) -> Result<AccountMerge> {
-        account_unmerge(self, actor, merge).await
+        run_again_on_deadlock(|| account_unmerge(self, actor, merge)).await
     }
 
     async fn segment_contacts(&self, filter: &abcrm_core::filter::Checked, today: chrono::NaiveDate, page: PageRequest) -> Result<Page<Contact>> {
@@ -2907,5 +2904,50 @@ async fn upsert_members(tx: &mut Tx<'_>, actor: &Actor, campaign: CampaignId, ch
         .map(|m| AuditRow { entity: "campaign_member", id: campaign.0, action: "add_member", before: None, after: Some(audit_json(m)) })
         .collect();
     audit_many(tx, actor, &audits).await?;
+    Ok(())
+}
+
+/// One attempt at [`Store::update_activity`].
+async fn update_activity_once(store: &ThisStore, actor: &Actor, id: ActivityId, patch: ActivityPatch) -> Result<Activity> {
+    let mut tx = begin_write(&store.pool).await.map_err(db)?;
+    let before = load_activity_for_update(&mut tx, id).await?;
+    let next = patch.apply(&before)?;
+    if let Some(c) = next.campaign_id {
+        require(&mut tx, "campaigns", "campaign", "campaign_id", c.0).await?;
+    }
+    if let Some(o) = next.opportunity_id {
+        require(&mut tx, "opportunities", "opportunity", "opportunity_id", o.0).await?;
+    }
+    sqlx::query("UPDATE activities SET kind = $1, subject = $2, occurred_at = $3, campaign_id = $4, opportunity_id = $5 WHERE id = $6")
+        .bind(next.kind.as_str())
+        .bind(&next.subject)
+        .bind(next.occurred_at.trunc_subsecs(6))
+        .bind(next.campaign_id.map(|c| c.0))
+        .bind(next.opportunity_id.map(|o| o.0))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    let after = load_activity(&mut tx, id).await?;
+    if let Some(c) = after.contact_id.filter(|_| after.occurred_at != before.occurred_at) {
+        refresh_last_activity(&mut tx, &[c.0]).await?;
+    }
+    audit(&mut tx, actor, "activity", id.0, "update", Some(&before), Some(&after)).await?;
+    settle_accounts(store, &mut tx, actor, &[after.account_id]).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(after)
+}
+
+/// One attempt at [`Store::delete_activity`].
+async fn delete_activity_once(store: &ThisStore, actor: &Actor, id: ActivityId) -> Result<()> {
+    let mut tx = begin_write(&store.pool).await.map_err(db)?;
+    let before = load_activity_for_update(&mut tx, id).await?;
+    sqlx::query("DELETE FROM activities WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(db)?;
+    if let Some(c) = before.contact_id {
+        refresh_last_activity(&mut tx, &[c.0]).await?;
+    }
+    audit::<_, ()>(&mut tx, actor, "activity", id.0, "delete", Some(&before), None).await?;
+    settle_accounts(store, &mut tx, actor, &[before.account_id]).await?;
+    tx.commit().await.map_err(db)?;
     Ok(())
 }

@@ -140,6 +140,24 @@ test("an account 360 from the seed segment shows its buying center", async () =>
   await page.locator("#buying-center").waitFor();
 });
 
+test("a parent's 360 shows its family's members with their people, roles and products", async () => {
+  const accounts = (await server.api("/api/v1/accounts?limit=1000")).items;
+  const childrenOf = (id) => accounts.filter((a) => a.parent_id === id);
+  const below = (id) => childrenOf(id).flatMap((c) => [c, ...below(c.id)]);
+  const parent = accounts.find((a) => a.parent_id === null && below(a.id).length >= 2);
+  assert.ok(parent, "the demo has a parent with two subsidiaries or more");
+  await page.goto(`${server.base}/accounts/${parent.id}`);
+  const members = page.locator("#family-members tbody tr");
+  await members.first().waitFor();
+  assert.equal(await members.count(), below(parent.id).length, "a row per subsidiary, at any depth");
+  for (const m of below(parent.id)) {
+    assert.equal(await page.locator(`#family-members a[href="/accounts/${m.id}"]`).count(), 1, `${m.name} is listed`);
+  }
+  assert.ok((await page.locator("#family-coverage").textContent()).includes("family"));
+  await page.locator("#family").scrollIntoViewIfNeeded();
+  await screenshot(page, "account-family", { fullPage: false });
+});
+
 test("two contacts are merged side by side, choosing the surviving values", async () => {
   const account = (await server.api("/api/v1/accounts?limit=20")).items[3];
   const people = (await server.api(`/api/v1/contacts?account_id=${account.id}&limit=5`)).items;
