@@ -11,6 +11,7 @@
 use crate::hierarchy::check_new_parent;
 use crate::ids::AccountId;
 use crate::model::{normalize_duns_str, Account, AccountPatch, NewAccount, MAX_NAME};
+use crate::normalize::country::{normalize_location, typed_spellings};
 use crate::normalize::{normalize_domain, personal_domain, registrable_domain};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -219,6 +220,10 @@ pub struct Provenance {
     /// The actor who entered it, the import's source, or the enrichment file's name.
     pub source: Option<String>,
     pub at: DateTime<Utc>,
+    /// What was typed, where the account keeps another form of it (`California` for the state
+    /// kept as `CA`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typed: Option<String>,
 }
 
 impl fmt::Display for Provenance {
@@ -227,7 +232,11 @@ impl fmt::Display for Provenance {
         if let Some(s) = &self.source {
             write!(f, " ({s})")?;
         }
-        write!(f, " at {}", self.at.format("%Y-%m-%d %H:%M:%SZ"))
+        write!(f, " at {}", self.at.format("%Y-%m-%d %H:%M:%SZ"))?;
+        if let Some(t) = &self.typed {
+            write!(f, ", typed as “{t}”")?;
+        }
+        Ok(())
     }
 }
 
@@ -313,6 +322,9 @@ pub struct CheckedRow {
     /// The firmographics offered, parent excluded (the store resolves it to an account).
     pub values: Vec<(AccountField, FieldValue)>,
     pub parent: Option<ParentKey>,
+    /// The country and state as the file wrote them, where `values` holds their codes
+    /// (`California` for `CA`): kept beside the provenance.
+    pub typed: Vec<(&'static str, String)>,
 }
 
 impl CheckedRow {
@@ -404,10 +416,18 @@ pub fn check_row(row: EnrichRow, line: u64, by: EnrichKey) -> Result<CheckedRow,
         );
     }
     let mut values = Vec::new();
+    // A place is kept as its ISO code, as every other write keeps it; what the file wrote stays
+    // as an observation.
+    let (typed_country, typed_state) = (clean(row.country), clean(row.state));
+    let (country, state) = normalize_location(typed_country.clone(), typed_state.clone());
+    let typed = typed_spellings(
+        [typed_country.as_deref(), typed_state.as_deref()],
+        [country.as_deref(), state.as_deref()],
+    );
     for (field, v) in [
         (AccountField::Industry, row.industry),
-        (AccountField::Country, row.country),
-        (AccountField::State, row.state),
+        (AccountField::Country, country),
+        (AccountField::State, state),
         (AccountField::City, row.city),
     ] {
         if let Some(v) = clean(v) {
@@ -452,6 +472,7 @@ pub fn check_row(row: EnrichRow, line: u64, by: EnrichKey) -> Result<CheckedRow,
             name,
             values,
             parent,
+            typed,
         }),
         _ => Err(errors),
     }
@@ -858,6 +879,7 @@ mod tests {
             name: None,
             values,
             parent: None,
+            typed: Vec::new(),
         }
     }
 
@@ -871,6 +893,7 @@ mod tests {
                         kind,
                         source: Some("x".into()),
                         at: DateTime::<Utc>::UNIX_EPOCH,
+                        typed: None,
                     },
                 )
             })
@@ -1127,7 +1150,7 @@ mod tests {
                     field.set(&mut a, v);
                 }
                 if let Some(kind) = kind {
-                    provenance.insert(field, Provenance { kind, source: None, at: DateTime::<Utc>::UNIX_EPOCH });
+                    provenance.insert(field, Provenance { kind, source: None, at: DateTime::<Utc>::UNIX_EPOCH, typed: None });
                 }
                 values.retain(|(f, _)| *f != field);
                 values.push((field, offered));

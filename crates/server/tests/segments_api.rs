@@ -330,3 +330,126 @@ async fn reports_answer_over_http_and_take_a_segment() {
         api.problem(period, 400, None).await;
     }
 }
+
+/// A person waiting in review is not yet one of a segment's people, but the segment says how many
+/// it would take once they are placed, and lists them; their campaign finds them in the queue.
+#[tokio::test]
+async fn a_segment_counts_and_lists_the_people_waiting_in_review_it_would_take() {
+    for api in each_backend(Role::Admin).await {
+        let n = api.name;
+        let (_, _, ann) = seed(&api).await;
+        let campaign = api
+            .ok(
+                Method::POST,
+                "/api/v1/campaigns",
+                Some(json!({"name": "IT webinar", "kind": "webinar"})),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let seg = api
+            .ok(Method::POST, "/api/v1/segments", Some(json!({"name": "CA IT directors", "expression": "contact.seniority >= \"director\" and account.state = \"CA\""})))
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        // A free-mail address and a company written close to Acme's name: review.
+        let out = api
+            .ok(
+                Method::POST,
+                "/api/v1/intake",
+                Some(json!({"campaign_id": campaign, "response": "registered", "status": "active", "records": [
+                    {"first_name": "Dee", "last_name": "Park", "email": "dee.park@gmail.com", "company": "Acme Widgets", "title": "IT Director"}
+                ]})),
+            )
+            .await;
+        assert_eq!(out["report"]["needs_review"], 1, "{n}: {out}");
+        let record = out["records"][0]["id"].as_i64().unwrap();
+
+        let count = api
+            .ok(Method::GET, &format!("/api/v1/segments/{seg}/count"), None)
+            .await;
+        assert_eq!(
+            (count["count"].as_i64(), count["waiting_in_review"].as_i64()),
+            (Some(1), Some(1)),
+            "{n}: {count}"
+        );
+        let waiting = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/segments/{seg}/waiting"),
+                None,
+            )
+            .await;
+        assert_eq!(waiting["count"], 1, "{n}: {waiting}");
+        assert_eq!(waiting["complete"], true, "{n}");
+        assert_eq!(
+            waiting["items"][0]["id"].as_i64(),
+            Some(record),
+            "{n}: {waiting}"
+        );
+        let counted = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/segments/{seg}/waiting?limit=0"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (
+                counted["count"].as_i64(),
+                counted["items"].as_array().map(Vec::len)
+            ),
+            (Some(1), Some(0)),
+            "{n}"
+        );
+        let res = api
+            .send(
+                Method::GET,
+                &format!("/api/v1/segments/{seg}/waiting?limit=5000"),
+                None,
+            )
+            .await;
+        api.problem(res, 400, Some("limit")).await;
+        let res = api
+            .send(Method::GET, "/api/v1/segments/999999/waiting", None)
+            .await;
+        api.problem(res, 404, None).await;
+
+        let queue = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/review?campaign_id={campaign}"),
+                None,
+            )
+            .await;
+        assert_eq!(ids(&queue), [record], "{n}: {queue}");
+        let none = api
+            .ok(
+                Method::GET,
+                &format!("/api/v1/review?campaign_id={}", campaign + 1),
+                None,
+            )
+            .await;
+        assert!(ids(&none).is_empty(), "{n}: {none}");
+
+        // Placed at Acme: one of the segment's people, waiting no more.
+        let acme = api
+            .ok(Method::GET, &format!("/api/v1/contacts/{ann}"), None)
+            .await["account_id"]
+            .clone();
+        api.ok(
+            Method::POST,
+            &format!("/api/v1/review/{record}/resolve"),
+            Some(json!({"account_id": acme})),
+        )
+        .await;
+        let count = api
+            .ok(Method::GET, &format!("/api/v1/segments/{seg}/count"), None)
+            .await;
+        assert_eq!(
+            (count["count"].as_i64(), count["waiting_in_review"].as_i64()),
+            (Some(2), Some(0)),
+            "{n}: {count}"
+        );
+    }
+}

@@ -773,3 +773,26 @@ async fn an_unknown_account_is_a_404_page() {
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
+
+/// A place typed in another form than the account keeps it shows how it was typed.
+#[tokio::test]
+async fn the_360_shows_a_place_as_it_was_typed_beside_its_code() {
+    for w in web::each_backend(Role::Sales).await {
+        let id = account(
+            &w,
+            NewAccount {
+                name: "Acme".into(),
+                country: Some("United States".into()),
+                state: Some("California".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        let page = w.page(&format!("/accounts/{}", id.0)).await;
+        assert!(
+            page.contains("typed as “California”, “United States”"),
+            "{}: {page}",
+            w.name
+        );
+    }
+}

@@ -345,3 +345,70 @@ async fn merging_through_the_form_keeps_the_chosen_values_and_can_be_undone() {
         assert!(w.store.get_contact(ann).await.is_ok());
     }
 }
+
+/// A filtered list names the people waiting in review whom the filter would take once placed,
+/// each linked to its record in the queue.
+#[tokio::test]
+async fn a_filtered_list_names_the_people_waiting_in_review_it_would_take() {
+    use abcrm_core::intake::IntakeItem;
+    use abcrm_core::matching::{MatchConfig, PersonRecord};
+    use abcrm_store::intake::Intake;
+    for w in web::each_backend(Role::Sales).await {
+        let n = w.name;
+        let acme = w
+            .store
+            .create_account(
+                &actor(),
+                NewAccount {
+                    name: "Acme Corporation".into(),
+                    domains: vec!["acme.com".into()],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let kim = PersonRecord {
+            first_name: Some("Kim".into()),
+            last_name: Some("Ng".into()),
+            email: Some("kim@gmail.com".into()),
+            company: Some("Acme Widgets".into()),
+            title: Some("VP Engineering".into()),
+            ..PersonRecord::default()
+        };
+        let report = Intake::new(w.store.clone(), MatchConfig::default())
+            .submit(
+                &actor(),
+                "web-form",
+                vec![IntakeItem {
+                    source_key: "form-1".into(),
+                    record: kim,
+                    hints: Default::default(),
+                }],
+            )
+            .await
+            .unwrap();
+        assert_eq!(report.needs_review, 1, "{n}: {report:?}");
+        let record = report.record_ids[0];
+
+        let page = w
+            .page(&format!(
+                "/contacts?filter=account.id+%3D+{}+and+contact.seniority+%3D+%22vp%22",
+                acme.id
+            ))
+            .await;
+        assert!(page.contains("id=\"waiting-in-review\""), "{n}: {page}");
+        assert!(
+            page.contains(&format!("href=\"/review/{record}\"")),
+            "{n}: {page}"
+        );
+        assert!(
+            page.contains("1 more person waits in review"),
+            "{n}: {page}"
+        );
+        // A filter she does not pass says nothing of her.
+        let page = w
+            .page("/contacts?filter=contact.seniority+%3D+%22manager%22")
+            .await;
+        assert!(!page.contains("id=\"waiting-in-review\""), "{n}");
+    }
+}

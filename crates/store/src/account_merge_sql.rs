@@ -61,6 +61,9 @@ struct ProvenanceRow {
     kind: String,
     source: Option<String>,
     at: DateTime<Utc>,
+    /// Absent in merges recorded before typed spellings were kept.
+    #[serde(default)]
+    typed: Option<String>,
 }
 
 /// Everything an account merge changed.
@@ -102,25 +105,26 @@ fn account_merge_row(r: &DbRow, survivor: Account, snap: &AccountMergeSnapshot) 
 }
 
 async fn provenance_rows(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId) -> Result<Vec<ProvenanceRow>> {
-    let rows = sqlx::query("SELECT field, kind, source, at FROM account_field_sources WHERE account_id = $1 ORDER BY field")
+    let rows = sqlx::query("SELECT field, kind, source, at, typed FROM account_field_sources WHERE account_id = $1 ORDER BY field")
         .bind(id.0)
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
     rows.iter()
-        .map(|r| Ok(ProvenanceRow { field: r.try_get("field")?, kind: r.try_get("kind")?, source: r.try_get("source")?, at: r.try_get("at")? }))
+        .map(|r| Ok(ProvenanceRow { field: r.try_get("field")?, kind: r.try_get("kind")?, source: r.try_get("source")?, at: r.try_get("at")?, typed: r.try_get("typed")? }))
         .collect()
 }
 
 async fn put_provenance(tx: &mut Tx<'_>, account: AccountId, field: &str, row: Option<&ProvenanceRow>) -> Result<()> {
     sqlx::query("DELETE FROM account_field_sources WHERE account_id = $1 AND field = $2").bind(account.0).bind(field).execute(&mut **tx).await.map_err(db)?;
     if let Some(p) = row {
-        sqlx::query("INSERT INTO account_field_sources (account_id, field, kind, source, at) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO account_field_sources (account_id, field, kind, source, at, typed) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(account.0)
             .bind(&p.field)
             .bind(&p.kind)
             .bind(&p.source)
             .bind(p.at)
+            .bind(&p.typed)
             .execute(&mut **tx)
             .await
             .map_err(db)?;

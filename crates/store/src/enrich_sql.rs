@@ -31,15 +31,32 @@ pub(crate) async fn record_provenance(
     q.push_values(&fields, |mut b, f| {
         b.push_bind(account.0).push_bind(f.as_str()).push_bind(kind.as_str()).push_bind(source).push_bind(at);
     });
-    q.push(" ON CONFLICT (account_id, field) DO UPDATE SET kind = excluded.kind, source = excluded.source, at = excluded.at");
+    // A new value replaces what was typed for the old one; `record_typed` keeps the new spelling.
+    q.push(" ON CONFLICT (account_id, field) DO UPDATE SET kind = excluded.kind, source = excluded.source, at = excluded.at, typed = NULL");
     q.build().execute(&mut **tx).await.map_err(db)?;
+    Ok(())
+}
+
+/// Keeps what was typed for fields the account stores in another form (`California` for `CA`,
+/// from `abcrm_core::normalize::country::typed_spellings`) beside the provenance that
+/// `record_provenance` just wrote for them.
+pub(crate) async fn record_typed(tx: &mut Tx<'_>, account: AccountId, typed: &[(&'static str, String)]) -> Result<()> {
+    for (field, value) in typed {
+        sqlx::query("UPDATE account_field_sources SET typed = $1 WHERE account_id = $2 AND field = $3")
+            .bind(value)
+            .bind(account.0)
+            .bind(*field)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+    }
     Ok(())
 }
 
 /// The recorded provenance of an account's fields. A field without a row (set before
 /// provenance was kept) is absent here and counts as entered by a person.
 async fn provenance_of(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId) -> Result<BTreeMap<AccountField, Provenance>> {
-    let rows = sqlx::query("SELECT field, kind, source, at FROM account_field_sources WHERE account_id = $1")
+    let rows = sqlx::query("SELECT field, kind, source, at, typed FROM account_field_sources WHERE account_id = $1")
         .bind(id.0)
         .fetch_all(&mut *conn)
         .await
@@ -50,7 +67,7 @@ async fn provenance_of(conn: &mut <Db as sqlx::Database>::Connection, id: Accoun
         let Some(field) = AccountField::parse(r.try_get::<&str, _>("field")?) else { continue };
         let kind = r.try_get::<&str, _>("kind")?;
         let kind = SourceKind::parse(kind).ok_or_else(|| sqlx::Error::Decode(format!("unknown provenance kind {kind:?}").into()))?;
-        out.insert(field, Provenance { kind, source: r.try_get("source")?, at: r.try_get("at")? });
+        out.insert(field, Provenance { kind, source: r.try_get("source")?, at: r.try_get("at")?, typed: r.try_get("typed")? });
     }
     Ok(out)
 }
@@ -114,6 +131,7 @@ async fn create_for_row(tx: &mut Tx<'_>, actor: &Actor, source: &str, row: &Chec
     let given = AccountField::given_in(&new);
     let (account, _) = create_account_in(&mut *tx, actor, new).await?;
     record_provenance(&mut *tx, account.id, &given, SourceKind::Enriched, source, at).await?;
+    record_typed(&mut *tx, account.id, &row.typed).await?;
     Ok(Ok(account))
 }
 
@@ -176,6 +194,9 @@ async fn enrich_row(
             .await
             .map_err(db)?;
         record_provenance(&mut *tx, id, &changed, SourceKind::Enriched, source, at).await?;
+        let typed: Vec<(&'static str, String)> =
+            row.typed.iter().filter(|(f, _)| changed.iter().any(|c| c.as_str() == *f)).cloned().collect();
+        record_typed(&mut *tx, id, &typed).await?;
         let after = load_account(&mut *tx, id).await?;
         audit(&mut *tx, actor, "account", id.0, "enrich", Some(&before), Some(&after)).await?;
         // Fit reads the firmographics; a former parent's roll-up loses this subsidiary (the

@@ -3,7 +3,7 @@
 // uses its building blocks.
 
 use crate::{Change, IntakeApplied, IntakeQuery, MatchSnapshot};
-use abcrm_core::intake::{contact_from_record, ContactFill, IntakePlan, PlannedRecord};
+use abcrm_core::intake::{placed_contact, ContactFill, IntakePlan, PlannedRecord};
 use abcrm_core::matching::{AccountEntry, Candidate, ContactEntry, PersonRecord, ReviewEntry};
 use abcrm_core::normalize::title::parse_title;
 use serde::Deserialize;
@@ -349,7 +349,7 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
         })
         .collect();
     for chunk in records.chunks(CHUNK) {
-        let mut q = QueryBuilder::<Db>::new("INSERT INTO intake_records (source, source_key, received_at, payload, observations, outcome, rule, confidence, candidates, explanation, account_id, contact_id, person) ");
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO intake_records (source, source_key, received_at, payload, observations, outcome, rule, confidence, candidates, explanation, account_id, contact_id, person, campaign_id) ");
         q.push_values(chunk, |mut b, r| {
             b.push_bind(source)
                 .push_bind(&r.source_key)
@@ -363,7 +363,8 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
                 .push_bind(&r.explanation)
                 .push_bind(r.account_id.map(|a| a.0))
                 .push_bind(r.contact_id.map(|c| c.0))
-                .push_bind((r.person != PersonContext::default()).then(|| Json(r.person.clone())));
+                .push_bind((r.person != PersonContext::default()).then(|| Json(r.person.clone())))
+                .push_bind(r.person.response.map(|x| x.campaign_id.0));
         });
         let ids = insert_ids(&mut tx, "intake_records", q).await.map_err(|e| match e {
             StoreError::Conflict { .. } => conflict("source_key", format!("a record of this batch was already taken from {source:?}")),
@@ -667,16 +668,7 @@ fn not_waiting(record: &IntakeRecord) -> StoreError {
 /// The contact a reviewed record becomes at `account`: the existing contact with its email, or
 /// a new one.
 async fn place_person(tx: &mut Tx<'_>, actor: &Actor, record: &IntakeRecord, account: AccountId) -> Result<(IntakeOutcome, ContactId)> {
-    let from_record = contact_from_record(&record.payload, account, &record.source);
-    // The contact it would have become at once: the source's status, owner and dates.
-    let person = &record.person;
-    let new = NewContact {
-        status: person.status.or(from_record.status),
-        owner_id: person.owner.or(from_record.owner_id),
-        source: person.source.clone().or(from_record.source.clone()),
-        created_at: person.created_at.or(Some(record.received_at)),
-        ..from_record
-    };
+    let new = placed_contact(record, account);
     if let Some(email) = &new.email {
         let existing: Option<i64> = sqlx::query("SELECT id FROM contacts WHERE email = $1")
             .bind(email.as_str())

@@ -26,6 +26,10 @@ use std::sync::Arc;
 /// backends' bound-parameter limits).
 pub const MAX_IN_LIST: usize = 1000;
 
+/// Most records of the review queue a segment weighs for the people it would take once they
+/// are placed ([`Store::waiting_in_segment`]): a queue is a day's work, not a database.
+pub const MAX_WAITING_WEIGHED: usize = 20_000;
+
 /// The active scoring model's record and its parsed form, cached by the store per saved version.
 #[derive(Clone)]
 pub(crate) struct ActiveModel {
@@ -419,6 +423,19 @@ pub trait Store: Send + Sync + 'static {
         target: filter::Target,
         today: chrono::NaiveDate,
     ) -> Result<u64>;
+    /// The people waiting in review whom a checked filter would select once placed, each
+    /// weighed as the contact it would become at its best candidate account (a record without
+    /// candidates is not weighed: its company has no account yet). For an account filter, the
+    /// people whose best candidate it selects. Returns how many, and the first `limit` records.
+    /// Each person is weighed once (a record repeating another waits with it); at most
+    /// [`MAX_WAITING_WEIGHED`] records, oldest first.
+    async fn waiting_in_segment(
+        &self,
+        filter: &filter::Checked,
+        target: filter::Target,
+        today: chrono::NaiveDate,
+        limit: usize,
+    ) -> Result<WaitingPeople>;
     /// Saves a segment; names are unique (case-insensitively) and the expression must check.
     async fn create_segment(&self, actor: &Actor, new: NewSegment) -> Result<Segment>;
     /// One segment by id.

@@ -54,8 +54,19 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
     let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
     let mut known = external_ids_in(&mut *tx, source, "account", Some(&exts)).await?;
     let mut fresh: Vec<(String, NewAccount)> = Vec::new();
+    // What the other system held for a place, where the account keeps its code (`California`).
+    let mut typed: HashMap<String, Vec<(&'static str, String)>> = HashMap::new();
     for (i, ext, new) in self::fresh(rows, &known) {
-        fresh.push((ext, new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?));
+        let raw = [new.country.clone(), new.state.clone()];
+        let new = new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?;
+        let spellings = abcrm_core::normalize::country::typed_spellings(
+            [raw[0].as_deref(), raw[1].as_deref()],
+            [new.country.as_deref(), new.state.as_deref()],
+        );
+        if !spellings.is_empty() {
+            typed.insert(ext.clone(), spellings);
+        }
+        fresh.push((ext, new));
     }
     // A domain or DUNS another account holds stays with it: two source accounts that claim one
     // website are two accounts, and the first keeps the domain.
@@ -72,6 +83,11 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
     let (fresh_ids, accounts): (Vec<String>, Vec<NewAccount>) = fresh.into_iter().unzip();
     let (ids, _) = insert_accounts(tx, actor, source, &accounts).await?;
     let written: Vec<(String, i64)> = fresh_ids.into_iter().zip(ids).map(|(ext, id)| (ext, id.0)).collect();
+    for (ext, id) in &written {
+        if let Some(spellings) = typed.get(ext) {
+            record_typed(&mut *tx, AccountId(*id), spellings).await?;
+        }
+    }
     write_external_ids(tx, source, "account", &written).await?;
     known.extend(written);
     Ok(exts.iter().map(|e| AccountId(known[e])).collect())

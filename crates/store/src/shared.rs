@@ -846,7 +846,12 @@ async fn insert_opportunity(tx: &mut Tx<'_>, new: &NewOpportunity) -> Result<Opp
 }
 
 async fn create_account_in(tx: &mut Tx<'_>, actor: &Actor, new: NewAccount) -> Result<(Account, i64)> {
+    let typed = [new.country.clone(), new.state.clone()];
     let new = new.validate()?;
+    let typed = abcrm_core::normalize::country::typed_spellings(
+        [typed[0].as_deref(), typed[1].as_deref()],
+        [new.country.as_deref(), new.state.as_deref()],
+    );
     if let Some(p) = new.parent_id {
         check_parent(&mut *tx, None, p).await?;
     }
@@ -885,6 +890,7 @@ async fn create_account_in(tx: &mut Tx<'_>, actor: &Actor, new: NewAccount) -> R
     let id = AccountId(id);
     write_domains(&mut *tx, id, &new.domains).await?;
     record_provenance(&mut *tx, id, &given, abcrm_core::enrich::SourceKind::Entered, &actor.label, at).await?;
+    record_typed(&mut *tx, id, &typed).await?;
     // The funnel starts here: the first stage is history too.
     sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, NULL, $2, $3, $4)")
         .bind(id.0)
@@ -944,6 +950,9 @@ fn push_intake_filters(q: &mut QueryBuilder<'_, Db>, query: &crate::IntakeQuery)
     if query.hide_duplicates {
         q.push(" AND duplicate_of IS NULL");
     }
+    if let Some(c) = query.campaign_id {
+        q.push(" AND campaign_id = ").push_bind(c.0);
+    }
 }
 
 /// Applies a patch to an account, read locked so that concurrent patches of other fields all
@@ -956,9 +965,14 @@ async fn update_account_in(store: &ThisStore, actor: &Actor, id: AccountId, patc
     }
     let before = load_account_for_update(&mut tx, id).await?;
     let given = abcrm_core::enrich::AccountField::patched_by(&patch);
+    let typed = [patch.country.as_set().cloned(), patch.state.as_set().cloned()];
     // An invalid patch is refused as invalid whatever version it names; a valid one only applies
     // to the version it names.
     let mut next = patch.apply(&before)?;
+    let typed = abcrm_core::normalize::country::typed_spellings(
+        [typed[0].as_deref(), typed[1].as_deref()],
+        [next.country.as_deref(), next.state.as_deref()],
+    );
     if let Some(versions) = versions {
         if !versions.contains(&before.updated_at) {
             return Err(StoreError::Stale { entity: "account", id: id.0, updated_at: before.updated_at });
@@ -1016,6 +1030,7 @@ async fn update_account_in(store: &ThisStore, actor: &Actor, id: AccountId, patc
         write_domains(&mut tx, id, &next.domains).await?;
     }
     record_provenance(&mut tx, id, &given, abcrm_core::enrich::SourceKind::Entered, &actor.label, now()).await?;
+    record_typed(&mut tx, id, &typed).await?;
     if next.stage != before.stage {
         sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.0)
@@ -2284,6 +2299,10 @@ impl Store for ThisStore {
 
     async fn segment_count(&self, filter: &abcrm_core::filter::Checked, target: abcrm_core::filter::Target, today: chrono::NaiveDate) -> Result<u64> {
         segment_count_in(&self.pool, filter, target, today).await
+    }
+
+    async fn waiting_in_segment(&self, filter: &abcrm_core::filter::Checked, target: abcrm_core::filter::Target, today: chrono::NaiveDate, limit: usize) -> Result<crate::WaitingPeople> {
+        waiting_in_segment_in(&self.pool, filter, target, today, limit).await
     }
 
     async fn create_segment(&self, actor: &Actor, new: NewSegment) -> Result<Segment> {

@@ -258,6 +258,21 @@ pub struct IntakeQuery {
     /// Leave out records attached to another as its duplicate (the review queue lists each
     /// person once; the first record shows its duplicates).
     pub hide_duplicates: bool,
+    /// Records whose person answered this campaign.
+    pub campaign_id: Option<CampaignId>,
+}
+
+/// The people waiting in review whom a segment would take once placed, each weighed as the
+/// contact it would become at its best candidate account (see [`crate::Store::waiting_in_segment`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WaitingPeople {
+    /// How many of the people weighed the segment takes.
+    pub count: u64,
+    /// The first of them (oldest first), as many as asked for.
+    pub records: Vec<IntakeRecord>,
+    /// False when the queue was longer than [`crate::MAX_WAITING_WEIGHED`] and only its oldest
+    /// records were weighed.
+    pub complete: bool,
 }
 
 /// A saved version of a scoring model (or the shipped default, which has no id).

@@ -494,3 +494,92 @@ async fn enriched_firmographics_rescore_the_account() {
         );
     }
 }
+
+#[tokio::test]
+async fn what_was_typed_for_a_place_is_kept_beside_its_code() {
+    for t in backends().await {
+        let n = t.name;
+        let typed = |a: &Account| {
+            let store = t.store.clone();
+            let id = a.id;
+            async move {
+                let p = store.account_provenance(id).await.unwrap();
+                let of = |f| p.get(&f).and_then(|p| p.typed.clone());
+                (of(AccountField::Country), of(AccountField::State))
+            }
+        };
+        // Entered by a person: stored as codes, the spellings kept.
+        let acme = t
+            .store
+            .create_account(
+                &person(),
+                NewAccount {
+                    name: "Acme".into(),
+                    domains: vec!["acme.com".into()],
+                    country: Some(" USA ".into()),
+                    state: Some("California".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (acme.country.as_deref(), acme.state.as_deref()),
+            (Some("US"), Some("CA")),
+            "{n}"
+        );
+        assert_eq!(
+            typed(&acme).await,
+            (Some("USA".into()), Some("California".into())),
+            "{n}"
+        );
+
+        // A patch of the state: its spelling replaces the old one; the country's stays.
+        let patch = |state: &str| AccountPatch {
+            state: Patch::Set(state.into()),
+            ..Default::default()
+        };
+        let acme = t
+            .store
+            .update_account(&person(), acme.id, patch("texas"))
+            .await
+            .unwrap();
+        assert_eq!(acme.state.as_deref(), Some("TX"), "{n}");
+        assert_eq!(
+            typed(&acme).await,
+            (Some("USA".into()), Some("texas".into())),
+            "{n}"
+        );
+        // Typed as stored: nothing to keep.
+        let acme = t
+            .store
+            .update_account(&person(), acme.id, patch("TX"))
+            .await
+            .unwrap();
+        assert_eq!(typed(&acme).await, (Some("USA".into()), None), "{n}");
+
+        // Enrichment stores codes too, and keeps the file's spelling.
+        let globex = account(&t, "Globex", "globex.de", None).await;
+        enrich(
+            &t,
+            "dnb.csv",
+            vec![by_domain("globex.de", |r| {
+                r.country = Some("Deutschland".into());
+                r.state = Some("Bayern".into());
+            })],
+            EnrichOptions::default(),
+        )
+        .await;
+        let globex = t.store.get_account(globex.id).await.unwrap();
+        assert_eq!(
+            (globex.country.as_deref(), globex.state.as_deref()),
+            (Some("DE"), Some("BY")),
+            "{n}"
+        );
+        assert_eq!(
+            typed(&globex).await,
+            (Some("Deutschland".into()), Some("Bayern".into())),
+            "{n}"
+        );
+    }
+}

@@ -4,7 +4,7 @@ use abcrm_core::intake::IntakeItem;
 use abcrm_core::matching::{MatchConfig, PersonRecord};
 use abcrm_core::model::*;
 use abcrm_core::normalize::Email;
-use abcrm_core::ContactId;
+use abcrm_core::{CampaignId, ContactId};
 use abcrm_store::intake::{content_key, Intake};
 use abcrm_store::testing::{backends, TestStore};
 use abcrm_store::*;
@@ -878,6 +878,172 @@ async fn intake_keeps_the_marketing_signal_at_once_and_through_review() {
             members
                 .iter()
                 .any(|m| m.contact_id == kim.id && m.status == MemberStatus::Attended),
+            "{n}"
+        );
+    }
+}
+
+/// The people a filter would take among those waiting in review, on `today`.
+async fn waiting(t: &TestStore, filter: &str, target: SegmentTarget) -> WaitingPeople {
+    let checked = audience(compile(filter, target).unwrap(), target, false);
+    t.store
+        .waiting_in_segment(
+            &checked,
+            target.filter_target(),
+            chrono::Utc::now().date_naive(),
+            10,
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn people_waiting_in_review_are_seen_by_segments_and_by_their_campaign() {
+    for t in backends().await {
+        let n = t.name;
+        let acme = acme(&t).await;
+        let new_campaign = |name: &str| NewCampaign {
+            name: name.into(),
+            kind: Some(CampaignKind::Webinar),
+            starts_on: None,
+            ends_on: None,
+            budget: None,
+        };
+        let webinar = t
+            .store
+            .create_campaign(&actor(), new_campaign("Spring webinar"))
+            .await
+            .unwrap();
+        let other = t
+            .store
+            .create_campaign(&actor(), new_campaign("Autumn webinar"))
+            .await
+            .unwrap();
+        // A stored contact at Acme, so the segment has someone placed too.
+        let mut lee = NewContact::at(acme.id);
+        lee.email = Some(Email::parse("lee@acme.com").unwrap());
+        lee.title = Some("VP Engineering".into());
+        lee.seniority = Some(Seniority::Vp);
+        t.store.create_contact(&actor(), lee).await.unwrap();
+
+        // Kim (a free-mail address, a company close to Acme's name) waits in review.
+        let list = PersonContext {
+            status: Some(ContactStatus::Nurture),
+            response: Some(CampaignResponse {
+                campaign_id: webinar.id,
+                status: MemberStatus::Registered,
+            }),
+            ..PersonContext::default()
+        };
+        let mut kim = person("Kim", "Ng", "kim@gmail.com", "Acme Widgets");
+        kim.title = Some("Vice President, Engineering".into());
+        let intake = Intake::new(t.store.clone(), MatchConfig::default());
+        let report = intake
+            .submit(&actor(), "list:webinar", answering(&[kim], &list))
+            .await
+            .unwrap();
+        assert_eq!(report.needs_review, 1, "{n}: {report:?}");
+        let kim_record = report.record_ids[0];
+
+        // Weighed as the contact she would become at her best candidate: her title's
+        // seniority, the list's status, Acme's fields; nothing of her own stored yet.
+        let vps = r#"contact.seniority >= "vp" and account.name = "Acme Corporation""#;
+        let seen = waiting(&t, vps, SegmentTarget::Contact).await;
+        assert_eq!(seen.count, 1, "{n}");
+        assert!(seen.complete, "{n}");
+        assert_eq!(seen.records[0].id, kim_record, "{n}");
+        for (filter, want) in [
+            (r#"contact.status = "nurture""#, 1),
+            (r#"contact.status = "active""#, 0),
+            (r#"contact.seniority = "manager""#, 0),
+            (
+                r#"account.city = "Austin" and contact.email contains "gmail.com""#,
+                1,
+            ),
+            ("has activity", 0),
+            ("not has activity", 1),
+            ("contact.score > 0", 0),
+            (r#"account.name = "Other" or contact.last_name = "ng""#, 1),
+        ] {
+            let checked = compile(filter, SegmentTarget::Contact).unwrap();
+            let got = t
+                .store
+                .waiting_in_segment(
+                    &checked,
+                    SegmentTarget::Contact.filter_target(),
+                    chrono::Utc::now().date_naive(),
+                    0,
+                )
+                .await
+                .unwrap();
+            assert_eq!(got.count, want, "{n}: {filter}");
+            assert!(got.records.is_empty(), "{n}: a limit of 0 lists nobody");
+        }
+        let accounts = waiting(&t, r#"account.city = "Austin""#, SegmentTarget::Account).await;
+        assert_eq!(
+            accounts.count, 1,
+            "{n}: her best candidate is in the segment"
+        );
+        // Not counted among the segment's people until placed.
+        let checked = audience(
+            compile(vps, SegmentTarget::Contact).unwrap(),
+            SegmentTarget::Contact,
+            false,
+        );
+        let today = chrono::Utc::now().date_naive();
+        let target = SegmentTarget::Contact.filter_target();
+        assert_eq!(
+            t.store
+                .segment_count(&checked, target, today)
+                .await
+                .unwrap(),
+            1,
+            "{n}"
+        );
+
+        // Her campaign finds her in the queue; another campaign does not.
+        let queue = |campaign: CampaignId| {
+            let store = t.store.clone();
+            async move {
+                let q = IntakeQuery {
+                    outcome: Some(IntakeOutcome::NeedsReview),
+                    hide_duplicates: true,
+                    campaign_id: Some(campaign),
+                    ..IntakeQuery::default()
+                };
+                let page = PageRequest {
+                    after: None,
+                    limit: 50,
+                };
+                store
+                    .list_intake(&q, page)
+                    .await
+                    .unwrap()
+                    .items
+                    .iter()
+                    .map(|r| r.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(queue(webinar.id).await, [kim_record], "{n}");
+        assert!(queue(other.id).await.is_empty(), "{n}");
+
+        // Placed: she is one of the segment's people and waits no more.
+        t.store
+            .resolve_review(&actor(), kim_record, Resolution::Account(acme.id))
+            .await
+            .unwrap();
+        assert_eq!(
+            t.store
+                .segment_count(&checked, target, today)
+                .await
+                .unwrap(),
+            2,
+            "{n}"
+        );
+        assert_eq!(
+            waiting(&t, vps, SegmentTarget::Contact).await.count,
+            0,
             "{n}"
         );
     }

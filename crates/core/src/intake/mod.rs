@@ -6,6 +6,7 @@ mod plan;
 pub mod vcard;
 
 pub use plan::{
-    contact_from_record, is_provisional, name_from_domain, CompanyFacts, ContactFill, IntakeHints,
-    IntakeItem, IntakePlan, PlannedAccount, PlannedContact, PlannedRecord, Planner,
+    best_candidate, contact_from_record, is_provisional, name_from_domain, placed_contact,
+    CompanyFacts, ContactFill, IntakeHints, IntakeItem, IntakePlan, PlannedAccount, PlannedContact,
+    PlannedRecord, Planner,
 };

@@ -11,7 +11,7 @@ use crate::matching::{
     Candidate, ContactEntry, ContactMatch, MatchConfig, MatchIndex, MatchResult, MatchStatus,
     PersonRecord,
 };
-use crate::model::{IntakeOutcome, NewAccount, NewContact, PersonContext};
+use crate::model::{IntakeOutcome, IntakeRecord, NewAccount, NewContact, PersonContext};
 use crate::normalize::company::{company_key, is_placeholder};
 use crate::normalize::{registrable_domain, Email};
 use crate::validation::ValidationErrors;
@@ -619,6 +619,28 @@ pub fn contact_from_record(record: &PersonRecord, account: AccountId, source: &s
         source: Some(source.to_string()),
         ..NewContact::at(account)
     }
+}
+
+/// The contact a record waiting in review becomes when placed at `account`: the record's fields
+/// with the source's status, owner, source and creation date (when it arrived, unless the source
+/// knew the person earlier), as it would have become at once. A contact the record merges into
+/// keeps its own.
+pub fn placed_contact(record: &IntakeRecord, account: AccountId) -> NewContact {
+    let from_record = contact_from_record(&record.payload, account, &record.source);
+    let person = &record.person;
+    NewContact {
+        status: person.status.or(from_record.status),
+        owner_id: person.owner.or(from_record.owner_id),
+        source: person.source.clone().or(from_record.source.clone()),
+        created_at: person.created_at.or(Some(record.received_at)),
+        ..from_record
+    }
+}
+
+/// The account a record waiting in review is weighed at before a person decides: its best
+/// candidate. `None` when it has none (its company would be a new account).
+pub fn best_candidate(record: &IntakeRecord) -> Option<AccountId> {
+    record.candidates.first().map(|c| c.account_id)
 }
 
 fn fill_blank(slot: &mut Option<String>, value: &Option<String>) {

@@ -461,6 +461,23 @@ pub fn normalize_location(
     (country, state)
 }
 
+/// What was typed for a country and a state where the account keeps something else (`California`
+/// kept as `CA`, `Deutschland` as `DE`): `(field, as typed)` for each, kept beside the stored code
+/// as an observation. A value stored as typed (or not typed at all) is left out.
+pub fn typed_spellings(
+    typed: [Option<&str>; 2],
+    stored: [Option<&str>; 2],
+) -> Vec<(&'static str, String)> {
+    ["country", "state"]
+        .into_iter()
+        .zip(typed.into_iter().zip(stored))
+        .filter_map(|(field, (typed, stored))| {
+            let typed = typed.map(str::trim).filter(|t| !t.is_empty())?;
+            (Some(typed) != stored).then(|| (field, typed.to_string()))
+        })
+        .collect()
+}
+
 /// Whether a state as compared ([`region_key`]) is one of the US's.
 pub fn is_us_state(key: &str) -> bool {
     US_STATES.iter().any(|(code, _)| *code == key)
@@ -520,6 +537,27 @@ pub fn country_key(raw: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn what_was_typed_is_kept_where_the_code_differs() {
+        let (c, s) = normalize_location(Some(" USA ".into()), Some("California".into()));
+        assert_eq!(
+            typed_spellings(
+                [Some(" USA "), Some("California")],
+                [c.as_deref(), s.as_deref()]
+            ),
+            [
+                ("country", "USA".to_string()),
+                ("state", "California".to_string())
+            ]
+        );
+        let (c, s) = normalize_location(Some("US".into()), Some("Atlantis".into()));
+        assert!(
+            typed_spellings([Some("US"), Some("Atlantis")], [c.as_deref(), s.as_deref()])
+                .is_empty()
+        );
+        assert!(typed_spellings([None, Some("  ")], [None, None]).is_empty());
+    }
 
     #[test]
     fn locations_are_kept_as_iso_codes() {

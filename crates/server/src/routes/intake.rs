@@ -211,6 +211,8 @@ pub struct IntakeListParams {
     pub outcome: Option<IntakeOutcome>,
     pub source: Option<String>,
     pub account_id: Option<i64>,
+    /// Only records whose person answered this campaign.
+    pub campaign_id: Option<i64>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -228,6 +230,7 @@ async fn list_intake(
         source_key: None,
         account_id: p.account_id.map(AccountId),
         hide_duplicates: false,
+        campaign_id: p.campaign_id.map(CampaignId),
     };
     Ok(axum::Json(s.store.list_intake(&q, page).await?.into()))
 }
@@ -246,6 +249,8 @@ async fn get_intake(
 #[serde(deny_unknown_fields)]
 pub struct ReviewParams {
     pub source: Option<String>,
+    /// Only people who answered this campaign (they become its members when placed).
+    pub campaign_id: Option<i64>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -261,6 +266,7 @@ async fn list_review(
         outcome: Some(IntakeOutcome::NeedsReview),
         source: p.source,
         hide_duplicates: true,
+        campaign_id: p.campaign_id.map(CampaignId),
         ..IntakeQuery::default()
     };
     Ok(axum::Json(s.store.list_intake(&q, page).await?.into()))

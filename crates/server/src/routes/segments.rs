@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_segment, update_segment, delete_segment))
         .routes(routes!(run_segment))
         .routes(routes!(count_segment))
+        .routes(routes!(waiting_in_segment))
         .routes(routes!(export_segment))
 }
 
@@ -188,6 +189,10 @@ async fn run_segment(
 pub struct SegmentCount {
     pub target: SegmentTarget,
     pub count: u64,
+    /// People waiting in review whom the segment would take once placed at their best candidate
+    /// account (for a segment of accounts: whose best candidate it selects). Not in `count`
+    /// until a person places them; `GET /segments/{id}/waiting` lists them.
+    pub waiting_in_review: u64,
 }
 
 #[utoipa::path(get, path = "/segments/{id}/count", tag = "segments", params(("id" = i64, Path), AudienceParams),
@@ -199,13 +204,72 @@ async fn count_segment(
 ) -> Result<axum::Json<SegmentCount>, ApiError> {
     let seg = s.store.get_segment(SegmentId(id)).await?;
     let filter = checked(&seg, p.everyone)?;
-    let count = s
+    let target = seg.target.filter_target();
+    let count = s.store.segment_count(&filter, target, today()).await?;
+    let waiting = s
         .store
-        .segment_count(&filter, seg.target.filter_target(), today())
+        .waiting_in_segment(&filter, target, today(), 0)
         .await?;
     Ok(axum::Json(SegmentCount {
         target: seg.target,
         count,
+        waiting_in_review: waiting.count,
+    }))
+}
+
+/// How many of the people waiting a segment would take to list, and whom.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WaitingParams {
+    /// At most this many records (default 50, at most 1000).
+    #[param(minimum = 0, maximum = 1000)]
+    pub limit: Option<u32>,
+    /// As for `/count`: `true` takes people whose status would be `left_company` or
+    /// `unsubscribed` too.
+    pub everyone: Option<bool>,
+}
+
+/// The people waiting in review whom a segment would take once placed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitingInReview {
+    /// How many the segment would take.
+    pub count: u64,
+    /// The first `limit` of them, oldest first, as the review queue lists them; each is
+    /// weighed as the contact it would become at its first candidate.
+    pub items: Vec<IntakeRecord>,
+    /// False when the review queue was longer than the 20,000 records a segment weighs, and
+    /// only the oldest were weighed.
+    pub complete: bool,
+}
+
+#[utoipa::path(get, path = "/segments/{id}/waiting", tag = "segments", params(("id" = i64, Path), WaitingParams),
+    responses((status = 200, description = "People waiting in review whom the segment would take once placed at their best candidate account", body = WaitingInReview),
+              (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn waiting_in_segment(
+    State(s): State<AppState>,
+    Id(id): Id,
+    Query(p): Query<WaitingParams>,
+) -> Result<axum::Json<WaitingInReview>, ApiError> {
+    let limit = match p.limit {
+        None => 50,
+        Some(n @ 0..=1000) => n as usize,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "limit must be between 0 and 1000",
+                Some("limit"),
+            ))
+        }
+    };
+    let seg = s.store.get_segment(SegmentId(id)).await?;
+    let filter = checked(&seg, p.everyone)?;
+    let waiting = s
+        .store
+        .waiting_in_segment(&filter, seg.target.filter_target(), today(), limit)
+        .await?;
+    Ok(axum::Json(WaitingInReview {
+        count: waiting.count,
+        items: waiting.records,
+        complete: waiting.complete,
     }))
 }
 

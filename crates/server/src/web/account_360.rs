@@ -252,21 +252,37 @@ pub async fn account_360(
         .map(|c| (c.id.0, c.display_name()))
         .collect();
     let account = a360.account;
-    let source = |field: abcrm_core::enrich::AccountField| {
-        provenance
-            .get(&field)
-            .filter(|p| p.kind != abcrm_core::enrich::SourceKind::Entered)
-            .map(|p| {
-                format!(
-                    "{} {}{}",
-                    p.kind.as_str(),
-                    p.at.format("%Y-%m-%d"),
-                    p.source
-                        .as_deref()
-                        .map(|s| format!(" from {s}"))
-                        .unwrap_or_default()
-                )
-            })
+    // Where a value came from (what a person entered needs no note), and how it was typed
+    // where it is kept in another form.
+    let from = |field: abcrm_core::enrich::AccountField| {
+        let p = provenance.get(&field)?;
+        (p.kind != abcrm_core::enrich::SourceKind::Entered).then(|| {
+            format!(
+                "{} {}{}",
+                p.kind.as_str(),
+                p.at.format("%Y-%m-%d"),
+                p.source
+                    .as_deref()
+                    .map(|s| format!(" from {s}"))
+                    .unwrap_or_default()
+            )
+        })
+    };
+    let typed = |fields: &[abcrm_core::enrich::AccountField]| {
+        let spellings: Vec<String> = fields
+            .iter()
+            .filter_map(|f| provenance.get(f)?.typed.as_deref())
+            .map(|t| format!("“{t}”"))
+            .collect();
+        (!spellings.is_empty()).then(|| format!("typed as {}", spellings.join(", ")))
+    };
+    let noted = |from: Option<String>, typed: Option<String>| match (from, typed) {
+        (Some(f), Some(t)) => Some(format!("{f}, {t}")),
+        (f, t) => f.or(t),
+    };
+    let source = |field| noted(from(field), typed(&[field]));
+    let location_source = |fields: &[abcrm_core::enrich::AccountField]| {
+        noted(fields.iter().find_map(|f| from(*f)), typed(fields))
     };
     use abcrm_core::enrich::AccountField as F;
     let facts = vec![
@@ -290,7 +306,7 @@ pub async fn account_360(
         Fact {
             label: "Location",
             value: or_dash(Some(location(&account))),
-            source: source(F::State).or(source(F::Country)).or(source(F::City)),
+            source: location_source(&[F::State, F::Country, F::City]),
         },
         Fact {
             label: "Domains",

@@ -8,7 +8,9 @@ use super::query_string;
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::routes::segments::today;
 use crate::AppState;
-use abcrm_core::model::{audience, compile, Contact, MergeChoices, SegmentTarget, Side};
+use abcrm_core::model::{
+    audience, compile, Contact, IntakeRecord, MergeChoices, SegmentTarget, Side,
+};
 use abcrm_core::{AccountId, ContactId, UserId};
 use abcrm_store::{ActivityQuery, ContactQuery, PageRequest, StoreError};
 use askama::Template;
@@ -74,7 +76,20 @@ struct ListPage {
     total_text: String,
     next_link: Option<String>,
     first_link: Option<String>,
+    /// People waiting in review whom the filter would take once placed.
+    waiting: Vec<WaitingRow>,
+    waiting_text: String,
 }
+
+/// A person waiting in review, as the list names them: who, and where they would be placed.
+struct WaitingRow {
+    intake_id: i64,
+    name: String,
+    candidate: String,
+}
+
+/// Waiting people a list page names; the rest are counted.
+const WAITING_SHOWN: usize = 10;
 
 impl ListPage {
     fn view_selected(&self, v: &SavedView) -> bool {
@@ -122,6 +137,8 @@ async fn list(
         total_text: String::new(),
         next_link: None,
         first_link: None,
+        waiting: Vec::new(),
+        waiting_text: String::new(),
     };
     let (found, total) = if !filter.is_empty() {
         match compile(&filter, SegmentTarget::Contact) {
@@ -129,10 +146,14 @@ async fn list(
                 // A filter here is a segment: the same people its run and export reach.
                 let checked = audience(checked, SegmentTarget::Contact, everyone);
                 let found = s.store.segment_contacts(&checked, today(), page).await?;
-                let total = s
+                let target = SegmentTarget::Contact.filter_target();
+                let total = s.store.segment_count(&checked, target, today()).await?;
+                let waiting = s
                     .store
-                    .segment_count(&checked, SegmentTarget::Contact.filter_target(), today())
+                    .waiting_in_segment(&checked, target, today(), WAITING_SHOWN)
                     .await?;
+                out.waiting_text = thousands(waiting.count);
+                out.waiting = waiting.records.iter().map(waiting_row).collect();
                 (found, total)
             }
             Err(e) => {
@@ -168,6 +189,18 @@ async fn list(
         out.first_link = Some(format!("/contacts{}", query_string(&keep)));
     }
     render(&out)
+}
+
+fn waiting_row(r: &IntakeRecord) -> WaitingRow {
+    WaitingRow {
+        intake_id: r.id,
+        name: super::review::person_name(r.id, &r.payload),
+        candidate: r
+            .candidates
+            .first()
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+    }
 }
 
 /// The table rows of a page of contacts: their accounts and last activities in one query each.
