@@ -736,3 +736,126 @@ async fn accounts_merge_and_undo_merge_from_the_command_line() {
         assert!(String::from_utf8_lossy(&again.stderr).contains("undone already"));
     }
 }
+
+/// Asks `probe` again every 20 ms until it answers `true`; how long after `since` that was.
+/// Gives up after five seconds.
+async fn until<F, Fut>(since: Instant, probe: F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    while !probe().await {
+        assert!(since.elapsed() < Duration::from_secs(5), "never refused");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    since.elapsed()
+}
+
+/// Two servers and the CLI share one database: each server keeps the credentials it verified in
+/// memory, and still refuses a token revoked by the CLI and a session signed out at the other
+/// server within a second.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_token_and_a_signed_out_session_are_refused_within_a_second_in_every_process() {
+    for (url, _guard) in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let create = [
+            "user",
+            "create",
+            "--email",
+            "pat@example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ];
+        ok(abcrm_stdin(&url, &create, "a long passphrase\n"));
+        let made = abcrm(
+            &url,
+            &[
+                "token",
+                "create",
+                "--user",
+                "pat@example.com",
+                "--name",
+                "ci",
+            ],
+        );
+        let said = String::from_utf8_lossy(&made.stderr).to_string();
+        let id = said
+            .split("Created token ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .unwrap_or_else(|| panic!("no token id in {said:?}"))
+            .to_string();
+        let secret = ok(made).trim().to_string();
+        let (a, b) = (
+            format!("127.0.0.1:{}", free_port()),
+            format!("127.0.0.1:{}", free_port()),
+        );
+        let (_server_a, _) = serve(dir.path(), &["--database", &url, "--bind", &a]);
+        let (_server_b, _) = serve(dir.path(), &["--database", &url, "--bind", &b]);
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+
+        // The token, kept in memory by A after its first use.
+        let token_status = || async {
+            client
+                .get(format!("http://{a}/api/v1/accounts?limit=1"))
+                .bearer_auth(&secret)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        };
+        for _ in 0..3 {
+            assert_eq!(token_status().await, 200, "{url}");
+        }
+        ok(abcrm(&url, &["token", "revoke", &id]));
+        let took = until(Instant::now(), || async { token_status().await == 401 }).await;
+        assert!(
+            took <= Duration::from_secs(1),
+            "{url}: refused after {took:?}"
+        );
+
+        // A session made at A and kept by B, signed out at A.
+        let cookie = web_sign_in(
+            &format!("http://{a}"),
+            "pat@example.com",
+            "a long passphrase",
+        )
+        .await
+        .expect("signed in");
+        let page_at_b = || async {
+            client
+                .get(format!("http://{b}/accounts"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap()
+        };
+        let page = page_at_b().await;
+        assert_eq!(page.status(), 200, "{url}");
+        let html = page.text().await.unwrap();
+        let marker = "data-csrf=\"";
+        let start = html.find(marker).expect("the page carries its CSRF token") + marker.len();
+        let csrf = &html[start..start + html[start..].find('"').unwrap()];
+        assert_eq!(page_at_b().await.status(), 200, "{url}");
+        let out = client
+            .post(format!("http://{a}/logout"))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", csrf)
+            .send()
+            .await
+            .unwrap();
+        assert!(out.status().is_redirection(), "{url}: {}", out.status());
+        let took = until(Instant::now(), || async {
+            page_at_b().await.status().is_redirection()
+        })
+        .await;
+        assert!(
+            took <= Duration::from_secs(1),
+            "{url}: refused after {took:?}"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 //! default) and PostgreSQL (production). Both run the same domain rules, written once in this
 //! crate, against their own versioned migrations that produce the same schema.
 
+mod credentials;
 mod error;
 pub mod intake;
 pub mod migration;

@@ -13,6 +13,7 @@ const STATEMENT_TIMEOUT: &str = "30s";
 pub struct PgStore {
     pool: PgPool,
     scoring: crate::ScoringState,
+    credentials: crate::credentials::CredentialCache,
 }
 
 impl PgStore {
@@ -61,6 +62,7 @@ impl PgStore {
         Ok(PgStore {
             pool,
             scoring: Default::default(),
+            credentials: Default::default(),
         })
     }
 

@@ -955,6 +955,31 @@ fn push_intake_filters(q: &mut QueryBuilder<'_, Db>, query: &crate::IntakeQuery)
     }
 }
 
+/// Reads the credential epoch when it is due, so that the credentials this process keeps are at
+/// most `credentials::RECHECK` older than the database's (see `credentials.rs`).
+async fn credentials_checked(store: &ThisStore) -> Result<()> {
+    if store.credentials.epoch_due() {
+        let epoch: i64 = sqlx::query_scalar("SELECT epoch FROM credential_epoch WHERE id = 1")
+            .fetch_one(&store.pool)
+            .await
+            .map_err(db)?;
+        store.credentials.saw_epoch(epoch);
+    }
+    Ok(())
+}
+
+/// Notes that a token was used, off the request's path: a busy database delays the note, never
+/// the request.
+fn write_token_use(pool: &sqlx::Pool<Db>, id: i64) {
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let done = sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now()).bind(id).execute(&pool).await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, token = id, "could not note that an API token was used");
+        }
+    });
+}
+
 /// Applies a patch to an account, read locked so that concurrent patches of other fields all
 /// land. With `versions`, only when the account's `updated_at` is one of them (an HTTP
 /// `If-Match`); otherwise the account changed since the caller read it: `StoreError::Stale`.
@@ -2109,24 +2134,34 @@ impl Store for ThisStore {
     }
 
     async fn authenticate_token(&self, secret: &str) -> Result<Option<Actor>> {
+        credentials_checked(self).await?;
+        let hash = crate::token::hash(secret.trim());
+        if let Some(hit) = self.credentials.token(&hash) {
+            if let Some(id) = hit.write_use_of {
+                write_token_use(&self.pool, id);
+            }
+            return Ok(Some(hit.actor));
+        }
         let row = sqlx::query(
             "SELECT t.id, t.name, u.id AS user_id, u.email, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         )
-        .bind(crate::token::hash(secret.trim()))
+        .bind(&hash)
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
         let Some(row) = row else { return Ok(None) };
         let token_id: i64 = row.try_get("id")?;
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now()).bind(token_id).execute(&self.pool).await.map_err(db)?;
         let name: String = row.try_get("name")?;
         let email: String = row.try_get("email")?;
-        Ok(Some(Actor {
+        let actor = Actor {
             user_id: Some(UserId(row.try_get("user_id")?)),
             label: format!("{email} via token {name:?}"),
             role: parse(row.try_get::<&str, _>("role")?)?,
-        }))
+        };
+        self.credentials.keep_token(hash, token_id, actor.clone());
+        write_token_use(&self.pool, token_id);
+        Ok(Some(actor))
     }
 
     async fn set_password_hash(&self, actor: &Actor, user: UserId, hash: Option<&str>) -> Result<()> {
@@ -2138,6 +2173,7 @@ impl Store for ThisStore {
         let what = if hash.is_some() { "set_password" } else { "remove_password" };
         audit::<(), ()>(&mut tx, actor, "user", user.0, what, None, None).await?;
         tx.commit().await.map_err(db)?;
+        self.credentials.forget_all();
         Ok(())
     }
 
@@ -2169,22 +2205,30 @@ impl Store for ThisStore {
     }
 
     async fn web_session(&self, secret: &str) -> Result<Option<WebSession>> {
+        credentials_checked(self).await?;
+        let hash = crate::token::hash(secret);
+        if let Some(session) = self.credentials.session(&hash, now()) {
+            return Ok(Some(session));
+        }
         let row = sqlx::query(
             "SELECT u.id, u.email, u.name, u.role, u.created_at, s.csrf_token, s.expires_at
              FROM web_sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
-        .bind(crate::token::hash(secret))
+        .bind(&hash)
         .bind(now())
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
         let Some(row) = row else { return Ok(None) };
-        Ok(Some(WebSession { user: user_row(&row)?, csrf: row.try_get("csrf_token")?, expires_at: row.try_get("expires_at")? }))
+        let session = WebSession { user: user_row(&row)?, csrf: row.try_get("csrf_token")?, expires_at: row.try_get("expires_at")? };
+        self.credentials.keep_session(hash, session.clone());
+        Ok(Some(session))
     }
 
     async fn delete_web_session(&self, secret: &str) -> Result<()> {
         sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1").bind(crate::token::hash(secret)).execute(&self.pool).await.map_err(db)?;
+        self.credentials.forget_all();
         Ok(())
     }
 
@@ -2202,6 +2246,7 @@ impl Store for ThisStore {
         }
         audit::<(), ()>(&mut tx, actor, "api_token", id.0, "revoke", None, None).await?;
         tx.commit().await.map_err(db)?;
+        self.credentials.forget_all();
         Ok(())
     }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 pub struct SqliteStore {
     pool: SqlitePool,
     scoring: crate::ScoringState,
+    credentials: crate::credentials::CredentialCache,
 }
 
 impl SqliteStore {
@@ -43,6 +44,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             scoring: Default::default(),
+            credentials: Default::default(),
         })
     }
 
