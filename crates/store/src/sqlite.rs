@@ -37,7 +37,12 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .after_connect(|conn, _| Box::pin(time_limit::watch(conn)))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    busy::wait_in_short_steps(conn).await?;
+                    time_limit::watch(conn).await
+                })
+            })
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
@@ -51,6 +56,41 @@ impl SqliteStore {
     /// The connection pool, for code in this crate that needs SQL of its own (reports, tests).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// How a connection waits for the write lock another holds. SQLite's own wait (what a busy
+/// timeout installs) sleeps 1, 2, 5, 10 ... up to 100 ms between tries: under a burst of API
+/// writes a waiter sleeps through many other writers' commits, and the slowest write took a
+/// second (issue 20). This one tries again every 200 µs for as long (10 s): a write waits about
+/// as long as the writes ahead of it take. It sleeps on the connection's own worker thread.
+mod busy {
+    use sqlx::SqliteConnection;
+    use std::os::raw::{c_int, c_void};
+    use std::time::Duration;
+
+    const STEP: Duration = Duration::from_micros(200);
+    /// 10 s of steps, the busy timeout it replaces.
+    const TRIES: c_int = 50_000;
+
+    extern "C" fn wait(_: *mut c_void, tries: c_int) -> c_int {
+        if tries >= TRIES {
+            return 0;
+        }
+        std::thread::sleep(STEP);
+        1
+    }
+
+    pub(super) async fn wait_in_short_steps(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        let mut handle = conn.lock_handle().await?;
+        let db = handle.as_raw_handle().as_ptr();
+        // SAFETY: `db` is this connection's open handle, locked for the call; `wait` keeps no
+        // state, so the null user pointer is never read.
+        let rc = unsafe { libsqlite3_sys::sqlite3_busy_handler(db, Some(wait), std::ptr::null_mut()) };
+        if rc != libsqlite3_sys::SQLITE_OK {
+            return Err(sqlx::Error::Protocol(format!("sqlite3_busy_handler failed ({rc})")));
+        }
+        Ok(())
     }
 }
 
