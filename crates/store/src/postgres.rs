@@ -89,6 +89,11 @@ mod imp {
     fn epoch_seconds(ts: &str) -> String {
         format!("CAST(FLOOR(EXTRACT(EPOCH FROM {ts})) AS BIGINT)")
     }
+    /// One text value holding a JSON array of `[columns...]`, one per row, in id order: the
+    /// aggregate of a `SELECT` whose rows carry `id`.
+    fn json_rows(columns: &str) -> String {
+        format!("CAST(json_agg(json_build_array({columns}) ORDER BY id) AS TEXT)")
+    }
     /// The UTC calendar day of a timestamp, as a date.
     fn day_of(ts: &str) -> String {
         format!("CAST(({ts} AT TIME ZONE 'UTC') AS DATE)")

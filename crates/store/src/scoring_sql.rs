@@ -126,6 +126,38 @@ fn account_score_row(r: &DbRow) -> Result<StoredAccountScore, sqlx::Error> {
     })
 }
 
+/// Rows read at once by a whole recompute: a few megabytes of JSON.
+const ROWS_PER_CHUNK: usize = 20_000;
+
+/// Every row of `table` in id order, `select` (which names `id`) read `ROWS_PER_CHUNK` rows at a
+/// time as one JSON text of `[columns...]` arrays, each decoded as `T` and handed to `each`. sqlx
+/// hands rows over one by one (from SQLite about 100,000 contacts or 300,000 activities a second
+/// on this machine); one text per chunk crosses the driver instead, and a whole recompute reads
+/// several times faster.
+async fn each_in_chunks<T: serde::de::DeserializeOwned>(
+    conn: &mut Conn,
+    table: &str,
+    select: &str,
+    columns: &str,
+    mut each: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let sql = format!(
+        "SELECT {} AS chunk, MAX(id) AS last FROM (SELECT {select} FROM {table} WHERE id > $1 ORDER BY id LIMIT {ROWS_PER_CHUNK}) x",
+        json_rows(columns)
+    );
+    let mut after = i64::MIN;
+    loop {
+        let row = sqlx::query(&sql).bind(after).fetch_one(&mut *conn).await.map_err(db)?;
+        let Some(last) = row.try_get::<Option<i64>, _>("last")? else { return Ok(()) };
+        let chunk: String = row.try_get("chunk")?;
+        let rows: Vec<T> = serde_json::from_str(&chunk).map_err(|e| db(sqlx::Error::Decode(Box::new(e))))?;
+        for r in rows {
+            each(r)?;
+        }
+        after = last;
+    }
+}
+
 const ACCOUNT_SCORE_COLUMNS: &str = "account_id, fit, engagement, people, breadth, own, score, model_id, computed_at";
 
 async fn stored_score(conn: &mut Conn, id: AccountId) -> Result<Option<StoredAccountScore>> {
@@ -475,33 +507,39 @@ async fn recompute_in(
     }
     drop(rows);
     step("accounts", stages.len() as u64, counts.accounts as u64);
+    // Contacts and activities, most of what is read, come a chunk at a time as one JSON text.
     let mut contacts = 0u64;
     let mut account_of: HashMap<ContactId, AccountId> = HashMap::with_capacity(counts.contacts as usize);
-    let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts");
-    let mut rows = sqlx::query(&sql).fetch(&mut *conn);
-    while let Some(r) = rows.try_next().await.map_err(db)? {
-        let contact = contact_row(&r)?;
+    each_in_chunks(&mut conn, "contacts", CONTACT_COLUMNS, CONTACT_COLUMNS, |row: ContactJson| {
+        let contact = contact_of_json(row)?;
         account_of.insert(contact.id, contact.account_id);
         rc.add_contact(&contact);
         contacts += 1;
         if contacts.is_multiple_of(50_000) {
             step("contacts", contacts, counts.contacts as u64);
         }
-    }
-    drop(rows);
+        Ok(())
+    })
+    .await?;
     step("contacts", contacts, counts.contacts as u64);
     let mut activities = 0u64;
-    let sql = format!("SELECT {} FROM activities", fact_columns());
-    let mut rows = sqlx::query(&sql).fetch(&mut *conn);
-    while let Some(r) = rows.try_next().await.map_err(db)? {
-        let (account, fact) = fact_row(&r)?;
-        rc.add_activity(account, &fact);
+    let columns = "id, account_id, contact_id, kind, campaign_id, t";
+    each_in_chunks(&mut conn, "activities", &fact_columns(), columns, |(id, account, contact, kind, campaign, t): (i64, i64, Option<i64>, String, Option<i64>, i64)| {
+        let fact = ActivityFact {
+            id: ActivityId(id),
+            contact: contact.map(ContactId),
+            kind: activity_kind(&kind)?,
+            campaign: campaign.map(CampaignId),
+            occurred_at: t,
+        };
+        rc.add_activity(AccountId(account), &fact);
         activities += 1;
         if activities.is_multiple_of(250_000) {
             step("activities", activities, counts.activities as u64);
         }
-    }
-    drop(rows);
+        Ok(())
+    })
+    .await?;
     step("activities", activities, counts.activities as u64);
     let read_seconds = started.elapsed().as_secs_f64();
 

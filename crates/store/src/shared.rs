@@ -169,6 +169,47 @@ fn contact_row(r: &DbRow) -> Result<Contact, sqlx::Error> {
     })
 }
 
+/// A contact's [`CONTACT_COLUMNS`] as a JSON array (see `each_in_chunks` in scoring_sql.rs).
+type ContactJson = (
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<String>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
+
+/// [`contact_row`] for a contact read as JSON.
+fn contact_of_json(r: ContactJson) -> Result<Contact, sqlx::Error> {
+    let (id, account_id, first_name, last_name, email, phone, title, seniority, department, buying_role, status, owner_id, source, created_at, updated_at) = r;
+    Ok(Contact {
+        id: ContactId(id),
+        account_id: AccountId(account_id),
+        first_name,
+        last_name,
+        email: parse_opt(email)?,
+        phone,
+        title,
+        seniority: parse_opt(seniority)?,
+        department: parse_opt(department)?,
+        buying_role: parse_opt(buying_role)?,
+        status: parse(&status)?,
+        owner_id: owner_id.map(UserId),
+        source,
+        created_at,
+        updated_at,
+    })
+}
+
 const OPPORTUNITY_COLUMNS: &str = "id, account_id, name, stage, amount, close_date, source_campaign_id, owner_id, created_at, updated_at";
 
 fn opportunity_row(r: &DbRow) -> Result<Opportunity, sqlx::Error> {
@@ -955,6 +996,37 @@ fn push_intake_filters(q: &mut QueryBuilder<'_, Db>, query: &crate::IntakeQuery)
     }
 }
 
+/// The hierarchy around an account: its ancestors, root first, and the tree below it.
+async fn hierarchy_of(conn: &mut <Db as sqlx::Database>::Connection, account: &Account) -> Result<Hierarchy> {
+    let id = account.id;
+    let mut up = ancestors(&mut *conn, id).await?;
+    up.reverse();
+    let below = descendants(&mut *conn, id).await?;
+    let mut children: HashMap<AccountId, Vec<AccountRef>> = HashMap::new();
+    for (node, parent) in below {
+        children.entry(parent).or_default().push(node);
+    }
+    fn build(node: AccountRef, children: &mut HashMap<AccountId, Vec<AccountRef>>) -> HierarchyNode {
+        let kids = children.remove(&node.id).unwrap_or_default();
+        HierarchyNode { subsidiaries: kids.into_iter().map(|k| build(k, children)).collect(), account: node }
+    }
+    let tree = build(AccountRef { id, name: account.name.clone() }, &mut children);
+    Ok(Hierarchy { ancestors: up, tree })
+}
+
+/// An account's products, those renewing soonest first, then those without a renewal date.
+async fn assets_of(conn: &mut <Db as sqlx::Database>::Connection, account: AccountId) -> Result<Vec<Asset>> {
+    let rows = sqlx::query(
+        "SELECT id, account_id, product, quantity, annual_value, purchased_on, renews_on, created_at FROM assets WHERE account_id = $1
+         ORDER BY CASE WHEN renews_on IS NULL THEN 1 ELSE 0 END, renews_on, id",
+    )
+    .bind(account.0)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(rows.iter().map(asset_row).collect::<Result<Vec<_>, _>>()?)
+}
+
 /// Reads the credential epoch when it is due, so that the credentials this process keeps are at
 /// most `credentials::RECHECK` older than the database's (see `credentials.rs`).
 async fn credentials_checked(store: &ThisStore) -> Result<()> {
@@ -1233,25 +1305,14 @@ impl Store for ThisStore {
     async fn account_hierarchy(&self, id: AccountId) -> Result<Hierarchy> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         let account = load_account(&mut conn, id).await?;
-        let mut up = ancestors(&mut conn, id).await?;
-        up.reverse();
-        let below = descendants(&mut conn, id).await?;
-        let mut children: HashMap<AccountId, Vec<AccountRef>> = HashMap::new();
-        for (node, parent) in below {
-            children.entry(parent).or_default().push(node);
-        }
-        fn build(node: AccountRef, children: &mut HashMap<AccountId, Vec<AccountRef>>) -> HierarchyNode {
-            let kids = children.remove(&node.id).unwrap_or_default();
-            HierarchyNode { subsidiaries: kids.into_iter().map(|k| build(k, children)).collect(), account: node }
-        }
-        let tree = build(AccountRef { id, name: account.name }, &mut children);
-        Ok(Hierarchy { ancestors: up, tree })
+        hierarchy_of(&mut conn, &account).await
     }
 
     async fn account_360(&self, id: AccountId) -> Result<Account360> {
-        let hierarchy = self.account_hierarchy(id).await?;
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        // One read transaction: every part from the same moment, on one connection.
+        let mut conn = self.pool.begin().await.map_err(db)?;
         let account = load_account(&mut conn, id).await?;
+        let hierarchy = hierarchy_of(&mut conn, &account).await?;
         let contacts = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE account_id = $1 ORDER BY id"))
             .bind(id.0)
             .fetch_all(&mut *conn)
@@ -1281,8 +1342,8 @@ impl Store for ThisStore {
             .iter()
             .map(activity_row)
             .collect::<Result<Vec<_>, _>>()?;
-        drop(conn);
-        let assets = self.list_assets(id).await?;
+        let assets = assets_of(&mut conn, id).await?;
+        conn.commit().await.map_err(db)?;
         Ok(Account360 { account, hierarchy, buying_center, open_opportunities, recent_activities, assets })
     }
 
@@ -1925,15 +1986,8 @@ impl Store for ThisStore {
     }
 
     async fn list_assets(&self, account: AccountId) -> Result<Vec<Asset>> {
-        let rows = sqlx::query(
-            "SELECT id, account_id, product, quantity, annual_value, purchased_on, renews_on, created_at FROM assets WHERE account_id = $1
-             ORDER BY CASE WHEN renews_on IS NULL THEN 1 ELSE 0 END, renews_on, id",
-        )
-        .bind(account.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(rows.iter().map(asset_row).collect::<Result<Vec<_>, _>>()?)
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        assets_of(&mut conn, account).await
     }
 
     async fn set_account_stage(&self, actor: &Actor, account: AccountId, stage: AccountStage, reason: &str, at: DateTime<Utc>) -> Result<Account> {

@@ -81,14 +81,19 @@ mod busy {
         1
     }
 
-    pub(super) async fn wait_in_short_steps(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    pub(super) async fn wait_in_short_steps(
+        conn: &mut SqliteConnection,
+    ) -> Result<(), sqlx::Error> {
         let mut handle = conn.lock_handle().await?;
         let db = handle.as_raw_handle().as_ptr();
         // SAFETY: `db` is this connection's open handle, locked for the call; `wait` keeps no
         // state, so the null user pointer is never read.
-        let rc = unsafe { libsqlite3_sys::sqlite3_busy_handler(db, Some(wait), std::ptr::null_mut()) };
+        let rc =
+            unsafe { libsqlite3_sys::sqlite3_busy_handler(db, Some(wait), std::ptr::null_mut()) };
         if rc != libsqlite3_sys::SQLITE_OK {
-            return Err(sqlx::Error::Protocol(format!("sqlite3_busy_handler failed ({rc})")));
+            return Err(sqlx::Error::Protocol(format!(
+                "sqlite3_busy_handler failed ({rc})"
+            )));
         }
         Ok(())
     }
@@ -224,6 +229,11 @@ mod imp {
     /// Whole seconds since 1970-01-01 of a timestamp (rounded down, as chrono's `timestamp`).
     fn epoch_seconds(ts: &str) -> String {
         format!("CAST(strftime('%s', {ts}) AS INTEGER)")
+    }
+    /// One text value holding a JSON array of `[columns...]`, one per row, in the order the rows
+    /// come (an aggregate over a subquery ordered by id).
+    fn json_rows(columns: &str) -> String {
+        format!("json_group_array(json_array({columns}))")
     }
     /// The UTC calendar day of a timestamp, as a date.
     fn day_of(ts: &str) -> String {

@@ -574,3 +574,44 @@ async fn an_account_walks_from_prospect_to_customer_to_former_customer() {
         assert_eq!(b3.relationship, Relationship::Customer, "{}", t.name);
     }
 }
+
+/// A whole recompute reads contacts and activities in chunks of JSON: text that JSON escapes
+/// (quotes, backslashes, line breaks, accents) reads back as written, and every row is counted.
+#[tokio::test]
+async fn a_recompute_reads_every_contact_and_activity_whatever_their_text() {
+    for t in backends().await {
+        let n = t.name;
+        let acme = account(&t, "Acme", None, Some("Software")).await;
+        let mut odd = NewContact::at(acme.id);
+        odd.first_name = Some("Zoë \"Q\" \\ O'Brien".into());
+        odd.title = Some("VP, Ops\u{2014}EMEA\ttabbed".into());
+        odd.source = Some("line one\nline two".into());
+        let odd = t.store.create_contact(&actor(), odd).await.unwrap();
+        let plain = contact(&t, acme.id, Some(BuyingRole::Champion), None).await;
+        activity(&t, Some(odd.id), None, ActivityKind::Email).await;
+        activity(&t, Some(plain.id), None, ActivityKind::Meeting).await;
+        activity(&t, None, Some(acme.id), ActivityKind::WebVisit).await;
+        let incremental = all_scores(&t, &[acme.id], &[odd.id, plain.id]).await;
+        let summary = t
+            .store
+            .recompute_scores(&actor(), Utc::now(), &|_| {})
+            .await
+            .unwrap();
+        assert_eq!(
+            (summary.accounts, summary.contacts, summary.activities),
+            (1, 2, 3),
+            "{n}"
+        );
+        assert_eq!(
+            all_scores(&t, &[acme.id], &[odd.id, plain.id]).await,
+            incremental,
+            "{n}"
+        );
+        let back = t.store.get_contact(odd.id).await.unwrap();
+        assert_eq!(
+            back.first_name.as_deref(),
+            Some("Zoë \"Q\" \\ O'Brien"),
+            "{n}"
+        );
+    }
+}
