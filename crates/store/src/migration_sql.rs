@@ -189,13 +189,61 @@ async fn taken(conn: &mut <Db as sqlx::Database>::Connection, select: &str, valu
 async fn import_opportunities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewOpportunity)>) -> Result<usize> {
     let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
     let known = external_ids_in(&mut *tx, source, "opportunity", Some(&exts)).await?;
-    let mut written = Vec::new();
+    let mut valid: Vec<(String, NewOpportunity)> = Vec::new();
     for (i, ext, new) in fresh(rows, &known) {
-        let new = new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?;
-        let id = insert_opportunity(tx, &new).await?;
-        let opp = load_opportunity(&mut *tx, id).await?;
-        audit::<(), _>(tx, actor, "opportunity", id.0, "create", None, Some(&opp)).await?;
-        written.push((ext, id.0));
+        valid.push((ext, new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?));
+    }
+    // Set-based, as accounts and people are: a statement per chunk for the opportunities, one
+    // for their contact roles, one for their audit rows (PostgreSQL paid a round trip per row).
+    let at = now();
+    let mut written = Vec::with_capacity(valid.len());
+    for chunk in valid.chunks(CHUNK) {
+        let created = |o: &NewOpportunity| o.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO opportunities (account_id, name, stage, amount, close_date, source_campaign_id, owner_id, created_at, updated_at) ");
+        q.push_values(chunk, |mut b, (_, o)| {
+            b.push_bind(o.account_id.0)
+                .push_bind(&o.name)
+                .push_bind(o.stage.unwrap_or(OpportunityStage::Prospecting).as_str())
+                .push_bind(o.amount)
+                .push_bind(o.close_date)
+                .push_bind(o.source_campaign_id.map(|c| c.0))
+                .push_bind(o.owner_id.map(|u| u.0))
+                .push_bind(created(o))
+                .push_bind(created(o).max(at));
+        });
+        let ids = insert_ids(tx, "opportunities", q).await?;
+        let roles: Vec<(i64, &ContactRole)> = chunk.iter().zip(&ids).flat_map(|((_, o), id)| o.contact_roles.iter().map(move |r| (*id, r))).collect();
+        for part in roles.chunks(CHUNK) {
+            // A role's account is its contact's, as `write_roles` has it.
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO opportunity_contact_roles (opportunity_id, contact_id, account_id, role, is_primary) SELECT v.column1, c.id, c.account_id, v.column3, v.column4 FROM (");
+            q.push_values(part, |mut b, (id, r)| {
+                b.push_bind(*id).push_bind(r.contact_id.0).push_bind(r.role.as_str()).push_bind(r.is_primary);
+            });
+            q.push(") AS v JOIN contacts c ON c.id = v.column2");
+            q.build().execute(&mut **tx).await.map_err(db)?;
+        }
+        let audits: Vec<AuditRow> = chunk
+            .iter()
+            .zip(&ids)
+            .map(|((_, o), &id)| {
+                let opportunity = Opportunity {
+                    id: OpportunityId(id),
+                    account_id: o.account_id,
+                    name: o.name.clone(),
+                    stage: o.stage.unwrap_or(OpportunityStage::Prospecting),
+                    amount: o.amount,
+                    close_date: o.close_date,
+                    source_campaign_id: o.source_campaign_id,
+                    owner_id: o.owner_id,
+                    contact_roles: o.contact_roles.clone(),
+                    created_at: created(o),
+                    updated_at: created(o).max(at),
+                };
+                AuditRow { entity: "opportunity", id, action: "create", before: None, after: Some(audit_json(&opportunity)) }
+            })
+            .collect();
+        audit_many(tx, actor, &audits).await?;
+        written.extend(chunk.iter().zip(&ids).map(|((ext, _), id)| (ext.clone(), *id)));
     }
     write_external_ids(tx, source, "opportunity", &written).await?;
     Ok(written.len())
@@ -353,4 +401,101 @@ async fn intake_placements_in(conn: &mut <Db as sqlx::Database>::Connection, sou
             })
         })
         .collect()
+}
+
+/// Links imported accounts to their parents, in the order given: `Ok(true)` linked, `Ok(false)`
+/// the account has a parent already (kept), `Err(why)` the parent is unknown or the link would
+/// close a loop. Set-based: the forest's links are read once and each new link is checked in
+/// memory (`hierarchy::check_new_parent`, as a single link is), then written a chunk at a time
+/// with its provenance and audit rows (PostgreSQL paid six round trips per link).
+async fn import_parents_in(store: &ThisStore, actor: &Actor, source: &str, links: &[(AccountId, AccountId)]) -> Result<Vec<std::result::Result<bool, String>>> {
+    let mut tx = begin_write(&store.pool).await.map_err(db)?;
+    lock_hierarchy(&mut tx).await?;
+    let mut parent_of: HashMap<AccountId, AccountId> = HashMap::new();
+    for r in sqlx::query("SELECT id, parent_id FROM accounts WHERE parent_id IS NOT NULL").fetch_all(&mut *tx).await.map_err(db)? {
+        parent_of.insert(AccountId(r.try_get("id")?), AccountId(r.try_get("parent_id")?));
+    }
+    let mut ids: Vec<i64> = links.iter().flat_map(|(c, p)| [c.0, p.0]).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut accounts: HashMap<AccountId, Account> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ("));
+        let mut sep = q.separated(", ");
+        for id in chunk {
+            sep.push_bind(*id);
+        }
+        q.push(")");
+        let rows = q.build().fetch_all(&mut *tx).await.map_err(db)?;
+        let found = rows.iter().map(account_row).collect::<Result<Vec<_>, _>>()?;
+        for a in with_domains(&mut tx, found).await? {
+            accounts.insert(a.id, a);
+        }
+    }
+    let at = now();
+    let mut out = Vec::with_capacity(links.len());
+    let mut changes: Vec<(Account, Account)> = Vec::new();
+    for &(child, parent) in links {
+        let Some(before) = accounts.get(&child) else {
+            return Err(StoreError::NotFound { entity: "account", id: child.0 });
+        };
+        if parent_of.contains_key(&child) {
+            out.push(Ok(false));
+            continue;
+        }
+        if !accounts.contains_key(&parent) {
+            // The same answer a single link gets for a parent that is not there.
+            match referenced_account(&mut tx, parent, "parent_id").await {
+                Err(StoreError::Invalid(e)) => out.push(Err(e.to_string())),
+                Err(e) => return Err(e),
+                Ok(_) => out.push(Err(format!("account {parent} does not exist"))),
+            }
+            continue;
+        }
+        // The parent's ancestry as stored plus the links made above, nearest first; a loop an
+        // older version wrote ends the walk where it closes.
+        let mut chain = Vec::new();
+        let mut seen = HashSet::from([parent]);
+        let mut at_node = parent;
+        while let Some(&up) = parent_of.get(&at_node) {
+            chain.push(up);
+            if !seen.insert(up) {
+                break;
+            }
+            at_node = up;
+        }
+        if let Err(e) = check_new_parent(child, parent, &chain) {
+            out.push(Err(e.to_string()));
+            continue;
+        }
+        parent_of.insert(child, parent);
+        let after = Account { parent_id: Some(parent), updated_at: at, ..before.clone() };
+        changes.push((before.clone(), after));
+        out.push(Ok(true));
+    }
+    for chunk in changes.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("UPDATE accounts SET parent_id = v.column2, updated_at = ");
+        q.push_bind(at).push(" FROM (");
+        q.push_values(chunk, |mut b, (_, after)| {
+            b.push_bind(after.id.0).push_bind(after.parent_id.map(|p| p.0));
+        });
+        q.push(") AS v WHERE accounts.id = v.column1");
+        q.build().execute(&mut *tx).await.map_err(db)?;
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO account_field_sources (account_id, field, kind, source, at) ");
+        q.push_values(chunk, |mut b, (_, after)| {
+            b.push_bind(after.id.0).push_bind(AccountField::ParentId.as_str()).push_bind(SourceKind::Imported.as_str()).push_bind(source).push_bind(at);
+        });
+        q.push(" ON CONFLICT (account_id, field) DO UPDATE SET kind = excluded.kind, source = excluded.source, at = excluded.at, typed = NULL");
+        q.build().execute(&mut *tx).await.map_err(db)?;
+        let audits: Vec<AuditRow> = chunk
+            .iter()
+            .map(|(before, after)| AuditRow { entity: "account", id: after.id.0, action: "update", before: Some(audit_json(before)), after: Some(audit_json(after)) })
+            .collect();
+        audit_many(&mut tx, actor, &audits).await?;
+    }
+    // A new parent changes the roll-ups above the child.
+    let touched: Vec<AccountId> = changes.iter().map(|(_, a)| a.id).collect();
+    settle_accounts(store, &mut tx, actor, &touched).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(out)
 }

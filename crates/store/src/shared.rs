@@ -1476,40 +1476,7 @@ impl Store for ThisStore {
     }
 
     async fn import_parents(&self, actor: &Actor, source: &str, links: &[(AccountId, AccountId)]) -> Result<Vec<std::result::Result<bool, String>>> {
-        let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        lock_hierarchy(&mut tx).await?;
-        let mut out = Vec::with_capacity(links.len());
-        let mut touched = Vec::new();
-        for &(child, parent) in links {
-            let before = load_account_for_update(&mut tx, child).await?;
-            if before.parent_id.is_some() {
-                out.push(Ok(false));
-                continue;
-            }
-            match check_parent(&mut tx, Some(child), parent).await {
-                Ok(()) => {}
-                Err(StoreError::Invalid(e)) => {
-                    out.push(Err(e.to_string()));
-                    continue;
-                }
-                Err(StoreError::Conflict { message, .. }) => {
-                    out.push(Err(message));
-                    continue;
-                }
-                Err(e) => return Err(e),
-            }
-            let at = now();
-            sqlx::query("UPDATE accounts SET parent_id = $1, updated_at = $2 WHERE id = $3").bind(parent.0).bind(at).bind(child.0).execute(&mut *tx).await.map_err(db)?;
-            record_provenance(&mut tx, child, &[abcrm_core::enrich::AccountField::ParentId], abcrm_core::enrich::SourceKind::Imported, source, at).await?;
-            let after = Account { parent_id: Some(parent), updated_at: at, ..before.clone() };
-            audit(&mut tx, actor, "account", child.0, "update", Some(&before), Some(&after)).await?;
-            touched.push(child);
-            out.push(Ok(true));
-        }
-        // A new parent changes the roll-ups above the child.
-        settle_accounts(self, &mut tx, actor, &touched).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(out)
+        import_parents_in(self, actor, source, links).await
     }
 
     async fn import_accounts(&self, actor: &Actor, source: &str, rows: Vec<(String, NewAccount)>) -> Result<Vec<AccountId>> {

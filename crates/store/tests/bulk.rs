@@ -407,6 +407,20 @@ async fn imported_parents_link_in_one_go_keep_a_parent_set_since_and_refuse_a_lo
             "{}",
             t.name
         );
+        // A parent that is not there is named, and the rest of the call goes on.
+        let unknown = t
+            .store
+            .import_parents(&actor(), "salesforce", &[(a, AccountId(999_999))])
+            .await
+            .unwrap();
+        assert!(
+            unknown[0]
+                .as_ref()
+                .is_err_and(|why| why.contains("999999") && why.contains("does not exist")),
+            "{}: {:?}",
+            t.name,
+            unknown
+        );
         // The link is audited and its value recorded as imported from the source.
         let provenance = t.store.account_provenance(b).await.unwrap();
         let parent_source = &provenance[&abcrm_core::enrich::AccountField::ParentId];
