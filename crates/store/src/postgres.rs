@@ -94,6 +94,10 @@ mod imp {
     fn json_rows(columns: &str) -> String {
         format!("CAST(json_agg(json_build_array({columns}) ORDER BY id) AS TEXT)")
     }
+    /// An aggregate of `value` in the order of `order`, space-separated.
+    fn space_separated(value: &str, order: &str) -> String {
+        format!("string_agg({value}, ' ' ORDER BY {order})")
+    }
     /// The UTC calendar day of a timestamp, as a date.
     fn day_of(ts: &str) -> String {
         format!("CAST(({ts} AT TIME ZONE 'UTC') AS DATE)")

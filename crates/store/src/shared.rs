@@ -370,14 +370,19 @@ async fn load_account_for_update(tx: &mut Tx<'_>, id: AccountId) -> Result<Accou
 }
 
 async fn read_account(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId, lock: &str) -> Result<Account> {
-    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1{lock}"))
+    // The domains come in the same statement, in order and space-separated (a normalized
+    // domain has no space): one round trip for the most read record.
+    let domains = format!("(SELECT {} FROM account_domains d WHERE d.account_id = accounts.id) AS domain_list", space_separated("d.domain", "d.position"));
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS}, {domains} FROM accounts WHERE id = $1{lock}"))
         .bind(id.0)
         .fetch_optional(&mut *conn)
         .await
         .map_err(db)?
         .ok_or(StoreError::NotFound { entity: "account", id: id.0 })?;
-    let account = account_row(&row)?;
-    Ok(with_domains(conn, vec![account]).await?.remove(0))
+    let mut account = account_row(&row)?;
+    let list: Option<String> = row.try_get("domain_list")?;
+    account.domains = list.as_deref().unwrap_or_default().split_whitespace().map(String::from).collect();
+    Ok(account)
 }
 
 /// The name of an account that must exist for a reference in `field` to be valid.

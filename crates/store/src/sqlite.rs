@@ -235,6 +235,10 @@ mod imp {
     fn json_rows(columns: &str) -> String {
         format!("json_group_array(json_array({columns}))")
     }
+    /// An aggregate of `value` in the order of `order`, space-separated.
+    fn space_separated(value: &str, order: &str) -> String {
+        format!("group_concat({value}, ' ' ORDER BY {order})")
+    }
     /// The UTC calendar day of a timestamp, as a date.
     fn day_of(ts: &str) -> String {
         format!("date({ts})")
