@@ -221,8 +221,9 @@ async fn count_segment(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct WaitingParams {
-    /// At most this many records (default 50, at most 1000).
-    #[param(minimum = 0, maximum = 1000)]
+    /// At most this many records (default 50, 1 to 1000, as every page size); `/count` says how
+    /// many without listing them.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// As for `/count`: `true` takes people whose status would be `left_company` or
     /// `unsubscribed` too.
@@ -252,10 +253,10 @@ async fn waiting_in_segment(
 ) -> Result<axum::Json<WaitingInReview>, ApiError> {
     let limit = match p.limit {
         None => 50,
-        Some(n @ 0..=1000) => n as usize,
+        Some(n @ 1..=1000) => n as usize,
         Some(_) => {
             return Err(ApiError::bad_request(
-                "limit must be between 0 and 1000",
+                "limit must be between 1 and 1000",
                 Some("limit"),
             ))
         }
