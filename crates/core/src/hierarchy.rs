@@ -35,6 +35,26 @@ pub fn root_of(account: i64, parent_of: impl Fn(i64) -> Option<i64>) -> i64 {
     at
 }
 
+/// The ancestry of `account`, nearest first (its parent, then that one's, up to a root),
+/// following `parent_of`: what [`check_new_parent`] takes. A loop in the links ends the walk
+/// where it closes, the account met again last.
+pub fn ancestry(
+    account: AccountId,
+    parent_of: impl Fn(AccountId) -> Option<AccountId>,
+) -> Vec<AccountId> {
+    let mut chain = Vec::new();
+    let mut seen = std::collections::HashSet::from([account]);
+    let mut at = account;
+    while let Some(up) = parent_of(at) {
+        chain.push(up);
+        if !seen.insert(up) {
+            break;
+        }
+        at = up;
+    }
+    chain
+}
+
 /// Decides whether `account` may take `new_parent` as its parent.
 ///
 /// `parent_chain` is the proposed parent's ancestry, nearest first, as stored now (the parent of
@@ -66,6 +86,28 @@ pub fn check_new_parent(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ancestry_walks_up_nearest_first_and_ends_where_a_loop_closes() {
+        let links = |pairs: &'static [(i64, i64)]| {
+            move |a: AccountId| {
+                pairs
+                    .iter()
+                    .find(|(c, _)| *c == a.0)
+                    .map(|(_, p)| AccountId(*p))
+            }
+        };
+        let ids = |v: &[i64]| v.iter().copied().map(AccountId).collect::<Vec<_>>();
+        assert_eq!(
+            ancestry(AccountId(3), links(&[(3, 2), (2, 1)])),
+            ids(&[2, 1])
+        );
+        assert!(ancestry(AccountId(1), links(&[(3, 2)])).is_empty());
+        assert_eq!(
+            ancestry(AccountId(1), links(&[(1, 2), (2, 3), (3, 2)])),
+            ids(&[2, 3, 2])
+        );
+    }
 
     #[test]
     fn an_account_cannot_be_its_own_parent() {

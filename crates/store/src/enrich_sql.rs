@@ -9,9 +9,11 @@ use abcrm_core::enrich::{
 };
 
 /// Records that `fields` of `account` got their values from `kind` (`source`: the actor who
-/// entered them, the import, the enrichment file) at `at`, replacing what was recorded before.
-/// Every write path that sets account fields calls it in its own transaction: creates and
-/// updates with `entered`, enrichment with `enriched`, imports and migrations with `imported`.
+/// entered them, the import, the enrichment file) at `at`, replacing what was recorded before,
+/// with what was `typed` for those the account keeps in another form (`California` for `CA`).
+/// Every write path that sets account fields calls it, or [`record_provenance_rows`] for many
+/// accounts, in its own transaction: creates and updates with `entered`, enrichment with
+/// `enriched`, imports and migrations with `imported`.
 pub(crate) async fn record_provenance(
     tx: &mut Tx<'_>,
     account: AccountId,
@@ -19,36 +21,35 @@ pub(crate) async fn record_provenance(
     kind: SourceKind,
     source: &str,
     at: DateTime<Utc>,
+    typed: &[(&'static str, String)],
 ) -> Result<()> {
-    let mut fields = fields.to_vec();
-    fields.sort_unstable();
-    // PostgreSQL refuses an upsert that touches one row twice.
-    fields.dedup();
-    if fields.is_empty() {
-        return Ok(());
-    }
-    let mut q = QueryBuilder::<Db>::new("INSERT INTO account_field_sources (account_id, field, kind, source, at) ");
-    q.push_values(&fields, |mut b, f| {
-        b.push_bind(account.0).push_bind(f.as_str()).push_bind(kind.as_str()).push_bind(source).push_bind(at);
-    });
-    // A new value replaces what was typed for the old one; `record_typed` keeps the new spelling.
-    q.push(" ON CONFLICT (account_id, field) DO UPDATE SET kind = excluded.kind, source = excluded.source, at = excluded.at, typed = NULL");
-    q.build().execute(&mut **tx).await.map_err(db)?;
-    Ok(())
+    let rows: Vec<(AccountId, AccountField, Option<&str>)> = fields
+        .iter()
+        .map(|f| (account, *f, typed.iter().find(|(name, _)| *name == f.as_str()).map(|(_, t)| t.as_str())))
+        .collect();
+    record_provenance_rows(tx, &rows, kind, source, at).await
 }
 
-/// Keeps what was typed for fields the account stores in another form (`California` for `CA`,
-/// from `abcrm_core::normalize::country::typed_spellings`) beside the provenance that
-/// `record_provenance` just wrote for them.
-pub(crate) async fn record_typed(tx: &mut Tx<'_>, account: AccountId, typed: &[(&'static str, String)]) -> Result<()> {
-    for (field, value) in typed {
-        sqlx::query("UPDATE account_field_sources SET typed = $1 WHERE account_id = $2 AND field = $3")
-            .bind(value)
-            .bind(account.0)
-            .bind(*field)
-            .execute(&mut **tx)
-            .await
-            .map_err(db)?;
+/// [`record_provenance`] for fields of many accounts at once, `(account, field, as typed)`. A
+/// field without a typed spelling loses the one its old value had.
+pub(crate) async fn record_provenance_rows(
+    tx: &mut Tx<'_>,
+    rows: &[(AccountId, AccountField, Option<&str>)],
+    kind: SourceKind,
+    source: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let mut rows = rows.to_vec();
+    rows.sort_unstable_by_key(|(a, f, _)| (a.0, *f));
+    // PostgreSQL refuses an upsert that touches one row twice.
+    rows.dedup_by_key(|(a, f, _)| (a.0, *f));
+    for chunk in rows.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO account_field_sources (account_id, field, kind, source, at, typed) ");
+        q.push_values(chunk, |mut b, (account, field, typed)| {
+            b.push_bind(account.0).push_bind(field.as_str()).push_bind(kind.as_str()).push_bind(source).push_bind(at).push_bind(*typed);
+        });
+        q.push(" ON CONFLICT (account_id, field) DO UPDATE SET kind = excluded.kind, source = excluded.source, at = excluded.at, typed = excluded.typed");
+        q.build().execute(&mut **tx).await.map_err(db)?;
     }
     Ok(())
 }
@@ -130,8 +131,7 @@ async fn create_for_row(tx: &mut Tx<'_>, actor: &Actor, source: &str, row: &Chec
     }
     let given = AccountField::given_in(&new);
     let (account, _) = create_account_in(&mut *tx, actor, new).await?;
-    record_provenance(&mut *tx, account.id, &given, SourceKind::Enriched, source, at).await?;
-    record_typed(&mut *tx, account.id, &row.typed).await?;
+    record_provenance(&mut *tx, account.id, &given, SourceKind::Enriched, source, at, &row.typed).await?;
     Ok(Ok(account))
 }
 
@@ -193,10 +193,7 @@ async fn enrich_row(
             .execute(&mut **tx)
             .await
             .map_err(db)?;
-        record_provenance(&mut *tx, id, &changed, SourceKind::Enriched, source, at).await?;
-        let typed: Vec<(&'static str, String)> =
-            row.typed.iter().filter(|(f, _)| changed.iter().any(|c| c.as_str() == *f)).cloned().collect();
-        record_typed(&mut *tx, id, &typed).await?;
+        record_provenance(&mut *tx, id, &changed, SourceKind::Enriched, source, at, &row.typed).await?;
         let after = load_account(&mut *tx, id).await?;
         audit(&mut *tx, actor, "account", id.0, "enrich", Some(&before), Some(&after)).await?;
         // Fit reads the firmographics; a former parent's roll-up loses this subsidiary (the

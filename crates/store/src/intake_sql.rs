@@ -281,7 +281,7 @@ async fn intake_apply(pool: &sqlx::Pool<Db>, actor: &Actor, source: &str, plan: 
         }
         new_accounts.push(a);
     }
-    let (ids, audit_ids) = insert_accounts(&mut tx, actor, source, &new_accounts).await?;
+    let (ids, audit_ids) = insert_accounts(&mut tx, actor, source, &new_accounts, &[]).await?;
     let real_account: HashMap<AccountId, AccountId> = plan.accounts.iter().map(|p| p.id).zip(ids.iter().copied()).collect();
     applied.accounts = ids;
     applied.audit_ids.extend(audit_ids);

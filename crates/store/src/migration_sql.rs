@@ -54,19 +54,13 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
     let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
     let mut known = external_ids_in(&mut *tx, source, "account", Some(&exts)).await?;
     let mut fresh: Vec<(String, NewAccount)> = Vec::new();
-    // What the other system held for a place, where the account keeps its code (`California`).
-    let mut typed: HashMap<String, Vec<(&'static str, String)>> = HashMap::new();
+    // What the other system held for a place, where the account keeps its code (`California`),
+    // in the order of `fresh`.
+    let mut typed: Vec<TypedSpellings> = Vec::new();
     for (i, ext, new) in self::fresh(rows, &known) {
-        let raw = [new.country.clone(), new.state.clone()];
-        let new = new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?;
-        let spellings = abcrm_core::normalize::country::typed_spellings(
-            [raw[0].as_deref(), raw[1].as_deref()],
-            [new.country.as_deref(), new.state.as_deref()],
-        );
-        if !spellings.is_empty() {
-            typed.insert(ext.clone(), spellings);
-        }
+        let (new, spellings) = new.validate_keeping_typed().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?;
         fresh.push((ext, new));
+        typed.push(spellings);
     }
     // A domain or DUNS another account holds stays with it: two source accounts that claim one
     // website are two accounts, and the first keeps the domain.
@@ -81,13 +75,8 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
         }
     }
     let (fresh_ids, accounts): (Vec<String>, Vec<NewAccount>) = fresh.into_iter().unzip();
-    let (ids, _) = insert_accounts(tx, actor, source, &accounts).await?;
+    let (ids, _) = insert_accounts(tx, actor, source, &accounts, &typed).await?;
     let written: Vec<(String, i64)> = fresh_ids.into_iter().zip(ids).map(|(ext, id)| (ext, id.0)).collect();
-    for (ext, id) in &written {
-        if let Some(spellings) = typed.get(ext) {
-            record_typed(&mut *tx, AccountId(*id), spellings).await?;
-        }
-    }
     write_external_ids(tx, source, "account", &written).await?;
     known.extend(written);
     Ok(exts.iter().map(|e| AccountId(known[e])).collect())
@@ -96,12 +85,15 @@ async fn import_accounts_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: 
 /// Writes validated accounts in multi-row statements: each with its domains, its first stage
 /// as history, the provenance of the values it came with (`imported` from `source`: what
 /// another system or a person's record held, which an enrichment may refresh) and its audit
-/// row. Answers the new ids and the audit rows' ids, in order. A domain or DUNS another
-/// account holds fails the unique index: the caller decides what a conflict means.
-async fn insert_accounts(tx: &mut Tx<'_>, actor: &Actor, source: &str, new: &[NewAccount]) -> Result<(Vec<AccountId>, Vec<i64>)> {
+/// row. `typed[i]`, where given, is what was typed for `new[i]`'s country or state (see
+/// `NewAccount::validate_keeping_typed`). Answers the new ids and the audit rows' ids, in order.
+/// A domain or DUNS another account holds fails the unique index: the caller decides what a
+/// conflict means.
+async fn insert_accounts(tx: &mut Tx<'_>, actor: &Actor, source: &str, new: &[NewAccount], typed: &[TypedSpellings]) -> Result<(Vec<AccountId>, Vec<i64>)> {
     let at = now();
     let (mut ids, mut audit_ids) = (Vec::with_capacity(new.len()), Vec::with_capacity(new.len()));
-    for chunk in new.chunks(CHUNK / 2) {
+    for (k, chunk) in new.chunks(CHUNK / 2).enumerate() {
+        let first = k * (CHUNK / 2);
         let mut q = QueryBuilder::<Db>::new("INSERT INTO accounts (name, duns, parent_id, industry, employees, annual_revenue, country, state, city, relationship, stage, owner_id, target_tier, created_at, updated_at) ");
         q.push_values(chunk, |mut b, a| {
             let created = a.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
@@ -147,18 +139,18 @@ async fn insert_accounts(tx: &mut Tx<'_>, actor: &Actor, source: &str, new: &[Ne
             b.push_bind(a.id.0).push_bind(None::<String>).push_bind(a.stage.as_str()).push_bind("created").push_bind(a.created_at);
         });
         q.build().execute(&mut **tx).await.map_err(db)?;
-        let provenance: Vec<(i64, &'static str)> = chunk
+        let provenance: Vec<(AccountId, AccountField, Option<&str>)> = chunk
             .iter()
             .zip(&chunk_ids)
-            .flat_map(|(a, &id)| abcrm_core::enrich::AccountField::given_in(a).into_iter().map(move |f| (id, f.as_str())))
+            .enumerate()
+            .flat_map(|(i, (a, &id))| {
+                let typed = typed.get(first + i).map(Vec::as_slice).unwrap_or_default();
+                AccountField::given_in(a).into_iter().map(move |f| {
+                    (AccountId(id), f, typed.iter().find(|(name, _)| *name == f.as_str()).map(|(_, t)| t.as_str()))
+                })
+            })
             .collect();
-        for part in provenance.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Db>::new("INSERT INTO account_field_sources (account_id, field, kind, source, at) ");
-            q.push_values(part, |mut b, (id, field)| {
-                b.push_bind(*id).push_bind(*field).push_bind(abcrm_core::enrich::SourceKind::Imported.as_str()).push_bind(source).push_bind(at);
-            });
-            q.build().execute(&mut **tx).await.map_err(db)?;
-        }
+        record_provenance_rows(tx, &provenance, SourceKind::Imported, source, at).await?;
         let audits: Vec<AuditRow> = accounts
             .iter()
             .map(|a| AuditRow { entity: "account", id: a.id.0, action: "create", before: None, after: Some(audit_json(a)) })
@@ -189,43 +181,21 @@ async fn taken(conn: &mut <Db as sqlx::Database>::Connection, select: &str, valu
 async fn import_opportunities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, rows: Vec<(String, NewOpportunity)>) -> Result<usize> {
     let exts: Vec<String> = rows.iter().map(|(e, _)| e.clone()).collect();
     let known = external_ids_in(&mut *tx, source, "opportunity", Some(&exts)).await?;
-    let mut valid: Vec<(String, NewOpportunity)> = Vec::new();
+    let (mut fresh_exts, mut valid): (Vec<String>, Vec<NewOpportunity>) = (Vec::new(), Vec::new());
     for (i, ext, new) in fresh(rows, &known) {
-        valid.push((ext, new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?));
+        valid.push(new.validate().map_err(|e| StoreError::Invalid(prefix_fields(e, i)))?);
+        fresh_exts.push(ext);
     }
     // Set-based, as accounts and people are: a statement per chunk for the opportunities, one
     // for their contact roles, one for their audit rows (PostgreSQL paid a round trip per row).
     let at = now();
     let mut written = Vec::with_capacity(valid.len());
-    for chunk in valid.chunks(CHUNK) {
-        let created = |o: &NewOpportunity| o.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
-        let mut q = QueryBuilder::<Db>::new("INSERT INTO opportunities (account_id, name, stage, amount, close_date, source_campaign_id, owner_id, created_at, updated_at) ");
-        q.push_values(chunk, |mut b, (_, o)| {
-            b.push_bind(o.account_id.0)
-                .push_bind(&o.name)
-                .push_bind(o.stage.unwrap_or(OpportunityStage::Prospecting).as_str())
-                .push_bind(o.amount)
-                .push_bind(o.close_date)
-                .push_bind(o.source_campaign_id.map(|c| c.0))
-                .push_bind(o.owner_id.map(|u| u.0))
-                .push_bind(created(o))
-                .push_bind(created(o).max(at));
-        });
-        let ids = insert_ids(tx, "opportunities", q).await?;
-        let roles: Vec<(i64, &ContactRole)> = chunk.iter().zip(&ids).flat_map(|((_, o), id)| o.contact_roles.iter().map(move |r| (*id, r))).collect();
-        for part in roles.chunks(CHUNK) {
-            // A role's account is its contact's, as `write_roles` has it.
-            let mut q = QueryBuilder::<Db>::new("INSERT INTO opportunity_contact_roles (opportunity_id, contact_id, account_id, role, is_primary) SELECT v.column1, c.id, c.account_id, v.column3, v.column4 FROM (");
-            q.push_values(part, |mut b, (id, r)| {
-                b.push_bind(*id).push_bind(r.contact_id.0).push_bind(r.role.as_str()).push_bind(r.is_primary);
-            });
-            q.push(") AS v JOIN contacts c ON c.id = v.column2");
-            q.build().execute(&mut **tx).await.map_err(db)?;
-        }
+    for (chunk, chunk_exts) in valid.chunks(CHUNK).zip(fresh_exts.chunks(CHUNK)) {
+        let ids = insert_opportunities(tx, chunk, at).await?;
         let audits: Vec<AuditRow> = chunk
             .iter()
             .zip(&ids)
-            .map(|((_, o), &id)| {
+            .map(|(o, &id)| {
                 let opportunity = Opportunity {
                     id: OpportunityId(id),
                     account_id: o.account_id,
@@ -236,14 +206,14 @@ async fn import_opportunities_in(tx: &mut Tx<'_>, actor: &Actor, source: &str, r
                     source_campaign_id: o.source_campaign_id,
                     owner_id: o.owner_id,
                     contact_roles: o.contact_roles.clone(),
-                    created_at: created(o),
-                    updated_at: created(o).max(at),
+                    created_at: opportunity_created(o, at),
+                    updated_at: opportunity_created(o, at).max(at),
                 };
                 AuditRow { entity: "opportunity", id, action: "create", before: None, after: Some(audit_json(&opportunity)) }
             })
             .collect();
         audit_many(tx, actor, &audits).await?;
-        written.extend(chunk.iter().zip(&ids).map(|((ext, _), id)| (ext.clone(), *id)));
+        written.extend(chunk_exts.iter().cloned().zip(ids));
     }
     write_external_ids(tx, source, "opportunity", &written).await?;
     Ok(written.len())
@@ -415,23 +385,10 @@ async fn import_parents_in(store: &ThisStore, actor: &Actor, source: &str, links
     for r in sqlx::query("SELECT id, parent_id FROM accounts WHERE parent_id IS NOT NULL").fetch_all(&mut *tx).await.map_err(db)? {
         parent_of.insert(AccountId(r.try_get("id")?), AccountId(r.try_get("parent_id")?));
     }
-    let mut ids: Vec<i64> = links.iter().flat_map(|(c, p)| [c.0, p.0]).collect();
-    ids.sort_unstable();
+    let mut ids: Vec<AccountId> = links.iter().flat_map(|(c, p)| [*c, *p]).collect();
+    ids.sort_unstable_by_key(|a| a.0);
     ids.dedup();
-    let mut accounts: HashMap<AccountId, Account> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(CHUNK) {
-        let mut q = QueryBuilder::<Db>::new(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ("));
-        let mut sep = q.separated(", ");
-        for id in chunk {
-            sep.push_bind(*id);
-        }
-        q.push(")");
-        let rows = q.build().fetch_all(&mut *tx).await.map_err(db)?;
-        let found = rows.iter().map(account_row).collect::<Result<Vec<_>, _>>()?;
-        for a in with_domains(&mut tx, found).await? {
-            accounts.insert(a.id, a);
-        }
-    }
+    let accounts: HashMap<AccountId, Account> = accounts_by_ids(&mut tx, &ids).await?.into_iter().map(|a| (a.id, a)).collect();
     let at = now();
     let mut out = Vec::with_capacity(links.len());
     let mut changes: Vec<(Account, Account)> = Vec::new();
@@ -452,18 +409,8 @@ async fn import_parents_in(store: &ThisStore, actor: &Actor, source: &str, links
             }
             continue;
         }
-        // The parent's ancestry as stored plus the links made above, nearest first; a loop an
-        // older version wrote ends the walk where it closes.
-        let mut chain = Vec::new();
-        let mut seen = HashSet::from([parent]);
-        let mut at_node = parent;
-        while let Some(&up) = parent_of.get(&at_node) {
-            chain.push(up);
-            if !seen.insert(up) {
-                break;
-            }
-            at_node = up;
-        }
+        // The parent's ancestry as stored plus the links made above.
+        let chain = ancestry(parent, |a| parent_of.get(&a).copied());
         if let Err(e) = check_new_parent(child, parent, &chain) {
             out.push(Err(e.to_string()));
             continue;
@@ -481,12 +428,8 @@ async fn import_parents_in(store: &ThisStore, actor: &Actor, source: &str, links
         });
         q.push(") AS v WHERE accounts.id = v.column1");
         q.build().execute(&mut *tx).await.map_err(db)?;
-        let mut q = QueryBuilder::<Db>::new("INSERT INTO account_field_sources (account_id, field, kind, source, at) ");
-        q.push_values(chunk, |mut b, (_, after)| {
-            b.push_bind(after.id.0).push_bind(AccountField::ParentId.as_str()).push_bind(SourceKind::Imported.as_str()).push_bind(source).push_bind(at);
-        });
-        q.push(" ON CONFLICT (account_id, field) DO UPDATE SET kind = excluded.kind, source = excluded.source, at = excluded.at, typed = NULL");
-        q.build().execute(&mut *tx).await.map_err(db)?;
+        let provenance: Vec<(AccountId, AccountField, Option<&str>)> = chunk.iter().map(|(_, after)| (after.id, AccountField::ParentId, None)).collect();
+        record_provenance_rows(&mut tx, &provenance, SourceKind::Imported, source, at).await?;
         let audits: Vec<AuditRow> = chunk
             .iter()
             .map(|(before, after)| AuditRow { entity: "account", id: after.id.0, action: "update", before: Some(audit_json(before)), after: Some(audit_json(after)) })

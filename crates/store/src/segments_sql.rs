@@ -136,9 +136,8 @@ async fn segment_count_in(pool: &sqlx::Pool<Db>, filter: &Checked, target: Targe
 }
 
 /// Accounts by id, in the order asked, skipping ids that do not exist.
-async fn accounts_by_ids(pool: &sqlx::Pool<Db>, ids: &[AccountId]) -> Result<Vec<Account>> {
+async fn accounts_by_ids(conn: &mut <Db as sqlx::Database>::Connection, ids: &[AccountId]) -> Result<Vec<Account>> {
     let mut found: HashMap<i64, Account> = HashMap::with_capacity(ids.len());
-    let mut conn = pool.acquire().await.map_err(db)?;
     for chunk in ids.chunks(CHUNK) {
         let mut q = QueryBuilder::<Db>::new(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ("));
         let mut list = q.separated(", ");
@@ -148,7 +147,7 @@ async fn accounts_by_ids(pool: &sqlx::Pool<Db>, ids: &[AccountId]) -> Result<Vec
         q.push(")");
         let rows = q.build().fetch_all(&mut *conn).await.map_err(db)?;
         let accounts = rows.iter().map(account_row).collect::<Result<Vec<_>, _>>()?;
-        for a in with_domains(&mut conn, accounts).await? {
+        for a in with_domains(&mut *conn, accounts).await? {
             found.insert(a.id.0, a);
         }
     }

@@ -9,7 +9,7 @@ use crate::{
     Hierarchy, HierarchyNode, MemberSummary, OnDependents, OpportunityQuery, Page, PageRequest, Result, Store,
     StoreError,
 };
-use abcrm_core::hierarchy::check_new_parent;
+use abcrm_core::hierarchy::{ancestry, check_new_parent};
 use abcrm_core::model::*;
 use abcrm_core::normalize::Email;
 use abcrm_core::*;
@@ -867,37 +867,49 @@ async fn dependents(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId
 /// Creates an account inside a transaction; returns it and the id of its audit row.
 /// Writes a validated opportunity and its contact roles (no audit, no rescoring).
 async fn insert_opportunity(tx: &mut Tx<'_>, new: &NewOpportunity) -> Result<OpportunityId> {
-    let at = now();
-    let created = new.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
-    let id: i64 = sqlx::query(
-        "INSERT INTO opportunities (account_id, name, stage, amount, close_date, source_campaign_id, owner_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(new.account_id.0)
-    .bind(&new.name)
-    .bind(new.stage.unwrap_or(OpportunityStage::Prospecting).as_str())
-    .bind(new.amount)
-    .bind(new.close_date)
-    .bind(new.source_campaign_id.map(|c| c.0))
-    .bind(new.owner_id.map(|o| o.0))
-    .bind(created)
-    .bind(created.max(at))
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(db)?
-    .try_get("id")?;
-    let id = OpportunityId(id);
-    write_roles(tx, id, &new.contact_roles).await?;
-    Ok(id)
+    let ids = insert_opportunities(tx, std::slice::from_ref(new), now()).await?;
+    Ok(OpportunityId(ids[0]))
+}
+
+/// Writes validated opportunities (at most `CHUNK`) and their contact roles in multi-row
+/// statements (no audit, no rescoring); a role's account is its contact's, as `write_roles` has
+/// it. Answers the new ids, in order. `at` is the write's time, and each one's creation unless it
+/// came with its own.
+async fn insert_opportunities(tx: &mut Tx<'_>, new: &[NewOpportunity], at: DateTime<Utc>) -> Result<Vec<i64>> {
+    let mut q = QueryBuilder::<Db>::new("INSERT INTO opportunities (account_id, name, stage, amount, close_date, source_campaign_id, owner_id, created_at, updated_at) ");
+    q.push_values(new, |mut b, o| {
+        let created = opportunity_created(o, at);
+        b.push_bind(o.account_id.0)
+            .push_bind(&o.name)
+            .push_bind(o.stage.unwrap_or(OpportunityStage::Prospecting).as_str())
+            .push_bind(o.amount)
+            .push_bind(o.close_date)
+            .push_bind(o.source_campaign_id.map(|c| c.0))
+            .push_bind(o.owner_id.map(|u| u.0))
+            .push_bind(created)
+            .push_bind(created.max(at));
+    });
+    let ids = insert_ids(tx, "opportunities", q).await?;
+    let roles: Vec<(i64, &ContactRole)> = new.iter().zip(&ids).flat_map(|(o, id)| o.contact_roles.iter().map(move |r| (*id, r))).collect();
+    for part in roles.chunks(CHUNK) {
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO opportunity_contact_roles (opportunity_id, contact_id, account_id, role, is_primary) SELECT v.column1, c.id, c.account_id, v.column3, v.column4 FROM (");
+        q.push_values(part, |mut b, (id, r)| {
+            b.push_bind(*id).push_bind(r.contact_id.0).push_bind(r.role.as_str()).push_bind(r.is_primary);
+        });
+        q.push(") AS v JOIN contacts c ON c.id = v.column2");
+        q.build().execute(&mut **tx).await.map_err(db)?;
+    }
+    Ok(ids)
+}
+
+/// When an opportunity written at `at` was created: its own time, to the microsecond both
+/// backends keep, or `at`.
+fn opportunity_created(o: &NewOpportunity, at: DateTime<Utc>) -> DateTime<Utc> {
+    o.created_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at)
 }
 
 async fn create_account_in(tx: &mut Tx<'_>, actor: &Actor, new: NewAccount) -> Result<(Account, i64)> {
-    let typed = [new.country.clone(), new.state.clone()];
-    let new = new.validate()?;
-    let typed = abcrm_core::normalize::country::typed_spellings(
-        [typed[0].as_deref(), typed[1].as_deref()],
-        [new.country.as_deref(), new.state.as_deref()],
-    );
+    let (new, typed) = new.validate_keeping_typed()?;
     if let Some(p) = new.parent_id {
         check_parent(&mut *tx, None, p).await?;
     }
@@ -935,8 +947,7 @@ async fn create_account_in(tx: &mut Tx<'_>, actor: &Actor, new: NewAccount) -> R
     .try_get("id")?;
     let id = AccountId(id);
     write_domains(&mut *tx, id, &new.domains).await?;
-    record_provenance(&mut *tx, id, &given, abcrm_core::enrich::SourceKind::Entered, &actor.label, at).await?;
-    record_typed(&mut *tx, id, &typed).await?;
+    record_provenance(&mut *tx, id, &given, abcrm_core::enrich::SourceKind::Entered, &actor.label, at, &typed).await?;
     // The funnel starts here: the first stage is history too.
     sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, NULL, $2, $3, $4)")
         .bind(id.0)
@@ -1067,14 +1078,9 @@ async fn update_account_in(store: &ThisStore, actor: &Actor, id: AccountId, patc
     }
     let before = load_account_for_update(&mut tx, id).await?;
     let given = abcrm_core::enrich::AccountField::patched_by(&patch);
-    let typed = [patch.country.as_set().cloned(), patch.state.as_set().cloned()];
     // An invalid patch is refused as invalid whatever version it names; a valid one only applies
     // to the version it names.
-    let mut next = patch.apply(&before)?;
-    let typed = abcrm_core::normalize::country::typed_spellings(
-        [typed[0].as_deref(), typed[1].as_deref()],
-        [next.country.as_deref(), next.state.as_deref()],
-    );
+    let (mut next, typed) = patch.apply_keeping_typed(&before)?;
     if let Some(versions) = versions {
         if !versions.contains(&before.updated_at) {
             return Err(StoreError::Stale { entity: "account", id: id.0, updated_at: before.updated_at });
@@ -1131,8 +1137,7 @@ async fn update_account_in(store: &ThisStore, actor: &Actor, id: AccountId, patc
     if next.domains != before.domains {
         write_domains(&mut tx, id, &next.domains).await?;
     }
-    record_provenance(&mut tx, id, &given, abcrm_core::enrich::SourceKind::Entered, &actor.label, now()).await?;
-    record_typed(&mut tx, id, &typed).await?;
+    record_provenance(&mut tx, id, &given, abcrm_core::enrich::SourceKind::Entered, &actor.label, now(), &typed).await?;
     if next.stage != before.stage {
         sqlx::query("INSERT INTO account_stage_history (account_id, from_stage, to_stage, reason, changed_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.0)
@@ -2402,7 +2407,8 @@ impl Store for ThisStore {
     }
 
     async fn get_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
-        accounts_by_ids(&self.pool, ids).await
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        accounts_by_ids(&mut conn, ids).await
     }
 
     async fn report_sales_cycles(&self, scope: &abcrm_core::reports::ReportScope, period: abcrm_core::reports::Period, by: abcrm_core::reports::CyclesBy, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<abcrm_core::reports::CyclesReport> {

@@ -581,5 +581,41 @@ async fn what_was_typed_for_a_place_is_kept_beside_its_code() {
             (Some("Deutschland".into()), Some("Bayern".into())),
             "{n}"
         );
+
+        // A migration's accounts too, their provenance marked imported.
+        let ids = t
+            .store
+            .import_accounts(
+                &person(),
+                "salesforce",
+                vec![(
+                    "001A".into(),
+                    NewAccount {
+                        name: "Initech".into(),
+                        country: Some("United States".into()),
+                        state: Some("Texas".into()),
+                        ..Default::default()
+                    },
+                )],
+            )
+            .await
+            .unwrap();
+        let initech = t.store.get_account(ids[0]).await.unwrap();
+        assert_eq!(
+            (initech.country.as_deref(), initech.state.as_deref()),
+            (Some("US"), Some("TX")),
+            "{n}"
+        );
+        assert_eq!(
+            typed(&initech).await,
+            (Some("United States".into()), Some("Texas".into())),
+            "{n}"
+        );
+        let provenance = t.store.account_provenance(initech.id).await.unwrap();
+        assert_eq!(
+            provenance[&AccountField::State].kind,
+            SourceKind::Imported,
+            "{n}"
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{AccountStage, Relationship, MAX_NAME};
 use crate::ids::{AccountId, AssetId, UserId};
-use crate::normalize::country::normalize_location;
+use crate::normalize::country::{normalize_location, typed_spellings};
 use crate::normalize::normalize_domain;
 use crate::patch::Patch;
 use crate::validation::{check_len, clean, require_text, ValidationErrors};
@@ -94,6 +94,18 @@ impl NewAccount {
         }
     }
 
+    /// [`NewAccount::validate`], with what was typed for a country or state the account keeps as
+    /// a code (`California` for `CA`): the observations its provenance keeps.
+    pub fn validate_keeping_typed(self) -> Result<(NewAccount, TypedSpellings), ValidationErrors> {
+        let (country, state) = (self.country.clone(), self.state.clone());
+        let valid = self.validate()?;
+        let typed = typed_spellings(
+            [country.as_deref(), state.as_deref()],
+            [valid.country.as_deref(), valid.state.as_deref()],
+        );
+        Ok((valid, typed))
+    }
+
     /// Trims and normalizes every field, or says which fields are invalid and why.
     pub fn validate(self) -> Result<NewAccount, ValidationErrors> {
         let mut errors = ValidationErrors::default();
@@ -166,7 +178,26 @@ pub struct AccountPatch {
     pub target_tier: Patch<i32>,
 }
 
+/// What was typed for fields an account keeps in another form, `(field, as typed)`: see
+/// [`typed_spellings`].
+pub type TypedSpellings = Vec<(&'static str, String)>;
+
 impl AccountPatch {
+    /// [`AccountPatch::apply`], with what the patch typed for a country or state the account
+    /// keeps as a code (`California` for `CA`).
+    pub fn apply_keeping_typed(
+        self,
+        current: &Account,
+    ) -> Result<(Account, TypedSpellings), ValidationErrors> {
+        let (country, state) = (self.country.as_set().cloned(), self.state.as_set().cloned());
+        let next = self.apply(current)?;
+        let typed = typed_spellings(
+            [country.as_deref(), state.as_deref()],
+            [next.country.as_deref(), next.state.as_deref()],
+        );
+        Ok((next, typed))
+    }
+
     /// Applies the patch to `current`, validating the result as a whole. Hierarchy rules
     /// (the new parent exists and is not a descendant) need the store and are checked there.
     pub fn apply(self, current: &Account) -> Result<Account, ValidationErrors> {
