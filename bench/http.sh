@@ -6,14 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${HTTP_SECONDS:-10}"
-bin="${ABCRM_BIN:-target/release/abcrm}"
-admin_url="${ABCRM_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}"
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
-[ -x "$bin" ] || cargo build --release -p abcrm
+source bench/lib.sh
 
 # wrk's requests per second, p99 latency and timeouts for one path (extra wrk arguments after).
 measure() {
@@ -36,13 +29,7 @@ row() { # name, rps, p99, timeouts, reference name, reference rps
 
 run() {
   backend="$1"; local database="$2" log="$work/serve-$1.log"
-  bind="127.0.0.1:$((18400 + RANDOM % 100))"
-  "$bin" serve --demo --database "$database" --bind "$bind" >"$log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 300); do grep -q "is listening" "$log" && break; sleep 1; done
-  local token
-  token=$(sed -n "s/.*Demo API token (admin): \(abcrm_[A-Za-z0-9]*\).*/\1/p" "$log" | head -n1)
-  [ -n "$token" ] || { cat "$log"; echo "the demo server did not start"; exit 1; }
+  serve_demo "$database" "$log" 18400
   local auth=(-H "Authorization: Bearer $token") bad=(-H "Authorization: Bearer abcrm_not_a_token")
   read -r health _ _ _ < <(measure /healthz)
   read -r rejected _ _ _ < <(measure /api/v1/accounts/1 "${bad[@]}")
@@ -58,19 +45,9 @@ run() {
   read -r post p99 to non < <(TOKEN="$token" CONTACTS="$contacts" measure / -s bench/post_activity.lua)
   row "POST /api/v1/activities ($non not 201)" "$post" "$p99" "$to" "/healthz" "$health"
   echo "server log errors: $(grep -ciE "panicked|database is locked| ERROR " "$log" || true)"
-  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+  stop_server
 }
 
 echo "| backend | request | measured | reference, same run | ratio |"
 echo "|---|---|---|---|---|"
-backends=("$@")
-[ ${#backends[@]} -gt 0 ] || backends=(sqlite postgres)
-for b in "${backends[@]}"; do
-  case "$b" in
-    sqlite) run sqlite "sqlite://$work/http.db" ;;
-    postgres)
-      psql "$admin_url" -qc "DROP DATABASE IF EXISTS abcrm_http" -c "CREATE DATABASE abcrm_http"
-      run postgres "${admin_url%/*}/abcrm_http" ;;
-    *) echo "unknown backend $b (sqlite or postgres)"; exit 1 ;;
-  esac
-done
+each_backend run abcrm_http "$@"

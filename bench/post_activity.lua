@@ -5,7 +5,6 @@ local contacts = {}
 for id in string.gmatch(os.getenv("CONTACTS"), "%d+") do
   contacts[#contacts + 1] = id
 end
-local errors = 0
 
 function setup(thread)
   thread:set("seed", math.random(1, 1e9))
@@ -19,14 +18,4 @@ request = function()
   local h = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
   return wrk.format("POST", "/api/v1/activities", h,
     '{"contact_id":' .. contacts[math.random(#contacts)] .. ',"kind":"call","subject":"bench"}')
-end
-
-response = function(status, headers, body)
-  if status ~= 201 then
-    errors = errors + 1
-  end
-end
-
-done = function(summary, latency, requests)
-  io.write(string.format("non-201 answers: %d\n", summary.errors.status))
 end

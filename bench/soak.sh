@@ -6,14 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${SOAK_SECONDS:-600}"
-bin="${ABCRM_BIN:-target/release/abcrm}"
-admin_url="${ABCRM_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}"
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
-[ -x "$bin" ] || cargo build --release -p abcrm
+source bench/lib.sh
 
 ids() { # ids of a list endpoint, as a Lua array
   local path="$1" cursor="" out=()
@@ -28,11 +21,7 @@ ids() { # ids of a list endpoint, as a Lua array
 
 soak() {
   local name="$1" database="$2" log="$work/serve-$1.log"
-  bind="127.0.0.1:$((18300 + RANDOM % 100))"
-  "$bin" serve --demo --database "$database" --bind "$bind" >"$log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 300); do grep -q "is listening" "$log" && break; sleep 1; done
-  token=$(sed -n "s/.*Demo API token (admin): \(abcrm_[A-Za-z0-9]*\).*/\1/p" "$log" | head -n1)
+  serve_demo "$database" "$log" 18300
   printf 'account_ids = %s\ncontact_ids = %s\n' "$(ids /api/v1/accounts)" "$(ids /api/v1/contacts)" >"$work/ids.lua"
   echo "== $name: /healthz, 64 connections, 30 s (the reference)"
   wrk -t2 -c64 -d30s "http://$bind/healthz" | grep -E "Requests/sec|Latency"
@@ -46,16 +35,7 @@ soak() {
     -s bench/soak.lua "http://$bind/"
   kill "$sampler" 2>/dev/null || true
   echo "server log errors: $(grep -ciE "panicked|ERROR" "$log" || true)"
-  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+  stop_server
 }
 
-backends=("$@")
-[ ${#backends[@]} -gt 0 ] || backends=(sqlite postgres)
-for backend in "${backends[@]}"; do
-  case "$backend" in
-    sqlite) soak sqlite "sqlite://$work/soak.db" ;;
-    postgres)
-      psql "$admin_url" -qc "DROP DATABASE IF EXISTS abcrm_soak" -c "CREATE DATABASE abcrm_soak"
-      soak postgres "${admin_url%/*}/abcrm_soak" ;;
-  esac
-done
+each_backend soak abcrm_soak "$@"

@@ -709,25 +709,28 @@ fn answering(records: &[PersonRecord], person: &PersonContext) -> Vec<IntakeItem
         .collect()
 }
 
+async fn a_webinar(t: &TestStore, name: &str) -> Campaign {
+    t.store
+        .create_campaign(
+            &actor(),
+            NewCampaign {
+                name: name.into(),
+                kind: Some(CampaignKind::Webinar),
+                starts_on: None,
+                ends_on: None,
+                budget: None,
+            },
+        )
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn intake_keeps_the_marketing_signal_at_once_and_through_review() {
     for t in backends().await {
         let n = t.name;
         let acme = acme(&t).await;
-        let webinar = t
-            .store
-            .create_campaign(
-                &actor(),
-                NewCampaign {
-                    name: "Spring webinar".into(),
-                    kind: Some(CampaignKind::Webinar),
-                    starts_on: None,
-                    ends_on: None,
-                    budget: None,
-                },
-            )
-            .await
-            .unwrap();
+        let webinar = a_webinar(&t, "Spring webinar").await;
         // Ann was sent the invitation before: answering it raises her membership.
         let mut ann = NewContact::at(acme.id);
         ann.email = Some(Email::parse("ann@acme.com").unwrap());
@@ -902,23 +905,8 @@ async fn people_waiting_in_review_are_seen_by_segments_and_by_their_campaign() {
     for t in backends().await {
         let n = t.name;
         let acme = acme(&t).await;
-        let new_campaign = |name: &str| NewCampaign {
-            name: name.into(),
-            kind: Some(CampaignKind::Webinar),
-            starts_on: None,
-            ends_on: None,
-            budget: None,
-        };
-        let webinar = t
-            .store
-            .create_campaign(&actor(), new_campaign("Spring webinar"))
-            .await
-            .unwrap();
-        let other = t
-            .store
-            .create_campaign(&actor(), new_campaign("Autumn webinar"))
-            .await
-            .unwrap();
+        let webinar = a_webinar(&t, "Spring webinar").await;
+        let other = a_webinar(&t, "Autumn webinar").await;
         // A stored contact at Acme, so the segment has someone placed too.
         let mut lee = NewContact::at(acme.id);
         lee.email = Some(Email::parse("lee@acme.com").unwrap());
