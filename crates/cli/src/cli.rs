@@ -309,10 +309,15 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "ABCRM_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// Start on a fresh demo database: `./abcrm-demo.db`, rebuilt, unless --database names one
-    /// (which must then be empty). Prints an API token to try it with.
+    /// Serve the demo: load it into the database (`./abcrm.db` unless --database names another)
+    /// when that is empty, and keep it, with whatever you added, on later starts. Prints the web
+    /// login and a fresh API token to try it with.
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: throw away the demo database (and what was added to it) and load it afresh.
+    /// Only a SQLite file that holds the demo, or nothing, is ever removed.
+    #[arg(long, requires = "demo")]
+    pub reset: bool,
     /// Seed of the demo dataset (with --demo).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,

@@ -6,9 +6,10 @@ mod csv_rows;
 mod demo;
 mod output;
 
-use clap::{parser::ValueSource, CommandFactory, FromArgMatches};
+use clap::{CommandFactory, FromArgMatches};
 use cli::{AccountCommand, Cli, Command, TokenCommand, UserCommand};
 use commands::records::Kind;
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 // Imports and migrations allocate a few small strings per field of millions of rows, on two
@@ -25,17 +26,18 @@ async fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| EnvFilter::new("warn,abcrm=info,abcrm_server=info")),
         )
         .with_writer(std::io::stderr)
+        // Colours for a person at a terminal; a log file or a pipe gets plain text.
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .init();
     let matches = Cli::command().get_matches();
-    let database_named = matches!(
-        matches.value_source("database"),
-        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-    );
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    match run(cli, database_named).await {
+    if !matches!(cli.command, Command::Serve(_)) {
+        end_quietly_on_a_closed_pipe();
+    }
+    match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // `abcrm segment run ... | head` closes the pipe early: that is the reader's choice.
         Err(e)
@@ -53,10 +55,22 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(cli: Cli, database_named: bool) -> anyhow::Result<()> {
+/// `abcrm accounts list | head` closes the pipe early, which is the reader's choice: the command
+/// ends at its next write, as a Unix tool does, instead of panicking in `println!` (Rust ignores
+/// SIGPIPE, so every write would fail with EPIPE). Not for `serve`, whose sockets must outlive a
+/// client that hangs up.
+fn end_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once, at start-up, before any thread writes; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database.as_str();
     match &cli.command {
-        Command::Serve(args) => commands::serve::run(url, database_named, args).await,
+        Command::Serve(args) => commands::serve::run(url, args).await,
         Command::Demo(args) => commands::demo::run(url, args).await,
         Command::Token(TokenCommand::Create { user, name, role }) => {
             commands::token::run_create(url, user, name, role).await

@@ -281,19 +281,39 @@ async fn a_token_from_the_cli_opens_the_api_and_no_token_does_not() {
     assert_eq!(without.status(), 401);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn serve_demo_starts_on_a_fresh_demo_database_with_a_working_token() {
-    let dir = tempfile::tempdir().unwrap();
-    let bind = format!("127.0.0.1:{}", free_port());
-    let (server, lines) = serve(dir.path(), &["--demo", "--bind", &bind]);
-    let token = lines
+/// `abcrm ARGS` in `dir` on its default database, as a person follows the README.
+fn abcrm_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_abcrm"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("ABCRM_DATABASE_URL")
+        .output()
+        .expect("the abcrm binary runs")
+}
+
+fn demo_token(lines: &[String]) -> String {
+    lines
         .iter()
         .find_map(|l| l.split("Demo API token (admin): ").nth(1))
         .unwrap_or_else(|| panic!("no token printed: {lines:?}"))
         .trim()
-        .to_string();
-    let body: serde_json::Value = reqwest::Client::new()
-        .get(format!("http://{bind}/api/v1/accounts?limit=5"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_demo_keeps_what_was_added_shares_the_clis_database_and_resets_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let bind = format!("127.0.0.1:{}", free_port());
+    let client = reqwest::Client::new();
+    let api = format!("http://{bind}/api/v1");
+    let (server, lines) = serve(dir.path(), &["--demo", "--bind", &bind]);
+    assert!(
+        lines.iter().any(|l| l.contains("Loaded the demo")),
+        "{lines:?}"
+    );
+    let token = demo_token(&lines);
+    let body: serde_json::Value = client
+        .get(format!("{api}/accounts?limit=5"))
         .bearer_auth(&token)
         .send()
         .await
@@ -302,13 +322,92 @@ async fn serve_demo_starts_on_a_fresh_demo_database_with_a_working_token() {
         .await
         .unwrap();
     assert_eq!(body["items"].as_array().map(Vec::len), Some(5), "{body}");
+    // A token the CLI makes with no --database opens the API `serve --demo` serves.
+    let cli_token = ok(abcrm_in(dir.path(), &["token", "create"]))
+        .trim()
+        .to_string();
+    let seen = client
+        .get(format!("{api}/accounts/1"))
+        .bearer_auth(&cli_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen.status(), 200);
+    let added: serde_json::Value = client
+        .post(format!("{api}/accounts"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "Added By Hand GmbH", "country": "DE"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let added = format!("{api}/accounts/{}", added["id"]);
+    // While it runs, a reset is refused rather than removing the file under it.
+    let refused = abcrm_in(
+        dir.path(),
+        &["serve", "--demo", "--reset", "--bind", "127.0.0.1:0"],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("open in another process"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
     drop(server);
-    // A second start rebuilds the demo rather than loading it twice.
-    let (_server, lines) = serve(dir.path(), &["--demo", "--bind", &bind]);
+
+    // A second start keeps the demo and what was added, with a fresh token.
+    let (server, lines) = serve(dir.path(), &["--demo", "--bind", &bind]);
+    assert!(
+        lines.iter().any(|l| l.contains("Serving the demo already")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("Loaded the demo")),
+        "{lines:?}"
+    );
+    let token = demo_token(&lines);
+    let kept = client.get(&added).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(kept.status(), 200);
+    drop(server);
+
+    // --reset loads it afresh: what was added is gone.
+    let (_server, lines) = serve(dir.path(), &["--demo", "--reset", "--bind", &bind]);
     assert!(
         lines.iter().any(|l| l.contains("Loaded the demo")),
         "{lines:?}"
     );
+    let token = demo_token(&lines);
+    let gone = client.get(&added).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(gone.status(), 404);
+}
+
+#[test]
+fn serve_demo_never_mixes_the_demo_into_other_data_nor_resets_it() {
+    let (dir, url) = sqlite_url();
+    let people = dir.path().join("people.csv");
+    std::fs::write(
+        &people,
+        "first_name,last_name,email,company\nAda,Lovelace,ada@acme.com,Acme Corp\n",
+    )
+    .unwrap();
+    ok(abcrm(&url, &["import", people.to_str().unwrap()]));
+    for args in [
+        &["serve", "--demo", "--bind", "127.0.0.1:0"][..],
+        &["serve", "--demo", "--reset", "--bind", "127.0.0.1:0"][..],
+    ] {
+        let out = abcrm(&url, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("1 accounts that are not the demo"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let stats: serde_json::Value = serde_json::from_str(&ok(abcrm(&url, &["stats"]))).unwrap();
+    assert_eq!(stats["accounts"], 1, "{stats}");
+    assert_eq!(stats["contacts"], 1, "{stats}");
 }
 
 #[test]

@@ -2,8 +2,10 @@
 //! Debian's headless chromium through playwright-core) against this very binary on a fresh
 //! demo database. They write a screenshot of each page at 1280 px to target/screenshots.
 //!
-//! Needs node, `npm ci` in web/e2e, and /usr/bin/chromium (`.ci/run` installs them). Without
-//! them the test prints what is missing and passes, except under CI (`CI` set), where it fails.
+//! Needs node, `npm ci` in web/e2e, and /usr/bin/chromium (`.ci/run` installs them), so a plain
+//! `cargo test` lists it as ignored rather than passing it untried; run it with
+//! `cargo test -p abcrm --test web_e2e -- --include-ignored`. Once asked for, a missing tool fails
+//! it, naming what to install.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,15 +30,12 @@ fn missing_tools(e2e: &Path) -> Option<String> {
 }
 
 #[test]
+#[ignore = "needs chromium, node and `npm ci` in web/e2e: run with --include-ignored"]
 fn the_web_ui_works_in_a_real_browser() {
     let root = repo_root();
     let e2e = root.join("web/e2e");
     if let Some(missing) = missing_tools(&e2e) {
-        if std::env::var_os("CI").is_some() {
-            panic!("the browser tests cannot run under CI: {missing}");
-        }
-        eprintln!("SKIPPED the browser tests: {missing}");
-        return;
+        panic!("the browser tests cannot run: {missing}");
     }
     let out = Command::new("node")
         .args(["--test", "--test-concurrency=1", "tests/"])

@@ -88,6 +88,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait Store: Send + Sync + 'static {
     /// Which database this store talks to.
     fn backend(&self) -> Backend;
+    /// Closes every connection and waits until they are closed: after it, a SQLite file may be
+    /// removed without an old connection writing its log back beside a new one.
+    async fn close(&self);
 
     // --- accounts ---
     /// Creates an account; its parent must exist.

@@ -1165,6 +1165,10 @@ impl Store for ThisStore {
         BACKEND
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn create_account(&self, actor: &Actor, new: NewAccount) -> Result<Account> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
         let (account, _) = create_account_in(&mut tx, actor, new).await?;

@@ -31,7 +31,7 @@ pub async fn load_sized(
     if existing.accounts > 0 {
         bail!(
             "the database at {} already has {} accounts; the demo loads into an empty database. \
-             Point --database at a new file (e.g. sqlite://demo.db), or use `abcrm serve --demo`, which starts on a fresh one",
+             Point --database at a new file (e.g. sqlite://demo.db); `abcrm serve --demo --reset` rebuilds a demo database",
             super::redact(url),
             existing.accounts
         );
