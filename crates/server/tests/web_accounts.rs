@@ -565,6 +565,7 @@ async fn the_360_shows_opportunities_renewals_and_the_timeline() {
                 NewActivity {
                     account_id: None,
                     contact_id: Some(c),
+                    body: None,
                     kind: ActivityKind::Meeting,
                     subject: Some("Quarterly review".into()),
                     occurred_at: None,

@@ -72,6 +72,7 @@ async fn the_list_filters_by_segment_and_search_and_shows_a_bad_filter_beside_th
                 NewActivity {
                     account_id: None,
                     contact_id: Some(ann),
+                    body: None,
                     kind: ActivityKind::Meeting,
                     subject: Some("Kick-off".into()),
                     occurred_at: Some("2026-02-03T10:00:00Z".parse().unwrap()),
@@ -174,6 +175,7 @@ async fn the_contact_page_shows_the_timeline_and_opportunity_roles() {
                 NewActivity {
                     account_id: None,
                     contact_id: Some(ann),
+                    body: None,
                     kind: ActivityKind::Webinar,
                     subject: Some("Pricing webinar".into()),
                     occurred_at: None,

@@ -128,11 +128,12 @@ async fn the_board_shows_each_card_in_its_stage_with_totals() {
         assert!(negotiation.contains("<span class=\"col-count\">1</span>"));
         assert!(negotiation.contains("<span class=\"col-amount\">1,500</span>"));
         assert!(column(&page, "proposal").contains("<span class=\"col-count\">0</span>"));
-        // The card: its name links to the account 360, with the account and its contact roles.
+        // The card: its name links to its page, its account to the 360, with its contact roles.
         assert!(prospecting.contains(&format!(
-            "href=\"/accounts/{}\">Initech rollout",
-            d.account.0
+            "href=\"/opportunities/{}\">Initech rollout",
+            d.big.0
         )));
+        assert!(prospecting.contains(&format!("href=\"/accounts/{}\">Initech<", d.account.0)));
         assert!(prospecting.contains("Ada Lovelace <small>champion, primary</small>"));
         assert!(prospecting.contains("class=\"stage-select\""));
         assert!(prospecting.contains("class=\"move-form\""));
@@ -266,5 +267,271 @@ async fn a_read_only_user_sees_the_board_without_move_forms() {
             w.store.get_opportunity(d.small).await.unwrap().stage,
             OpportunityStage::Prospecting
         );
+    }
+}
+
+#[tokio::test]
+async fn an_opportunity_has_a_page_that_edits_it_and_keeps_a_refused_value_beside_its_field() {
+    for w in web::each_backend(Role::Sales).await {
+        let d = deals(&w).await;
+        let path = format!("/opportunities/{}", d.big.0);
+        let page = w.page(&path).await;
+        assert!(page.contains(">Initech rollout</h1>"), "{}: {page}", w.name);
+        assert!(page.contains(&format!("href=\"/accounts/{}\"", d.account.0)));
+        assert!(page.contains("Ada Lovelace</a> <small>champion, primary</small>"));
+        assert!(page.contains("id=\"opportunity-edit\""));
+        // The history starts with its creation.
+        assert!(page.contains("id=\"audit-trail\""), "{}", w.name);
+
+        // A save with bad values changes nothing and says why beside each field, keeping what
+        // was typed.
+        let res = w
+            .post(
+                &path,
+                &[
+                    ("name", "Initech rollout, phase 2"),
+                    ("stage", "proposal"),
+                    ("amount", "lots"),
+                    ("close_date", "31/03/2027"),
+                    ("owner_id", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", w.name);
+        let body = res.text().await.unwrap();
+        assert!(body.contains("id=\"edit-amount-error\""), "{body}");
+        assert!(body.contains("“lots” is not an amount"), "{body}");
+        assert!(body.contains("id=\"edit-close-error\""));
+        assert!(body.contains("value=\"Initech rollout, phase 2\""));
+        assert!(!body.contains("id=\"edit-name-error\""));
+        let unchanged = w.store.get_opportunity(d.big).await.unwrap();
+        assert_eq!(unchanged.name, "Initech rollout");
+        assert_eq!(unchanged.stage, OpportunityStage::Prospecting);
+
+        // A good save goes through the store and says so; the history shows the change.
+        let res = w
+            .post(
+                &path,
+                &[
+                    ("name", "Initech rollout, phase 2"),
+                    ("stage", "proposal"),
+                    ("amount", "130,000"),
+                    ("close_date", "2027-03-31"),
+                    ("owner_id", &w.user.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        assert!(Web::location(&res).starts_with(&format!("{path}?done=Saved")));
+        let saved = w.store.get_opportunity(d.big).await.unwrap();
+        assert_eq!(saved.name, "Initech rollout, phase 2");
+        assert_eq!(saved.stage, OpportunityStage::Proposal);
+        assert_eq!(saved.amount, Some(130_000.0));
+        assert_eq!(
+            saved.close_date,
+            chrono::NaiveDate::from_ymd_opt(2027, 3, 31)
+        );
+        assert_eq!(saved.owner_id, Some(abcrm_core::UserId(w.user)));
+        // The contact roles were not touched by the form.
+        assert_eq!(saved.contact_roles.len(), 1);
+        let page = w.page(&path).await;
+        assert!(
+            page.contains("stage: prospecting → proposal"),
+            "{}: {page}",
+            w.name
+        );
+
+        // Clearing the amount and the owner.
+        let res = w
+            .post(
+                &path,
+                &[
+                    ("name", "Initech rollout, phase 2"),
+                    ("stage", "proposal"),
+                    ("amount", ""),
+                    ("close_date", ""),
+                    ("owner_id", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let cleared = w.store.get_opportunity(d.big).await.unwrap();
+        assert_eq!(
+            (cleared.amount, cleared.close_date, cleared.owner_id),
+            (None, None, None)
+        );
+
+        // Unknown and malformed ids are pages that do not exist.
+        assert_eq!(
+            w.get("/opportunities/999999").await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(w.get("/opportunities/abc").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            w.post(
+                "/opportunities/999999",
+                &[("name", "x"), ("stage", "proposal")]
+            )
+            .await
+            .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_call_logged_on_an_opportunity_an_account_and_a_contact_shows_in_their_timelines() {
+    for w in web::each_backend(Role::Sales).await {
+        let d = deals(&w).await;
+        let ada = w.store.get_opportunity(d.big).await.unwrap().contact_roles[0].contact_id;
+        let path = format!("/opportunities/{}", d.big.0);
+        let res = w
+            .post(
+                &format!("{path}/activities"),
+                &[
+                    ("kind", "call"),
+                    ("contact_id", &ada.0.to_string()),
+                    ("subject", "Discovery call"),
+                    ("body", "Budget confirmed.\nNext: security review <script>"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let to = Web::location(&res);
+        assert!(to.starts_with(&format!("{path}?done=Logged")), "{to}");
+        let logged = w
+            .store
+            .recent_activities(
+                &abcrm_store::ActivityQuery {
+                    opportunity_id: Some(d.big),
+                    ..Default::default()
+                },
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(logged.len(), 1, "{}", w.name);
+        let call = &logged[0];
+        assert_eq!(
+            (call.kind, call.contact_id, call.account_id),
+            (ActivityKind::Call, Some(ada), d.account)
+        );
+        assert_eq!(
+            call.body.as_deref(),
+            Some("Budget confirmed.\nNext: security review <script>")
+        );
+        // The body shows, escaped, on the opportunity, the account and the contact.
+        for page in [
+            path.clone(),
+            format!("/accounts/{}", d.account.0),
+            format!("/contacts/{}", ada.0),
+        ] {
+            let html = w.page(&page).await;
+            assert!(
+                html.contains(&format!("id=\"activity-{}\"", call.id.0)),
+                "{}: {page}",
+                w.name
+            );
+            assert!(
+                html.contains("Next: security review &#60;script&#62;")
+                    || html.contains("Next: security review &lt;script&gt;"),
+                "{}: {page}",
+                w.name
+            );
+        }
+
+        // A meeting on the account with nobody in particular, and an email on the contact.
+        let res = w
+            .post(
+                &format!("/accounts/{}/activities", d.account.0),
+                &[("kind", "meeting"), ("contact_id", ""), ("subject", "QBR")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let res = w
+            .post(
+                &format!("/contacts/{}/activities", ada.0),
+                &[("kind", "email"), ("subject", "Follow-up")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let at_account = w
+            .store
+            .recent_activities(
+                &abcrm_store::ActivityQuery {
+                    account_id: Some(d.account),
+                    ..Default::default()
+                },
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(at_account.len(), 3);
+
+        // Refused: a kind nobody logs by hand, a body over the limit, a contact at another
+        // account, an account that does not exist. Nothing is written.
+        let long = "x".repeat(20_001);
+        for (path, fields) in [
+            (
+                format!("/accounts/{}/activities", d.account.0),
+                vec![("kind", "web_visit")],
+            ),
+            (
+                format!("/accounts/{}/activities", d.account.0),
+                vec![("kind", "call"), ("body", long.as_str())],
+            ),
+            (
+                format!("/accounts/{}/activities", d.account.0),
+                vec![("kind", "call"), ("contact_id", "-1")],
+            ),
+            (
+                "/accounts/999999/activities".to_string(),
+                vec![("kind", "call")],
+            ),
+        ] {
+            let res = w.post(&path, &fields).await;
+            assert!(
+                res.status().is_client_error(),
+                "{}: {path} {:?}: {}",
+                w.name,
+                &fields[..1],
+                res.status()
+            );
+        }
+        let other = w
+            .store
+            .create_account(
+                &actor(),
+                NewAccount {
+                    name: "Globex".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let res = w
+            .post(
+                &format!("/accounts/{}/activities", other.id.0),
+                &[("kind", "call"), ("contact_id", &ada.0.to_string())],
+            )
+            .await;
+        assert!(
+            res.status().is_client_error(),
+            "{}: {}",
+            w.name,
+            res.status()
+        );
+        let after = w
+            .store
+            .recent_activities(
+                &abcrm_store::ActivityQuery {
+                    account_id: Some(d.account),
+                    ..Default::default()
+                },
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(after.len(), 3, "{}", w.name);
     }
 }

@@ -419,6 +419,7 @@ async fn record_responses(tx: &mut Tx<'_>, actor: &Actor, source: &str, response
         activities.extend(members.iter().map(|(_, m)| NewActivity {
             account_id: None,
             contact_id: Some(m.contact_id),
+            body: None,
             kind: c.kind.response_activity(),
             subject: Some(format!("{} to {} ({source})", m.status.unwrap_or(MemberStatus::Responded), c.name)),
             occurred_at: Some(at),

@@ -54,6 +54,9 @@ pub(crate) struct ScoringState {
 /// Where `abcrm` keeps its data when nothing else is configured: `./abcrm.db`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://abcrm.db";
 
+/// The most users [`Store::list_users`] answers: an owner picker, not a directory.
+pub const MAX_USERS_LISTED: i64 = 5_000;
+
 /// Opens the store a URL names and brings its schema up to date: `postgres://` or
 /// `postgresql://` for PostgreSQL; `sqlite:`/`sqlite://PATH` or a plain file path for SQLite
 /// (created if missing).
@@ -698,6 +701,8 @@ pub trait Store: Send + Sync + 'static {
     async fn contact_opportunities(&self, id: ContactId) -> Result<Vec<Opportunity>>;
     /// Users by id, in id order; ids that do not exist are skipped.
     async fn get_users(&self, ids: &[UserId]) -> Result<Vec<User>>;
+    /// Every user by name (at most [`MAX_USERS_LISTED`]): who a record can be given to.
+    async fn list_users(&self) -> Result<Vec<User>>;
     /// How many intake records a query selects (the total of the review queue).
     async fn count_intake(&self, query: &IntakeQuery) -> Result<u64>;
     /// Intake records newest first: like [`Store::list_intake`] in descending id order (the

@@ -842,6 +842,7 @@ impl Run<'_> {
                 contact_id: contact.map(|(c, _)| c),
                 kind: a.kind,
                 subject: a.subject,
+                body: a.body,
                 occurred_at: a.occurred_at,
                 campaign_id: None,
                 opportunity_id: a

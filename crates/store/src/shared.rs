@@ -253,7 +253,7 @@ fn member_row(r: &DbRow) -> Result<CampaignMember, sqlx::Error> {
     })
 }
 
-const ACTIVITY_COLUMNS: &str = "id, account_id, contact_id, kind, subject, occurred_at, campaign_id, opportunity_id, created_at";
+const ACTIVITY_COLUMNS: &str = "id, account_id, contact_id, kind, subject, body, occurred_at, campaign_id, opportunity_id, created_at";
 
 fn activity_row(r: &DbRow) -> Result<Activity, sqlx::Error> {
     Ok(Activity {
@@ -262,6 +262,7 @@ fn activity_row(r: &DbRow) -> Result<Activity, sqlx::Error> {
         contact_id: r.try_get::<Option<i64>, _>("contact_id")?.map(ContactId),
         kind: parse(r.try_get::<&str, _>("kind")?)?,
         subject: r.try_get("subject")?,
+        body: r.try_get("body")?,
         occurred_at: r.try_get("occurred_at")?,
         campaign_id: r.try_get::<Option<i64>, _>("campaign_id")?.map(CampaignId),
         opportunity_id: r.try_get::<Option<i64>, _>("opportunity_id")?.map(OpportunityId),
@@ -791,13 +792,14 @@ async fn insert_activity(tx: &mut Tx<'_>, actor: &Actor, new: NewActivity) -> Re
     let account = activity_account(tx, &new).await?;
     let at = now();
     let row = sqlx::query(&format!(
-        "INSERT INTO activities (account_id, contact_id, kind, subject, occurred_at, campaign_id, opportunity_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {ACTIVITY_COLUMNS}"
+        "INSERT INTO activities (account_id, contact_id, kind, subject, body, occurred_at, campaign_id, opportunity_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {ACTIVITY_COLUMNS}"
     ))
     .bind(account.0)
     .bind(new.contact_id.map(|c| c.0))
     .bind(new.kind.as_str())
     .bind(&new.subject)
+    .bind(&new.body)
     .bind(new.occurred_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at))
     .bind(new.campaign_id.map(|c| c.0))
     .bind(new.opportunity_id.map(|o| o.0))
@@ -1931,6 +1933,9 @@ impl Store for ThisStore {
         if let Some(c) = query.contact_id {
             q.push(" AND contact_id = ").push_bind(c.0);
         }
+        if let Some(o) = query.opportunity_id {
+            q.push(" AND opportunity_id = ").push_bind(o.0);
+        }
         if let Some(k) = query.kind {
             q.push(" AND kind = ").push_bind(k.as_str());
         }
@@ -2518,6 +2523,9 @@ impl Store for ThisStore {
         if let Some(c) = query.contact_id {
             q.push(" AND contact_id = ").push_bind(c.0);
         }
+        if let Some(o) = query.opportunity_id {
+            q.push(" AND opportunity_id = ").push_bind(o.0);
+        }
         if let Some(k) = query.kind {
             q.push(" AND kind = ").push_bind(k.as_str());
         }
@@ -2651,6 +2659,15 @@ impl Store for ThisStore {
         out.sort_by_key(|u: &User| u.id.0);
         out.dedup_by_key(|u| u.id.0);
         Ok(out)
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query("SELECT id, email, name, role, created_at FROM users ORDER BY lower(name), id LIMIT $1")
+            .bind(crate::MAX_USERS_LISTED)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(|r| user_row(r).map_err(db)).collect()
     }
 
     async fn count_intake(&self, query: &crate::IntakeQuery) -> Result<u64> {
@@ -2938,12 +2955,13 @@ async fn insert_activities(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: 
     }
     let at = now();
     let occurred = |a: &NewActivity| a.occurred_at.map(|t| t.trunc_subsecs(6)).unwrap_or(at);
-    let mut q = QueryBuilder::<Db>::new("INSERT INTO activities (account_id, contact_id, kind, subject, occurred_at, campaign_id, opportunity_id, created_at) ");
+    let mut q = QueryBuilder::<Db>::new("INSERT INTO activities (account_id, contact_id, kind, subject, body, occurred_at, campaign_id, opportunity_id, created_at) ");
     q.push_values(valid.iter().zip(&resolved), |mut b, (a, account)| {
         b.push_bind(account.0)
             .push_bind(a.contact_id.map(|c| c.0))
             .push_bind(a.kind.as_str())
             .push_bind(&a.subject)
+            .push_bind(&a.body)
             .push_bind(occurred(a))
             .push_bind(a.campaign_id.map(|c| c.0))
             .push_bind(a.opportunity_id.map(|o| o.0))
@@ -2961,6 +2979,7 @@ async fn insert_activities(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: 
             kind: a.kind,
             occurred_at: occurred(&a),
             subject: a.subject,
+            body: a.body,
             campaign_id: a.campaign_id,
             opportunity_id: a.opportunity_id,
             created_at: at,
@@ -3018,9 +3037,10 @@ async fn update_activity_once(store: &ThisStore, actor: &Actor, id: ActivityId, 
     if let Some(o) = next.opportunity_id {
         require(&mut tx, "opportunities", "opportunity", "opportunity_id", o.0).await?;
     }
-    sqlx::query("UPDATE activities SET kind = $1, subject = $2, occurred_at = $3, campaign_id = $4, opportunity_id = $5 WHERE id = $6")
+    sqlx::query("UPDATE activities SET kind = $1, subject = $2, body = $3, occurred_at = $4, campaign_id = $5, opportunity_id = $6 WHERE id = $7")
         .bind(next.kind.as_str())
         .bind(&next.subject)
+        .bind(&next.body)
         .bind(next.occurred_at.trunc_subsecs(6))
         .bind(next.campaign_id.map(|c| c.0))
         .bind(next.opportunity_id.map(|o| o.0))

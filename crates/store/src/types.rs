@@ -92,6 +92,7 @@ pub struct OpportunityQuery {
 pub struct ActivityQuery {
     pub account_id: Option<AccountId>,
     pub contact_id: Option<ContactId>,
+    pub opportunity_id: Option<OpportunityId>,
     pub kind: Option<ActivityKind>,
 }
 

@@ -186,6 +186,7 @@ async fn pair(t: &TestStore) -> Pair {
             NewActivity {
                 account_id: None,
                 contact_id: Some(contact.id),
+                body: None,
                 kind: ActivityKind::Meeting,
                 subject: Some("Kick-off".into()),
                 occurred_at: None,
@@ -589,6 +590,7 @@ async fn a_merge_and_its_undo_rescore_to_what_a_full_recompute_gives() {
                     NewActivity {
                         account_id: None,
                         contact_id: Some(c.id),
+                        body: None,
                         kind: ActivityKind::Meeting,
                         subject: None,
                         occurred_at: None,

@@ -253,6 +253,7 @@ async fn the_account_list_carries_stored_scores_and_sorts_by_them() {
                 NewActivity {
                     account_id: Some(w.cobalt),
                     contact_id: None,
+                    body: None,
                     kind: ActivityKind::Meeting,
                     subject: Some("kick-off".into()),
                     occurred_at: None,

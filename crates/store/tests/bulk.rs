@@ -40,6 +40,7 @@ fn activity(contact: ContactId) -> NewActivity {
     NewActivity {
         account_id: None,
         contact_id: Some(contact),
+        body: None,
         kind: ActivityKind::Email,
         subject: Some("hello".into()),
         occurred_at: None,

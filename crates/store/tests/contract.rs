@@ -142,6 +142,7 @@ async fn deleting_with_move_to_moves_everything_then_deletes() {
                 NewActivity {
                     account_id: None,
                     contact_id: Some(c.id),
+                    body: None,
                     kind: ActivityKind::Call,
                     subject: None,
                     occurred_at: None,
@@ -605,6 +606,7 @@ async fn a_contact_who_moves_takes_activities_and_memberships_along() {
                 NewActivity {
                     account_id: None,
                     contact_id: Some(c.id),
+                    body: None,
                     kind: ActivityKind::Email,
                     subject: Some("hi".into()),
                     occurred_at: None,
@@ -654,6 +656,7 @@ async fn an_activity_whose_account_disagrees_with_its_contact_is_refused() {
                 NewActivity {
                     account_id: Some(b.id),
                     contact_id: Some(c.id),
+                    body: None,
                     kind: ActivityKind::Call,
                     subject: None,
                     occurred_at: None,

@@ -464,6 +464,7 @@ async fn enriched_firmographics_rescore_the_account() {
                 NewActivity {
                     account_id: None,
                     contact_id: Some(ann.id),
+                    body: None,
                     kind: ActivityKind::Meeting,
                     subject: None,
                     occurred_at: Some(Utc::now() - Duration::days(1)),

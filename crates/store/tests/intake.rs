@@ -406,6 +406,7 @@ async fn a_merge_moves_everything_to_the_survivor_and_undo_puts_it_back() {
                 NewActivity {
                     account_id: None,
                     contact_id: Some(b.id),
+                    body: None,
                     kind: ActivityKind::Email,
                     subject: Some("hi".into()),
                     occurred_at: None,

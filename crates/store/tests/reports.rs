@@ -124,6 +124,7 @@ async fn world(t: &TestStore) -> [AccountId; 3] {
     let activity = |c, kind, age: i64, campaign| NewActivity {
         account_id: None,
         contact_id: Some(c),
+        body: None,
         kind,
         subject: None,
         occurred_at: Some(days(age)),

@@ -107,6 +107,7 @@ async fn activity(
             NewActivity {
                 account_id: account,
                 contact_id: contact,
+                body: None,
                 kind,
                 subject: None,
                 occurred_at: Some(Utc::now() - Duration::days(3)),
@@ -194,6 +195,7 @@ async fn writes_rescore_to_what_a_full_recompute_gives() {
                     .map(|_| NewActivity {
                         account_id: None,
                         contact_id: Some(s1.id),
+                        body: None,
                         kind: ActivityKind::Meeting,
                         subject: None,
                         occurred_at: None,

@@ -101,6 +101,7 @@ async fn world(t: &TestStore) -> World {
         NewActivity {
             account_id: None,
             contact_id: Some(ann),
+            body: None,
             kind: ActivityKind::Webinar,
             subject: Some("Q3 webinar".into()),
             occurred_at: Some(chrono::Utc::now() - chrono::Duration::days(10)),

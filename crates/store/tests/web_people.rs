@@ -55,6 +55,7 @@ async fn contact_counts_last_activities_opportunities_and_users() {
                 NewActivity {
                     account_id: None,
                     contact_id: Some(ids[0]),
+                    body: None,
                     kind: ActivityKind::Call,
                     subject: None,
                     occurred_at: Some(when),

@@ -30,6 +30,7 @@ async fn timelines_are_newest_first_and_weeks_count_activities() {
                 NewActivity {
                     account_id: Some(accounts[0]),
                     contact_id: None,
+                    body: None,
                     kind: ActivityKind::Call,
                     subject: Some(format!("{d} days ago")),
                     occurred_at: Some(now - Duration::days(d)),

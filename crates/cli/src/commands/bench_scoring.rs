@@ -153,6 +153,7 @@ pub async fn incremental(url: &str, n: usize, seed: u64) -> anyhow::Result<()> {
         let new = NewActivity {
             account_id: None,
             contact_id: Some(contact.id),
+            body: None,
             kind: kinds[rng.gen_range(0..kinds.len())],
             subject: Some("bench-scoring".into()),
             occurred_at: None,

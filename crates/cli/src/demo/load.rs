@@ -335,6 +335,7 @@ impl Loader<'_> {
                 .map(|a| NewActivity {
                     account_id: None,
                     contact_id: Some(contacts[a.contact]),
+                    body: None,
                     kind: a.kind,
                     subject: Some(a.subject.clone()),
                     occurred_at: Some(a.occurred_at),

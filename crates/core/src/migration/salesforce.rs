@@ -312,6 +312,7 @@ pub const TASK: &[Column] = &[
     col("WhatId"),
     col("AccountId"),
     col("Subject"),
+    col("Description"),
     cols("ActivityDate", &["ActivityDateTime", "CreatedDate"]),
     col("TaskSubtype"),
     col("Type"),
@@ -337,6 +338,7 @@ pub fn activity<F: Fields + ?Sized>(
             vocab::task_kind(row.raw("TaskSubtype"), row.raw("Type"))
         },
         subject: row.text("Subject"),
+        body: row.text("Description"),
         occurred_at: row.timestamp("ActivityDate")?,
     })
 }

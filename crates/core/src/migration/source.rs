@@ -124,6 +124,8 @@ pub struct SourceActivity {
     pub opportunity_id: Option<String>,
     pub kind: ActivityKind,
     pub subject: Option<String>,
+    /// Salesforce's `Description`: the call's notes, the meeting's minutes.
+    pub body: Option<String>,
     pub occurred_at: Option<DateTime<Utc>>,
 }
 

@@ -8,6 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// The longest body an activity keeps, in characters: pages of minutes, not a pasted file.
+pub const MAX_BODY: usize = 20_000;
+
 /// One email, visit, form fill, webinar, event, meeting or call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Activity {
@@ -17,6 +20,8 @@ pub struct Activity {
     pub contact_id: Option<ContactId>,
     pub kind: ActivityKind,
     pub subject: Option<String>,
+    /// A note's text, a call's or meeting's minutes, an email's body.
+    pub body: Option<String>,
     pub occurred_at: DateTime<Utc>,
     pub campaign_id: Option<CampaignId>,
     pub opportunity_id: Option<OpportunityId>,
@@ -31,6 +36,10 @@ pub struct NewActivity {
     pub contact_id: Option<ContactId>,
     pub kind: ActivityKind,
     pub subject: Option<String>,
+    /// A note's text, a call's or meeting's minutes, an email's body (up to 20,000 characters).
+    #[serde(default)]
+    #[schema(max_length = 20000)]
+    pub body: Option<String>,
     /// Defaults to now.
     pub occurred_at: Option<DateTime<Utc>>,
     pub campaign_id: Option<CampaignId>,
@@ -51,9 +60,15 @@ impl NewActivity {
         if let Some(s) = &subject {
             check_len(&mut errors, "subject", s, MAX_NAME * 5);
         }
-        errors
-            .into_result()
-            .map(|()| NewActivity { subject, ..self })
+        let body = clean(self.body);
+        if let Some(b) = &body {
+            check_len(&mut errors, "body", b, MAX_BODY);
+        }
+        errors.into_result().map(|()| NewActivity {
+            subject,
+            body,
+            ..self
+        })
     }
 }
 
@@ -65,6 +80,8 @@ pub struct ActivityPatch {
     pub kind: Patch<ActivityKind>,
     #[schema(value_type = Option<String>)]
     pub subject: Patch<String>,
+    #[schema(value_type = Option<String>, max_length = 20000)]
+    pub body: Patch<String>,
     #[schema(value_type = DateTime<Utc>)]
     pub occurred_at: Patch<DateTime<Utc>>,
     #[schema(value_type = Option<i64>)]
@@ -86,6 +103,10 @@ impl ActivityPatch {
         next.subject = clean(self.subject.apply(next.subject));
         if let Some(s) = &next.subject {
             check_len(&mut errors, "subject", s, MAX_NAME * 5);
+        }
+        next.body = clean(self.body.apply(next.body));
+        if let Some(b) = &next.body {
+            check_len(&mut errors, "body", b, MAX_BODY);
         }
         match self.occurred_at {
             Patch::Set(t) => next.occurred_at = t,

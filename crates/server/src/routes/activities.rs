@@ -6,7 +6,7 @@ use crate::pagination::{self, List};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
 use abcrm_core::model::*;
-use abcrm_core::{AccountId, ActivityId, ContactId};
+use abcrm_core::{AccountId, ActivityId, ContactId, OpportunityId};
 use abcrm_store::ActivityQuery;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct ActivityListParams {
     pub account_id: Option<i64>,
     pub contact_id: Option<i64>,
+    pub opportunity_id: Option<i64>,
     pub kind: Option<ActivityKind>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
@@ -44,6 +45,7 @@ async fn list_activities(
     let q = ActivityQuery {
         account_id: p.account_id.map(AccountId),
         contact_id: p.contact_id.map(ContactId),
+        opportunity_id: p.opportunity_id.map(OpportunityId),
         kind: p.kind,
     };
     Ok(axum::Json(s.store.list_activities(&q, page).await?.into()))

@@ -4,6 +4,7 @@
 //! every contact of the account.
 
 use super::accounts::{location, or_dash, score_text};
+use super::activity_log::{self, TimelineItem};
 use super::buying_center::{self, Band};
 use super::format::{money, money_short, thousands, words};
 use super::{render, Nav, SignedIn, WebError};
@@ -28,6 +29,7 @@ struct Fact {
 }
 
 struct OppRow {
+    id: i64,
     /// The family member it belongs to, in the family pipeline: id and name.
     member: Option<(i64, String)>,
     name: String,
@@ -65,14 +67,6 @@ impl AssetRow {
     fn lapsed(&self) -> bool {
         self.renews_in.is_some_and(|d| d < 0)
     }
-}
-
-struct TimelineItem {
-    when: String,
-    iso: String,
-    kind: String,
-    subject: String,
-    contact: Option<(i64, String)>,
 }
 
 struct ContactRow {
@@ -134,6 +128,12 @@ struct AccountPage {
     family_missing_roles: Vec<String>,
     assets: Vec<AssetRow>,
     timeline: Vec<TimelineItem>,
+    /// Whether an activity without a contact reads "account" (this is the account's page).
+    timeline_of_account: bool,
+    /// The log form (`log_form.html`): where it posts, its kinds, and who may have taken part.
+    log_action: String,
+    log_kinds: Vec<(&'static str, String)>,
+    log_people: Vec<(i64, String)>,
     contacts: Vec<ContactRow>,
     /// What the last action did (a merge, its undo), and the merge it may undo.
     notice: Option<String>,
@@ -368,6 +368,7 @@ pub async fn account_360(
     let member_names: HashMap<AccountId, &str> =
         members.iter().map(|m| (m.id, m.name.as_str())).collect();
     let row = |o: &Opportunity, member: Option<(i64, String)>| OppRow {
+        id: o.id.0,
         member,
         name: o.name.clone(),
         stage: words(o.stage.as_str()),
@@ -402,24 +403,19 @@ pub async fn account_360(
         .collect();
     let timeline = activities
         .iter()
-        .map(|a| TimelineItem {
-            when: a.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
-            iso: a.occurred_at.to_rfc3339(),
-            kind: words(a.kind.as_str()),
-            subject: a.subject.clone().unwrap_or_default(),
-            contact: a.contact_id.map(|c| {
-                (
-                    c.0,
+        .map(|a| {
+            TimelineItem::of(a, |c| {
+                Some(
                     names
                         .get(&c.0)
                         .cloned()
                         .unwrap_or_else(|| format!("contact {}", c.0)),
                 )
-            }),
+            })
         })
         .collect();
     let grid = buying_center::grid(&contacts);
-    let contact_rows = contacts
+    let contact_rows: Vec<ContactRow> = contacts
         .iter()
         .map(|c| ContactRow {
             id: c.id.0,
@@ -485,6 +481,13 @@ pub async fn account_360(
         family_missing_roles,
         assets,
         timeline,
+        timeline_of_account: true,
+        log_action: format!("/accounts/{}/activities", account.id.0),
+        log_kinds: activity_log::kind_options(),
+        log_people: contact_rows
+            .iter()
+            .map(|c| (c.id, c.name.clone()))
+            .collect(),
         contacts: contact_rows,
         account,
         notice: super::people::text(&notice.done),

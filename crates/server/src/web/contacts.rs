@@ -1,6 +1,7 @@
 //! `/contacts`: the contact list (segment filter or plain search), the contact page, and merging
 //! two contacts into one.
 
+use super::activity_log::{self, TimelineItem};
 use super::filter_error::FilterErrorView;
 use super::format::{thousands, words};
 use super::people::{self, day, path_id, text, when, PageInfo, PAGE_SIZE};
@@ -245,12 +246,6 @@ struct ShowParams {
     undo: Option<String>,
 }
 
-struct TimelineItem {
-    at: String,
-    kind: String,
-    subject: String,
-}
-
 struct RoleRow {
     opportunity_id: i64,
     name: String,
@@ -274,6 +269,10 @@ struct ContactPage {
     notice: Option<String>,
     undo: Option<i64>,
     timeline: Vec<TimelineItem>,
+    timeline_of_account: bool,
+    log_action: String,
+    log_kinds: Vec<(&'static str, String)>,
+    log_people: Vec<(i64, String)>,
     roles: Vec<RoleRow>,
     score: Option<ScoreView>,
 }
@@ -366,13 +365,10 @@ async fn show(
             50,
         )
         .await?;
+    // On the person's own page nobody else is named.
     let timeline = activities
         .iter()
-        .map(|a| TimelineItem {
-            at: when(&a.occurred_at),
-            kind: words(a.kind.as_str()),
-            subject: a.subject.clone().unwrap_or_default(),
-        })
+        .map(|a| TimelineItem::of(a, |_| None))
         .collect();
     let roles = s
         .store
@@ -408,6 +404,10 @@ async fn show(
         notice: text(&p.done),
         undo: people::number(&p.undo).filter(|_| me.can_write()),
         timeline,
+        timeline_of_account: false,
+        log_action: format!("/contacts/{}/activities", id.0),
+        log_kinds: activity_log::kind_options(),
+        log_people: Vec::new(),
         roles,
         score,
     })

@@ -8,6 +8,7 @@
 mod account_360;
 mod account_merge;
 mod accounts;
+mod activity_log;
 mod assets;
 mod buying_center;
 pub mod charts;
@@ -18,6 +19,7 @@ mod filter_error;
 pub mod format;
 pub mod import;
 mod opportunities;
+mod opportunity_page;
 pub mod password;
 mod people;
 mod reports;
@@ -46,6 +48,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(accounts::routes())
         .merge(account_merge::routes())
         .merge(opportunities::routes())
+        .merge(activity_log::routes())
+        .merge(opportunity_page::routes())
         .merge(reports::routes())
         .merge(csv_download::routes())
         .merge(import::routes())

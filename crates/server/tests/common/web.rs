@@ -19,6 +19,8 @@ pub struct Web {
     /// The session's CSRF token, added to every form this client posts.
     pub csrf: String,
     pub name: &'static str,
+    /// The signed-in user's id.
+    pub user: i64,
     pub store: Arc<dyn abcrm_store::Store>,
     /// Shared by the users of one server ([`Web::another_user`]).
     _store: Arc<TestStore>,
@@ -85,6 +87,7 @@ async fn signed_in_user(t: Arc<TestStore>, base: String, email: &str, role: Role
         cookie,
         csrf,
         name: t.name,
+        user: user.id.0,
         store: t.store.clone(),
         _store: t,
     }
