@@ -2,7 +2,9 @@
 //! two contacts into one.
 
 use super::activity_log::{self, TimelineItem};
+use super::contact_form::{owner_choices, ContactForm, ContactFormView};
 use super::filter_error::FilterErrorView;
+use super::form::FieldErrors;
 use super::format::{thousands, words};
 use super::people::{self, day, path_id, text, when, PageInfo, PAGE_SIZE};
 use super::query_string;
@@ -27,7 +29,7 @@ use std::collections::HashMap;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/contacts", get(list))
-        .route("/contacts/{id}", get(show))
+        .route("/contacts/{id}", get(show).post(super::contact_form::save))
         .route("/contacts/{id}/merge", get(merge_page).post(merge))
         .route("/contacts/merges/{id}/undo", post(undo))
 }
@@ -263,9 +265,13 @@ struct ScoreView {
 
 #[derive(Template)]
 #[template(path = "contact.html")]
-struct ContactPage {
+pub struct ContactPage {
     nav: Nav,
     c: ContactView,
+    /// The edit form (`contact_fields.html`), open when it comes back refused.
+    cf: ContactFormView,
+    edit_open: bool,
+    form_action: String,
     notice: Option<String>,
     undo: Option<i64>,
     timeline: Vec<TimelineItem>,
@@ -353,8 +359,40 @@ async fn show(
     Query(p): Query<ShowParams>,
 ) -> Result<Response, WebError> {
     let id = ContactId(path_id(&raw, "contact")?);
+    let notice = ContactNotice {
+        done: text(&p.done),
+        undo: people::number(&p.undo).filter(|_| me.can_write()),
+    };
+    render(&contact_page(&s, &me, id, notice, None).await?)
+}
+
+/// What the contact page tells after an action: a notice, and the merge it may undo.
+#[derive(Debug, Default)]
+pub struct ContactNotice {
+    pub done: Option<String>,
+    pub undo: Option<i64>,
+}
+
+/// The contact page; `edit` is a refused edit to show with its errors (none: the form holds the
+/// contact as it is).
+pub async fn contact_page(
+    s: &AppState,
+    me: &SignedIn,
+    id: ContactId,
+    notice: ContactNotice,
+    edit: Option<ContactFormView>,
+) -> Result<ContactPage, WebError> {
     let contact = s.store.get_contact(id).await?;
-    let c = contact_view(&s, &contact).await?;
+    let c = contact_view(s, &contact).await?;
+    let edit_open = edit.is_some();
+    let cf = match edit {
+        Some(view) => view,
+        None => ContactFormView::new(
+            ContactForm::of(&contact),
+            FieldErrors::default(),
+            owner_choices(s).await?,
+        ),
+    };
     let activities = s
         .store
         .recent_activities(
@@ -398,11 +436,14 @@ async fn show(
         fit: sc.fit.to_string(),
         engagement: sc.engagement.to_string(),
     });
-    render(&ContactPage {
-        nav: Nav::new(&me, "contacts"),
+    Ok(ContactPage {
+        nav: Nav::new(me, "contacts"),
         c,
-        notice: text(&p.done),
-        undo: people::number(&p.undo).filter(|_| me.can_write()),
+        cf,
+        edit_open,
+        form_action: format!("/contacts/{}", id.0),
+        notice: notice.done,
+        undo: notice.undo,
         timeline,
         timeline_of_account: false,
         log_action: format!("/contacts/{}/activities", id.0),

@@ -12,10 +12,12 @@ mod activity_log;
 mod assets;
 mod buying_center;
 pub mod charts;
+mod contact_form;
 mod contacts;
 mod csv_download;
 mod dashboard;
 mod filter_error;
+mod form;
 pub mod format;
 pub mod import;
 mod opportunities;
@@ -50,6 +52,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(opportunities::routes())
         .merge(activity_log::routes())
         .merge(opportunity_page::routes())
+        .merge(contact_form::routes())
         .merge(reports::routes())
         .merge(csv_download::routes())
         .merge(import::routes())

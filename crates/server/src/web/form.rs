@@ -1,0 +1,175 @@
+//! What the create and edit forms share: the values as typed (so a refused save gives them back
+//! unchanged) and the errors shown beside their fields.
+
+use super::WebError;
+use abcrm_store::StoreError;
+
+/// Each refused field of a form and why, in the order found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn push(&mut self, field: &'static str, why: impl Into<String>) {
+        self.0.push((field, why.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Why `field` was refused, if it was.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, why)| why.as_str())
+    }
+
+    /// `Ok(value)` when nothing was refused.
+    pub fn or<T>(self, value: T) -> Result<T, FieldErrors> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+
+    /// The store's refusal of a save, put beside the form's `fields` (the first of them when it
+    /// names none of them); a failure that is not about the input stays an error.
+    pub fn from_store(e: StoreError, fields: &[&'static str]) -> Result<FieldErrors, WebError> {
+        let Some(&first) = fields.first() else {
+            return Err(e.into());
+        };
+        let field = |name: Option<&str>| {
+            name.and_then(|n| fields.iter().copied().find(|f| *f == n))
+                .unwrap_or(first)
+        };
+        let mut out = FieldErrors::default();
+        match e {
+            StoreError::Invalid(errors) => {
+                for err in errors.0 {
+                    out.push(field(Some(&err.field)), err.reason);
+                }
+            }
+            StoreError::Conflict { field: at, message } => out.push(field(at.as_deref()), message),
+            // A user or contact picked in the form that is gone by the time it is saved.
+            StoreError::NotFound { entity, id } if matches!(entity, "user" | "contact") => {
+                let named = if entity == "user" {
+                    "owner_id"
+                } else {
+                    "contact_id"
+                };
+                out.push(
+                    field(Some(named)),
+                    format!("there is no {entity} {id} any more; choose another"),
+                )
+            }
+            other => return Err(other.into()),
+        }
+        Ok(out)
+    }
+}
+
+/// A typed value, or nothing.
+pub fn value(raw: &Option<String>) -> &str {
+    raw.as_deref().unwrap_or("")
+}
+
+/// A typed value, trimmed; blank is none.
+pub fn filled(raw: &Option<String>) -> Option<String> {
+    raw.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// A picklist value from a form: blank is none, anything but one of `T`'s values is refused
+/// with the values it may take.
+pub fn choice<T: std::str::FromStr>(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    raw: &Option<String>,
+) -> Option<T> {
+    let raw = filled(raw)?;
+    match raw.parse::<T>() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            errors.push(
+                field,
+                format!("“{raw}” is not one of the choices; pick one from the list"),
+            );
+            None
+        }
+    }
+}
+
+/// A user's id from an owner picker: blank is nobody.
+pub fn user_id(errors: &mut FieldErrors, raw: &Option<String>) -> Option<abcrm_core::UserId> {
+    let raw = filled(raw)?;
+    match raw.parse::<i64>() {
+        Ok(id) if id > 0 => Some(abcrm_core::UserId(id)),
+        _ => {
+            errors.push("owner_id", format!("“{raw}” is not a user's id"));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use abcrm_core::model::Seniority;
+    use abcrm_core::validation::ValidationErrors;
+
+    #[test]
+    fn store_refusals_land_beside_their_fields() {
+        let mut invalid = ValidationErrors::default();
+        invalid.push("email", "is not an email");
+        invalid.push("something_else", "is wrong");
+        let errors =
+            FieldErrors::from_store(StoreError::Invalid(invalid), &["first_name", "email"])
+                .unwrap();
+        assert_eq!(errors.get("email"), Some("is not an email"));
+        assert_eq!(errors.get("first_name"), Some("is wrong"));
+        let conflict = StoreError::Conflict {
+            field: Some("email".into()),
+            message: "already belongs to contact 7".into(),
+        };
+        let errors = FieldErrors::from_store(conflict, &["first_name", "email"]).unwrap();
+        assert_eq!(errors.get("email"), Some("already belongs to contact 7"));
+        let gone = StoreError::NotFound {
+            entity: "user",
+            id: 9,
+        };
+        let errors = FieldErrors::from_store(gone, &["name", "owner_id"]).unwrap();
+        assert!(errors.get("owner_id").unwrap().contains("user 9"));
+        let account = StoreError::NotFound {
+            entity: "account",
+            id: 9,
+        };
+        assert!(FieldErrors::from_store(account, &["name"]).is_err());
+    }
+
+    #[test]
+    fn picklists_and_owners_are_read_strictly() {
+        let mut errors = FieldErrors::default();
+        assert_eq!(
+            choice::<Seniority>(&mut errors, "seniority", &Some(" vp ".into())),
+            Some(Seniority::Vp)
+        );
+        assert_eq!(
+            choice::<Seniority>(&mut errors, "seniority", &Some("".into())),
+            None
+        );
+        assert!(errors.is_empty());
+        assert_eq!(
+            choice::<Seniority>(&mut errors, "seniority", &Some("boss".into())),
+            None
+        );
+        assert_eq!(user_id(&mut errors, &Some("0".into())), None);
+        assert_eq!(
+            errors.0.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+            ["seniority", "owner_id"]
+        );
+    }
+}
