@@ -299,11 +299,11 @@ async fn an_opportunity_has_a_page_that_edits_it_and_keeps_a_refused_value_besid
             .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", w.name);
         let body = res.text().await.unwrap();
-        assert!(body.contains("id=\"edit-amount-error\""), "{body}");
+        assert!(body.contains("id=\"of-amount-error\""), "{body}");
         assert!(body.contains("“lots” is not an amount"), "{body}");
-        assert!(body.contains("id=\"edit-close-error\""));
+        assert!(body.contains("id=\"of-close_date-error\""));
         assert!(body.contains("value=\"Initech rollout, phase 2\""));
-        assert!(!body.contains("id=\"edit-name-error\""));
+        assert!(!body.contains("id=\"of-name-error\""));
         let unchanged = w.store.get_opportunity(d.big).await.unwrap();
         assert_eq!(unchanged.name, "Initech rollout");
         assert_eq!(unchanged.stage, OpportunityStage::Prospecting);
@@ -533,5 +533,168 @@ async fn a_call_logged_on_an_opportunity_an_account_and_a_contact_shows_in_their
             .await
             .unwrap();
         assert_eq!(after.len(), 3, "{}", w.name);
+    }
+}
+
+#[tokio::test]
+async fn an_opportunity_opened_from_its_account_starts_a_cycle_with_its_first_contact_role() {
+    for w in web::each_backend(Role::Sales).await {
+        let d = deals(&w).await;
+        let a360 = format!("/accounts/{}", d.account.0);
+        assert!(
+            w.page(&a360)
+                .await
+                .contains(&format!("href=\"{a360}/opportunities/new\"")),
+            "{}",
+            w.name
+        );
+        let form = w.page(&format!("{a360}/opportunities/new")).await;
+        assert!(form.contains("id=\"opportunity-new\""), "{}", w.name);
+        assert!(
+            form.contains(">Ada Lovelace</option>"),
+            "the account's people are offered: {form}"
+        );
+        let ada = w.store.get_opportunity(d.big).await.unwrap().contact_roles[0].contact_id;
+        let cycles = w.store.counts().await.unwrap().opportunities;
+
+        // Refused: no name, an amount that is not one, a role without its part.
+        let res = w
+            .post(
+                &format!("{a360}/opportunities"),
+                &[
+                    ("name", ""),
+                    ("stage", "prospecting"),
+                    ("amount", "-3"),
+                    ("contact_id", &ada.0.to_string()),
+                    ("role", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", w.name);
+        let body = res.text().await.unwrap();
+        for field in ["of-name-error", "of-amount-error", "rf-role-error"] {
+            assert!(
+                body.contains(&format!("id=\"{field}\"")),
+                "{}: {field}: {body}",
+                w.name
+            );
+        }
+        assert!(body.contains("value=\"-3\""));
+        assert_eq!(w.store.counts().await.unwrap().opportunities, cycles);
+
+        let res = w
+            .post(
+                &format!("{a360}/opportunities"),
+                &[
+                    ("name", "Initech expansion"),
+                    ("stage", "qualification"),
+                    ("amount", "48,000"),
+                    ("close_date", "2027-06-30"),
+                    ("owner_id", &w.user.to_string()),
+                    ("contact_id", &ada.0.to_string()),
+                    ("role", "economic_buyer"),
+                    ("primary", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let to = Web::location(&res);
+        let id: i64 = to
+            .trim_start_matches("/opportunities/")
+            .split('?')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let o = w.store.get_opportunity(OpportunityId(id)).await.unwrap();
+        assert_eq!(
+            (o.account_id, o.stage, o.amount),
+            (d.account, OpportunityStage::Qualification, Some(48_000.0))
+        );
+        assert_eq!(
+            o.contact_roles,
+            vec![ContactRole {
+                contact_id: ada,
+                role: BuyingRole::EconomicBuyer,
+                is_primary: true
+            }]
+        );
+        assert!(
+            w.page(&to).await.contains("a sales cycle started"),
+            "{}",
+            w.name
+        );
+
+        // Another role on its page, then taking the first away.
+        let mut bob = NewContact::at(d.account);
+        bob.first_name = Some("Bob".into());
+        bob.last_name = Some("Porter".into());
+        let bob = w.store.create_contact(&actor(), bob).await.unwrap();
+        let page = format!("/opportunities/{id}");
+        let res = w
+            .post(
+                &format!("{page}/roles"),
+                &[
+                    ("contact_id", &bob.id.0.to_string()),
+                    ("role", "evaluator"),
+                    ("primary", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let roles = w
+            .store
+            .get_opportunity(OpportunityId(id))
+            .await
+            .unwrap()
+            .contact_roles;
+        assert_eq!(roles.len(), 2);
+        assert!(roles
+            .iter()
+            .any(|r| r.contact_id == bob.id && r.is_primary && r.role == BuyingRole::Evaluator));
+        assert!(
+            roles.iter().any(|r| r.contact_id == ada && !r.is_primary),
+            "the primary mark moved: {roles:?}"
+        );
+        let res = w
+            .post(
+                &format!("{page}/roles"),
+                &[("contact_id", ""), ("role", "user")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"rf-contact_id-error\""));
+        let res = w.post(&format!("{page}/roles/{}/remove", ada.0), &[]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let roles = w
+            .store
+            .get_opportunity(OpportunityId(id))
+            .await
+            .unwrap()
+            .contact_roles;
+        assert_eq!(
+            roles.iter().map(|r| r.contact_id).collect::<Vec<_>>(),
+            vec![bob.id]
+        );
+        // A role nobody has, on an opportunity that does not exist.
+        assert_eq!(
+            w.post(&format!("{page}/roles/{}/remove", ada.0), &[])
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            w.post(
+                "/opportunities/999999/roles",
+                &[("contact_id", "1"), ("role", "user")]
+            )
+            .await
+            .status(),
+            StatusCode::NOT_FOUND
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! its field with everything that was typed.
 
 use super::contacts::{contact_page, ContactNotice};
-use super::form::{choice, filled, user_id, value, FieldErrors};
+use super::form::{choice, filled, refused, user_id, value, FieldErrors};
 use super::format::words;
 use super::people::path_id;
 use super::{render, urlencode, Nav, SignedIn, WebError};
@@ -15,7 +15,6 @@ use abcrm_core::patch::Patch;
 use abcrm_core::{AccountId, ContactId};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -305,12 +304,6 @@ pub async fn save(
     let edit = ContactFormView::new(form, errors, owner_choices(&state).await?);
     let page = contact_page(&state, &me, id, ContactNotice::default(), Some(edit)).await?;
     refused(render(&page)?)
-}
-
-/// A page that comes back with the refused form answers 422.
-fn refused(mut res: Response) -> Result<Response, WebError> {
-    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(res)
 }
 
 #[cfg(test)]

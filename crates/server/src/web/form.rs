@@ -70,6 +70,12 @@ impl FieldErrors {
     }
 }
 
+/// A page that comes back with its refused form answers 422.
+pub fn refused(mut res: axum::response::Response) -> Result<axum::response::Response, WebError> {
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
 /// A typed value, or nothing.
 pub fn value(raw: &Option<String>) -> &str {
     raw.as_deref().unwrap_or("")

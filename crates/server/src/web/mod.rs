@@ -21,6 +21,7 @@ mod form;
 pub mod format;
 pub mod import;
 mod opportunities;
+mod opportunity_form;
 mod opportunity_page;
 pub mod password;
 mod people;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(opportunities::routes())
         .merge(activity_log::routes())
         .merge(opportunity_page::routes())
+        .merge(opportunity_form::routes())
         .merge(contact_form::routes())
         .merge(reports::routes())
         .merge(csv_download::routes())

@@ -5,22 +5,21 @@
 //! what was typed, and nothing is lost.
 
 use super::activity_log::{self, TimelineItem};
+use super::contact_form::owner_choices;
+use super::form::{refused, FieldErrors};
 use super::format::{grouped, human, words};
-use super::opportunities::parse_stage;
+use super::opportunity_form::{people_of, OpportunityForm, OpportunityFormView};
 use super::people::{path_id, text, when};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
-use abcrm_core::model::{Opportunity, OpportunityPatch, OpportunityStage};
-use abcrm_core::patch::Patch;
+use abcrm_core::model::Opportunity;
 use abcrm_core::{ContactId, OpportunityId, UserId};
-use abcrm_store::{ActivityQuery, AuditQuery, ContactQuery, PageRequest, StoreError};
+use abcrm_store::{ActivityQuery, AuditQuery, PageRequest, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -29,92 +28,8 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/opportunities/{id}", get(show).post(save))
 }
 
-/// The edit form, as typed: every value a string, so a refused one comes back unchanged.
-#[derive(Debug, Clone, Default, Deserialize)]
-struct EditForm {
-    name: Option<String>,
-    stage: Option<String>,
-    amount: Option<String>,
-    close_date: Option<String>,
-    owner_id: Option<String>,
-}
-
-impl EditForm {
-    /// The form filled with the opportunity as it is.
-    fn of(o: &Opportunity) -> EditForm {
-        EditForm {
-            name: Some(o.name.clone()),
-            stage: Some(o.stage.as_str().to_string()),
-            amount: o.amount.map(|a| a.to_string()),
-            close_date: o.close_date.map(|d| d.to_string()),
-            owner_id: o.owner_id.map(|u| u.0.to_string()),
-        }
-    }
-
-    fn value(field: &Option<String>) -> &str {
-        field.as_deref().unwrap_or("")
-    }
-
-    /// The patch the form asks for, or each unreadable value's field and why.
-    fn patch(&self) -> Result<OpportunityPatch, Vec<(&'static str, String)>> {
-        let mut errors = Vec::new();
-        let mut patch = OpportunityPatch::default();
-        match text(&self.name) {
-            Some(name) => patch.name = Patch::Set(name),
-            None => errors.push(("name", "an opportunity needs a name".to_string())),
-        }
-        match parse_stage(self.stage.as_deref()) {
-            Ok(stage) => patch.stage = Patch::Set(stage),
-            Err(message) => errors.push(("stage", message)),
-        }
-        match parse_amount(Self::value(&self.amount)) {
-            Ok(Some(a)) => patch.amount = Patch::Set(a),
-            Ok(None) => patch.amount = Patch::Clear,
-            Err(message) => errors.push(("amount", message)),
-        }
-        match text(&self.close_date) {
-            None => patch.close_date = Patch::Clear,
-            Some(raw) => match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
-                Ok(d) => patch.close_date = Patch::Set(d),
-                Err(_) => errors.push((
-                    "close_date",
-                    format!("“{raw}” is not a date; write it as 2027-03-31"),
-                )),
-            },
-        }
-        match text(&self.owner_id) {
-            None => patch.owner_id = Patch::Clear,
-            Some(raw) => match raw.parse::<i64>() {
-                Ok(id) if id > 0 => patch.owner_id = Patch::Set(UserId(id)),
-                _ => errors.push(("owner_id", format!("“{raw}” is not a user's id"))),
-            },
-        }
-        if errors.is_empty() {
-            Ok(patch)
-        } else {
-            Err(errors)
-        }
-    }
-}
-
-/// An amount as people type it: `12500`, `12,500`, `12 500.50`; blank is none.
-fn parse_amount(raw: &str) -> Result<Option<f64>, String> {
-    let digits: String = raw
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '_' | '\u{a0}'))
-        .collect();
-    if digits.is_empty() {
-        return Ok(None);
-    }
-    match digits.parse::<f64>() {
-        Ok(a) if a.is_finite() && a >= 0.0 => Ok(Some(a)),
-        _ => Err(format!(
-            "“{}” is not an amount; write a number such as 12500 or 12,500.50",
-            raw.trim()
-        )),
-    }
-}
+/// The fields of the edit form, in its order.
+const FIELDS: [&str; 5] = ["name", "stage", "amount", "close_date", "owner_id"];
 
 struct RoleView {
     contact_id: i64,
@@ -132,7 +47,7 @@ struct AuditView {
 
 #[derive(Template)]
 #[template(path = "opportunity.html")]
-struct OpportunityPage {
+pub struct OpportunityPage {
     nav: Nav,
     id: i64,
     name: String,
@@ -145,11 +60,10 @@ struct OpportunityPage {
     owner: String,
     started: String,
     roles: Vec<RoleView>,
-    form: EditForm,
-    /// A refused save: each field and why.
-    errors: Vec<(&'static str, String)>,
-    stages: Vec<(&'static str, String)>,
-    owners: Vec<(i64, String)>,
+    /// The edit form (`opportunity_fields.html`), with a refused save's errors.
+    of: OpportunityFormView,
+    /// The form that gives a contact a role (`role_fields.html`), with a refused one's errors.
+    rf: OpportunityFormView,
     notice: Option<String>,
     timeline: Vec<TimelineItem>,
     timeline_of_account: bool,
@@ -159,63 +73,38 @@ struct OpportunityPage {
     audit: Vec<AuditView>,
 }
 
-impl OpportunityPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
-    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
-        EditForm::value(field)
-    }
-
-    fn is_owner(&self, id: &i64) -> bool {
-        EditForm::value(&self.form.owner_id) == id.to_string()
-    }
-}
-
 /// How many audit entries the page shows, newest first.
 const AUDIT_SHOWN: u32 = 20;
 
-async fn page(
+/// The opportunity's page. `edit` and `role` are a refused form to show with its errors (none:
+/// the edit form holds the opportunity as it is, the role form is empty).
+pub async fn opportunity_page(
     state: &AppState,
     me: &SignedIn,
     o: Opportunity,
-    form: EditForm,
-    errors: Vec<(&'static str, String)>,
+    edit: Option<(OpportunityForm, FieldErrors)>,
+    role: Option<(OpportunityForm, FieldErrors)>,
     notice: Option<String>,
 ) -> Result<OpportunityPage, WebError> {
     let store = &state.store;
     let account = store.get_account(o.account_id).await?;
-    let people = store
-        .list_contacts(
-            &ContactQuery {
-                account_id: Some(o.account_id),
-                ..ContactQuery::default()
-            },
-            PageRequest {
-                after: None,
-                limit: 1000,
-            },
-        )
-        .await?
-        .items;
-    let names: HashMap<ContactId, String> =
-        people.iter().map(|c| (c.id, c.display_name())).collect();
+    let people = people_of(state, o.account_id).await?;
+    let names: HashMap<ContactId, String> = people
+        .iter()
+        .map(|(id, name)| (ContactId(*id), name.clone()))
+        .collect();
     let name_of = |c: ContactId| {
         names
             .get(&c)
             .cloned()
             .unwrap_or_else(|| format!("contact {}", c.0))
     };
-    let users = store.list_users().await?;
+    let owners = owner_choices(state).await?;
     let user_name = |u: UserId| {
-        users
+        owners
             .iter()
-            .find(|x| x.id == u)
-            .map(|x| x.name.clone())
+            .find(|(id, _)| *id == u.0)
+            .map(|(_, name)| name.clone())
             .unwrap_or_else(|| format!("user {}", u.0))
     };
     let activities = store
@@ -248,9 +137,11 @@ async fn page(
     log_people.extend(
         people
             .iter()
-            .filter(|c| !o.contact_roles.iter().any(|r| r.contact_id == c.id))
-            .map(|c| (c.id.0, c.display_name())),
+            .filter(|(id, _)| !o.contact_roles.iter().any(|r| r.contact_id.0 == *id))
+            .cloned(),
     );
+    let (form, errors) = edit.unwrap_or_else(|| (OpportunityForm::of(&o), FieldErrors::default()));
+    let (role_form, role_errors) = role.unwrap_or_default();
     Ok(OpportunityPage {
         nav: Nav::new(me, "opportunities"),
         id: o.id.0,
@@ -273,13 +164,18 @@ async fn page(
                 primary: r.is_primary,
             })
             .collect(),
-        form,
-        errors,
-        stages: OpportunityStage::ALL
-            .iter()
-            .map(|s| (s.as_str(), human(s.as_str())))
-            .collect(),
-        owners: users.iter().map(|u| (u.id.0, u.name.clone())).collect(),
+        of: OpportunityFormView {
+            form,
+            errors,
+            owners: owners.clone(),
+            people: Vec::new(),
+        },
+        rf: OpportunityFormView {
+            form: role_form,
+            errors: role_errors,
+            owners: Vec::new(),
+            people: people.clone(),
+        },
         notice,
         timeline: activities
             .iter()
@@ -354,18 +250,17 @@ async fn show(
     Query(p): Query<ShowParams>,
 ) -> Result<Response, WebError> {
     let o = load(&state, &raw).await?;
-    let form = EditForm::of(&o);
-    render(&page(&state, &me, o, form, Vec::new(), text(&p.done)).await?)
+    render(&opportunity_page(&state, &me, o, None, None, text(&p.done)).await?)
 }
 
 async fn save(
     State(state): State<AppState>,
     me: SignedIn,
     Path(raw): Path<String>,
-    Form(form): Form<EditForm>,
+    Form(form): Form<OpportunityForm>,
 ) -> Result<Response, WebError> {
     let o = load(&state, &raw).await?;
-    let refused = match form.patch() {
+    let errors = match form.patch() {
         Err(errors) => errors,
         Ok(patch) => match state.store.update_opportunity(&me.actor, o.id, patch).await {
             Ok(saved) => {
@@ -373,78 +268,16 @@ async fn save(
                 let to = format!("/opportunities/{}?done={}", saved.id.0, urlencode(&done));
                 return Ok(Redirect::to(&to).into_response());
             }
-            Err(StoreError::Invalid(errors)) => errors
-                .0
-                .into_iter()
-                .map(|e| (field_of(&e.field), e.reason))
-                .collect(),
-            Err(StoreError::NotFound { entity, id }) => {
-                vec![(
-                    "owner_id",
-                    format!("there is no {entity} {id}; choose another"),
-                )]
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => FieldErrors::from_store(e, &FIELDS)?,
         },
     };
-    let page = page(&state, &me, o, form, refused, None).await?;
-    let mut res = render(&page)?;
-    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(res)
-}
-
-/// The form's field a store error names (errors on other fields show beside the name).
-fn field_of(field: &str) -> &'static str {
-    match field {
-        "stage" => "stage",
-        "amount" => "amount",
-        "close_date" => "close_date",
-        "owner_id" => "owner_id",
-        _ => "name",
-    }
+    let page = opportunity_page(&state, &me, o, Some((form, errors)), None, None).await?;
+    refused(render(&page)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_are_read_as_people_type_them() {
-        assert_eq!(parse_amount(""), Ok(None));
-        assert_eq!(parse_amount(" 12,500.50 "), Ok(Some(12_500.5)));
-        assert_eq!(parse_amount("12 500"), Ok(Some(12_500.0)));
-        for bad in ["-5", "ten", "1e999", "NaN", "inf"] {
-            assert!(parse_amount(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn a_form_with_bad_values_names_each_field() {
-        let form = EditForm {
-            name: Some("  ".into()),
-            stage: Some("flying".into()),
-            amount: Some("lots".into()),
-            close_date: Some("31/03/2027".into()),
-            owner_id: Some("x".into()),
-        };
-        let fields: Vec<&str> = form.patch().unwrap_err().iter().map(|(f, _)| *f).collect();
-        assert_eq!(
-            fields,
-            ["name", "stage", "amount", "close_date", "owner_id"]
-        );
-        let ok = EditForm {
-            name: Some(" Renewal ".into()),
-            stage: Some("proposal".into()),
-            amount: Some("".into()),
-            close_date: Some("2027-03-31".into()),
-            owner_id: Some("".into()),
-        }
-        .patch()
-        .unwrap();
-        assert_eq!(ok.name, Patch::Set("Renewal".into()));
-        assert_eq!(ok.amount, Patch::Clear);
-        assert_eq!(ok.owner_id, Patch::Clear);
-    }
 
     #[test]
     fn an_audit_entry_reads_as_what_changed() {
