@@ -282,7 +282,7 @@ pub async fn people_of(
         .into_iter()
         .map(|c| (c.id.0, c.display_name()))
         .collect();
-    people.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    people.sort_by_key(|(_, name)| name.to_lowercase());
     Ok(people)
 }
 
@@ -373,10 +373,9 @@ async fn add_role(
             .contact_roles
             .iter()
             .filter(|r| r.contact_id != role.contact_id)
-            .cloned()
             .map(|r| ContactRole {
                 is_primary: r.is_primary && !role.is_primary,
-                ..r
+                ..r.clone()
             })
             .collect();
         roles.push(role);
