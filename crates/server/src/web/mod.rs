@@ -6,6 +6,7 @@
 //! drag-and-drop on the board, import progress).
 
 mod account_360;
+mod account_form;
 mod account_merge;
 mod accounts;
 mod activity_log;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(opportunity_page::routes())
         .merge(opportunity_form::routes())
         .merge(contact_form::routes())
+        .merge(account_form::routes())
         .merge(reports::routes())
         .merge(csv_download::routes())
         .merge(import::routes())
