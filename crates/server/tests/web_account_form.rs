@@ -103,6 +103,11 @@ async fn an_account_is_created_under_its_parent_by_name_and_refused_values_are_n
         assert_eq!(a.owner_id.map(|u| u.0), Some(w.user));
         assert_eq!(a.target_tier, Some(2));
 
+        // Plain words in the list's filter box find it by name.
+        let list = w.page("/accounts?filter=initech+gmbh").await;
+        assert!(list.contains(&format!("href=\"/accounts/{}\"", a.id.0)), "{}: {list}", w.name);
+        assert!(!list.contains(&format!("href=\"/accounts/{}\"", parent.id.0)));
+
         // A second account of the same name makes the parent ambiguous: its id is asked for.
         w.store
             .create_account(

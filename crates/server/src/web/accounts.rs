@@ -75,6 +75,11 @@ fn resolve(text: &str, target: Option<SegmentTarget>) -> Result<Resolved, Filter
             Ok(r) => Ok(r),
             Err(account_error) => match as_contacts() {
                 Ok(r) => Ok(r),
+                Err(_) if plain_words(text) => compile(&name_search(text), SegmentTarget::Account)
+                    .map(|f| Resolved {
+                        selection: AccountSelection::Accounts(f),
+                        target: Some(SegmentTarget::Account),
+                    }),
                 Err(contact_error) if account_error.position > contact_error.position => {
                     Err(account_error)
                 }
@@ -82,6 +87,23 @@ fn resolve(text: &str, target: Option<SegmentTarget>) -> Result<Resolved, Filter
             },
         },
     }
+}
+
+/// Whether text that is not a filter reads as words someone typed to find an account by name:
+/// no quotes, operators or brackets, at most a few words.
+fn plain_words(text: &str) -> bool {
+    let text = text.trim();
+    !text.is_empty()
+        && text.chars().count() <= 200
+        && text.split_whitespace().count() <= 8
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "&-.,'’+/".contains(c))
+}
+
+/// The filter a name search stands for: the account's name contains the words as typed.
+fn name_search(text: &str) -> String {
+    format!("account.name contains \"{}\"", text.trim())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -575,6 +597,20 @@ async fn save_view(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_words_search_names_and_a_filter_stays_a_filter() {
+        for words in ["initech", "Acme Corp", "AT&T", "O'Reilly Media", "Müller-Lüdenscheidt"] {
+            let r = resolve(words, None).unwrap_or_else(|e| panic!("{words}: {e:?}"));
+            assert_eq!(r.target, Some(SegmentTarget::Account), "{words}");
+            assert!(matches!(r.selection, AccountSelection::Accounts(_)), "{words}");
+        }
+        // A real filter is read as one; a broken one is still reported, not searched for.
+        assert!(resolve("account.state = \"CA\"", None).is_ok());
+        assert!(resolve("account.state = ", None).is_err());
+        assert!(resolve("contact.seniority >= (", None).is_err());
+        assert!(!plain_words("a \"quoted\" word"));
+    }
 
     /// The design's seed segment.
     const SEED_FILTER: &str = r#"contact.seniority in ("manager", "director") and account.state = "CA" and account.industry = "Software" and account.relationship != "customer""#;
