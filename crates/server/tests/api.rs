@@ -498,6 +498,43 @@ async fn intake_review_and_merge_over_http() {
             None,
         )
         .await;
+
+        // Two people at two accounts are merged only when the caller confirms it.
+        let elsewhere = api.account("Globex Two").await;
+        let namesake = api
+            .ok(
+                Method::POST,
+                "/api/v1/contacts",
+                Some(json!({"account_id": elsewhere, "first_name": "Ann", "last_name": "Lee"})),
+            )
+            .await;
+        let path = format!("/api/v1/contacts/{ann}/merge");
+        let refused = api
+            .send(
+                Method::POST,
+                &path,
+                Some(json!({"merged_id": namesake["id"]})),
+            )
+            .await;
+        let problem = api.problem(refused, 409, Some("confirm")).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("Globex Two"),
+            "{problem}"
+        );
+        api.ok(
+            Method::GET,
+            &format!("/api/v1/contacts/{}", namesake["id"]),
+            None,
+        )
+        .await;
+        let merged = api
+            .ok(
+                Method::POST,
+                &path,
+                Some(json!({"merged_id": namesake["id"], "confirm": true})),
+            )
+            .await;
+        assert_eq!(merged["survivor"]["account_id"], acme["id"], "{}", api.name);
         let doc: Value = reqwest::get(format!("{}/api/openapi.json", api.base))
             .await
             .unwrap()

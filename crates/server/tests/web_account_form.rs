@@ -105,7 +105,11 @@ async fn an_account_is_created_under_its_parent_by_name_and_refused_values_are_n
 
         // Plain words in the list's filter box find it by name.
         let list = w.page("/accounts?filter=initech+gmbh").await;
-        assert!(list.contains(&format!("href=\"/accounts/{}\"", a.id.0)), "{}: {list}", w.name);
+        assert!(
+            list.contains(&format!("href=\"/accounts/{}\"", a.id.0)),
+            "{}: {list}",
+            w.name
+        );
         assert!(!list.contains(&format!("href=\"/accounts/{}\"", parent.id.0)));
 
         // A second account of the same name makes the parent ambiguous: its id is asked for.

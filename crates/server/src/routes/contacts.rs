@@ -7,7 +7,7 @@ use crate::problem::{ApiError, Problem};
 use crate::AppState;
 use abcrm_core::model::*;
 use abcrm_core::{AccountId, ContactId};
-use abcrm_store::ContactQuery;
+use abcrm_store::{ContactQuery, StoreError};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -46,6 +46,11 @@ pub struct MergeRequest {
     /// value.
     #[serde(default)]
     pub choices: MergeChoices,
+    /// Merge even though the two work at different accounts (the survivor's account is kept).
+    /// Without it such a merge is refused with 409: two records at two companies are more often
+    /// two people than one.
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 #[utoipa::path(post, path = "/contacts/{id}/merge", tag = "contacts", params(("id" = i64, Path, description = "The surviving contact")), request_body = MergeRequest,
@@ -57,6 +62,37 @@ async fn merge_contacts(
     Id(id): Id,
     Json(req): Json<MergeRequest>,
 ) -> Result<axum::Json<ContactMerge>, ApiError> {
+    // A record that does not exist is the store's to answer for (404 or 422, by which one).
+    let pair = (
+        s.store.get_contact(ContactId(id)).await,
+        s.store.get_contact(ContactId(req.merged_id)).await,
+    );
+    if let (false, Ok(survivor), Ok(merged)) = (req.confirm, pair.0, pair.1) {
+        if survivor.account_id != merged.account_id {
+            let names = s
+                .store
+                .get_accounts(&[survivor.account_id, merged.account_id])
+                .await?;
+            let name = |a: AccountId| {
+                names.iter().find(|x| x.id == a).map_or_else(
+                    || format!("account {a}"),
+                    |x| format!("{} (account {a})", x.name),
+                )
+            };
+            return Err(StoreError::Conflict {
+                field: Some("confirm".into()),
+                message: format!(
+                    "contact {} works at {} and contact {} at {}: they may be two people. To merge them anyway, send \"confirm\": true; the survivor stays at {}",
+                    survivor.id,
+                    name(survivor.account_id),
+                    merged.id,
+                    name(merged.account_id),
+                    name(survivor.account_id)
+                ),
+            }
+            .into());
+        }
+    }
     Ok(axum::Json(
         s.store
             .merge_contacts(

@@ -600,10 +600,19 @@ mod tests {
 
     #[test]
     fn plain_words_search_names_and_a_filter_stays_a_filter() {
-        for words in ["initech", "Acme Corp", "AT&T", "O'Reilly Media", "Müller-Lüdenscheidt"] {
+        for words in [
+            "initech",
+            "Acme Corp",
+            "AT&T",
+            "O'Reilly Media",
+            "Müller-Lüdenscheidt",
+        ] {
             let r = resolve(words, None).unwrap_or_else(|e| panic!("{words}: {e:?}"));
             assert_eq!(r.target, Some(SegmentTarget::Account), "{words}");
-            assert!(matches!(r.selection, AccountSelection::Accounts(_)), "{words}");
+            assert!(
+                matches!(r.selection, AccountSelection::Accounts(_)),
+                "{words}"
+            );
         }
         // A real filter is read as one; a broken one is still reported, not searched for.
         assert!(resolve("account.state = \"CA\"", None).is_ok());
