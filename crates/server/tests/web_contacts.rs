@@ -345,6 +345,28 @@ async fn merging_through_the_form_keeps_the_chosen_values_and_can_be_undone() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("id=\"with-error\"") && body.contains("does not exist"));
         assert!(w.store.get_contact(ann).await.is_ok());
+
+        // A namesake at another account: the form asks to be sure, and merges once ticked.
+        let globex = account(&w, "Globex").await;
+        let namesake = contact(&w, globex, "Ann", "Lee", "ann@globex.example", None).await;
+        let page = w
+            .page(&format!("/contacts/{ann}/merge?with={namesake}"))
+            .await;
+        assert!(page.contains("id=\"merge-confirm\""), "{}", w.name);
+        let n = namesake.to_string();
+        let fields = [("with", n.as_str()), ("survivor", a.as_str())];
+        let res = w.post(&format!("/contacts/{ann}/merge"), &fields).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", w.name);
+        assert!(res.text().await.unwrap().contains("two different accounts"));
+        assert!(
+            w.store.get_contact(namesake).await.is_ok(),
+            "nothing merged"
+        );
+        let mut confirmed = fields.to_vec();
+        confirmed.push(("confirm", "on"));
+        let res = w.post(&format!("/contacts/{ann}/merge"), &confirmed).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        assert!(w.store.get_contact(namesake).await.is_err());
     }
 }
 

@@ -726,6 +726,20 @@ async fn merge(
             return Ok(res);
         }
     };
+    // Two records at two companies are more often two people: the form asks to be sure, as the
+    // API's `"confirm": true` does.
+    let at_two_accounts = page
+        .other
+        .as_ref()
+        .is_some_and(|o| o.account_id != page.c.account_id);
+    if at_two_accounts && form.get("confirm").is_none_or(|v| v.trim().is_empty()) {
+        page.merge_error = Some(
+            "they work at two different accounts and may be two people: tick the box to say they are one, or pick another contact".into(),
+        );
+        let mut res = render(&page)?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    }
     let merged = if survivor == id { other } else { id };
     let choices = choices_from_form(&form, survivor);
     let survivor_name = if survivor == id {
