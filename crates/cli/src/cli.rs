@@ -132,8 +132,8 @@ pub enum Command {
         /// The truth.csv `abcrm synth-export` wrote.
         #[arg(long)]
         truth: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
     /// Score a matches.csv against a truth.csv: precision, recall and F1.
     MatchScore {
@@ -440,11 +440,23 @@ pub enum Format {
     Table,
     /// JSON for programs.
     Json,
+    /// CSV for spreadsheets: the table's columns, every cell safe to open.
+    Csv,
+}
+
+/// How a command that prints one report or outcome shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    /// Text and aligned columns for people.
+    Table,
+    /// JSON for programs.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RecordCommand {
-    /// List records, oldest first.
+    /// List records: accounts, contacts, opportunities and campaigns oldest first, activities
+    /// newest first.
     List(ListArgs),
     /// Show one record (for an account: its 360 view).
     Show {
@@ -477,15 +489,15 @@ pub enum AccountCommand {
         /// Keep the survivor's value of this field even where it is empty; repeat for more.
         #[arg(long = "keep", value_name = "FIELD")]
         keep: Vec<String>,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
     /// Undo an account merge: the merged account comes back with the rows the merge moved.
     UndoMerge {
         /// The merge's id, as `merge` printed it.
         id: i64,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
     },
 }
 
@@ -608,8 +620,8 @@ pub struct ReportArgs {
     /// With --segment as an expression: it selects accounts, not contacts.
     #[arg(long, global = true, value_enum, default_value_t = TargetArg::Contact)]
     pub target: TargetArg,
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, global = true, value_enum, default_value_t = TextFormat::Table)]
+    pub format: TextFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -726,8 +738,8 @@ pub enum ScoreCommand {
     Explain {
         /// The account's id or exact name.
         account: String,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+        format: TextFormat,
         /// Explain the score as of this time (RFC 3339); defaults to now.
         #[arg(long)]
         at: Option<chrono::DateTime<chrono::Utc>>,

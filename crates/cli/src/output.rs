@@ -1,4 +1,4 @@
-//! Printing records for people (aligned columns) or programs (JSON).
+//! Printing records for people (aligned columns) or programs (JSON, CSV).
 
 use serde::Serialize;
 use std::io::{self, Write};
@@ -21,6 +21,18 @@ impl Table {
     /// Adds a row; missing cells print empty.
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
+    }
+
+    /// Prints the table as CSV to stdout: the header's names, then the rows, each cell made
+    /// safe to open in a spreadsheet (`abcrm_core::export::csv_row`).
+    pub fn print_csv(&self) -> anyhow::Result<()> {
+        let mut w = csv::Writer::from_writer(io::stdout().lock());
+        w.write_record(&self.header)?;
+        for row in &self.rows {
+            w.write_record(abcrm_core::export::csv_row(row))?;
+        }
+        w.flush()?;
+        Ok(())
     }
 
     /// Prints the table to stdout.
@@ -72,4 +84,60 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 /// An optional value as a cell.
 pub fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+/// Prints `items` as `format` asks: JSON as they are, or `table`'s rows as columns or CSV.
+pub fn emit<T: Serialize>(
+    format: crate::cli::Format,
+    items: &T,
+    table: &Table,
+) -> anyhow::Result<()> {
+    match format {
+        crate::cli::Format::Json => json(items),
+        crate::cli::Format::Table => Ok(table.print()?),
+        crate::cli::Format::Csv => table.print_csv(),
+    }
+}
+
+/// One record as `field  value` lines (the table form of a show): its JSON's fields in order,
+/// nested values as JSON.
+pub fn fields_table<T: Serialize>(record: &T) -> anyhow::Result<Table> {
+    let mut t = Table::new(&["field", "value"]);
+    if let serde_json::Value::Object(map) = serde_json::to_value(record)? {
+        for (k, v) in map {
+            let value = match v {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            t.row(vec![k, value]);
+        }
+    }
+    Ok(t)
+}
+
+/// `1 account`, `2 accounts`.
+pub fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plurals_and_fields() {
+        assert_eq!(plural(1u32, "account", "accounts"), "1 account");
+        assert_eq!(plural(0u32, "account", "accounts"), "0 accounts");
+        let t = fields_table(&serde_json::json!({"id": 3, "name": "Ada", "email": null})).unwrap();
+        assert_eq!(
+            t.rows,
+            vec![
+                vec!["id".to_string(), "3".into()],
+                vec!["name".into(), "Ada".into()],
+                vec!["email".into(), String::new()]
+            ]
+        );
+    }
 }

@@ -517,7 +517,7 @@ async fn import_places_people_from_csv_and_vcard_and_a_second_run_adds_nothing()
             "{stderr}"
         );
         assert!(stderr.contains("1 rejected"), "{stderr}");
-        assert!(stderr.contains("1 new accounts"), "{stderr}");
+        assert!(stderr.contains("1 new account\n"), "{stderr}");
         assert!(stderr.contains("1 waiting in review"), "{stderr}");
         ok(abcrm(&url, &["import", vcf.to_str().unwrap()]));
 
@@ -595,11 +595,11 @@ async fn enrich_fills_accounts_reports_conflicts_unknown_and_rejected_rows_and_a
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(out.status.success(), "{url}: {stderr}");
         assert!(stderr.contains("columns not read: Notes"), "{stderr}");
-        assert!(stderr.contains("1 accounts updated"), "{stderr}");
+        assert!(stderr.contains("1 account updated"), "{stderr}");
         assert!(stderr.contains("3 fields filled"), "{stderr}");
-        assert!(stderr.contains("1 conflicts"), "{stderr}");
+        assert!(stderr.contains("1 conflict ("), "{stderr}");
         assert!(
-            stderr.contains("1 unknown keys, 2 rejected rows"),
+            stderr.contains("1 unknown key, 2 rejected rows"),
             "{stderr}"
         );
         let after = store.get_account(acme.id).await.unwrap();
@@ -957,4 +957,32 @@ async fn a_revoked_token_and_a_signed_out_session_are_refused_within_a_second_in
             "{url}: refused after {took:?}"
         );
     }
+}
+
+#[test]
+fn lists_and_shows_print_as_columns_json_or_csv_with_account_names_beside_ids() {
+    let (dir, url) = sqlite_url();
+    let people = dir.path().join("people.csv");
+    std::fs::write(
+        &people,
+        "first_name,last_name,email,company\nAda,Lovelace,ada@acme.example,Acme Corp\nGrace,Hopper,=cmd@acme.example,Acme Corp\n",
+    )
+    .unwrap();
+    ok(abcrm(&url, &["import", people.to_str().unwrap(), "--status", "active"]));
+    let table = ok(abcrm(&url, &["contacts", "list"]));
+    assert!(table.starts_with("ID"), "{table}");
+    assert!(table.contains("(1)"), "the account's name beside its id: {table}");
+    let csv = ok(abcrm(&url, &["contacts", "list", "--format", "csv"]));
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("id,name,email,title,seniority,role,status,account"));
+    assert_eq!(lines.count(), 2, "{csv}");
+    let json: serde_json::Value = serde_json::from_str(&ok(abcrm(&url, &["contacts", "list", "--format", "json"]))).unwrap();
+    assert_eq!(json.as_array().map(Vec::len), Some(2));
+    let shown = ok(abcrm(&url, &["contacts", "show", "1"]));
+    assert!(shown.contains("first_name") && shown.contains("Ada"), "{shown}");
+    assert!(shown.lines().any(|l| l.starts_with("account") && l.contains("(1)")), "{shown}");
+    let shown: serde_json::Value = serde_json::from_str(&ok(abcrm(&url, &["contacts", "show", "1", "--format", "json"]))).unwrap();
+    assert_eq!(shown["first_name"], "Ada");
+    let audit = ok(abcrm(&url, &["audit", "--format", "csv"]));
+    assert!(audit.starts_with("at,actor,action,entity,id"), "{audit}");
 }

@@ -4,6 +4,7 @@
 //! `conflicts.csv` for a person to decide. Bad rows are reported by line and column and skipped.
 
 use crate::csv_rows;
+use crate::output::plural;
 use abcrm_core::enrich::{Decision, EnrichColumns, EnrichKey, RowError};
 use abcrm_core::export::csv_row;
 use abcrm_core::model::Actor;
@@ -248,20 +249,21 @@ fn print_summary(args: &EnrichArgs<'_>, s: &EnrichSummary) {
         lines.dedup();
         lines.len()
     };
+    let n = |v: usize, one: &str, many: &str| plural(v as u64, one, many);
     eprintln!(
-        "{}{} rows of {} by {}:\n  {} accounts updated, {} created\n  {} fields filled, {} overwritten, {} already equal\n  {} conflicts (values a person entered; --overwrite replaces them), {} unknown keys, {} rejected rows\nReports: {}",
+        "{}{} of {} by {}:\n  {} updated, {} created\n  {} filled, {} overwritten, {} already equal\n  {} (values a person entered; --overwrite replaces them), {}, {}\nReports: {}",
         if r.dry_run { "Dry run, nothing changed: " } else { "Enriched from " },
-        r.rows + rejected_rows,
+        n(r.rows + rejected_rows, "row", "rows"),
         args.file.display(),
         args.by.as_str(),
-        r.accounts_updated,
+        n(r.accounts_updated, "account", "accounts"),
         r.accounts_created,
-        r.fields_filled,
+        n(r.fields_filled, "field", "fields"),
         r.fields_overwritten,
         r.fields_kept,
-        r.conflicts,
-        r.unknown,
-        rejected_rows,
+        n(r.conflicts, "conflict", "conflicts"),
+        n(r.unknown, "unknown key", "unknown keys"),
+        n(rejected_rows, "rejected row", "rejected rows"),
         s.files
             .iter()
             .map(|p| p.display().to_string())

@@ -4,6 +4,7 @@
 //! hash of its content) and keys already taken from the same source are skipped.
 
 use crate::csv_rows;
+use crate::output::plural;
 use abcrm_core::intake::columns::{person_column, set_column, PersonColumn, RowValues};
 use abcrm_core::intake::vcard::parse_vcards;
 use abcrm_core::intake::IntakeItem;
@@ -394,19 +395,20 @@ fn print_summary(file: &Path, s: &ImportSummary) {
     } else {
         0.0
     };
+    let n = |v: u64, one: &str, many: &str| plural(v, one, many);
     eprintln!(
-        "Imported {} records from {} in {:.1}s ({:.0} records/s):\n  {} new contacts, {} merged into existing contacts ({} completed), {} new accounts\n  {} waiting in review (GET /api/v1/review), {} rejected (each listed above by line, the first 20)\n  {} already imported before (skipped), {} rows unreadable",
-        r.taken,
+        "Imported {} from {} in {:.1}s ({:.0} records/s):\n  {}, {} merged into existing contacts ({} completed), {}\n  {} waiting in review (GET /api/v1/review), {} rejected (each listed above by line, the first 20)\n  {} already imported before (skipped), {}",
+        n(r.taken as u64, "record", "records"),
         file.display(),
         s.seconds,
         rate,
-        r.created,
+        n(r.created as u64, "new contact", "new contacts"),
         r.matched,
         r.filled,
-        r.new_accounts,
+        n(r.new_accounts as u64, "new account", "new accounts"),
         r.needs_review,
         r.rejected,
         r.already_taken,
-        s.unreadable.len()
+        n(s.unreadable.len() as u64, "row unreadable", "rows unreadable")
     );
 }

@@ -1,7 +1,7 @@
 //! `abcrm migrate-score`: how a migration's people.csv compares with the truth.csv of a
 //! generated export.
 
-use crate::cli::Format;
+use crate::cli::TextFormat as Format;
 use crate::csv_rows::{self, RejectedRow};
 use crate::output;
 use abcrm_core::matching::synth::Score;

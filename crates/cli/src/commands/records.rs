@@ -1,8 +1,8 @@
 //! `abcrm accounts|contacts|opportunities|campaigns|activities list|show`, `accounts merge|undo-merge`,
 //! `audit` and `stats`.
 
-use crate::cli::{AuditArgs, Format, ListArgs, RecordCommand};
-use crate::output::{json, opt, Table};
+use crate::cli::{AuditArgs, Format, ListArgs, RecordCommand, TextFormat};
+use crate::output::{emit, fields_table, json, opt, Table};
 use abcrm_core::model::{AccountMerge, AccountMergeChoices, Side, ACCOUNT_MERGE_FIELDS};
 use abcrm_core::*;
 use abcrm_store::*;
@@ -53,8 +53,8 @@ pub fn merge_choices(take: &[String], keep: &[String]) -> anyhow::Result<Account
     Ok(choices)
 }
 
-fn print_merge(merge: &AccountMerge, format: Format, undone: bool) -> anyhow::Result<()> {
-    if format == Format::Json {
+fn print_merge(merge: &AccountMerge, format: TextFormat, undone: bool) -> anyhow::Result<()> {
+    if format == TextFormat::Json {
         return json(merge);
     }
     let s = &merge.survivor;
@@ -89,7 +89,7 @@ pub async fn merge_accounts(
     merged: i64,
     take: &[String],
     keep: &[String],
-    format: Format,
+    format: TextFormat,
 ) -> anyhow::Result<()> {
     let choices = merge_choices(take, keep)?;
     let store = open(url).await?;
@@ -105,7 +105,7 @@ pub async fn merge_accounts(
 }
 
 /// `abcrm accounts undo-merge ID`.
-pub async fn undo_account_merge(url: &str, id: i64, format: Format) -> anyhow::Result<()> {
+pub async fn undo_account_merge(url: &str, id: i64, format: TextFormat) -> anyhow::Result<()> {
     let store = open(url).await?;
     let merge = store
         .undo_account_merge(&abcrm_core::model::Actor::system("cli"), id)
@@ -118,6 +118,26 @@ fn page(args: &ListArgs) -> PageRequest {
         after: args.after,
         limit: args.limit,
     }
+}
+
+/// Each account's name beside its id (`Initech Inc (12)`), for the ids of a page of records.
+async fn account_names(
+    store: &dyn Store,
+    ids: impl IntoIterator<Item = AccountId>,
+) -> anyhow::Result<impl Fn(AccountId) -> String> {
+    let mut ids: Vec<AccountId> = ids.into_iter().collect();
+    ids.sort_by_key(|a| a.0);
+    ids.dedup();
+    let names: std::collections::HashMap<AccountId, String> = store
+        .get_accounts(&ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    Ok(move |id: AccountId| match names.get(&id) {
+        Some(name) => format!("{name} ({id})"),
+        None => id.to_string(),
+    })
 }
 
 fn footer(next: Option<i64>) {
@@ -135,9 +155,6 @@ async fn list(store: &dyn Store, kind: Kind, args: &ListArgs) -> anyhow::Result<
                 ..Default::default()
             };
             let p = store.list_accounts(&q, page(args)).await?;
-            if args.format == Format::Json {
-                return json(&p.items);
-            }
             let mut t = Table::new(&[
                 "id",
                 "name",
@@ -165,7 +182,7 @@ async fn list(store: &dyn Store, kind: Kind, args: &ListArgs) -> anyhow::Result<
                     opt(&a.parent_id),
                 ]);
             }
-            t.print()?;
+            emit(args.format, &p.items, &t)?;
             footer(p.next_after);
         }
         Kind::Contacts => {
@@ -175,9 +192,7 @@ async fn list(store: &dyn Store, kind: Kind, args: &ListArgs) -> anyhow::Result<
                 ..Default::default()
             };
             let p = store.list_contacts(&q, page(args)).await?;
-            if args.format == Format::Json {
-                return json(&p.items);
-            }
+            let names = account_names(store, p.items.iter().map(|c| c.account_id)).await?;
             let mut t = Table::new(&[
                 "id",
                 "name",
@@ -197,10 +212,10 @@ async fn list(store: &dyn Store, kind: Kind, args: &ListArgs) -> anyhow::Result<
                     opt(&c.seniority),
                     opt(&c.buying_role),
                     c.status.to_string(),
-                    c.account_id.to_string(),
+                    names(c.account_id),
                 ]);
             }
-            t.print()?;
+            emit(args.format, &p.items, &t)?;
             footer(p.next_after);
         }
         Kind::Opportunities => {
@@ -210,9 +225,7 @@ async fn list(store: &dyn Store, kind: Kind, args: &ListArgs) -> anyhow::Result<
                 ..Default::default()
             };
             let p = store.list_opportunities(&q, page(args)).await?;
-            if args.format == Format::Json {
-                return json(&p.items);
-            }
+            let names = account_names(store, p.items.iter().map(|o| o.account_id)).await?;
             let mut t = Table::new(&[
                 "id", "name", "stage", "amount", "close", "created", "roles", "account",
             ]);
@@ -225,17 +238,14 @@ async fn list(store: &dyn Store, kind: Kind, args: &ListArgs) -> anyhow::Result<
                     opt(&o.close_date),
                     o.created_at.date_naive().to_string(),
                     o.contact_roles.len().to_string(),
-                    o.account_id.to_string(),
+                    names(o.account_id),
                 ]);
             }
-            t.print()?;
+            emit(args.format, &p.items, &t)?;
             footer(p.next_after);
         }
         Kind::Campaigns => {
             let p = store.list_campaigns(page(args)).await?;
-            if args.format == Format::Json {
-                return json(&p.items);
-            }
             let mut t = Table::new(&["id", "name", "kind", "starts", "ends", "budget"]);
             for c in &p.items {
                 t.row(vec![
@@ -247,7 +257,7 @@ async fn list(store: &dyn Store, kind: Kind, args: &ListArgs) -> anyhow::Result<
                     c.budget.map(|b| format!("{b:.0}")).unwrap_or_default(),
                 ]);
             }
-            t.print()?;
+            emit(args.format, &p.items, &t)?;
             footer(p.next_after);
         }
         Kind::Activities => {
@@ -257,9 +267,7 @@ async fn list(store: &dyn Store, kind: Kind, args: &ListArgs) -> anyhow::Result<
                 ..Default::default()
             };
             let p = store.list_activities(&q, page(args)).await?;
-            if args.format == Format::Json {
-                return json(&p.items);
-            }
+            let names = account_names(store, p.items.iter().map(|a| a.account_id)).await?;
             let mut t = Table::new(&["id", "when", "kind", "subject", "contact", "account"]);
             for a in &p.items {
                 t.row(vec![
@@ -268,10 +276,10 @@ async fn list(store: &dyn Store, kind: Kind, args: &ListArgs) -> anyhow::Result<
                     a.kind.to_string(),
                     opt(&a.subject),
                     opt(&a.contact_id),
-                    a.account_id.to_string(),
+                    names(a.account_id),
                 ]);
             }
-            t.print()?;
+            emit(args.format, &p.items, &t)?;
             footer(p.next_after);
         }
     }
@@ -288,10 +296,31 @@ async fn show(store: &dyn Store, kind: Kind, id: i64, format: Format) -> anyhow:
             print_360(&v);
             Ok(())
         }
-        Kind::Contacts => json(&store.get_contact(ContactId(id)).await?),
-        Kind::Opportunities => json(&store.get_opportunity(OpportunityId(id)).await?),
-        Kind::Campaigns => json(&store.get_campaign(CampaignId(id)).await?),
-        Kind::Activities => json(&store.get_activity(ActivityId(id)).await?),
+        Kind::Contacts => {
+            let c = store.get_contact(ContactId(id)).await?;
+            let names = account_names(store, [c.account_id]).await?;
+            let mut t = fields_table(&c)?;
+            t.row(vec!["account".into(), names(c.account_id)]);
+            emit(format, &c, &t)
+        }
+        Kind::Opportunities => {
+            let o = store.get_opportunity(OpportunityId(id)).await?;
+            let names = account_names(store, [o.account_id]).await?;
+            let mut t = fields_table(&o)?;
+            t.row(vec!["account".into(), names(o.account_id)]);
+            emit(format, &o, &t)
+        }
+        Kind::Campaigns => {
+            let c = store.get_campaign(CampaignId(id)).await?;
+            emit(format, &c, &fields_table(&c)?)
+        }
+        Kind::Activities => {
+            let a = store.get_activity(ActivityId(id)).await?;
+            let names = account_names(store, [a.account_id]).await?;
+            let mut t = fields_table(&a)?;
+            t.row(vec!["account".into(), names(a.account_id)]);
+            emit(format, &a, &t)
+        }
     }
 }
 
@@ -379,9 +408,6 @@ pub async fn audit(url: &str, args: &AuditArgs) -> anyhow::Result<()> {
             },
         )
         .await?;
-    if args.format == Format::Json {
-        return json(&p.items);
-    }
     let mut t = Table::new(&["at", "actor", "action", "entity", "id"]);
     for e in &p.items {
         t.row(vec![
@@ -392,8 +418,7 @@ pub async fn audit(url: &str, args: &AuditArgs) -> anyhow::Result<()> {
             e.entity_id.to_string(),
         ]);
     }
-    t.print()?;
-    Ok(())
+    emit(args.format, &p.items, &t)
 }
 
 /// `abcrm stats`.

@@ -1,6 +1,6 @@
 //! `abcrm report ...`: the revenue reports as tables for people or JSON for programs.
 
-use crate::cli::{ByArg, Format, PeriodArg, ReportArgs, ReportKind};
+use crate::cli::{ByArg, PeriodArg, ReportArgs, ReportKind, TextFormat};
 use crate::output::{json, Table};
 use abcrm_core::reports::*;
 use anyhow::Context;
@@ -84,7 +84,7 @@ pub async fn run(url: &str, args: &ReportArgs) -> anyhow::Result<()> {
         None => None,
     };
     let scope = ReportScope { segment, today };
-    let table = args.format == Format::Table;
+    let table = args.format == TextFormat::Table;
     match &args.report {
         ReportKind::SalesCycles {
             period: p,

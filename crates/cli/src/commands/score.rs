@@ -1,6 +1,6 @@
 //! `abcrm score ...`: recompute, explain, the top accounts, and the scoring model.
 
-use crate::cli::{Format, ModelCommand, ScoreCommand};
+use crate::cli::{Format, ModelCommand, ScoreCommand, TextFormat};
 use crate::output::{json, Table};
 use abcrm_core::model::Actor;
 use abcrm_core::scoring::{self, Explanation, Line};
@@ -46,8 +46,8 @@ pub async fn run(url: &str, cmd: &ScoreCommand) -> anyhow::Result<()> {
                 .explain_account_score(id, at.unwrap_or_else(Utc::now))
                 .await?;
             match format {
-                Format::Json => json(&e),
-                Format::Table => print_explanation(store, &e).await,
+                TextFormat::Json => json(&e),
+                TextFormat::Table => print_explanation(store, &e).await,
             }
         }
         ScoreCommand::Top { limit, format } => {
@@ -55,6 +55,7 @@ pub async fn run(url: &str, cmd: &ScoreCommand) -> anyhow::Result<()> {
             if *format == Format::Json {
                 return json(&top);
             }
+            // CSV and columns both come from the table below.
             if top.is_empty() {
                 eprintln!("No scores yet: run `abcrm score recompute`.");
                 return Ok(());
@@ -77,7 +78,7 @@ pub async fn run(url: &str, cmd: &ScoreCommand) -> anyhow::Result<()> {
                     p.fit.to_string(),
                 ]);
             }
-            Ok(t.print()?)
+            crate::output::emit(*format, &top, &t)
         }
         ScoreCommand::Model(ModelCommand::Show) => {
             let m = store.scoring_model().await?;

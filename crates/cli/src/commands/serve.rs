@@ -166,7 +166,9 @@ async fn ensure_no_other_process_has_open(file: &Path) -> anyhow::Result<()> {
     let mut alone = SqliteConnectOptions::new()
         .filename(file)
         .locking_mode(SqliteLockingMode::Exclusive)
-        .busy_timeout(std::time::Duration::ZERO)
+        // A lock let go a moment ago (our own pool closing, a server just stopped) is waited
+        // for; a server still running holds its lock for good.
+        .busy_timeout(std::time::Duration::from_secs(2))
         .connect()
         .await
         .with_context(|| format!("opening {}", file.display()))?;
