@@ -402,6 +402,11 @@ pub enum TokenCommand {
         /// The token's id, as printed by `token create`.
         id: i64,
     },
+    /// Every token, newest first: whose, its name and prefix, when last used, whether revoked.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -430,6 +435,24 @@ pub enum UserCommand {
         /// Read the password from the first line of stdin (at least 10 characters).
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Every user: role, whether they can sign in, how many live tokens they hold.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Give a user another role (admin, sales, marketing or read_only), at once for their
+    /// sessions and tokens. The last admin keeps the role.
+    Role {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// End a user's access: their password, tokens and sessions go; what they own stays theirs.
+    Deactivate {
+        #[arg(long)]
+        email: String,
     },
 }
 

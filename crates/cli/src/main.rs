@@ -76,6 +76,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::token::run_create(url, user, name, role).await
         }
         Command::Token(TokenCommand::Revoke { id }) => commands::token::run_revoke(url, *id).await,
+        Command::Token(TokenCommand::List { format }) => {
+            commands::token::run_list(url, *format).await
+        }
+        Command::User(UserCommand::List { format }) => commands::user::run_list(url, *format).await,
+        Command::User(UserCommand::Role { email, role }) => {
+            commands::user::run_role(url, email, role).await
+        }
+        Command::User(UserCommand::Deactivate { email }) => {
+            commands::user::run_deactivate(url, email).await
+        }
         Command::User(UserCommand::Create {
             email,
             name,

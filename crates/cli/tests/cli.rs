@@ -968,21 +968,175 @@ fn lists_and_shows_print_as_columns_json_or_csv_with_account_names_beside_ids() 
         "first_name,last_name,email,company\nAda,Lovelace,ada@acme.example,Acme Corp\nGrace,Hopper,=cmd@acme.example,Acme Corp\n",
     )
     .unwrap();
-    ok(abcrm(&url, &["import", people.to_str().unwrap(), "--status", "active"]));
+    ok(abcrm(
+        &url,
+        &["import", people.to_str().unwrap(), "--status", "active"],
+    ));
     let table = ok(abcrm(&url, &["contacts", "list"]));
     assert!(table.starts_with("ID"), "{table}");
-    assert!(table.contains("(1)"), "the account's name beside its id: {table}");
+    assert!(
+        table.contains("(1)"),
+        "the account's name beside its id: {table}"
+    );
     let csv = ok(abcrm(&url, &["contacts", "list", "--format", "csv"]));
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("id,name,email,title,seniority,role,status,account"));
+    assert_eq!(
+        lines.next(),
+        Some("id,name,email,title,seniority,role,status,account")
+    );
     assert_eq!(lines.count(), 2, "{csv}");
-    let json: serde_json::Value = serde_json::from_str(&ok(abcrm(&url, &["contacts", "list", "--format", "json"]))).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(abcrm(&url, &["contacts", "list", "--format", "json"]))).unwrap();
     assert_eq!(json.as_array().map(Vec::len), Some(2));
     let shown = ok(abcrm(&url, &["contacts", "show", "1"]));
-    assert!(shown.contains("first_name") && shown.contains("Ada"), "{shown}");
-    assert!(shown.lines().any(|l| l.starts_with("account") && l.contains("(1)")), "{shown}");
-    let shown: serde_json::Value = serde_json::from_str(&ok(abcrm(&url, &["contacts", "show", "1", "--format", "json"]))).unwrap();
+    assert!(
+        shown.contains("first_name") && shown.contains("Ada"),
+        "{shown}"
+    );
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.starts_with("account") && l.contains("(1)")),
+        "{shown}"
+    );
+    let shown: serde_json::Value = serde_json::from_str(&ok(abcrm(
+        &url,
+        &["contacts", "show", "1", "--format", "json"],
+    )))
+    .unwrap();
     assert_eq!(shown["first_name"], "Ada");
     let audit = ok(abcrm(&url, &["audit", "--format", "csv"]));
     assert!(audit.starts_with("at,actor,action,entity,id"), "{audit}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_and_tokens_are_listed_given_roles_and_deactivated_but_the_last_admin_stays() {
+    for (url, _keep) in backends().await {
+        let admin = ok(abcrm(
+            &url,
+            &["token", "create", "--user", "boss@example.com"],
+        ))
+        .trim()
+        .to_string();
+        ok(abcrm(
+            &url,
+            &[
+                "user",
+                "create",
+                "--email",
+                "pat@example.com",
+                "--name",
+                "Pat Lee",
+            ],
+        ));
+        let pat_token = ok(abcrm(
+            &url,
+            &[
+                "token",
+                "create",
+                "--user",
+                "pat@example.com",
+                "--name",
+                "laptop",
+            ],
+        ));
+        assert!(pat_token.starts_with("abcrm_"));
+
+        let users = ok(abcrm(&url, &["user", "list", "--format", "csv"]));
+        assert!(
+            users.starts_with("id,email,name,role,signs in,tokens"),
+            "{url}: {users}"
+        );
+        assert!(
+            users
+                .lines()
+                .any(|l| l.contains("pat@example.com,Pat Lee,sales,yes,1")),
+            "{url}: {users}"
+        );
+        let tokens = ok(abcrm(&url, &["token", "list", "--format", "json"]));
+        let tokens: serde_json::Value = serde_json::from_str(&tokens).unwrap();
+        assert_eq!(tokens.as_array().map(Vec::len), Some(2), "{url}");
+        assert_eq!(tokens[0]["name"], "laptop", "newest first");
+
+        ok(abcrm(
+            &url,
+            &[
+                "user",
+                "role",
+                "--email",
+                "pat@example.com",
+                "--role",
+                "admin",
+            ],
+        ));
+        assert!(ok(abcrm(&url, &["user", "list"]))
+            .lines()
+            .any(|l| l.contains("pat@example.com") && l.contains("admin")));
+        // With two admins one may step down; the last one may not.
+        ok(abcrm(
+            &url,
+            &[
+                "user",
+                "role",
+                "--email",
+                "pat@example.com",
+                "--role",
+                "marketing",
+            ],
+        ));
+        let out = abcrm(
+            &url,
+            &[
+                "user",
+                "role",
+                "--email",
+                "boss@example.com",
+                "--role",
+                "sales",
+            ],
+        );
+        assert!(!out.status.success(), "{url}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("last admin"),
+            "{url}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = abcrm(&url, &["user", "deactivate", "--email", "boss@example.com"]);
+        assert!(!out.status.success());
+
+        ok(abcrm(
+            &url,
+            &["user", "deactivate", "--email", "pat@example.com"],
+        ));
+        let users = ok(abcrm(&url, &["user", "list", "--format", "csv"]));
+        assert!(
+            users
+                .lines()
+                .any(|l| l.contains("pat@example.com,Pat Lee,marketing,no,0")),
+            "{url}: {users}"
+        );
+        let tokens: serde_json::Value =
+            serde_json::from_str(&ok(abcrm(&url, &["token", "list", "--format", "json"]))).unwrap();
+        assert!(
+            tokens[0]["revoked_at"].is_string(),
+            "{url}: pat's token is revoked"
+        );
+        assert!(tokens[1]["revoked_at"].is_null(), "the admin's is not");
+        let out = abcrm(
+            &url,
+            &[
+                "user",
+                "role",
+                "--email",
+                "nobody@example.com",
+                "--role",
+                "sales",
+            ],
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("user list"),
+            "the error says where to look"
+        );
+        drop(admin);
+    }
 }

@@ -703,6 +703,17 @@ pub trait Store: Send + Sync + 'static {
     async fn get_users(&self, ids: &[UserId]) -> Result<Vec<User>>;
     /// Every user by name (at most [`MAX_USERS_LISTED`]): who a record can be given to.
     async fn list_users(&self) -> Result<Vec<User>>;
+    /// Every user's access (at most [`MAX_USERS_LISTED`], by name): whether they can sign in
+    /// and how many live API tokens they hold.
+    async fn user_access(&self) -> Result<Vec<UserAccess>>;
+    /// Every API token, newest first (at most [`MAX_USERS_LISTED`]), revoked ones included.
+    async fn list_api_tokens(&self) -> Result<Vec<ApiToken>>;
+    /// Gives a user another role, at once for their sessions and tokens. The last admin who can
+    /// sign in or holds a token keeps the role ([`StoreError::Conflict`]).
+    async fn set_user_role(&self, actor: &Actor, user: UserId, role: Role) -> Result<User>;
+    /// Ends a user's access: their password, tokens and sessions go; the records they own stay
+    /// theirs. Refused for the last admin with access, as [`Store::set_user_role`] is.
+    async fn deactivate_user(&self, actor: &Actor, user: UserId) -> Result<()>;
     /// How many intake records a query selects (the total of the review queue).
     async fn count_intake(&self, query: &IntakeQuery) -> Result<u64>;
     /// Intake records newest first: like [`Store::list_intake`] in descending id order (the

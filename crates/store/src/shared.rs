@@ -293,6 +293,49 @@ fn user_row(r: &DbRow) -> Result<User, sqlx::Error> {
     })
 }
 
+fn token_row(r: &DbRow) -> Result<ApiToken, sqlx::Error> {
+    Ok(ApiToken {
+        id: TokenId(r.try_get("id")?),
+        user_id: UserId(r.try_get("user_id")?),
+        name: r.try_get("name")?,
+        prefix: r.try_get("prefix")?,
+        created_at: r.try_get("created_at")?,
+        last_used_at: r.try_get("last_used_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
+}
+
+/// One user, read inside a write.
+async fn load_user(tx: &mut Tx<'_>, user: UserId) -> Result<User> {
+    let row = sqlx::query("SELECT id, email, name, role, created_at FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound { entity: "user", id: user.0 })?;
+    Ok(user_row(&row)?)
+}
+
+/// Refuses to take the admin role's last holder with access (a password or a live token) away:
+/// nobody could then manage users.
+async fn refuse_last_admin(tx: &mut Tx<'_>, user: UserId, what: &str) -> Result<()> {
+    let others: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u WHERE u.role = 'admin' AND u.id <> $1
+           AND (u.password_hash IS NOT NULL OR EXISTS (SELECT 1 FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL))",
+    )
+    .bind(user.0)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db)?;
+    if others == 0 {
+        return Err(StoreError::Conflict {
+            field: Some("role".into()),
+            message: format!("user {user} is the last admin who can sign in or holds a token; make someone else an admin first, then {what}"),
+        });
+    }
+    Ok(())
+}
+
 fn audit_row(r: &DbRow) -> Result<AuditEntry, sqlx::Error> {
     Ok(AuditEntry {
         id: AuditId(r.try_get("id")?),
@@ -2668,6 +2711,71 @@ impl Store for ThisStore {
             .await
             .map_err(db)?;
         rows.iter().map(|r| user_row(r).map_err(db)).collect()
+    }
+
+    async fn user_access(&self) -> Result<Vec<crate::UserAccess>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.role, u.created_at, u.password_hash IS NOT NULL AS can_sign_in,
+                    (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS live_tokens
+             FROM users u ORDER BY lower(u.name), u.id LIMIT $1",
+        )
+        .bind(crate::MAX_USERS_LISTED)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::UserAccess {
+                    user: user_row(r)?,
+                    can_sign_in: r.try_get("can_sign_in")?,
+                    live_tokens: r.try_get("live_tokens")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db)
+    }
+
+    async fn list_api_tokens(&self) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query("SELECT id, user_id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id DESC LIMIT $1")
+            .bind(crate::MAX_USERS_LISTED)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(|r| token_row(r).map_err(db)).collect()
+    }
+
+    async fn set_user_role(&self, actor: &Actor, user: UserId, role: Role) -> Result<User> {
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
+        let before = load_user(&mut tx, user).await?;
+        if before.role == Role::Admin && role != Role::Admin {
+            refuse_last_admin(&mut tx, user, "give them another role").await?;
+        }
+        sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(user.0).execute(&mut *tx).await.map_err(db)?;
+        let after = load_user(&mut tx, user).await?;
+        audit(&mut tx, actor, "user", user.0, "update", Some(&before), Some(&after)).await?;
+        tx.commit().await.map_err(db)?;
+        self.credentials.forget_all();
+        Ok(after)
+    }
+
+    async fn deactivate_user(&self, actor: &Actor, user: UserId) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
+        let before = load_user(&mut tx, user).await?;
+        if before.role == Role::Admin {
+            refuse_last_admin(&mut tx, user, "deactivate them").await?;
+        }
+        sqlx::query("UPDATE users SET password_hash = NULL WHERE id = $1").bind(user.0).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("DELETE FROM web_sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await.map_err(db)?;
+        audit::<(), ()>(&mut tx, actor, "user", user.0, "deactivate", None, None).await?;
+        tx.commit().await.map_err(db)?;
+        self.credentials.forget_all();
+        Ok(())
     }
 
     async fn count_intake(&self, query: &crate::IntakeQuery) -> Result<u64> {

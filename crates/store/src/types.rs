@@ -532,3 +532,12 @@ pub struct Board {
     pub cards: Vec<BoardCard>,
     pub older: Vec<(OpportunityStage, i64, f64)>,
 }
+
+/// What a user may do now: sign in to the web UI (a password is set), and with how many live
+/// API tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct UserAccess {
+    pub user: User,
+    pub can_sign_in: bool,
+    pub live_tokens: i64,
+}

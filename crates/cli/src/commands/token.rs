@@ -63,3 +63,41 @@ pub async fn run_revoke(url: &str, id: i64) -> anyhow::Result<()> {
     eprintln!("Revoked token {id}.");
     Ok(())
 }
+
+/// `abcrm token list`.
+pub async fn run_list(url: &str, format: crate::cli::Format) -> anyhow::Result<()> {
+    let store = abcrm_store::open(url)
+        .await
+        .with_context(|| format!("opening {}", super::redact(url)))?;
+    let tokens = store.list_api_tokens().await?;
+    let users: Vec<_> = tokens.iter().map(|t| t.user_id).collect();
+    let users = store.user_names(&users).await?;
+    let day = |t: &Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let mut table = crate::output::Table::new(&[
+        "id",
+        "user",
+        "name",
+        "prefix",
+        "created",
+        "last used",
+        "revoked",
+    ]);
+    for t in &tokens {
+        table.row(vec![
+            t.id.to_string(),
+            users
+                .get(&t.user_id)
+                .cloned()
+                .unwrap_or_else(|| t.user_id.to_string()),
+            t.name.clone(),
+            t.prefix.clone(),
+            day(&Some(t.created_at)),
+            day(&t.last_used_at),
+            day(&t.revoked_at),
+        ]);
+    }
+    crate::output::emit(format, &tokens, &table)
+}

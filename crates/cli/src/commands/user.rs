@@ -1,5 +1,7 @@
 //! `abcrm user create|password`: the people who sign in to the web UI.
 
+use crate::cli::Format;
+use crate::output::{emit, Table};
 use abcrm_core::model::{Actor, NewUser, Role, User};
 use abcrm_core::normalize::Email;
 use abcrm_server::web::password::hash_password;
@@ -104,5 +106,65 @@ pub async fn run_password(url: &str, email: &str, password_stdin: bool) -> anyho
         eprintln!("The password is printed once, below.");
         println!("{password}");
     }
+    Ok(())
+}
+
+/// The user with `email`, or an error saying how to make one.
+async fn by_email(store: &dyn Store, email: &str) -> anyhow::Result<User> {
+    let parsed =
+        Email::parse(email).map_err(|e| anyhow::anyhow!("--email {email:?}: the email {e}"))?;
+    store
+        .find_user_by_email(&parsed)
+        .await?
+        .with_context(|| format!("no user has the email {email}; `abcrm user list` shows who does"))
+}
+
+/// `abcrm user list`.
+pub async fn run_list(url: &str, format: Format) -> anyhow::Result<()> {
+    let store = abcrm_store::open(url)
+        .await
+        .with_context(|| format!("opening {}", super::redact(url)))?;
+    let access = store.user_access().await?;
+    let mut t = Table::new(&["id", "email", "name", "role", "signs in", "tokens"]);
+    for a in &access {
+        t.row(vec![
+            a.user.id.to_string(),
+            a.user.email.to_string(),
+            a.user.name.clone(),
+            a.user.role.as_str().to_string(),
+            if a.can_sign_in { "yes" } else { "no" }.to_string(),
+            a.live_tokens.to_string(),
+        ]);
+    }
+    emit(format, &access, &t)
+}
+
+/// `abcrm user role`.
+pub async fn run_role(url: &str, email: &str, role: &str) -> anyhow::Result<()> {
+    let store = abcrm_store::open(url)
+        .await
+        .with_context(|| format!("opening {}", super::redact(url)))?;
+    let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+    let user = by_email(store.as_ref(), email).await?;
+    let user = store
+        .set_user_role(&Actor::system("cli"), user.id, role)
+        .await?;
+    eprintln!("{} is now {}.", user.email, user.role.as_str());
+    Ok(())
+}
+
+/// `abcrm user deactivate`.
+pub async fn run_deactivate(url: &str, email: &str) -> anyhow::Result<()> {
+    let store = abcrm_store::open(url)
+        .await
+        .with_context(|| format!("opening {}", super::redact(url)))?;
+    let user = by_email(store.as_ref(), email).await?;
+    store
+        .deactivate_user(&Actor::system("cli"), user.id)
+        .await?;
+    eprintln!(
+        "{} can no longer sign in or use a token; what they own stays theirs. `abcrm user password --email {}` lets them back in.",
+        user.email, user.email
+    );
     Ok(())
 }
