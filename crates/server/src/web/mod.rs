@@ -10,6 +10,7 @@ mod account_form;
 mod account_merge;
 mod accounts;
 mod activity_log;
+mod admin;
 mod assets;
 mod buying_center;
 pub mod charts;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(opportunity_form::routes())
         .merge(contact_form::routes())
         .merge(account_form::routes())
+        .merge(admin::routes())
         .merge(reports::routes())
         .merge(csv_download::routes())
         .merge(import::routes())
@@ -119,9 +121,14 @@ impl Nav {
         self.role != Role::ReadOnly
     }
 
-    /// The sections of the top navigation: path, label and section key.
+    /// Whether the user manages users and tokens.
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The sections of the top navigation: path, label and section key (Admin for admins).
     pub fn sections(&self) -> &'static [(&'static str, &'static str, &'static str)] {
-        &[
+        const SECTIONS: [(&str, &str, &str); 8] = [
             ("/", "Dashboard", "dashboard"),
             ("/accounts", "Accounts", "accounts"),
             ("/contacts", "Contacts", "contacts"),
@@ -129,7 +136,13 @@ impl Nav {
             ("/reports", "Reports", "reports"),
             ("/review", "Review queue", "review"),
             ("/import", "Import", "import"),
-        ]
+            ("/admin/users", "Admin", "admin"),
+        ];
+        if self.is_admin() {
+            &SECTIONS
+        } else {
+            &SECTIONS[..7]
+        }
     }
 }
 

@@ -1,0 +1,172 @@
+//! The admin pages, on both backends: people added (their first password shown once and
+//! working), roles given, access ended, tokens made and revoked; the last admin keeps the role;
+//! nobody but an admin gets in.
+
+mod common;
+
+use abcrm_core::model::*;
+use common::web::{self, Web};
+use reqwest::StatusCode;
+
+/// The text a page shows once after `marker`, up to the next tag.
+fn shown(body: &str, marker: &str) -> String {
+    body.split(marker)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("nothing shown after {marker}: {body}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_person_changes_roles_ends_access_and_revokes_tokens() {
+    for w in web::each_backend(Role::Admin).await {
+        let page = w.page("/admin/users").await;
+        assert!(
+            page.contains("href=\"/admin/users\""),
+            "the nav shows Admin: {}",
+            w.name
+        );
+        assert!(page.contains("id=\"users-table\""));
+
+        // A person added gets a password shown once, which signs them in.
+        let res = w
+            .post(
+                "/admin/users",
+                &[
+                    ("email", "Pat@Example.com"),
+                    ("name", "Pat Lee"),
+                    ("role", "sales"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", w.name);
+        let body = res.text().await.unwrap();
+        let password = shown(&body, "the password <code>");
+        let (cookie, _) = web::log_in(&w.client, &w.base, "pat@example.com", &password).await;
+        assert!(cookie.is_some(), "{}: the shown password signs in", w.name);
+        let pat = w
+            .store
+            .find_user_by_email(&abcrm_core::normalize::Email::parse("pat@example.com").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(pat.role, Role::Sales);
+
+        // A bad email, and the same one again, say why.
+        let res = w
+            .post("/admin/users", &[("email", "pat@"), ("role", "sales")])
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert!(w
+            .page(&Web::location(&res))
+            .await
+            .contains("id=\"admin-error\""));
+
+        // Roles: Pat becomes marketing; the only admin (this user) cannot step down.
+        let res = w
+            .post(
+                &format!("/admin/users/{}/role", pat.id.0),
+                &[("role", "marketing")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        assert_eq!(
+            w.store.get_users(&[pat.id]).await.unwrap()[0].role,
+            Role::Marketing
+        );
+        let res = w
+            .post(
+                &format!("/admin/users/{}/role", w.user),
+                &[("role", "sales")],
+            )
+            .await;
+        let page = w.page(&Web::location(&res)).await;
+        assert!(page.contains("last admin"), "{}: {page}", w.name);
+        let res = w
+            .post(
+                &format!("/admin/users/{}/role", pat.id.0),
+                &[("role", "emperor")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+        // Tokens: one made for Pat shows its secret once and works until revoked.
+        let res = w
+            .post(
+                "/admin/tokens",
+                &[("user_id", &pat.id.0.to_string()), ("name", "laptop")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", w.name);
+        let body = res.text().await.unwrap();
+        let secret = shown(&body, "<code id=\"new-token-secret\">");
+        assert!(secret.starts_with("abcrm_"), "{body}");
+        let api = |secret: String| {
+            let w = &w;
+            async move {
+                w.client
+                    .get(format!("{}/api/v1/accounts?limit=1", w.base))
+                    .bearer_auth(secret)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        assert_eq!(api(secret.clone()).await, StatusCode::OK);
+        let token = w.store.list_api_tokens().await.unwrap()[0].id;
+        let res = w
+            .post(&format!("/admin/tokens/{}/revoke", token.0), &[])
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(api(secret).await, StatusCode::UNAUTHORIZED, "{}", w.name);
+        assert!(w
+            .page("/admin/tokens")
+            .await
+            .contains(&format!("data-token-id=\"{}\"", token.0)));
+
+        // Deactivating Pat ends their access.
+        let res = w
+            .post(&format!("/admin/users/{}/deactivate", pat.id.0), &[])
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (cookie, _) = web::log_in(&w.client, &w.base, "pat@example.com", &password).await;
+        assert!(
+            cookie.is_none(),
+            "{}: a deactivated person cannot sign in",
+            w.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_an_admin_reaches_the_admin_pages() {
+    for w in web::each_backend(Role::Sales).await {
+        assert!(
+            !w.page("/").await.contains("href=\"/admin/users\""),
+            "{}",
+            w.name
+        );
+        for path in ["/admin/users", "/admin/tokens"] {
+            assert_eq!(
+                w.get(path).await.0,
+                StatusCode::FORBIDDEN,
+                "{}: {path}",
+                w.name
+            );
+        }
+        let res = w.post("/admin/users", &[("email", "x@example.com")]).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let res = w
+            .post(
+                &format!("/admin/users/{}/role", w.user),
+                &[("role", "admin")],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::FORBIDDEN,
+            "nobody makes themselves admin"
+        );
+    }
+}
