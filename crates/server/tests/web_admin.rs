@@ -170,3 +170,47 @@ async fn only_an_admin_reaches_the_admin_pages() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_scoring_model_is_edited_with_a_mistake_shown_on_its_line() {
+    for w in web::each_backend(Role::Marketing).await {
+        let page = w.page("/admin/model").await;
+        assert!(page.contains("id=\"model-body\""), "{}", w.name);
+        let shipped = w.store.scoring_model().await.unwrap();
+        assert!(shipped.id.is_none());
+        // A typo in a field name: refused on its line, nothing saved, the text kept.
+        let broken = shipped
+            .body
+            .replacen("contact.", "contact.senority_typo_", 1);
+        let res = w.post("/admin/model", &[("body", &broken)]).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", w.name);
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("id=\"model-error\"") && body.contains("line "),
+            "{body}"
+        );
+        assert!(
+            body.contains("senority_typo_"),
+            "the text as typed comes back"
+        );
+        assert!(
+            w.store.scoring_model().await.unwrap().id.is_none(),
+            "nothing saved"
+        );
+        // The model as shipped, with a tweak, is saved as version 1.
+        let tweaked = format!("{}\n", shipped.body.trim_end());
+        let res = w.post("/admin/model", &[("body", &tweaked)]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let saved = w.store.scoring_model().await.unwrap();
+        assert_eq!((saved.id.is_some(), saved.version), (true, 1), "{}", w.name);
+        assert!(w.page(&Web::location(&res)).await.contains("version 1"));
+    }
+    for w in web::each_backend(Role::Sales).await {
+        assert_eq!(
+            w.get("/admin/model").await.0,
+            StatusCode::FORBIDDEN,
+            "{}",
+            w.name
+        );
+    }
+}

@@ -29,6 +29,7 @@ pub mod password;
 mod people;
 mod reports;
 mod review;
+mod scoring_model;
 pub mod session;
 pub mod signin;
 pub mod throttle;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(contact_form::routes())
         .merge(account_form::routes())
         .merge(admin::routes())
+        .merge(scoring_model::routes())
         .merge(reports::routes())
         .merge(csv_download::routes())
         .merge(import::routes())
