@@ -41,7 +41,7 @@ async fn an_admin_adds_a_person_changes_roles_ends_access_and_revokes_tokens() {
             .await;
         assert_eq!(res.status(), StatusCode::OK, "{}", w.name);
         let body = res.text().await.unwrap();
-        let password = shown(&body, "the password <code>");
+        let password = shown(&body, "the password <code id=\"new-password-secret\">");
         let (cookie, _) = web::log_in(&w.client, &w.base, "pat@example.com", &password).await;
         assert!(cookie.is_some(), "{}: the shown password signs in", w.name);
         let pat = w
