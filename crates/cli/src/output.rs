@@ -99,7 +99,7 @@ pub fn emit<T: Serialize>(
     }
 }
 
-/// One record as `field  value` lines (the table form of a show): its JSON's fields in order,
+/// One record as `field  value` lines (the table form of a show): its JSON's fields by name,
 /// nested values as JSON.
 pub fn fields_table<T: Serialize>(record: &T) -> anyhow::Result<Table> {
     let mut t = Table::new(&["field", "value"]);
@@ -130,13 +130,14 @@ mod tests {
     fn plurals_and_fields() {
         assert_eq!(plural(1u32, "account", "accounts"), "1 account");
         assert_eq!(plural(0u32, "account", "accounts"), "0 accounts");
-        let t = fields_table(&serde_json::json!({"id": 3, "name": "Ada", "email": null})).unwrap();
+        // Fields come in the JSON map's order (by name); a null is an empty cell.
+        let t = fields_table(&serde_json::json!({"name": "Ada", "id": 3, "email": null})).unwrap();
         assert_eq!(
             t.rows,
             vec![
-                vec!["id".to_string(), "3".into()],
+                vec!["email".to_string(), String::new()],
+                vec!["id".into(), "3".into()],
                 vec!["name".into(), "Ada".into()],
-                vec!["email".into(), String::new()]
             ]
         );
     }

@@ -146,6 +146,27 @@ async fn an_account_is_created_under_its_parent_by_name_and_refused_values_are_n
             )
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        // Editing the child, its parent shown by that now ambiguous name, keeps the parent.
+        let child = id_after(&Web::location(&res));
+        let path = format!("/accounts/{}/edit", child.0);
+        let form = w.page(&path).await;
+        assert!(form.contains("value=\"Initech Holdings\""), "{}", w.name);
+        let version = web::attr_after(&form, "name=\"version\" value=\"").unwrap();
+        let res = w
+            .post(
+                &path,
+                &[
+                    ("name", "Initech Italia"),
+                    ("parent", "Initech Holdings"),
+                    ("industry", "Software"),
+                    ("version", &version),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let edited = w.store.get_account(child).await.unwrap();
+        assert_eq!(edited.parent_id, Some(parent.id));
+        assert_eq!(edited.industry.as_deref(), Some("Software"));
     }
 }
 

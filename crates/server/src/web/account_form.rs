@@ -449,7 +449,20 @@ async fn save(
         .get_account(AccountId(path_id(&raw, "account")?))
         .await?;
     let mut errors = FieldErrors::default();
-    let parent = resolve_parent(&state, &form.parent, &mut errors).await?;
+    // The parent as the form showed it is the parent it has, even when another account shares
+    // its name: only a changed parent is looked up.
+    let shown_parent = match current.parent_id {
+        Some(p) => Some(state.store.get_account(p).await?.name),
+        None => None,
+    };
+    let unchanged = filled(&form.parent)
+        .zip(shown_parent)
+        .is_some_and(|(typed, shown)| typed.to_lowercase() == shown.to_lowercase());
+    let parent = if unchanged {
+        current.parent_id
+    } else {
+        resolve_parent(&state, &form.parent, &mut errors).await?
+    };
     let patch = form.patch(&current, parent);
     let errors = match (patch, errors.is_empty()) {
         (Ok(patch), true) => {

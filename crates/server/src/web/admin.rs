@@ -105,13 +105,17 @@ async fn users(
 
 /// Back to a page with what happened: a notice, or the store's refusal as an error.
 fn back(page: &str, outcome: Result<String, StoreError>) -> Result<Response, WebError> {
-    let (key, message) = match outcome {
-        Ok(done) => ("done", done),
-        Err(StoreError::Conflict { message, .. }) => ("error", message),
-        Err(StoreError::Invalid(e)) => ("error", e.to_string()),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(Redirect::to(&format!("{page}?{key}={}", urlencode(&message))).into_response())
+    match outcome {
+        Ok(done) => said(page, "done", &done),
+        Err(StoreError::Conflict { message, .. }) => said(page, "error", &message),
+        Err(StoreError::Invalid(e)) => said(page, "error", &e.to_string()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Back to `page` saying `message` as its `key` (`done` or `error`).
+fn said(page: &str, key: &str, message: &str) -> Result<Response, WebError> {
+    Ok(Redirect::to(&format!("{page}?{key}={}", urlencode(message))).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -172,14 +176,11 @@ async fn add_user(
     let email = match Email::parse(&raw) {
         Ok(e) => e,
         Err(e) => {
-            let error = format!("email: “{raw}”: the email {e}");
-            return back(
+            return said(
                 "/admin/users",
-                Err(StoreError::Conflict {
-                    field: None,
-                    message: error,
-                }),
-            );
+                "error",
+                &format!("email: “{raw}”: the email {e}"),
+            )
         }
     };
     let role: Role = text(&form.role)
