@@ -22,6 +22,7 @@ mod filter_error;
 mod form;
 pub mod format;
 pub mod import;
+mod my_work;
 mod opportunities;
 mod opportunity_form;
 mod opportunity_page;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(account_form::routes())
         .merge(admin::routes())
         .merge(scoring_model::routes())
+        .merge(my_work::routes())
         .merge(reports::routes())
         .merge(csv_download::routes())
         .merge(import::routes())
@@ -130,8 +132,9 @@ impl Nav {
 
     /// The sections of the top navigation: path, label and section key (Admin for admins).
     pub fn sections(&self) -> &'static [(&'static str, &'static str, &'static str)] {
-        const SECTIONS: [(&str, &str, &str); 8] = [
+        const SECTIONS: [(&str, &str, &str); 9] = [
             ("/", "Dashboard", "dashboard"),
+            ("/my-work", "My work", "my-work"),
             ("/accounts", "Accounts", "accounts"),
             ("/contacts", "Contacts", "contacts"),
             ("/opportunities", "Opportunities", "opportunities"),
@@ -143,7 +146,7 @@ impl Nav {
         if self.is_admin() {
             &SECTIONS
         } else {
-            &SECTIONS[..7]
+            &SECTIONS[..8]
         }
     }
 }
