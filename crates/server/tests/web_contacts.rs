@@ -436,3 +436,76 @@ async fn a_filtered_list_names_the_people_waiting_in_review_it_would_take() {
         assert!(!page.contains("id=\"waiting-in-review\""), "{n}");
     }
 }
+
+/// A condition picked from lists joins the filter with `and`, and the list comes back with the
+/// filter's text; a field that is not one is said beside the chip.
+#[tokio::test]
+async fn a_filter_chip_adds_a_condition_the_list_then_applies() {
+    for w in web::each_backend(Role::Sales).await {
+        let acme = account(&w, "Acme Corp").await;
+        contact(&w, acme, "Ann", "Lee", "ann@acme.com", Some("VP Sales")).await;
+        contact(&w, acme, "Bob", "Ray", "bob@acme.com", Some("Engineer")).await;
+        let res = w
+            .client
+            .get(format!(
+                "{}/contacts?filter=&add_field=contact.seniority&add_op=%3E%3D&add_value=vp",
+                w.base
+            ))
+            .header(reqwest::header::COOKIE, &w.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let to = Web::location(&res);
+        assert!(to.starts_with("/contacts?filter="), "{to}");
+        let page = w.page(&to).await;
+        assert!(
+            page.contains("contact.seniority &#62;= &#34;vp&#34;"),
+            "{}: {page}",
+            w.name
+        );
+        assert!(
+            page.contains("Ann Lee") && !page.contains("Bob Ray"),
+            "{}",
+            w.name
+        );
+        // A second chip is added with `and`, keeping the first.
+        let second = format!("{to}&add_field=account.name&add_op=contains&add_value=acme");
+        let res = w
+            .client
+            .get(format!("{}{second}", w.base))
+            .header(reqwest::header::COOKIE, &w.cookie)
+            .send()
+            .await
+            .unwrap();
+        let page = w.page(&Web::location(&res)).await;
+        assert!(
+            page.contains("and account.name contains"),
+            "{}: {page}",
+            w.name
+        );
+        assert!(page.contains("Ann Lee"));
+        // A field that is not one: said beside the chip, the list unchanged.
+        let page = w
+            .page("/contacts?add_field=contact.shoe_size&add_op=%3D&add_value=9")
+            .await;
+        assert!(
+            page.contains("id=\"chip-error\"") && page.contains("not a field"),
+            "{}",
+            w.name
+        );
+        // The account list takes chips too, and lists what the filter selects.
+        let (status, _) = w
+            .get("/accounts?add_field=account.name&add_op=contains&add_value=acme")
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{}", w.name);
+        let list = w
+            .page("/accounts?filter=account.name+contains+%22acme%22")
+            .await;
+        assert!(
+            list.contains(&format!("href=\"/accounts/{}\"", acme.0)),
+            "{}",
+            w.name
+        );
+    }
+}

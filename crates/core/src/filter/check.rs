@@ -120,6 +120,14 @@ pub const SENIORITY_ORDER: &[&str] = &[
     "c_level",
 ];
 
+/// The fields of a contact and of its account, as the checker knows them (for filter chips).
+pub(super) fn contact_catalog() -> (
+    Vec<(&'static str, FieldType)>,
+    Vec<(&'static str, FieldType)>,
+) {
+    (contact_fields(), account_fields())
+}
+
 fn contact_fields() -> Vec<(&'static str, FieldType)> {
     vec![
         ("id", FieldType::Integer),

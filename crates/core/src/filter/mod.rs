@@ -5,6 +5,7 @@
 //! records in memory with the same meaning.
 
 mod check;
+pub mod chips;
 mod eval;
 mod lexer;
 mod parser;

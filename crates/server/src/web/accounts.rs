@@ -6,6 +6,7 @@
 //! account.state = "CA"`) lists the accounts of the contacts it selects, each once. A saved view
 //! is a saved segment: its target says which of the two it is.
 
+use super::chips;
 use super::filter_error::FilterErrorView;
 use super::format::{money_short, thousands, words};
 use super::{query_string, render, Nav, SignedIn, WebError};
@@ -246,6 +247,10 @@ struct ListParams {
     view: Option<String>,
     /// A flash after a redirect: `saved`.
     done: Option<String>,
+    /// A filter chip to add (`chips.rs`).
+    add_field: Option<String>,
+    add_op: Option<String>,
+    add_value: Option<String>,
 }
 
 /// A row of the table, ready to show.
@@ -275,6 +280,10 @@ struct ViewOption {
 #[template(path = "accounts.html")]
 struct ListPage {
     nav: Nav,
+    /// The chip form (`chips.html`): a condition picked from lists, added to the filter.
+    chips: chips::ChipForm,
+    chips_action: String,
+    chips_everyone: bool,
     filter: String,
     /// The filter's target as the save form sends it back (empty: decided by the filter).
     target: &'static str,
@@ -306,6 +315,9 @@ struct Extras {
     name_error: Option<String>,
     filter_error: Option<FilterErrorView>,
     notice: Option<String>,
+    /// A chip that could not be added: what was picked and why.
+    chip: chips::ChipParams,
+    chip_error: Option<String>,
 }
 
 async fn list(
@@ -329,6 +341,19 @@ async fn list(
     }
     if p.done.as_deref() == Some("saved") {
         extras.notice = Some("The view is saved: pick it from Saved views any time.".into());
+    }
+    extras.chip = chips::ChipParams {
+        add_field: p.add_field.clone(),
+        add_op: p.add_op.clone(),
+        add_value: p.add_value.clone(),
+    };
+    if extras.chip.asked() {
+        match chips::add(&filter, &extras.chip, false) {
+            Ok(added) => {
+                return Ok(Redirect::to(&chips::list_href("/accounts", &added, &[])).into_response())
+            }
+            Err(why) => extras.chip_error = Some(why),
+        }
     }
     let (sort, descending) = sort_of(&p);
     let page = p
@@ -448,6 +473,9 @@ async fn list_page(
     let view_selected = views.iter().any(|v| v.selected);
     let page = ListPage {
         nav: Nav::new(me, "accounts"),
+        chips: chips::ChipForm::new(false, extras.chip, extras.chip_error),
+        chips_action: "/accounts".into(),
+        chips_everyone: false,
         headings: headings(&state),
         prev_href: (state.page > 1)
             .then(|| state.url(state.sort, state.descending, state.page - 1)),

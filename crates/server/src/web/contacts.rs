@@ -2,6 +2,7 @@
 //! two contacts into one.
 
 use super::activity_log::{self, TimelineItem};
+use super::chips;
 use super::contact_form::{owner_choices, ContactForm, ContactFormView};
 use super::filter_error::FilterErrorView;
 use super::form::FieldErrors;
@@ -45,6 +46,10 @@ struct ListParams {
     q: Option<String>,
     after: Option<String>,
     page: Option<String>,
+    /// A filter chip to add (`chips.rs`).
+    add_field: Option<String>,
+    add_op: Option<String>,
+    add_value: Option<String>,
 }
 
 struct ContactRow {
@@ -68,6 +73,10 @@ struct SavedView {
 #[template(path = "contacts.html")]
 struct ListPage {
     nav: Nav,
+    /// The chip form (`chips.html`): a condition picked from lists, added to the filter.
+    chips: chips::ChipForm,
+    chips_action: String,
+    chips_everyone: bool,
     filter: String,
     /// The filter takes people who left or unsubscribed too (a segment leaves them out).
     everyone: bool,
@@ -107,6 +116,23 @@ async fn list(
 ) -> Result<Response, WebError> {
     let filter = text(&p.filter).unwrap_or_default();
     let everyone = text(&p.everyone).is_some();
+    let chip = chips::ChipParams {
+        add_field: p.add_field.clone(),
+        add_op: p.add_op.clone(),
+        add_value: p.add_value.clone(),
+    };
+    let mut chip_error = None;
+    if chip.asked() {
+        match chips::add(&filter, &chip, false) {
+            Ok(added) => {
+                let keep: &[(&str, &str)] = if everyone { &[("everyone", "1")] } else { &[] };
+                return Ok(
+                    Redirect::to(&chips::list_href("/contacts", &added, keep)).into_response()
+                );
+            }
+            Err(why) => chip_error = Some(why),
+        }
+    }
     let q = text(&p.q).unwrap_or_default();
     let number = people::number(&p.page).unwrap_or(1).clamp(1, 1_000_000) as u32;
     let page = PageRequest {
@@ -130,6 +156,9 @@ async fn list(
         .collect();
     let mut out = ListPage {
         nav: Nav::new(&me, "contacts"),
+        chips: chips::ChipForm::new(false, chip, chip_error),
+        chips_action: "/contacts".into(),
+        chips_everyone: everyone,
         filter: filter.clone(),
         everyone,
         q: q.clone(),

@@ -14,6 +14,7 @@ mod admin;
 mod assets;
 mod buying_center;
 pub mod charts;
+mod chips;
 mod contact_form;
 mod contacts;
 mod csv_download;
