@@ -120,11 +120,11 @@ pub const SENIORITY_ORDER: &[&str] = &[
     "c_level",
 ];
 
-/// The fields of a contact and of its account, as the checker knows them (for filter chips).
-pub(super) fn contact_catalog() -> (
-    Vec<(&'static str, FieldType)>,
-    Vec<(&'static str, FieldType)>,
-) {
+/// A record's fields as the checker knows them: name and type.
+pub(super) type Fields = Vec<(&'static str, FieldType)>;
+
+/// The fields of a contact and of its account (for filter chips).
+pub(super) fn contact_catalog() -> (Fields, Fields) {
     (contact_fields(), account_fields())
 }
 
