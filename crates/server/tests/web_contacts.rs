@@ -509,3 +509,139 @@ async fn a_filter_chip_adds_a_condition_the_list_then_applies() {
         );
     }
 }
+
+/// The people ticked, or everyone a filter selects, join a campaign in one go.
+#[tokio::test]
+async fn people_are_added_to_a_campaign_in_bulk_from_the_list() {
+    for w in web::each_backend(Role::Marketing).await {
+        let acme = account(&w, "Acme Corp").await;
+        let ann = contact(&w, acme, "Ann", "Lee", "ann@acme.com", Some("VP Sales")).await;
+        let bob = contact(&w, acme, "Bob", "Ray", "bob@acme.com", Some("VP Finance")).await;
+        let cy = contact(&w, acme, "Cy", "Fox", "cy@acme.com", Some("Engineer")).await;
+        let summit = w
+            .store
+            .create_campaign(
+                &actor(),
+                NewCampaign {
+                    name: "Q3 Summit".into(),
+                    kind: None,
+                    starts_on: None,
+                    ends_on: None,
+                    budget: None,
+                },
+            )
+            .await
+            .unwrap();
+        let filter = r#"contact.seniority = "vp""#;
+        let page = w
+            .page(&format!(
+                "/contacts?filter={}",
+                "contact.seniority+%3D+%22vp%22"
+            ))
+            .await;
+        assert!(
+            page.contains("id=\"bulk-form\"") && page.contains("id=\"bulk-all\""),
+            "{}",
+            w.name
+        );
+        let c = summit.id.0.to_string();
+        let res = w
+            .post(
+                "/contacts/bulk/campaign",
+                &[
+                    ("campaign_id", &c),
+                    ("status", "registered"),
+                    ("scope", "all"),
+                    ("filter", filter),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let to = Web::location(&res);
+        assert!(
+            w.page(&to)
+                .await
+                .contains("Added 2 people to Q3 Summit as registered"),
+            "{}",
+            w.name
+        );
+        let members = |w: &Web| {
+            let store = w.store.clone();
+            let id = summit.id;
+            async move {
+                store
+                    .list_campaign_members(
+                        id,
+                        abcrm_store::PageRequest {
+                            after: None,
+                            limit: 100,
+                        },
+                    )
+                    .await
+                    .unwrap()
+                    .items
+            }
+        };
+        let now = members(&w).await;
+        assert_eq!(now.len(), 2, "{}", w.name);
+        assert!(now.iter().all(|m| m.status == MemberStatus::Registered));
+        // The ticked ones: Ann attended, Cy is added.
+        let (a, cyid) = (ann.to_string(), cy.to_string());
+        let res = w
+            .post(
+                "/contacts/bulk/campaign",
+                &[
+                    ("campaign_id", &c),
+                    ("status", "attended"),
+                    ("scope", "selected"),
+                    ("contact_id", &a),
+                    ("contact_id", &cyid),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let now = members(&w).await;
+        assert_eq!(now.len(), 3);
+        assert_eq!(
+            now.iter().find(|m| m.contact_id == ann).unwrap().status,
+            MemberStatus::Attended
+        );
+        assert_eq!(
+            now.iter().find(|m| m.contact_id == bob).unwrap().status,
+            MemberStatus::Registered
+        );
+        // Refused: nobody ticked, everyone without a filter, a campaign that does not exist.
+        for fields in [
+            vec![("campaign_id", c.as_str()), ("scope", "selected")],
+            vec![("campaign_id", c.as_str()), ("scope", "all")],
+            vec![
+                ("campaign_id", "999999"),
+                ("scope", "selected"),
+                ("contact_id", a.as_str()),
+            ],
+        ] {
+            let res = w.post("/contacts/bulk/campaign", &fields).await;
+            assert!(
+                res.status().is_client_error(),
+                "{}: {fields:?}: {}",
+                w.name,
+                res.status()
+            );
+        }
+        assert_eq!(members(&w).await.len(), 3);
+    }
+    for w in web::each_backend(Role::ReadOnly).await {
+        assert!(
+            !w.page("/contacts").await.contains("id=\"bulk-form\""),
+            "{}",
+            w.name
+        );
+        let res = w
+            .post(
+                "/contacts/bulk/campaign",
+                &[("campaign_id", "1"), ("scope", "all")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+}

@@ -50,6 +50,8 @@ struct ListParams {
     add_field: Option<String>,
     add_op: Option<String>,
     add_value: Option<String>,
+    /// What a bulk action did.
+    done: Option<String>,
 }
 
 struct ContactRow {
@@ -73,6 +75,10 @@ struct SavedView {
 #[template(path = "contacts.html")]
 struct ListPage {
     nav: Nav,
+    /// What a bulk action did.
+    notice: Option<String>,
+    /// The campaigns the bulk form offers (none for a read-only user).
+    campaigns: Vec<(i64, String)>,
     /// The chip form (`chips.html`): a condition picked from lists, added to the filter.
     chips: chips::ChipForm,
     chips_action: String,
@@ -154,8 +160,15 @@ async fn list(
             expression: seg.expression,
         })
         .collect();
+    let campaigns = if me.can_write() {
+        super::bulk::campaign_choices(&s).await?
+    } else {
+        Vec::new()
+    };
     let mut out = ListPage {
         nav: Nav::new(&me, "contacts"),
+        notice: text(&p.done),
+        campaigns,
         chips: chips::ChipForm::new(false, chip, chip_error),
         chips_action: "/contacts".into(),
         chips_everyone: everyone,

@@ -12,6 +12,7 @@ mod accounts;
 mod activity_log;
 mod admin;
 mod assets;
+mod bulk;
 mod buying_center;
 pub mod charts;
 mod chips;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(scoring_model::routes())
         .merge(my_work::routes())
+        .merge(bulk::routes())
         .merge(reports::routes())
         .merge(csv_download::routes())
         .merge(import::routes())
