@@ -246,6 +246,12 @@ async fn an_edit_changes_only_what_changed_and_a_stale_form_saves_nothing() {
             provenance[&AccountField::Employees].kind,
             SourceKind::Entered
         );
+        let a360 = w.page(&format!("/accounts/{}", a.id.0)).await;
+        let trail = a360
+            .split("id=\"audit-trail\"")
+            .nth(1)
+            .expect("a history on the 360");
+        assert!(trail.contains("employees: — → 5000"), "{}: {trail}", w.name);
 
         // The same form sent again, opened before that save: refused, nothing changed.
         let res = send(fields("7000", version)).await;

@@ -191,6 +191,14 @@ async fn a_contact_is_edited_on_its_page_and_a_refused_edit_keeps_the_stored_val
             "{}",
             w.name
         );
+        // The page shows its history with what changed.
+        let page = w.page(&path).await;
+        let trail = page.split("id=\"audit-trail\"").nth(1).expect("a history");
+        assert!(
+            trail.contains("buying role: — → champion"),
+            "{}: {trail}",
+            w.name
+        );
 
         // A mistyped email and a bad status: the form comes back open with both marked, and
         // the stored contact keeps its email.

@@ -7,6 +7,7 @@ use super::accounts::{location, or_dash, score_text};
 use super::activity_log::{self, TimelineItem};
 use super::buying_center::{self, Band};
 use super::format::{money, money_short, thousands, words};
+use super::history::HistoryItem;
 use super::{render, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::model::*;
@@ -135,6 +136,8 @@ struct AccountPage {
     log_kinds: Vec<(&'static str, String)>,
     log_people: Vec<(i64, String)>,
     contacts: Vec<ContactRow>,
+    /// The audit log's newest entries for the account (`history.html`).
+    history: Vec<HistoryItem>,
     /// What the last action did (a merge, its undo), and the merge it may undo.
     notice: Option<String>,
     undo: Option<i64>,
@@ -489,6 +492,7 @@ pub async fn account_360(
             .map(|c| (c.id, c.name.clone()))
             .collect(),
         contacts: contact_rows,
+        history: super::history::history(&s, "account", account.id.0).await?,
         account,
         notice: super::people::text(&notice.done),
         undo: super::people::number(&notice.undo).filter(|_| me.can_write()),

@@ -7,6 +7,7 @@ use super::contact_form::{owner_choices, ContactForm, ContactFormView};
 use super::filter_error::FilterErrorView;
 use super::form::FieldErrors;
 use super::format::{thousands, words};
+use super::history::{history, HistoryItem};
 use super::people::{self, day, path_id, text, when, PageInfo, PAGE_SIZE};
 use super::query_string;
 use super::{render, urlencode, Nav, SignedIn, WebError};
@@ -323,6 +324,8 @@ pub struct ContactPage {
     log_people: Vec<(i64, String)>,
     roles: Vec<RoleRow>,
     score: Option<ScoreView>,
+    /// The audit log's newest entries for the contact (`history.html`).
+    history: Vec<HistoryItem>,
 }
 
 /// A contact's fields as the page shows them.
@@ -493,6 +496,7 @@ pub async fn contact_page(
         log_people: Vec::new(),
         roles,
         score,
+        history: history(s, "contact", id.0).await?,
     })
 }
 

@@ -23,6 +23,7 @@ mod dashboard;
 mod filter_error;
 mod form;
 pub mod format;
+mod history;
 pub mod import;
 mod my_work;
 mod opportunities;

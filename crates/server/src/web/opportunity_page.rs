@@ -8,13 +8,14 @@ use super::activity_log::{self, TimelineItem};
 use super::contact_form::owner_choices;
 use super::form::{refused, FieldErrors};
 use super::format::{grouped, human, words};
+use super::history::{history, HistoryItem};
 use super::opportunity_form::{people_of, OpportunityForm, OpportunityFormView};
 use super::people::{path_id, text, when};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::model::Opportunity;
 use abcrm_core::{ContactId, OpportunityId, UserId};
-use abcrm_store::{ActivityQuery, AuditQuery, PageRequest, StoreError};
+use abcrm_store::{ActivityQuery, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -36,13 +37,6 @@ struct RoleView {
     name: String,
     role: String,
     primary: bool,
-}
-
-struct AuditView {
-    at: String,
-    actor: String,
-    action: String,
-    changes: String,
 }
 
 #[derive(Template)]
@@ -70,11 +64,8 @@ pub struct OpportunityPage {
     log_action: String,
     log_kinds: Vec<(&'static str, String)>,
     log_people: Vec<(i64, String)>,
-    audit: Vec<AuditView>,
+    history: Vec<HistoryItem>,
 }
-
-/// How many audit entries the page shows, newest first.
-const AUDIT_SHOWN: u32 = 20;
 
 /// The opportunity's page. `edit` and `role` are a refused form to show with its errors (none:
 /// the edit form holds the opportunity as it is, the role form is empty).
@@ -116,19 +107,7 @@ pub async fn opportunity_page(
             50,
         )
         .await?;
-    let audit = store
-        .list_audit(
-            &AuditQuery {
-                entity: Some("opportunity".into()),
-                entity_id: Some(o.id.0),
-            },
-            PageRequest {
-                after: None,
-                limit: AUDIT_SHOWN,
-            },
-        )
-        .await?
-        .items;
+    let history = history(state, "opportunity", o.id.0).await?;
     let mut log_people: Vec<(i64, String)> = o
         .contact_roles
         .iter()
@@ -185,46 +164,8 @@ pub async fn opportunity_page(
         log_action: format!("/opportunities/{}/activities", o.id.0),
         log_kinds: activity_log::kind_options(),
         log_people,
-        audit: audit
-            .iter()
-            .map(|e| AuditView {
-                at: when(&e.at),
-                actor: e.actor.clone(),
-                action: words(&e.action),
-                changes: changes(e.before.as_ref(), e.after.as_ref()),
-            })
-            .collect(),
+        history,
     })
-}
-
-/// What an audit entry changed, as `stage: proposal → negotiation; amount: 10000 → 12000`
-/// (the fields that differ; timestamps left out).
-fn changes(before: Option<&serde_json::Value>, after: Option<&serde_json::Value>) -> String {
-    let (Some(before), Some(after)) = (before, after) else {
-        return String::new();
-    };
-    let shown = |v: Option<&serde_json::Value>| match v {
-        None | Some(serde_json::Value::Null) => "—".to_string(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    };
-    let Some(fields) = after.as_object() else {
-        return String::new();
-    };
-    fields
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "updated_at" | "created_at" | "id"))
-        .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
-        .map(|(k, v)| {
-            format!(
-                "{}: {} → {}",
-                words(k),
-                shown(before.get(k.as_str())),
-                shown(Some(v))
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -273,20 +214,4 @@ async fn save(
     };
     let page = opportunity_page(&state, &me, o, Some((form, errors)), None, None).await?;
     refused(render(&page)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_audit_entry_reads_as_what_changed() {
-        let before = serde_json::json!({"stage": "proposal", "amount": 10, "updated_at": "a"});
-        let after = serde_json::json!({"stage": "negotiation", "amount": 10, "updated_at": "b"});
-        assert_eq!(
-            changes(Some(&before), Some(&after)),
-            "stage: proposal → negotiation"
-        );
-        assert_eq!(changes(None, Some(&after)), "");
-    }
 }
