@@ -5,7 +5,9 @@
 //! `If-Match`): two people editing at once never silently undo each other.
 
 use super::contact_form::owner_choices;
-use super::form::{choice, filled, refused, user_id, value, FieldErrors};
+use super::form::{
+    choice, filled, id_choices, refused, require_write, user_id, value, FieldErrors,
+};
 use super::format::words;
 use super::people::path_id;
 use super::{render, urlencode, Nav, SignedIn, WebError};
@@ -331,11 +333,7 @@ impl AccountFormView {
                 .iter()
                 .map(|r| (r.as_str().to_string(), words(r.as_str())))
                 .collect(),
-            "owner_id" => self
-                .owners
-                .iter()
-                .map(|(id, name)| (id.to_string(), name.clone()))
-                .collect(),
+            "owner_id" => id_choices(&self.owners),
             _ => Vec::new(),
         }
     }
@@ -372,19 +370,8 @@ async fn form_page(
     })
 }
 
-fn refuse_read_only(me: &SignedIn) -> Result<(), WebError> {
-    if me.can_write() {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden(
-            "a read-only user cannot change accounts; ask an admin for the sales or marketing role"
-                .into(),
-        ))
-    }
-}
-
 async fn new_page(State(state): State<AppState>, me: SignedIn) -> Result<Response, WebError> {
-    refuse_read_only(&me)?;
+    require_write(&me, "change accounts")?;
     let form = AccountForm {
         owner_id: Some(me.user.id.0.to_string()),
         relationship: Some(Relationship::Prospect.as_str().into()),
@@ -425,7 +412,7 @@ async fn edit_page(
     me: SignedIn,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    refuse_read_only(&me)?;
+    require_write(&me, "change accounts")?;
     let a = state
         .store
         .get_account(AccountId(path_id(&raw, "account")?))

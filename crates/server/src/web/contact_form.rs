@@ -4,7 +4,9 @@
 //! its field with everything that was typed.
 
 use super::contacts::{contact_page, ContactNotice};
-use super::form::{choice, filled, refused, user_id, value, FieldErrors};
+use super::form::{
+    choice, filled, id_choices, refused, require_write, user_id, value, FieldErrors,
+};
 use super::format::words;
 use super::people::path_id;
 use super::{render, urlencode, Nav, SignedIn, WebError};
@@ -193,11 +195,7 @@ impl ContactFormView {
             "seniority" => of(Seniority::ALL, Seniority::as_str),
             "buying_role" => of(BuyingRole::ALL, BuyingRole::as_str),
             "status" => of(ContactStatus::ALL, ContactStatus::as_str),
-            "owner_id" => self
-                .owners
-                .iter()
-                .map(|(id, name)| (id.to_string(), name.clone()))
-                .collect(),
+            "owner_id" => id_choices(&self.owners),
             _ => Vec::new(),
         }
     }
@@ -247,12 +245,7 @@ async fn new_page(
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
     let account = AccountId(path_id(&raw, "account")?);
-    if !me.can_write() {
-        return Err(WebError::Forbidden(
-            "a read-only user cannot add people; ask an admin for the sales or marketing role"
-                .into(),
-        ));
-    }
+    require_write(&me, "add people")?;
     let form = ContactForm {
         status: Some(ContactStatus::Active.as_str().into()),
         owner_id: Some(me.user.id.0.to_string()),

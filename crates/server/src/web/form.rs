@@ -70,10 +70,31 @@ impl FieldErrors {
     }
 }
 
+/// Refuses a form page to a read-only user (the session middleware refuses their posts; this is
+/// for the GET that would show a form they could not send). `doing` says what they tried.
+pub fn require_write(me: &super::SignedIn, doing: &str) -> Result<(), WebError> {
+    if me.can_write() {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden(format!(
+            "a read-only user cannot {doing}; ask an admin for the sales or marketing role"
+        )))
+    }
+}
+
 /// A page that comes back with its refused form answers 422.
 pub fn refused(mut res: axum::response::Response) -> Result<axum::response::Response, WebError> {
     *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
+}
+
+/// Records picked by id (users, contacts) as a select's choices: the id as the value, the name
+/// as the label.
+pub fn id_choices(records: &[(i64, String)]) -> Vec<(String, String)> {
+    records
+        .iter()
+        .map(|(id, name)| (id.to_string(), name.clone()))
+        .collect()
 }
 
 /// A typed value, or nothing.

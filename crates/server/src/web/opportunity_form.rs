@@ -5,7 +5,9 @@
 //! back beside its field with everything that was typed.
 
 use super::contact_form::owner_choices;
-use super::form::{choice, filled, refused, user_id, value, FieldErrors};
+use super::form::{
+    choice, filled, id_choices, refused, require_write, user_id, value, FieldErrors,
+};
 use super::format::{human, words};
 use super::opportunities::parse_stage;
 use super::opportunity_page::opportunity_page;
@@ -239,11 +241,6 @@ impl OpportunityFormView {
     }
 
     pub fn choices(&self, field: &str) -> Vec<(String, String)> {
-        let pairs = |v: &[(i64, String)]| {
-            v.iter()
-                .map(|(id, name)| (id.to_string(), name.clone()))
-                .collect()
-        };
         match field {
             "stage" => OpportunityStage::ALL
                 .iter()
@@ -253,8 +250,8 @@ impl OpportunityFormView {
                 .iter()
                 .map(|r| (r.as_str().to_string(), words(r.as_str())))
                 .collect(),
-            "owner_id" => pairs(&self.owners),
-            "contact_id" => pairs(&self.people),
+            "owner_id" => id_choices(&self.owners),
+            "contact_id" => id_choices(&self.people),
             _ => Vec::new(),
         }
     }
@@ -322,11 +319,7 @@ async fn new_page(
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
     let account = AccountId(path_id(&raw, "account")?);
-    if !me.can_write() {
-        return Err(WebError::Forbidden(
-            "a read-only user cannot open opportunities; ask an admin for the sales role".into(),
-        ));
-    }
+    require_write(&me, "open opportunities")?;
     let form = OpportunityForm {
         stage: Some(OpportunityStage::Prospecting.as_str().into()),
         owner_id: Some(me.user.id.0.to_string()),
