@@ -115,3 +115,27 @@
   });
   board.addEventListener("dragend", function () { dragged = null; clearDrop(); });
 })();
+
+// --- search ---
+// `/` (outside a text field) and Ctrl+K or Cmd+K go to the search box at the top; Escape there
+// closes the suggestions. Without this file the box is an ordinary form that opens /search.
+(function () {
+  "use strict";
+  var box = document.getElementById("global-search");
+  var list = document.getElementById("search-suggest");
+  if (!box) { return; }
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+  document.addEventListener("keydown", function (e) {
+    var k = (e.key || "").toLowerCase();
+    if ((k === "k" && (e.ctrlKey || e.metaKey)) || (e.key === "/" && !typing(e.target) && !e.ctrlKey && !e.metaKey && !e.altKey)) {
+      e.preventDefault();
+      box.focus();
+      box.select();
+    } else if (e.key === "Escape" && list && (e.target === box || list.contains(e.target))) {
+      list.innerHTML = "";
+      box.blur();
+    }
+  });
+})();

@@ -104,6 +104,12 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         runs: usize,
     },
+    /// Time the global search on the store, in process, for queries made from its own records,
+    /// each beside the bare index lookup written by hand; prints medians.
+    BenchSearch {
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+    },
     /// Time scoring: a full recompute in memory over generated accounts, contacts and
     /// activities (throughput and peak memory), and with --incremental N, N activity writes
     /// through the store with their rescoring (latency percentiles).

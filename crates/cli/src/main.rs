@@ -184,6 +184,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::BenchSegments { runs } => commands::bench_segments::run(url, (*runs).max(1)).await,
+        Command::BenchSearch { runs } => commands::bench_search::run(url, (*runs).max(1)).await,
         Command::BenchScoring {
             accounts,
             contacts,

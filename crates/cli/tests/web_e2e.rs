@@ -4,7 +4,7 @@
 //!
 //! Needs node, `npm ci` in web/e2e, and /usr/bin/chromium (`.ci/run` installs them), so a plain
 //! `cargo test` lists it as ignored rather than passing it untried; run it with
-//! `cargo test -p abcrm --test web_e2e -- --include-ignored`. Once asked for, a missing tool fails
+//! `cargo test --workspace --test web_e2e -- --include-ignored`. Once asked for, a missing tool fails
 //! it, naming what to install.
 
 use std::path::{Path, PathBuf};

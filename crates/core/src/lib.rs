@@ -18,6 +18,7 @@ pub mod normalize;
 pub mod patch;
 pub mod reports;
 pub mod scoring;
+pub mod search;
 pub mod validation;
 
 pub use ids::*;

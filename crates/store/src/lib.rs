@@ -463,6 +463,16 @@ pub trait Store: Send + Sync + 'static {
     /// Accounts by id in the order asked; ids that do not exist are skipped (exports).
     async fn get_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>>;
 
+    // --- search ---
+    /// Accounts (by name and domain), contacts (by name, email and their account's name) and
+    /// opportunities (by name and their account's name) for what a person typed, best first, at
+    /// most `limit` of each kind: see [`abcrm_core::search`].
+    async fn search(
+        &self,
+        query: &abcrm_core::search::SearchQuery,
+        limit: usize,
+    ) -> Result<Vec<abcrm_core::search::SearchHit>>;
+
     // --- reports ---
     /// Sales cycles started: opportunities created in `[from, to)` per period, by `by`.
     async fn report_sales_cycles(

@@ -85,6 +85,7 @@ mod imp {
     include!("scoring_sql.rs");
     include!("migration_sql.rs");
     include!("enrich_sql.rs");
+    include!("search_sql.rs");
     /// Whole seconds since 1970-01-01 of a timestamp (rounded down, as chrono's `timestamp`).
     fn epoch_seconds(ts: &str) -> String {
         format!("CAST(FLOOR(EXTRACT(EPOCH FROM {ts})) AS BIGINT)")

@@ -2450,6 +2450,10 @@ impl Store for ThisStore {
         segment_list(&self.pool, page).await
     }
 
+    async fn search(&self, query: &abcrm_core::search::SearchQuery, limit: usize) -> Result<Vec<abcrm_core::search::SearchHit>> {
+        search_records(&self.pool, query, limit.clamp(1, abcrm_core::search::MAX_LIMIT)).await
+    }
+
     async fn update_segment(&self, actor: &Actor, id: SegmentId, patch: SegmentPatch) -> Result<Segment> {
         segment_update(&self.pool, actor, id, patch).await
     }

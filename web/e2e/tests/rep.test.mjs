@@ -1,4 +1,4 @@
-// A sales rep's day in the web UI, on the demo in headless chromium: find an account by name,
+// A sales rep's day in the web UI, on the demo in headless chromium: find an account by searching,
 // log a call, add the missing economic buyer, open an opportunity with them and move it on.
 // A screenshot at each step goes to target/screenshots/rep-*.png.
 import { test, before, after } from "node:test";
@@ -37,17 +37,17 @@ async function submit(locator) {
 test("a rep finds an account, logs a call, adds the economic buyer, opens a deal and moves it", async () => {
   const account = await accountWithoutEconomicBuyer();
 
-  // 1. Find the account by typing its name in the list's filter box.
-  await page.goto(server.base + "/accounts");
-  await page.locator("#filter").fill(account.name);
-  await Promise.all([
-    page.waitForLoadState("load"),
-    page.locator("#filter").locator("xpath=ancestor::form[1]").evaluate((f) => f.requestSubmit()),
-  ]);
-  const row = page.locator(`#accounts-table [data-account-id="${account.id}"]`);
-  await row.waitFor();
+  // 1. Find the account from any page: Ctrl+K to the search box, type part of its name, pick it
+  //    from the suggestions that appear as one types.
+  await page.goto(server.base + "/");
+  await page.keyboard.press("Control+k");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "global-search");
+  const words = account.name.split(/\s+/).filter((w) => w.length >= 3).slice(0, 2).join(" ");
+  await page.keyboard.type(words.slice(0, Math.max(4, words.length - 1)), { delay: 20 });
+  const suggestion = page.locator(`#search-suggest a[href="/accounts/${account.id}"]`);
+  await suggestion.waitFor();
   await screenshot(page, "rep-1-find-account");
-  await submit(row.locator(`a[href="/accounts/${account.id}"]`).first());
+  await submit(suggestion);
   assert.equal(new URL(page.url()).pathname, `/accounts/${account.id}`);
   await page.locator('[data-gap="no-economic-buyer"]').waitFor();
 

@@ -16,20 +16,28 @@ pub const SEED: &str = r#"contact.seniority in ("manager", "director") and accou
 const HAND_WHERE: &str = "c.seniority IN ('manager', 'director') AND lower(a.state) = 'ca' \
      AND lower(a.industry) = 'software' AND a.relationship <> 'customer'";
 
-enum Pool {
+pub(crate) enum Pool {
     Sqlite(sqlx::SqlitePool),
     Postgres(sqlx::PgPool),
 }
 
 impl Pool {
-    async fn count(&self, sql: &str) -> anyhow::Result<i64> {
+    pub(crate) async fn count(&self, sql: &str) -> anyhow::Result<i64> {
         Ok(match self {
             Pool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
             Pool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
         })
     }
 
-    async fn rows(&self, sql: &str) -> anyhow::Result<usize> {
+    /// The first column of the first row, as text.
+    pub(crate) async fn text(&self, sql: &str) -> anyhow::Result<String> {
+        Ok(match self {
+            Pool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
+            Pool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
+        })
+    }
+
+    pub(crate) async fn rows(&self, sql: &str) -> anyhow::Result<usize> {
         Ok(match self {
             Pool::Sqlite(p) => sqlx::query(sql).fetch_all(p).await?.len(),
             Pool::Postgres(p) => sqlx::query(sql).fetch_all(p).await?.len(),
@@ -37,7 +45,7 @@ impl Pool {
     }
 }
 
-async fn open(url: &str) -> anyhow::Result<(Arc<dyn Store>, Pool)> {
+pub(crate) async fn open(url: &str) -> anyhow::Result<(Arc<dyn Store>, Pool)> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let s = PgStore::open(url).await?;
         let pool = Pool::Postgres(s.pool().clone());
@@ -55,7 +63,10 @@ async fn open(url: &str) -> anyhow::Result<(Arc<dyn Store>, Pool)> {
 }
 
 /// Runs `f` once to warm up, then `runs` times; returns the median and the slowest run.
-async fn time<F, Fut, T>(runs: usize, mut f: F) -> anyhow::Result<(Duration, Duration, T)>
+pub(crate) async fn time<F, Fut, T>(
+    runs: usize,
+    mut f: F,
+) -> anyhow::Result<(Duration, Duration, T)>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = anyhow::Result<T>>,
@@ -71,7 +82,7 @@ where
     Ok((times[times.len() / 2], times[times.len() - 1], out))
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod bench_import;
 pub mod bench_scoring;
+pub mod bench_search;
 pub mod bench_segments;
 pub mod demo;
 pub mod enrich;

@@ -10,6 +10,7 @@ pub mod intake;
 pub mod opportunities;
 pub mod reports;
 pub mod scoring;
+pub mod search;
 pub mod segments;
 
 use axum::http::{header, HeaderValue, StatusCode};

@@ -34,6 +34,7 @@ mod people;
 mod reports;
 mod review;
 mod scoring_model;
+mod search;
 pub mod session;
 pub mod signin;
 pub mod throttle;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(scoring_model::routes())
         .merge(my_work::routes())
+        .merge(search::routes())
         .merge(bulk::routes())
         .merge(reports::routes())
         .merge(csv_download::routes())

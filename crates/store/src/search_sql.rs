@@ -1,0 +1,130 @@
+// Global search (this file is `include!`d after `shared.rs`): the database's own text index
+// finds the candidates, `abcrm_core::search` ranks them. SQLite looks words up in its FTS5
+// trigram tables (`search_*`, kept by triggers); PostgreSQL in pg_trgm GIN indexes on the
+// records' own columns, which `ILIKE '%part%'` uses. Everything else is the same SQL.
+
+use abcrm_core::search::{rank, Candidate as SearchCandidate, SearchHit, SearchKind, SearchQuery};
+
+/// How many candidates of each kind the database hands over for ranking when the words are looked
+/// up as typed: every record holding them all is as good a match for the index, so the ranking
+/// needs a choice, not all of them.
+const SEARCH_CANDIDATES: i64 = 200;
+/// The same when long words are looked up by their halves, which find many records that are not
+/// near spellings at all; ranking throws those away.
+const NEAR_CANDIDATES: i64 = 1_000;
+
+/// The ids of records of one kind whose text holds `part`, as a SELECT of one column `id`.
+fn push_search_part(q: &mut QueryBuilder<'_, Db>, kind: SearchKind, part: &str) {
+    let sqlite = matches!(BACKEND, Backend::Sqlite);
+    // FTS5 reads a quoted string as "this text, anywhere"; the query took out every `"`.
+    let phrase = format!("\"{part}\"");
+    let name_phrase = format!("name : \"{part}\"");
+    let like = format!("%{part}%");
+    match (kind, sqlite) {
+        (SearchKind::Account, true) => {
+            q.push("SELECT rowid AS id FROM search_accounts WHERE search_accounts MATCH ").push_bind(phrase);
+        }
+        (SearchKind::Account, false) => {
+            q.push("SELECT id FROM accounts WHERE name ILIKE ").push_bind(like.clone());
+            q.push(" UNION SELECT account_id AS id FROM account_domains WHERE domain ILIKE ").push_bind(like);
+        }
+        (SearchKind::Contact, true) => {
+            q.push("SELECT rowid AS id FROM search_contacts WHERE search_contacts MATCH ").push_bind(phrase);
+            q.push(" UNION SELECT id FROM contacts WHERE account_id IN (SELECT rowid FROM search_accounts WHERE search_accounts MATCH ")
+                .push_bind(name_phrase)
+                .push(")");
+        }
+        (SearchKind::Contact, false) => {
+            // The expression of the index `contacts_search_trgm`, written exactly as there.
+            q.push("SELECT id FROM contacts WHERE (coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, '')) ILIKE ")
+                .push_bind(like.clone());
+            q.push(" UNION SELECT id FROM contacts WHERE account_id IN (SELECT id FROM accounts WHERE name ILIKE ")
+                .push_bind(like)
+                .push(")");
+        }
+        (SearchKind::Opportunity, true) => {
+            q.push("SELECT rowid AS id FROM search_opportunities WHERE search_opportunities MATCH ").push_bind(phrase);
+            q.push(" UNION SELECT id FROM opportunities WHERE account_id IN (SELECT rowid FROM search_accounts WHERE search_accounts MATCH ")
+                .push_bind(name_phrase)
+                .push(")");
+        }
+        (SearchKind::Opportunity, false) => {
+            q.push("SELECT id FROM opportunities WHERE name ILIKE ").push_bind(like.clone());
+            q.push(" UNION SELECT id FROM opportunities WHERE account_id IN (SELECT id FROM accounts WHERE name ILIKE ")
+                .push_bind(like)
+                .push(")");
+        }
+    }
+}
+
+/// Up to `limit` records of one kind that hold, for every set of `parts`, one of its parts.
+async fn search_candidates(pool: &sqlx::Pool<Db>, kind: SearchKind, parts: &[Vec<String>], limit: i64) -> Result<Vec<SearchCandidate>> {
+    let mut q: QueryBuilder<'_, Db> = QueryBuilder::new(match kind {
+        SearchKind::Account => format!(
+            "SELECT a.id, a.name, coalesce((SELECT {} FROM account_domains d WHERE d.account_id = a.id), '') AS detail, '' AS company \
+             FROM accounts a WHERE a.id IN (",
+            space_separated("d.domain", "d.position")
+        ),
+        SearchKind::Contact => "SELECT c.id, trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) AS name, \
+             coalesce(c.email, '') AS detail, a.name AS company \
+             FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id IN ("
+            .to_string(),
+        SearchKind::Opportunity => "SELECT o.id, o.name, '' AS detail, a.name AS company \
+             FROM opportunities o JOIN accounts a ON a.id = o.account_id WHERE o.id IN ("
+            .to_string(),
+    });
+    for (i, alternatives) in parts.iter().enumerate() {
+        if i > 0 {
+            q.push(" INTERSECT ");
+        }
+        q.push("SELECT id FROM (");
+        for (j, part) in alternatives.iter().enumerate() {
+            if j > 0 {
+                q.push(" UNION ");
+            }
+            push_search_part(&mut q, kind, part);
+        }
+        q.push(format!(") w{i}"));
+    }
+    q.push(") LIMIT ").push_bind(limit);
+    let rows = q.build().fetch_all(pool).await.map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            Ok(SearchCandidate {
+                kind,
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                detail: r.try_get("detail")?,
+                company: r.try_get("company")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(StoreError::Database)
+}
+
+async fn search_kinds(pool: &sqlx::Pool<Db>, query: &SearchQuery, parts: &[Vec<String>], limit: usize, candidates: i64) -> Result<Vec<SearchHit>> {
+    let (accounts, contacts, opportunities) = tokio::try_join!(
+        search_candidates(pool, SearchKind::Account, parts, candidates),
+        search_candidates(pool, SearchKind::Contact, parts, candidates),
+        search_candidates(pool, SearchKind::Opportunity, parts, candidates),
+    )?;
+    let mut all = accounts;
+    all.extend(contacts);
+    all.extend(opportunities);
+    Ok(rank(query, all, limit))
+}
+
+/// Accounts, contacts and opportunities for a query, best first, at most `limit` of each kind:
+/// the words as typed, or when that finds nothing, near spellings of the long ones.
+async fn search_records(pool: &sqlx::Pool<Db>, query: &SearchQuery, limit: usize) -> Result<Vec<SearchHit>> {
+    let typed: Vec<Vec<String>> = query.indexed_words().map(|w| vec![w.to_string()]).collect();
+    let hits = search_kinds(pool, query, &typed, limit, SEARCH_CANDIDATES).await?;
+    if !hits.is_empty() {
+        return Ok(hits);
+    }
+    let halves: Vec<Vec<String>> = query.halves().into_iter().map(Vec::from).collect();
+    if halves.is_empty() {
+        return Ok(hits);
+    }
+    search_kinds(pool, query, &halves, limit, NEAR_CANDIDATES).await
+}
