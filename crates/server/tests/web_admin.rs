@@ -1,5 +1,5 @@
-//! The admin pages, on both backends: people added (their first password shown once and
-//! working), roles given, access ended, tokens made and revoked; the last admin keeps the role;
+//! The admin pages, on both backends: people invited (a link shown once, where they choose a
+//! password that then signs them in; used or replaced, it works no more), roles given, access ended, tokens made and revoked; the last admin keeps the role;
 //! nobody but an admin gets in.
 
 mod common;
@@ -28,7 +28,7 @@ async fn an_admin_adds_a_person_changes_roles_ends_access_and_revokes_tokens() {
         );
         assert!(page.contains("id=\"users-table\""));
 
-        // A person added gets a password shown once, which signs them in.
+        // A person invited gets a link, shown once, where they choose their password.
         let res = w
             .post(
                 "/admin/users",
@@ -41,9 +41,82 @@ async fn an_admin_adds_a_person_changes_roles_ends_access_and_revokes_tokens() {
             .await;
         assert_eq!(res.status(), StatusCode::OK, "{}", w.name);
         let body = res.text().await.unwrap();
-        let password = shown(&body, "the password <code id=\"new-password-secret\">");
+        let link = shown(&body, "<code id=\"invite-link-url\">");
+        let path = link
+            .split_once("/invite/")
+            .map(|(_, secret)| format!("/invite/{secret}"))
+            .unwrap_or_else(|| panic!("a link: {link}"));
+        assert!(link.starts_with("http://127.0.0.1:"), "{link}");
+        assert!(w
+            .page("/admin/users")
+            .await
+            .contains("invited (link works until"));
+        let visit = |path: String| {
+            let w = &w;
+            async move {
+                let res = web::client()
+                    .get(format!("{}{path}", w.base))
+                    .send()
+                    .await
+                    .unwrap();
+                (res.status(), res.text().await.unwrap())
+            }
+        };
+        let (status, page) = visit(path.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{}: {page}", w.name);
+        assert!(page.contains("Welcome, Pat Lee") && page.contains("pat@example.com"));
+        let choose = |fields: Vec<(&'static str, &'static str)>| {
+            let (w, path) = (&w, path.clone());
+            async move {
+                web::client()
+                    .post(format!("{}{path}", w.base))
+                    .header("origin", &w.base)
+                    .form(&fields)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let res = choose(vec![("password", "short"), ("again", "short")]).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains("at least 10 characters"));
+        let res = choose(vec![
+            ("password", "a long new password"),
+            ("again", "a long new passw0rd"),
+        ])
+        .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains("differ"));
+        let res = choose(vec![
+            ("password", "a long new password"),
+            ("again", "a long new password"),
+        ])
+        .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        assert!(
+            web::cookie_pair(&res, "abcrm_session").is_some(),
+            "signed in at once"
+        );
+        let password = "a long new password".to_string();
         let (cookie, _) = web::log_in(&w.client, &w.base, "pat@example.com", &password).await;
-        assert!(cookie.is_some(), "{}: the shown password signs in", w.name);
+        assert!(cookie.is_some(), "{}: the chosen password signs in", w.name);
+        // The link is spent.
+        let (status, page) = visit(path.clone()).await;
+        assert_eq!(status, StatusCode::GONE);
+        assert!(page.contains("id=\"invite-gone\""));
+        let res = choose(vec![
+            ("password", "another long password"),
+            ("again", "another long password"),
+        ])
+        .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::GONE,
+            "{}: a spent link sets nothing",
+            w.name
+        );
+        let (status, _) = visit(format!("/invite/{}", "x".repeat(500))).await;
+        assert_eq!(status, StatusCode::GONE);
         let pat = w
             .store
             .find_user_by_email(&abcrm_core::normalize::Email::parse("pat@example.com").unwrap())
@@ -125,11 +198,19 @@ async fn an_admin_adds_a_person_changes_roles_ends_access_and_revokes_tokens() {
             .await
             .contains(&format!("data-token-id=\"{}\"", token.0)));
 
-        // Deactivating Pat ends their access.
+        // A new link for Pat; deactivating Pat ends their access, and the link with it.
+        let res = w
+            .post(&format!("/admin/users/{}/invite", pat.id.0), &[])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", w.name);
+        let link = shown(&res.text().await.unwrap(), "<code id=\"invite-link-url\">");
+        let fresh = format!("/invite/{}", link.split_once("/invite/").unwrap().1);
+        assert_eq!(visit(fresh.clone()).await.0, StatusCode::OK);
         let res = w
             .post(&format!("/admin/users/{}/deactivate", pat.id.0), &[])
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(visit(fresh).await.0, StatusCode::GONE, "{}", w.name);
         let (cookie, _) = web::log_in(&w.client, &w.base, "pat@example.com", &password).await;
         assert!(
             cookie.is_none(),

@@ -308,6 +308,20 @@ pub trait Store: Send + Sync + 'static {
         user: UserId,
         hash: Option<&str>,
     ) -> Result<()>;
+    /// Invites a user to choose their own password: keeps the hash of `secret` (the link's) until
+    /// `expires_at`. An earlier invitation of the same user stops working.
+    async fn create_invite(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        secret: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()>;
+    /// The user a live invitation (unused, unexpired) stands for, if any.
+    async fn invited_user(&self, secret: &str) -> Result<Option<User>>;
+    /// Uses an invitation: sets the user's password hash and spends the link, in one transaction.
+    /// `None` when the link is unknown, used or expired (two tabs racing: one wins).
+    async fn accept_invite(&self, secret: &str, password_hash: &str) -> Result<Option<User>>;
     /// A user and their password hash, by email, for sign-in.
     async fn user_credentials(&self, email: &Email) -> Result<Option<(User, Option<String>)>>;
     /// Starts a web session for `user`: keeps the hash of `secret` with the session's CSRF token

@@ -2260,6 +2260,60 @@ impl Store for ThisStore {
         Ok(())
     }
 
+    async fn create_invite(&self, actor: &Actor, user: UserId, secret: &str, expires_at: DateTime<Utc>) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
+        require(&mut tx, "users", "user", "user_id", user.0).await?;
+        let at = now();
+        sqlx::query("DELETE FROM user_invites WHERE user_id = $1 OR expires_at < $2").bind(user.0).bind(at).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("INSERT INTO user_invites (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(crate::token::hash(secret))
+            .bind(user.0)
+            .bind(at)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        audit::<(), ()>(&mut tx, actor, "user", user.0, "invite", None, None).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn invited_user(&self, secret: &str) -> Result<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.role, u.created_at FROM user_invites i JOIN users u ON u.id = i.user_id
+             WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2",
+        )
+        .bind(crate::token::hash(secret))
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| user_row(&r)).transpose().map_err(db)
+    }
+
+    async fn accept_invite(&self, secret: &str, password_hash: &str) -> Result<Option<User>> {
+        let mut tx = begin_write(&self.pool).await.map_err(db)?;
+        let at = now();
+        // Spending the link first, in the same statement that checks it, makes a second use wait
+        // for this transaction and then find it spent.
+        let user: Option<i64> = sqlx::query_scalar(
+            "UPDATE user_invites SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+        )
+        .bind(at)
+        .bind(crate::token::hash(secret))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some(user) = user else { return Ok(None) };
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user).execute(&mut *tx).await.map_err(db)?;
+        let actor = Actor { user_id: Some(UserId(user)), ..Actor::system("invitation") };
+        audit::<(), ()>(&mut tx, &actor, "user", user, "accept_invite", None, None).await?;
+        let account = load_user(&mut tx, UserId(user)).await?;
+        tx.commit().await.map_err(db)?;
+        self.credentials.forget_all();
+        Ok(Some(account))
+    }
+
     async fn user_credentials(&self, email: &Email) -> Result<Option<(User, Option<String>)>> {
         let row = sqlx::query("SELECT id, email, name, role, created_at, password_hash FROM users WHERE email = $1")
             .bind(email.as_str())
@@ -2720,10 +2774,12 @@ impl Store for ThisStore {
     async fn user_access(&self) -> Result<Vec<crate::UserAccess>> {
         let rows = sqlx::query(
             "SELECT u.id, u.email, u.name, u.role, u.created_at, u.password_hash IS NOT NULL AS can_sign_in,
-                    (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS live_tokens
+                    (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS live_tokens,
+                    (SELECT MAX(i.expires_at) FROM user_invites i WHERE i.user_id = u.id AND i.used_at IS NULL AND i.expires_at > $2) AS invited_until
              FROM users u ORDER BY lower(u.name), u.id LIMIT $1",
         )
         .bind(crate::MAX_USERS_LISTED)
+        .bind(now())
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
@@ -2733,6 +2789,7 @@ impl Store for ThisStore {
                     user: user_row(r)?,
                     can_sign_in: r.try_get("can_sign_in")?,
                     live_tokens: r.try_get("live_tokens")?,
+                    invited_until: r.try_get("invited_until")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -2776,6 +2833,7 @@ impl Store for ThisStore {
             .await
             .map_err(db)?;
         sqlx::query("DELETE FROM web_sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("DELETE FROM user_invites WHERE user_id = $1").bind(user.0).execute(&mut *tx).await.map_err(db)?;
         audit::<(), ()>(&mut tx, actor, "user", user.0, "deactivate", None, None).await?;
         tx.commit().await.map_err(db)?;
         self.credentials.forget_all();

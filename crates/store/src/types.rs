@@ -540,4 +540,6 @@ pub struct UserAccess {
     pub user: User,
     pub can_sign_in: bool,
     pub live_tokens: i64,
+    /// Until when the user's invitation link works, when one is waiting to be used.
+    pub invited_until: Option<chrono::DateTime<chrono::Utc>>,
 }

@@ -1,4 +1,4 @@
-// A RevOps admin's day in the web UI, on the demo in headless chromium: add a person, change a
+// A RevOps admin's day in the web UI, on the demo in headless chromium: invite a person, change a
 // role, revoke a token, edit the scoring model (a mistake first). A screenshot at each step goes
 // to target/screenshots/admin-*.png.
 import { test, before, after } from "node:test";
@@ -22,24 +22,28 @@ async function submit(locator) {
   await Promise.all([page.waitForLoadState("load"), locator.click()]);
 }
 
-test("an admin adds a person, changes a role, revokes a token and edits the model", async () => {
+test("an admin invites a person, changes a role, revokes a token and edits the model", async () => {
   await page.getByRole("link", { name: "Admin" }).click();
   await page.locator("#users-table").waitFor();
 
-  // 1. Add a person: their first password is shown once, and works.
+  // 1. Invite a person: a link is shown once; following it, they choose a password and are in.
   await page.locator("#new-email").fill("sam.rivera@abcrm.example");
   await page.locator("#new-name").fill("Sam Rivera");
   await page.locator("#new-role").selectOption("sales");
   await submit(page.locator("#add-user-submit"));
-  const shown = await page.locator("#new-password-secret").innerText();
-  assert.ok(shown.length >= 10, "a password is shown");
-  await screenshot(page, "admin-1-person-added");
+  const link = await page.locator("#invite-link-url").innerText();
+  assert.match(link, /\/invite\/[A-Za-z0-9]+$/, "an invitation link is shown");
+  await screenshot(page, "admin-1-person-invited");
   const context = await browser.newContext();
   const sam = await context.newPage();
-  await sam.goto(server.base + "/login");
-  await sam.getByLabel("Email").fill("sam.rivera@abcrm.example");
-  await sam.getByLabel("Password").fill(shown);
-  await Promise.all([sam.waitForURL(server.base + "/"), sam.getByRole("button", { name: "Sign in" }).click()]);
+  await sam.goto(link);
+  assert.match(await sam.locator("h1").innerText(), /Welcome, Sam Rivera/);
+  await sam.locator("#password").fill("sam's own long password");
+  await sam.locator("#again").fill("sam's own long password");
+  await screenshot(sam, "admin-1b-invite-accepted");
+  await Promise.all([sam.waitForURL(server.base + "/"), sam.locator("#invite-submit").click()]);
+  await sam.goto(link);
+  await sam.locator("#invite-gone").waitFor();
   await context.close();
 
   // 2. Make Sam marketing.

@@ -1,9 +1,11 @@
 //! `/admin/users` and `/admin/tokens`, for admins only: who may sign in and with what role,
-//! adding a person (their first password shown once), ending someone's access, and the API
+//! inviting a person (a link, shown once, where they choose their password), ending someone's access, and the API
 //! tokens (each secret shown once, revoked with a click). Everything goes through the store
 //! methods the CLI's `user` and `token` commands use, so the last admin keeps the role here too.
 
+use super::invite::INVITE_DAYS;
 use super::people::{path_id, text, when};
+use super::signin::public_origin;
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::model::{NewUser, Role};
@@ -12,6 +14,7 @@ use abcrm_core::{TokenId, UserId};
 use abcrm_store::StoreError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -23,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users", get(users).post(add_user))
         .route("/admin/users/{id}/role", post(set_role))
         .route("/admin/users/{id}/deactivate", post(deactivate))
+        .route("/admin/users/{id}/invite", post(reinvite))
         .route("/admin/tokens", get(tokens).post(add_token))
         .route("/admin/tokens/{id}/revoke", post(revoke))
 }
@@ -51,6 +55,8 @@ struct UserRow {
     role: &'static str,
     can_sign_in: bool,
     live_tokens: i64,
+    /// Until when their invitation link works, when one waits.
+    invited_until: Option<String>,
     me: bool,
 }
 
@@ -62,8 +68,9 @@ struct UsersPage {
     roles: Vec<&'static str>,
     notice: Option<String>,
     error: Option<String>,
-    /// A new person's first password, shown once.
+    /// A person's invitation link (their email, the link), shown once.
     secret: Option<(String, String)>,
+    invite_days: i64,
 }
 
 async fn users_page(
@@ -86,12 +93,14 @@ async fn users_page(
                 role: a.user.role.as_str(),
                 can_sign_in: a.can_sign_in,
                 live_tokens: a.live_tokens,
+                invited_until: a.invited_until.map(|t| t.format("%Y-%m-%d").to_string()),
             })
             .collect(),
         roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
         notice: text(&said.done),
         error: text(&said.error),
         secret,
+        invite_days: INVITE_DAYS,
     })
 }
 
@@ -169,6 +178,7 @@ struct NewUserForm {
 async fn add_user(
     State(state): State<AppState>,
     me: SignedIn,
+    headers: HeaderMap,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, WebError> {
     require_admin(&me)?;
@@ -195,19 +205,54 @@ async fn add_user(
         Ok(u) => u,
         Err(e) => return back("/admin/users", Err(e)),
     };
-    let password = super::session::random_secret(16);
-    let hash =
-        super::password::hash_password(&password).map_err(|e| WebError::Internal(e.to_string()))?;
-    state
-        .store
-        .set_password_hash(&me.actor, user.id, Some(&hash))
-        .await?;
+    let link = invite_link(&state, &me, user.id, &headers).await?;
     let said = Said {
         done: Some(format!("Added {} ({})", user.name, user.role.as_str())),
         error: None,
     };
-    let page = users_page(&state, &me, said, Some((user.email.to_string(), password))).await?;
+    let page = users_page(&state, &me, said, Some((user.email.to_string(), link))).await?;
     render(&page)
+}
+
+/// A new invitation link for `user` (an earlier one stops working), to show once.
+async fn invite_link(
+    state: &AppState,
+    me: &SignedIn,
+    user: UserId,
+    headers: &HeaderMap,
+) -> Result<String, WebError> {
+    let secret = super::session::random_secret(32);
+    let expires = chrono::Utc::now() + chrono::Duration::days(INVITE_DAYS);
+    state
+        .store
+        .create_invite(&me.actor, user, &secret, expires)
+        .await?;
+    Ok(format!("{}/invite/{secret}", public_origin(headers)))
+}
+
+/// A fresh link for someone who has not chosen a password yet (or lost the first link).
+async fn reinvite(
+    State(state): State<AppState>,
+    me: SignedIn,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    require_admin(&me)?;
+    let id = UserId(path_id(&raw, "user")?);
+    let link = invite_link(&state, &me, id, &headers).await?;
+    let user = state
+        .store
+        .user_access()
+        .await?
+        .into_iter()
+        .find(|a| a.user.id == id)
+        .map(|a| a.user.email.to_string())
+        .unwrap_or_default();
+    let said = Said {
+        done: Some("A new invitation link; the one before it no longer works".into()),
+        error: None,
+    };
+    render(&users_page(&state, &me, said, Some((user, link))).await?)
 }
 
 struct TokenRow {

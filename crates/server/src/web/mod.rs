@@ -25,6 +25,7 @@ mod form;
 pub mod format;
 mod history;
 pub mod import;
+mod invite;
 mod my_work;
 mod opportunities;
 mod opportunity_form;
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(signed_in)
         .merge(signin::public_routes())
+        .merge(invite::routes())
         .route("/static/{file}", get(assets::serve))
         .layer(axum::middleware::from_fn(server_timing))
 }

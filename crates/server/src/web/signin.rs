@@ -219,20 +219,7 @@ async fn sign_in(
         }
     };
     state.sign_ins.succeeded(client, email.as_str());
-    let secret = random_secret(48);
-    let csrf = random_secret(32);
-    let expires = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
-    state
-        .store
-        .create_web_session(user.id, &secret, &csrf, expires)
-        .await?;
-    let mut res = Redirect::to(&next).into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        session_cookie(&secret)
-            .parse()
-            .expect("an alphanumeric cookie"),
-    );
+    let mut res = start_session(&state, user.id, &next).await?;
     res.headers_mut().append(
         header::SET_COOKIE,
         format!("{LOGIN_COOKIE}=; Path=/login; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
@@ -240,6 +227,49 @@ async fn sign_in(
             .expect("a fixed cookie"),
     );
     Ok(res)
+}
+
+/// Signs `user` in: a new session, its cookie, and a redirect to `next` (a local path).
+pub(super) async fn start_session(
+    state: &AppState,
+    user: abcrm_core::UserId,
+    next: &str,
+) -> Result<Response, WebError> {
+    let secret = random_secret(48);
+    let csrf = random_secret(32);
+    let expires = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
+    state
+        .store
+        .create_web_session(user, &secret, &csrf, expires)
+        .await?;
+    let mut res = Redirect::to(next).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(&secret)
+            .parse()
+            .expect("an alphanumeric cookie"),
+    );
+    Ok(res)
+}
+
+/// The origin a browser reached this server at (`https://crm.example.com`), for links a person
+/// passes on: HTTPS unless the request came over plain HTTP to this very machine.
+pub(super) fn public_origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or("127.0.0.1");
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    let scheme = if forwarded_https || insecure_origin(headers) {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
 }
 
 /// `res` with `Retry-After: secs`.
