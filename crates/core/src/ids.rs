@@ -50,4 +50,6 @@ id_type!(
     SegmentId,
     /// Identifies an audit log entry.
     AuditId,
+    /// Identifies a task: something someone has to do about a record.
+    TaskId,
 );

@@ -126,6 +126,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(routes::reports::router())
         .merge(routes::scoring::router())
         .merge(routes::search::router())
+        .merge(routes::tasks::router())
         .split_for_parts();
     let mut openapi = openapi;
     // The routes are mounted under /api/v1; the document says so in its paths.

@@ -9,10 +9,11 @@ use abcrm_core::model::{check_account_merge, survive_account, unmerge_account, A
 /// Every table whose rows name an account by a column, with the columns that name one row
 /// and the label the merge's counts use. A merge repoints each of them from the merged account
 /// to the survivor; `no_row_names_the_merged_account` in the store tests checks none is missed.
-const ACCOUNT_REFERENCES: [(&str, &str, &[&str], &str); 10] = [
+const ACCOUNT_REFERENCES: [(&str, &str, &[&str], &str); 11] = [
     ("contacts", "account_id", &["id"], "contacts"),
     ("opportunities", "account_id", &["id"], "opportunities"),
     ("activities", "account_id", &["id"], "activities"),
+    ("tasks", "account_id", &["id"], "tasks"),
     ("assets", "account_id", &["id"], "assets"),
     ("intake_records", "account_id", &["id"], "intake_records"),
     ("accounts", "parent_id", &["id"], "subsidiaries"),

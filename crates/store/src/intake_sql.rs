@@ -721,6 +721,9 @@ struct MergeSnapshot {
     roles_moved: Vec<RoleRow>,
     roles_dropped: Vec<RoleRow>,
     intake_records: Vec<i64>,
+    /// Tasks moved: (id, account before). Merges made before tasks existed have none.
+    #[serde(default)]
+    tasks: Vec<(i64, i64)>,
 }
 
 fn merge_row(r: &DbRow, survivor: Contact) -> Result<ContactMerge, sqlx::Error> {
@@ -770,6 +773,19 @@ async fn contact_merge(pool: &sqlx::Pool<Db>, actor: &Actor, survivor: ContactId
         .await
         .map_err(db)?;
     refresh_last_activity(&mut tx, &[s.id.0]).await?;
+
+    // The merged person's tasks become the survivor's; those about an opportunity keep its account.
+    let mut tasks = Vec::new();
+    for r in sqlx::query("SELECT id, account_id FROM tasks WHERE contact_id = $1").bind(m.id.0).fetch_all(&mut *tx).await.map_err(db)? {
+        tasks.push((r.try_get::<i64, _>("id")?, r.try_get::<i64, _>("account_id")?));
+    }
+    sqlx::query("UPDATE tasks SET contact_id = $1, account_id = CASE WHEN opportunity_id IS NULL THEN $2 ELSE account_id END WHERE contact_id = $3")
+        .bind(s.id.0)
+        .bind(s.account_id.0)
+        .bind(m.id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
 
     let (mut members_moved, mut members_dropped) = (Vec::new(), Vec::new());
     let rows = sqlx::query("SELECT campaign_id, account_id, status, joined_at, EXISTS (SELECT 1 FROM campaign_members o WHERE o.campaign_id = campaign_members.campaign_id AND o.contact_id = $2) AS both_in FROM campaign_members WHERE contact_id = $1")
@@ -851,6 +867,7 @@ async fn contact_merge(pool: &sqlx::Pool<Db>, actor: &Actor, survivor: ContactId
         roles_moved,
         roles_dropped,
         intake_records,
+        tasks,
     };
     let row = sqlx::query("INSERT INTO contact_merges (survivor_id, merged_id, at, actor, snapshot) VALUES ($1, $2, $3, $4, $5) RETURNING id, survivor_id, merged_id, at, actor, undone_at")
         .bind(s.id.0)
@@ -952,6 +969,16 @@ async fn contact_unmerge(pool: &sqlx::Pool<Db>, actor: &Actor, id: i64) -> Resul
             .map_err(db)?;
     }
     refresh_last_activity(&mut tx, &[m.id.0, s.id.0]).await?;
+    for (task, account) in &snap.tasks {
+        sqlx::query("UPDATE tasks SET contact_id = $1, account_id = $2 WHERE id = $3 AND contact_id = $4")
+            .bind(m.id.0)
+            .bind(account)
+            .bind(task)
+            .bind(s.id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
     for r in &snap.members_moved {
         sqlx::query("UPDATE campaign_members SET contact_id = $1, account_id = $2 WHERE campaign_id = $3 AND contact_id = $4")
             .bind(m.id.0)

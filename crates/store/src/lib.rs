@@ -477,6 +477,22 @@ pub trait Store: Send + Sync + 'static {
     /// Accounts by id in the order asked; ids that do not exist are skipped (exports).
     async fn get_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>>;
 
+    // --- tasks ---
+    /// Creates a task about an opportunity, a contact or an account (they must agree); it
+    /// carries its record's account.
+    async fn create_task(&self, actor: &Actor, new: NewTask) -> Result<Task>;
+    /// One task by id.
+    async fn get_task(&self, id: TaskId) -> Result<Task>;
+    /// Applies a partial update (`done` marks it done or open again).
+    async fn update_task(&self, actor: &Actor, id: TaskId, patch: TaskPatch) -> Result<Task>;
+    /// Deletes a task.
+    async fn delete_task(&self, actor: &Actor, id: TaskId) -> Result<()>;
+    /// Tasks newest first, after the cursor.
+    async fn list_tasks(&self, query: &TaskQuery, page: PageRequest) -> Result<Page<Task>>;
+    /// Open tasks in the order they are due (undated last), at most `limit`, and how many there
+    /// are in all: a record's or a person's to-do list.
+    async fn task_agenda(&self, query: &TaskQuery, limit: usize) -> Result<(Vec<Task>, u64)>;
+
     // --- search ---
     /// Accounts (by name and domain), contacts (by name, email and their account's name) and
     /// opportunities (by name and their account's name) for what a person typed, best first, at

@@ -86,6 +86,7 @@ mod imp {
     include!("migration_sql.rs");
     include!("enrich_sql.rs");
     include!("search_sql.rs");
+    include!("tasks_sql.rs");
     /// Whole seconds since 1970-01-01 of a timestamp (rounded down, as chrono's `timestamp`).
     fn epoch_seconds(ts: &str) -> String {
         format!("CAST(FLOOR(EXTRACT(EPOCH FROM {ts})) AS BIGINT)")

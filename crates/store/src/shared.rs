@@ -893,6 +893,7 @@ async fn dependents(conn: &mut <Db as sqlx::Database>::Connection, id: AccountId
         ("contacts", "account_id", "contacts"),
         ("opportunities", "account_id", "opportunities"),
         ("activities", "account_id", "activities"),
+        ("tasks", "account_id", "tasks"),
         ("assets", "account_id", "assets"),
         ("accounts", "parent_id", "subsidiaries"),
     ] {
@@ -1284,6 +1285,7 @@ impl Store for ThisStore {
                     ("opportunities", "account_id"),
                     ("opportunity_contact_roles", "account_id"),
                     ("activities", "account_id"),
+                    ("tasks", "account_id"),
                     ("campaign_members", "account_id"),
                     ("assets", "account_id"),
                     ("intake_records", "account_id"),
@@ -1491,6 +1493,13 @@ impl Store for ThisStore {
                     .await
                     .map_err(db)?;
             }
+            // Their tasks too, but for those about an opportunity, which stay with its account.
+            sqlx::query("UPDATE tasks SET account_id = $1 WHERE contact_id = $2 AND opportunity_id IS NULL")
+                .bind(next.account_id.0)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
         }
         let after = load_contact(&mut tx, id).await?;
         audit(&mut tx, actor, "contact", id.0, "update", Some(&before), Some(&after)).await?;
@@ -1506,6 +1515,7 @@ impl Store for ThisStore {
             "DELETE FROM opportunity_contact_roles WHERE contact_id = $1",
             "DELETE FROM campaign_members WHERE contact_id = $1",
             "UPDATE activities SET contact_id = NULL WHERE contact_id = $1",
+            "UPDATE tasks SET contact_id = NULL WHERE contact_id = $1",
             "UPDATE intake_records SET contact_id = NULL WHERE contact_id = $1",
             "DELETE FROM contact_scores WHERE contact_id = $1",
             "DELETE FROM contacts WHERE id = $1",
@@ -1721,6 +1731,14 @@ impl Store for ThisStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        if next.account_id != before.account_id {
+            sqlx::query("UPDATE tasks SET account_id = $1 WHERE opportunity_id = $2")
+                .bind(next.account_id.0)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
         if roles_changed {
             write_roles(&mut tx, id, &next.contact_roles).await?;
         }
@@ -1737,6 +1755,7 @@ impl Store for ThisStore {
         exec_each(&mut tx, &[
             "DELETE FROM opportunity_contact_roles WHERE opportunity_id = $1",
             "UPDATE activities SET opportunity_id = NULL WHERE opportunity_id = $1",
+            "UPDATE tasks SET opportunity_id = NULL WHERE opportunity_id = $1",
             "DELETE FROM opportunities WHERE id = $1",
         ], id.0).await?;
         audit::<_, ()>(&mut tx, actor, "opportunity", id.0, "delete", Some(&before), None).await?;
@@ -2502,6 +2521,31 @@ impl Store for ThisStore {
 
     async fn list_segments(&self, page: PageRequest) -> Result<Page<Segment>> {
         segment_list(&self.pool, page).await
+    }
+
+    async fn create_task(&self, actor: &Actor, new: NewTask) -> Result<Task> {
+        task_create(&self.pool, actor, new).await
+    }
+
+    async fn get_task(&self, id: abcrm_core::TaskId) -> Result<Task> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        read_task(&mut conn, id, "").await
+    }
+
+    async fn update_task(&self, actor: &Actor, id: abcrm_core::TaskId, patch: TaskPatch) -> Result<Task> {
+        task_update(&self.pool, actor, id, patch).await
+    }
+
+    async fn delete_task(&self, actor: &Actor, id: abcrm_core::TaskId) -> Result<()> {
+        task_delete(&self.pool, actor, id).await
+    }
+
+    async fn list_tasks(&self, query: &crate::TaskQuery, page: PageRequest) -> Result<Page<Task>> {
+        task_list(&self.pool, query, page).await
+    }
+
+    async fn task_agenda(&self, query: &crate::TaskQuery, limit: usize) -> Result<(Vec<Task>, u64)> {
+        task_agenda(&self.pool, query, i64::try_from(limit).unwrap_or(1000)).await
     }
 
     async fn search(&self, query: &abcrm_core::search::SearchQuery, limit: usize) -> Result<Vec<abcrm_core::search::SearchHit>> {

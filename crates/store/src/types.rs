@@ -96,6 +96,17 @@ pub struct ActivityQuery {
     pub kind: Option<ActivityKind>,
 }
 
+/// Filters for listing tasks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskQuery {
+    pub assignee_id: Option<UserId>,
+    pub account_id: Option<AccountId>,
+    pub contact_id: Option<ContactId>,
+    pub opportunity_id: Option<OpportunityId>,
+    /// Done ones only (`true`), open ones only (`false`), or both.
+    pub done: Option<bool>,
+}
+
 /// Filters for listing the audit log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {

@@ -10,6 +10,7 @@ mod enums;
 mod intake;
 mod opportunity;
 mod segment;
+mod task;
 mod user;
 
 pub use account::*;
@@ -21,6 +22,7 @@ pub use enums::*;
 pub use intake::*;
 pub use opportunity::*;
 pub use segment::*;
+pub use task::*;
 pub use user::*;
 
 /// Longest name or title accepted, in characters.

@@ -12,6 +12,7 @@ pub mod reports;
 pub mod scoring;
 pub mod search;
 pub mod segments;
+pub mod tasks;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -138,6 +138,7 @@ struct AccountPage {
     contacts: Vec<ContactRow>,
     /// The audit log's newest entries for the account (`history.html`).
     history: Vec<HistoryItem>,
+    tasks: super::tasks::TaskPanel,
     /// What the last action did (a merge, its undo), and the merge it may undo.
     notice: Option<String>,
     undo: Option<i64>,
@@ -148,6 +149,7 @@ struct AccountPage {
 pub struct NoticeParams {
     done: Option<String>,
     undo: Option<String>,
+    task_error: Option<String>,
 }
 
 pub async fn account_360(
@@ -493,6 +495,13 @@ pub async fn account_360(
             .collect(),
         contacts: contact_rows,
         history: super::history::history(&s, "account", account.id.0).await?,
+        tasks: super::tasks::panel(
+            &s,
+            &me,
+            super::tasks::TaskRecord::Account(account.id),
+            super::people::text(&notice.task_error),
+        )
+        .await?,
         account,
         notice: super::people::text(&notice.done),
         undo: super::people::number(&notice.undo).filter(|_| me.can_write()),

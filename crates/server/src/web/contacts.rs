@@ -10,6 +10,7 @@ use super::format::{thousands, words};
 use super::history::{history, HistoryItem};
 use super::people::{self, day, path_id, text, when, PageInfo, PAGE_SIZE};
 use super::query_string;
+use super::tasks::{self, TaskPanel, TaskRecord};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::routes::segments::today;
 use crate::AppState;
@@ -289,6 +290,7 @@ async fn rows_of(s: &AppState, contacts: &[Contact]) -> Result<Vec<ContactRow>, 
 struct ShowParams {
     done: Option<String>,
     undo: Option<String>,
+    task_error: Option<String>,
 }
 
 struct RoleRow {
@@ -326,6 +328,7 @@ pub struct ContactPage {
     score: Option<ScoreView>,
     /// The audit log's newest entries for the contact (`history.html`).
     history: Vec<HistoryItem>,
+    tasks: TaskPanel,
 }
 
 /// A contact's fields as the page shows them.
@@ -407,6 +410,7 @@ async fn show(
     let notice = ContactNotice {
         done: text(&p.done),
         undo: people::number(&p.undo).filter(|_| me.can_write()),
+        task_error: text(&p.task_error),
     };
     render(&contact_page(&s, &me, id, notice, None).await?)
 }
@@ -416,6 +420,8 @@ async fn show(
 pub struct ContactNotice {
     pub done: Option<String>,
     pub undo: Option<i64>,
+    /// A task the page's task form sent that was refused.
+    pub task_error: Option<String>,
 }
 
 /// The contact page; `edit` is a refused edit to show with its errors (none: the form holds the
@@ -497,6 +503,7 @@ pub async fn contact_page(
         roles,
         score,
         history: history(s, "contact", id.0).await?,
+        tasks: tasks::panel(s, me, TaskRecord::Contact(id), notice.task_error).await?,
     })
 }
 

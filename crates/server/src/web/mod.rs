@@ -38,6 +38,7 @@ mod scoring_model;
 mod search;
 pub mod session;
 pub mod signin;
+mod tasks;
 pub mod throttle;
 
 use crate::AppState;
@@ -69,6 +70,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(scoring_model::routes())
         .merge(my_work::routes())
         .merge(search::routes())
+        .merge(tasks::routes())
         .merge(bulk::routes())
         .merge(reports::routes())
         .merge(csv_download::routes())

@@ -1,8 +1,9 @@
-//! `/my-work`: what the signed-in person should do next. Their open deals (those past their close
+//! `/my-work`: what the signed-in person should do next. Their open tasks (due first), their open deals (those past their close
 //! date first), their accounts with nobody known to hold the budget, and the people waiting in
 //! review. Each list links to the page where the work is done.
 
 use super::format::{grouped, human};
+use super::tasks::{agenda_of, TaskRow};
 use super::{render, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::model::{compile, IntakeOutcome, SegmentTarget};
@@ -17,6 +18,8 @@ use chrono::Utc;
 
 /// How many of the person's accounts without an economic buyer the page lists.
 const GAPS_SHOWN: usize = 25;
+/// How many of the person's open tasks the page lists.
+const TASKS_SHOWN: usize = 50;
 /// What counts as engaged for the coverage the page reads, as the coverage report's default.
 const ENGAGED_DAYS: u32 = 90;
 
@@ -51,6 +54,9 @@ struct MyWorkPage {
     waiting: u64,
     /// The account list of all of them.
     gaps_href: String,
+    /// The person's open tasks, due first.
+    tasks: Vec<TaskRow>,
+    tasks_total: u64,
 }
 
 async fn my_work(State(state): State<AppState>, me: SignedIn) -> Result<Response, WebError> {
@@ -122,8 +128,11 @@ async fn my_work(State(state): State<AppState>, me: SignedIn) -> Result<Response
             ..IntakeQuery::default()
         })
         .await?;
+    let (tasks, tasks_total) = agenda_of(&state, me.user.id, TASKS_SHOWN).await?;
     render(&MyWorkPage {
         nav: Nav::new(&me, "my-work"),
+        tasks,
+        tasks_total,
         deals,
         gaps_total: coverage.accounts_missing_economic_buyer,
         gaps: coverage

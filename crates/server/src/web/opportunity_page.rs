@@ -11,6 +11,7 @@ use super::format::{grouped, human, words};
 use super::history::{history, HistoryItem};
 use super::opportunity_form::{people_of, OpportunityForm, OpportunityFormView};
 use super::people::{path_id, text, when};
+use super::tasks::{self, TaskPanel, TaskRecord};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::model::Opportunity;
@@ -65,6 +66,7 @@ pub struct OpportunityPage {
     log_kinds: Vec<(&'static str, String)>,
     log_people: Vec<(i64, String)>,
     history: Vec<HistoryItem>,
+    tasks: TaskPanel,
 }
 
 /// The opportunity's page. `edit` and `role` are a refused form to show with its errors (none:
@@ -108,6 +110,7 @@ pub async fn opportunity_page(
         )
         .await?;
     let history = history(state, "opportunity", o.id.0).await?;
+    let tasks = tasks::panel(state, me, TaskRecord::Opportunity(o.id), None).await?;
     let mut log_people: Vec<(i64, String)> = o
         .contact_roles
         .iter()
@@ -165,12 +168,14 @@ pub async fn opportunity_page(
         log_kinds: activity_log::kind_options(),
         log_people,
         history,
+        tasks,
     })
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct ShowParams {
     done: Option<String>,
+    task_error: Option<String>,
 }
 
 async fn load(state: &AppState, raw: &str) -> Result<Opportunity, WebError> {
@@ -191,7 +196,9 @@ async fn show(
     Query(p): Query<ShowParams>,
 ) -> Result<Response, WebError> {
     let o = load(&state, &raw).await?;
-    render(&opportunity_page(&state, &me, o, None, None, text(&p.done)).await?)
+    let mut page = opportunity_page(&state, &me, o, None, None, text(&p.done)).await?;
+    page.tasks.error = text(&p.task_error);
+    render(&page)
 }
 
 async fn save(
