@@ -1,5 +1,6 @@
 // A sales rep's day in the web UI, on the demo in headless chromium: find an account by searching,
-// log a call, add the missing economic buyer, open an opportunity with them and move it on.
+// log a call, add the missing economic buyer, open an opportunity with them, move it on, and
+// plan the next step as a task that My work lists.
 // A screenshot at each step goes to target/screenshots/rep-*.png.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -111,6 +112,19 @@ test("a rep finds an account, logs a call, adds the economic buyer, opens a deal
   assert.equal(opp.amount, 90000);
   assert.match(await page.locator("#audit-trail").innerText(), /stage: prospecting → proposal/);
   await screenshot(page, "rep-6-moved", { fullPage: true });
+
+  // 7. A task on the deal for Monday, found on My work and ticked off there.
+  await page.locator("#task-title").fill("Send Grace the proposal");
+  await page.locator("#task-due").fill("2027-01-04");
+  await submit(page.locator("#task-submit"));
+  assert.match(await page.locator(".notice").innerText(), /Added the task “Send Grace the proposal”/);
+  await page.getByRole("link", { name: "My work" }).click();
+  const mine = page.locator("#my-tasks li").filter({ hasText: "Send Grace the proposal" });
+  await mine.waitFor();
+  await screenshot(page, "rep-7-my-tasks");
+  await submit(mine.locator("button.task-done"));
+  assert.match(await page.locator(".notice").innerText(), /Done: “Send Grace the proposal”/);
+  assert.equal(await page.locator("#my-tasks li").filter({ hasText: "Send Grace the proposal" }).count(), 0);
 });
 
 test("the new forms fit a 390 px phone without sideways scrolling", async () => {

@@ -10,7 +10,7 @@ use abcrm_core::model::{compile, IntakeOutcome, SegmentTarget};
 use abcrm_core::reports::{CoverageRows, ReportScope};
 use abcrm_store::{BoardQuery, IntakeQuery};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -54,12 +54,23 @@ struct MyWorkPage {
     waiting: u64,
     /// The account list of all of them.
     gaps_href: String,
+    /// What the last action did (a task marked done).
+    notice: Option<String>,
     /// The person's open tasks, due first.
     tasks: Vec<TaskRow>,
     tasks_total: u64,
 }
 
-async fn my_work(State(state): State<AppState>, me: SignedIn) -> Result<Response, WebError> {
+#[derive(Debug, Default, serde::Deserialize)]
+struct Said {
+    done: Option<String>,
+}
+
+async fn my_work(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Query(said): Query<Said>,
+) -> Result<Response, WebError> {
     let now = Utc::now();
     let today = now.date_naive();
     let board = state
@@ -131,6 +142,7 @@ async fn my_work(State(state): State<AppState>, me: SignedIn) -> Result<Response
     let (tasks, tasks_total) = agenda_of(&state, me.user.id, TASKS_SHOWN).await?;
     render(&MyWorkPage {
         nav: Nav::new(&me, "my-work"),
+        notice: super::people::text(&said.done),
         tasks,
         tasks_total,
         deals,
