@@ -346,7 +346,7 @@ test("the account list downloads the rows on screen as CSV under Salesforce name
 });
 
 test("pages fit a phone's width and the skip link comes first for keyboard users", async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const phone = await context.newPage();
   for (const cookie of await page.context().cookies()) await context.addCookies([cookie]);
   for (const path of ["/", "/accounts", "/contacts", "/opportunities", "/review", "/import", "/reports",
