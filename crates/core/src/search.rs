@@ -3,8 +3,9 @@
 //!
 //! The database does the finding with its own text index (SQLite FTS5 with the trigram tokenizer,
 //! PostgreSQL `pg_trgm`): a record is a candidate when every word of three letters or more is
-//! part of its text. When that finds nothing, each long word is looked up by its two halves, one
-//! of which a single slip of the finger leaves whole, and [`score`] keeps the near spellings.
+//! part of its text. When that finds nothing, each long word is looked up by its two ends (the
+//! letters before and after its middle one), one of which a single slip of the finger leaves
+//! whole, and [`score`] keeps the near spellings.
 //! Ranking is here, in pure Rust, so `acme` puts *Acme* before *Acme Holdings* before *Pacme*
 //! whichever database answered.
 
@@ -17,9 +18,10 @@ pub const MAX_QUERY_CHARS: usize = 100;
 pub const MAX_WORDS: usize = 6;
 /// The shortest word a trigram index can look up.
 pub const MIN_INDEXED_CHARS: usize = 3;
-/// The shortest word looked up by its halves when it matches nothing as typed: shorter words have
-/// halves too short for a trigram index (and a typo in a four-letter word is another word).
-pub const MIN_FUZZY_CHARS: usize = 6;
+/// The shortest word looked up by its ends when it matches nothing as typed: both ends of a
+/// shorter one would be too short for a trigram index (and a slip in a four-letter word makes
+/// another word).
+pub const MIN_FUZZY_CHARS: usize = 7;
 /// How alike a word and a record's word must be (Jaro-Winkler, on folded text) to count as a
 /// near spelling.
 pub const NEAR_SPELLING: f64 = 0.9;
@@ -85,16 +87,18 @@ impl SearchQuery {
     }
 
     /// For a search that found nothing as typed: each word of [`MIN_FUZZY_CHARS`] or more as its
-    /// two halves. A record is a candidate when, for every such word, one half is part of its
-    /// text; shorter words are dropped from the lookup and checked by [`score`].
+    /// two ends, the letters before its middle letter and those after it. One slip (a letter
+    /// wrong, missing, added, or two swapped, the middle one among them) spoils at most one end,
+    /// so a record is a candidate when, for every such word, one end is part of its text; shorter
+    /// words are dropped from the lookup and checked by [`score`].
     pub fn halves(&self) -> Vec<[String; 2]> {
         self.words
             .iter()
             .filter(|w| w.chars().count() >= MIN_FUZZY_CHARS)
             .map(|w| {
-                let middle = w.chars().count() / 2;
+                let middle = (w.chars().count() - 1) / 2;
                 let first: String = w.chars().take(middle).collect();
-                let second: String = w.chars().skip(middle).collect();
+                let second: String = w.chars().skip(middle + 1).collect();
                 [first, second]
             })
             .collect()
@@ -308,11 +312,11 @@ mod tests {
     }
 
     #[test]
-    fn long_words_are_looked_up_by_halves() {
+    fn long_words_are_looked_up_by_their_ends_which_one_slip_cannot_both_spoil() {
         let q = SearchQuery::parse("microsfot inc").unwrap();
         assert_eq!(
             q.halves(),
-            [["micr".to_string(), "osfot".to_string()]].to_vec()
+            [["micr".to_string(), "sfot".to_string()]].to_vec()
         );
     }
 
@@ -425,6 +429,30 @@ mod tests {
                 if let Some(s) = score(&q, &c) {
                     prop_assert!((0.0..=1.0).contains(&s));
                 }
+            }
+        }
+
+        #[test]
+        fn one_slip_leaves_an_end_of_the_typed_word_in_the_real_one(
+            word in "[a-z]{7,16}",
+            at in 0usize..16,
+            slip in 0u8..4,
+            letter in "[a-z]",
+        ) {
+            let chars: Vec<char> = word.chars().collect();
+            let i = at % chars.len();
+            let mut typed = chars.clone();
+            match slip {
+                0 if i + 1 < typed.len() => typed.swap(i, i + 1),
+                1 => typed[i] = letter.chars().next().unwrap(),
+                2 => { typed.remove(i); }
+                _ => typed.insert(i, letter.chars().next().unwrap()),
+            }
+            let typed: String = typed.into_iter().collect();
+            if typed.chars().count() >= MIN_FUZZY_CHARS {
+                let q = SearchQuery::parse(&typed).unwrap();
+                let [first, second] = q.halves().remove(0);
+                prop_assert!(word.contains(&first) || word.contains(&second), "{typed} vs {word}: {first} / {second}");
             }
         }
 

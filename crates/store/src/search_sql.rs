@@ -13,28 +13,33 @@ const SEARCH_CANDIDATES: i64 = 200;
 /// near spellings at all; ranking throws those away.
 const NEAR_CANDIDATES: i64 = 1_000;
 
-/// The ids of records of one kind whose text holds `part`, as a SELECT of one column `id`.
-fn push_search_part(q: &mut QueryBuilder<'_, Db>, kind: SearchKind, part: &str) {
-    let sqlite = matches!(BACKEND, Backend::Sqlite);
-    // FTS5 reads a quoted string as "this text, anywhere"; the query took out every `"`.
-    let phrase = format!("\"{part}\"");
-    let name_phrase = format!("name : \"{part}\"");
+/// SQLite: one FTS5 query for every set of parts (`("a" OR "b") AND "c"`): the index merges its
+/// lists itself. A quoted string means "this text, anywhere"; the query took out every `"`.
+fn fts_expression(parts: &[Vec<String>]) -> String {
+    parts
+        .iter()
+        .map(|alternatives| {
+            let any: Vec<String> = alternatives.iter().map(|p| format!("\"{p}\"")).collect();
+            if any.len() == 1 {
+                any[0].clone()
+            } else {
+                format!("({})", any.join(" OR "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// PostgreSQL: the ids of records of one kind whose text holds `part`, as a SELECT of one column
+/// `id`, each served by a trigram index.
+fn push_pg_part(q: &mut QueryBuilder<'_, Db>, kind: SearchKind, part: &str) {
     let like = format!("%{part}%");
-    match (kind, sqlite) {
-        (SearchKind::Account, true) => {
-            q.push("SELECT rowid AS id FROM search_accounts WHERE search_accounts MATCH ").push_bind(phrase);
-        }
-        (SearchKind::Account, false) => {
+    match kind {
+        SearchKind::Account => {
             q.push("SELECT id FROM accounts WHERE name ILIKE ").push_bind(like.clone());
             q.push(" UNION SELECT account_id AS id FROM account_domains WHERE domain ILIKE ").push_bind(like);
         }
-        (SearchKind::Contact, true) => {
-            q.push("SELECT rowid AS id FROM search_contacts WHERE search_contacts MATCH ").push_bind(phrase);
-            q.push(" UNION SELECT id FROM contacts WHERE account_id IN (SELECT rowid FROM search_accounts WHERE search_accounts MATCH ")
-                .push_bind(name_phrase)
-                .push(")");
-        }
-        (SearchKind::Contact, false) => {
+        SearchKind::Contact => {
             // The expression of the index `contacts_search_trgm`, written exactly as there.
             q.push("SELECT id FROM contacts WHERE (coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, '')) ILIKE ")
                 .push_bind(like.clone());
@@ -42,18 +47,38 @@ fn push_search_part(q: &mut QueryBuilder<'_, Db>, kind: SearchKind, part: &str) 
                 .push_bind(like)
                 .push(")");
         }
-        (SearchKind::Opportunity, true) => {
-            q.push("SELECT rowid AS id FROM search_opportunities WHERE search_opportunities MATCH ").push_bind(phrase);
-            q.push(" UNION SELECT id FROM opportunities WHERE account_id IN (SELECT rowid FROM search_accounts WHERE search_accounts MATCH ")
-                .push_bind(name_phrase)
-                .push(")");
-        }
-        (SearchKind::Opportunity, false) => {
+        SearchKind::Opportunity => {
             q.push("SELECT id FROM opportunities WHERE name ILIKE ").push_bind(like.clone());
             q.push(" UNION SELECT id FROM opportunities WHERE account_id IN (SELECT id FROM accounts WHERE name ILIKE ")
                 .push_bind(like)
                 .push(")");
         }
+    }
+}
+
+/// The ids of records of one kind that hold, for every set of `parts`, one of its parts.
+fn push_matching_ids(q: &mut QueryBuilder<'_, Db>, kind: SearchKind, parts: &[Vec<String>]) {
+    if matches!(BACKEND, Backend::Sqlite) {
+        let table = match kind {
+            SearchKind::Account => "search_accounts",
+            SearchKind::Contact => "search_contacts",
+            SearchKind::Opportunity => "search_opportunities",
+        };
+        q.push(format!("SELECT rowid FROM {table} WHERE {table} MATCH ")).push_bind(fts_expression(parts));
+        return;
+    }
+    for (i, alternatives) in parts.iter().enumerate() {
+        if i > 0 {
+            q.push(" INTERSECT ");
+        }
+        q.push("SELECT id FROM (");
+        for (j, part) in alternatives.iter().enumerate() {
+            if j > 0 {
+                q.push(" UNION ");
+            }
+            push_pg_part(q, kind, part);
+        }
+        q.push(format!(") w{i}"));
     }
 }
 
@@ -73,19 +98,7 @@ async fn search_candidates(pool: &sqlx::Pool<Db>, kind: SearchKind, parts: &[Vec
              FROM opportunities o JOIN accounts a ON a.id = o.account_id WHERE o.id IN ("
             .to_string(),
     });
-    for (i, alternatives) in parts.iter().enumerate() {
-        if i > 0 {
-            q.push(" INTERSECT ");
-        }
-        q.push("SELECT id FROM (");
-        for (j, part) in alternatives.iter().enumerate() {
-            if j > 0 {
-                q.push(" UNION ");
-            }
-            push_search_part(&mut q, kind, part);
-        }
-        q.push(format!(") w{i}"));
-    }
+    push_matching_ids(&mut q, kind, parts);
     q.push(") LIMIT ").push_bind(limit);
     let rows = q.build().fetch_all(pool).await.map_err(db)?;
     rows.iter()
