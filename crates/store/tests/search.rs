@@ -144,6 +144,13 @@ async fn the_index_keeps_up_with_renames_new_domains_moves_and_deletes() {
             names(&search(&t, "corporation").await, SearchKind::Account),
             ["Globex Corporation"]
         );
+        // The people of a renamed account are found by its new name.
+        assert_eq!(
+            names(&search(&t, "hank corporation").await, SearchKind::Contact),
+            ["Hank Scorpio"],
+            "{}",
+            t.name
+        );
         assert_eq!(
             names(&search(&t, "globexcorp").await, SearchKind::Account),
             ["Globex Corporation"]
