@@ -271,3 +271,46 @@ async fn a_read_only_user_sees_the_queue_but_no_buttons() {
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn a_person_is_placed_at_any_account_picked_by_name_not_only_a_candidate() {
+    for w in web::each_backend(Role::Sales).await {
+        let (acme, ids) = world(&w).await;
+        let page = w.page(&format!("/review/{}", ids[0])).await;
+        assert!(page.contains("id=\"other-account-form\""), "{}", w.name);
+
+        // The picker offers accounts as `Name (#id)` as one types.
+        let (status, options) = w.get("/search/account-options?account=acme").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            options.contains(&format!(
+                "<option value=\"Acme Corp (#{})\">acme.com</option>",
+                acme.0
+            )),
+            "{}: {options}",
+            w.name
+        );
+
+        // A name nobody has, then two ways of naming Acme.
+        let res = w
+            .post(
+                &format!("/review/{}/accept", ids[0]),
+                &[("account", "Acme Incorporated")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", w.name);
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("no account is named “Acme Incorporated”"));
+        let picked = format!("Acme Corp (#{})", acme.0);
+        for (id, typed) in [(ids[0], picked.as_str()), (ids[1], "acme corp")] {
+            let res = w
+                .post(&format!("/review/{id}/accept"), &[("account", typed)])
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}: {typed}", w.name);
+            assert_eq!(w.store.get_intake(id).await.unwrap().account_id, Some(acme));
+        }
+    }
+}

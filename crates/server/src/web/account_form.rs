@@ -6,7 +6,7 @@
 
 use super::contact_form::owner_choices;
 use super::form::{
-    choice, filled, id_choices, refused, require_write, user_id, value, FieldErrors,
+    account_named, choice, filled, id_choices, refused, require_write, user_id, value, FieldErrors,
 };
 use super::format::words;
 use super::people::path_id;
@@ -15,7 +15,7 @@ use crate::AppState;
 use abcrm_core::model::{Account, AccountPatch, NewAccount, Relationship};
 use abcrm_core::patch::Patch;
 use abcrm_core::AccountId;
-use abcrm_store::{AccountQuery, PageRequest, StoreError};
+use abcrm_store::StoreError;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -232,65 +232,15 @@ impl AccountForm {
     }
 }
 
-/// The parent the form names: blank is none, a number is an id, anything else one account's
-/// exact name (case aside).
+/// The parent the form names: blank is none, else what [`account_named`] reads.
 async fn resolve_parent(
     state: &AppState,
     raw: &Option<String>,
     errors: &mut FieldErrors,
 ) -> Result<Option<AccountId>, WebError> {
-    let Some(raw) = filled(raw) else {
-        return Ok(None);
-    };
-    if let Ok(id) = raw.parse::<i64>() {
-        return match state.store.get_account(AccountId(id)).await {
-            Ok(a) => Ok(Some(a.id)),
-            Err(StoreError::NotFound { .. }) => {
-                errors.push("parent", format!("there is no account {id}"));
-                Ok(None)
-            }
-            Err(e) => Err(e.into()),
-        };
-    }
-    let found = state
-        .store
-        .list_accounts(
-            &AccountQuery {
-                name_contains: Some(raw.clone()),
-                ..AccountQuery::default()
-            },
-            PageRequest {
-                after: None,
-                limit: 50,
-            },
-        )
-        .await?
-        .items;
-    let exact: Vec<&Account> = found
-        .iter()
-        .filter(|a| a.name.to_lowercase() == raw.to_lowercase())
-        .collect();
-    match exact.as_slice() {
-        [one] => Ok(Some(one.id)),
-        [] => {
-            errors.push(
-                "parent",
-                format!("no account is named “{raw}”; write its exact name or its id"),
-            );
-            Ok(None)
-        }
-        several => {
-            let ids: Vec<String> = several.iter().map(|a| a.id.0.to_string()).collect();
-            errors.push(
-                "parent",
-                format!(
-                    "{} accounts are named “{raw}” (ids {}); write the id of the one you mean",
-                    several.len(),
-                    ids.join(", ")
-                ),
-            );
-            Ok(None)
-        }
+    match filled(raw) {
+        None => Ok(None),
+        Some(raw) => account_named(state, &raw, "parent", errors).await,
     }
 }
 

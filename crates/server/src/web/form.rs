@@ -2,7 +2,10 @@
 //! unchanged) and the errors shown beside their fields.
 
 use super::WebError;
-use abcrm_store::StoreError;
+use crate::AppState;
+use abcrm_core::model::Account;
+use abcrm_core::AccountId;
+use abcrm_store::{AccountQuery, PageRequest, StoreError};
 
 /// Each refused field of a form and why, in the order found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -198,5 +201,72 @@ mod tests {
             errors.0.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
             ["seniority", "owner_id"]
         );
+    }
+}
+
+/// The account a form field names: a number is an id, `Name (#id)` (what the account pickers
+/// offer) is that id, anything else one account's exact name (case aside). When it names none,
+/// or several, the field gets an error saying what to write instead.
+pub async fn account_named(
+    state: &AppState,
+    raw: &str,
+    field: &'static str,
+    errors: &mut FieldErrors,
+) -> Result<Option<AccountId>, WebError> {
+    let raw = raw.trim();
+    let id = raw.parse::<i64>().ok().or_else(|| {
+        raw.strip_suffix(')')
+            .and_then(|r| r.rsplit_once("(#"))
+            .and_then(|(_, id)| id.parse::<i64>().ok())
+    });
+    if let Some(id) = id {
+        return match state.store.get_account(AccountId(id)).await {
+            Ok(a) => Ok(Some(a.id)),
+            Err(StoreError::NotFound { .. }) => {
+                errors.push(field, format!("there is no account {id}"));
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
+    let found = state
+        .store
+        .list_accounts(
+            &AccountQuery {
+                name_contains: Some(raw.to_string()),
+                ..AccountQuery::default()
+            },
+            PageRequest {
+                after: None,
+                limit: 50,
+            },
+        )
+        .await?
+        .items;
+    let exact: Vec<&Account> = found
+        .iter()
+        .filter(|a| a.name.to_lowercase() == raw.to_lowercase())
+        .collect();
+    match exact.as_slice() {
+        [one] => Ok(Some(one.id)),
+        [] => {
+            errors.push(
+                field,
+                format!("no account is named “{raw}”; write its exact name or its id"),
+            );
+            Ok(None)
+        }
+        several => {
+            let ids: Vec<String> = several.iter().map(|a| a.id.0.to_string()).collect();
+            errors.push(
+                field,
+                format!(
+                    "{} accounts are named “{raw}” (ids {}); write the id of the one you mean",
+                    several.len(),
+                    ids.join(", ")
+                ),
+            );
+            Ok(None)
+        }
     }
 }

@@ -426,7 +426,10 @@ async fn refused(
 
 #[derive(Debug, Deserialize)]
 struct AcceptForm {
+    /// A candidate's id (its Accept button).
     account_id: Option<String>,
+    /// Any account, by name or id (the field under the candidates).
+    account: Option<String>,
 }
 
 async fn accept(
@@ -437,10 +440,23 @@ async fn accept(
 ) -> Result<Response, WebError> {
     let id = path_id(&raw, "intake record")?;
     let record = s.store.get_intake(id).await?;
-    let Some(account) = people::number(&f.account_id) else {
+    let mut errors = super::form::FieldErrors::default();
+    let chosen = match (people::number(&f.account_id), people::text(&f.account)) {
+        (Some(a), _) => Some(a),
+        (None, Some(typed)) => super::form::account_named(&s, &typed, "account", &mut errors)
+            .await?
+            .map(|a| a.0),
+        (None, None) => None,
+    };
+    let Some(account) = chosen else {
+        let why = errors
+            .get("account")
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                "choose the account the person works at: a candidate, or another by name".into()
+            });
         return refused(&s, &me, id, StatusCode::UNPROCESSABLE_ENTITY, |p| {
-            p.account_error =
-                Some("choose the account the person works at (one of the candidates)".into())
+            p.account_error = Some(why)
         })
         .await;
     };

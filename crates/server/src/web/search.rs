@@ -20,11 +20,13 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/search", get(search_page))
         .route("/search/suggest", get(suggest))
+        .route("/search/account-options", get(account_options))
 }
 
 #[derive(Deserialize)]
 struct SearchParams {
-    #[serde(default)]
+    /// What was typed; an account field sends it under its own name, `account`.
+    #[serde(default, alias = "account")]
     q: String,
 }
 
@@ -152,4 +154,38 @@ async fn suggest(
         problem,
         searched,
     })
+}
+
+/// Accounts offered to an account field as one types (a `<datalist>`): `Name (#id)`, which
+/// [`super::form::account_named`] reads back, with the domains beside.
+#[derive(Template)]
+#[template(
+    source = "{% for (value, label) in options %}<option value=\"{{ value }}\">{{ label }}</option>{% endfor %}",
+    ext = "html"
+)]
+struct AccountOptions {
+    options: Vec<(String, String)>,
+}
+
+async fn account_options(
+    State(state): State<AppState>,
+    _me: SignedIn,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, WebError> {
+    // The field may already hold a picked `Name (#id)`: look up the name.
+    let typed =
+        p.q.rsplit_once(" (#")
+            .map_or(p.q.as_str(), |(name, _)| name);
+    let options = match SearchQuery::parse(typed) {
+        Ok(query) => state
+            .store
+            .search(&query, SUGGEST_LIMIT * 2)
+            .await?
+            .into_iter()
+            .filter(|h| h.kind == SearchKind::Account)
+            .map(|h| (format!("{} (#{})", h.name, h.id), h.detail))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    render(&AccountOptions { options })
 }
