@@ -645,3 +645,95 @@ async fn people_are_added_to_a_campaign_in_bulk_from_the_list() {
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
 }
+
+/// The people ticked, or everyone a filter selects, get an owner or a status in one go, each
+/// change audited as a single one would be.
+#[tokio::test]
+async fn people_get_an_owner_or_a_status_in_bulk_from_the_list() {
+    for w in web::each_backend(Role::Sales).await {
+        let acme = account(&w, "Acme Corp").await;
+        let ann = contact(&w, acme, "Ann", "Lee", "ann@acme.com", Some("VP Sales")).await;
+        let bob = contact(&w, acme, "Bob", "Ray", "bob@acme.com", Some("VP Finance")).await;
+        let cy = contact(&w, acme, "Cy", "Fox", "cy@acme.com", Some("Engineer")).await;
+        let page = w.page("/contacts").await;
+        assert!(page.contains("id=\"bulk-update-selected\""), "{}", w.name);
+
+        let me = w.user.to_string();
+        let (a, b) = (ann.to_string(), bob.to_string());
+        let res = w
+            .post(
+                "/contacts/bulk/update",
+                &[
+                    ("scope", "selected"),
+                    ("contact_id", &a),
+                    ("contact_id", &b),
+                    ("owner_id", &me),
+                    ("contact_status", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        assert!(w
+            .page(&Web::location(&res))
+            .await
+            .contains("Gave 2 people owner"));
+        let owner = |id| {
+            let store = w.store.clone();
+            async move { store.get_contact(id).await.unwrap() }
+        };
+        assert_eq!(owner(ann).await.owner_id, Some(abcrm_core::UserId(w.user)));
+        assert_eq!(owner(cy).await.owner_id, None, "{}: not ticked", w.name);
+
+        let filter = r#"contact.seniority = "vp""#;
+        let res = w
+            .post(
+                "/contacts/bulk/update",
+                &[
+                    ("scope", "all"),
+                    ("filter", filter),
+                    ("owner_id", ""),
+                    ("contact_status", "nurture"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        assert_eq!(owner(bob).await.status, ContactStatus::Nurture);
+        assert_eq!(owner(cy).await.status, ContactStatus::Active);
+        assert_eq!(
+            owner(bob).await.owner_id,
+            Some(abcrm_core::UserId(w.user)),
+            "kept"
+        );
+
+        for fields in [
+            vec![("scope", "selected"), ("contact_id", a.as_str())],
+            vec![
+                ("scope", "selected"),
+                ("contact_id", a.as_str()),
+                ("contact_status", "gone"),
+            ],
+            vec![("scope", "all"), ("contact_status", "active")],
+            vec![("scope", "selected"), ("owner_id", "none")],
+        ] {
+            let res = w.post("/contacts/bulk/update", &fields).await;
+            assert_eq!(
+                res.status(),
+                StatusCode::BAD_REQUEST,
+                "{}: {fields:?}",
+                w.name
+            );
+        }
+        let reader = w.another_user("reader@example.com", Role::ReadOnly).await;
+        let res = reader
+            .post(
+                "/contacts/bulk/update",
+                &[
+                    ("scope", "selected"),
+                    ("contact_id", &a),
+                    ("contact_status", "active"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+}

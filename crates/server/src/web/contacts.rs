@@ -79,8 +79,12 @@ struct ListPage {
     nav: Nav,
     /// What a bulk action did.
     notice: Option<String>,
-    /// The campaigns the bulk form offers (none for a read-only user).
+    /// Whether the bulk form shows (not for a read-only user).
+    bulk: bool,
+    /// The campaigns the bulk form offers.
     campaigns: Vec<(i64, String)>,
+    /// The owners the bulk form offers.
+    owners: Vec<(i64, String)>,
     /// The chip form (`chips.html`): a condition picked from lists, added to the filter.
     chips: chips::ChipForm,
     chips_action: String,
@@ -162,15 +166,20 @@ async fn list(
             expression: seg.expression,
         })
         .collect();
-    let campaigns = if me.can_write() {
-        super::bulk::campaign_choices(&s).await?
+    let (campaigns, owners) = if me.can_write() {
+        (
+            super::bulk::campaign_choices(&s).await?,
+            owner_choices(&s).await?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let mut out = ListPage {
         nav: Nav::new(&me, "contacts"),
         notice: text(&p.done),
+        bulk: me.can_write(),
         campaigns,
+        owners,
         chips: chips::ChipForm::new(false, chip, chip_error),
         chips_action: "/contacts".into(),
         chips_everyone: everyone,
