@@ -11,7 +11,7 @@ use abcrm_core::search::{rank, Candidate as SearchCandidate, SearchHit, SearchKi
 const SEARCH_CANDIDATES: i64 = 200;
 /// The same when long words are looked up by their halves, which find many records that are not
 /// near spellings at all; ranking throws those away.
-const NEAR_CANDIDATES: i64 = 1_000;
+const NEAR_CANDIDATES: i64 = 300;
 
 /// SQLite: one FTS5 query for every set of parts (`("a" OR "b") AND "c"`): the index merges its
 /// lists itself. A quoted string means "this text, anywhere"; the query took out every `"`.
