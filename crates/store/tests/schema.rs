@@ -1,7 +1,8 @@
 //! The SQLite and PostgreSQL migrations must produce the same schema: the same tables, columns,
 //! types, nullability, keys, unique constraints and indexes. Read back from live databases.
-//! The text-search indexes differ by design (SQLite FTS5 tables kept by triggers, PostgreSQL trigram
-//! indexes on the columns) and are left out here; `tests/search.rs` runs the same searches on both.
+//! The text-search tables (`search_*`) differ by design (SQLite's are FTS5 virtual tables,
+//! PostgreSQL's plain tables with a trigram index) and are left out here; `tests/search.rs` runs
+//! the same searches on both.
 
 use abcrm_store::{testing, PgStore, SqliteStore};
 use sqlx::Row;
@@ -105,7 +106,7 @@ async fn postgres_schema(store: &PgStore) -> BTreeMap<String, Table> {
     let mut out: BTreeMap<String, Table> = BTreeMap::new();
     let columns = sqlx::query(
         "SELECT table_name::text AS t, column_name::text AS c, data_type::text AS ty, is_nullable::text AS n FROM information_schema.columns
-         WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' ORDER BY table_name, ordinal_position",
+         WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' AND table_name NOT LIKE 'search_%' ORDER BY table_name, ordinal_position",
     )
     .fetch_all(pool)
     .await
@@ -124,7 +125,7 @@ async fn postgres_schema(store: &PgStore) -> BTreeMap<String, Table> {
         "SELECT tc.table_name::text AS t, tc.constraint_name::text AS name, tc.constraint_type::text AS kind, kcu.column_name::text AS c
          FROM information_schema.table_constraints tc
          JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema
-         WHERE tc.table_schema = current_schema() AND tc.constraint_type IN ('PRIMARY KEY', 'UNIQUE') AND tc.table_name NOT LIKE '_sqlx%'
+         WHERE tc.table_schema = current_schema() AND tc.constraint_type IN ('PRIMARY KEY', 'UNIQUE') AND tc.table_name NOT LIKE '_sqlx%' AND tc.table_name NOT LIKE 'search_%'
          ORDER BY tc.table_name, tc.constraint_name, kcu.ordinal_position",
     )
     .fetch_all(pool)
@@ -168,7 +169,7 @@ async fn postgres_schema(store: &PgStore) -> BTreeMap<String, Table> {
     let indexes = sqlx::query(
         "SELECT tablename::text AS t, indexname::text AS i FROM pg_indexes i WHERE schemaname = current_schema()
          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) AND tablename NOT LIKE '_sqlx%'
-         AND indexname NOT LIKE '%_trgm'",
+         AND tablename NOT LIKE 'search_%'",
     )
     .fetch_all(pool)
     .await

@@ -22,10 +22,9 @@ fn hand_lookup(pool: &Pool, word: &str) -> String {
         Pool::Sqlite(_) => format!(
             "SELECT rowid FROM search_contacts WHERE search_contacts MATCH '\"{word}\"' LIMIT 200"
         ),
-        Pool::Postgres(_) => format!(
-            "SELECT id FROM contacts WHERE (coalesce(first_name, '') || ' ' || coalesce(last_name, '') \
-             || ' ' || coalesce(email, '')) ILIKE '%{word}%' LIMIT 200"
-        ),
+        Pool::Postgres(_) => {
+            format!("SELECT id FROM search_contacts WHERE doc ILIKE '%{word}%' LIMIT 200")
+        }
     }
 }
 
