@@ -320,7 +320,21 @@ impl Loader<'_> {
                     .collect(),
                 created_at: Some(o.created_at),
             };
-            self.store.create_opportunity(&self.actor, new).await?;
+            let opportunity = self.store.create_opportunity(&self.actor, new).await?;
+            // Each open deal has its next step to do, a week before it should close, for its
+            // owner: what fills a rep's "My work" on the demo.
+            if let Some(title) = next_step(o.stage) {
+                let task = NewTask {
+                    title: title.into(),
+                    notes: None,
+                    due_on: o.close_date.checked_sub_signed(chrono::Duration::days(7)),
+                    assignee_id: opportunity.owner_id,
+                    account_id: None,
+                    contact_id: None,
+                    opportunity_id: Some(opportunity.id),
+                };
+                self.store.create_task(&self.actor, task).await?;
+            }
             self.progress.inc(1);
             Ok(())
         })
@@ -378,5 +392,16 @@ impl Loader<'_> {
             Ok(())
         })
         .await
+    }
+}
+
+/// The next step of an open deal at `stage`, as a task's title; none once it is closed.
+fn next_step(stage: OpportunityStage) -> Option<&'static str> {
+    match stage {
+        OpportunityStage::Prospecting => Some("Book the discovery call"),
+        OpportunityStage::Qualification => Some("Confirm budget, authority and timeline"),
+        OpportunityStage::Proposal => Some("Walk them through the proposal"),
+        OpportunityStage::Negotiation => Some("Agree the terms and the signature date"),
+        _ => None,
     }
 }

@@ -145,65 +145,6 @@ pub fn user_id(errors: &mut FieldErrors, raw: &Option<String>) -> Option<abcrm_c
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use abcrm_core::model::Seniority;
-    use abcrm_core::validation::ValidationErrors;
-
-    #[test]
-    fn store_refusals_land_beside_their_fields() {
-        let mut invalid = ValidationErrors::default();
-        invalid.push("email", "is not an email");
-        invalid.push("something_else", "is wrong");
-        let errors =
-            FieldErrors::from_store(StoreError::Invalid(invalid), &["first_name", "email"])
-                .unwrap();
-        assert_eq!(errors.get("email"), Some("is not an email"));
-        assert_eq!(errors.get("first_name"), Some("is wrong"));
-        let conflict = StoreError::Conflict {
-            field: Some("email".into()),
-            message: "already belongs to contact 7".into(),
-        };
-        let errors = FieldErrors::from_store(conflict, &["first_name", "email"]).unwrap();
-        assert_eq!(errors.get("email"), Some("already belongs to contact 7"));
-        let gone = StoreError::NotFound {
-            entity: "user",
-            id: 9,
-        };
-        let errors = FieldErrors::from_store(gone, &["name", "owner_id"]).unwrap();
-        assert!(errors.get("owner_id").unwrap().contains("user 9"));
-        let account = StoreError::NotFound {
-            entity: "account",
-            id: 9,
-        };
-        assert!(FieldErrors::from_store(account, &["name"]).is_err());
-    }
-
-    #[test]
-    fn picklists_and_owners_are_read_strictly() {
-        let mut errors = FieldErrors::default();
-        assert_eq!(
-            choice::<Seniority>(&mut errors, "seniority", &Some(" vp ".into())),
-            Some(Seniority::Vp)
-        );
-        assert_eq!(
-            choice::<Seniority>(&mut errors, "seniority", &Some("".into())),
-            None
-        );
-        assert!(errors.is_empty());
-        assert_eq!(
-            choice::<Seniority>(&mut errors, "seniority", &Some("boss".into())),
-            None
-        );
-        assert_eq!(user_id(&mut errors, &Some("0".into())), None);
-        assert_eq!(
-            errors.0.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
-            ["seniority", "owner_id"]
-        );
-    }
-}
-
 /// The account a form field names: a number is an id, `Name (#id)` (what the account pickers
 /// offer) is that id, anything else one account's exact name (case aside). When it names none,
 /// or several, the field gets an error saying what to write instead.
@@ -268,5 +209,64 @@ pub async fn account_named(
             );
             Ok(None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use abcrm_core::model::Seniority;
+    use abcrm_core::validation::ValidationErrors;
+
+    #[test]
+    fn store_refusals_land_beside_their_fields() {
+        let mut invalid = ValidationErrors::default();
+        invalid.push("email", "is not an email");
+        invalid.push("something_else", "is wrong");
+        let errors =
+            FieldErrors::from_store(StoreError::Invalid(invalid), &["first_name", "email"])
+                .unwrap();
+        assert_eq!(errors.get("email"), Some("is not an email"));
+        assert_eq!(errors.get("first_name"), Some("is wrong"));
+        let conflict = StoreError::Conflict {
+            field: Some("email".into()),
+            message: "already belongs to contact 7".into(),
+        };
+        let errors = FieldErrors::from_store(conflict, &["first_name", "email"]).unwrap();
+        assert_eq!(errors.get("email"), Some("already belongs to contact 7"));
+        let gone = StoreError::NotFound {
+            entity: "user",
+            id: 9,
+        };
+        let errors = FieldErrors::from_store(gone, &["name", "owner_id"]).unwrap();
+        assert!(errors.get("owner_id").unwrap().contains("user 9"));
+        let account = StoreError::NotFound {
+            entity: "account",
+            id: 9,
+        };
+        assert!(FieldErrors::from_store(account, &["name"]).is_err());
+    }
+
+    #[test]
+    fn picklists_and_owners_are_read_strictly() {
+        let mut errors = FieldErrors::default();
+        assert_eq!(
+            choice::<Seniority>(&mut errors, "seniority", &Some(" vp ".into())),
+            Some(Seniority::Vp)
+        );
+        assert_eq!(
+            choice::<Seniority>(&mut errors, "seniority", &Some("".into())),
+            None
+        );
+        assert!(errors.is_empty());
+        assert_eq!(
+            choice::<Seniority>(&mut errors, "seniority", &Some("boss".into())),
+            None
+        );
+        assert_eq!(user_id(&mut errors, &Some("0".into())), None);
+        assert_eq!(
+            errors.0.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+            ["seniority", "owner_id"]
+        );
     }
 }
