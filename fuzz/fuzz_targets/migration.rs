@@ -16,12 +16,22 @@ fn readers() -> [(&'static [Column], Read); 13] {
         (salesforce::ACCOUNT, |r| salesforce::account(r).map(drop)),
         (salesforce::CONTACT, |r| salesforce::contact(r).map(drop)),
         (salesforce::LEAD, |r| salesforce::lead(r).map(drop)),
-        (salesforce::OPPORTUNITY, |r| salesforce::opportunity(r).map(drop)),
-        (salesforce::CONTACT_ROLE, |r| salesforce::contact_role(r).map(drop)),
+        (salesforce::OPPORTUNITY, |r| {
+            salesforce::opportunity(r).map(drop)
+        }),
+        (salesforce::CONTACT_ROLE, |r| {
+            salesforce::contact_role(r).map(drop)
+        }),
         (salesforce::CAMPAIGN, |r| salesforce::campaign(r).map(drop)),
-        (salesforce::CAMPAIGN_MEMBER, |r| salesforce::campaign_member(r).map(drop)),
-        (salesforce::TASK, |r| salesforce::activity(r, false).map(drop)),
-        (salesforce::TASK, |r| salesforce::activity(r, true).map(drop)),
+        (salesforce::CAMPAIGN_MEMBER, |r| {
+            salesforce::campaign_member(r).map(drop)
+        }),
+        (salesforce::TASK, |r| {
+            salesforce::activity(r, false).map(drop)
+        }),
+        (salesforce::TASK, |r| {
+            salesforce::activity(r, true).map(drop)
+        }),
         (hubspot::COMPANY, |r| hubspot::company(r).map(drop)),
         (hubspot::CONTACT, |r| hubspot::contact(r).map(drop)),
         (hubspot::DEAL, |r| hubspot::deal(r).map(drop)),

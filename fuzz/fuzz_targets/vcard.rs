@@ -8,7 +8,12 @@ fuzz_target!(|data: &[u8]| {
     let (people, errors) = abcrm_core::intake::vcard::parse_vcards(&text);
     for p in &people {
         let r = &p.record;
-        assert!(r.first_name.is_some() || r.last_name.is_some() || r.email.is_some() || r.company.is_some());
+        assert!(
+            r.first_name.is_some()
+                || r.last_name.is_some()
+                || r.email.is_some()
+                || r.company.is_some()
+        );
         assert!(p.line >= 1);
     }
     for e in &errors {
