@@ -796,17 +796,23 @@ async fn read_activity(conn: &mut <Db as sqlx::Database>::Connection, id: Activi
     Ok(activity_row(&row)?)
 }
 
+/// The account a contact or an opportunity (`table`) belongs to; one that does not exist is
+/// refused on `field`, named as `what`.
+async fn account_of(conn: &mut <Db as sqlx::Database>::Connection, table: &str, what: &str, field: &str, id: i64) -> Result<AccountId> {
+    let row = sqlx::query(&format!("SELECT account_id FROM {table} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| invalid(field, format!("{what} {id} does not exist")))?;
+    Ok(AccountId(row.try_get("account_id")?))
+}
+
 /// Resolves an activity's account from its contact, checking that what was given agrees.
 async fn activity_account(conn: &mut <Db as sqlx::Database>::Connection, new: &NewActivity) -> Result<AccountId> {
     let account = match new.contact_id {
         Some(contact) => {
-            let row = sqlx::query("SELECT account_id FROM contacts WHERE id = $1")
-                .bind(contact.0)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db)?
-                .ok_or_else(|| invalid("contact_id", format!("contact {contact} does not exist")))?;
-            let of_contact = AccountId(row.try_get("account_id")?);
+            let of_contact = account_of(conn, "contacts", "contact", "contact_id", contact.0).await?;
             if new.account_id.is_some_and(|a| a != of_contact) {
                 return Err(invalid(
                     "account_id",
@@ -1875,13 +1881,7 @@ impl Store for ThisStore {
     async fn add_campaign_member(&self, actor: &Actor, campaign: CampaignId, member: NewCampaignMember) -> Result<CampaignMember> {
         let mut tx = begin_write(&self.pool).await.map_err(db)?;
         load_campaign(&mut tx, campaign).await?;
-        let contact = sqlx::query("SELECT account_id FROM contacts WHERE id = $1")
-            .bind(member.contact_id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| invalid("contact_id", format!("contact {} does not exist", member.contact_id)))?;
-        let account: i64 = contact.try_get("account_id")?;
+        let account = account_of(&mut tx, "contacts", "contact", "contact_id", member.contact_id.0).await?.0;
         let row = sqlx::query(
             "INSERT INTO campaign_members (campaign_id, contact_id, account_id, status, joined_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (campaign_id, contact_id) DO UPDATE SET status = excluded.status

@@ -37,15 +37,6 @@ async fn read_task(conn: &mut <Db as sqlx::Database>::Connection, id: TaskId, lo
 
 /// The account of a new task's record, after checking the records exist and agree.
 async fn task_account(conn: &mut <Db as sqlx::Database>::Connection, new: &NewTask) -> Result<AccountId> {
-    async fn account_of(conn: &mut <Db as sqlx::Database>::Connection, table: &str, what: &str, field: &str, id: i64) -> Result<AccountId> {
-        let row = sqlx::query(&format!("SELECT account_id FROM {table} WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| invalid(field, format!("{what} {id} does not exist")))?;
-        Ok(AccountId(row.try_get("account_id")?))
-    }
     let of_opportunity = match new.opportunity_id {
         Some(o) => Some(account_of(conn, "opportunities", "opportunity", "opportunity_id", o.0).await?),
         None => None,

@@ -499,6 +499,7 @@ pub async fn account_360(
             &s,
             &me,
             super::tasks::TaskRecord::Account(account.id),
+            super::contact_form::owner_choices(&s).await?,
             super::people::text(&notice.task_error),
         )
         .await?,

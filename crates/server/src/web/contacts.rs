@@ -445,12 +445,13 @@ pub async fn contact_page(
     let contact = s.store.get_contact(id).await?;
     let c = contact_view(s, &contact).await?;
     let edit_open = edit.is_some();
+    let owners = owner_choices(s).await?;
     let cf = match edit {
         Some(view) => view,
         None => ContactFormView::new(
             ContactForm::of(&contact),
             FieldErrors::default(),
-            owner_choices(s).await?,
+            owners.clone(),
         ),
     };
     let activities = s
@@ -512,7 +513,7 @@ pub async fn contact_page(
         roles,
         score,
         history: history(s, "contact", id.0).await?,
-        tasks: tasks::panel(s, me, TaskRecord::Contact(id), notice.task_error).await?,
+        tasks: tasks::panel(s, me, TaskRecord::Contact(id), owners, notice.task_error).await?,
     })
 }
 

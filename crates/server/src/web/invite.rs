@@ -5,12 +5,12 @@
 use super::password::{hash_password, MIN_PASSWORD_CHARS};
 use super::session::check_same_origin;
 use super::signin::start_session;
-use super::WebError;
+use super::{render, WebError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -42,10 +42,9 @@ fn page(page: InvitePage) -> Result<Response, WebError> {
     } else {
         StatusCode::OK
     };
-    let html = page
-        .render()
-        .map_err(|e| WebError::Internal(format!("the page could not be rendered: {e}")))?;
-    Ok((status, Html(html)).into_response())
+    let mut res = render(&page)?;
+    *res.status_mut() = status;
+    Ok(res)
 }
 
 fn gone() -> Result<Response, WebError> {

@@ -110,7 +110,14 @@ pub async fn opportunity_page(
         )
         .await?;
     let history = history(state, "opportunity", o.id.0).await?;
-    let tasks = tasks::panel(state, me, TaskRecord::Opportunity(o.id), None).await?;
+    let tasks = tasks::panel(
+        state,
+        me,
+        TaskRecord::Opportunity(o.id),
+        owners.clone(),
+        None,
+    )
+    .await?;
     let mut log_people: Vec<(i64, String)> = o
         .contact_roles
         .iter()

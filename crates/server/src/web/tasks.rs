@@ -2,7 +2,6 @@
 //! one and mark one done or open again. Each form posts here and the record's page comes back
 //! (Post/Redirect/Get) with a notice, or with the refusal beside the task form.
 
-use super::contact_form::owner_choices;
 use super::people::{path_id, text};
 use super::{safe_next, urlencode, SignedIn, WebError};
 use crate::AppState;
@@ -151,15 +150,16 @@ pub struct TaskPanel {
     pub error: Option<String>,
 }
 
-/// The task panel of a record's page; `error` is a refused task coming back.
+/// The task panel of a record's page; `users` are the assignees offered (the page's owner
+/// choices, read once for both), `error` a refused task coming back.
 pub async fn panel(
     state: &AppState,
     me: &SignedIn,
     record: TaskRecord,
+    users: Vec<(i64, String)>,
     error: Option<String>,
 ) -> Result<TaskPanel, WebError> {
     let (open, open_total) = state.store.task_agenda(&record.query(), OPEN_SHOWN).await?;
-    let users = owner_choices(state).await?;
     let names: HashMap<i64, String> = users.iter().cloned().collect();
     let today = Utc::now().date_naive();
     let (field, record_id) = record.field();
@@ -227,16 +227,20 @@ async fn add(
             }
         },
     };
-    let (field, id) = record.field();
-    let new = NewTask {
+    let mut new = NewTask {
         title: text(&form.title).unwrap_or_default(),
         notes: text(&form.notes),
         due_on,
         assignee_id: number(&form.assignee_id).map(UserId),
-        account_id: (field == "account_id").then_some(AccountId(id)),
-        contact_id: (field == "contact_id").then_some(ContactId(id)),
-        opportunity_id: (field == "opportunity_id").then_some(OpportunityId(id)),
+        account_id: None,
+        contact_id: None,
+        opportunity_id: None,
     };
+    match record {
+        TaskRecord::Account(a) => new.account_id = Some(a),
+        TaskRecord::Contact(c) => new.contact_id = Some(c),
+        TaskRecord::Opportunity(o) => new.opportunity_id = Some(o),
+    }
     match state.store.create_task(&me.actor, new).await {
         Ok(task) => Ok(back_to(
             &page,
