@@ -139,3 +139,22 @@
     }
   });
 })();
+
+// --- fields changed in place ---
+// A field saved in place (quick_field.html) is also in the page's full edit form: keep that form
+// in step, so that saving it afterwards does not write the old value back. htmx fires
+// `htmx:load` on the field's answer once it is in the page.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:load", function (e) {
+    var form = e.detail && e.detail.elt;
+    if (!form || !form.classList || !form.classList.contains("quick-field") || !form.querySelector(".saved")) { return; }
+    var field = form.querySelector('[name="field"]');
+    var value = form.querySelector('[name="value"]');
+    if (!field || !value) { return; }
+    document.querySelectorAll("#contact-edit form, form#opportunity-edit").forEach(function (edit) {
+      var twin = edit.querySelector('[name="' + field.value + '"]');
+      if (twin) { twin.value = value.value; }
+    });
+  });
+})();

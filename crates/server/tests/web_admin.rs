@@ -286,6 +286,73 @@ async fn the_scoring_model_is_edited_with_a_mistake_shown_on_its_line() {
         assert_eq!((saved.id.is_some(), saved.version), (true, 1), "{}", w.name);
         assert!(w.page(&Web::location(&res)).await.contains("version 1"));
     }
+    // A preview scores every account under the model as typed and saves nothing.
+    for w in web::each_backend(Role::Marketing).await {
+        for name in ["Initech", "Hooli"] {
+            w.store
+                .create_account(
+                    &Actor::system("test"),
+                    NewAccount {
+                        name: name.into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let shipped = w.store.scoring_model().await.unwrap();
+        let eager = shipped
+            .body
+            .replace("engaged_at = 10\n", "engaged_at = 0\n");
+        assert_ne!(eager, shipped.body, "the shipped model has the line");
+        let res = w
+            .post("/admin/model", &[("body", &eager), ("action", "preview")])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", w.name);
+        let page = res.text().await.unwrap();
+        let shifts = page
+            .split("id=\"preview-shifts\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{}: no preview in {page}", w.name));
+        assert!(
+            shifts.contains("<td>target</td><td>engaged</td><td class=\"num\">2</td>"),
+            "{}: {shifts}",
+            w.name
+        );
+        assert!(page.contains(">Hooli</a>") && page.contains(">Initech</a>"));
+        assert!(
+            page.contains("engaged_at = 0"),
+            "the text as typed stays in the box"
+        );
+        assert!(
+            w.store.scoring_model().await.unwrap().id.is_none(),
+            "nothing saved"
+        );
+        let accounts = w
+            .store
+            .list_accounts(&Default::default(), Default::default())
+            .await
+            .unwrap();
+        assert!(
+            accounts
+                .items
+                .iter()
+                .all(|a| a.stage == AccountStage::Target),
+            "{}: no stage moved",
+            w.name
+        );
+        // A mistake is shown on its line, as for a save.
+        let res = w
+            .post(
+                "/admin/model",
+                &[
+                    ("body", "name = \"x\"\n[stages]\nengaged_at = -\n"),
+                    ("action", "preview"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
     for w in web::each_backend(Role::Sales).await {
         assert_eq!(
             w.get("/admin/model").await.0,

@@ -537,6 +537,200 @@ async fn a_call_logged_on_an_opportunity_an_account_and_a_contact_shows_in_their
 }
 
 #[tokio::test]
+async fn fields_change_in_place_one_at_a_time_with_htmx_or_a_plain_form() {
+    for w in web::each_backend(Role::Sales).await {
+        let d = deals(&w).await;
+        let big = w.store.get_opportunity(d.big).await.unwrap();
+        let ada = big.contact_roles[0].contact_id;
+        let contact_path = format!("/contacts/{}", ada.0);
+        let page = w.page(&contact_path).await;
+        assert!(
+            page.contains("id=\"quick-buying_role\"")
+                && page.contains(&format!("hx-post=\"{contact_path}/quick\"")),
+            "{}: the contact page edits in place",
+            w.name
+        );
+        let before = w.store.get_contact(ada).await.unwrap();
+
+        // htmx: the field comes back in place, saved, and only it changed.
+        let res = w
+            .post_htmx(
+                &format!("{contact_path}/quick"),
+                &[("field", "buying_role"), ("value", "economic_buyer")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", w.name);
+        let fragment = res.text().await.unwrap();
+        assert!(
+            fragment.starts_with("<form") || fragment.trim_start().starts_with("<form"),
+            "{fragment}"
+        );
+        assert!(fragment.contains("role=\"status\">Saved"), "{fragment}");
+        assert!(
+            fragment.contains("<option value=\"economic_buyer\" selected>"),
+            "{fragment}"
+        );
+        let after = w.store.get_contact(ada).await.unwrap();
+        assert_eq!(after.buying_role, Some(BuyingRole::EconomicBuyer));
+        assert_eq!(
+            (after.first_name.clone(), after.email.clone(), after.status),
+            (
+                before.first_name.clone(),
+                before.email.clone(),
+                before.status
+            )
+        );
+
+        // A value that is not one: why, beside the field; nothing written.
+        let res = w
+            .post_htmx(
+                &format!("{contact_path}/quick"),
+                &[("field", "seniority"), ("value", "emperor")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let fragment = res.text().await.unwrap();
+        assert!(
+            fragment.contains("id=\"quick-seniority-error\"")
+                && fragment.contains("aria-invalid=\"true\""),
+            "{fragment}"
+        );
+        assert_eq!(
+            w.store.get_contact(ada).await.unwrap().seniority,
+            before.seniority
+        );
+
+        // Without JavaScript: back to the page with a notice, or refused naming the field.
+        let res = w
+            .post(
+                &format!("{contact_path}/quick"),
+                &[("field", "status"), ("value", "nurture")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert!(
+            Web::location(&res).starts_with(&format!("{contact_path}?done=Saved")),
+            "{}",
+            Web::location(&res)
+        );
+        assert_eq!(
+            w.store.get_contact(ada).await.unwrap().status,
+            ContactStatus::Nurture
+        );
+        for (field, value) in [("email", "x@y.z"), ("status", "gone"), ("", "")] {
+            let res = w
+                .post(
+                    &format!("{contact_path}/quick"),
+                    &[("field", field), ("value", value)],
+                )
+                .await;
+            assert_eq!(
+                res.status(),
+                StatusCode::BAD_REQUEST,
+                "{}: {field}={value}",
+                w.name
+            );
+        }
+        let shown = w.page(&contact_path).await.to_lowercase();
+        assert!(
+            shown.contains("<dt>buying role</dt><dd>economic buyer</dd>"),
+            "the page shows it: {shown}"
+        );
+
+        // An opportunity's amount, close date and stage, one at a time.
+        let opp_path = format!("/opportunities/{}", d.big.0);
+        assert!(w.page(&opp_path).await.contains("id=\"quick-amount\""));
+        let res = w
+            .post_htmx(
+                &format!("{opp_path}/quick"),
+                &[("field", "amount"), ("value", "lots")],
+            )
+            .await;
+        let fragment = res.text().await.unwrap();
+        assert!(
+            fragment.contains("id=\"quick-amount-error\"") && fragment.contains("value=\"lots\""),
+            "the text as typed: {fragment}"
+        );
+        for (field, value) in [
+            ("amount", "125000"),
+            ("close_date", "2027-03-31"),
+            ("stage", "negotiation"),
+        ] {
+            let res = w
+                .post_htmx(
+                    &format!("{opp_path}/quick"),
+                    &[("field", field), ("value", value)],
+                )
+                .await;
+            let fragment = res.text().await.unwrap();
+            assert!(
+                fragment.contains("Saved"),
+                "{}: {field}: {fragment}",
+                w.name
+            );
+        }
+        let now = w.store.get_opportunity(d.big).await.unwrap();
+        assert_eq!(now.amount, Some(125_000.0));
+        assert_eq!(now.close_date, Some("2027-03-31".parse().unwrap()));
+        assert_eq!(now.stage, OpportunityStage::Negotiation);
+        assert_eq!(
+            (now.name.clone(), now.contact_roles.len()),
+            (big.name.clone(), big.contact_roles.len()),
+            "nothing else moved"
+        );
+
+        // A reader sees no such forms.
+        let reader = w.another_user("reader@example.com", Role::ReadOnly).await;
+        assert!(!reader.page(&contact_path).await.contains("quick-fields"));
+        assert!(!reader.page(&opp_path).await.contains("quick-fields"));
+    }
+}
+
+#[tokio::test]
+async fn a_note_shows_on_the_record_but_is_not_a_touch_from_the_person() {
+    for w in web::each_backend(Role::Sales).await {
+        let d = deals(&w).await;
+        let ada = w.store.get_opportunity(d.big).await.unwrap().contact_roles[0].contact_id;
+        let before = w.store.contacts_last_activity(&[ada]).await.unwrap();
+        let res = w
+            .post(
+                &format!("/contacts/{}/activities", ada.0),
+                &[
+                    ("kind", "note"),
+                    ("subject", "Prefers email"),
+                    ("body", "Out in August."),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let to = Web::location(&res);
+        assert!(to.contains("done=Logged") && to.contains("note"), "{to}");
+        let html = w.page(&format!("/contacts/{}", ada.0)).await;
+        assert!(
+            html.contains("Out in August."),
+            "{}: the note is on the page",
+            w.name
+        );
+        assert_eq!(
+            w.store.contacts_last_activity(&[ada]).await.unwrap(),
+            before,
+            "{}: a note does not make the person engaged",
+            w.name
+        );
+        // A call does.
+        let res = w
+            .post(
+                &format!("/contacts/{}/activities", ada.0),
+                &[("kind", "call"), ("subject", "Checked in")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let after = w.store.contacts_last_activity(&[ada]).await.unwrap();
+        assert!(after.get(&ada) > before.get(&ada), "{}: {after:?}", w.name);
+    }
+}
+
+#[tokio::test]
 async fn an_opportunity_opened_from_its_account_starts_a_cycle_with_its_first_contact_role() {
     for w in web::each_backend(Role::Sales).await {
         let d = deals(&w).await;

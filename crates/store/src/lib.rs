@@ -594,6 +594,15 @@ pub trait Store: Send + Sync + 'static {
     /// Checks a model file and saves it as the next version of its name, the active one from
     /// now on. Scores follow it as accounts change; `recompute_scores` rescores all at once.
     async fn save_scoring_model(&self, actor: &Actor, body: &str) -> Result<ScoringModelRecord>;
+    /// What saving the model in `body` and recomputing as of `at` would do to the accounts'
+    /// stages, with up to `examples` of the accounts that would move; nothing is written. Reads
+    /// every account, contact and activity, as a recompute does.
+    async fn preview_scoring_model(
+        &self,
+        body: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        examples: usize,
+    ) -> Result<ModelPreview>;
     /// Saved models, newest first (the shipped default last while none is active).
     async fn list_scoring_models(&self) -> Result<Vec<ScoringModelRecord>>;
     /// Recomputes every contact's and account's score as of `at` and applies the stage rules,
@@ -624,7 +633,7 @@ pub trait Store: Send + Sync + 'static {
     async fn top_accounts_by_score(&self, limit: u32) -> Result<Vec<StoredAccountScore>>;
     /// The `limit` most recent activities a query selects, newest first: a timeline.
     async fn recent_activities(&self, query: &ActivityQuery, limit: u32) -> Result<Vec<Activity>>;
-    /// Activities per account in each of `weeks` seven-day windows ending at `now`, oldest
+    /// Touches (activities other than notes) per account in each of `weeks` seven-day windows ending at `now`, oldest
     /// window first: the engagement trend beside a score.
     async fn weekly_activity(
         &self,
@@ -763,7 +772,15 @@ pub trait Store: Send + Sync + 'static {
         query: &IntakeQuery,
         page: PageRequest,
     ) -> Result<Page<IntakeRecord>>;
-    // --- web: accounts ---
+    // --- web: lists ---
+    /// A page of the contact list in the order asked for. The unsorted list pages by id
+    /// ([`Store::list_contacts`], [`Store::segment_contacts`]), which stays cheap however deep;
+    /// a sorted page sorts the selection, so deep pages cost more.
+    async fn contact_table(
+        &self,
+        query: &ContactTableQuery,
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<Contact>>;
     /// A page of the account list: the accounts a selection picks, sorted, with their stored
     /// score and owner's name, and how many the selection has in all. Relative dates in the
     /// filter count from `today`.

@@ -2,7 +2,7 @@
 // arithmetic is core's (`abcrm_core::scoring`); this file reads its inputs, writes its results,
 // and applies the stage rules, inside the transaction of the write that called for it.
 
-use crate::{RecomputeProgress, RecomputeSummary, ScoringModelRecord, StoredAccountScore};
+use crate::{ModelPreview, PreviewedMove, RecomputeProgress, RecomputeSummary, ScoringModelRecord, StageShift, StoredAccountScore};
 use abcrm_core::scoring::{
     self, AccountFacts, AccountScore, ActivityFact, ContactScore, Points, Recompute, Rollup,
     AssetFacts, Scorer, ScoringModel, StageFacts, StageMove,
@@ -477,40 +477,48 @@ async fn explain_in(store: &ThisStore, conn: &mut Conn, id: AccountId, at: DateT
     Ok(e)
 }
 
-/// Every score afresh: accounts, contacts and activities streamed through core's
-/// [`Recompute`] (activities are not kept), then written, then the stage rules applied.
-async fn recompute_in(
+/// Every score afresh under one scorer: what a recompute writes and a model preview shows.
+struct Computed {
+    /// Each account with the stage and relationship it has now.
+    accounts: Vec<(AccountId, AccountStage, Relationship)>,
+    account_scores: Vec<AccountScore>,
+    contact_scores: Vec<ContactScore>,
+    account_of: HashMap<ContactId, AccountId>,
+    activities: u64,
+    read_seconds: f64,
+    score_seconds: f64,
+}
+
+/// Accounts, contacts and activities streamed through core's [`Recompute`] (activities are not
+/// kept), then scored.
+async fn compute_all(
     store: &ThisStore,
-    actor: &Actor,
-    at: DateTime<Utc>,
+    conn: &mut Conn,
+    scorer: &Scorer<'_>,
     progress: &(dyn Fn(RecomputeProgress) + Send + Sync),
-) -> Result<RecomputeSummary> {
+) -> Result<Computed> {
     let started = std::time::Instant::now();
-    let mut conn = store.pool.acquire().await.map_err(db)?;
-    let active = active_model(store, &mut conn).await?;
-    let campaigns = rule_campaigns(&mut conn, &active.model).await?;
-    let scorer = Scorer::new(&active.model, &campaigns, at);
     let counts = store.counts().await?;
-    let mut rc = Recompute::new(&scorer);
-    let mut stages: Vec<(AccountId, AccountStage, Relationship)> = Vec::new();
+    let mut rc = Recompute::new(scorer);
+    let mut accounts: Vec<(AccountId, AccountStage, Relationship)> = Vec::new();
     let step = |phase, done, total| progress(RecomputeProgress { phase, done, total });
 
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts");
     let mut rows = sqlx::query(&sql).fetch(&mut *conn);
     while let Some(r) = rows.try_next().await.map_err(db)? {
         let a = account_row(&r)?;
-        stages.push((a.id, a.stage, a.relationship));
+        accounts.push((a.id, a.stage, a.relationship));
         rc.add_account(&a);
-        if stages.len().is_multiple_of(10_000) {
-            step("accounts", stages.len() as u64, counts.accounts as u64);
+        if accounts.len().is_multiple_of(10_000) {
+            step("accounts", accounts.len() as u64, counts.accounts as u64);
         }
     }
     drop(rows);
-    step("accounts", stages.len() as u64, counts.accounts as u64);
+    step("accounts", accounts.len() as u64, counts.accounts as u64);
     // Contacts and activities, most of what is read, come a chunk at a time as one JSON text.
     let mut contacts = 0u64;
     let mut account_of: HashMap<ContactId, AccountId> = HashMap::with_capacity(counts.contacts as usize);
-    each_in_chunks(&mut conn, "contacts", CONTACT_COLUMNS, CONTACT_COLUMNS, |row: ContactJson| {
+    each_in_chunks(&mut *conn, "contacts", CONTACT_COLUMNS, CONTACT_COLUMNS, |row: ContactJson| {
         let contact = contact_of_json(row)?;
         account_of.insert(contact.id, contact.account_id);
         rc.add_contact(&contact);
@@ -524,7 +532,7 @@ async fn recompute_in(
     step("contacts", contacts, counts.contacts as u64);
     let mut activities = 0u64;
     let columns = "id, account_id, contact_id, kind, campaign_id, t";
-    each_in_chunks(&mut conn, "activities", &fact_columns(), columns, |(id, account, contact, kind, campaign, t): (i64, i64, Option<i64>, String, Option<i64>, i64)| {
+    each_in_chunks(&mut *conn, "activities", &fact_columns(), columns, |(id, account, contact, kind, campaign, t): (i64, i64, Option<i64>, String, Option<i64>, i64)| {
         let fact = ActivityFact {
             id: ActivityId(id),
             contact: contact.map(ContactId),
@@ -545,35 +553,23 @@ async fn recompute_in(
 
     let scored = std::time::Instant::now();
     let (account_scores, contact_scores) = rc.finish();
-    let score_seconds = scored.elapsed().as_secs_f64();
+    Ok(Computed {
+        accounts,
+        account_scores,
+        contact_scores,
+        account_of,
+        activities,
+        read_seconds,
+        score_seconds: scored.elapsed().as_secs_f64(),
+    })
+}
 
-    let written = std::time::Instant::now();
-    let total = (account_scores.len() + contact_scores.len()) as u64;
-    drop(conn);
-    let mut tx = begin_write(&store.pool).await.map_err(db)?;
-    // Scores of records gone since are dropped; every present one is written below.
-    sqlx::query("DELETE FROM contact_scores").execute(&mut *tx).await.map_err(db)?;
-    sqlx::query("DELETE FROM account_scores").execute(&mut *tx).await.map_err(db)?;
-    let mut done = 0u64;
-    for chunk in account_scores.chunks(10_000) {
-        write_account_scores(&mut tx, chunk, active.id(), at).await?;
-        done += chunk.len() as u64;
-        step("writing scores", done, total);
-    }
-    for chunk in contact_scores.chunks(10_000) {
-        let rows: Vec<(AccountId, ContactScore)> = chunk
-            .iter()
-            .map(|c| (account_of.get(&c.contact_id).copied().unwrap_or(AccountId(0)), *c))
-            .collect();
-        write_contact_scores(&mut tx, &rows, at).await?;
-        done += chunk.len() as u64;
-        step("writing scores", done, total);
-    }
-
-    // Stage rules, with every account's opportunities read in one pass.
+/// The stage each account would move to under `model` with its computed score: every account's
+/// opportunities and assets read in one pass each.
+async fn stage_moves(conn: &mut Conn, model: &ScoringModel, computed: &Computed) -> Result<Vec<(AccountId, AccountStage, StageMove)>> {
     let mut opps: HashMap<AccountId, (Option<OpportunityId>, Option<OpportunityId>)> = HashMap::new();
     let rows = sqlx::query("SELECT id, account_id, stage FROM opportunities ORDER BY created_at, id")
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
     for r in &rows {
@@ -587,23 +583,22 @@ async fn recompute_in(
             }
         }
     }
-    // And every account's assets in one pass.
     let mut assets: HashMap<AccountId, AssetFacts> = HashMap::new();
     let rows = sqlx::query(
         "SELECT account_id, MIN(CASE WHEN renews_on IS NULL OR renews_on >= $1 THEN id END) AS active_id, MAX(renews_on) AS last_renewal
          FROM assets GROUP BY account_id",
     )
     .bind(today())
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
     for r in &rows {
         let facts = asset_facts(r.try_get::<Option<i64>, _>("active_id")?.map(AssetId), r.try_get("last_renewal")?);
         assets.insert(AccountId(r.try_get("account_id")?), facts);
     }
-    let by_account: HashMap<AccountId, Points> = account_scores.iter().map(|s| (s.account_id, s.score)).collect();
-    let (mut moves, mut stage_changes) = (Vec::new(), 0u64);
-    for (i, (id, current, relationship)) in stages.iter().enumerate() {
+    let by_account: HashMap<AccountId, Points> = computed.account_scores.iter().map(|s| (s.account_id, s.score)).collect();
+    let mut moves = Vec::new();
+    for (id, current, relationship) in &computed.accounts {
         let (open, won) = opps.get(id).copied().unwrap_or_default();
         let facts = StageFacts {
             current: *current,
@@ -613,39 +608,141 @@ async fn recompute_in(
             won_opportunity: won,
             assets: assets.get(id).copied().unwrap_or_default(),
         };
-        if let Some(m) = scoring::next_stage(&active.model.stages, &active.model.name, &facts) {
+        if let Some(m) = scoring::next_stage(&model.stages, &model.name, &facts) {
             moves.push((*id, *current, m));
         }
-        if moves.len() == CHUNK {
-            move_stages(&mut tx, actor, &moves, at).await?;
-            stage_changes += moves.len() as u64;
-            moves.clear();
-            step("stages", i as u64 + 1, stages.len() as u64);
-        }
     }
-    move_stages(&mut tx, actor, &moves, at).await?;
-    stage_changes += moves.len() as u64;
-    step("stages", stages.len() as u64, stages.len() as u64);
+    Ok(moves)
+}
+
+/// Every score afresh, then written, then the stage rules applied.
+async fn recompute_in(
+    store: &ThisStore,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    progress: &(dyn Fn(RecomputeProgress) + Send + Sync),
+) -> Result<RecomputeSummary> {
+    let mut conn = store.pool.acquire().await.map_err(db)?;
+    let active = active_model(store, &mut conn).await?;
+    let campaigns = rule_campaigns(&mut conn, &active.model).await?;
+    let scorer = Scorer::new(&active.model, &campaigns, at);
+    let computed = compute_all(store, &mut conn, &scorer, progress).await?;
+    let step = |phase, done, total| progress(RecomputeProgress { phase, done, total });
+
+    let written = std::time::Instant::now();
+    let total = (computed.account_scores.len() + computed.contact_scores.len()) as u64;
+    drop(conn);
+    let mut tx = begin_write(&store.pool).await.map_err(db)?;
+    // Scores of records gone since are dropped; every present one is written below.
+    sqlx::query("DELETE FROM contact_scores").execute(&mut *tx).await.map_err(db)?;
+    sqlx::query("DELETE FROM account_scores").execute(&mut *tx).await.map_err(db)?;
+    let mut done = 0u64;
+    for chunk in computed.account_scores.chunks(10_000) {
+        write_account_scores(&mut tx, chunk, active.id(), at).await?;
+        done += chunk.len() as u64;
+        step("writing scores", done, total);
+    }
+    for chunk in computed.contact_scores.chunks(10_000) {
+        let rows: Vec<(AccountId, ContactScore)> = chunk
+            .iter()
+            .map(|c| (computed.account_of.get(&c.contact_id).copied().unwrap_or(AccountId(0)), *c))
+            .collect();
+        write_contact_scores(&mut tx, &rows, at).await?;
+        done += chunk.len() as u64;
+        step("writing scores", done, total);
+    }
+
+    let moves = stage_moves(&mut tx, &active.model, &computed).await?;
+    let mut moved = 0u64;
+    for chunk in moves.chunks(CHUNK) {
+        move_stages(&mut tx, actor, chunk, at).await?;
+        moved += chunk.len() as u64;
+        step("stages", moved, moves.len() as u64);
+    }
+    step("stages", moves.len() as u64, moves.len() as u64);
     tx.commit().await.map_err(db)?;
     Ok(RecomputeSummary {
         model: active.record.name.clone(),
         model_version: active.record.version,
-        accounts: account_scores.len() as u64,
-        contacts: contact_scores.len() as u64,
-        activities,
-        stage_changes,
+        accounts: computed.account_scores.len() as u64,
+        contacts: computed.contact_scores.len() as u64,
+        activities: computed.activities,
+        stage_changes: moves.len() as u64,
         missing_campaigns: scorer.missing_campaigns().into_iter().map(String::from).collect(),
-        read_seconds,
-        score_seconds,
+        read_seconds: computed.read_seconds,
+        score_seconds: computed.score_seconds,
         write_seconds: written.elapsed().as_secs_f64(),
     })
 }
 
+/// What saving `body` and recomputing would do to the accounts' stages, with nothing written:
+/// the same reading, scoring and stage rules as [`recompute_in`], under the candidate model.
+async fn preview_model_in(store: &ThisStore, body: &str, at: DateTime<Utc>, examples: usize) -> Result<ModelPreview> {
+    let model = parse_model_field(body)?;
+    let mut conn = store.pool.acquire().await.map_err(db)?;
+    let campaigns = rule_campaigns(&mut conn, &model).await?;
+    let scorer = Scorer::new(&model, &campaigns, at);
+    let computed = compute_all(store, &mut conn, &scorer, &|_| {}).await?;
+    let moves = stage_moves(&mut conn, &model, &computed).await?;
+
+    let mut shifts: Vec<StageShift> = Vec::new();
+    for (_, from, m) in &moves {
+        match shifts.iter_mut().find(|s| s.from == *from && s.to == m.to) {
+            Some(s) => s.accounts += 1,
+            None => shifts.push(StageShift { from: *from, to: m.to, accounts: 1 }),
+        }
+    }
+    shifts.sort_by(|a, b| b.accounts.cmp(&a.accounts).then(a.from.cmp(&b.from)).then(a.to.cmp(&b.to)));
+
+    // The examples: the accounts that move with the highest new scores, beside their stored one.
+    let new_score: HashMap<AccountId, Points> = computed.account_scores.iter().map(|s| (s.account_id, s.score)).collect();
+    let mut picked: Vec<&(AccountId, AccountStage, StageMove)> = moves.iter().collect();
+    picked.sort_by(|a, b| new_score.get(&b.0).cmp(&new_score.get(&a.0)).then(a.0.cmp(&b.0)));
+    picked.truncate(examples);
+    let mut moved = Vec::with_capacity(picked.len());
+    for (id, from, m) in picked {
+        let name: String = sqlx::query("SELECT name FROM accounts WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db)?
+            .try_get("name")?;
+        let stored = sqlx::query("SELECT score FROM account_scores WHERE account_id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?
+            .map(|r| r.try_get::<i64, _>("score").map(Points))
+            .transpose()?;
+        moved.push(PreviewedMove {
+            account_id: *id,
+            name,
+            from: *from,
+            to: m.to,
+            score_now: stored,
+            score_after: new_score.get(id).copied().unwrap_or_default(),
+            reason: m.reason.clone(),
+        });
+    }
+    Ok(ModelPreview {
+        name: model.name.clone(),
+        accounts: computed.accounts.len() as u64,
+        stage_changes: moves.len() as u64,
+        shifts,
+        examples: moved,
+        missing_campaigns: scorer.missing_campaigns().into_iter().map(String::from).collect(),
+    })
+}
+
+/// The model in `body`, or a refusal naming the field, its line and column.
+fn parse_model_field(body: &str) -> Result<ScoringModel> {
+    scoring::parse_model(body).map_err(|e| {
+        invalid("body", format!("the scoring model is not valid at line {}, column {}: {}", e.line, e.column, e.message))
+    })
+}
 
 async fn save_model_in(store: &ThisStore, actor: &Actor, body: &str) -> Result<ScoringModelRecord> {
-    let model = scoring::parse_model(body).map_err(|e| {
-        invalid("body", format!("the scoring model is not valid at line {}, column {}: {}", e.line, e.column, e.message))
-    })?;
+    let model = parse_model_field(body)?;
     let mut tx = begin_write(&store.pool).await.map_err(db)?;
     let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM scoring_models WHERE name = $1")
         .bind(&model.name)

@@ -864,7 +864,8 @@ async fn insert_activity(tx: &mut Tx<'_>, actor: &Actor, new: NewActivity) -> Re
     Ok(activity)
 }
 
-/// Sets `contacts.last_activity_at` (what "engaged" reads) to each contact's newest activity;
+/// Sets `contacts.last_activity_at` (what "engaged" reads) to each contact's newest touch (a note
+/// is ours, not theirs);
 /// called after every write that adds, moves, re-dates or removes activities of these contacts.
 async fn refresh_last_activity(tx: &mut Tx<'_>, contacts: &[i64]) -> Result<()> {
     let mut ids: Vec<i64> = contacts.to_vec();
@@ -872,7 +873,7 @@ async fn refresh_last_activity(tx: &mut Tx<'_>, contacts: &[i64]) -> Result<()> 
     ids.dedup();
     for chunk in ids.chunks(1000) {
         let mut q = QueryBuilder::<Db>::new(
-            "UPDATE contacts SET last_activity_at = (SELECT MAX(x.occurred_at) FROM activities x WHERE x.contact_id = contacts.id) WHERE id IN (",
+            "UPDATE contacts SET last_activity_at = (SELECT MAX(x.occurred_at) FROM activities x WHERE x.contact_id = contacts.id AND x.kind <> 'note') WHERE id IN (",
         );
         let mut list = q.separated(", ");
         for id in chunk {
@@ -1020,25 +1021,40 @@ async fn create_account_in(tx: &mut Tx<'_>, actor: &Actor, new: NewAccount) -> R
 
 // --- web: people ---
 /// The `AND ...` conditions of a [`ContactQuery`] (shared by the contact list and its count).
-fn push_contact_filters(q: &mut QueryBuilder<'_, Db>, query: &ContactQuery) {
+fn push_contact_filters(q: &mut QueryBuilder<'_, Db>, c: &str, query: &ContactQuery) {
     if let Some(a) = query.account_id {
-        q.push(" AND account_id = ").push_bind(a.0);
+        q.push(format!(" AND {c}account_id = ")).push_bind(a.0);
     }
     if let Some(text) = &query.search {
         let pattern = format!("%{}%", escape_like(&text.trim().to_lowercase()));
-        q.push(" AND (lower(first_name) LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
-        q.push(" OR lower(last_name) LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
-        q.push(" OR email LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+        q.push(format!(" AND (lower({c}first_name) LIKE ")).push_bind(pattern.clone()).push(" ESCAPE '\\'");
+        q.push(format!(" OR lower({c}last_name) LIKE ")).push_bind(pattern.clone()).push(" ESCAPE '\\'");
+        q.push(format!(" OR {c}email LIKE ")).push_bind(pattern).push(" ESCAPE '\\')");
     }
     if let Some(r) = query.buying_role {
-        q.push(" AND buying_role = ").push_bind(r.as_str());
+        q.push(format!(" AND {c}buying_role = ")).push_bind(r.as_str());
     }
     if let Some(s) = query.seniority {
-        q.push(" AND seniority = ").push_bind(s.as_str());
+        q.push(format!(" AND {c}seniority = ")).push_bind(s.as_str());
     }
     if let Some(s) = query.status {
-        q.push(" AND status = ").push_bind(s.as_str());
+        q.push(format!(" AND {c}status = ")).push_bind(s.as_str());
     }
+}
+
+/// A vocabulary column as its position in the vocabulary, so it sorts in the model's order.
+fn vocabulary_rank<'a>(column: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let arms: String = names.enumerate().map(|(i, n)| format!(" WHEN '{n}' THEN {i}")).collect();
+    format!("CASE {column}{arms} END")
+}
+
+/// An ORDER BY list: missing values last in both directions and on both backends (they disagree
+/// on where NULL sorts), then `id`, so pages never overlap.
+fn order_by(keys: &[String], id: &str, descending: bool) -> String {
+    let dir = if descending { "DESC" } else { "ASC" };
+    let mut terms: Vec<String> = keys.iter().map(|k| format!("({k} IS NULL), {k} {dir}")).collect();
+    terms.push(format!("{id} {dir}"));
+    terms.join(", ")
 }
 
 /// The `AND ...` conditions of an [`crate::IntakeQuery`] (shared by the intake lists and their
@@ -1538,7 +1554,7 @@ impl Store for ThisStore {
         if let Some(after) = page.after {
             q.push(" AND id > ").push_bind(after);
         }
-        push_contact_filters(&mut q, query);
+        push_contact_filters(&mut q, "", query);
         q.push(" ORDER BY id LIMIT ").push_bind(limit + 1);
         let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
         let contacts = rows.iter().map(contact_row).collect::<Result<Vec<_>, _>>()?;
@@ -2612,6 +2628,10 @@ impl Store for ThisStore {
         list_models_in(&mut conn).await
     }
 
+    async fn preview_scoring_model(&self, body: &str, at: DateTime<Utc>, examples: usize) -> Result<ModelPreview> {
+        preview_model_in(self, body, at.trunc_subsecs(6), examples).await
+    }
+
     async fn recompute_scores(&self, actor: &Actor, at: DateTime<Utc>, progress: &(dyn Fn(RecomputeProgress) + Send + Sync)) -> Result<RecomputeSummary> {
         recompute_in(self, actor, at.trunc_subsecs(6), progress).await
     }
@@ -2685,7 +2705,7 @@ impl Store for ThisStore {
             return Ok(out);
         }
         let since = now - chrono::Duration::days(7 * i64::from(weeks));
-        let mut q = QueryBuilder::<Db>::new("SELECT account_id, occurred_at FROM activities WHERE occurred_at >= ");
+        let mut q = QueryBuilder::<Db>::new("SELECT account_id, occurred_at FROM activities WHERE kind <> 'note' AND occurred_at >= ");
         q.push_bind(since).push(" AND occurred_at < ").push_bind(now).push(" AND account_id IN (");
         let mut ids = q.separated(", ");
         for a in accounts {
@@ -2750,7 +2770,7 @@ impl Store for ThisStore {
     // --- web: people ---
     async fn count_contacts(&self, query: &ContactQuery) -> Result<u64> {
         let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM contacts WHERE 1 = 1");
-        push_contact_filters(&mut q, query);
+        push_contact_filters(&mut q, "", query);
         let n: i64 = q.build().fetch_one(&self.pool).await.map_err(db)?.try_get("n")?;
         Ok(n.max(0) as u64)
     }
@@ -2907,6 +2927,43 @@ impl Store for ThisStore {
     }
 
     // --- web: accounts ---
+    async fn contact_table(&self, query: &crate::ContactTableQuery, today: chrono::NaiveDate) -> Result<Vec<Contact>> {
+        use crate::{ContactSelection, ContactSort};
+        let keys: Vec<String> = match query.sort {
+            ContactSort::Name => vec!["LOWER(c.last_name)".into(), "LOWER(c.first_name)".into()],
+            ContactSort::Title => vec!["LOWER(c.title)".into()],
+            ContactSort::Seniority => vec![vocabulary_rank("c.seniority", Seniority::ALL.iter().map(|v| v.as_str()))],
+            ContactSort::BuyingRole => vec![vocabulary_rank("c.buying_role", BuyingRole::ALL.iter().map(|v| v.as_str()))],
+            ContactSort::Account => vec!["LOWER(a.name)".into()],
+            ContactSort::Email => vec!["c.email".into()],
+            ContactSort::LastActivity => vec!["c.last_activity_at".into()],
+        };
+        let columns: Vec<String> = CONTACT_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+        let mut q = QueryBuilder::<Db>::new(format!(
+            "SELECT {} FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE ",
+            columns.join(", ")
+        ));
+        match &query.selection {
+            ContactSelection::All => {
+                q.push("1 = 1");
+            }
+            ContactSelection::Search(text) => {
+                q.push("1 = 1");
+                push_contact_filters(&mut q, "c.", &ContactQuery { search: Some(text.clone()), ..ContactQuery::default() });
+            }
+            ContactSelection::Filter(f) => push_filter(&mut q, f, abcrm_core::filter::Target::Contacts, today),
+        }
+        q.push(format!(" ORDER BY {} LIMIT ", order_by(&keys, "c.id", query.descending)));
+        q.push_bind(i64::from(query.limit.clamp(1, 1000)));
+        q.push(" OFFSET ").push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        // A filter's time limit holds here too: a sort does not make a slow filter welcome.
+        let deadline = time_limit(&mut conn).await?;
+        let rows = q.build().fetch_all(&mut *conn).await;
+        deadline.end();
+        Ok(rows.map_err(db)?.iter().map(contact_row).collect::<Result<Vec<_>, _>>()?)
+    }
+
     async fn account_table(&self, query: &crate::AccountTableQuery, today: chrono::NaiveDate) -> Result<crate::AccountTable> {
         use crate::{AccountSelection, AccountSort};
         /// The WHERE condition of a selection; `a` is the account.
@@ -2923,11 +2980,6 @@ impl Store for ThisStore {
                 }
             }
         }
-        /// A vocabulary column as its position in the vocabulary, so it sorts in the model's order.
-        fn rank_of(column: &str, names: &[&str]) -> String {
-            let arms: String = names.iter().enumerate().map(|(i, n)| format!(" WHEN '{n}' THEN {i}")).collect();
-            format!("CASE {column}{arms} END")
-        }
         let keys: Vec<String> = match query.sort {
             AccountSort::Name => vec!["LOWER(a.name)".into()],
             AccountSort::Industry => vec!["LOWER(a.industry)".into()],
@@ -2935,20 +2987,15 @@ impl Store for ThisStore {
             AccountSort::Employees => vec!["a.employees".into()],
             AccountSort::AnnualRevenue => vec!["a.annual_revenue".into()],
             AccountSort::Relationship => {
-                let names: Vec<&str> = Relationship::ALL.iter().map(|r| r.as_str()).collect();
-                vec![rank_of("a.relationship", &names)]
+                vec![vocabulary_rank("a.relationship", Relationship::ALL.iter().map(|r| r.as_str()))]
             }
             AccountSort::Stage => {
-                let names: Vec<&str> = AccountStage::ALL.iter().map(|r| r.as_str()).collect();
-                vec![rank_of("a.stage", &names)]
+                vec![vocabulary_rank("a.stage", AccountStage::ALL.iter().map(|r| r.as_str()))]
             }
             AccountSort::Score => vec!["sc.score".into()],
             AccountSort::Owner => vec!["LOWER(ow.name)".into()],
         };
-        let dir = if query.descending { "DESC" } else { "ASC" };
-        // Missing values last in both directions and on both backends (they disagree on where
-        // NULL sorts), then the id, so pages never overlap.
-        let order: Vec<String> = keys.iter().map(|k| format!("({k} IS NULL), {k} {dir}")).collect();
+        let order = order_by(&keys, "a.id", query.descending);
         let columns: Vec<String> = ACCOUNT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
         let mut q = QueryBuilder::<Db>::new(format!(
             "SELECT {}, sc.score AS table_score, ow.name AS owner_name FROM accounts a \
@@ -2956,7 +3003,7 @@ impl Store for ThisStore {
             columns.join(", ")
         ));
         push_selection(&mut q, &query.selection, today);
-        q.push(format!(" ORDER BY {}, a.id {dir} LIMIT ", order.join(", ")));
+        q.push(format!(" ORDER BY {order} LIMIT "));
         q.push_bind(i64::from(query.limit.clamp(1, 1000)));
         q.push(" OFFSET ").push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
         let mut conn = self.pool.acquire().await.map_err(db)?;

@@ -337,6 +337,46 @@ pub struct RecomputeSummary {
     pub write_seconds: f64,
 }
 
+/// What saving a scoring model and recomputing would do to the accounts' stages; nothing is
+/// written to find out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelPreview {
+    /// The candidate model's name.
+    pub name: String,
+    /// Accounts scored.
+    pub accounts: u64,
+    /// Accounts whose stage would move.
+    pub stage_changes: u64,
+    /// The moves by where from and where to, the most common first.
+    pub shifts: Vec<StageShift>,
+    /// Some accounts that would move, the highest new score first.
+    pub examples: Vec<PreviewedMove>,
+    /// Campaign names the model's rules refer to that no campaign has.
+    pub missing_campaigns: Vec<String>,
+}
+
+/// How many accounts would move from one stage to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageShift {
+    pub from: abcrm_core::model::AccountStage,
+    pub to: abcrm_core::model::AccountStage,
+    pub accounts: u64,
+}
+
+/// One account a candidate model would move.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewedMove {
+    pub account_id: AccountId,
+    pub name: String,
+    pub from: abcrm_core::model::AccountStage,
+    pub to: abcrm_core::model::AccountStage,
+    /// The stored score, `None` until the account is first scored.
+    pub score_now: Option<abcrm_core::scoring::Points>,
+    pub score_after: abcrm_core::scoring::Points,
+    /// Why, in the stage rule's words.
+    pub reason: String,
+}
+
 /// How an enrichment run treats what it finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnrichOptions {
@@ -476,6 +516,49 @@ pub enum AccountSort {
 pub struct AccountTableQuery {
     pub selection: AccountSelection,
     pub sort: AccountSort,
+    pub descending: bool,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return, clamped to [1, 1000].
+    pub limit: u32,
+}
+
+// --- web: contacts ---
+
+/// Which people the contact list shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ContactSelection {
+    /// Everyone.
+    #[default]
+    All,
+    /// Whose first name, last name or email holds the text (as [`ContactQuery::search`]).
+    Search(String),
+    /// Whom a contact filter selects.
+    Filter(abcrm_core::filter::Checked),
+}
+
+/// A column the contact list sorts by. Missing values sort last either way; ties go by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactSort {
+    /// Last name, then first name.
+    Name,
+    Title,
+    /// In the vocabulary's order (C-level first).
+    Seniority,
+    /// In the vocabulary's order (economic buyer first).
+    BuyingRole,
+    /// The account's name.
+    Account,
+    Email,
+    /// The newest touch.
+    LastActivity,
+}
+
+/// A sorted page of the contact list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactTableQuery {
+    pub selection: ContactSelection,
+    pub sort: ContactSort,
     pub descending: bool,
     /// Rows to skip.
     pub offset: u64,

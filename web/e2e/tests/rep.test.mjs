@@ -113,6 +113,17 @@ test("a rep finds an account, logs a call, adds the economic buyer, opens a deal
   assert.match(await page.locator("#audit-trail").innerText(), /stage: prospecting → proposal/);
   await screenshot(page, "rep-6-moved", { fullPage: true });
 
+  // 6b. And on to negotiation in place: the stage saves as it is picked, the page stays.
+  const at = page.url();
+  await page.locator("#quick-stage-value").selectOption("negotiation");
+  await page.locator("#quick-stage .saved").waitFor();
+  assert.equal(page.url(), at, "no page load");
+  opp = await server.api(`/api/v1/opportunities/${oppId}`);
+  assert.equal(opp.stage, "negotiation");
+  assert.equal(opp.amount, 90000, "nothing else written");
+  assert.equal(await page.locator("#of-stage").inputValue(), "negotiation", "the full form keeps in step");
+  await screenshot(page, "rep-6b-stage-in-place");
+
   // 7. A task on the deal for Monday, found on My work and ticked off there.
   await page.locator("#task-title").fill("Send Grace the proposal");
   await page.locator("#task-due").fill("2027-01-04");

@@ -979,6 +979,7 @@ fn kind_label(kind: ActivityKind) -> &'static str {
         ActivityKind::Event => "Event",
         ActivityKind::Meeting => "Meeting",
         ActivityKind::Call => "Call",
+        ActivityKind::Note => "Note",
     }
 }
 

@@ -178,8 +178,18 @@ vocabulary!(
         Event => "event",
         Meeting => "meeting",
         Call => "call",
+        /// What someone on our side wrote about the record; the person did nothing.
+        Note => "note",
     }
 );
+
+impl ActivityKind {
+    /// True for what the person did or answered (an email, a visit, a call, ...), which scoring,
+    /// "engaged" and the activity trend count; false for a note, which only records what we wrote.
+    pub fn is_touch(self) -> bool {
+        !matches!(self, ActivityKind::Note)
+    }
+}
 
 vocabulary!(
     /// The channel of a campaign.

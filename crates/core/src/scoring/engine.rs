@@ -112,7 +112,8 @@ impl<'m> Scorer<'m> {
         let mut rules_by_kind = vec![Vec::new(); ActivityKind::ALL.len()];
         for (i, rule) in model.engagement.iter().enumerate() {
             for (k, kind) in ActivityKind::ALL.iter().enumerate() {
-                if rule.kinds.is_empty() || rule.kinds.contains(kind) {
+                // A note is what we wrote, not what the person did: no rule scores it.
+                if kind.is_touch() && (rule.kinds.is_empty() || rule.kinds.contains(kind)) {
                     rules_by_kind[k].push(i);
                 }
             }

@@ -464,6 +464,15 @@ pub fn parse_model(text: &str) -> Result<ScoringModel, ModelError> {
                 .get_ref()
                 .parse::<ActivityKind>()
                 .map_err(|e| err(k.span(), e.to_string()))?;
+            if !kind.is_touch() {
+                return Err(err(
+                    k.span(),
+                    format!(
+                        "kinds: {kind} is what our side wrote, not something the person did, so it \
+                         earns no engagement; remove it"
+                    ),
+                ));
+            }
             if !kinds.contains(&kind) {
                 kinds.push(kind);
             }
@@ -619,6 +628,7 @@ mod tests {
     fn values_are_checked() {
         for (text, line, needle) in [
             ("name = \"x\"\n[[engagement]]\nname = \"a\"\nkinds = [\"tweet\"]\npoints = 1\n", 4, "tweet"),
+            ("name = \"x\"\n[[engagement]]\nname = \"a\"\nkinds = [\"call\", \"note\"]\npoints = 1\n", 4, "our side wrote"),
             ("name = \"x\"\n[[engagement]]\nname = \"a\"\npoints = 1\nhalf_life_days = 0\n", 5, "above 0"),
             ("name = \"x\"\n[account]\nrollup = \"average\"\n", 3, "average"),
             ("name = \"x\"\n[account]\nnext_contact_weight = 1.5\n", 3, "at most 1"),

@@ -148,6 +148,21 @@ fn a_rule_window_and_cap_bound_engagement() {
 }
 
 #[test]
+fn a_note_earns_nothing_even_from_a_rule_for_every_kind() {
+    let m = parse_model("name = \"t\"\n[[engagement]]\nname = \"Anything\"\npoints = 5\n").unwrap();
+    let s = Scorer::new(&m, &[], now());
+    let mut tally = vec![0; s.tally_width()];
+    s.engage(&mut tally, &activity(1, Some(1), ActivityKind::Note, 0.0));
+    assert_eq!(
+        s.engagement(&tally),
+        Points::ZERO,
+        "a note is ours, not the person's"
+    );
+    s.engage(&mut tally, &activity(2, Some(1), ActivityKind::Call, 0.0));
+    assert_eq!(s.engagement(&tally), Points::from_f64(5.0));
+}
+
+#[test]
 fn campaign_rules_match_their_campaign_only() {
     let m = parse_model(
         "name = \"t\"\n[[engagement]]\nname = \"Launch webinar\"\nkinds = [\"webinar\"]\ncampaign = \"Q3 Launch\"\npoints = 30\n\

@@ -9,6 +9,7 @@
 use super::chips;
 use super::filter_error::FilterErrorView;
 use super::format::{money_short, thousands, words};
+use super::table_sort::{self, Heading, SortColumn};
 use super::{query_string, render, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::filter::FilterError;
@@ -110,29 +111,71 @@ fn name_search(text: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Sorting and links
 
-/// The sortable columns: query key, heading, store sort, whether it starts descending, numeric.
-const COLUMNS: &[(&str, &str, AccountSort, bool, bool)] = &[
-    ("name", "Name", AccountSort::Name, false, false),
-    ("industry", "Industry", AccountSort::Industry, false, false),
-    ("location", "Location", AccountSort::Location, false, false),
-    ("employees", "Employees", AccountSort::Employees, true, true),
-    (
-        "annual_revenue",
-        "Annual revenue",
-        AccountSort::AnnualRevenue,
-        true,
-        true,
-    ),
-    (
-        "relationship",
-        "Relationship",
-        AccountSort::Relationship,
-        false,
-        false,
-    ),
-    ("stage", "Stage", AccountSort::Stage, false, false),
-    ("score", "Score", AccountSort::Score, true, true),
-    ("owner", "Owner", AccountSort::Owner, false, false),
+/// The sortable columns.
+const COLUMNS: &[SortColumn<AccountSort>] = &[
+    SortColumn {
+        key: "name",
+        label: "Name",
+        sort: AccountSort::Name,
+        starts_descending: false,
+        numeric: false,
+    },
+    SortColumn {
+        key: "industry",
+        label: "Industry",
+        sort: AccountSort::Industry,
+        starts_descending: false,
+        numeric: false,
+    },
+    SortColumn {
+        key: "location",
+        label: "Location",
+        sort: AccountSort::Location,
+        starts_descending: false,
+        numeric: false,
+    },
+    SortColumn {
+        key: "employees",
+        label: "Employees",
+        sort: AccountSort::Employees,
+        starts_descending: true,
+        numeric: true,
+    },
+    SortColumn {
+        key: "annual_revenue",
+        label: "Annual revenue",
+        sort: AccountSort::AnnualRevenue,
+        starts_descending: true,
+        numeric: true,
+    },
+    SortColumn {
+        key: "relationship",
+        label: "Relationship",
+        sort: AccountSort::Relationship,
+        starts_descending: false,
+        numeric: false,
+    },
+    SortColumn {
+        key: "stage",
+        label: "Stage",
+        sort: AccountSort::Stage,
+        starts_descending: false,
+        numeric: false,
+    },
+    SortColumn {
+        key: "score",
+        label: "Score",
+        sort: AccountSort::Score,
+        starts_descending: true,
+        numeric: true,
+    },
+    SortColumn {
+        key: "owner",
+        label: "Owner",
+        sort: AccountSort::Owner,
+        starts_descending: false,
+        numeric: false,
+    },
 ];
 
 /// Where the list is: its filter, sort and page, as links keep them.
@@ -164,51 +207,13 @@ impl ListState {
     }
 }
 
-/// A column heading: its link and whether (and how) the list is sorted by it.
-struct Heading {
-    key: &'static str,
-    label: &'static str,
-    href: String,
-    /// `ascending` or `descending` on the sorted column.
-    aria_sort: Option<&'static str>,
-    numeric: bool,
-}
-
-impl Heading {
-    /// The arrow beside the sorted column's label.
-    fn arrow(&self) -> &'static str {
-        match self.aria_sort {
-            Some("ascending") => " ▲",
-            Some(_) => " ▼",
-            None => "",
-        }
-    }
-}
-
 fn headings(state: &ListState) -> Vec<Heading> {
-    COLUMNS
-        .iter()
-        .map(|(key, label, _, starts_desc, numeric)| {
-            let sorted = state.sort == *key;
-            // The sorted column's link turns the order round; another starts in its own.
-            let descending = if sorted {
-                !state.descending
-            } else {
-                *starts_desc
-            };
-            Heading {
-                key,
-                label,
-                href: state.url(key, descending, 1),
-                aria_sort: sorted.then_some(if state.descending {
-                    "descending"
-                } else {
-                    "ascending"
-                }),
-                numeric: *numeric,
-            }
-        })
-        .collect()
+    table_sort::headings(
+        COLUMNS,
+        Some(state.sort),
+        state.descending,
+        |key, descending| state.url(key, descending, 1),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,22 +392,15 @@ pub(super) fn table_order(
     });
     let sort = COLUMNS
         .iter()
-        .find(|c| c.0 == key)
-        .map_or(AccountSort::Name, |c| c.2);
+        .find(|c| c.key == key)
+        .map_or(AccountSort::Name, |c| c.sort);
     Ok((resolve(filter, target)?.selection, sort, descending))
 }
 
 fn sort_of(p: &ListParams) -> (&'static str, bool) {
-    let column = COLUMNS
-        .iter()
-        .find(|c| Some(c.0) == p.sort.as_deref())
-        .unwrap_or(&COLUMNS[0]);
-    let descending = match p.dir.as_deref() {
-        Some("desc") => true,
-        Some("asc") => false,
-        _ => column.3,
-    };
-    (column.0, descending)
+    let (column, descending) = table_sort::chosen(COLUMNS, p.sort.as_deref(), p.dir.as_deref())
+        .unwrap_or((&COLUMNS[0], COLUMNS[0].starts_descending));
+    (column.key, descending)
 }
 
 /// Renders the list for a state: 200, or 422 when the filter (or a save) was refused.
@@ -422,8 +420,8 @@ async fn list_page(
     let failed = extras.filter_error.is_some() || extras.name_error.is_some();
     let sort = COLUMNS
         .iter()
-        .find(|c| c.0 == state.sort)
-        .map_or(AccountSort::Name, |c| c.2);
+        .find(|c| c.key == state.sort)
+        .map_or(AccountSort::Name, |c| c.sort);
     let (rows, total, matched_on) = match resolved {
         Some(r) => {
             state.target = r.target;

@@ -1,4 +1,4 @@
-//! Logging the work from a record's page: a call, a meeting or an email, with what was said, on
+//! Logging the work from a record's page: a note, a call, a meeting or an email, with what was said, on
 //! an account, one of its people or an opportunity. Each page carries the same form
 //! (`log_form.html`); it posts here through the store's `create_activity`, as
 //! `POST /api/v1/activities` does, so scores and the contact's last activity follow, and the
@@ -16,9 +16,10 @@ use axum::routing::post;
 use axum::{Form, Router};
 use serde::Deserialize;
 
-/// The kinds a person logs by hand. Web visits, forms, webinars and events arrive from intake,
-/// campaigns and migrations.
-pub const LOGGED_KINDS: [ActivityKind; 3] = [
+/// The kinds a person logs by hand, the note first (what is written most). Web visits, forms,
+/// webinars and events arrive from intake, campaigns and migrations.
+pub const LOGGED_KINDS: [ActivityKind; 4] = [
+    ActivityKind::Note,
     ActivityKind::Call,
     ActivityKind::Meeting,
     ActivityKind::Email,
@@ -87,7 +88,7 @@ fn parse(form: &LogForm) -> Result<(ActivityKind, Option<ContactId>), WebError> 
         .find(|k| k.as_str() == raw)
         .ok_or_else(|| {
             WebError::BadRequest(format!(
-                "kind: {raw:?} is not something to log here; choose call, meeting or email"
+                "kind: {raw:?} is not something to log here; choose note, call, meeting or email"
             ))
         })?;
     let contact = match form.contact_id.as_deref().map(str::trim) {
@@ -213,6 +214,10 @@ mod tests {
         assert_eq!(
             parse(&form("call", "")).unwrap(),
             (ActivityKind::Call, None)
+        );
+        assert_eq!(
+            parse(&form("note", "")).unwrap(),
+            (ActivityKind::Note, None)
         );
         assert_eq!(
             parse(&form(" meeting ", "7")).unwrap(),

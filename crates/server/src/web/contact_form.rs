@@ -140,6 +140,47 @@ impl ContactForm {
     }
 }
 
+/// The change of one field a contact's page edits in place (`quick_edit.rs`): `raw` read as the
+/// whole form reads it, and only that field in the patch.
+pub fn quick_patch(
+    current: &Contact,
+    field: &str,
+    raw: Option<String>,
+) -> Result<ContactPatch, FieldErrors> {
+    let mut form = ContactForm::of(current);
+    match field {
+        "owner_id" => form.owner_id = raw,
+        "buying_role" => form.buying_role = raw,
+        "seniority" => form.seniority = raw,
+        "status" => form.status = raw,
+        _ => {
+            let mut errors = FieldErrors::default();
+            errors.push("field", format!("{field:?} is not changed in place"));
+            return Err(errors);
+        }
+    }
+    let full = form.patch()?;
+    let only = ContactPatch::default();
+    Ok(match field {
+        "owner_id" => ContactPatch {
+            owner_id: full.owner_id,
+            ..only
+        },
+        "buying_role" => ContactPatch {
+            buying_role: full.buying_role,
+            ..only
+        },
+        "seniority" => ContactPatch {
+            seniority: full.seniority,
+            ..only
+        },
+        _ => ContactPatch {
+            status: full.status,
+            ..only
+        },
+    })
+}
+
 struct Read {
     email: Option<Email>,
     seniority: Option<Seniority>,

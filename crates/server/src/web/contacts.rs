@@ -10,6 +10,8 @@ use super::format::{thousands, words};
 use super::history::{history, HistoryItem};
 use super::people::{self, day, path_id, text, when, PageInfo, PAGE_SIZE};
 use super::query_string;
+use super::quick_edit::{self, QuickField};
+use super::table_sort::{self, Heading, SortColumn};
 use super::tasks::{self, TaskPanel, TaskRecord};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::routes::segments::today;
@@ -18,7 +20,10 @@ use abcrm_core::model::{
     audience, compile, Contact, IntakeRecord, MergeChoices, SegmentTarget, Side,
 };
 use abcrm_core::{AccountId, ContactId, UserId};
-use abcrm_store::{ActivityQuery, ContactQuery, PageRequest, StoreError};
+use abcrm_store::{
+    ActivityQuery, ContactQuery, ContactSelection, ContactSort, ContactTableQuery, PageRequest,
+    StoreError,
+};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
@@ -48,6 +53,9 @@ struct ListParams {
     q: Option<String>,
     after: Option<String>,
     page: Option<String>,
+    /// A column to sort by (`CONTACT_COLUMNS`) and `asc` or `desc`; absent: in id order.
+    sort: Option<String>,
+    dir: Option<String>,
     /// A filter chip to add (`chips.rs`).
     add_field: Option<String>,
     add_op: Option<String>,
@@ -55,6 +63,59 @@ struct ListParams {
     /// What a bulk action did.
     done: Option<String>,
 }
+
+/// The sortable columns, as the table shows them.
+const CONTACT_COLUMNS: &[SortColumn<ContactSort>] = &[
+    SortColumn {
+        key: "name",
+        label: "Name",
+        sort: ContactSort::Name,
+        starts_descending: false,
+        numeric: false,
+    },
+    SortColumn {
+        key: "title",
+        label: "Title",
+        sort: ContactSort::Title,
+        starts_descending: false,
+        numeric: false,
+    },
+    SortColumn {
+        key: "seniority",
+        label: "Seniority",
+        sort: ContactSort::Seniority,
+        starts_descending: false,
+        numeric: false,
+    },
+    SortColumn {
+        key: "buying_role",
+        label: "Buying role",
+        sort: ContactSort::BuyingRole,
+        starts_descending: false,
+        numeric: false,
+    },
+    SortColumn {
+        key: "account",
+        label: "Account",
+        sort: ContactSort::Account,
+        starts_descending: false,
+        numeric: false,
+    },
+    SortColumn {
+        key: "email",
+        label: "Email",
+        sort: ContactSort::Email,
+        starts_descending: false,
+        numeric: false,
+    },
+    SortColumn {
+        key: "last_activity",
+        label: "Last activity",
+        sort: ContactSort::LastActivity,
+        starts_descending: true,
+        numeric: false,
+    },
+];
 
 struct ContactRow {
     id: i64,
@@ -95,6 +156,11 @@ struct ListPage {
     q: String,
     filter_error: Option<FilterErrorView>,
     views: Vec<SavedView>,
+    /// The order the list is in (`sort=`, `dir=`), which a new filter or search keeps; empty:
+    /// in id order.
+    sort: String,
+    dir: String,
+    headings: Vec<Heading>,
     rows: Vec<ContactRow>,
     info: PageInfo,
     total_text: String,
@@ -188,6 +254,9 @@ async fn list(
         q: q.clone(),
         filter_error: None,
         views,
+        sort: String::new(),
+        dir: String::new(),
+        headings: Vec::new(),
         rows: Vec::new(),
         info: PageInfo::new(1, 0, 0),
         total_text: String::new(),
@@ -196,12 +265,22 @@ async fn list(
         waiting: Vec::new(),
         waiting_text: String::new(),
     };
-    let (found, total) = if !filter.is_empty() {
+    // Sorted, a page is found by its offset in the order; unsorted, by the id cursor, which
+    // stays cheap however deep (see `Store::contact_table`).
+    let order = table_sort::chosen(CONTACT_COLUMNS, p.sort.as_deref(), p.dir.as_deref());
+    let offset = u64::from(number - 1) * u64::from(PAGE_SIZE);
+    let sorted = |selection| ContactTableQuery {
+        selection,
+        sort: order.map_or(ContactSort::Name, |(c, _)| c.sort),
+        descending: order.is_some_and(|(_, d)| d),
+        offset,
+        limit: PAGE_SIZE,
+    };
+    let (items, total, after) = if !filter.is_empty() {
         match compile(&filter, SegmentTarget::Contact) {
             Ok(checked) => {
                 // A filter here is a segment: the same people its run and export reach.
                 let checked = audience(checked, SegmentTarget::Contact, everyone);
-                let found = s.store.segment_contacts(&checked, today(), page).await?;
                 let target = SegmentTarget::Contact.filter_target();
                 let total = s.store.segment_count(&checked, target, today()).await?;
                 let waiting = s
@@ -210,7 +289,13 @@ async fn list(
                     .await?;
                 out.waiting_text = thousands(waiting.count);
                 out.waiting = waiting.records.iter().map(waiting_row).collect();
-                (found, total)
+                if order.is_some() {
+                    let query = sorted(ContactSelection::Filter(checked));
+                    (s.store.contact_table(&query, today()).await?, total, None)
+                } else {
+                    let found = s.store.segment_contacts(&checked, today(), page).await?;
+                    (found.items, total, found.next_after)
+                }
             }
             Err(e) => {
                 out.filter_error = Some(FilterErrorView::of(&filter, &e));
@@ -224,25 +309,58 @@ async fn list(
             search: (!q.is_empty()).then(|| q.clone()),
             ..ContactQuery::default()
         };
-        let found = s.store.list_contacts(&query, page).await?;
         let total = s.store.count_contacts(&query).await?;
-        (found, total)
+        if order.is_some() {
+            let selection = match &query.search {
+                Some(text) => ContactSelection::Search(text.clone()),
+                None => ContactSelection::All,
+            };
+            (
+                s.store.contact_table(&sorted(selection), today()).await?,
+                total,
+                None,
+            )
+        } else {
+            let found = s.store.list_contacts(&query, page).await?;
+            (found.items, total, found.next_after)
+        }
     };
-    out.rows = rows_of(&s, &found.items).await?;
+    out.rows = rows_of(&s, &items).await?;
     out.info = PageInfo::new(number, out.rows.len(), total);
     out.total_text = thousands(total);
     let mut keep = vec![("filter", filter.clone()), ("q", q.clone())];
     if everyone {
         keep.push(("everyone", "1".to_string()));
     }
-    if let Some(after) = found.next_after {
-        let mut pairs = keep.to_vec();
-        pairs.push(("after", after.to_string()));
+    let link = |pairs: &[(&str, String)]| format!("/contacts{}", query_string(pairs));
+    out.headings = table_sort::headings(
+        CONTACT_COLUMNS,
+        order.map(|(c, _)| c.key),
+        order.is_some_and(|(_, d)| d),
+        |key, descending| {
+            let mut pairs = keep.clone();
+            pairs.push(("sort", key.to_string()));
+            pairs.push(("dir", (if descending { "desc" } else { "asc" }).to_string()));
+            link(&pairs)
+        },
+    );
+    if let Some((column, descending)) = order {
+        out.sort = column.key.to_string();
+        out.dir = (if descending { "desc" } else { "asc" }).to_string();
+        keep.push(("sort", out.sort.clone()));
+        keep.push(("dir", out.dir.clone()));
+    }
+    let shown = offset + out.rows.len() as u64;
+    if after.is_some() || (order.is_some() && shown < total) {
+        let mut pairs = keep.clone();
+        if let Some(after) = after {
+            pairs.push(("after", after.to_string()));
+        }
         pairs.push(("page", (number + 1).to_string()));
-        out.next_link = Some(format!("/contacts{}", query_string(&pairs)));
+        out.next_link = Some(link(&pairs));
     }
     if number > 1 || page.after.is_some() {
-        out.first_link = Some(format!("/contacts{}", query_string(&keep)));
+        out.first_link = Some(link(&keep));
     }
     render(&out)
 }
@@ -338,6 +456,8 @@ pub struct ContactPage {
     /// The audit log's newest entries for the contact (`history.html`).
     history: Vec<HistoryItem>,
     tasks: TaskPanel,
+    /// The fields changed in place (`quick_fields.html`); none for a read-only user.
+    quick: Vec<QuickField>,
 }
 
 /// A contact's fields as the page shows them.
@@ -497,8 +617,19 @@ pub async fn contact_page(
         fit: sc.fit.to_string(),
         engagement: sc.engagement.to_string(),
     });
+    let quick = if me.can_write() {
+        let now = ContactFormView::new(
+            ContactForm::of(&contact),
+            FieldErrors::default(),
+            owners.clone(),
+        );
+        quick_edit::contact_fields(&now, id, &me.csrf)
+    } else {
+        Vec::new()
+    };
     Ok(ContactPage {
         nav: Nav::new(me, "contacts"),
+        quick,
         c,
         cf,
         edit_open,

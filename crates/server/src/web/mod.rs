@@ -32,12 +32,14 @@ mod opportunity_form;
 mod opportunity_page;
 pub mod password;
 mod people;
+mod quick_edit;
 mod reports;
 mod review;
 mod scoring_model;
 mod search;
 pub mod session;
 pub mod signin;
+mod table_sort;
 mod tasks;
 pub mod throttle;
 
@@ -65,6 +67,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(opportunity_page::routes())
         .merge(opportunity_form::routes())
         .merge(contact_form::routes())
+        .merge(quick_edit::routes())
         .merge(account_form::routes())
         .merge(admin::routes())
         .merge(scoring_model::routes())

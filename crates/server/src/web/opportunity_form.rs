@@ -257,6 +257,47 @@ impl OpportunityFormView {
     }
 }
 
+/// The change of one field an opportunity's page edits in place (`quick_edit.rs`): `raw` read as
+/// the whole form reads it, and only that field in the patch.
+pub fn quick_patch(
+    current: &Opportunity,
+    field: &str,
+    raw: Option<String>,
+) -> Result<OpportunityPatch, FieldErrors> {
+    let mut form = OpportunityForm::of(current);
+    match field {
+        "stage" => form.stage = raw,
+        "amount" => form.amount = raw,
+        "close_date" => form.close_date = raw,
+        "owner_id" => form.owner_id = raw,
+        _ => {
+            let mut errors = FieldErrors::default();
+            errors.push("field", format!("{field:?} is not changed in place"));
+            return Err(errors);
+        }
+    }
+    let full = form.patch()?;
+    let only = OpportunityPatch::default();
+    Ok(match field {
+        "stage" => OpportunityPatch {
+            stage: full.stage,
+            ..only
+        },
+        "amount" => OpportunityPatch {
+            amount: full.amount,
+            ..only
+        },
+        "close_date" => OpportunityPatch {
+            close_date: full.close_date,
+            ..only
+        },
+        _ => OpportunityPatch {
+            owner_id: full.owner_id,
+            ..only
+        },
+    })
+}
+
 /// An account's people, by name, for a role picker (its first thousand).
 pub async fn people_of(
     state: &AppState,

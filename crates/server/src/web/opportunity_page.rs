@@ -11,6 +11,7 @@ use super::format::{grouped, human, words};
 use super::history::{history, HistoryItem};
 use super::opportunity_form::{people_of, OpportunityForm, OpportunityFormView};
 use super::people::{path_id, text, when};
+use super::quick_edit::{self, QuickField};
 use super::tasks::{self, TaskPanel, TaskRecord};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
@@ -67,6 +68,8 @@ pub struct OpportunityPage {
     log_people: Vec<(i64, String)>,
     history: Vec<HistoryItem>,
     tasks: TaskPanel,
+    /// The fields changed in place (`quick_fields.html`); none for a read-only user.
+    quick: Vec<QuickField>,
 }
 
 /// The opportunity's page. `edit` and `role` are a refused form to show with its errors (none:
@@ -129,10 +132,22 @@ pub async fn opportunity_page(
             .filter(|(id, _)| !o.contact_roles.iter().any(|r| r.contact_id.0 == *id))
             .cloned(),
     );
+    let quick = if me.can_write() {
+        let now = OpportunityFormView {
+            form: OpportunityForm::of(&o),
+            errors: FieldErrors::default(),
+            owners: owners.clone(),
+            people: Vec::new(),
+        };
+        quick_edit::opportunity_fields(&now, o.id, &me.csrf)
+    } else {
+        Vec::new()
+    };
     let (form, errors) = edit.unwrap_or_else(|| (OpportunityForm::of(&o), FieldErrors::default()));
     let (role_form, role_errors) = role.unwrap_or_default();
     Ok(OpportunityPage {
         nav: Nav::new(me, "opportunities"),
+        quick,
         id: o.id.0,
         name: o.name.clone(),
         account_id: account.id.0,

@@ -1,8 +1,10 @@
 //! `/admin/model`: the scoring model, edited in the browser by an admin or marketing
 //! operations. A save is checked first; a mistake comes back on its line, with a caret under
 //! the place and the text as typed, and nothing is saved. A good model is saved as the next
-//! version through the store, as `PUT /api/v1/scoring/model` does.
+//! version through the store, as `PUT /api/v1/scoring/model` does. "Preview" scores every account
+//! under the model as typed and shows which stages would move, saving nothing.
 
+use super::format::{thousands, words};
 use super::people::text;
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
@@ -17,6 +19,9 @@ use serde::Deserialize;
 
 /// The longest model file the page takes: far beyond any real one, well below the body limit.
 const MAX_MODEL_BYTES: usize = 256 * 1024;
+
+/// The accounts a preview names, beside the counts.
+const PREVIEW_EXAMPLES: usize = 20;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/admin/model", get(show).post(save))
@@ -51,6 +56,63 @@ struct ModelPage {
     body: String,
     mistake: Option<ModelMistake>,
     notice: Option<String>,
+    preview: Option<PreviewView>,
+}
+
+/// A preview as the page shows it.
+struct PreviewView {
+    accounts: String,
+    stage_changes: String,
+    /// From, to, how many.
+    shifts: Vec<(String, String, String)>,
+    examples: Vec<PreviewedAccount>,
+    missing_campaigns: Vec<String>,
+}
+
+struct PreviewedAccount {
+    id: i64,
+    name: String,
+    from: String,
+    to: String,
+    score_now: String,
+    score_after: String,
+    reason: String,
+}
+
+impl PreviewView {
+    fn of(p: &abcrm_store::ModelPreview) -> PreviewView {
+        PreviewView {
+            accounts: thousands(p.accounts),
+            stage_changes: thousands(p.stage_changes),
+            shifts: p
+                .shifts
+                .iter()
+                .map(|s| {
+                    (
+                        words(s.from.as_str()),
+                        words(s.to.as_str()),
+                        thousands(s.accounts),
+                    )
+                })
+                .collect(),
+            examples: p
+                .examples
+                .iter()
+                .map(|m| PreviewedAccount {
+                    id: m.account_id.0,
+                    name: m.name.clone(),
+                    from: words(m.from.as_str()),
+                    to: words(m.to.as_str()),
+                    score_now: m
+                        .score_now
+                        .map_or_else(|| "not scored".into(), |s| s.to_string()),
+                    score_after: m.score_after.to_string(),
+                    reason: m.reason.clone(),
+                })
+                .collect(),
+            missing_campaigns: p.missing_campaigns.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,12 +135,15 @@ async fn show(
         body: m.body,
         mistake: None,
         notice: text(&said.done),
+        preview: None,
     })
 }
 
 #[derive(Debug, Deserialize)]
 struct ModelForm {
     body: Option<String>,
+    /// `preview` to see what the model would move without saving it; anything else saves.
+    action: Option<String>,
 }
 
 async fn save(
@@ -94,8 +159,18 @@ async fn save(
             body.len()
         )));
     }
+    let previewing = form.action.as_deref() == Some("preview");
+    let mut preview = None;
     let mistake = match scoring::parse_model(&body) {
         Err(e) => Some(mistake_of(&body, &e)),
+        Ok(_) if previewing => {
+            let p = state
+                .store
+                .preview_scoring_model(&body, chrono::Utc::now(), PREVIEW_EXAMPLES)
+                .await?;
+            preview = Some(PreviewView::of(&p));
+            None
+        }
         Ok(_) => match state.store.save_scoring_model(&me.actor, &body).await {
             Ok(saved) => {
                 let done = format!(
@@ -126,7 +201,11 @@ async fn save(
         body,
         mistake,
         notice: None,
+        preview,
     };
+    if page.mistake.is_none() {
+        return render(&page);
+    }
     super::form::refused(render(&page)?)
 }
 

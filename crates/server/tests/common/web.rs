@@ -190,6 +190,20 @@ impl Web {
         self.post_raw(path, &all).await
     }
 
+    /// POST a form with the session and its CSRF token as htmx sends it (`HX-Request: true`).
+    pub async fn post_htmx(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &self.csrf));
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, &self.cookie)
+            .header("HX-Request", "true")
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// POST a form exactly as given (no CSRF token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         self.client
