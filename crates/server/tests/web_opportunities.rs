@@ -679,10 +679,66 @@ async fn fields_change_in_place_one_at_a_time_with_htmx_or_a_plain_form() {
             "nothing else moved"
         );
 
+        // An account's parent, by name in place; a name nobody has is refused beside it.
+        let globex = w
+            .store
+            .create_account(
+                &actor(),
+                NewAccount {
+                    name: "Globex".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let account_path = format!("/accounts/{}", d.account.0);
+        assert!(w.page(&account_path).await.contains("id=\"quick-parent\""));
+        let res = w
+            .post_htmx(
+                &format!("{account_path}/quick"),
+                &[("field", "parent"), ("value", "globex")],
+            )
+            .await;
+        let fragment = res.text().await.unwrap();
+        assert!(
+            fragment.contains("Saved")
+                && fragment.contains(&format!("value=\"Globex (#{})\"", globex.id.0)),
+            "{fragment}"
+        );
+        assert_eq!(
+            w.store.get_account(d.account).await.unwrap().parent_id,
+            Some(globex.id)
+        );
+        let res = w
+            .post_htmx(
+                &format!("{account_path}/quick"),
+                &[("field", "parent"), ("value", "Umbrella")],
+            )
+            .await;
+        assert!(res.text().await.unwrap().contains("no account is named"));
+        assert_eq!(
+            w.store.get_account(d.account).await.unwrap().parent_id,
+            Some(globex.id),
+            "kept"
+        );
+        let res = w
+            .post(
+                &format!("{account_path}/quick"),
+                &[("field", "parent"), ("value", "")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            w.store.get_account(d.account).await.unwrap().parent_id,
+            None,
+            "blank: no parent"
+        );
+
         // A reader sees no such forms.
         let reader = w.another_user("reader@example.com", Role::ReadOnly).await;
         assert!(!reader.page(&contact_path).await.contains("quick-fields"));
         assert!(!reader.page(&opp_path).await.contains("quick-fields"));
+        assert!(!reader.page(&account_path).await.contains("quick-fields"));
     }
 }
 

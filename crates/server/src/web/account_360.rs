@@ -142,6 +142,8 @@ struct AccountPage {
     /// What the last action did (a merge, its undo), and the merge it may undo.
     notice: Option<String>,
     undo: Option<i64>,
+    /// The fields changed in place (`quick_fields.html`); none for a read-only user.
+    quick: Vec<super::quick_edit::QuickField>,
 }
 
 /// What a page reached after an action is told: `done` (a notice) and `undo` (a merge id).
@@ -469,8 +471,24 @@ pub async fn account_360(
             .map(|r| words(r.as_str()))
             .collect()
     };
+    let owner_choices = super::contact_form::owner_choices(&s).await?;
+    let quick = if me.can_write() {
+        let parent_account = match account.parent_id {
+            Some(p) => Some(s.store.get_account(p).await?),
+            None => None,
+        };
+        super::quick_edit::account_fields(
+            &account,
+            parent_account.as_ref(),
+            &owner_choices,
+            &me.csrf,
+        )
+    } else {
+        Vec::new()
+    };
     render(&AccountPage {
         nav: Nav::new(&me, "accounts"),
+        quick,
         tree_html: tree_html(&whole, id),
         facts,
         stages,
@@ -499,7 +517,7 @@ pub async fn account_360(
             &s,
             &me,
             super::tasks::TaskRecord::Account(account.id),
-            super::contact_form::owner_choices(&s).await?,
+            owner_choices,
             super::people::text(&notice.task_error),
         )
         .await?,

@@ -244,6 +244,40 @@ async fn resolve_parent(
     }
 }
 
+/// The change of one field the account's page edits in place (`quick_edit.rs`): its owner, or its
+/// parent by name, `Name (#id)` or id (blank: none), read as the whole form reads them.
+pub async fn quick_patch(
+    state: &AppState,
+    field: &str,
+    raw: Option<String>,
+) -> Result<Result<AccountPatch, FieldErrors>, WebError> {
+    let mut errors = FieldErrors::default();
+    let only = AccountPatch::default();
+    let patch = match field {
+        "owner_id" => AccountPatch {
+            owner_id: user_id(&mut errors, &raw).map_or(Patch::Clear, Patch::Set),
+            ..only
+        },
+        "parent" => AccountPatch {
+            parent_id: resolve_parent(state, &raw, &mut errors)
+                .await?
+                .map_or(Patch::Clear, Patch::Set),
+            ..only
+        },
+        _ => {
+            errors.push("field", format!("{field:?} is not changed in place"));
+            only
+        }
+    };
+    Ok(errors.or(patch))
+}
+
+/// An account as its page names it where a parent is picked: `Name (#id)`, which
+/// [`account_named`] reads back as that account whatever others share the name.
+pub fn picked_name(a: &Account) -> String {
+    format!("{} (#{})", a.name, a.id.0)
+}
+
 /// The form as `account_fields.html` shows it.
 pub struct AccountFormView {
     pub form: AccountForm,

@@ -1,17 +1,19 @@
-//! Editing in place: the fields people change most, each a small form on its record's page (a
-//! contact's owner, buying role, seniority and status; an opportunity's stage, amount, close
-//! date and owner). With htmx a change saves at once and the field comes back in place, saying
+//! Editing in place: the fields people change most, each a small form on its record's page (an
+//! account's owner and parent; a contact's owner, buying role, seniority and status; an
+//! opportunity's stage, amount, close date and owner). With htmx a change saves at once and the field comes back in place, saying
 //! "Saved" or why not; without JavaScript each form has its own Save button and returns to the
 //! page. The value is read by the record's own form (`contact_form`, `opportunity_form`) and
 //! only that field is patched, so nothing else the page showed is written back.
 
+use super::account_form::{self, picked_name};
 use super::contact_form::{self, ContactForm, ContactFormView};
 use super::form::FieldErrors;
 use super::opportunity_form::{self, OpportunityForm, OpportunityFormView};
 use super::people::path_id;
 use super::{render, urlencode, SignedIn, WebError};
 use crate::AppState;
-use abcrm_core::{ContactId, OpportunityId};
+use abcrm_core::model::Account;
+use abcrm_core::{AccountId, ContactId, OpportunityId};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -22,6 +24,7 @@ use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/accounts/{id}/quick", post(account))
         .route("/contacts/{id}/quick", post(contact))
         .route("/opportunities/{id}/quick", post(opportunity))
 }
@@ -34,6 +37,21 @@ pub struct Spec {
     pub blank: Option<&'static str>,
     pub input: &'static str,
 }
+
+pub const ACCOUNT: [Spec; 2] = [
+    Spec {
+        field: "owner_id",
+        label: "Owner",
+        blank: Some("Nobody"),
+        input: "",
+    },
+    Spec {
+        field: "parent",
+        label: "Parent",
+        blank: None,
+        input: "text",
+    },
+];
 
 pub const CONTACT: [Spec; 4] = [
     Spec {
@@ -297,5 +315,71 @@ pub fn opportunity_fields(
         csrf,
         |f| view.value(f).to_string(),
         |f| view.choices(f),
+    )
+}
+
+async fn account(
+    State(state): State<AppState>,
+    me: SignedIn,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    Form(form): Form<QuickForm>,
+) -> Result<Response, WebError> {
+    let id = AccountId(path_id(&raw, "account")?);
+    let spec = spec_of(&ACCOUNT, &form)?;
+    state.store.get_account(id).await?;
+    let outcome = match account_form::quick_patch(&state, spec.field, form.value.clone()).await? {
+        Err(errors) => Err(why(errors)),
+        Ok(patch) => match state.store.update_account(&me.actor, id, patch).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(why(FieldErrors::from_store(e, &[spec.field])?)),
+        },
+    };
+    let now = state.store.get_account(id).await?;
+    let parent = match now.parent_id {
+        Some(p) => Some(state.store.get_account(p).await?),
+        None => None,
+    };
+    let owners = contact_form::owner_choices(&state).await?;
+    let field = account_fields(&now, parent.as_ref(), &owners, &me.csrf)
+        .into_iter()
+        .find(|f| f.field == spec.field)
+        .ok_or_else(|| WebError::Internal("a quick field went missing".into()))?;
+    answer(
+        is_htmx(&headers),
+        field,
+        outcome,
+        form.value,
+        &format!("/accounts/{}", id.0),
+    )
+}
+
+/// An account's fields edited in place: its owner among `owners`, its parent by name and id.
+pub fn account_fields(
+    a: &Account,
+    parent: Option<&Account>,
+    owners: &[(i64, String)],
+    csrf: &str,
+) -> Vec<QuickField> {
+    let owner = a.owner_id.map(|u| u.0.to_string()).unwrap_or_default();
+    let parent = parent.map(picked_name).unwrap_or_default();
+    fields(
+        &ACCOUNT,
+        &format!("/accounts/{}/quick", a.id.0),
+        csrf,
+        |f| {
+            if f == "owner_id" {
+                owner.clone()
+            } else {
+                parent.clone()
+            }
+        },
+        |f| {
+            if f == "owner_id" {
+                super::form::id_choices(owners)
+            } else {
+                Vec::new()
+            }
+        },
     )
 }
