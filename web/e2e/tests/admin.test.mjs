@@ -76,10 +76,20 @@ test("an admin invites a person, changes a role, revokes a token and edits the m
   await page.locator("#model-error").waitFor();
   assert.match(await page.locator("#model-error").innerText(), /line \d+/);
   await screenshot(page, "admin-4-model-mistake");
+  // A lower qualified threshold, previewed first: which accounts would move, nothing saved.
+  const eager = body.replace(/^qualified_at = 60$/m, "qualified_at = 15");
+  assert.notEqual(eager, body, "the shipped model has the threshold");
+  await page.locator("#model-body").fill(eager);
+  await submit(page.locator("#model-preview"));
+  await page.locator("#model-preview-result").waitFor();
+  assert.match(await page.locator("#model-preview-result").innerText(), /would score [\d,]+ accounts and move/);
+  assert.ok(await page.locator("#preview-shifts tbody tr").count() >= 1, "some stage would move");
+  assert.equal((await server.api("/api/v1/scoring/model")).version, 0, "nothing saved by a preview");
+  await screenshot(page, "admin-5-model-preview", { fullPage: true });
   await page.locator("#model-body").fill(body.replace("account.employes", "account.employees"));
   await submit(page.locator("#model-save"));
   assert.match(await page.locator("#model-notice").innerText(), /version 1/);
   const model = await server.api("/api/v1/scoring/model");
   assert.equal(model.version, 1);
-  await screenshot(page, "admin-5-model-saved");
+  await screenshot(page, "admin-6-model-saved");
 });
