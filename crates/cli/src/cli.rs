@@ -75,8 +75,10 @@ pub enum Command {
     /// Match people to accounts and to each other, CSV in and out (no database).
     Match(MatchArgs),
     /// Write messy test files with known truth: accounts.csv, people.csv, truth.csv.
+    #[command(hide = true)]
     Synth(SynthArgs),
     /// Time matching in memory: index build, throughput and single-match latency percentiles.
+    #[command(hide = true)]
     BenchMatch {
         #[arg(long, default_value_t = 1_000_000)]
         accounts: usize,
@@ -87,6 +89,7 @@ pub enum Command {
     },
     /// Time `abcrm import` end to end: generated messy people into a store holding their
     /// accounts; prints throughput and where intake put people against the truth.
+    #[command(hide = true)]
     BenchImport {
         #[arg(long, default_value_t = 100_000)]
         accounts: usize,
@@ -100,12 +103,14 @@ pub enum Command {
     },
     /// Time the seed segment (against hand-written SQL for the same rows) and every report on
     /// the store, in process; prints medians.
+    #[command(hide = true)]
     BenchSegments {
         #[arg(long, default_value_t = 10)]
         runs: usize,
     },
     /// Time the global search on the store, in process, for queries made from its own records,
     /// each beside the bare index lookup written by hand; prints medians.
+    #[command(hide = true)]
     BenchSearch {
         #[arg(long, default_value_t = 10)]
         runs: usize,
@@ -113,6 +118,7 @@ pub enum Command {
     /// Time scoring: a full recompute in memory over generated accounts, contacts and
     /// activities (throughput and peak memory), and with --incremental N, N activity writes
     /// through the store with their rescoring (latency percentiles).
+    #[command(hide = true)]
     BenchScoring {
         #[arg(long, default_value_t = 100_000)]
         accounts: usize,
@@ -128,9 +134,11 @@ pub enum Command {
     },
     /// Write a messy Salesforce or HubSpot export with known truth (truth.csv), the test bed of
     /// `abcrm migrate`.
+    #[command(hide = true)]
     SynthExport(SynthExportArgs),
     /// Score a migration's people.csv against a truth.csv `synth-export` wrote: placement and
     /// duplicates (precision, recall, F1) and records not accounted for exactly once.
+    #[command(hide = true)]
     MigrateScore {
         /// The people.csv of the migration's report.
         #[arg(long)]
@@ -142,6 +150,7 @@ pub enum Command {
         format: TextFormat,
     },
     /// Score a matches.csv against a truth.csv: precision, recall and F1.
+    #[command(hide = true)]
     MatchScore {
         /// The matches.csv `abcrm match` wrote.
         #[arg(long)]

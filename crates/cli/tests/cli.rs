@@ -1140,3 +1140,26 @@ async fn users_and_tokens_are_listed_given_roles_and_deactivated_but_the_last_ad
         drop(admin);
     }
 }
+
+#[test]
+fn the_help_lists_what_a_user_of_the_crm_does_not_the_developers_tools() {
+    let help = ok(Command::new(env!("CARGO_BIN_EXE_abcrm"))
+        .arg("--help")
+        .output()
+        .expect("the abcrm binary runs"));
+    for shown in ["serve", "import", "migrate", "segment", "user"] {
+        assert!(help.contains(&format!("  {shown}")), "{shown}: {help}");
+    }
+    for hidden in ["bench-", "synth", "match-score", "migrate-score"] {
+        assert!(
+            !help.contains(hidden),
+            "{hidden} is a developer's tool: {help}"
+        );
+    }
+    // Hidden, not gone: the benchmarks' commands still run.
+    let bench = ok(Command::new(env!("CARGO_BIN_EXE_abcrm"))
+        .args(["bench-search", "--help"])
+        .output()
+        .expect("the abcrm binary runs"));
+    assert!(bench.contains("--runs"), "{bench}");
+}

@@ -2,8 +2,8 @@
 //! and the activity. The engine reports each contribution to a [`Sink`] as it computes it; the
 //! fast path's sink is `()`, which keeps nothing, so explanation and score cannot drift apart.
 
-use super::engine::{AccountScore, ActivityFact, ContactScore};
 use super::model::{EngagementRule, FitRule, FitTarget, Rollup, ScoringModel};
+use super::scores::{AccountScore, ActivityFact, ContactScore, OwnScore};
 use super::Points;
 use crate::model::{ActivityKind, BuyingRole, Contact, ContactStatus, Seniority};
 use crate::{AccountId, ActivityId, ContactId};
@@ -134,7 +134,7 @@ pub struct Explanation {
     pub as_of: DateTime<Utc>,
     pub rollup: Rollup,
     #[serde(flatten)]
-    pub parts: super::engine::OwnScore,
+    pub parts: OwnScore,
     pub score: Points,
     pub lines: Vec<Line>,
 }

@@ -10,20 +10,19 @@
 mod engine;
 mod explain;
 mod model;
+mod scores;
 mod stages;
 pub mod synth;
 #[cfg(test)]
 mod tests;
 
-pub use engine::{
-    rollup_order, AccountFacts, AccountScore, ActivityFact, ContactScore, OwnScore, Recompute,
-    Scorer,
-};
+pub use engine::{rollup_order, AccountFacts, Recompute, Scorer};
 pub use explain::{ActivityLine, ContactLine, Explanation, Line, RuleLine};
 pub use model::{
     parse_model, AccountSettings, ContactSettings, EngagementRule, FitRule, FitTarget, ModelError,
     Rollup, ScoringModel, StageThresholds, DEFAULT_MODEL,
 };
+pub use scores::{AccountScore, ActivityFact, ContactScore, OwnScore};
 pub use stages::{
     check_relationship, customer_status, next_stage, relationship_after, stage_for_relationship,
     AssetFacts, StageFacts, StageMove,

@@ -3,10 +3,9 @@
 //! opportunities, products and renewals, the stage history and the activity timeline across
 //! every contact of the account.
 
-use super::accounts::{location, or_dash, score_text};
 use super::activity_log::{self, TimelineItem};
 use super::buying_center::{self, Band};
-use super::format::{money, money_short, thousands, words};
+use super::format::{location, money, money_short, or_dash, score_text, thousands, words};
 use super::history::HistoryItem;
 use super::{render, Nav, SignedIn, WebError};
 use crate::AppState;
@@ -19,6 +18,8 @@ use abcrm_store::{
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
 use chrono::{NaiveDate, Utc};
 use std::collections::HashMap;
 
@@ -154,7 +155,12 @@ pub struct NoticeParams {
     task_error: Option<String>,
 }
 
-pub async fn account_360(
+/// The account 360's route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/accounts/{id}", get(account_360))
+}
+
+async fn account_360(
     State(s): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
@@ -471,7 +477,7 @@ pub async fn account_360(
             .map(|r| words(r.as_str()))
             .collect()
     };
-    let owner_choices = super::contact_form::owner_choices(&s).await?;
+    let owner_choices = super::form::owner_choices(&s).await?;
     let quick = if me.can_write() {
         let parent_account = match account.parent_id {
             Some(p) => Some(s.store.get_account(p).await?),

@@ -4,7 +4,7 @@
 //! person changed it, and it is applied only to the version the form was opened on (the API's
 //! `If-Match`): two people editing at once never silently undo each other.
 
-use super::contact_form::owner_choices;
+use super::form::owner_choices;
 use super::form::{
     account_named, choice, filled, id_choices, refused, require_write, user_id, value, FieldErrors,
 };

@@ -1,5 +1,5 @@
 //! `/accounts`: the account list (segment filter, sortable columns, saved views); the account
-//! 360 at `/accounts/{id}` is in `account_360.rs`.
+//! 360 at `/accounts/{id}` has `account_360.rs` to itself.
 //!
 //! The filter box takes the API's segment filter language. A filter over account fields lists
 //! those accounts; a filter that needs contact fields (`contact.seniority = "vp" and
@@ -8,13 +8,12 @@
 
 use super::chips;
 use super::filter_error::FilterErrorView;
-use super::format::{money_short, thousands, words};
+use super::format::{location, money_short, or_dash, score_text, thousands, words};
 use super::table_sort::{self, Heading, SortColumn};
 use super::{query_string, render, Nav, SignedIn, WebError};
 use crate::AppState;
 use abcrm_core::filter::FilterError;
 use abcrm_core::model::*;
-use abcrm_core::scoring::Points;
 use abcrm_core::SegmentId;
 use abcrm_store::{AccountSelection, AccountSort, AccountTableQuery, PageRequest, StoreError};
 use askama::Template;
@@ -34,7 +33,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/accounts", get(list))
         .route("/accounts/views", post(save_view))
-        .route("/accounts/{id}", get(super::account_360::account_360))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,28 +212,6 @@ fn headings(state: &ListState) -> Vec<Heading> {
         state.descending,
         |key, descending| state.url(key, descending, 1),
     )
-}
-
-// ---------------------------------------------------------------------------------------------
-// Formatting
-
-/// A score to one decimal.
-pub(super) fn score_text(p: Points) -> String {
-    format!("{:.1}", p.as_f64())
-}
-
-/// "City, State, Country" without the parts that are missing.
-pub(super) fn location(a: &Account) -> String {
-    [a.city.as_deref(), a.state.as_deref(), a.country.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-pub(super) fn or_dash(v: Option<String>) -> String {
-    v.filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "—".to_string())
 }
 
 // ---------------------------------------------------------------------------------------------

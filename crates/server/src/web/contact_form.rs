@@ -1,11 +1,11 @@
 //! A person's fields as a form: adding a contact under an account (`/accounts/{id}/contacts/new`,
-//! never without one) and editing one on its page (`POST /contacts/{id}`). Both go through the
+//! never without one) and the form that edits one on its page (`POST /contacts/{id}`, saved in
+//! `contacts.rs`). Both go through the
 //! store (`create_contact`, `update_contact`) as the API does; a refused value comes back beside
 //! its field with everything that was typed.
 
-use super::contacts::{contact_page, ContactNotice};
 use super::form::{
-    choice, filled, id_choices, refused, require_write, user_id, value, FieldErrors,
+    choice, filled, id_choices, owner_choices, refused, require_write, user_id, value, FieldErrors,
 };
 use super::format::words;
 use super::people::path_id;
@@ -14,7 +14,7 @@ use crate::AppState;
 use abcrm_core::model::{BuyingRole, Contact, ContactPatch, ContactStatus, NewContact, Seniority};
 use abcrm_core::normalize::Email;
 use abcrm_core::patch::Patch;
-use abcrm_core::{AccountId, ContactId};
+use abcrm_core::AccountId;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,7 +30,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The fields, in the form's order; a store refusal naming none of them shows by the first.
-const FIELDS: [&str; 9] = [
+pub const FIELDS: [&str; 9] = [
     "first_name",
     "last_name",
     "email",
@@ -116,7 +116,7 @@ impl ContactForm {
 
     /// The change the form asks for: a blank field clears, the status (which a contact always
     /// has) is kept when blank.
-    fn patch(&self) -> Result<ContactPatch, FieldErrors> {
+    pub fn patch(&self) -> Result<ContactPatch, FieldErrors> {
         let mut errors = FieldErrors::default();
         let read = self.read(&mut errors);
         let set = |v: Option<String>| v.map_or(Patch::Clear, Patch::Set);
@@ -242,17 +242,6 @@ impl ContactFormView {
     }
 }
 
-/// The owners a form may pick: every user, by name.
-pub async fn owner_choices(state: &AppState) -> Result<Vec<(i64, String)>, WebError> {
-    Ok(state
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id.0, u.name))
-        .collect())
-}
-
 #[derive(Template)]
 #[template(path = "contact_new.html")]
 struct NewContactPage {
@@ -314,29 +303,6 @@ async fn create(
         },
     };
     let page = new_contact_page(&state, &me, account, form, errors).await?;
-    refused(render(&page)?)
-}
-
-pub async fn save(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Path(raw): Path<String>,
-    Form(form): Form<ContactForm>,
-) -> Result<Response, WebError> {
-    let id = ContactId(path_id(&raw, "contact")?);
-    let errors = match form.patch() {
-        Err(errors) => errors,
-        Ok(patch) => match state.store.update_contact(&me.actor, id, patch).await {
-            Ok(c) => {
-                let done = format!("Saved {}", c.display_name());
-                let to = format!("/contacts/{}?done={}", c.id.0, urlencode(&done));
-                return Ok(Redirect::to(&to).into_response());
-            }
-            Err(e) => FieldErrors::from_store(e, &FIELDS)?,
-        },
-    };
-    let edit = ContactFormView::new(form, errors, owner_choices(&state).await?);
-    let page = contact_page(&state, &me, id, ContactNotice::default(), Some(edit)).await?;
     refused(render(&page)?)
 }
 

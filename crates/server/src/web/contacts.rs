@@ -3,9 +3,10 @@
 
 use super::activity_log::{self, TimelineItem};
 use super::chips;
-use super::contact_form::{owner_choices, ContactForm, ContactFormView};
+use super::contact_form::{self, ContactForm, ContactFormView};
 use super::filter_error::FilterErrorView;
 use super::form::FieldErrors;
+use super::form::{owner_choices, refused};
 use super::format::{thousands, words};
 use super::history::{history, HistoryItem};
 use super::people::{self, day, path_id, text, when, PageInfo, PAGE_SIZE};
@@ -37,7 +38,7 @@ use std::collections::HashMap;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/contacts", get(list))
-        .route("/contacts/{id}", get(show).post(super::contact_form::save))
+        .route("/contacts/{id}", get(show).post(save))
         .route("/contacts/{id}/merge", get(merge_page).post(merge))
         .route("/contacts/merges/{id}/undo", post(undo))
 }
@@ -542,6 +543,31 @@ async fn show(
         task_error: text(&p.task_error),
     };
     render(&contact_page(&s, &me, id, notice, None).await?)
+}
+
+/// `POST /contacts/{id}`: the edit form saved through the store, as the API's PATCH; a refused
+/// value comes back beside its field with everything typed.
+async fn save(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(raw): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, WebError> {
+    let id = ContactId(path_id(&raw, "contact")?);
+    let errors = match form.patch() {
+        Err(errors) => errors,
+        Ok(patch) => match state.store.update_contact(&me.actor, id, patch).await {
+            Ok(c) => {
+                let done = format!("Saved {}", c.display_name());
+                let to = format!("/contacts/{}?done={}", c.id.0, urlencode(&done));
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Err(e) => FieldErrors::from_store(e, &contact_form::FIELDS)?,
+        },
+    };
+    let edit = ContactFormView::new(form, errors, owner_choices(&state).await?);
+    let page = contact_page(&state, &me, id, ContactNotice::default(), Some(edit)).await?;
+    refused(render(&page)?)
 }
 
 /// What the contact page tells after an action: a notice, and the merge it may undo.

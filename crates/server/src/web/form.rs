@@ -212,6 +212,17 @@ pub async fn account_named(
     }
 }
 
+/// The owners a form may pick: every user, by name.
+pub async fn owner_choices(state: &AppState) -> Result<Vec<(i64, String)>, WebError> {
+    Ok(state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.name))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,6 +62,26 @@ pub fn human(name: &str) -> String {
     }
 }
 
+/// A score to one decimal.
+pub fn score_text(p: abcrm_core::scoring::Points) -> String {
+    format!("{:.1}", p.as_f64())
+}
+
+/// "City, State, Country" without the parts that are missing.
+pub fn location(a: &abcrm_core::model::Account) -> String {
+    [a.city.as_deref(), a.state.as_deref(), a.country.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The text, or a dash where there is none.
+pub fn or_dash(v: Option<String>) -> String {
+    v.filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "—".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(contacts::routes())
         .merge(review::routes())
         .merge(accounts::routes())
+        .merge(account_360::routes())
         .merge(account_merge::routes())
         .merge(opportunities::routes())
         .merge(activity_log::routes())

@@ -4,13 +4,12 @@
 //! store's `create_opportunity` and `update_opportunity`, as the API does; a refused value comes
 //! back beside its field with everything that was typed.
 
-use super::contact_form::owner_choices;
+use super::form::owner_choices;
 use super::form::{
     choice, filled, id_choices, refused, require_write, user_id, value, FieldErrors,
 };
 use super::format::{human, words};
 use super::opportunities::parse_stage;
-use super::opportunity_page::opportunity_page;
 use super::people::path_id;
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
@@ -18,7 +17,7 @@ use abcrm_core::model::{
     BuyingRole, ContactRole, NewOpportunity, Opportunity, OpportunityPatch, OpportunityStage,
 };
 use abcrm_core::patch::Patch;
-use abcrm_core::{AccountId, ContactId, OpportunityId};
+use abcrm_core::{AccountId, ContactId};
 use abcrm_store::{ContactQuery, PageRequest};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -34,11 +33,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/accounts/{id}/opportunities/new", get(new_page))
         .route("/accounts/{id}/opportunities", post(create))
-        .route("/opportunities/{id}/roles", post(add_role))
-        .route(
-            "/opportunities/{id}/roles/{contact}/remove",
-            post(remove_role),
-        )
 }
 
 /// The fields, in the form's order; a store refusal naming none of them shows by the first.
@@ -113,7 +107,7 @@ impl OpportunityForm {
     }
 
     /// The contact role the form gives, if a contact is picked (`required`: one must be).
-    fn role(&self, errors: &mut FieldErrors, required: bool) -> Option<ContactRole> {
+    pub fn role(&self, errors: &mut FieldErrors, required: bool) -> Option<ContactRole> {
         let contact = match filled(&self.contact_id) {
             None if required => {
                 errors.push("contact_id", "choose the person who plays the role");
@@ -389,79 +383,6 @@ async fn create(
     };
     let page = new_opportunity_page(&state, &me, account, form, errors).await?;
     refused(render(&page)?)
-}
-
-/// Gives a contact a role on the opportunity (replacing the one they had); a primary role
-/// takes the mark from whoever had it.
-async fn add_role(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Path(raw): Path<String>,
-    Form(form): Form<OpportunityForm>,
-) -> Result<Response, WebError> {
-    let id = OpportunityId(path_id(&raw, "opportunity")?);
-    let o = state.store.get_opportunity(id).await?;
-    let mut errors = FieldErrors::default();
-    if let Some(role) = form.role(&mut errors, true) {
-        let mut roles: Vec<ContactRole> = o
-            .contact_roles
-            .iter()
-            .filter(|r| r.contact_id != role.contact_id)
-            .map(|r| ContactRole {
-                is_primary: r.is_primary && !role.is_primary,
-                ..r.clone()
-            })
-            .collect();
-        roles.push(role);
-        let patch = OpportunityPatch {
-            contact_roles: Patch::Set(roles),
-            ..OpportunityPatch::default()
-        };
-        match state.store.update_opportunity(&me.actor, id, patch).await {
-            Ok(saved) => {
-                let done = format!("Saved the roles on {}", saved.name);
-                let to = format!("/opportunities/{}?done={}#roles", id.0, urlencode(&done));
-                return Ok(Redirect::to(&to).into_response());
-            }
-            Err(e) => errors = FieldErrors::from_store(e, &["contact_id", "role"])?,
-        }
-    }
-    let page = opportunity_page(&state, &me, o, None, Some((form, errors)), None).await?;
-    refused(render(&page)?)
-}
-
-async fn remove_role(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Path((raw, contact)): Path<(String, String)>,
-) -> Result<Response, WebError> {
-    let id = OpportunityId(path_id(&raw, "opportunity")?);
-    let contact = ContactId(path_id(&contact, "contact")?);
-    let o = state.store.get_opportunity(id).await?;
-    let roles: Vec<ContactRole> = o
-        .contact_roles
-        .iter()
-        .filter(|r| r.contact_id != contact)
-        .cloned()
-        .collect();
-    if roles.len() == o.contact_roles.len() {
-        return Err(WebError::NotFound(format!(
-            "contact {} has no role on opportunity {}",
-            contact.0, id.0
-        )));
-    }
-    let patch = OpportunityPatch {
-        contact_roles: Patch::Set(roles),
-        ..OpportunityPatch::default()
-    };
-    let saved = state.store.update_opportunity(&me.actor, id, patch).await?;
-    let done = format!("Removed a role from {}", saved.name);
-    Ok(Redirect::to(&format!(
-        "/opportunities/{}?done={}#roles",
-        id.0,
-        urlencode(&done)
-    ))
-    .into_response())
 }
 
 #[cfg(test)]

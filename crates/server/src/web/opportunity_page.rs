@@ -5,7 +5,7 @@
 //! what was typed, and nothing is lost.
 
 use super::activity_log::{self, TimelineItem};
-use super::contact_form::owner_choices;
+use super::form::owner_choices;
 use super::form::{refused, FieldErrors};
 use super::format::{grouped, human, words};
 use super::history::{history, HistoryItem};
@@ -15,20 +15,27 @@ use super::quick_edit::{self, QuickField};
 use super::tasks::{self, TaskPanel, TaskRecord};
 use super::{render, urlencode, Nav, SignedIn, WebError};
 use crate::AppState;
-use abcrm_core::model::Opportunity;
+use abcrm_core::model::{ContactRole, Opportunity, OpportunityPatch};
+use abcrm_core::patch::Patch;
 use abcrm_core::{ContactId, OpportunityId, UserId};
 use abcrm_store::{ActivityQuery, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use std::collections::HashMap;
 
 /// The page's routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/opportunities/{id}", get(show).post(save))
+    Router::new()
+        .route("/opportunities/{id}", get(show).post(save))
+        .route("/opportunities/{id}/roles", post(add_role))
+        .route(
+            "/opportunities/{id}/roles/{contact}/remove",
+            post(remove_role),
+        )
 }
 
 /// The fields of the edit form, in its order.
@@ -243,4 +250,77 @@ async fn save(
     };
     let page = opportunity_page(&state, &me, o, Some((form, errors)), None, None).await?;
     refused(render(&page)?)
+}
+
+/// Gives a contact a role on the opportunity (replacing the one they had); a primary role
+/// takes the mark from whoever had it.
+async fn add_role(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(raw): Path<String>,
+    Form(form): Form<OpportunityForm>,
+) -> Result<Response, WebError> {
+    let id = OpportunityId(path_id(&raw, "opportunity")?);
+    let o = state.store.get_opportunity(id).await?;
+    let mut errors = FieldErrors::default();
+    if let Some(role) = form.role(&mut errors, true) {
+        let mut roles: Vec<ContactRole> = o
+            .contact_roles
+            .iter()
+            .filter(|r| r.contact_id != role.contact_id)
+            .map(|r| ContactRole {
+                is_primary: r.is_primary && !role.is_primary,
+                ..r.clone()
+            })
+            .collect();
+        roles.push(role);
+        let patch = OpportunityPatch {
+            contact_roles: Patch::Set(roles),
+            ..OpportunityPatch::default()
+        };
+        match state.store.update_opportunity(&me.actor, id, patch).await {
+            Ok(saved) => {
+                let done = format!("Saved the roles on {}", saved.name);
+                let to = format!("/opportunities/{}?done={}#roles", id.0, urlencode(&done));
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Err(e) => errors = FieldErrors::from_store(e, &["contact_id", "role"])?,
+        }
+    }
+    let page = opportunity_page(&state, &me, o, None, Some((form, errors)), None).await?;
+    refused(render(&page)?)
+}
+
+async fn remove_role(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path((raw, contact)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = OpportunityId(path_id(&raw, "opportunity")?);
+    let contact = ContactId(path_id(&contact, "contact")?);
+    let o = state.store.get_opportunity(id).await?;
+    let roles: Vec<ContactRole> = o
+        .contact_roles
+        .iter()
+        .filter(|r| r.contact_id != contact)
+        .cloned()
+        .collect();
+    if roles.len() == o.contact_roles.len() {
+        return Err(WebError::NotFound(format!(
+            "contact {} has no role on opportunity {}",
+            contact.0, id.0
+        )));
+    }
+    let patch = OpportunityPatch {
+        contact_roles: Patch::Set(roles),
+        ..OpportunityPatch::default()
+    };
+    let saved = state.store.update_opportunity(&me.actor, id, patch).await?;
+    let done = format!("Removed a role from {}", saved.name);
+    Ok(Redirect::to(&format!(
+        "/opportunities/{}?done={}#roles",
+        id.0,
+        urlencode(&done)
+    ))
+    .into_response())
 }

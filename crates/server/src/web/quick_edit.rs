@@ -240,7 +240,7 @@ async fn contact(
     let view = ContactFormView::new(
         ContactForm::of(&now),
         FieldErrors::default(),
-        contact_form::owner_choices(&state).await?,
+        super::form::owner_choices(&state).await?,
     );
     let field = contact_fields(&view, id, &me.csrf)
         .into_iter()
@@ -287,7 +287,7 @@ async fn opportunity(
     let view = OpportunityFormView {
         form: OpportunityForm::of(&now),
         errors: FieldErrors::default(),
-        owners: contact_form::owner_choices(&state).await?,
+        owners: super::form::owner_choices(&state).await?,
         people: Vec::new(),
     };
     let field = opportunity_fields(&view, id, &me.csrf)
@@ -340,7 +340,7 @@ async fn account(
         Some(p) => Some(state.store.get_account(p).await?),
         None => None,
     };
-    let owners = contact_form::owner_choices(&state).await?;
+    let owners = super::form::owner_choices(&state).await?;
     let field = account_fields(&now, parent.as_ref(), &owners, &me.csrf)
         .into_iter()
         .find(|f| f.field == spec.field)
