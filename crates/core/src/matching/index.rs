@@ -59,8 +59,8 @@ pub(crate) fn work_mailbox(email: Option<&Email>) -> u64 {
     }
 }
 
-/// Everything the matcher looks records up in.
-#[derive(Debug, Default)]
+/// Everything the matcher looks records up in. A dry run plans on a clone of a live one.
+#[derive(Debug, Default, Clone)]
 pub struct MatchIndex {
     pub(crate) accounts: Vec<IndexedAccount>,
     pub(crate) by_id: FastMap<AccountId, usize>,

@@ -103,22 +103,29 @@ impl Upload {
         self.job().is_some_and(|j| !j.snapshot().finished)
     }
 
-    /// Starts building the dry-run service of the next preview.
+    /// Starts making the dry-run service of the next preview: a copy of the live service's
+    /// match index, so a preview plans against every record without reading them all again.
     pub(super) fn prepare_dry_run(&self, state: &AppState) {
         let intake = Arc::new(Intake::dry_run(state.store.clone(), MatchConfig::default()));
         *lock(&self.dry) = Some(intake.clone());
+        let live = state.intake.clone();
         tokio::spawn(async move {
-            if let Err(e) = intake.warm().await {
-                tracing::warn!(error = %e, "could not read the match index for an import preview");
+            if let Err(e) = intake.seed_from(&live).await {
+                tracing::warn!(error = %e, "could not copy the match index for an import preview");
             }
         });
     }
 
-    /// The dry-run service prepared for this preview (or a new one).
-    pub(super) fn take_dry_run(&self, state: &AppState) -> Arc<Intake> {
-        lock(&self.dry).take().unwrap_or_else(|| {
+    /// The dry-run service prepared for this preview (or a new one), seeded from the live one.
+    pub(super) async fn take_dry_run(
+        &self,
+        state: &AppState,
+    ) -> Result<Arc<Intake>, abcrm_store::StoreError> {
+        let dry = lock(&self.dry).take().unwrap_or_else(|| {
             Arc::new(Intake::dry_run(state.store.clone(), MatchConfig::default()))
-        })
+        });
+        dry.seed_from(&state.intake).await?;
+        Ok(dry)
     }
 }
 

@@ -566,7 +566,7 @@ async fn preview(
         &upload.person(),
     );
     // A service of its own that plans against the store and writes nothing.
-    let dry = upload.take_dry_run(&state);
+    let dry = upload.take_dry_run(&state).await?;
     let (_, placements) = dry
         .submit_placed(&me.actor, &upload.source(), rows.items.clone())
         .await?;
