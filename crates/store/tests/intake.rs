@@ -1037,3 +1037,62 @@ async fn people_waiting_in_review_are_seen_by_segments_and_by_their_campaign() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_dry_run_seeded_from_the_live_index_sees_every_record_and_writes_nothing() {
+    for t in backends().await {
+        let acme = acme(&t).await;
+        let live = Intake::new(t.store.clone(), MatchConfig::default());
+        live.warm().await.unwrap();
+        // Written after the live index was built: the copy catches up first.
+        let globex = t
+            .store
+            .create_account(
+                &actor(),
+                NewAccount {
+                    name: "Globex".into(),
+                    domains: vec!["globex.com".into()],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let dry = Intake::dry_run(t.store.clone(), MatchConfig::default());
+        dry.seed_from(&live).await.unwrap();
+        dry.seed_from(&live).await.unwrap();
+        let before = t.store.counts().await.unwrap();
+        let (_, placed) = dry
+            .submit_placed(
+                &actor(),
+                "preview",
+                items(&[
+                    person("Ann", "Lee", "ann@acme.com", ""),
+                    person("Bo", "Ek", "bo@globex.com", ""),
+                ]),
+            )
+            .await
+            .unwrap();
+        let accounts: Vec<_> = placed.iter().map(|p| p.account_id).collect();
+        assert_eq!(accounts, vec![Some(acme.id), Some(globex.id)], "{}", t.name);
+        assert_eq!(
+            t.store.counts().await.unwrap(),
+            before,
+            "{}: nothing written",
+            t.name
+        );
+        // The live service planned nothing: its index holds no stand-in of the dry run's.
+        let (_, again) = live
+            .submit_placed(
+                &actor(),
+                "live",
+                items(&[person("Bo", "Ek", "bo@globex.com", "")]),
+            )
+            .await
+            .unwrap();
+        assert!(
+            again[0].contact_id.is_some_and(|c| c.0 < 1 << 48),
+            "{}",
+            t.name
+        );
+    }
+}
