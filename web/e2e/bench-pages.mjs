@@ -47,6 +47,8 @@ try {
     ["Account 360", `/accounts/${account.id}`],
     ["Contacts", "/contacts"],
     ["Contacts, seed segment", "/contacts?filter=" + encodeURIComponent(seed)],
+    ["Contacts by account", "/contacts?sort=account"],
+    ["Contacts by last activity, page 3", "/contacts?sort=last_activity&dir=desc&page=3"],
     ["Contact", `/contacts/${contact.id}`],
     ["Opportunities board", "/opportunities"],
     ["Opportunity", `/opportunities/${(await server.api("/api/v1/opportunities?limit=1")).items[0].id}`],
