@@ -314,3 +314,78 @@ async fn a_person_is_placed_at_any_account_picked_by_name_not_only_a_candidate()
         }
     }
 }
+
+#[tokio::test]
+async fn the_ticked_people_are_placed_at_one_account_in_one_go() {
+    for w in web::each_backend(Role::Sales).await {
+        let (acme, ids) = world(&w).await;
+        let page = w.page("/review").await;
+        assert!(
+            page.contains("id=\"review-bulk\""),
+            "{}: the bulk form",
+            w.name
+        );
+        assert!(page.contains(&format!("name=\"record_id\" value=\"{}\"", ids[0])));
+
+        // Refused, naming the field: nobody ticked, no account, an account nobody has, a bad id.
+        for fields in [
+            vec![("account", "Acme Corp")],
+            vec![("record_id", &*ids[0].to_string()), ("account", "")],
+            vec![("record_id", &*ids[0].to_string()), ("account", "Umbrella")],
+            vec![("record_id", "x"), ("account", "Acme Corp")],
+        ] {
+            let res = w.post("/review/bulk/place", &fields).await;
+            assert_eq!(
+                res.status(),
+                StatusCode::BAD_REQUEST,
+                "{}: {fields:?}",
+                w.name
+            );
+        }
+
+        // Two of three, by name; the third stays.
+        let (a, b) = (ids[0].to_string(), ids[1].to_string());
+        let res = w
+            .post(
+                "/review/bulk/place",
+                &[
+                    ("record_id", &a),
+                    ("record_id", &b),
+                    ("account", "acme corp"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let to = Web::location(&res);
+        assert!(
+            to.starts_with("/review?done=Placed+2+people+at+Acme+Corp"),
+            "{to}"
+        );
+        for id in &ids[..2] {
+            let r = w.store.get_intake(*id).await.unwrap();
+            assert_eq!(r.outcome, IntakeOutcome::Created, "{}: #{id}", w.name);
+            let contact = w.store.get_contact(r.contact_id.unwrap()).await.unwrap();
+            assert_eq!(contact.account_id, acme);
+        }
+        assert_eq!(record_ids(&w.page("/review").await), vec![ids[2]]);
+
+        // Again with one settled meanwhile: it is named, the other placed.
+        let c = ids[2].to_string();
+        let res = w
+            .post(
+                "/review/bulk/place",
+                &[
+                    ("record_id", &a),
+                    ("record_id", &c),
+                    ("account", &format!("Acme Corp (#{})", acme.0)),
+                ],
+            )
+            .await;
+        let to = Web::location(&res);
+        assert!(
+            to.contains("Placed+1+person") && to.contains(&format!("%23{a}")),
+            "{to}"
+        );
+        assert!(record_ids(&w.page("/review").await).is_empty());
+    }
+}

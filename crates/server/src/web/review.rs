@@ -1,5 +1,6 @@
 //! `/review`: the intake records waiting for a person, and the one-click ways to settle each:
-//! accept a candidate account, create the account, or reject the record.
+//! accept a candidate account, create the account, or reject the record; and the ticked people
+//! of the queue placed at one account in one go.
 
 use super::format::{thousands, words};
 use super::people::{self, path_id, text, when, PageInfo, PAGE_SIZE};
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/review/{id}/accept", post(accept))
         .route("/review/{id}/create-account", post(create_account))
         .route("/review/{id}/reject", post(reject))
+        .route("/review/bulk/place", post(place_many))
 }
 
 /// The records the queue lists: waiting, each person once.
@@ -397,6 +399,85 @@ async fn show(
 
 /// After settling `id`: the next record waiting after it, else the first waiting, else the
 /// queue; with the notice.
+/// The most records one bulk placement takes: each is settled as on its own page.
+const MAX_BULK_PLACE: usize = 500;
+
+/// The ticked records of a bulk placement (`record_id`, repeated), each once.
+fn ticked(pairs: &[(String, String)]) -> Result<Vec<i64>, WebError> {
+    let mut ids: Vec<i64> = Vec::new();
+    for (_, raw) in pairs.iter().filter(|(k, _)| k == "record_id") {
+        let id = raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| {
+                WebError::BadRequest(format!("record_id: {raw:?} is not a record's id"))
+            })?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+        if ids.len() > MAX_BULK_PLACE {
+            return Err(WebError::BadRequest(format!(
+                "record_id: at most {MAX_BULK_PLACE} people at once"
+            )));
+        }
+    }
+    if ids.is_empty() {
+        return Err(WebError::BadRequest(
+            "record_id: tick the people to place".into(),
+        ));
+    }
+    Ok(ids)
+}
+
+/// `POST /review/bulk/place`: the ticked people placed at one account, picked by name,
+/// `Name (#id)` or id. Each record is settled as its own page settles it (`resolve`); one settled
+/// meanwhile, or refused, is named in the notice and the rest are placed.
+async fn place_many(
+    State(s): State<AppState>,
+    me: SignedIn,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let ids = ticked(&pairs)?;
+    let typed = pairs
+        .iter()
+        .find(|(k, _)| k == "account")
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            WebError::BadRequest("account: name the account to place them at, or its id".into())
+        })?;
+    let mut errors = super::form::FieldErrors::default();
+    let Some(account) = super::form::account_named(&s, &typed, "account", &mut errors).await?
+    else {
+        let why = errors.get("account").unwrap_or("no account by that name");
+        return Err(WebError::BadRequest(format!("account: {why}")));
+    };
+    let name = s.store.get_account(account).await?.name;
+    let (mut placed, mut left) = (0usize, Vec::new());
+    for id in ids {
+        match resolve(&s, &me.actor, id, Resolution::Account(account)).await {
+            Ok(_) => placed += 1,
+            Err(
+                StoreError::Invalid(_) | StoreError::Conflict { .. } | StoreError::NotFound { .. },
+            ) => left.push(format!("#{id}")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut done = format!(
+        "Placed {placed} {} at {name}",
+        if placed == 1 { "person" } else { "people" }
+    );
+    if !left.is_empty() {
+        done.push_str(&format!(
+            "; not placed (settled meanwhile or refused there): {}",
+            left.join(", ")
+        ));
+    }
+    Ok(Redirect::to(&format!("/review?done={}", urlencode(&done))).into_response())
+}
+
 async fn next_page(s: &AppState, id: i64, notice: &str) -> Result<Response, WebError> {
     let one = |after| PageRequest { after, limit: 1 };
     let mut next = s.store.list_intake(&waiting(), one(Some(id))).await?.items;
