@@ -30,12 +30,14 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A field edited in place: its name in the record's form, its label, the label of its empty
-/// choice (none: it always has a value) and the input it takes when it has no choices.
+/// choice (none: it always has a value), the input it takes when it has no choices and what
+/// that input says while empty.
 pub struct Spec {
     pub field: &'static str,
     pub label: &'static str,
     pub blank: Option<&'static str>,
     pub input: &'static str,
+    pub placeholder: &'static str,
 }
 
 pub const ACCOUNT: [Spec; 2] = [
@@ -44,12 +46,14 @@ pub const ACCOUNT: [Spec; 2] = [
         label: "Owner",
         blank: Some("Nobody"),
         input: "",
+        placeholder: "",
     },
     Spec {
         field: "parent",
         label: "Parent",
         blank: None,
         input: "text",
+        placeholder: "Name or id; blank for none",
     },
 ];
 
@@ -59,24 +63,28 @@ pub const CONTACT: [Spec; 4] = [
         label: "Owner",
         blank: Some("Nobody"),
         input: "",
+        placeholder: "",
     },
     Spec {
         field: "buying_role",
         label: "Buying role",
         blank: Some("Not set"),
         input: "",
+        placeholder: "",
     },
     Spec {
         field: "seniority",
         label: "Seniority",
         blank: Some("Not set"),
         input: "",
+        placeholder: "",
     },
     Spec {
         field: "status",
         label: "Status",
         blank: None,
         input: "",
+        placeholder: "",
     },
 ];
 
@@ -86,24 +94,28 @@ pub const OPPORTUNITY: [Spec; 4] = [
         label: "Stage",
         blank: None,
         input: "",
+        placeholder: "",
     },
     Spec {
         field: "amount",
         label: "Amount",
         blank: None,
         input: "number",
+        placeholder: "",
     },
     Spec {
         field: "close_date",
         label: "Close date",
         blank: None,
         input: "date",
+        placeholder: "",
     },
     Spec {
         field: "owner_id",
         label: "Owner",
         blank: Some("Nobody"),
         input: "",
+        placeholder: "",
     },
 ];
 
@@ -118,6 +130,7 @@ pub struct QuickField {
     pub choices: Vec<(String, String)>,
     pub blank: Option<&'static str>,
     pub input: &'static str,
+    pub placeholder: &'static str,
     pub error: Option<String>,
     pub saved: bool,
 }
@@ -141,6 +154,7 @@ pub fn fields(
             choices: choices(s.field),
             blank: s.blank,
             input: s.input,
+            placeholder: s.placeholder,
             error: None,
             saved: false,
         })
