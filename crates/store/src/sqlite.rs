@@ -218,6 +218,13 @@ mod imp {
     type Db = sqlx::Sqlite;
     const BACKEND: super::Backend = super::Backend::Sqlite;
     include!("shared.rs");
+    include!("audit_sql.rs");
+    include!("auth_sql.rs");
+    include!("accounts_sql.rs");
+    include!("contacts_sql.rs");
+    include!("opportunities_sql.rs");
+    include!("activities_sql.rs");
+    include!("lists_sql.rs");
     include!("intake_sql.rs");
     include!("account_merge_sql.rs");
     include!("filter_sql.rs");
