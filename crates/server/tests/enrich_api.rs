@@ -130,6 +130,56 @@ async fn a_csv_upload_enriches_with_its_options_in_the_query() {
 }
 
 #[tokio::test]
+async fn a_csv_is_read_as_an_import_reads_it_semicolons_excel_encoding_and_bad_lines_named() {
+    for api in each_backend(Role::Admin).await {
+        api.ok(
+            Method::POST,
+            "/api/v1/accounts",
+            Some(json!({"name": "Müller", "domains": ["mueller.de"]})),
+        )
+        .await;
+        let send = |body: Vec<u8>| {
+            api.client
+                .post(format!(
+                    "{}/api/v1/accounts/enrich?by=domain&source=list.csv",
+                    api.base
+                ))
+                .bearer_auth(&api.token)
+                .header("content-type", "text/csv")
+                .body(body)
+                .send()
+        };
+        // As Excel saves a CSV on a German Windows: semicolons, CRLF, Windows-1252 ("Köln").
+        let mut excel = b"Domain;City;Country\r\nmueller.de;K".to_vec();
+        excel.push(0xF6);
+        excel.extend_from_slice(b"ln;DE\r\n");
+        let res = send(excel).await.unwrap();
+        assert_eq!(res.status(), 200, "{}", api.name);
+        let found = api.ok(Method::GET, "/api/v1/accounts?limit=1", None).await;
+        assert_eq!(
+            found["items"][0]["city"],
+            json!("Köln"),
+            "{}: {found}",
+            api.name
+        );
+
+        // A row with a field too many is refused naming its line; nothing else is written.
+        let res = send(b"Domain,Country\nmueller.de,AT\nmueller.de,AT,extra\n".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{}", api.name);
+        let problem: Value = res.json().await.unwrap();
+        assert!(
+            problem.to_string().contains("line 3"),
+            "{}: {problem}",
+            api.name
+        );
+        let found = api.ok(Method::GET, "/api/v1/accounts?limit=1", None).await;
+        assert_eq!(found["items"][0]["country"], json!("DE"), "{}", api.name);
+    }
+}
+
+#[tokio::test]
 async fn invalid_rows_are_refused_by_row_and_field_and_nothing_is_written() {
     for api in each_backend(Role::Admin).await {
         let acme = api

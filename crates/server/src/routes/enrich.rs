@@ -8,6 +8,7 @@ use crate::AppState;
 use abcrm_core::enrich::{
     check_row, AccountField, CheckedRow, EnrichColumns, EnrichKey, EnrichRow, Provenance,
 };
+use abcrm_core::intake::csv_file::parse_csv;
 use abcrm_core::model::{Actor, Role, MAX_NAME};
 use abcrm_core::{AccountId, ValidationErrors};
 use abcrm_store::{EnrichOptions, EnrichReport};
@@ -74,7 +75,7 @@ fn may_enrich(actor: &Actor) -> Result<(), ApiError> {
 }
 
 #[utoipa::path(post, path = "/accounts/enrich", tag = "accounts", params(EnrichParams),
-    request_body(description = "Rows keyed by domain or DUNS: JSON, or a CSV file (headers such as domain or website, duns, name, industry, employees, annual_revenue, country, state, city, parent_domain, parent_duns) with `by` and `source` in the query string",
+    request_body(description = "Rows keyed by domain or DUNS: JSON, or a CSV file read as an import reads one (UTF-8, UTF-16 or Windows-1252; commas, semicolons or tabs; headers such as domain or website, duns, name, industry, employees, annual_revenue, country, state, city, parent_domain, parent_duns) with `by` and `source` in the query string",
         content((EnrichRequest = "application/json"), (String = "text/csv"))),
     responses((status = 200, description = "What was filled, overwritten, left in conflict, unknown or created (nothing is written with dry_run)", body = EnrichReport),
         (status = 403, body = Problem), (status = 415, body = Problem),
@@ -191,17 +192,12 @@ fn json_rows(rows: Vec<EnrichRow>, by: EnrichKey) -> Result<Vec<CheckedRow>, Api
     Ok(out)
 }
 
-/// Reads and checks a CSV body; any fault refuses the request, each named by line and column.
+/// Reads and checks a CSV body with the one reader of outside files
+/// (`abcrm_core::intake::csv_file`: UTF-8, UTF-16 or Windows-1252, commas, semicolons or tabs, any
+/// line ends); any fault refuses the request, each named by line and column.
 fn csv_rows(body: &[u8], by: EnrichKey) -> Result<Vec<CheckedRow>, ApiError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(body);
-    let headers = reader
-        .headers()
-        .map_err(|e| ApiError::invalid_field("body", format!("cannot read the header line: {e}")))?
-        .clone();
-    let columns = EnrichColumns::from_headers(headers.iter());
+    let parsed = parse_csv(body).map_err(|why| ApiError::invalid_field("body", why))?;
+    let columns = EnrichColumns::from_headers(parsed.headers.iter().map(String::as_str));
     if !columns.has_key(by) {
         return Err(ApiError::invalid_field(
             "body",
@@ -213,26 +209,14 @@ fn csv_rows(body: &[u8], by: EnrichKey) -> Result<Vec<CheckedRow>, ApiError> {
         ));
     }
     let mut errors = ValidationErrors::default();
+    // A row the reader could not take refuses the request here: enrichment is all or nothing.
+    for (line, why) in &parsed.unreadable {
+        errors.push(format!("line {line}"), why.trim_end_matches("; skipped"));
+    }
     let mut out = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| ApiError::invalid_field("body", e.to_string()))?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        if record.len() != headers.len() {
-            errors.push(
-                format!("line {line}"),
-                format!(
-                    "has {} fields; the header has {}",
-                    record.len(),
-                    headers.len()
-                ),
-            );
-            continue;
-        }
-        let fields: Vec<&str> = record.iter().collect();
-        match columns.row(line, &fields, by) {
+    for (line, fields) in &parsed.rows {
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        match columns.row(*line, &fields, by) {
             Ok(r) => out.push(r),
             Err(faults) => {
                 for f in faults {
@@ -242,12 +226,6 @@ fn csv_rows(body: &[u8], by: EnrichKey) -> Result<Vec<CheckedRow>, ApiError> {
         }
     }
     errors.into_result()?;
-    if out.is_empty() {
-        return Err(ApiError::invalid_field(
-            "body",
-            "has no rows after the header line",
-        ));
-    }
     Ok(out)
 }
 
