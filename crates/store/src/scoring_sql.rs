@@ -707,13 +707,7 @@ async fn preview_model_in(store: &ThisStore, body: &str, at: DateTime<Utc>, exam
             .await
             .map_err(db)?
             .try_get("name")?;
-        let stored = sqlx::query("SELECT score FROM account_scores WHERE account_id = $1")
-            .bind(id.0)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?
-            .map(|r| r.try_get::<i64, _>("score").map(Points))
-            .transpose()?;
+        let stored = stored_score(&mut conn, *id).await?.map(|s| s.score.score);
         moved.push(PreviewedMove {
             account_id: *id,
             name,

@@ -479,13 +479,10 @@ async fn account_360(
     };
     let owner_choices = super::form::owner_choices(&s).await?;
     let quick = if me.can_write() {
-        let parent_account = match account.parent_id {
-            Some(p) => Some(s.store.get_account(p).await?),
-            None => None,
-        };
+        // The parent the page already names, from the hierarchy it read.
         super::quick_edit::account_fields(
             &account,
-            parent_account.as_ref(),
+            parent.as_ref().map(|(id, name)| (*id, name.as_str())),
             &owner_choices,
             &me.csrf,
         )

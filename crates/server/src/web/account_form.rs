@@ -272,12 +272,6 @@ pub async fn quick_patch(
     Ok(errors.or(patch))
 }
 
-/// An account as its page names it where a parent is picked: `Name (#id)`, which
-/// [`account_named`] reads back as that account whatever others share the name.
-pub fn picked_name(a: &Account) -> String {
-    format!("{} (#{})", a.name, a.id.0)
-}
-
 /// The form as `account_fields.html` shows it.
 pub struct AccountFormView {
     pub form: AccountForm,

@@ -198,7 +198,7 @@ impl ListState {
             ("filter", keep(filtered, self.filter.clone())),
             ("target", keep(filtered, target)),
             ("sort", sort.to_string()),
-            ("dir", (if descending { "desc" } else { "asc" }).to_string()),
+            ("dir", table_sort::dir(descending).to_string()),
             ("page", keep(page > 1, page.to_string())),
         ]);
         format!("/accounts{query}")
@@ -457,7 +457,7 @@ async fn list_page(
             .then(|| state.url(state.sort, state.descending, state.page + 1)),
         target: state.target.map_or("", SegmentTarget::as_str),
         sort: state.sort,
-        dir: if state.descending { "desc" } else { "asc" },
+        dir: table_sort::dir(state.descending),
         filter: state.filter,
         filter_error: extras.filter_error,
         matched_on,

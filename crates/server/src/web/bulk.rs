@@ -5,7 +5,7 @@
 //! already a member gets the new status. Owners and statuses go through `update_contact`, one
 //! audited change per person, so a bulk change is as traceable and rescored as a single one.
 
-use super::form::filled;
+use super::form::{filled, pair, ticked_ids};
 use super::{urlencode, SignedIn, WebError};
 use crate::routes::segments::today;
 use crate::AppState;
@@ -65,17 +65,8 @@ struct Who {
     everyone: bool,
 }
 
-/// A field of the form, trimmed; `None` when absent or blank.
-fn one(pairs: &[(String, String)], name: &str) -> Option<String> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
 fn read(pairs: &[(String, String)]) -> Result<Asked, WebError> {
-    let one = |name: &str| one(pairs, name);
+    let one = |name: &str| pair(pairs, name);
     let campaign = one("campaign_id")
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|id| *id > 0)
@@ -99,23 +90,12 @@ fn read(pairs: &[(String, String)]) -> Result<Asked, WebError> {
 }
 
 fn read_who(pairs: &[(String, String)]) -> Result<Who, WebError> {
-    let one = |name: &str| one(pairs, name);
+    let one = |name: &str| pair(pairs, name);
     let all = one("scope").as_deref() == Some("all");
-    let mut selected = Vec::new();
-    for (k, v) in pairs.iter().filter(|(k, _)| k == "contact_id") {
-        let id = v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .ok_or_else(|| WebError::BadRequest(format!("{k}: “{v}” is not a contact's id")))?;
-        selected.push(ContactId(id));
-        if selected.len() > MAX_BULK {
-            return Err(WebError::BadRequest(format!(
-                "contact_id: at most {MAX_BULK} people at once"
-            )));
-        }
-    }
+    let selected = ticked_ids(pairs, "contact_id", "contact", MAX_BULK)?
+        .into_iter()
+        .map(ContactId)
+        .collect();
     Ok(Who {
         all,
         selected,
@@ -217,7 +197,7 @@ async fn add_to_campaign(
 
 /// What a bulk change sets: an owner (or none), a status; blank keeps each as it is.
 fn read_change(pairs: &[(String, String)]) -> Result<ContactPatch, WebError> {
-    let owner_id = match one(pairs, "owner_id").as_deref() {
+    let owner_id = match pair(pairs, "owner_id").as_deref() {
         None => Patch::Keep,
         Some("none") => Patch::Clear,
         Some(v) => Patch::Set(UserId(
@@ -226,7 +206,7 @@ fn read_change(pairs: &[(String, String)]) -> Result<ContactPatch, WebError> {
             })?,
         )),
     };
-    let status = match one(pairs, "contact_status") {
+    let status = match pair(pairs, "contact_status") {
         None => Patch::Keep,
         Some(v) => Patch::Set(v.parse::<ContactStatus>().map_err(|_| {
             WebError::BadRequest(format!(

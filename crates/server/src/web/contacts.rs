@@ -341,13 +341,13 @@ async fn list(
         |key, descending| {
             let mut pairs = keep.clone();
             pairs.push(("sort", key.to_string()));
-            pairs.push(("dir", (if descending { "desc" } else { "asc" }).to_string()));
+            pairs.push(("dir", table_sort::dir(descending).to_string()));
             link(&pairs)
         },
     );
     if let Some((column, descending)) = order {
         out.sort = column.key.to_string();
-        out.dir = (if descending { "desc" } else { "asc" }).to_string();
+        out.dir = table_sort::dir(descending).to_string();
         keep.push(("sort", out.sort.clone()));
         keep.push(("dir", out.dir.clone()));
     }

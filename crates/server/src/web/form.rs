@@ -145,6 +145,48 @@ pub fn user_id(errors: &mut FieldErrors, raw: &Option<String>) -> Option<abcrm_c
     }
 }
 
+/// An account as a picker offers it: `Name (#id)`, which [`account_named`] reads back as that
+/// account whatever others share the name.
+pub fn picked_name(name: &str, id: i64) -> String {
+    format!("{name} (#{id})")
+}
+
+/// A field of a form read as pairs, trimmed; `None` when absent or blank.
+pub fn pair(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The people ticked on a list: the ids a repeated field holds (`contact_id=7&contact_id=9`), in
+/// order, at most `max` of them; a value that is not a `what`'s id, or one too many, refuses the
+/// form naming the field.
+pub fn ticked_ids(
+    pairs: &[(String, String)],
+    field: &str,
+    what: &str,
+    max: usize,
+) -> Result<Vec<i64>, WebError> {
+    let mut ids = Vec::new();
+    for (_, v) in pairs.iter().filter(|(k, _)| k == field) {
+        let id = v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| WebError::BadRequest(format!("{field}: “{v}” is not a {what}'s id")))?;
+        ids.push(id);
+        if ids.len() > max {
+            return Err(WebError::BadRequest(format!(
+                "{field}: at most {max} people at once"
+            )));
+        }
+    }
+    Ok(ids)
+}
+
 /// The account a form field names: a number is an id, `Name (#id)` (what the account pickers
 /// offer) is that id, anything else one account's exact name (case aside). When it names none,
 /// or several, the field gets an error saying what to write instead.

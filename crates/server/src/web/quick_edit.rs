@@ -5,7 +5,7 @@
 //! page. The value is read by the record's own form (`contact_form`, `opportunity_form`) and
 //! only that field is patched, so nothing else the page showed is written back.
 
-use super::account_form::{self, picked_name};
+use super::account_form;
 use super::contact_form::{self, ContactForm, ContactFormView};
 use super::form::FieldErrors;
 use super::opportunity_form::{self, OpportunityForm, OpportunityFormView};
@@ -233,6 +233,33 @@ fn why(errors: FieldErrors) -> String {
         .map_or_else(|| "not saved".to_string(), |(_, why)| why)
 }
 
+/// What saving one field came to: the form's patch written by `save`, or why not (the form's
+/// refusal, else the store's, placed on `field`).
+async fn saved<P, T, Fut>(
+    patch: Result<P, FieldErrors>,
+    field: &'static str,
+    save: impl FnOnce(P) -> Fut,
+) -> Result<Result<(), String>, WebError>
+where
+    Fut: std::future::Future<Output = Result<T, abcrm_store::StoreError>>,
+{
+    Ok(match patch {
+        Err(errors) => Err(why(errors)),
+        Ok(patch) => match save(patch).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(why(FieldErrors::from_store(e, &[field])?)),
+        },
+    })
+}
+
+/// The one field of `fields` a save was about.
+fn pick(fields: Vec<QuickField>, field: &str) -> Result<QuickField, WebError> {
+    fields
+        .into_iter()
+        .find(|f| f.field == field)
+        .ok_or_else(|| WebError::Internal("a quick field went missing".into()))
+}
+
 async fn contact(
     State(state): State<AppState>,
     me: SignedIn,
@@ -243,23 +270,18 @@ async fn contact(
     let id = ContactId(path_id(&raw, "contact")?);
     let spec = spec_of(&CONTACT, &form)?;
     let current = state.store.get_contact(id).await?;
-    let outcome = match contact_form::quick_patch(&current, spec.field, form.value.clone()) {
-        Err(errors) => Err(why(errors)),
-        Ok(patch) => match state.store.update_contact(&me.actor, id, patch).await {
-            Ok(_) => Ok(()),
-            Err(e) => Err(why(FieldErrors::from_store(e, &[spec.field])?)),
-        },
-    };
+    let patch = contact_form::quick_patch(&current, spec.field, form.value.clone());
+    let outcome = saved(patch, spec.field, |p| {
+        state.store.update_contact(&me.actor, id, p)
+    })
+    .await?;
     let now = state.store.get_contact(id).await?;
     let view = ContactFormView::new(
         ContactForm::of(&now),
         FieldErrors::default(),
         super::form::owner_choices(&state).await?,
     );
-    let field = contact_fields(&view, id, &me.csrf)
-        .into_iter()
-        .find(|f| f.field == spec.field)
-        .ok_or_else(|| WebError::Internal("a quick field went missing".into()))?;
+    let field = pick(contact_fields(&view, id, &me.csrf), spec.field)?;
     answer(
         is_htmx(&headers),
         field,
@@ -290,13 +312,11 @@ async fn opportunity(
     let id = OpportunityId(path_id(&raw, "opportunity")?);
     let spec = spec_of(&OPPORTUNITY, &form)?;
     let current = state.store.get_opportunity(id).await?;
-    let outcome = match opportunity_form::quick_patch(&current, spec.field, form.value.clone()) {
-        Err(errors) => Err(why(errors)),
-        Ok(patch) => match state.store.update_opportunity(&me.actor, id, patch).await {
-            Ok(_) => Ok(()),
-            Err(e) => Err(why(FieldErrors::from_store(e, &[spec.field])?)),
-        },
-    };
+    let patch = opportunity_form::quick_patch(&current, spec.field, form.value.clone());
+    let outcome = saved(patch, spec.field, |p| {
+        state.store.update_opportunity(&me.actor, id, p)
+    })
+    .await?;
     let now = state.store.get_opportunity(id).await?;
     let view = OpportunityFormView {
         form: OpportunityForm::of(&now),
@@ -304,10 +324,7 @@ async fn opportunity(
         owners: super::form::owner_choices(&state).await?,
         people: Vec::new(),
     };
-    let field = opportunity_fields(&view, id, &me.csrf)
-        .into_iter()
-        .find(|f| f.field == spec.field)
-        .ok_or_else(|| WebError::Internal("a quick field went missing".into()))?;
+    let field = pick(opportunity_fields(&view, id, &me.csrf), spec.field)?;
     answer(
         is_htmx(&headers),
         field,
@@ -342,23 +359,19 @@ async fn account(
     let id = AccountId(path_id(&raw, "account")?);
     let spec = spec_of(&ACCOUNT, &form)?;
     state.store.get_account(id).await?;
-    let outcome = match account_form::quick_patch(&state, spec.field, form.value.clone()).await? {
-        Err(errors) => Err(why(errors)),
-        Ok(patch) => match state.store.update_account(&me.actor, id, patch).await {
-            Ok(_) => Ok(()),
-            Err(e) => Err(why(FieldErrors::from_store(e, &[spec.field])?)),
-        },
-    };
+    let patch = account_form::quick_patch(&state, spec.field, form.value.clone()).await?;
+    let outcome = saved(patch, spec.field, |p| {
+        state.store.update_account(&me.actor, id, p)
+    })
+    .await?;
     let now = state.store.get_account(id).await?;
     let parent = match now.parent_id {
         Some(p) => Some(state.store.get_account(p).await?),
         None => None,
     };
     let owners = super::form::owner_choices(&state).await?;
-    let field = account_fields(&now, parent.as_ref(), &owners, &me.csrf)
-        .into_iter()
-        .find(|f| f.field == spec.field)
-        .ok_or_else(|| WebError::Internal("a quick field went missing".into()))?;
+    let parent = parent.as_ref().map(|p| (p.id.0, p.name.as_str()));
+    let field = pick(account_fields(&now, parent, &owners, &me.csrf), spec.field)?;
     answer(
         is_htmx(&headers),
         field,
@@ -368,15 +381,17 @@ async fn account(
     )
 }
 
-/// An account's fields edited in place: its owner among `owners`, its parent by name and id.
+/// An account's fields edited in place: its owner among `owners`, its parent (id and name).
 pub fn account_fields(
     a: &Account,
-    parent: Option<&Account>,
+    parent: Option<(i64, &str)>,
     owners: &[(i64, String)],
     csrf: &str,
 ) -> Vec<QuickField> {
     let owner = a.owner_id.map(|u| u.0.to_string()).unwrap_or_default();
-    let parent = parent.map(picked_name).unwrap_or_default();
+    let parent = parent
+        .map(|(id, name)| super::form::picked_name(name, id))
+        .unwrap_or_default();
     fields(
         &ACCOUNT,
         &format!("/accounts/{}/quick", a.id.0),

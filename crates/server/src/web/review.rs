@@ -2,6 +2,7 @@
 //! accept a candidate account, create the account, or reject the record; and the ticked people
 //! of the queue placed at one account in one go.
 
+use super::form::{pair, ticked_ids};
 use super::format::{thousands, words};
 use super::people::{self, path_id, text, when, PageInfo, PAGE_SIZE};
 use super::query_string;
@@ -402,35 +403,6 @@ async fn show(
 /// The most records one bulk placement takes: each is settled as on its own page.
 const MAX_BULK_PLACE: usize = 500;
 
-/// The ticked records of a bulk placement (`record_id`, repeated), each once.
-fn ticked(pairs: &[(String, String)]) -> Result<Vec<i64>, WebError> {
-    let mut ids: Vec<i64> = Vec::new();
-    for (_, raw) in pairs.iter().filter(|(k, _)| k == "record_id") {
-        let id = raw
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .ok_or_else(|| {
-                WebError::BadRequest(format!("record_id: {raw:?} is not a record's id"))
-            })?;
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-        if ids.len() > MAX_BULK_PLACE {
-            return Err(WebError::BadRequest(format!(
-                "record_id: at most {MAX_BULK_PLACE} people at once"
-            )));
-        }
-    }
-    if ids.is_empty() {
-        return Err(WebError::BadRequest(
-            "record_id: tick the people to place".into(),
-        ));
-    }
-    Ok(ids)
-}
-
 /// `POST /review/bulk/place`: the ticked people placed at one account, picked by name,
 /// `Name (#id)` or id. Each record is settled as its own page settles it (`resolve`); one settled
 /// meanwhile, or refused, is named in the notice and the rest are placed.
@@ -439,15 +411,18 @@ async fn place_many(
     me: SignedIn,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let ids = ticked(&pairs)?;
-    let typed = pairs
-        .iter()
-        .find(|(k, _)| k == "account")
-        .map(|(_, v)| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            WebError::BadRequest("account: name the account to place them at, or its id".into())
-        })?;
+    let mut ids = ticked_ids(&pairs, "record_id", "record", MAX_BULK_PLACE)?;
+    // A record ticked twice is placed once.
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(*id));
+    if ids.is_empty() {
+        return Err(WebError::BadRequest(
+            "record_id: tick the people to place".into(),
+        ));
+    }
+    let typed = pair(&pairs, "account").ok_or_else(|| {
+        WebError::BadRequest("account: name the account to place them at, or its id".into())
+    })?;
     let mut errors = super::form::FieldErrors::default();
     let Some(account) = super::form::account_named(&s, &typed, "account", &mut errors).await?
     else {

@@ -183,7 +183,7 @@ async fn account_options(
             .await?
             .into_iter()
             .filter(|h| h.kind == SearchKind::Account)
-            .map(|h| (format!("{} (#{})", h.name, h.id), h.detail))
+            .map(|h| (super::form::picked_name(&h.name, h.id), h.detail))
             .collect(),
         Err(_) => Vec::new(),
     };

@@ -13,6 +13,15 @@ pub struct SortColumn<S> {
     pub numeric: bool,
 }
 
+/// The `dir=` of a direction: what [`chosen`] reads back.
+pub fn dir(descending: bool) -> &'static str {
+    if descending {
+        "desc"
+    } else {
+        "asc"
+    }
+}
+
 /// The column and direction asked for by `sort=` and `dir=`; `None` for no known column.
 pub fn chosen<'c, S>(
     columns: &'c [SortColumn<S>],
