@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(p) = abcrm_core::intake::csv_file::parse_csv(data) {
+    if let Ok(p) = abcrm_core::csv_file::parse_csv(data) {
         assert!(!p.rows.is_empty());
         let mut last = 1;
         for (line, row) in &p.rows {

@@ -1,9 +1,12 @@
-//! Reading CSV files of outside origin row by row: a malformed row is reported with its line
-//! number and skipped; it never stops the file.
+//! The rows of a CSV file as values of a type, for the commands that read a table of their own
+//! (`abcrm match`, `match-score`, `migrate-score`): core's one reader of outside files reads the
+//! file, this names the columns a command needs and reads each row into its type. A malformed
+//! row is reported with its line and skipped; it never stops the file.
 
+use abcrm_core::csv_file::CsvReader;
 use serde::de::DeserializeOwned;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 /// A row that could not be read, with where and why.
@@ -35,11 +38,8 @@ pub fn read_from<T: DeserializeOwned>(
     name: &str,
     required: &[&str],
 ) -> anyhow::Result<Rows<T>> {
-    let mut reader = reader(input);
-    let headers = reader
-        .headers()
-        .map_err(|e| anyhow::anyhow!("{name}: cannot read the header line: {e}"))?
-        .clone();
+    let mut reader = CsvReader::new(input).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let headers = reader.headers();
     let missing: Vec<&str> = required
         .iter()
         .copied()
@@ -49,7 +49,7 @@ pub fn read_from<T: DeserializeOwned>(
         anyhow::bail!(
             "{name}: the header lacks the column(s) {}; found: {}",
             missing.join(", "),
-            abcrm_core::intake::csv_file::shown_header(&headers)
+            abcrm_core::csv_file::shown_header(headers)
         );
     }
     let lowered = csv::StringRecord::from(
@@ -60,190 +60,22 @@ pub fn read_from<T: DeserializeOwned>(
     );
     let mut rows = Vec::new();
     let mut rejected = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let line = reader.position().line();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map(|p| p.line()).unwrap_or(line);
-                if record.iter().all(str::is_empty) {
-                    continue;
-                }
-                if record.len() != headers.len() {
-                    rejected.push(RejectedRow {
-                        line,
-                        reason: format!(
-                            "has {} fields; the header has {}",
-                            record.len(),
-                            headers.len()
-                        ),
-                    });
-                    continue;
-                }
-                match record.deserialize::<T>(Some(&lowered)) {
-                    Ok(row) => rows.push((line, row)),
-                    Err(e) => rejected.push(RejectedRow {
-                        line,
-                        reason: e.to_string(),
-                    }),
-                }
-            }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(line);
-                rejected.push(RejectedRow {
-                    line,
+    while let Some(next) = reader.next_row() {
+        match next {
+            Ok(row) => match row.fields.deserialize::<T>(Some(&lowered)) {
+                Ok(value) => rows.push((row.line, value)),
+                Err(e) => rejected.push(RejectedRow {
+                    line: row.line,
                     reason: e.to_string(),
-                });
-                if !matches!(
-                    e.kind(),
-                    csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
-                ) {
-                    break;
-                }
-            }
+                }),
+            },
+            Err(fault) => rejected.push(RejectedRow {
+                line: fault.line,
+                reason: fault.reason,
+            }),
         }
     }
     Ok(Rows { rows, rejected })
-}
-
-/// A file's text as UTF-8, whatever it was written in: UTF-8, UTF-16 with its byte order mark
-/// (Excel's "Unicode text"), or Windows-1252 (Excel's plain "CSV"), decided on its first 64 KiB
-/// as the web import decides on the whole file (`abcrm_core::intake::csv_file::sniff_encoding`).
-/// Streams: a file of any size is decoded a buffer at a time.
-pub fn decoded<R: Read>(input: R) -> std::io::Result<Utf8Text<R>> {
-    let mut input = BufReader::with_capacity(64 * 1024, input);
-    let (encoding, bom) = abcrm_core::intake::csv_file::sniff_encoding(input.fill_buf()?);
-    let decoder = (encoding != encoding_rs::UTF_8 || bom > 0)
-        .then(|| encoding.new_decoder_with_bom_removal());
-    Ok(Utf8Text {
-        input,
-        decoder,
-        out: Vec::new(),
-        at: 0,
-        ended: false,
-    })
-}
-
-/// The reader [`decoded`] returns.
-pub struct Utf8Text<R> {
-    input: BufReader<R>,
-    /// None when the file is UTF-8 already and passes through untouched.
-    decoder: Option<encoding_rs::Decoder>,
-    out: Vec<u8>,
-    at: usize,
-    ended: bool,
-}
-
-impl<R: Read> Read for Utf8Text<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let Some(decoder) = self.decoder.as_mut() else {
-            return self.input.read(buf);
-        };
-        while self.at == self.out.len() {
-            if self.ended {
-                return Ok(0);
-            }
-            let src = self.input.fill_buf()?;
-            let last = src.is_empty();
-            let room = decoder
-                .max_utf8_buffer_length(src.len())
-                .unwrap_or(src.len().saturating_mul(3).saturating_add(16));
-            self.out.resize(room, 0);
-            let (_, read, written, _) = decoder.decode_to_utf8(src, &mut self.out, last);
-            self.input.consume(read);
-            self.out.truncate(written);
-            self.at = 0;
-            self.ended = last;
-        }
-        let n = buf.len().min(self.out.len() - self.at);
-        buf[..n].copy_from_slice(&self.out[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
-
-/// A CSV reader for files of outside origin: a byte order mark skipped, CRLF read as LF,
-/// fields trimmed, rows of any length returned (the caller says what a short row means).
-pub fn reader<R: Read>(input: R) -> csv::Reader<impl Read> {
-    csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(CrlfToLf::new(strip_bom(input)))
-}
-
-/// Skips a UTF-8 byte order mark, as Excel writes one.
-fn strip_bom(input: impl Read) -> impl Read {
-    let mut input = BufReader::new(input);
-    let mut first = [0u8; 3];
-    let mut head = Vec::new();
-    if let Ok(n) = read_up_to(&mut input, &mut first) {
-        if !(n == 3 && first == [0xEF, 0xBB, 0xBF]) {
-            head.extend_from_slice(&first[..n]);
-        }
-    }
-    std::io::Cursor::new(head).chain(input)
-}
-
-/// Turns CRLF line ends (Excel's) into LF, so the csv reader counts lines as a person does.
-struct CrlfToLf<R> {
-    inner: R,
-    pending_cr: bool,
-}
-
-impl<R: Read> CrlfToLf<R> {
-    fn new(inner: R) -> Self {
-        CrlfToLf {
-            inner,
-            pending_cr: false,
-        }
-    }
-}
-
-impl<R: Read> Read for CrlfToLf<R> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if out.len() < 2 {
-            return self.inner.read(out);
-        }
-        let mut buf = vec![0u8; out.len() - 1];
-        loop {
-            let n = self.inner.read(&mut buf)?;
-            if n == 0 {
-                if self.pending_cr {
-                    self.pending_cr = false;
-                    out[0] = b'\r';
-                    return Ok(1);
-                }
-                return Ok(0);
-            }
-            let mut w = 0;
-            for &b in &buf[..n] {
-                if self.pending_cr && b != b'\n' {
-                    out[w] = b'\r';
-                    w += 1;
-                }
-                self.pending_cr = b == b'\r';
-                if !self.pending_cr {
-                    out[w] = b;
-                    w += 1;
-                }
-            }
-            if w > 0 {
-                return Ok(w);
-            }
-        }
-    }
-}
-
-fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match input.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 #[cfg(test)]

@@ -595,6 +595,74 @@ async fn a_migration_stopped_right_after_a_batch_commits_resumes_with_the_report
     }
 }
 
+/// The tiny export after Excel on Windows saved two of its files: Contact.csv as "CSV"
+/// (Windows-1252, CRLF, with an accent the original lacks) and Lead.csv as Unicode text
+/// (UTF-16 with its byte order mark, CRLF; its multi-line note and its malformed rows kept).
+#[tokio::test]
+async fn an_export_excel_saved_in_its_own_encodings_migrates_as_the_original_does() {
+    let excel = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(tiny()).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), excel.path().join(f.file_name())).unwrap();
+    }
+    let original = |file: &str| std::fs::read_to_string(tiny().join(file)).unwrap();
+    let contacts: Vec<u8> = original("Contact.csv")
+        .replace('\n', "\r\n")
+        .replace("Lovelace", "L\u{f6}velace")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).expect("Latin-1, which Windows-1252 agrees with"))
+        .collect();
+    std::fs::write(excel.path().join("Contact.csv"), contacts).unwrap();
+    let leads: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            original("Lead.csv")
+                .replace('\n', "\r\n")
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    std::fs::write(excel.path().join("Lead.csv"), leads).unwrap();
+
+    for (url, _guard) in backends().await {
+        let migrate = |dir: &Path, report: &Path, url: &str| {
+            ok(abcrm(
+                url,
+                &[
+                    "migrate",
+                    "salesforce",
+                    dir.to_str().unwrap(),
+                    "--report",
+                    report.to_str().unwrap(),
+                    "--dry-run",
+                ],
+                &[],
+            ))
+        };
+        let (plain, saved) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        migrate(&tiny(), plain.path(), &url);
+        migrate(excel.path(), saved.path(), &url);
+        // The same decisions, and the same rows rejected on the same lines.
+        assert_eq!(people(plain.path()), people(saved.path()), "{url}");
+        let rejected = |dir: &Path| std::fs::read_to_string(dir.join("rejected.csv")).unwrap();
+        assert_eq!(rejected(plain.path()), rejected(saved.path()), "{url}");
+        let summary = std::fs::read_to_string(saved.path().join("summary.md")).unwrap();
+        assert!(
+            summary.contains("Contact.csv is not UTF-8; it was read as Windows-1252"),
+            "{summary}"
+        );
+        assert!(!summary.contains("Lead.csv is not UTF-8"), "{summary}");
+
+        ok(abcrm(
+            &url,
+            &["migrate", "salesforce", excel.path().to_str().unwrap()],
+            &[],
+        ));
+        let listed = ok(abcrm(&url, &["contacts", "list"], &[]));
+        assert!(listed.contains("Lövelace"), "{url}: {listed}");
+    }
+}
+
 #[test]
 fn a_file_without_its_id_column_stops_the_run_naming_file_line_and_column() {
     let src = tempfile::tempdir().unwrap();

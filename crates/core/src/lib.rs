@@ -5,6 +5,7 @@
 //! change is valid, and the pure logic built on them (normalization, matching, scoring, the
 //! segment filter language). It never touches a database, a socket or the clock: time is passed in.
 
+pub mod csv_file;
 pub mod enrich;
 pub mod export;
 pub mod filter;

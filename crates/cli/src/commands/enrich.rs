@@ -3,8 +3,8 @@
 //! person entered are kept unless `--overwrite`; each one the file disagrees with is written to
 //! `conflicts.csv` for a person to decide. Bad rows are reported by line and column and skipped.
 
-use crate::csv_rows;
 use crate::output::plural;
+use abcrm_core::csv_file::CsvReader;
 use abcrm_core::enrich::{Decision, EnrichColumns, EnrichKey, RowError};
 use abcrm_core::export::csv_row;
 use abcrm_core::model::Actor;
@@ -12,7 +12,6 @@ use abcrm_store::{EnrichOptions, EnrichReport, Store};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -86,12 +85,9 @@ fn read_rows(
     by: EnrichKey,
 ) -> anyhow::Result<(Vec<abcrm_core::enrich::CheckedRow>, Vec<RowError>)> {
     let input = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let mut reader = csv_rows::reader(BufReader::new(input));
-    let headers = reader
-        .headers()
-        .with_context(|| format!("{}: cannot read the header line", file.display()))?
-        .clone();
-    let columns = EnrichColumns::from_headers(headers.iter());
+    let mut reader =
+        CsvReader::new(input).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let columns = EnrichColumns::from_headers(reader.headers().iter());
     if !columns.has_key(by) {
         let other = match by {
             EnrichKey::Domain => "--by duns",
@@ -117,44 +113,20 @@ fn read_rows(
     }
     let mut rows = Vec::new();
     let mut rejected = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map(|p| p.line()).unwrap_or(0);
-                if record.iter().all(str::is_empty) {
-                    continue;
-                }
-                if record.len() != headers.len() {
-                    rejected.push(RowError {
-                        line,
-                        column: String::new(),
-                        reason: format!(
-                            "has {} fields; the header has {}; skipped",
-                            record.len(),
-                            headers.len()
-                        ),
-                    });
-                    continue;
-                }
-                let fields: Vec<&str> = record.iter().collect();
-                match columns.row(line, &fields, by) {
+    while let Some(next) = reader.next_row() {
+        match next {
+            Ok(row) => {
+                let fields: Vec<&str> = row.fields.iter().collect();
+                match columns.row(row.line, &fields, by) {
                     Ok(row) => rows.push(row),
                     Err(faults) => rejected.extend(faults),
                 }
             }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                rejected.push(RowError {
-                    line,
-                    column: String::new(),
-                    reason: e.to_string(),
-                });
-                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
-                    break;
-                }
-            }
+            Err(fault) => rejected.push(RowError {
+                line: fault.line,
+                column: String::new(),
+                reason: fault.reason,
+            }),
         }
     }
     Ok((rows, rejected))

@@ -3,8 +3,8 @@
 //! import is run again and picks up where it stopped: every row has a key (its id column, or a
 //! hash of its content) and keys already taken from the same source are skipped.
 
-use crate::csv_rows;
 use crate::output::plural;
+use abcrm_core::csv_file::CsvReader;
 use abcrm_core::intake::columns::{person_column, set_column, PersonColumn, RowValues};
 use abcrm_core::intake::vcard::parse_vcards;
 use abcrm_core::intake::IntakeItem;
@@ -204,23 +204,17 @@ pub async fn import(
     } else {
         let file = File::open(args.file)
             .with_context(|| format!("cannot open {}", args.file.display()))?;
-        let text = csv_rows::decoded(file)
-            .with_context(|| format!("cannot read {}", args.file.display()))?;
-        let mut reader = csv_rows::reader(text);
-        let headers = reader
-            .headers()
-            .with_context(|| format!("{}: cannot read the header line", args.file.display()))?
-            .clone();
-        let columns: Vec<Option<PersonColumn>> = headers.iter().map(person_column).collect();
-        check_columns(args.file, &headers, &columns)?;
+        let reader =
+            CsvReader::new(file).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+        let columns: Vec<Option<PersonColumn>> =
+            reader.headers().iter().map(person_column).collect();
+        check_columns(args.file, reader.headers(), &columns)?;
         // Rows are read and parsed on a thread of their own, a couple of batches ahead, while
         // this one matches and writes.
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(2);
-        let width = headers.len();
         let person = args.person.clone();
-        let reading = std::thread::spawn(move || {
-            read_chunks(reader, width, &columns, &person, batch_size, tx)
-        });
+        let reading =
+            std::thread::spawn(move || read_chunks(reader, &columns, &person, batch_size, tx));
         while let Some(chunk) = rx.recv().await {
             summary.unreadable.extend(chunk.unreadable);
             if !chunk.items.is_empty() {
@@ -250,8 +244,7 @@ struct Chunk {
 
 /// Reads a CSV file's rows into person records, sending a chunk per `batch_size` records.
 fn read_chunks(
-    mut reader: csv::Reader<impl std::io::Read>,
-    width: usize,
+    mut reader: CsvReader<File>,
     columns: &[Option<PersonColumn>],
     person: &PersonContext,
     batch_size: usize,
@@ -264,51 +257,22 @@ fn read_chunks(
         position: 0,
     };
     let mut chunk = fresh();
-    let mut row = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut row) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = row.position().map(|p| p.line()).unwrap_or(0);
-                if row.iter().all(|f| f.trim().is_empty()) {
-                    continue;
-                }
-                if row.len() != width || swallowed_rows(&row, width) {
-                    // Fields that do not line up with the header cannot be trusted.
-                    let ends = reader.position().line().saturating_sub(1);
-                    let why = if ends > line.saturating_add(1) {
-                        // A quote left open reads every line up to the next quote as one field.
-                        format!(
-                            "a quote opened here is not closed before line {ends}, so lines {line} to {ends} were read as one row; close the quote and import the file again"
-                        )
-                    } else {
-                        format!("has {} fields; the header has {width}; skipped", row.len())
-                    };
-                    chunk.unreadable.push((line, why));
-                    continue;
-                }
+    while let Some(next) = reader.next_row() {
+        match next {
+            Ok(row) => {
                 let mut values = RowValues::default();
-                for (v, col) in row.iter().zip(columns) {
+                for (v, col) in row.fields.iter().zip(columns) {
                     if let Some(col) = col {
                         set_column(&mut values, *col, v);
                     }
                 }
-                chunk.lines.push(line);
+                chunk.lines.push(row.line);
                 chunk.items.push(values.into_item(person, content_key));
             }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                chunk.unreadable.push((line, e.to_string()));
-                if !matches!(
-                    e.kind(),
-                    csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
-                ) {
-                    break;
-                }
-            }
+            Err(fault) => chunk.unreadable.push((fault.line, fault.reason)),
         }
         if chunk.items.len() == batch_size {
-            chunk.position = reader.position().byte();
+            chunk.position = reader.bytes_read();
             if tx
                 .blocking_send(std::mem::replace(&mut chunk, fresh()))
                 .is_err()
@@ -317,18 +281,8 @@ fn read_chunks(
             }
         }
     }
-    chunk.position = reader.position().byte();
+    chunk.position = reader.bytes_read();
     let _ = tx.blocking_send(chunk);
-}
-
-/// Whether a quote left open made `row` take in the rows after it: one of its fields holds a
-/// line with as many fields as the header. (A field may hold line breaks, as an address does;
-/// a whole row inside one is a quote that was never closed.)
-fn swallowed_rows(row: &csv::StringRecord, width: usize) -> bool {
-    width > 1
-        && row
-            .iter()
-            .any(|f| f.lines().skip(1).any(|l| l.split(',').count() >= width))
 }
 
 /// A file with no column a person can be recognized by is refused before anything is written.
@@ -343,7 +297,7 @@ fn check_columns(
         anyhow::bail!(
             "{}: no column names a person (email, first_name, last_name or name); found: {}",
             file.display(),
-            abcrm_core::intake::csv_file::shown_header(headers)
+            abcrm_core::csv_file::shown_header(headers)
         );
     }
     let ignored: Vec<&str> = headers

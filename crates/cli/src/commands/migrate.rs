@@ -3,8 +3,9 @@
 //! (one row per source contact and lead), `rejected.csv` and `summary.md`.
 
 use crate::cli::{MigrateArgs, MigrateFrom};
+use abcrm_core::csv_file::CsvReader;
 use abcrm_core::export::csv_row;
-use abcrm_core::migration::columns::{Column, Fields, Layout, MissingColumn, Row};
+use abcrm_core::migration::columns::{Column, Layout, MissingColumn, Row};
 use abcrm_core::migration::report::{
     summary_markdown, FileRead, PersonOutcome, RejectedRow, Summary,
 };
@@ -18,40 +19,6 @@ use std::io::{BufReader, Write};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
-
-/// A CSV record whose fields were decoded once: UTF-8, or Windows-1252 for files a spreadsheet
-/// saved in the local code page (the text is kept, not rejected).
-struct Decoded(Vec<String>);
-
-impl Fields for Decoded {
-    fn field(&self, i: usize) -> Option<&str> {
-        self.0.get(i).map(String::as_str)
-    }
-}
-
-fn decode(bytes: &[u8], legacy: &mut bool) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => {
-            *legacy = true;
-            bytes.iter().map(|&b| windows_1252(b)).collect()
-        }
-    }
-}
-
-/// Windows-1252, the code page Excel writes CSV in on Western systems: Latin-1 but for
-/// 0x80-0x9F, which hold curly quotes, dashes and the euro sign.
-fn windows_1252(b: u8) -> char {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
-        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
-        'ž', 'Ÿ',
-    ];
-    match b {
-        0x80..=0x9f => HIGH[(b - 0x80) as usize],
-        _ => b as char,
-    }
-}
 
 /// What reading one file gave.
 struct Read<T> {
@@ -69,7 +36,7 @@ fn read_file<T>(
     required: &[&'static str],
     rejected: &mut Vec<RejectedRow>,
     notes: &mut Vec<String>,
-    parse: impl Fn(&Row<'_, Decoded>) -> Result<T, abcrm_core::migration::columns::FieldError>,
+    parse: impl Fn(&Row<'_, csv::StringRecord>) -> Result<T, abcrm_core::migration::columns::FieldError>,
 ) -> anyhow::Result<Option<Read<T>>> {
     let path = dir.join(name);
     let file = match File::open(&path) {
@@ -83,78 +50,49 @@ fn read_file<T>(
             .context("progress template")?,
     );
     bar.set_message(name);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(BufReader::with_capacity(1 << 20, file));
-    let mut record = csv::ByteRecord::new();
-    let mut legacy = false;
-    let header: Vec<String> = match reader.read_byte_record(&mut record) {
-        Ok(true) => record.iter().map(|f| decode(f, &mut legacy)).collect(),
-        Ok(false) => {
-            anyhow::bail!("{name}: the file is empty; an export file starts with a header line")
-        }
-        Err(e) => anyhow::bail!("{name}: line 1: cannot read the header: {e}"),
-    };
-    let layout = Layout::new(header.iter().map(String::as_str), known, required)
-        .map_err(|MissingColumn { column, found }| {
+    let mut reader = CsvReader::new(BufReader::with_capacity(1 << 20, file))
+        .map_err(|e| anyhow::anyhow!("{name}: line 1: {e}"))?;
+    let layout = Layout::new(reader.headers().iter(), known, required).map_err(
+        |MissingColumn { column, found }| {
             anyhow::anyhow!(
                 "{name}: line 1: the header has no `{column}` column, which every {name} needs (found: {found}); export the file again with its id columns"
             )
-        })?;
+        },
+    )?;
     let mut rows = Vec::new();
     let mut read = 0;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
-                if record.iter().all(<[u8]>::is_empty) {
-                    continue;
-                }
-                read += 1;
-                let at = At { file: name, line };
-                if record.len() != header.len() {
-                    rejected.push(RejectedRow {
-                        file: name.to_string(),
-                        line,
-                        column: None,
-                        reason: format!(
-                            "has {} fields; the header has {} (a quote left open, or a stray separator)",
-                            record.len(),
-                            header.len()
-                        ),
-                    });
-                    continue;
-                }
-                let fields = Decoded(record.iter().map(|f| decode(f, &mut legacy)).collect());
-                match parse(&layout.row(&fields)) {
-                    Ok(v) => rows.push((at, v)),
-                    Err(e) => rejected.push(RejectedRow {
-                        file: name.to_string(),
-                        line,
-                        column: Some(e.column),
-                        reason: e.message,
-                    }),
-                }
-                if read % 10_000 == 0 {
-                    bar.set_position(record.position().map_or(0, |p| p.byte()));
-                }
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                rejected.push(RejectedRow {
+    while let Some(next) = reader.next_row() {
+        read += 1;
+        match next {
+            Ok(row) => match parse(&layout.row(row.fields)) {
+                Ok(v) => rows.push((
+                    At {
+                        file: name,
+                        line: row.line,
+                    },
+                    v,
+                )),
+                Err(e) => rejected.push(RejectedRow {
                     file: name.to_string(),
-                    line,
-                    column: None,
-                    reason: format!("cannot be read: {e}"),
-                });
-                // A malformed quote can swallow the rest; csv resumes at the next record.
-            }
+                    line: row.line,
+                    column: Some(e.column),
+                    reason: e.message,
+                }),
+            },
+            Err(fault) => rejected.push(RejectedRow {
+                file: name.to_string(),
+                line: fault.line,
+                column: None,
+                reason: fault.reason,
+            }),
+        }
+        if read % 10_000 == 0 {
+            bar.set_position(reader.bytes_read());
         }
     }
     bar.finish_and_clear();
-    if legacy {
+    // UTF-16 says so in its first bytes; Windows-1252 is a guess from bytes UTF-8 never has.
+    if reader.encoding() == "windows-1252" {
         notes.push(format!(
             "{name} is not UTF-8; it was read as Windows-1252 (what Excel writes). Check names with accents in the result."
         ));
@@ -180,7 +118,9 @@ impl Reader<'_> {
         name: &'static str,
         known: &[Column],
         required: &[&'static str],
-        parse: impl Fn(&Row<'_, Decoded>) -> Result<T, abcrm_core::migration::columns::FieldError>,
+        parse: impl Fn(
+            &Row<'_, csv::StringRecord>,
+        ) -> Result<T, abcrm_core::migration::columns::FieldError>,
     ) -> anyhow::Result<Vec<(At, T)>> {
         match read_file(
             self.dir,
@@ -432,19 +372,4 @@ fn write_report(dir: &Path, people: &[PersonOutcome], summary: &Summary) -> anyh
     let mut f = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
     f.write_all(summary_markdown(people, summary).as_bytes())?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn legacy_code_page_text_is_kept() {
-        let mut legacy = false;
-        assert_eq!(decode(b"Jos\xe9 \x93Pepe\x94", &mut legacy), "José “Pepe”");
-        assert!(legacy);
-        let mut legacy = false;
-        assert_eq!(decode("Müller".as_bytes(), &mut legacy), "Müller");
-        assert!(!legacy);
-    }
 }

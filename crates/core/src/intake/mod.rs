@@ -1,7 +1,6 @@
 //! Intake: raw person records from outside, parsed and planned into contacts under accounts.
 
 pub mod columns;
-pub mod csv_file;
 mod plan;
 pub mod vcard;
 

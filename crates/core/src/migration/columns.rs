@@ -17,6 +17,12 @@ impl<S: AsRef<str>> Fields for [S] {
     }
 }
 
+impl Fields for csv::StringRecord {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i)
+    }
+}
+
 impl<S: AsRef<str>> Fields for Vec<S> {
     fn field(&self, i: usize) -> Option<&str> {
         self.get(i).map(AsRef::as_ref)
@@ -98,7 +104,7 @@ impl Layout {
         if let Some(&column) = required.iter().find(|r| !at.contains_key(*r)) {
             return Err(MissingColumn {
                 column,
-                found: crate::intake::csv_file::shown_header(header.iter().copied()),
+                found: crate::csv_file::shown_header(header.iter().copied()),
             });
         }
         let unknown = header

@@ -5,10 +5,10 @@
 use crate::extract::{parse_json, Id, Query};
 use crate::problem::{ApiError, Problem};
 use crate::AppState;
+use abcrm_core::csv_file::parse_csv;
 use abcrm_core::enrich::{
     check_row, AccountField, CheckedRow, EnrichColumns, EnrichKey, EnrichRow, Provenance,
 };
-use abcrm_core::intake::csv_file::parse_csv;
 use abcrm_core::model::{Actor, Role, MAX_NAME};
 use abcrm_core::{AccountId, ValidationErrors};
 use abcrm_store::{EnrichOptions, EnrichReport};
@@ -193,7 +193,7 @@ fn json_rows(rows: Vec<EnrichRow>, by: EnrichKey) -> Result<Vec<CheckedRow>, Api
 }
 
 /// Reads and checks a CSV body with the one reader of outside files
-/// (`abcrm_core::intake::csv_file`: UTF-8, UTF-16 or Windows-1252, commas, semicolons or tabs, any
+/// (`abcrm_core::csv_file`: UTF-8, UTF-16 or Windows-1252, commas, semicolons or tabs, any
 /// line ends); any fault refuses the request, each named by line and column.
 fn csv_rows(body: &[u8], by: EnrichKey) -> Result<Vec<CheckedRow>, ApiError> {
     let parsed = parse_csv(body).map_err(|why| ApiError::invalid_field("body", why))?;

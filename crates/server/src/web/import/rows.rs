@@ -2,8 +2,8 @@
 //! header, rows set aside with their line, the column mapping and its checks, and the words a
 //! rejected row is reported with.
 
+pub use abcrm_core::csv_file::read_csv;
 use abcrm_core::intake::columns::{person_column, set_column, PersonColumn, RowValues};
-pub use abcrm_core::intake::csv_file::read_csv;
 use abcrm_core::intake::{contact_from_record, IntakeItem};
 use abcrm_core::matching::PersonRecord;
 use abcrm_core::model::PersonContext;

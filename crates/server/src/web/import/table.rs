@@ -118,7 +118,7 @@ fn take_varint(bytes: &[u8], at: &mut usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use abcrm_core::intake::csv_file::{parse_csv, read_csv};
+    use abcrm_core::csv_file::{parse_csv, read_csv};
 
     fn read(file: &[u8]) -> Table {
         let mut table = None::<Table>;
