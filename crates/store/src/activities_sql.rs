@@ -160,6 +160,10 @@ async fn insert_activity(tx: &mut Tx<'_>, actor: &Actor, new: NewActivity) -> Re
     Ok(activity)
 }
 
+/// The condition on an activity that is a touch from the person (`ActivityKind::is_touch`): a
+/// note is what our side wrote, and moves neither "last activity" nor the trend.
+const TOUCH: &str = "kind <> 'note'";
+
 /// Sets `contacts.last_activity_at` (what "engaged" reads) to each contact's newest touch (a note
 /// is ours, not theirs);
 /// called after every write that adds, moves, re-dates or removes activities of these contacts.
@@ -168,9 +172,9 @@ async fn refresh_last_activity(tx: &mut Tx<'_>, contacts: &[i64]) -> Result<()> 
     ids.sort_unstable();
     ids.dedup();
     for chunk in ids.chunks(1000) {
-        let mut q = QueryBuilder::<Db>::new(
-            "UPDATE contacts SET last_activity_at = (SELECT MAX(x.occurred_at) FROM activities x WHERE x.contact_id = contacts.id AND x.kind <> 'note') WHERE id IN (",
-        );
+        let mut q = QueryBuilder::<Db>::new(format!(
+            "UPDATE contacts SET last_activity_at = (SELECT MAX(x.occurred_at) FROM activities x WHERE x.contact_id = contacts.id AND x.{TOUCH}) WHERE id IN ("
+        ));
         let mut list = q.separated(", ");
         for id in chunk {
             list.push_bind(*id);
@@ -351,7 +355,7 @@ async fn weekly_activity_in(store: &ThisStore, accounts: &[AccountId], now: Date
         return Ok(out);
     }
     let since = now - chrono::Duration::days(7 * i64::from(weeks));
-    let mut q = QueryBuilder::<Db>::new("SELECT account_id, occurred_at FROM activities WHERE kind <> 'note' AND occurred_at >= ");
+    let mut q = QueryBuilder::<Db>::new(format!("SELECT account_id, occurred_at FROM activities WHERE {TOUCH} AND occurred_at >= "));
     q.push_bind(since).push(" AND occurred_at < ").push_bind(now).push(" AND account_id IN (");
     let mut ids = q.separated(", ");
     for a in accounts {
@@ -369,24 +373,35 @@ async fn weekly_activity_in(store: &ThisStore, accounts: &[AccountId], now: Date
     Ok(out)
 }
 
+/// Appends an activity query's conditions, each after ` AND`.
+fn push_activity_filters(q: &mut QueryBuilder<'_, Db>, query: &ActivityQuery) {
+    push_about(q, query.account_id, query.contact_id, query.opportunity_id);
+    if let Some(k) = query.kind {
+        q.push(" AND kind = ").push_bind(k.as_str());
+    }
+}
+
+/// Appends the conditions on the records a row is about (activities and tasks alike), each
+/// after ` AND`.
+fn push_about(q: &mut QueryBuilder<'_, Db>, account: Option<AccountId>, contact: Option<ContactId>, opportunity: Option<OpportunityId>) {
+    if let Some(a) = account {
+        q.push(" AND account_id = ").push_bind(a.0);
+    }
+    if let Some(c) = contact {
+        q.push(" AND contact_id = ").push_bind(c.0);
+    }
+    if let Some(o) = opportunity {
+        q.push(" AND opportunity_id = ").push_bind(o.0);
+    }
+}
+
 async fn list_activities_in(store: &ThisStore, query: &ActivityQuery, page: PageRequest) -> Result<Page<Activity>> {
     let limit = clamp(page);
     let mut q = QueryBuilder::<Db>::new(format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE 1 = 1"));
     if let Some(after) = page.after {
         q.push(" AND id < ").push_bind(after);
     }
-    if let Some(a) = query.account_id {
-        q.push(" AND account_id = ").push_bind(a.0);
-    }
-    if let Some(c) = query.contact_id {
-        q.push(" AND contact_id = ").push_bind(c.0);
-    }
-    if let Some(o) = query.opportunity_id {
-        q.push(" AND opportunity_id = ").push_bind(o.0);
-    }
-    if let Some(k) = query.kind {
-        q.push(" AND kind = ").push_bind(k.as_str());
-    }
+    push_activity_filters(&mut q, query);
     q.push(" ORDER BY id DESC LIMIT ").push_bind(limit + 1);
     let rows = q.build().fetch_all(&store.pool).await.map_err(db)?;
     let activities = rows.iter().map(activity_row).collect::<Result<Vec<_>, _>>()?;

@@ -4,6 +4,32 @@
 //! default) and PostgreSQL (production). Both run the same domain rules, written once in this
 //! crate, against their own versioned migrations that produce the same schema.
 
+/// The store's one body of SQL, included into each backend's `imp` module, which first names its
+/// `ThisStore`, `Db` and `BACKEND` and after it defines the few functions whose SQL differs (see
+/// ARCHITECTURE.md for why `include!` rather than a generic over `sqlx::Database`).
+macro_rules! include_store_sql {
+    () => {
+        include!("shared.rs");
+        include!("audit_sql.rs");
+        include!("auth_sql.rs");
+        include!("accounts_sql.rs");
+        include!("contacts_sql.rs");
+        include!("opportunities_sql.rs");
+        include!("activities_sql.rs");
+        include!("lists_sql.rs");
+        include!("intake_sql.rs");
+        include!("account_merge_sql.rs");
+        include!("filter_sql.rs");
+        include!("segments_sql.rs");
+        include!("reports_sql.rs");
+        include!("scoring_sql.rs");
+        include!("migration_sql.rs");
+        include!("enrich_sql.rs");
+        include!("search_sql.rs");
+        include!("tasks_sql.rs");
+    };
+}
+
 mod credentials;
 mod error;
 pub mod intake;

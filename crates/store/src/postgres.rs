@@ -76,24 +76,7 @@ mod imp {
     use super::PgStore as ThisStore;
     type Db = sqlx::Postgres;
     const BACKEND: super::Backend = super::Backend::Postgres;
-    include!("shared.rs");
-    include!("audit_sql.rs");
-    include!("auth_sql.rs");
-    include!("accounts_sql.rs");
-    include!("contacts_sql.rs");
-    include!("opportunities_sql.rs");
-    include!("activities_sql.rs");
-    include!("lists_sql.rs");
-    include!("intake_sql.rs");
-    include!("account_merge_sql.rs");
-    include!("filter_sql.rs");
-    include!("segments_sql.rs");
-    include!("reports_sql.rs");
-    include!("scoring_sql.rs");
-    include!("migration_sql.rs");
-    include!("enrich_sql.rs");
-    include!("search_sql.rs");
-    include!("tasks_sql.rs");
+    include_store_sql!();
     /// Whole seconds since 1970-01-01 of a timestamp (rounded down, as chrono's `timestamp`).
     fn epoch_seconds(ts: &str) -> String {
         format!("CAST(FLOOR(EXTRACT(EPOCH FROM {ts})) AS BIGINT)")

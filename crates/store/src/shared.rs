@@ -968,18 +968,7 @@ impl Store for ThisStore {
 
     async fn recent_activities(&self, query: &ActivityQuery, limit: u32) -> Result<Vec<Activity>> {
         let mut q = QueryBuilder::<Db>::new(format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE 1 = 1"));
-        if let Some(a) = query.account_id {
-            q.push(" AND account_id = ").push_bind(a.0);
-        }
-        if let Some(c) = query.contact_id {
-            q.push(" AND contact_id = ").push_bind(c.0);
-        }
-        if let Some(o) = query.opportunity_id {
-            q.push(" AND opportunity_id = ").push_bind(o.0);
-        }
-        if let Some(k) = query.kind {
-            q.push(" AND kind = ").push_bind(k.as_str());
-        }
+        push_activity_filters(&mut q, query);
         q.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").push_bind(i64::from(limit.clamp(1, 1000)));
         let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
         Ok(rows.iter().map(activity_row).collect::<Result<Vec<_>, _>>()?)

@@ -217,24 +217,7 @@ mod imp {
     use super::SqliteStore as ThisStore;
     type Db = sqlx::Sqlite;
     const BACKEND: super::Backend = super::Backend::Sqlite;
-    include!("shared.rs");
-    include!("audit_sql.rs");
-    include!("auth_sql.rs");
-    include!("accounts_sql.rs");
-    include!("contacts_sql.rs");
-    include!("opportunities_sql.rs");
-    include!("activities_sql.rs");
-    include!("lists_sql.rs");
-    include!("intake_sql.rs");
-    include!("account_merge_sql.rs");
-    include!("filter_sql.rs");
-    include!("segments_sql.rs");
-    include!("reports_sql.rs");
-    include!("scoring_sql.rs");
-    include!("migration_sql.rs");
-    include!("enrich_sql.rs");
-    include!("search_sql.rs");
-    include!("tasks_sql.rs");
+    include_store_sql!();
     /// Whole seconds since 1970-01-01 of a timestamp (rounded down, as chrono's `timestamp`).
     fn epoch_seconds(ts: &str) -> String {
         format!("CAST(strftime('%s', {ts}) AS INTEGER)")

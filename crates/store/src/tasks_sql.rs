@@ -128,15 +128,7 @@ fn push_task_filters(q: &mut QueryBuilder<'_, Db>, query: &crate::TaskQuery) {
     if let Some(u) = query.assignee_id {
         q.push(" AND assignee_id = ").push_bind(u.0);
     }
-    if let Some(a) = query.account_id {
-        q.push(" AND account_id = ").push_bind(a.0);
-    }
-    if let Some(c) = query.contact_id {
-        q.push(" AND contact_id = ").push_bind(c.0);
-    }
-    if let Some(o) = query.opportunity_id {
-        q.push(" AND opportunity_id = ").push_bind(o.0);
-    }
+    push_about(q, query.account_id, query.contact_id, query.opportunity_id);
     match query.done {
         Some(true) => {
             q.push(" AND done_at IS NOT NULL");

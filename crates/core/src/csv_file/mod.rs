@@ -134,8 +134,12 @@ impl<R: std::io::Read> CsvReader<R> {
                     .into(),
             ));
         }
-        let delimiter = sniff_delimiter(&head.text());
-        if head.whole && head.text().chars().all(char::is_whitespace) {
+        let (delimiter, empty) = {
+            let text = head.text();
+            let empty = head.whole && text.chars().all(char::is_whitespace);
+            (sniff_delimiter(&text), empty)
+        };
+        if empty {
             return Err(CsvRefusal::NotCsv(
                 "the file is empty; choose a CSV file with a header line and rows".into(),
             ));
@@ -279,12 +283,13 @@ impl<R: std::io::Read> CsvReader<R> {
 /// A `csv` error as a refusal: the decoder's complaint about a false byte order mark says what
 /// to do as it is.
 fn refusal(e: csv::Error) -> CsvRefusal {
+    let why = e.to_string();
     match e.into_kind() {
         csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
             CsvRefusal::NotCsv(io.to_string())
         }
         csv::ErrorKind::Io(io) => CsvRefusal::Io(io),
-        other => CsvRefusal::NotCsv(format!("the line cannot be read: {other:?}")),
+        _ => CsvRefusal::NotCsv(format!("the line cannot be read: {why}")),
     }
 }
 
@@ -638,7 +643,12 @@ mod tests {
             let buffered = CsvReader::deciding_on(&file[..], head).map(read_from);
             let trickled = CsvReader::deciding_on(Trickle(&file), head).map(read_from);
             match (buffered, trickled) {
-                (Ok(buffered), Ok(trickled)) => prop_assert_eq!(buffered, trickled),
+                // How far the file was read when a broken encoding stopped it depends on the
+                // buffers; what was read from it does not.
+                (Ok(buffered), Ok(trickled)) => prop_assert_eq!(
+                    (buffered.0, buffered.1, buffered.2),
+                    (trickled.0, trickled.1, trickled.2)
+                ),
                 (Err(_), Err(_)) => {}
                 (buffered, trickled) => prop_assert!(false, "{:?} / {:?}", buffered.map(|b| b.1), trickled.map(|t| t.1)),
             }

@@ -2,6 +2,7 @@
 //! merge. Plain forms: picking the other account (by name or id), the comparison with a choice
 //! per field that differs, and the merge itself; the undo button is on the survivor's page.
 
+use super::form::{merge_partner, merge_partner_gone};
 use super::format::{thousands, words};
 use super::people::{path_id, text};
 use super::{render, urlencode, Nav, SignedIn, WebError};
@@ -252,23 +253,17 @@ async fn merge_view(
     let Some(raw) = text(&with) else {
         return Ok((StatusCode::OK, page));
     };
-    let Some(other_id) = raw.parse::<i64>().ok().filter(|id| *id > 0) else {
-        page.with_error = Some(format!(
-            "{raw:?} is not an account id; give the number from the account's page, or search by name"
-        ));
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page));
+    let other_id = match merge_partner(&raw, account.id.0, "an account", "name") {
+        Ok(id) => id,
+        Err(why) => {
+            page.with_error = Some(why);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page));
+        }
     };
-    if other_id == account.id.0 {
-        page.with_error =
-            Some("an account cannot be merged with itself; pick another account".into());
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page));
-    }
     let other = match s.store.get_account(AccountId(other_id)).await {
         Ok(o) => o,
         Err(StoreError::NotFound { .. }) => {
-            page.with_error = Some(format!(
-                "account {other_id} does not exist (it may have been merged or deleted); pick another account"
-            ));
+            page.with_error = Some(merge_partner_gone("account", other_id));
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page));
         }
         Err(e) => return Err(e.into()),

@@ -6,7 +6,7 @@ use super::chips;
 use super::contact_form::{self, ContactForm, ContactFormView};
 use super::filter_error::FilterErrorView;
 use super::form::FieldErrors;
-use super::form::{owner_choices, refused};
+use super::form::{merge_partner, merge_partner_gone, owner_choices, refused};
 use super::format::{thousands, words};
 use super::history::{history, HistoryItem};
 use super::people::{self, day, path_id, text, when, PageInfo, PAGE_SIZE};
@@ -870,23 +870,17 @@ async fn merge_view(
     let Some(raw) = with.as_deref().map(str::trim).filter(|w| !w.is_empty()) else {
         return Ok((StatusCode::OK, page));
     };
-    let Some(other_id) = raw.parse::<i64>().ok().filter(|id| *id > 0) else {
-        page.with_error = Some(format!(
-            "{raw:?} is not a contact id; give the number from the contact's page, or search by name or email"
-        ));
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page));
+    let other_id = match merge_partner(raw, contact.id.0, "a contact", "name or email") {
+        Ok(id) => id,
+        Err(why) => {
+            page.with_error = Some(why);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page));
+        }
     };
-    if other_id == contact.id.0 {
-        page.with_error =
-            Some("a contact cannot be merged with itself; pick another contact".into());
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page));
-    }
     let other = match s.store.get_contact(ContactId(other_id)).await {
         Ok(o) => o,
         Err(StoreError::NotFound { .. }) => {
-            page.with_error = Some(format!(
-                "contact {other_id} does not exist (it may have been merged or deleted); pick another contact"
-            ));
+            page.with_error = Some(merge_partner_gone("contact", other_id));
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page));
         }
         Err(e) => return Err(e.into()),

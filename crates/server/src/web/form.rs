@@ -147,6 +147,27 @@ pub fn user_id(errors: &mut FieldErrors, raw: &Option<String>) -> Option<abcrm_c
 
 /// An account as a picker offers it: `Name (#id)`, which [`account_named`] reads back as that
 /// account whatever others share the name.
+/// The record to merge a record with, as typed on the merge page: the id of another record.
+/// `a_kind` is the kind with its article ("an account"); `search` says what the page's search
+/// takes. An answer of `Err` is what the page says under the field.
+pub fn merge_partner(raw: &str, own: i64, a_kind: &str, search: &str) -> Result<i64, String> {
+    let kind = a_kind.split_once(' ').map_or(a_kind, |(_, kind)| kind);
+    match raw.parse::<i64>().ok().filter(|id| *id > 0) {
+        None => Err(format!(
+            "{raw:?} is not {a_kind} id; give the number from the {kind}'s page, or search by {search}"
+        )),
+        Some(id) if id == own => Err(format!(
+            "{a_kind} cannot be merged with itself; pick another {kind}"
+        )),
+        Some(id) => Ok(id),
+    }
+}
+
+/// What the merge page says when the record to merge with is gone.
+pub fn merge_partner_gone(kind: &str, id: i64) -> String {
+    format!("{kind} {id} does not exist (it may have been merged or deleted); pick another {kind}")
+}
+
 pub fn picked_name(name: &str, id: i64) -> String {
     format!("{name} (#{id})")
 }
