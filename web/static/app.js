@@ -142,7 +142,8 @@
 
 // --- fields changed in place ---
 // A field saved in place (quick_field.html) is also in the page's full edit form: keep that form
-// in step, so that saving it afterwards does not write the old value back. htmx fires
+// in step (the value and the record's version), so that saving it afterwards neither writes the
+// old value back nor is refused as stale. htmx fires
 // `htmx:load` on the field's answer once it is in the page.
 (function () {
   "use strict";
@@ -152,9 +153,14 @@
     var field = form.querySelector('[name="field"]');
     var value = form.querySelector('[name="value"]');
     if (!field || !value) { return; }
+    // The record's version moved with the save: the full form takes it too, or its next save
+    // would be refused as if someone else had changed the record.
+    var version = form.getAttribute("data-version");
     document.querySelectorAll("#contact-edit form, form#opportunity-edit").forEach(function (edit) {
       var twin = edit.querySelector('[name="' + field.value + '"]');
       if (twin) { twin.value = value.value; }
+      var since = edit.querySelector('[name="version"]');
+      if (since && version) { since.value = version; }
     });
   });
 })();

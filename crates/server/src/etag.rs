@@ -3,7 +3,15 @@
 //! client's change was made against.
 
 use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+
+/// A record as JSON with its version (`updated_at`) in `ETag`, for a later `If-Match`.
+pub fn tagged<T: serde::Serialize>(record: T, updated_at: DateTime<Utc>) -> Response {
+    let mut res = axum::Json(record).into_response();
+    res.headers_mut().insert(header::ETAG, of(updated_at));
+    res
+}
 
 /// The `ETag` of a record last changed at `updated_at`: a strong tag, `"<microseconds>"`.
 pub fn of(updated_at: DateTime<Utc>) -> HeaderValue {

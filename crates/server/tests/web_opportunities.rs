@@ -742,6 +742,118 @@ async fn fields_change_in_place_one_at_a_time_with_htmx_or_a_plain_form() {
     }
 }
 
+/// The `version` an edit form on `page` was opened on.
+fn version_in(page: &str) -> String {
+    page.split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an edit form with its version")
+        .to_string()
+}
+
+/// Two people with the same contact or deal open: the second save, of a form opened before the
+/// first, is refused and writes nothing; a field changed in place hands the page's full form
+/// the new version, so its own next save goes through.
+#[tokio::test]
+async fn an_edit_form_opened_before_someone_elses_save_is_refused_and_writes_nothing() {
+    for w in web::each_backend(Role::Sales).await {
+        let d = deals(&w).await;
+        let path = format!("/opportunities/{}", d.big.0);
+        let opened = version_in(&w.page(&path).await);
+        let form = |amount: &'static str, version: String| {
+            vec![
+                ("name", "Initech rollout".to_string()),
+                ("stage", "prospecting".to_string()),
+                ("amount", amount.to_string()),
+                ("close_date", String::new()),
+                ("owner_id", String::new()),
+                ("version", version),
+            ]
+        };
+        let send = |fields: Vec<(&'static str, String)>| {
+            let w = &w;
+            let path = path.clone();
+            async move {
+                let pairs: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                w.post(&path, &pairs).await
+            }
+        };
+        let res = send(form("130000", opened.clone())).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let res = send(form("999", opened)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", w.name);
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("someone saved this opportunity since you opened the form"),
+            "{}: {body}",
+            w.name
+        );
+        let now = w.store.get_opportunity(d.big).await.unwrap();
+        assert_eq!(now.amount, Some(130_000.0), "{}", w.name);
+
+        // A field changed in place answers with the record's new version for the full form.
+        let fresh = version_in(&w.page(&path).await);
+        let res = w
+            .post_htmx(
+                &format!("{path}/quick"),
+                &[("field", "stage"), ("value", "proposal")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", w.name);
+        let answer = res.text().await.unwrap();
+        let moved = w.store.get_opportunity(d.big).await.unwrap();
+        assert!(
+            answer.contains(&format!(
+                "data-version=\"{}\"",
+                moved.updated_at.to_rfc3339()
+            )),
+            "{}: {answer}",
+            w.name
+        );
+        assert_ne!(fresh, moved.updated_at.to_rfc3339());
+
+        // A contact's form the same way.
+        let ada = moved.contact_roles[0].contact_id;
+        let cpath = format!("/contacts/{}", ada.0);
+        let opened = version_in(&w.page(&cpath).await);
+        let contact_form = |title: &'static str, version: &str| {
+            vec![
+                ("first_name", "Ada".to_string()),
+                ("last_name", "Lovelace".to_string()),
+                ("email", "ada@initech.example".to_string()),
+                ("title", title.to_string()),
+                ("status", "active".to_string()),
+                ("version", version.to_string()),
+            ]
+        };
+        let post = |fields: Vec<(&'static str, String)>| {
+            let w = &w;
+            let cpath = cpath.clone();
+            async move {
+                let pairs: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                w.post(&cpath, &pairs).await
+            }
+        };
+        let res = post(contact_form("CFO", &opened)).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", w.name);
+        let res = post(contact_form("Intern", &opened)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", w.name);
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("someone saved this contact since you opened the form"));
+        assert_eq!(
+            w.store.get_contact(ada).await.unwrap().title.as_deref(),
+            Some("CFO"),
+            "{}",
+            w.name
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_note_shows_on_the_record_but_is_not_a_touch_from_the_person() {
     for w in web::each_backend(Role::Sales).await {

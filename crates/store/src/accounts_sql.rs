@@ -339,11 +339,7 @@ async fn update_account_in(store: &ThisStore, actor: &Actor, id: AccountId, patc
     // An invalid patch is refused as invalid whatever version it names; a valid one only applies
     // to the version it names.
     let (mut next, typed) = patch.apply_keeping_typed(&before)?;
-    if let Some(versions) = versions {
-        if !versions.contains(&before.updated_at) {
-            return Err(StoreError::Stale { entity: "account", id: id.0, updated_at: before.updated_at });
-        }
-    }
+    check_version("account", id.0, before.updated_at, versions)?;
     // Customer status is one fact: the relationship a person sets may not contradict what the
     // account's deals and assets say, and the stage follows it (or the relationship the stage).
     let mut stage_reason = format!("set by {}", actor.label);

@@ -271,10 +271,12 @@ async fn insert_contacts(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: Ve
 
 // --- what the `Store` methods of this aggregate do (`shared.rs` delegates to these) ---
 
-async fn update_contact_in(store: &ThisStore, actor: &Actor, id: ContactId, patch: ContactPatch) -> Result<Contact> {
+async fn update_contact_in(store: &ThisStore, actor: &Actor, id: ContactId, patch: ContactPatch, versions: Option<&[DateTime<Utc>]>) -> Result<Contact> {
     let mut tx = begin_write(&store.pool).await.map_err(db)?;
     let before = load_contact_for_update(&mut tx, id).await?;
+    // An invalid patch is refused as invalid whatever version it names.
     let next = patch.apply(&before)?;
+    check_version("contact", id.0, before.updated_at, versions)?;
     if next.account_id != before.account_id {
         referenced_account(&mut tx, next.account_id, "account_id").await?;
     }

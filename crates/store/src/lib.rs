@@ -179,6 +179,15 @@ pub trait Store: Send + Sync + 'static {
         id: ContactId,
         patch: ContactPatch,
     ) -> Result<Contact>;
+    /// [`Store::update_contact`], applied only while the contact's `updated_at` is one of
+    /// `versions` (what the caller read: an edit form's version); else [`StoreError::Stale`].
+    async fn update_contact_if(
+        &self,
+        actor: &Actor,
+        id: ContactId,
+        patch: ContactPatch,
+        versions: &[chrono::DateTime<chrono::Utc>],
+    ) -> Result<Contact>;
     /// Deletes a contact, its opportunity roles and campaign memberships; its activities stay on
     /// the account with no contact.
     async fn delete_contact(&self, actor: &Actor, id: ContactId) -> Result<()>;
@@ -197,6 +206,15 @@ pub trait Store: Send + Sync + 'static {
         actor: &Actor,
         id: OpportunityId,
         patch: OpportunityPatch,
+    ) -> Result<Opportunity>;
+    /// [`Store::update_opportunity`], applied only while the opportunity's `updated_at` is one of
+    /// `versions` (what the caller read: an edit form's version); else [`StoreError::Stale`].
+    async fn update_opportunity_if(
+        &self,
+        actor: &Actor,
+        id: OpportunityId,
+        patch: OpportunityPatch,
+        versions: &[chrono::DateTime<chrono::Utc>],
     ) -> Result<Opportunity>;
     /// Deletes an opportunity and its contact roles.
     async fn delete_opportunity(&self, actor: &Actor, id: OpportunityId) -> Result<()>;

@@ -246,11 +246,13 @@ async fn opportunity_board_in(store: &ThisStore, query: &crate::BoardQuery) -> R
     Ok(crate::Board { cards, older })
 }
 
-async fn update_opportunity_in(store: &ThisStore, actor: &Actor, id: OpportunityId, patch: OpportunityPatch) -> Result<Opportunity> {
+async fn update_opportunity_in(store: &ThisStore, actor: &Actor, id: OpportunityId, patch: OpportunityPatch, versions: Option<&[DateTime<Utc>]>) -> Result<Opportunity> {
     let mut tx = begin_write(&store.pool).await.map_err(db)?;
     let before = load_opportunity_for_update(&mut tx, id).await?;
     let roles_changed = !patch.contact_roles.is_keep();
+    // An invalid patch is refused as invalid whatever version it names.
     let next = patch.apply(&before)?;
+    check_version("opportunity", id.0, before.updated_at, versions)?;
     check_opportunity_refs(&mut tx, next.account_id, next.source_campaign_id, next.owner_id, &next.contact_roles).await?;
     sqlx::query(
         "UPDATE opportunities SET account_id = $1, name = $2, stage = $3, amount = $4, close_date = $5, source_campaign_id = $6, owner_id = $7, updated_at = $8 WHERE id = $9",

@@ -126,6 +126,15 @@ fn conflict(field: &str, message: impl Into<String>) -> StoreError {
 // ---------------------------------------------------------------------------------------------
 // Building blocks that run inside a transaction (each aggregate's are in its own `*_sql.rs`)
 
+/// Refuses a write to a record that is no longer at one of the `versions` the writer read
+/// (`None`: any version will do).
+fn check_version(entity: &'static str, id: i64, now: DateTime<Utc>, versions: Option<&[DateTime<Utc>]>) -> Result<()> {
+    match versions {
+        Some(versions) if !versions.contains(&now) => Err(StoreError::Stale { entity, id, updated_at: now }),
+        _ => Ok(()),
+    }
+}
+
 async fn exists(conn: &mut <Db as sqlx::Database>::Connection, table: &str, id: i64) -> Result<bool> {
     Ok(sqlx::query(&format!("SELECT 1 AS one FROM {table} WHERE id = $1"))
         .bind(id)
@@ -255,7 +264,11 @@ impl Store for ThisStore {
     }
 
     async fn update_contact(&self, actor: &Actor, id: ContactId, patch: ContactPatch) -> Result<Contact> {
-        update_contact_in(self, actor, id, patch).await
+        update_contact_in(self, actor, id, patch, None).await
+    }
+
+    async fn update_contact_if(&self, actor: &Actor, id: ContactId, patch: ContactPatch, versions: &[DateTime<Utc>]) -> Result<Contact> {
+        update_contact_in(self, actor, id, patch, Some(versions)).await
     }
 
     async fn delete_contact(&self, actor: &Actor, id: ContactId) -> Result<()> {
@@ -372,7 +385,11 @@ impl Store for ThisStore {
     }
 
     async fn update_opportunity(&self, actor: &Actor, id: OpportunityId, patch: OpportunityPatch) -> Result<Opportunity> {
-        update_opportunity_in(self, actor, id, patch).await
+        update_opportunity_in(self, actor, id, patch, None).await
+    }
+
+    async fn update_opportunity_if(&self, actor: &Actor, id: OpportunityId, patch: OpportunityPatch, versions: &[DateTime<Utc>]) -> Result<Opportunity> {
+        update_opportunity_in(self, actor, id, patch, Some(versions)).await
     }
 
     async fn delete_opportunity(&self, actor: &Actor, id: OpportunityId) -> Result<()> {

@@ -134,6 +134,135 @@ async fn an_update_naming_an_old_version_is_refused_and_changes_nothing() {
     }
 }
 
+/// A contact's and an opportunity's edit forms carry the version they were opened on, as an
+/// account's do: a save over someone else's later change is refused and writes nothing.
+#[tokio::test]
+async fn a_contact_or_opportunity_update_naming_an_old_version_is_refused_and_changes_nothing() {
+    for t in backends().await {
+        let acme = t
+            .store
+            .create_account(
+                &actor(),
+                NewAccount {
+                    name: "Acme".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let pat = t
+            .store
+            .create_contact(
+                &actor(),
+                NewContact {
+                    account_id: acme.id,
+                    first_name: Some("Pat".into()),
+                    last_name: Some("Lee".into()),
+                    email: None,
+                    phone: None,
+                    title: None,
+                    seniority: None,
+                    department: None,
+                    buying_role: None,
+                    status: None,
+                    owner_id: None,
+                    source: None,
+                    created_at: None,
+                },
+            )
+            .await
+            .unwrap();
+        let title = |v: &str| ContactPatch {
+            title: Patch::Set(v.into()),
+            ..Default::default()
+        };
+        let moved = t
+            .store
+            .update_contact_if(&actor(), pat.id, title("CFO"), &[pat.updated_at])
+            .await
+            .unwrap();
+        let err = t
+            .store
+            .update_contact_if(&actor(), pat.id, title("CEO"), &[pat.updated_at])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Stale { entity: "contact", updated_at, .. } if updated_at == moved.updated_at),
+            "{}: {err:?}",
+            t.name
+        );
+        assert_eq!(
+            t.store.get_contact(pat.id).await.unwrap().title.as_deref(),
+            Some("CFO"),
+            "{}",
+            t.name
+        );
+
+        let deal = t
+            .store
+            .create_opportunity(
+                &actor(),
+                NewOpportunity {
+                    account_id: acme.id,
+                    name: "Deal".into(),
+                    stage: None,
+                    amount: Some(10.0),
+                    close_date: None,
+                    source_campaign_id: None,
+                    owner_id: None,
+                    contact_roles: vec![],
+                    created_at: None,
+                },
+            )
+            .await
+            .unwrap();
+        let amount = |v: f64| OpportunityPatch {
+            amount: Patch::Set(v),
+            ..Default::default()
+        };
+        let moved = t
+            .store
+            .update_opportunity_if(&actor(), deal.id, amount(20.0), &[deal.updated_at])
+            .await
+            .unwrap();
+        let err = t
+            .store
+            .update_opportunity_if(&actor(), deal.id, amount(30.0), &[deal.updated_at])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Stale { entity: "opportunity", updated_at, .. } if updated_at == moved.updated_at),
+            "{}: {err:?}",
+            t.name
+        );
+        assert_eq!(
+            t.store.get_opportunity(deal.id).await.unwrap().amount,
+            Some(20.0),
+            "{}",
+            t.name
+        );
+        // A patch that is invalid is refused as invalid, whatever version it names.
+        let err = t
+            .store
+            .update_opportunity_if(
+                &actor(),
+                deal.id,
+                OpportunityPatch {
+                    name: Patch::Set(" ".into()),
+                    ..Default::default()
+                },
+                &[deal.updated_at],
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            !matches!(err, StoreError::Stale { .. }),
+            "{}: {err:?}",
+            t.name
+        );
+    }
+}
+
 #[tokio::test]
 async fn four_reviewers_resolving_one_record_at_once_leave_one_resolution() {
     for t in backends().await {

@@ -10,8 +10,8 @@ use abcrm_core::model::*;
 use abcrm_core::AccountId;
 use abcrm_store::{Account360, AccountQuery, Hierarchy, OnDependents};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Extension;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -145,19 +145,13 @@ async fn create_account(
     Ok(created(format!("/api/v1/accounts/{}", a.id), a))
 }
 
-/// An account with its version in `ETag`, for a later `If-Match`.
-fn with_etag(account: Account) -> Response {
-    let tag = etag::of(account.updated_at);
-    let mut res = axum::Json(account).into_response();
-    res.headers_mut().insert(header::ETAG, tag);
-    res
-}
-
 #[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path)),
     responses((status = 200, body = Account, headers(("ETag" = String, description = "The account's version; send it in If-Match to update only that version"))),
         (status = 404, body = Problem)))]
 async fn get_account(State(s): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {
-    Ok(with_etag(s.store.get_account(AccountId(id)).await?))
+    let account = s.store.get_account(AccountId(id)).await?;
+    let version = account.updated_at;
+    Ok(etag::tagged(account, version))
 }
 
 #[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts",
@@ -183,7 +177,8 @@ async fn update_account(
         }
         None => s.store.update_account(&actor, AccountId(id), patch).await?,
     };
-    Ok(with_etag(account))
+    let version = account.updated_at;
+    Ok(etag::tagged(account, version))
 }
 
 /// Where to move an account's records when deleting it.

@@ -1,6 +1,7 @@
 //! `/api/v1/contacts`: the people of every account.
 
 use super::created;
+use crate::etag;
 use crate::extract::{Id, Json, Query};
 use crate::pagination::{self, List};
 use crate::problem::{ApiError, Problem};
@@ -9,7 +10,7 @@ use abcrm_core::model::*;
 use abcrm_core::{AccountId, ContactId};
 use abcrm_store::{ContactQuery, StoreError};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use serde::Deserialize;
@@ -181,25 +182,40 @@ async fn create_contact(
 }
 
 #[utoipa::path(get, path = "/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
-    responses((status = 200, body = Contact), (status = 404, body = Problem)))]
-async fn get_contact(
-    State(s): State<AppState>,
-    Id(id): Id,
-) -> Result<axum::Json<Contact>, ApiError> {
-    Ok(axum::Json(s.store.get_contact(ContactId(id)).await?))
+    responses((status = 200, body = Contact, headers(("ETag" = String, description = "The contact's version; send it in If-Match to update only that version"))),
+        (status = 404, body = Problem)))]
+async fn get_contact(State(s): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {
+    let contact = s.store.get_contact(ContactId(id)).await?;
+    let version = contact.updated_at;
+    Ok(etag::tagged(contact, version))
 }
 
-#[utoipa::path(patch, path = "/contacts/{id}", tag = "contacts", params(("id" = i64, Path)), request_body = ContactPatch,
-    responses((status = 200, body = Contact), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/contacts/{id}", tag = "contacts",
+    params(("id" = i64, Path),
+        ("If-Match" = Option<String>, Header, description = "Apply the change only if the contact is still at this version (the ETag of a GET); a client that reads, edits and writes back sends it so that it never overwrites a change it did not see")),
+    request_body = ContactPatch,
+    responses((status = 200, body = Contact, headers(("ETag" = String, description = "The contact's new version"))),
+        (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 412, description = "The contact changed since the version named in If-Match", body = Problem),
+        (status = 422, body = Problem)))]
 async fn update_contact(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Id(id): Id,
+    headers: HeaderMap,
     Json(patch): Json<ContactPatch>,
-) -> Result<axum::Json<Contact>, ApiError> {
-    Ok(axum::Json(
-        s.store.update_contact(&actor, ContactId(id), patch).await?,
-    ))
+) -> Result<Response, ApiError> {
+    let id = ContactId(id);
+    let contact = match etag::if_match(&headers) {
+        Some(versions) => {
+            s.store
+                .update_contact_if(&actor, id, patch, &versions)
+                .await?
+        }
+        None => s.store.update_contact(&actor, id, patch).await?,
+    };
+    let version = contact.updated_at;
+    Ok(etag::tagged(contact, version))
 }
 
 #[utoipa::path(delete, path = "/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),

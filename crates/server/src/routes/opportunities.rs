@@ -1,6 +1,7 @@
 //! `/api/v1/opportunities`: sales cycles with their contact roles.
 
 use super::created;
+use crate::etag;
 use crate::extract::{Id, Json, Query};
 use crate::pagination::{self, List};
 use crate::problem::{ApiError, Problem};
@@ -9,7 +10,7 @@ use abcrm_core::model::*;
 use abcrm_core::{AccountId, OpportunityId};
 use abcrm_store::OpportunityQuery;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use serde::Deserialize;
@@ -69,29 +70,40 @@ async fn create_opportunity(
 }
 
 #[utoipa::path(get, path = "/opportunities/{id}", tag = "opportunities", params(("id" = i64, Path)),
-    responses((status = 200, body = Opportunity), (status = 404, body = Problem)))]
-async fn get_opportunity(
-    State(s): State<AppState>,
-    Id(id): Id,
-) -> Result<axum::Json<Opportunity>, ApiError> {
-    Ok(axum::Json(
-        s.store.get_opportunity(OpportunityId(id)).await?,
-    ))
+    responses((status = 200, body = Opportunity, headers(("ETag" = String, description = "The opportunity's version; send it in If-Match to update only that version"))),
+        (status = 404, body = Problem)))]
+async fn get_opportunity(State(s): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {
+    let opportunity = s.store.get_opportunity(OpportunityId(id)).await?;
+    let version = opportunity.updated_at;
+    Ok(etag::tagged(opportunity, version))
 }
 
-#[utoipa::path(patch, path = "/opportunities/{id}", tag = "opportunities", params(("id" = i64, Path)), request_body = OpportunityPatch,
-    responses((status = 200, body = Opportunity), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/opportunities/{id}", tag = "opportunities",
+    params(("id" = i64, Path),
+        ("If-Match" = Option<String>, Header, description = "Apply the change only if the opportunity is still at this version (the ETag of a GET); a client that reads, edits and writes back sends it so that it never overwrites a change it did not see")),
+    request_body = OpportunityPatch,
+    responses((status = 200, body = Opportunity, headers(("ETag" = String, description = "The opportunity's new version"))),
+        (status = 404, body = Problem),
+        (status = 412, description = "The opportunity changed since the version named in If-Match", body = Problem),
+        (status = 422, body = Problem)))]
 async fn update_opportunity(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Id(id): Id,
+    headers: HeaderMap,
     Json(patch): Json<OpportunityPatch>,
-) -> Result<axum::Json<Opportunity>, ApiError> {
-    Ok(axum::Json(
-        s.store
-            .update_opportunity(&actor, OpportunityId(id), patch)
-            .await?,
-    ))
+) -> Result<Response, ApiError> {
+    let id = OpportunityId(id);
+    let opportunity = match etag::if_match(&headers) {
+        Some(versions) => {
+            s.store
+                .update_opportunity_if(&actor, id, patch, &versions)
+                .await?
+        }
+        None => s.store.update_opportunity(&actor, id, patch).await?,
+    };
+    let version = opportunity.updated_at;
+    Ok(etag::tagged(opportunity, version))
 }
 
 #[utoipa::path(delete, path = "/opportunities/{id}", tag = "opportunities", params(("id" = i64, Path)),

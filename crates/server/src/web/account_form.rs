@@ -221,15 +221,6 @@ impl AccountForm {
         };
         errors.or(patch)
     }
-
-    /// The version the edit form was opened on.
-    fn version(&self) -> Option<DateTime<Utc>> {
-        filled(&self.version).and_then(|v| {
-            DateTime::parse_from_rfc3339(&v)
-                .ok()
-                .map(|t| t.with_timezone(&Utc))
-        })
-    }
 }
 
 /// The parent the form names: blank is none, else what [`account_named`] reads.
@@ -431,7 +422,8 @@ async fn save(
     let patch = form.patch(&current, parent);
     let errors = match (patch, errors.is_empty()) {
         (Ok(patch), true) => {
-            let versions: Vec<DateTime<Utc>> = form.version().into_iter().collect();
+            let versions: Vec<DateTime<Utc>> =
+                super::form::version(&form.version).into_iter().collect();
             let saved = if versions.is_empty() {
                 state
                     .store
@@ -451,11 +443,7 @@ async fn save(
                 }
                 Err(StoreError::Stale { .. }) => {
                     let mut stale = FieldErrors::default();
-                    stale.push(
-                        "name",
-                        "someone saved this account since you opened the form: nothing of yours was saved. \
-                         Open it again to see their change, then make yours",
-                    );
+                    stale.push("name", super::form::stale_edit("account"));
                     stale
                 }
                 Err(e) => FieldErrors::from_store(e, &FIELDS)?,

@@ -54,6 +54,8 @@ pub struct ContactForm {
     buying_role: Option<String>,
     status: Option<String>,
     owner_id: Option<String>,
+    /// The `updated_at` the edit form was opened on: a save applies only to that version.
+    pub version: Option<String>,
 }
 
 impl ContactForm {
@@ -69,6 +71,7 @@ impl ContactForm {
             buying_role: c.buying_role.map(|v| v.as_str().to_string()),
             status: Some(c.status.as_str().to_string()),
             owner_id: c.owner_id.map(|u| u.0.to_string()),
+            version: Some(c.updated_at.to_rfc3339()),
         }
     }
 
@@ -217,6 +220,7 @@ impl ContactFormView {
             "buying_role" => &f.buying_role,
             "status" => &f.status,
             "owner_id" => &f.owner_id,
+            "version" => &f.version,
             _ => &None,
         })
     }
@@ -327,6 +331,7 @@ mod tests {
             buying_role: get("buying_role"),
             status: get("status"),
             owner_id: get("owner_id"),
+            version: get("version"),
         }
     }
 

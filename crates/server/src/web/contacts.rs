@@ -556,14 +556,30 @@ async fn save(
     let id = ContactId(path_id(&raw, "contact")?);
     let errors = match form.patch() {
         Err(errors) => errors,
-        Ok(patch) => match state.store.update_contact(&me.actor, id, patch).await {
-            Ok(c) => {
-                let done = format!("Saved {}", c.display_name());
-                let to = format!("/contacts/{}?done={}", c.id.0, urlencode(&done));
-                return Ok(Redirect::to(&to).into_response());
+        Ok(patch) => {
+            let saved = match super::form::version(&form.version) {
+                Some(v) => {
+                    state
+                        .store
+                        .update_contact_if(&me.actor, id, patch, &[v])
+                        .await
+                }
+                None => state.store.update_contact(&me.actor, id, patch).await,
+            };
+            match saved {
+                Ok(c) => {
+                    let done = format!("Saved {}", c.display_name());
+                    let to = format!("/contacts/{}?done={}", c.id.0, urlencode(&done));
+                    return Ok(Redirect::to(&to).into_response());
+                }
+                Err(StoreError::Stale { .. }) => {
+                    let mut stale = FieldErrors::default();
+                    stale.push("first_name", super::form::stale_edit("contact"));
+                    stale
+                }
+                Err(e) => FieldErrors::from_store(e, &contact_form::FIELDS)?,
             }
-            Err(e) => FieldErrors::from_store(e, &contact_form::FIELDS)?,
-        },
+        }
     };
     let edit = ContactFormView::new(form, errors, owner_choices(&state).await?);
     let page = contact_page(&state, &me, id, ContactNotice::default(), Some(edit)).await?;

@@ -147,6 +147,24 @@ pub fn user_id(errors: &mut FieldErrors, raw: &Option<String>) -> Option<abcrm_c
 
 /// An account as a picker offers it: `Name (#id)`, which [`account_named`] reads back as that
 /// account whatever others share the name.
+/// The version an edit form was opened on (its hidden `version` field: the record's
+/// `updated_at`); a save applies only to that version. None when absent or not a time.
+pub fn version(raw: &Option<String>) -> Option<chrono::DateTime<chrono::Utc>> {
+    filled(raw).and_then(|v| {
+        chrono::DateTime::parse_from_rfc3339(&v)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    })
+}
+
+/// What an edit form says when someone else saved the record after it was opened.
+pub fn stale_edit(kind: &str) -> String {
+    format!(
+        "someone saved this {kind} since you opened the form: nothing of yours was saved. \
+         Open it again to see their change, then make yours"
+    )
+}
+
 /// The record to merge a record with, as typed on the merge page: the id of another record.
 /// `a_kind` is the kind with its article ("an account"); `search` says what the page's search
 /// takes. An answer of `Err` is what the page says under the field.

@@ -58,6 +58,8 @@ pub struct OpportunityForm {
     contact_id: Option<String>,
     role: Option<String>,
     primary: Option<String>,
+    /// The `updated_at` the edit form was opened on: a save applies only to that version.
+    pub version: Option<String>,
 }
 
 impl OpportunityForm {
@@ -69,6 +71,7 @@ impl OpportunityForm {
             amount: o.amount.map(|a| a.to_string()),
             close_date: o.close_date.map(|d| d.to_string()),
             owner_id: o.owner_id.map(|u| u.0.to_string()),
+            version: Some(o.updated_at.to_rfc3339()),
             ..OpportunityForm::default()
         }
     }
@@ -226,6 +229,7 @@ impl OpportunityFormView {
             "owner_id" => &f.owner_id,
             "contact_id" => &f.contact_id,
             "role" => &f.role,
+            "version" => &f.version,
             _ => &None,
         })
     }

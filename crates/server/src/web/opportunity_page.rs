@@ -239,14 +239,30 @@ async fn save(
     let o = load(&state, &raw).await?;
     let errors = match form.patch() {
         Err(errors) => errors,
-        Ok(patch) => match state.store.update_opportunity(&me.actor, o.id, patch).await {
-            Ok(saved) => {
-                let done = format!("Saved {}", saved.name);
-                let to = format!("/opportunities/{}?done={}", saved.id.0, urlencode(&done));
-                return Ok(Redirect::to(&to).into_response());
+        Ok(patch) => {
+            let saved = match super::form::version(&form.version) {
+                Some(v) => {
+                    state
+                        .store
+                        .update_opportunity_if(&me.actor, o.id, patch, &[v])
+                        .await
+                }
+                None => state.store.update_opportunity(&me.actor, o.id, patch).await,
+            };
+            match saved {
+                Ok(saved) => {
+                    let done = format!("Saved {}", saved.name);
+                    let to = format!("/opportunities/{}?done={}", saved.id.0, urlencode(&done));
+                    return Ok(Redirect::to(&to).into_response());
+                }
+                Err(StoreError::Stale { .. }) => {
+                    let mut stale = FieldErrors::default();
+                    stale.push("name", super::form::stale_edit("opportunity"));
+                    stale
+                }
+                Err(e) => FieldErrors::from_store(e, &FIELDS)?,
             }
-            Err(e) => FieldErrors::from_store(e, &FIELDS)?,
-        },
+        }
     };
     let page = opportunity_page(&state, &me, o, Some((form, errors)), None, None).await?;
     refused(render(&page)?)

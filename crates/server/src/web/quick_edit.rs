@@ -133,6 +133,9 @@ pub struct QuickField {
     pub placeholder: &'static str,
     pub error: Option<String>,
     pub saved: bool,
+    /// The record's version (`updated_at`) as the field was drawn: after a save, the page's full
+    /// edit form takes it (`app.js`), so that form's next save is not refused as stale.
+    pub version: String,
 }
 
 /// The fields of `specs` with their values and choices now.
@@ -157,6 +160,7 @@ pub fn fields(
             placeholder: s.placeholder,
             error: None,
             saved: false,
+            version: value("version"),
         })
         .collect()
 }
