@@ -124,6 +124,15 @@ test("a rep finds an account, logs a call, adds the economic buyer, opens a deal
   assert.equal(await page.locator("#of-stage").inputValue(), "negotiation", "the full form keeps in step");
   await screenshot(page, "rep-6b-stage-in-place");
 
+  // 6c. The full form saved after that goes through: the save in place handed it the deal's new
+  // version, so it is not refused as if someone else had changed the deal.
+  await page.locator("#of-amount").fill("95000");
+  await submit(page.locator("#edit-save"));
+  assert.match(await page.locator(".notice").innerText(), /Saved/);
+  opp = await server.api(`/api/v1/opportunities/${oppId}`);
+  assert.equal(opp.stage, "negotiation", "the stage saved in place is kept");
+  assert.equal(opp.amount, 95000);
+
   // 7. A task on the deal for Monday, found on My work and ticked off there.
   await page.locator("#task-title").fill("Send Grace the proposal");
   await page.locator("#task-due").fill("2027-01-04");
