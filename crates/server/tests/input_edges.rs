@@ -147,6 +147,18 @@ async fn a_date_past_the_calendar_or_a_nul_in_a_body_answers_422_naming_the_fiel
             )
             .await;
         api.problem(res, 422, Some("name")).await;
+        // Found by schemathesis: a patch's country (or industry, state, city) with a NUL reached
+        // PostgreSQL, which refuses it, and answered 500.
+        for field in ["country", "industry", "state", "city"] {
+            let res = api
+                .send(
+                    Method::PATCH,
+                    &format!("/api/v1/accounts/{account}"),
+                    Some(json!({ field: "\u{0}" })),
+                )
+                .await;
+            api.problem(res, 422, Some(field)).await;
+        }
     }
 }
 

@@ -129,16 +129,11 @@ impl NewAccount {
             city: clean(self.city),
             ..self
         };
-        for (field, v) in [
-            ("industry", &out.industry),
-            ("country", &out.country),
-            ("state", &out.state),
-            ("city", &out.city),
-        ] {
-            if let Some(v) = v {
-                check_len(&mut errors, field, v, MAX_NAME);
-            }
-        }
+        check_place_and_industry(
+            &mut errors,
+            [&out.industry, &out.country, &out.state, &out.city],
+            |_| true,
+        );
         errors.into_result().map(|()| out)
     }
 }
@@ -203,6 +198,14 @@ impl AccountPatch {
     pub fn apply(self, current: &Account) -> Result<Account, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let mut next = current.clone();
+        // The text fields this patch sets are checked as a new account's are; a value the account
+        // already held is not this request's fault.
+        let sets = [
+            ("industry", self.industry.as_set().is_some()),
+            ("country", self.country.as_set().is_some()),
+            ("state", self.state.as_set().is_some()),
+            ("city", self.city.as_set().is_some()),
+        ];
         match self.name {
             Patch::Set(n) => next.name = n,
             Patch::Clear => errors.push("name", "is required and cannot be cleared"),
@@ -246,6 +249,12 @@ impl AccountPatch {
             next.annual_revenue,
             next.target_tier,
         );
+        let set = |field: &str| sets.iter().any(|(f, is_set)| *f == field && *is_set);
+        check_place_and_industry(
+            &mut errors,
+            [&next.industry, &next.country, &next.state, &next.city],
+            set,
+        );
         errors.into_result().map(|()| next)
     }
 }
@@ -283,6 +292,23 @@ fn normalize_duns(errors: &mut ValidationErrors, raw: &str) -> Option<String> {
         );
     }
     d
+}
+
+/// Checks an account's industry, country, state and city (in that order), those `checked`
+/// names, as every optional text is checked: a length limit, no control character.
+fn check_place_and_industry(
+    errors: &mut ValidationErrors,
+    values: [&Option<String>; 4],
+    checked: impl Fn(&str) -> bool,
+) {
+    for (field, value) in ["industry", "country", "state", "city"]
+        .into_iter()
+        .zip(values)
+    {
+        if let Some(v) = value.as_deref().filter(|_| checked(field)) {
+            check_len(errors, field, v, MAX_NAME);
+        }
+    }
 }
 
 fn check_firmographics(
@@ -370,6 +396,57 @@ pub struct StageChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_patch_setting_a_control_character_or_an_overlong_place_is_refused_naming_the_field() {
+        let current = Account {
+            id: AccountId(1),
+            name: "Acme".into(),
+            domains: vec![],
+            duns: None,
+            parent_id: None,
+            industry: None,
+            employees: None,
+            annual_revenue: None,
+            country: None,
+            state: None,
+            city: None,
+            relationship: Relationship::Prospect,
+            stage: AccountStage::Target,
+            owner_id: None,
+            target_tier: None,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+        };
+        // Found by schemathesis: a NUL in a country reached PostgreSQL, which refuses it (500).
+        let err = AccountPatch {
+            country: Patch::Set("\u{0}".into()),
+            ..AccountPatch::default()
+        }
+        .apply(&current)
+        .unwrap_err();
+        assert!(err.to_string().contains("country"), "{err}");
+        assert!(err.to_string().contains("U+0000"), "{err}");
+        let err = AccountPatch {
+            city: Patch::Set("x".repeat(MAX_NAME + 1)),
+            ..AccountPatch::default()
+        }
+        .apply(&current)
+        .unwrap_err();
+        assert!(err.to_string().contains("city"), "{err}");
+        // A value the account already held does not stop a change to another field.
+        let held = Account {
+            industry: Some("y".repeat(MAX_NAME + 1)),
+            ..current.clone()
+        };
+        let next = AccountPatch {
+            city: Patch::Set("Austin".into()),
+            ..AccountPatch::default()
+        }
+        .apply(&held)
+        .unwrap();
+        assert_eq!(next.city.as_deref(), Some("Austin"));
+    }
 
     #[test]
     fn a_new_account_is_trimmed_and_its_domains_normalized() {
