@@ -121,6 +121,8 @@ test("a rep finds an account, logs a call, adds the economic buyer, opens a deal
   opp = await server.api(`/api/v1/opportunities/${oppId}`);
   assert.equal(opp.stage, "negotiation");
   assert.equal(opp.amount, 90000, "nothing else written");
+  // htmx runs the page's script on the answer (htmx:load) a moment after it shows "Saved".
+  await page.waitForFunction(() => document.querySelector("#of-stage")?.value === "negotiation");
   assert.equal(await page.locator("#of-stage").inputValue(), "negotiation", "the full form keeps in step");
   await screenshot(page, "rep-6b-stage-in-place");
 
