@@ -150,28 +150,9 @@ async fn a_contact_or_opportunity_update_naming_an_old_version_is_refused_and_ch
             )
             .await
             .unwrap();
-        let pat = t
-            .store
-            .create_contact(
-                &actor(),
-                NewContact {
-                    account_id: acme.id,
-                    first_name: Some("Pat".into()),
-                    last_name: Some("Lee".into()),
-                    email: None,
-                    phone: None,
-                    title: None,
-                    seniority: None,
-                    department: None,
-                    buying_role: None,
-                    status: None,
-                    owner_id: None,
-                    source: None,
-                    created_at: None,
-                },
-            )
-            .await
-            .unwrap();
+        let mut new = NewContact::at(acme.id);
+        new.first_name = Some("Pat".into());
+        let pat = t.store.create_contact(&actor(), new).await.unwrap();
         let title = |v: &str| ContactPatch {
             title: Patch::Set(v.into()),
             ..Default::default()
