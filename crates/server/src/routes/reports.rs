@@ -45,13 +45,19 @@ pub(crate) async fn scope(s: &AppState, p: ScopeParams) -> Result<ReportScope, A
             ))
         }
         (Some(name), None) => {
+            // An id that names no segment is a bad parameter, as a name that names none is:
+            // the report exists, the scope asked of it does not.
             let found = match name.trim().parse::<i64>() {
-                Ok(id) => Some(s.store.get_segment(SegmentId(id)).await?),
+                Ok(id) => match s.store.get_segment(SegmentId(id)).await {
+                    Ok(seg) => Some(seg),
+                    Err(abcrm_store::StoreError::NotFound { .. }) => None,
+                    Err(e) => return Err(e.into()),
+                },
                 Err(_) => s.store.find_segment(name).await?,
             };
             let seg = found.ok_or_else(|| {
                 ApiError::bad_request(
-                    format!("no saved segment is named {name:?}; GET /api/v1/segments lists them"),
+                    format!("no saved segment is named or numbered {name:?}; GET /api/v1/segments lists them"),
                     Some("segment"),
                 )
             })?;
