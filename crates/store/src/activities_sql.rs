@@ -395,6 +395,15 @@ fn push_about(q: &mut QueryBuilder<'_, Db>, account: Option<AccountId>, contact:
     }
 }
 
+/// The newest activities a query selects, by when they happened.
+async fn recent_activities_in(store: &ThisStore, query: &ActivityQuery, limit: u32) -> Result<Vec<Activity>> {
+    let mut q = QueryBuilder::<Db>::new(format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE 1 = 1"));
+    push_activity_filters(&mut q, query);
+    q.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").push_bind(i64::from(limit.clamp(1, 1000)));
+    let rows = q.build().fetch_all(&store.pool).await.map_err(db)?;
+    Ok(rows.iter().map(activity_row).collect::<Result<Vec<_>, _>>()?)
+}
+
 async fn list_activities_in(store: &ThisStore, query: &ActivityQuery, page: PageRequest) -> Result<Page<Activity>> {
     let limit = clamp(page);
     let mut q = QueryBuilder::<Db>::new(format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE 1 = 1"));

@@ -271,6 +271,26 @@ async fn insert_contacts(tx: &mut Tx<'_>, actor: &Actor, first: usize, chunk: Ve
 
 // --- what the `Store` methods of this aggregate do (`shared.rs` delegates to these) ---
 
+/// Deletes a contact: its roles, memberships and scores go; its activities, tasks and intake
+/// records stay, no longer naming it.
+async fn delete_contact_in(store: &ThisStore, actor: &Actor, id: ContactId) -> Result<()> {
+    let mut tx = begin_write(&store.pool).await.map_err(db)?;
+    let before = load_contact_for_update(&mut tx, id).await?;
+    exec_each(&mut tx, &[
+        "DELETE FROM opportunity_contact_roles WHERE contact_id = $1",
+        "DELETE FROM campaign_members WHERE contact_id = $1",
+        "UPDATE activities SET contact_id = NULL WHERE contact_id = $1",
+        "UPDATE tasks SET contact_id = NULL WHERE contact_id = $1",
+        "UPDATE intake_records SET contact_id = NULL WHERE contact_id = $1",
+        "DELETE FROM contact_scores WHERE contact_id = $1",
+        "DELETE FROM contacts WHERE id = $1",
+    ], id.0).await?;
+    audit::<_, ()>(&mut tx, actor, "contact", id.0, "delete", Some(&before), None).await?;
+    settle_accounts(store, &mut tx, actor, &[before.account_id]).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(())
+}
+
 async fn update_contact_in(store: &ThisStore, actor: &Actor, id: ContactId, patch: ContactPatch, versions: Option<&[DateTime<Utc>]>) -> Result<Contact> {
     let mut tx = begin_write(&store.pool).await.map_err(db)?;
     let before = load_contact_for_update(&mut tx, id).await?;

@@ -272,21 +272,7 @@ impl Store for ThisStore {
     }
 
     async fn delete_contact(&self, actor: &Actor, id: ContactId) -> Result<()> {
-        let mut tx = begin_write(&self.pool).await.map_err(db)?;
-        let before = load_contact_for_update(&mut tx, id).await?;
-        exec_each(&mut tx, &[
-            "DELETE FROM opportunity_contact_roles WHERE contact_id = $1",
-            "DELETE FROM campaign_members WHERE contact_id = $1",
-            "UPDATE activities SET contact_id = NULL WHERE contact_id = $1",
-            "UPDATE tasks SET contact_id = NULL WHERE contact_id = $1",
-            "UPDATE intake_records SET contact_id = NULL WHERE contact_id = $1",
-            "DELETE FROM contact_scores WHERE contact_id = $1",
-            "DELETE FROM contacts WHERE id = $1",
-        ], id.0).await?;
-        audit::<_, ()>(&mut tx, actor, "contact", id.0, "delete", Some(&before), None).await?;
-        settle_accounts(self, &mut tx, actor, &[before.account_id]).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(())
+        delete_contact_in(self, actor, id).await
     }
 
     async fn list_contacts(&self, query: &ContactQuery, page: PageRequest) -> Result<Page<Contact>> {
@@ -984,11 +970,7 @@ impl Store for ThisStore {
     }
 
     async fn recent_activities(&self, query: &ActivityQuery, limit: u32) -> Result<Vec<Activity>> {
-        let mut q = QueryBuilder::<Db>::new(format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE 1 = 1"));
-        push_activity_filters(&mut q, query);
-        q.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").push_bind(i64::from(limit.clamp(1, 1000)));
-        let rows = q.build().fetch_all(&self.pool).await.map_err(db)?;
-        Ok(rows.iter().map(activity_row).collect::<Result<Vec<_>, _>>()?)
+        recent_activities_in(self, query, limit).await
     }
 
     async fn weekly_activity(&self, accounts: &[AccountId], now: DateTime<Utc>, weeks: u32) -> Result<HashMap<AccountId, Vec<u32>>> {
