@@ -65,6 +65,11 @@ pub fn shown_header<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
     }
 }
 
+/// What a file with nothing in it (or only blank lines) is told.
+const EMPTY: &str = "the file is empty; choose a CSV file with a header line and rows";
+/// What a file holding binary data is told.
+const NOT_TEXT: &str = "the file is not text (it holds binary data); choose a CSV file";
+
 /// Why a file was not read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CsvRefusal {
@@ -140,9 +145,7 @@ impl<R: std::io::Read> CsvReader<R> {
             (sniff_delimiter(&text), empty)
         };
         if empty {
-            return Err(CsvRefusal::NotCsv(
-                "the file is empty; choose a CSV file with a header line and rows".into(),
-            ));
+            return Err(CsvRefusal::NotCsv(EMPTY.into()));
         }
         let encoding = head.encoding.name();
         let csv = csv::ReaderBuilder::new()
@@ -162,18 +165,12 @@ impl<R: std::io::Read> CsvReader<R> {
         };
         match reader.csv.read_byte_record(&mut reader.raw) {
             Ok(true) => {}
-            Ok(false) => {
-                return Err(CsvRefusal::NotCsv(
-                    "the file is empty; choose a CSV file with a header line and rows".into(),
-                ))
-            }
+            Ok(false) => return Err(CsvRefusal::NotCsv(EMPTY.into())),
             Err(e) => return Err(refusal(e)),
         }
         decode_fields(&reader.raw, &mut reader.headers, &mut reader.legacy_fields);
         if reader.headers.iter().any(|h| h.contains('\0')) {
-            return Err(CsvRefusal::NotCsv(
-                "the file is not text (it holds binary data); choose a CSV file".into(),
-            ));
+            return Err(CsvRefusal::NotCsv(NOT_TEXT.into()));
         }
         if reader.headers.iter().all(str::is_empty) {
             return Err(CsvRefusal::NotCsv(
@@ -334,7 +331,7 @@ pub fn read_csv(
     let (encoding, _) = text::sniff_encoding(bytes);
     let utf16 = encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE;
     if !utf16 && bytes.contains(&0) {
-        return Err("the file is not text (it holds binary data); choose a CSV file".into());
+        return Err(NOT_TEXT.into());
     }
     let mut reader = CsvReader::new(bytes).map_err(|e| e.to_string())?;
     let mut rows = 0usize;
